@@ -1,0 +1,180 @@
+// The v1 purge.yaml language as a JSON Schema. `node scripts/write-schema.mjs` is not needed:
+// build-schema.mjs writes schemas/purge.schema.json from this file and compiles it with ajv.
+// `x-hint` is an annotation the validator shows next to errors about that property.
+const str = (description, extra = {}) => ({ type: 'string', description, ...extra });
+const bool = (description) => ({ type: 'boolean', description });
+const list = (description, items, extra = {}) => ({ type: 'array', description, items, ...extra });
+
+const dimension = (description, itemDescription) => ({
+  type: ['array', 'object'],
+  description: `${description} A list of values, or {values: [...], absent: false} to drop the variant without this header.`,
+  'x-hint': 'write a list such as [a, b], or {values: [a, b], absent: false}',
+  items: str(itemDescription, { minLength: 1 }),
+  properties: {
+    values: list('The values to purge.', str(itemDescription, { minLength: 1 })),
+    absent: bool('false: do not purge the variant cached without this header or cookie (default true).'),
+  },
+  additionalProperties: false,
+});
+
+const hexId = (description) => str(description, { pattern: '^[0-9a-f]{32}$', 'x-hint': 'an id is 32 lower-case hex characters, as in the Cloudflare dashboard (zone Overview, API section)' });
+
+export const schema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://purgeplan.dev/schemas/purge.schema.json',
+  title: 'purgeplan purge.yaml (version 1)',
+  description: 'Declares the content groups of a site and how Cloudflare caches them, so that purgeplan can plan and apply exact cache purges.',
+  type: 'object',
+  required: ['version'],
+  additionalProperties: false,
+  properties: {
+    version: { const: 1, description: 'The file format version. Always 1.', 'x-hint': 'write version: 1' },
+    zones: {
+      type: 'object',
+      description: 'Cloudflare zones, by a local name that groups refer to.',
+      propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', 'x-hint': 'a local name uses letters, digits, "_", "." and "-"' },
+      additionalProperties: { $ref: '#/definitions/zone' },
+    },
+    cache_keys: {
+      type: 'object',
+      description: 'Cache key profiles, mirroring the "cache key" settings of Cloudflare Cache Rules.',
+      propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', 'x-hint': 'a profile name uses letters, digits, "_", "." and "-"' },
+      additionalProperties: { $ref: '#/definitions/cacheKey' },
+    },
+    groups: {
+      type: 'object',
+      description: 'Content groups: what to purge, and under which cache-key variants.',
+      propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', 'x-hint': 'a group name uses letters, digits, "_", "." and "-"' },
+      additionalProperties: { $ref: '#/definitions/group' },
+    },
+  },
+  definitions: {
+    zone: {
+      type: 'object',
+      description: 'A Cloudflare zone. Give its id, or its name to have it looked up at apply.',
+      additionalProperties: false,
+      properties: {
+        id: hexId('Zone id: 32 hex characters. Without it, the zone is looked up by name at apply.'),
+        name: str('Zone name (e.g. example.com). Looked up at apply when id is absent; URLs outside it get a warning.', {
+          pattern: '^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9-]{2,63}$',
+          'x-hint': 'a zone name is a domain such as example.com, without scheme or path',
+        }),
+        account_id: hexId('Account id (32 hex characters): lets apply verify account-owned API tokens.'),
+        plan: { enum: ['free', 'pro', 'business', 'enterprise'], description: 'The zone\'s Cloudflare plan: sets batch sizes and rate limits (default free).', 'x-hint': 'one of free, pro, business, enterprise' },
+        token_env: str('Name of the environment variable holding the API token (default CLOUDFLARE_API_TOKEN).', { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-hint': 'the name of an environment variable, such as CLOUDFLARE_API_TOKEN (never the token itself)' }),
+        cache_key: str('A profile from cache_keys used by this zone\'s groups (default: Cloudflare\'s default cache key).'),
+        schemes: list('Purge each URL under these schemes (e.g. [https, http]); default: the scheme the URL is written with.', { enum: ['http', 'https'], description: 'A URL scheme.' }, { minItems: 1, uniqueItems: true }),
+        allow_purge_everything: bool('A group may ask for everything: true only when this is true.'),
+        limits: {
+          type: 'object',
+          description: 'Lower (or raise up to Cloudflare\'s documented maximum) the number of items per request.',
+          additionalProperties: false,
+          properties: {
+            files_per_request: { type: 'integer', minimum: 1, description: 'URLs per files request (default 30; 500 on Enterprise; at most 100, or 500 on Enterprise).' },
+            items_per_request: { type: 'integer', minimum: 1, description: 'Hosts, prefixes or tags per request (default and maximum 100).' },
+          },
+        },
+      },
+    },
+    cacheKey: {
+      type: 'object',
+      description: 'What Cloudflare puts in the cache key (Cache Rules > Cache key).',
+      additionalProperties: false,
+      properties: {
+        query_string: {
+          type: 'object',
+          description: 'How the query string is part of the key. At most one of ignore, include, exclude.',
+          additionalProperties: false,
+          properties: {
+            sort: bool('Sort query string: parameters are ordered by name, then value (Cache Rules "ignore_query_strings_order").'),
+            ignore: bool('Ignore the query string entirely (Cache Level "Ignore Query String").'),
+            include: list('Only these parameters are part of the key.', str('A query parameter name.', { minLength: 1 }), { minItems: 1 }),
+            exclude: list('These parameters are not part of the key.', str('A query parameter name.', { minLength: 1 }), { minItems: 1 }),
+          },
+        },
+        device_type: bool('Cache by device type: cf-device-type is desktop, mobile or tablet.'),
+        geo: bool('Cache by the visitor\'s country: cf-ipcountry.'),
+        lang: bool('Cache by language: the accept-language header.'),
+        headers: {
+          type: 'object',
+          description: 'Request headers in the key.',
+          additionalProperties: false,
+          properties: {
+            include: list('The value of each of these headers is part of the key.', str('A header name.', { pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }), { minItems: 1 }),
+            check_presence: list('Only whether each of these headers is present is part of the key.', str('A header name.', { pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }), { minItems: 1 }),
+            exclude_origin: bool('true: the Origin header is not part of the key.'),
+          },
+        },
+        cookies: {
+          type: 'object',
+          description: 'Cookies in the key.',
+          additionalProperties: false,
+          properties: {
+            include: list('The value of each of these cookies is part of the key.', str('A cookie name.', { pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' }), { minItems: 1 }),
+            check_presence: list('Only whether each of these cookies is present is part of the key.', str('A cookie name.', { pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' }), { minItems: 1 }),
+          },
+        },
+        host: {
+          type: 'object',
+          description: 'Which host is in the key.',
+          additionalProperties: false,
+          properties: {
+            resolved: bool('true: the key uses the host after an Origin Rule rewrite; such entries are purged by hosts, not URLs.'),
+          },
+        },
+      },
+    },
+    group: {
+      type: 'object',
+      description: 'A content group: URL patterns and their cache variants, hosts, prefixes and tags.',
+      additionalProperties: false,
+      properties: {
+        description: str('What this group is, for reviewers.'),
+        zone: str('The zone (a key of zones). May be omitted when there is exactly one zone.'),
+        cache_key: str('A profile from cache_keys; overrides the zone\'s.'),
+        urls: list('URL patterns: {var}, {a,b} alternatives, {1..5} and {01..10} ranges; {{ and }} are literal braces.', str('An absolute http(s) URL pattern.', { minLength: 1 })),
+        vars: {
+          type: 'object',
+          description: 'Values for the {placeholders} of urls.',
+          propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_-]*$', 'x-hint': 'a variable name starts with a letter or "_" and uses letters, digits, "_" and "-"' },
+          additionalProperties: {
+            type: ['array', 'object'],
+            description: 'A list of values, or {file: path} with one value a line (# comments), relative to purge.yaml.',
+            'x-hint': 'write a list such as [a, b], or {file: values.txt}',
+            items: { type: ['string', 'number'], description: 'A value substituted for the placeholder.' },
+            required: ['file'],
+            properties: { file: str('A file beside purge.yaml: one value a line, # starts a comment.', { minLength: 1 }) },
+            additionalProperties: false,
+          },
+        },
+        variants: {
+          type: 'object',
+          description: 'The header variants to purge, for each dimension of the cache key.',
+          additionalProperties: false,
+          properties: {
+            device_type: dimension('Device types to purge (default all three).', 'desktop, mobile or tablet.'),
+            geo: dimension('Countries to purge (ISO 3166-1 alpha-2, XX, T1), or all.', 'A country code, or all.'),
+            lang: dimension('accept-language values to purge, exactly as visitors send them.', 'An accept-language value.'),
+            headers: {
+              type: 'object',
+              description: 'Values of each header in the key (headers.include), Origin, and the other headers of Cloudflare\'s default key.',
+              propertyNames: { pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$', 'x-hint': 'a header name such as x-tenant' },
+              additionalProperties: dimension('Values of this header.', 'A header value.'),
+            },
+            cookies: {
+              type: 'object',
+              description: 'Values of each cookie in the key (cookies.include).',
+              additionalProperties: dimension('Values of this cookie.', 'A cookie value.'),
+            },
+          },
+        },
+        hosts: list('Host names to purge entirely.', str('A host name, without scheme, port or path.', { minLength: 1 })),
+        prefixes: list('URL prefixes to purge: host/path, without scheme or query.', str('A prefix such as www.example.com/blog/.', { minLength: 1 })),
+        tags: list('Cache-Tag values to purge.', { type: ['string', 'number'], description: 'A cache tag: printable ASCII, no spaces or commas, 1 to 1024 characters.' }),
+        everything: bool('Purge everything in the zone. Needs allow_purge_everything: true on the zone.'),
+        revision: { type: 'integer', minimum: 0, description: 'Bump to force this group\'s purge on the next apply.' },
+        watch: list('Repository paths (git-style globs, relative to purge.yaml): the group is due when they change.', str('A glob such as content/posts/**.', { minLength: 1 })),
+      },
+    },
+  },
+};

@@ -1,0 +1,215 @@
+// The only code that talks HTTP: one undici keep-alive Pool for the API origin (spec §4.2).
+// Failures come back as data (`ApiOutcome`), never as thrown undici errors, and every string that
+// leaves this module is scrubbed of the tokens it was given (spec §5: a token is never printed,
+// logged, written or put in an error; undici's messages and causes are not trusted to be clean).
+import type { Pool } from 'undici';
+import { UserError } from '../errors.js';
+
+/** One `errors[]` entry of Cloudflare's envelope (cloudflare-api.md §3); `error_chain` is folded into the message. */
+export interface ApiError {
+  readonly code: number;
+  readonly message: string;
+}
+
+export interface Envelope {
+  readonly success: boolean;
+  readonly errors: readonly ApiError[];
+  readonly result: unknown;
+}
+
+/** Why no HTTP answer came back. `other` is anything not known to be transient (never retried). */
+export type TransportReason = 'timeout' | 'reset' | 'refused' | 'network' | 'other';
+
+export type ApiOutcome =
+  | {
+      readonly kind: 'response';
+      readonly status: number;
+      /** Header names lower-case; repeated headers joined with ", ". */
+      readonly headers: Readonly<Record<string, string>>;
+      /** null when the body is not a JSON object (a proxy's HTML error page, an empty body). */
+      readonly envelope: Envelope | null;
+    }
+  | { readonly kind: 'transport'; readonly reason: TransportReason; readonly message: string };
+
+export interface ApiClient {
+  /** `path` is relative to the base URL, e.g. `/zones/ID/purge_cache`. */
+  request(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<ApiOutcome>;
+  /** Replaces every known secret in `text`. */
+  scrub(text: string): string;
+  close(): Promise<void>;
+}
+
+export interface ClientOptions {
+  /** Upper bound on open connections (the apply's concurrency). */
+  readonly connections: number;
+  /** Per request: connect, then headers, then body must each arrive within it, and the whole exchange too. */
+  readonly requestTimeoutMs: number;
+  /** Every token the run uses: scrubbed from everything this client reports. */
+  readonly secrets: readonly string[];
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const REDACTED = '[REDACTED]';
+
+/**
+ * Parses `--api-url` / `PURGEPLAN_API_URL`. `https:` is always accepted; `http:` only for a loopback
+ * host, because the token would otherwise travel in clear text (spec §4.2).
+ */
+export function parseApiUrl(apiUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    throw new UserError(`API URL "${apiUrl}" is not an absolute URL`, { hint: 'use e.g. https://api.cloudflare.com/client/v4' });
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new UserError('API URL must not carry credentials (user:password@)', { hint: 'the token is read from the zone\'s token_env variable' });
+  }
+  const shown = `${url.protocol}//${url.host}${url.pathname}`;
+  if (url.search !== '' || url.hash !== '') {
+    throw new UserError(`API URL "${shown}" must not have a query string or fragment`);
+  }
+  if (url.protocol === 'http:') {
+    if (!isLoopbackHost(url.hostname)) {
+      throw new UserError(`refusing plain http API URL "${shown}": the token would travel in clear text`, {
+        hint: 'use https://, or http:// only with a loopback host (127.0.0.1, ::1, localhost)',
+      });
+    }
+  } else if (url.protocol !== 'https:') {
+    throw new UserError(`API URL "${shown}" must use https:`);
+  }
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return url;
+}
+
+/** `hostname` as the WHATWG parser gives it: IPv4 normalized (`127.1` → `127.0.0.1`), IPv6 in brackets. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === 'localhost') return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return true;
+  if (host === '[::1]') return true;
+  // IPv4-mapped loopback, which the parser writes in hex: [::ffff:7f00:1] is 127.0.0.1.
+  return /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
+}
+
+export async function createClient(baseUrl: URL, options: ClientOptions): Promise<ApiClient> {
+  // Lazy: only apply needs undici (house style, habit 7).
+  const { Pool: UndiciPool } = await import('undici');
+  const timeout = options.requestTimeoutMs;
+  const pool: Pool = new UndiciPool(baseUrl.origin, {
+    connections: options.connections,
+    keepAliveTimeout: 10_000,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+    connect: { timeout },
+  });
+  const basePath = baseUrl.pathname;
+  const scrub = makeScrubber(options.secrets);
+
+  async function request(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<ApiOutcome> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeout);
+    try {
+      const response = await pool.request({
+        origin: baseUrl.origin,
+        path: basePath + path,
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          'user-agent': 'purgeplan',
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: deadline.signal,
+      });
+      const text = await response.body.text();
+      return {
+        kind: 'response',
+        status: response.statusCode,
+        headers: flattenHeaders(response.headers),
+        envelope: parseEnvelope(text, scrub),
+      };
+    } catch (error) {
+      if (deadline.signal.aborted) return { kind: 'transport', reason: 'timeout', message: `no answer within ${timeout} ms` };
+      return describeTransportError(error, scrub);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return { request, scrub, close: () => pool.close() };
+}
+
+export function makeScrubber(secrets: readonly string[]): (text: string) => string {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret === '') continue;
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
+    forms.add(JSON.stringify(secret).slice(1, -1));
+  }
+  // Longest first, so that a token containing another is removed whole.
+  const ordered = [...forms].sort((a, b) => b.length - a.length);
+  return (text) => ordered.reduce((out, form) => out.split(form).join(REDACTED), text);
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/** Reads Cloudflare's `{success, errors, messages, result}` (cloudflare-api.md §3) without trusting its shape. */
+export function parseEnvelope(text: string, scrub: (text: string) => string): Envelope | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const record = value as Record<string, unknown>;
+  const errors = Array.isArray(record.errors) ? record.errors.map((e) => toApiError(e, scrub)) : [];
+  return { success: record.success === true, errors, result: record.result ?? null };
+}
+
+function toApiError(value: unknown, scrub: (text: string) => string): ApiError {
+  if (typeof value !== 'object' || value === null) return { code: 0, message: scrub(String(value)) };
+  const record = value as Record<string, unknown>;
+  const code = typeof record.code === 'number' ? record.code : 0;
+  let message = typeof record.message === 'string' ? record.message : '';
+  // Header errors (6003) carry the real cause in error_chain (cloudflare-api.md §3).
+  if (Array.isArray(record.error_chain) && record.error_chain.length > 0) {
+    const chain = record.error_chain.map((e) => toApiError(e, scrub)).map((e) => `${e.code}: ${e.message}`);
+    message = `${message} (${chain.join('; ')})`;
+  }
+  return { code, message: scrub(message) };
+}
+
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const NETWORK_CODES = new Set(['EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN']);
+
+/** Classifies an undici/Node error by its codes (the error and its causes), keeping only scrubbed text. */
+export function describeTransportError(error: unknown, scrub: (text: string) => string): ApiOutcome & { kind: 'transport' } {
+  const codes: string[] = [];
+  let firstMessage = '';
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const record = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof record.code === 'string') codes.push(record.code);
+    if (firstMessage === '' && typeof record.message === 'string') firstMessage = record.message;
+    current = record.cause;
+  }
+  if (firstMessage === '' && typeof error === 'string') firstMessage = error;
+  const named = codes.length > 0 ? ` (${codes.join(', ')})` : '';
+  if (codes.includes('ECONNREFUSED')) return { kind: 'transport', reason: 'refused', message: `connection refused${named}` };
+  if (codes.some((c) => TIMEOUT_CODES.has(c))) return { kind: 'transport', reason: 'timeout', message: `timed out${named}` };
+  if (codes.some((c) => RESET_CODES.has(c))) return { kind: 'transport', reason: 'reset', message: `connection reset${named}` };
+  if (codes.some((c) => NETWORK_CODES.has(c))) return { kind: 'transport', reason: 'network', message: `network unreachable${named}` };
+  return { kind: 'transport', reason: 'other', message: scrub(`${firstMessage || 'request failed'}${named}`) };
+}

@@ -1,0 +1,212 @@
+// The dispatch loop: requests go out in plan order as far as pacing allows. A request waiting
+// for its limiter never holds up one whose limiter is ready (the URL window is not held up by the
+// request bucket); within one limiter, plan order is kept. At most `concurrency` are in flight.
+import type { PlannedRequest, RequestKind } from '../plan/types.js';
+import type { ApiOutcome } from './client.js';
+import type { JournalWriter } from './journal.js';
+import type { Limiter } from './pacing.js';
+import { observeRateLimitHeaders } from './pacing.js';
+import { parseWaitUntil } from './retry.js';
+import type { ApplyEvent, RequestOutcome } from './run.js';
+import type { SendContext, SendResult } from './send.js';
+import { send } from './send.js';
+
+export interface Job {
+  readonly index: number;
+  readonly request: PlannedRequest;
+  readonly kind: RequestKind;
+  readonly items: number;
+  readonly zoneId: string;
+  readonly token: string;
+  readonly tokenEnv: string;
+  readonly limiter: Limiter;
+  readonly limiterKey: string;
+}
+
+export interface DispatchContext extends SendContext {
+  readonly concurrency: number;
+  readonly journal: JournalWriter;
+  /** Indexed by request index; updated in place. */
+  readonly outcomes: RequestOutcome[];
+  readonly emit: (event: ApplyEvent) => void;
+  /** Tokens no verify endpoint would vouch for: their first purge decides (spec §4.2). */
+  readonly unverifiedTokens: ReadonlySet<string>;
+  readonly total: number;
+  readonly startedAt: number;
+}
+
+type Gate = 'open' | 'probing' | 'unverified' | { readonly refused: SendResult & { kind: 'failed' } };
+
+export async function dispatch(jobs: readonly Job[], context: DispatchContext): Promise<{ interrupted: boolean; rateLimited: number }> {
+  const { clock, signal, emit, outcomes } = context;
+  const gates = new Map<string, Gate>();
+  for (const job of jobs) gates.set(job.token, context.unverifiedTokens.has(job.token) ? 'unverified' : 'open');
+  const taken = new Array<boolean>(jobs.length).fill(false);
+  let head = 0;
+  let rateLimited = 0;
+  let counted = outcomes.filter((o) => o.status === 'done' || o.status === 'skipped').length;
+  let fatal: unknown = null;
+  const inFlight = new Set<Promise<void>>();
+  let changed = deferred();
+
+  const onOutcome = (job: Job) => (outcome: ApiOutcome): void => {
+    if (outcome.kind !== 'response') return;
+    if (outcome.status === 429) rateLimited++;
+    const now = clock.now();
+    const remaining = outcome.headers['x-ratelimit-remaining'];
+    const parsed = remaining !== undefined && /^\d+$/.test(remaining.trim()) ? Number(remaining) : null;
+    observeRateLimitHeaders(job.limiter, parsed, parseWaitUntil(outcome.headers['x-ratelimit-reset'], now), now);
+  };
+
+  async function acquire(job: Job): Promise<boolean> {
+    for (;;) {
+      if (signal?.aborted) return false;
+      const waitMs = job.limiter.tryTake(job.items, clock.now());
+      if (waitMs === 0) return true;
+      await clock.sleep(waitMs, signal);
+    }
+  }
+
+  async function run(job: Job): Promise<void> {
+    const base = { index: job.index, zone: job.request.zone, groups: job.request.groups, kind: job.kind, items: job.items };
+    emit({ type: 'request_start', ...base });
+    const result = await send('POST', `/zones/${encodeURIComponent(job.zoneId)}/purge_cache`, job.token, job.request.body, {
+      ...context,
+      beforeRetry: () => acquire(job),
+      onOutcome: onOutcome(job),
+      onRetry: (decision, attempt) => {
+        // Tell the limiter too, so the other requests do not run into the same wall.
+        if (decision.rule === 'rate_limited') job.limiter.holdUntil(decision.rateLimitedUntil ?? clock.now() + decision.delayMs, clock.now());
+        emit({ type: 'request_retry', ...base, attempt, rule: decision.rule, reason: decision.message, delay_ms: decision.delayMs });
+      },
+    });
+    const outcome = outcomes[job.index];
+    outcome.attempts = result.attempts;
+    if (gates.get(job.token) === 'probing') gates.set(job.token, probeVerdict(result));
+    switch (result.kind) {
+      case 'done': {
+        const id = typeof (result.result as { id?: unknown } | null)?.id === 'string' ? (result.result as { id: string }).id : '';
+        await context.journal.record(job.index, { id, at: new Date(clock.now()).toISOString() });
+        outcome.status = 'done';
+        outcome.id = id;
+        counted++;
+        emit({ type: 'request_done', ...base, id, attempts: result.attempts, completed: counted, total: context.total, elapsed_ms: clock.now() - context.startedAt });
+        return;
+      }
+      case 'failed':
+        Object.assign(outcome, failedFields(result), { status: 'failed' });
+        emit({ type: 'request_failed', ...base, attempts: result.attempts, ...failedView(result) });
+        return;
+      case 'interrupted':
+        outcome.status = 'not_sent';
+        return;
+      default: {
+        const never: never = result;
+        throw new Error(`unknown send result ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  function start(job: Job): void {
+    const task = run(job)
+      .catch((error: unknown) => {
+        fatal ??= error;
+      })
+      .finally(() => {
+        inFlight.delete(task);
+        const wake = changed;
+        changed = deferred();
+        wake.resolve();
+      });
+    inFlight.add(task);
+  }
+
+  /** The first job, in plan order, that may go now; or how long until one of the waiting ones may. */
+  function pick(): { job: number } | { waitMs: number } {
+    const now = clock.now();
+    const seenLimiters = new Set<string>();
+    let waitMs = Infinity;
+    while (head < jobs.length && taken[head]) head++;
+    for (let i = head; i < jobs.length; i++) {
+      if (taken[i]) continue;
+      const job = jobs[i];
+      const gate = gates.get(job.token)!;
+      if (typeof gate === 'object') {
+        taken[i] = true;
+        refuse(job, gate.refused);
+        continue;
+      }
+      if (gate === 'probing') continue;
+      if (seenLimiters.has(job.limiterKey)) continue;
+      seenLimiters.add(job.limiterKey);
+      const wait = job.limiter.tryTake(job.items, now);
+      if (wait === 0) {
+        if (gate === 'unverified') gates.set(job.token, 'probing');
+        return { job: i };
+      }
+      waitMs = Math.min(waitMs, wait);
+    }
+    return { waitMs };
+  }
+
+  function refuse(job: Job, refused: SendResult & { kind: 'failed' }): void {
+    const outcome = outcomes[job.index];
+    Object.assign(outcome, failedFields(refused), { status: 'not_sent', message: `not sent: Cloudflare refused the token in ${job.tokenEnv} on its first purge` });
+    emit({ type: 'request_failed', index: job.index, zone: job.request.zone, groups: job.request.groups, kind: job.kind, items: job.items, attempts: 0, ...failedView(refused), message: outcome.message });
+  }
+
+  while (!signal?.aborted && fatal === null) {
+    while (head < jobs.length && taken[head]) head++;
+    if (head >= jobs.length) break;
+    if (inFlight.size >= context.concurrency) {
+      await changed.promise;
+      continue;
+    }
+    const choice = pick();
+    if ('job' in choice) {
+      taken[choice.job] = true;
+      start(jobs[choice.job]);
+      continue;
+    }
+    if (head >= jobs.length) break;
+    // Nothing may go yet: sleep until a limiter allows one, or a request finishes (a slot frees,
+    // or a probe opens its token's gate), or the user interrupts.
+    const stopSleeping = new AbortController();
+    const sleepSignal = signal === undefined ? stopSleeping.signal : AbortSignal.any([signal, stopSleeping.signal]);
+    const sleeping = Number.isFinite(choice.waitMs) ? clock.sleep(choice.waitMs, sleepSignal) : untilAborted(sleepSignal);
+    await Promise.race([sleeping, changed.promise]);
+    stopSleeping.abort();
+  }
+  await Promise.all(inFlight);
+  if (fatal !== null) throw fatal;
+  return { interrupted: signal?.aborted === true, rateLimited };
+}
+
+/** After a token's first purge: a 401/403 refuses the token for the rest; any other answer opens it. */
+function probeVerdict(result: SendResult): Gate {
+  if (result.kind === 'failed' && (result.httpStatus === 401 || result.httpStatus === 403)) return { refused: result };
+  if (result.kind === 'done' || (result.kind === 'failed' && result.httpStatus !== undefined && result.httpStatus < 500)) return 'open';
+  // Interrupted, or no answer worth judging by: the next request probes again.
+  return 'unverified';
+}
+
+function failedFields(result: SendResult & { kind: 'failed' }): Partial<RequestOutcome> {
+  return { errors: [...result.errors], message: result.message, ...(result.httpStatus === undefined ? {} : { httpStatus: result.httpStatus }) };
+}
+
+function failedView(result: SendResult & { kind: 'failed' }): Record<string, unknown> {
+  return { ...(result.httpStatus === undefined ? {} : { http_status: result.httpStatus }), errors: result.errors, message: result.message };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -1,0 +1,148 @@
+// Pacing to Cloudflare's purge limits (cloudflare-api.md §2.1). Pure: every method takes `now`.
+//
+// The limits are per account and plan, shared by all zones of that account on that plan. The
+// account is unknown when the plan is made (and a token may reach zones of several accounts), so
+// one Pacer shares its limiters by plan tier across the whole run: zones of different accounts on
+// the same tier are paced together, which is slower than necessary, never faster.
+import type { PlanTier } from '../cloudflare/limits.js';
+import { TIER_LIMITS } from '../cloudflare/limits.js';
+import type { RequestKind } from '../plan/types.js';
+
+/**
+ * Margins so a server enforcing the exact documented limit on arrival does not answer 429: the
+ * request bucket refills at 98% of the documented rate, and a URL stays in our window 50 ms longer
+ * than the server's 1-second window (arrivals lag sends by varying amounts, so they can bunch up).
+ * The URL count itself is not cut: 6 x 500 URLs must still fit Enterprise's 3000 per window.
+ */
+export const PACING_MARGIN = { rateFactor: 0.98, windowMs: 1_050 } as const;
+
+export interface Limiter {
+  /** 0 when `cost` was taken now; otherwise how many ms to wait before asking again (nothing taken). */
+  tryTake(cost: number, now: number): number;
+  /** The server said the limit is exhausted until `until` (a 429, or `x-ratelimit-remaining: 0`). */
+  holdUntil(until: number, now: number): void;
+  /** `x-ratelimit-remaining` on an answer, in this limiter's units when it has any. */
+  observeRemaining(remaining: number, now: number): void;
+}
+
+/** Token bucket, one token per request: hosts, prefixes, tags and purge_everything requests. */
+export class TokenBucket implements Limiter {
+  private tokens: number;
+  private updatedAt: number;
+  private heldUntil = 0;
+  private readonly refillPerMs: number;
+
+  constructor(private readonly capacity: number, requestsPerSecond: number, now: number) {
+    this.tokens = capacity;
+    this.updatedAt = now;
+    this.refillPerMs = (requestsPerSecond * PACING_MARGIN.rateFactor) / 1000;
+  }
+
+  private refill(now: number): void {
+    if (now > this.updatedAt) {
+      this.tokens = Math.min(this.capacity, this.tokens + (now - this.updatedAt) * this.refillPerMs);
+      this.updatedAt = now;
+    }
+  }
+
+  tryTake(_cost: number, now: number): number {
+    if (now < this.heldUntil) return this.heldUntil - now;
+    this.refill(now);
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - this.tokens) / this.refillPerMs));
+  }
+
+  holdUntil(until: number, now: number): void {
+    // The server's bucket is empty and, by its word, holds one token again at `until`.
+    this.heldUntil = Math.max(this.heldUntil, until, now);
+    this.tokens = 1;
+    this.updatedAt = this.heldUntil;
+  }
+
+  observeRemaining(remaining: number, now: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.tokens, Math.max(0, remaining));
+  }
+}
+
+/** Moving window of URLs per second: files requests, which the request bucket does not limit. */
+export class MovingWindow implements Limiter {
+  private readonly entries: { at: number; cost: number }[] = [];
+  private used = 0;
+  private heldUntil = 0;
+  private readonly capacity: number;
+
+  constructor(unitsPerSecond: number, private readonly windowMs: number = PACING_MARGIN.windowMs) {
+    this.capacity = Math.max(1, Math.floor(unitsPerSecond));
+  }
+
+  private expire(now: number): void {
+    while (this.entries.length > 0 && this.entries[0].at + this.windowMs <= now) {
+      this.used -= this.entries.shift()!.cost;
+    }
+  }
+
+  tryTake(cost: number, now: number): number {
+    if (now < this.heldUntil) return this.heldUntil - now;
+    this.expire(now);
+    // A request larger than the whole window can only go alone.
+    const fits = this.used + cost <= this.capacity || this.entries.length === 0;
+    if (fits) {
+      this.entries.push({ at: now, cost });
+      this.used += cost;
+      return 0;
+    }
+    // Wait until enough of the oldest entries leave the window.
+    let freed = 0;
+    for (const entry of this.entries) {
+      freed += entry.cost;
+      if (this.used - freed + cost <= this.capacity) return Math.max(1, entry.at + this.windowMs - now);
+    }
+    return Math.max(1, this.entries[this.entries.length - 1].at + this.windowMs - now);
+  }
+
+  holdUntil(until: number, _now: number): void {
+    this.heldUntil = Math.max(this.heldUntil, until);
+  }
+
+  observeRemaining(_remaining: number, _now: number): void {
+    // Whether x-ratelimit-remaining counts URLs or requests is undocumented (cloudflare-api.md §3):
+    // only its "0 left until reset" reading is used, through holdUntil.
+  }
+}
+
+/** The limiters of a run, by tier: one request bucket and one URL window each, created on first use. */
+export class Pacer {
+  private readonly buckets = new Map<PlanTier, TokenBucket>();
+  private readonly windows = new Map<PlanTier, MovingWindow>();
+
+  limiter(tier: PlanTier, kind: RequestKind, now: number): Limiter {
+    if (kind === 'files') {
+      let window = this.windows.get(tier);
+      if (window === undefined) this.windows.set(tier, (window = new MovingWindow(TIER_LIMITS[tier].urlsPerSecond)));
+      return window;
+    }
+    let bucket = this.buckets.get(tier);
+    if (bucket === undefined) this.buckets.set(tier, (bucket = new TokenBucket(TIER_LIMITS[tier].bucketSize, TIER_LIMITS[tier].requestsPerSecond, now)));
+    return bucket;
+  }
+
+  /** The key two requests share a limiter by (for keeping plan order within one limiter). */
+  static key(tier: PlanTier, kind: RequestKind): string {
+    return `${tier}:${kind === 'files' ? 'urls' : 'requests'}`;
+  }
+}
+
+/**
+ * What an answer's rate-limit headers say (cloudflare-api.md §3), applied to the limiter the
+ * request used: `x-ratelimit-remaining` lowers the bucket, and 0 remaining with a reset time
+ * holds the limiter until then.
+ */
+export function observeRateLimitHeaders(limiter: Limiter, remaining: number | null, resetAt: number | null, now: number): void {
+  if (remaining === null) return;
+  limiter.observeRemaining(remaining, now);
+  if (remaining <= 0 && resetAt !== null && resetAt > now) limiter.holdUntil(resetAt, now);
+}

@@ -1,0 +1,223 @@
+// applyPlan: sends a Plan's requests to Cloudflare (spec §4.2). Order of work: check the options,
+// lock, read the journal, read the tokens (before any request), verify them and look up zones,
+// then dispatch the remaining requests in plan order, paced, retried, journaled.
+import type { Plan, PlanZone, PlannedRequest, RequestKind } from '../plan/types.js';
+import { requestKind, requestSize } from '../plan/types.js';
+import { UserError } from '../errors.js';
+import type { ApiClient, ApiError } from './client.js';
+import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from './client.js';
+import { JournalWriter, readJournal } from './journal.js';
+import { acquireLock } from './lock.js';
+import type { Lock } from './lock.js';
+import { Pacer } from './pacing.js';
+import { readZoneTokens, resolveZoneIds, verifyTokens } from './preflight.js';
+import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_POLICY } from './retry.js';
+import type { Clock, SendContext } from './send.js';
+import { systemClock } from './send.js';
+import { dispatch } from './dispatch.js';
+import type { Job } from './dispatch.js';
+
+export interface ApplyEvent {
+  type: 'start' | 'request_start' | 'request_done' | 'request_retry' | 'request_failed' | 'request_skipped' | 'summary';
+  [k: string]: unknown;
+}
+
+export interface ApplyOptions {
+  apiUrl: string;
+  env: NodeJS.ProcessEnv;
+  concurrency: number;
+  maxRetries: number;
+  journalPath: string;
+  /** Abort = Ctrl-C: start no new request, wait for those in flight, save, report interrupted. */
+  signal?: AbortSignal;
+  onEvent?: (e: ApplyEvent) => void;
+  clock?: Clock;
+  random?: () => number;
+  requestTimeoutMs?: number;
+  /**
+   * Lock file held for the run. Default `<journalPath>.lock`; null when the caller already holds
+   * a lock covering the journal (e.g. the state lock, held across apply and the state update).
+   */
+  lockPath?: string | null;
+}
+
+export interface RequestOutcome {
+  index: number;
+  zone: string;
+  groups: readonly string[];
+  /** `not_sent`: not completed in this run (interrupted, or its token was refused): a re-run sends it. */
+  status: 'done' | 'skipped' | 'failed' | 'not_sent';
+  id?: string;
+  attempts: number;
+  errors?: { code: number; message: string }[];
+  httpStatus?: number;
+  /** Why it failed or was not sent, when Cloudflare's errors do not say it all. */
+  message?: string;
+}
+
+export interface ApplyResult {
+  outcomes: RequestOutcome[];
+  interrupted: boolean;
+  ok: boolean;
+  rateLimited: number;
+  /** Groups all of whose requests are done or skipped-as-journaled. */
+  completedGroups: string[];
+  elapsedMs: number;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+export { DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT_MS };
+
+export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const emit = (event: ApplyEvent): void => options.onEvent?.(event);
+  const startedAt = clock.now();
+  const baseUrl = parseApiUrl(options.apiUrl);
+  checkWholeNumber('--concurrency', options.concurrency, 1);
+  checkWholeNumber('--max-retries', options.maxRetries, 0);
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  checkWholeNumber('request timeout (ms)', requestTimeoutMs, 1);
+
+  const lockPath = options.lockPath === undefined ? `${options.journalPath}.lock` : options.lockPath;
+  const lock: Lock | null = lockPath === null ? null : acquireLock(lockPath);
+  try {
+    const { data, replaced } = readJournal(options.journalPath, plan.plan_id, plan.requests.length);
+    const journal = new JournalWriter(options.journalPath, data, clock);
+    const outcomes: RequestOutcome[] = plan.requests.map((request, index) => {
+      const entry = journal.get(index);
+      const base = { index, zone: request.zone, groups: request.groups, attempts: 0 };
+      return entry === undefined ? { ...base, status: 'not_sent' } : { ...base, status: 'skipped', id: entry.id };
+    });
+    const pendingIndexes = outcomes.filter((o) => o.status === 'not_sent').map((o) => o.index);
+    const zonesByName = new Map(plan.zones.map((zone) => [zone.name, zone]));
+    const pendingZones = zonesUsedBy(pendingIndexes.map((i) => plan.requests[i]), zonesByName);
+    const access = readZoneTokens(pendingZones, options.env);
+
+    const finish = (interrupted: boolean, rateLimited: number): ApplyResult => {
+      const result = summarize(plan, outcomes, interrupted, rateLimited, clock.now() - startedAt);
+      emit(summaryEvent(result, plan));
+      return result;
+    };
+    const itemsOf = (index: number): number => requestSize(plan.requests[index].body);
+    emit({
+      type: 'start',
+      plan_id: plan.plan_id,
+      requests: plan.requests.length,
+      pending: pendingIndexes.length,
+      items: plan.requests.reduce((sum, request) => sum + requestSize(request.body), 0),
+      pending_items: pendingIndexes.reduce((sum, index) => sum + itemsOf(index), 0),
+      concurrency: options.concurrency,
+      ...(replaced === null ? {} : { replaced_journal_of: replaced }),
+    });
+    for (const outcome of outcomes) {
+      if (outcome.status === 'skipped') {
+        emit({ type: 'request_skipped', index: outcome.index, zone: outcome.zone, groups: outcome.groups, kind: requestKind(plan.requests[outcome.index].body), items: itemsOf(outcome.index), id: outcome.id });
+      }
+    }
+    if (pendingIndexes.length === 0) return finish(false, 0);
+    if (options.signal?.aborted) return finish(true, 0);
+
+    const client: ApiClient = await createClient(baseUrl, {
+      connections: options.concurrency,
+      requestTimeoutMs,
+      secrets: [...new Set([...access.values()].map((a) => a.token))],
+    });
+    try {
+      const policy = { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries };
+      const sendContext: SendContext = { client, clock, random, policy, ...(options.signal === undefined ? {} : { signal: options.signal }) };
+      const zones = [...access.values()];
+      const verdicts = await verifyTokens(zones, sendContext);
+      if (verdicts === 'interrupted') return finish(true, 0);
+      const zoneIds = await resolveZoneIds(zones, sendContext);
+      if (zoneIds === 'interrupted') return finish(true, 0);
+
+      const pacer = new Pacer();
+      const now = clock.now();
+      const jobs: Job[] = pendingIndexes.map((index) => {
+        const request = plan.requests[index];
+        const zoneAccess = access.get(request.zone)!;
+        const kind: RequestKind = requestKind(request.body);
+        const items = itemsOf(index);
+        return {
+          index, request, kind, items,
+          zoneId: request.zone_id ?? zoneIds.get(request.zone)!,
+          token: zoneAccess.token,
+          tokenEnv: zoneAccess.tokenEnv,
+          limiter: pacer.limiter(zoneAccess.zone.plan, kind, now),
+          limiterKey: Pacer.key(zoneAccess.zone.plan, kind),
+        };
+      });
+      const { interrupted, rateLimited } = await dispatch(jobs, {
+        ...sendContext,
+        concurrency: options.concurrency,
+        journal,
+        outcomes,
+        emit,
+        unverifiedTokens: new Set([...verdicts].filter(([, verdict]) => verdict === 'unverified').map(([token]) => token)),
+        total: plan.requests.length,
+        startedAt,
+      });
+      return finish(interrupted, rateLimited);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    lock?.release();
+  }
+}
+
+function checkWholeNumber(name: string, value: number, minimum: number): void {
+  if (!Number.isInteger(value) || value < minimum) throw new UserError(`${name} must be a whole number of at least ${minimum}, got ${value}`);
+}
+
+function zonesUsedBy(requests: readonly PlannedRequest[], zonesByName: ReadonlyMap<string, PlanZone>): PlanZone[] {
+  const used = new Set(requests.map((request) => request.zone));
+  for (const name of used) {
+    if (!zonesByName.has(name)) throw new UserError(`the plan has a request for zone "${name}", which is not among its zones`, { hint: 'the plan file is damaged: make the plan again' });
+  }
+  return [...zonesByName.values()].filter((zone) => used.has(zone.name));
+}
+
+function summarize(plan: Plan, outcomes: RequestOutcome[], interrupted: boolean, rateLimited: number, elapsedMs: number): ApplyResult {
+  const groupComplete = new Map<string, boolean>();
+  for (const outcome of outcomes) {
+    const complete = outcome.status === 'done' || outcome.status === 'skipped';
+    for (const group of outcome.groups) groupComplete.set(group, (groupComplete.get(group) ?? true) && complete);
+  }
+  // In the plan's group order (file order); groups only requests know of come after, by name.
+  const order = new Map(plan.groups.map((group, position) => [group.name, position]));
+  const completedGroups = [...groupComplete].filter(([, complete]) => complete).map(([group]) => group)
+    .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
+  const ok = !interrupted && outcomes.every((o) => o.status === 'done' || o.status === 'skipped');
+  return { outcomes, interrupted, ok, rateLimited, completedGroups, elapsedMs };
+}
+
+function summaryEvent(result: ApplyResult, plan: Plan): ApplyEvent {
+  const count = (status: RequestOutcome['status']): number => result.outcomes.filter((o) => o.status === status).length;
+  const failures = result.outcomes.filter((o) => o.status === 'failed' || (o.status === 'not_sent' && o.message !== undefined));
+  return {
+    type: 'summary',
+    ok: result.ok,
+    interrupted: result.interrupted,
+    requests: plan.requests.length,
+    done: count('done'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    not_sent: count('not_sent'),
+    rate_limited: result.rateLimited,
+    elapsed_ms: result.elapsedMs,
+    completed_groups: result.completedGroups,
+    failures: failures.map((o) => failureView(o)),
+  };
+}
+
+export function failureView(o: RequestOutcome): { index: number; zone: string; groups: readonly string[]; status: string; http_status?: number; errors: ApiError[]; message?: string } {
+  return {
+    index: o.index, zone: o.zone, groups: o.groups, status: o.status,
+    ...(o.httpStatus === undefined ? {} : { http_status: o.httpStatus }),
+    errors: o.errors ?? [],
+    ...(o.message === undefined ? {} : { message: o.message }),
+  };
+}
+

@@ -1,0 +1,79 @@
+// One API call with its retries: attempt, ask the decision table, wait, attempt again.
+// Shared by the token checks, the zone lookups and the purges.
+import type { ApiClient, ApiError, ApiOutcome } from './client.js';
+import type { Decision, RetryPolicy, RetryState } from './retry.js';
+import { decide, INITIAL_RETRY_STATE } from './retry.js';
+
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
+
+export interface SendContext {
+  readonly client: ApiClient;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly policy: RetryPolicy;
+  /** Abort = stop retrying (the exchange in progress is not cut short). */
+  readonly signal?: AbortSignal;
+  /** Called before every attempt after the first (pacing); false = interrupted while waiting. */
+  readonly beforeRetry?: () => Promise<boolean>;
+  /** Every answer, before the decision (rate-limit headers, counting 429s). */
+  readonly onOutcome?: (outcome: ApiOutcome) => void;
+  readonly onRetry?: (decision: Decision & { action: 'retry' }, attempt: number) => void;
+}
+
+export type SendResult =
+  | { readonly kind: 'done'; readonly status: number; readonly result: unknown; readonly attempts: number }
+  | { readonly kind: 'failed'; readonly attempts: number; readonly message: string; readonly httpStatus?: number; readonly errors: readonly ApiError[] }
+  | { readonly kind: 'interrupted'; readonly attempts: number };
+
+export async function send(method: 'GET' | 'POST', path: string, token: string, body: unknown, context: SendContext): Promise<SendResult> {
+  const { client, clock, signal } = context;
+  let state: RetryState = INITIAL_RETRY_STATE;
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > 1 && context.beforeRetry !== undefined && !(await context.beforeRetry())) return { kind: 'interrupted', attempts: attempt - 1 };
+    const outcome = await client.request(method, path, token, body);
+    context.onOutcome?.(outcome);
+    const decision = decide(outcome, state, context.policy, clock.now(), context.random);
+    switch (decision.action) {
+      case 'done':
+        return { kind: 'done', status: outcome.kind === 'response' ? outcome.status : 0, result: outcome.kind === 'response' ? outcome.envelope?.result : null, attempts: attempt };
+      case 'fail':
+        return { kind: 'failed', attempts: attempt, message: decision.message, errors: decision.errors, ...(decision.httpStatus === undefined ? {} : { httpStatus: decision.httpStatus }) };
+      case 'retry':
+        context.onRetry?.(decision, attempt);
+        if (signal?.aborted) return { kind: 'interrupted', attempts: attempt };
+        await clock.sleep(decision.delayMs, signal);
+        if (signal?.aborted) return { kind: 'interrupted', attempts: attempt };
+        state = decision.next;
+        break;
+      default: {
+        const never: never = decision;
+        throw new Error(`unknown decision ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}
+
+/** `code: message` pairs, or the fallback message when Cloudflare sent none. */
+export function describeFailure(result: { message: string; errors: readonly ApiError[] }): string {
+  if (result.errors.length === 0) return result.message;
+  return `${result.message}: ${result.errors.map((e) => `${e.code} ${e.message}`).join('; ')}`;
+}

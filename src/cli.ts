@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+// commander wiring only: flags -> command function -> exit code. Commands are imported when run,
+// so `--help` and `validate` never load what only apply needs (undici, diff).
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { UserError } from './errors.js';
+import type { Io } from './commands/io.js';
+
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function positiveInteger(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1 (got "${value}")`);
+    return Number(value);
+  };
+}
+const nonNegativeInteger = (value: string): number => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`must be a whole number (got "${value}")`);
+  return Number(value);
+};
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+interface Common { config: string; color: boolean }
+
+function common(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'the purge configuration', 'purge.yaml')
+    .option('--no-color', 'plain output without colours (also: NO_COLOR=1)');
+}
+
+function planningOptions(command: Command): Command {
+  return command
+    .option('--group <name>', 'only this group, planned as forced (repeatable)', collect, [])
+    .option('--all', 'ignore the baseline: every group is due', false)
+    .option('--base <ref>', 'git baseline: compare with purge.yaml and watched files at this commit')
+    .option('--state <file>', 'state file (default: .purgeplan/state.json beside purge.yaml)')
+    .option('--max-items <n>', 'refuse plans larger than this many purge items', positiveInteger('--max-items'), 1_000_000)
+    .option('--strict', 'warnings fail like errors', false);
+}
+
+async function makeIo(color: boolean): Promise<Io> {
+  const { processIo } = await import('./commands/io.js');
+  return processIo(color);
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('purgeplan')
+    .description('Declarative, reviewable Cloudflare cache purges: plan every cached variant, apply within the rate limits.')
+    .version(packageJson.version, '-V, --version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addHelpText('after', `
+Examples:
+  $ purgeplan validate                         check purge.yaml
+  $ purgeplan plan                             what would be purged (no token needed)
+  $ purgeplan plan --base origin/main --markdown > plan.md
+  $ purgeplan plan --out release.plan          save a plan for review
+  $ purgeplan apply release.plan               purge exactly that plan
+  $ purgeplan show release.plan --json
+
+Environment:
+  CLOUDFLARE_API_TOKEN  API token for apply (or the variable named by a zone's token_env)
+  PURGEPLAN_API_URL     Cloudflare API base URL (default https://api.cloudflare.com/client/v4)
+  NO_COLOR              disable colours
+  PURGEPLAN_DEBUG=1     show stack traces of internal errors`);
+
+  common(program.command('validate'))
+    .description('check purge.yaml: every problem, with FILE:LINE:COL')
+    .option('--strict', 'warnings fail like errors', false)
+    .option('--max-items <n>', 'refuse configurations larger than this many purge items', positiveInteger('--max-items'), 1_000_000)
+    .addHelpText('after', `
+Exit codes: 0 valid, 1 invalid or unreadable.
+
+Examples:
+  $ purgeplan validate
+  $ purgeplan validate -c sites/shop/purge.yaml --strict`)
+    .action(async (options: Common & { strict: boolean; maxItems: number }) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      setExit(validateCommand(options, await makeIo(options.color)));
+    });
+
+  planningOptions(common(program.command('plan')))
+    .description('validate, expand every cache variant, compare with the baseline and show the purges')
+    .option('--out <file>', 'save the plan, to apply exactly it later')
+    .option('--json', 'print the plan as one JSON document', false)
+    .option('--markdown', 'print the plan as a pull-request comment', false)
+    .option('--detailed-exitcode', 'exit 0 when nothing is due, 2 when purges are planned', false)
+    .addHelpText('after', `
+Exit codes: 0 success (with --detailed-exitcode: nothing to purge), 1 error, 2 purges planned (--detailed-exitcode).
+
+Examples:
+  $ purgeplan plan
+  $ purgeplan plan --json | jq .summary
+  $ purgeplan plan --base origin/main --markdown > comment.md
+  $ purgeplan plan --group posts --out posts.plan
+  $ purgeplan plan --all --detailed-exitcode`)
+    .action(async (options) => {
+      const { planCommand } = await import('./commands/plan.js');
+      setExit(planCommand({ ...options, groups: options.group }, await makeIo(options.color)));
+    });
+
+  planningOptions(common(program.command('apply')))
+    .description('send a saved plan, or plan and ask for confirmation, then purge within the rate limits')
+    .argument('[planfile]', 'a plan saved by `plan --out`: sent exactly, without asking')
+    .option('--auto-approve', 'do not ask for confirmation', false)
+    .option('--api-url <url>', 'Cloudflare API base URL (env PURGEPLAN_API_URL)')
+    .option('--concurrency <n>', 'requests in flight at once', positiveInteger('--concurrency'), 4)
+    .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
+    .option('--json', 'one JSON event per line', false)
+    .addHelpText('after', `
+Exit codes: 0 every request succeeded, 1 a failure (summarized), 130 interrupted (re-run to resume).
+
+Examples:
+  $ CLOUDFLARE_API_TOKEN=… purgeplan apply release.plan
+  $ purgeplan apply --auto-approve --base "$LAST_RELEASE"
+  $ purgeplan apply release.plan --json > apply.log`)
+    .action(async (planfile: string | undefined, options) => {
+      const { applyCommand } = await import('./commands/apply.js');
+      setExit(await applyCommand(planfile, { ...options, groups: options.group }, await makeIo(options.color)));
+    });
+
+  program.command('show')
+    .description('render a saved plan')
+    .argument('<planfile>', 'a plan saved by `plan --out`')
+    .option('--json', 'as one JSON document', false)
+    .option('--markdown', 'as a pull-request comment', false)
+    .option('--no-color', 'plain output without colours')
+    .addHelpText('after', `
+Examples:
+  $ purgeplan show release.plan
+  $ purgeplan show release.plan --markdown > comment.md`)
+    .action(async (planfile: string, options: { json: boolean; markdown: boolean; color: boolean }) => {
+      const { showCommand } = await import('./commands/show.js');
+      setExit(showCommand(planfile, options, await makeIo(options.color)));
+    });
+
+  common(program.command('init'))
+    .description('write a commented starter purge.yaml (never overwrites)')
+    .addHelpText('after', `
+Examples:
+  $ purgeplan init
+  $ purgeplan init -c sites/docs/purge.yaml`)
+    .action(async (options: Common) => {
+      const { initCommand } = await import('./commands/init.js');
+      setExit(initCommand(options, await makeIo(options.color)));
+    });
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => { exitCode = code; });
+  try {
+    await program.parseAsync(argv as string[]);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    if (error instanceof UserError) {
+      process.stderr.write(`error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`internal error: ${message}\nThis is a bug in purgeplan; please report it with the command you ran.${process.env.PURGEPLAN_DEBUG === '1' ? '' : ' Set PURGEPLAN_DEBUG=1 to see the stack trace.'}\n`);
+    if (process.env.PURGEPLAN_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+main(process.argv).then((code) => { process.exitCode = code; });

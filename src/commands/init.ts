@@ -1,0 +1,59 @@
+// `purgeplan init`: a commented starter purge.yaml that validates and plans as written.
+import { openSync, writeSync, closeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import type { Io } from './io.js';
+
+export const STARTER = `# yaml-language-server: $schema=https://unpkg.com/purgeplan/schemas/purge.schema.json
+# purgeplan: the cache purges of this site, reviewed like code.
+#   purgeplan validate        check this file
+#   purgeplan plan            show what a release would purge (no token needed)
+#   purgeplan apply PLANFILE  purge it (needs the token named by token_env)
+version: 1
+
+zones:
+  www:
+    name: example.com                # your zone; or give its id (32 hex characters)
+    plan: free                       # free | pro | business | enterprise: sets batch sizes and rate limits
+    token_env: CLOUDFLARE_API_TOKEN  # the environment variable that holds the API token
+    cache_key: pages
+
+cache_keys:
+  pages:                             # mirror your Cache Rule's "cache key" settings here
+    query_string:
+      sort: true
+    device_type: true                # one cache entry per device type: each is purged
+
+groups:
+  home:
+    description: The home page and the blog index
+    urls:
+      - https://www.example.com/
+      - https://www.example.com/blog/?page={1..3}
+  posts:
+    description: Blog posts
+    urls:
+      - https://www.example.com/blog/{slug}/
+    vars:
+      slug: [hello-world]            # or { file: slugs.txt }: one value a line
+    tags: [blog]
+`;
+
+export function initCommand(options: { config: string }, io: Io): number {
+  const path = resolve(io.cwd, options.config);
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o644);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new UserError(`${options.config} already exists; init never overwrites it`, { hint: 'edit it, remove it first, or pass -c/--config NEW_FILE' });
+    throw new UserError(`cannot create ${options.config}: ${code ?? 'error'}`);
+  }
+  try {
+    writeSync(fd, STARTER);
+  } finally {
+    closeSync(fd);
+  }
+  io.stdout(`Wrote ${options.config}. Next: edit the zone and groups, then run \`purgeplan plan\`.\n`);
+  return 0;
+}

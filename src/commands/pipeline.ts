@@ -1,0 +1,61 @@
+// load -> validate -> expand, shared by validate, plan and apply. Reads purge.yaml (the edge);
+// everything after is the pure core.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { checkSchema } from '../config/schema.js';
+import { checkConfig } from '../config/check.js';
+import { loadConfig } from '../config/load.js';
+import { workingTreeReader } from '../config/files.js';
+import type { SourceReader } from '../config/files.js';
+import type { Config } from '../config/types.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { expandGroup } from '../expand/group.js';
+import type { GroupExpansion } from '../expand/group.js';
+
+export const DEFAULT_CONFIG = 'purge.yaml';
+export const DEFAULT_MAX_ITEMS = 1_000_000;
+
+export interface Checked {
+  readonly config?: Config;
+  readonly expansions?: readonly GroupExpansion[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** The configuration at `file` (as the user wrote the path), read from disk. */
+export function readConfigFile(file: string, cwd: string): { bytes: Uint8Array; baseDir: string } | { diagnostic: Diagnostic } {
+  const full = resolve(cwd, file);
+  try {
+    return { bytes: readFileSync(full), baseDir: dirname(full) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'cannot read the configuration: no such file'
+      : code === 'EISDIR' ? 'cannot read the configuration: it is a directory'
+      : code === 'EACCES' ? 'cannot read the configuration: permission denied'
+      : `cannot read the configuration (${code ?? 'error'})`;
+    const hint = code === 'ENOENT' ? 'run `purgeplan init` to write a starter purge.yaml, or pass -c/--config FILE' : undefined;
+    return { diagnostic: { file, line: 1, col: 1, severity: 'error', message, hint } };
+  }
+}
+
+/** Validates and, when valid, expands every group. `expand: false` stops after the URL checks. */
+export function checkAndExpand(file: string, bytes: Uint8Array, reader: SourceReader, maxItems: number): Checked {
+  const loaded = loadConfig(file, bytes);
+  if (!loaded.config) return { diagnostics: loaded.diagnostics };
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics, ...checkSchema(loaded.config)];
+  const checked = checkConfig(loaded.config, reader, { maxItems });
+  diagnostics.push(...checked.diagnostics);
+  if (diagnostics.some((d) => d.severity === 'error')) return { config: checked.config, diagnostics };
+  const zones = new Map(checked.config.zones.map((z) => [z.name, z]));
+  const expansions = checked.config.groups.map((group) => {
+    const { expansion, diagnostics: found } = expandGroup(group, zones.get(group.zone), file);
+    diagnostics.push(...found);
+    return expansion;
+  });
+  return { config: checked.config, expansions, diagnostics };
+}
+
+export function loadWorkingConfig(file: string, cwd: string, maxItems: number): Checked & { baseDir?: string } {
+  const read = readConfigFile(file, cwd);
+  if ('diagnostic' in read) return { diagnostics: [read.diagnostic] };
+  return { ...checkAndExpand(file, read.bytes, workingTreeReader(read.baseDir), maxItems), baseDir: read.baseDir };
+}

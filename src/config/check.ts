@@ -1,0 +1,254 @@
+// Stage 2b: the semantic rules of spec §3 that a schema cannot express, and resolution of the
+// file into a Config (defaults applied, names resolved, vars files read). Every problem is
+// collected; values of the wrong type were reported by the schema and are skipped here.
+import { createHash } from 'node:crypto';
+import { DEFAULT_TOKEN_ENV, PLAN_TIERS, TIER_LIMITS, UNINCLUDABLE_HEADERS } from '../cloudflare/limits.js';
+import type { PlanTier } from '../cloudflare/limits.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { didYouMean } from '../suggest.js';
+import { countPattern, parsePattern } from '../expand/patterns.js';
+import { parseValuesFile } from './files.js';
+import type { SourceReader } from './files.js';
+import type { LoadedConfig, PathSegment } from './load.js';
+import { displayPath } from './schema.js';
+import { normalizeHost, normalizePrefix, normalizeTag } from './values.js';
+import { resolveDimensions } from './variants.js';
+import { DEFAULT_CACHE_KEY } from './types.js';
+import type { CacheKey, Config, Group, Scheme, UrlPattern, Zone } from './types.js';
+
+export interface CheckOptions {
+  readonly maxItems: number;
+}
+
+/** A group past this many items gets a warning (spec §3). */
+export const GROUP_ITEMS_WARNING = 100_000;
+
+type Raw = Record<string, unknown>;
+const record = (value: unknown): Raw | undefined => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : undefined);
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v) => typeof v === 'string' || typeof v === 'number').map(String) : []);
+const flag = (value: unknown): boolean => value === true;
+
+export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options: CheckOptions): { config: Config; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const report = (severity: 'error' | 'warning') => (path: readonly PathSegment[], at: 'key' | 'value', message: string, hint?: string) => {
+    const { line, col } = at === 'key' ? loaded.locate.key(path) : loaded.locate.value(path);
+    diagnostics.push({ file: loaded.file, line, col, severity, message, hint });
+  };
+  const error = report('error');
+  const warning = report('warning');
+  const root = loaded.value;
+  const inputs = createHash('sha256').update(loaded.digest);
+
+  // Cache key profiles.
+  const rawProfiles = record(root.cache_keys) ?? {};
+  const profiles = new Map<string, CacheKey>();
+  for (const name of loaded.locate.keys(['cache_keys'])) {
+    const raw = record(rawProfiles[name]);
+    if (!raw) continue;
+    profiles.set(name, resolveCacheKey(raw, ['cache_keys', name], error));
+  }
+
+  // Zones.
+  const rawZones = record(root.zones) ?? {};
+  const zones: Zone[] = [];
+  for (const name of loaded.locate.keys(['zones'])) {
+    const raw = record(rawZones[name]);
+    if (!raw) continue;
+    const path = ['zones', name];
+    const id = text(raw.id) ?? null;
+    const zoneName = text(raw.name)?.toLowerCase() ?? null;
+    if (raw.id === undefined && raw.name === undefined) error(path, 'value', `zones.${name}: give "id" (the 32-hex zone id) or "name" (looked up at apply)`, 'the zone id is on the zone Overview page of the Cloudflare dashboard');
+    const plan: PlanTier = (PLAN_TIERS as readonly string[]).includes(String(raw.plan)) ? (raw.plan as PlanTier) : 'free';
+    const cacheKey = text(raw.cache_key) ?? null;
+    if (cacheKey !== null && !profiles.has(cacheKey)) error([...path, 'cache_key'], 'value', `zones.${name}.cache_key: unknown cache key profile "${cacheKey}"${didYouMean(cacheKey, profiles.keys())}`, profiles.size ? `profiles: ${[...profiles.keys()].join(', ')}` : 'define it under cache_keys');
+    const limits = TIER_LIMITS[plan];
+    const rawLimits = record(raw.limits) ?? {};
+    const filesPerRequest = typeof rawLimits.files_per_request === 'number' ? rawLimits.files_per_request : limits.filesPerRequest;
+    const itemsPerRequest = typeof rawLimits.items_per_request === 'number' ? rawLimits.items_per_request : limits.itemsPerRequest;
+    if (filesPerRequest > limits.maxFilesPerRequest) error([...path, 'limits', 'files_per_request'], 'value', `zones.${name}.limits.files_per_request: ${filesPerRequest} is above Cloudflare's maximum of ${limits.maxFilesPerRequest} URLs per request on the ${plan} plan`, `use at most ${limits.maxFilesPerRequest}`);
+    if (itemsPerRequest > limits.maxItemsPerRequest) error([...path, 'limits', 'items_per_request'], 'value', `zones.${name}.limits.items_per_request: ${itemsPerRequest} is above Cloudflare's maximum of ${limits.maxItemsPerRequest} hosts, prefixes or tags per request`, `use at most ${limits.maxItemsPerRequest}`);
+    const schemes = Array.isArray(raw.schemes) ? (strings(raw.schemes).filter((s) => s === 'http' || s === 'https') as Scheme[]) : null;
+    zones.push({
+      name, id, zoneName, accountId: text(raw.account_id) ?? null, plan, tokenEnv: text(raw.token_env) ?? DEFAULT_TOKEN_ENV, cacheKey,
+      schemes: schemes && schemes.length ? schemes : null, allowPurgeEverything: flag(raw.allow_purge_everything),
+      filesPerRequest: Math.min(filesPerRequest, limits.maxFilesPerRequest), itemsPerRequest: Math.min(itemsPerRequest, limits.maxItemsPerRequest),
+    });
+  }
+  const zoneByName = new Map(zones.map((zone) => [zone.name, zone]));
+
+  // Groups.
+  const rawGroups = record(root.groups) ?? {};
+  const groups: Group[] = [];
+  const enterpriseWarned = new Set<string>();
+  let totalItems = 0;
+  for (const name of loaded.locate.keys(['groups'])) {
+    const raw = record(rawGroups[name]);
+    const path = ['groups', name];
+    if (!raw) {
+      if (rawGroups[name] === null || rawGroups[name] === undefined) error(path, 'key', `group "${name}" is empty: it purges nothing`, 'give it urls, hosts, prefixes, tags or everything');
+      continue;
+    }
+    // Zone.
+    let zone: Zone | undefined;
+    const zoneRef = text(raw.zone);
+    if (zoneRef === undefined) {
+      if (zones.length === 1) zone = zones[0];
+      else if (raw.zone === undefined) error(path, 'value', `groups.${name}: missing key "zone"`, zones.length ? `there are ${zones.length} zones (${zones.map((z) => z.name).join(', ')}): say which one this group purges` : 'define a zone under zones first');
+    } else {
+      zone = zoneByName.get(zoneRef);
+      if (!zone) error([...path, 'zone'], 'value', `groups.${name}.zone: unknown zone "${zoneRef}"${didYouMean(zoneRef, zoneByName.keys())}`, zones.length ? `zones: ${zones.map((z) => z.name).join(', ')}` : 'define it under zones');
+    }
+    // Cache key.
+    const ownKey = text(raw.cache_key);
+    if (ownKey !== undefined && !profiles.has(ownKey)) error([...path, 'cache_key'], 'value', `groups.${name}.cache_key: unknown cache key profile "${ownKey}"${didYouMean(ownKey, profiles.keys())}`, profiles.size ? `profiles: ${[...profiles.keys()].join(', ')}` : 'define it under cache_keys');
+    const keyName = ownKey !== undefined ? ownKey : zone?.cacheKey ?? null;
+    const cacheKey = (keyName !== null ? profiles.get(keyName) : undefined) ?? DEFAULT_CACHE_KEY;
+    if (zone && keyName !== null && profiles.has(keyName) && zone.plan !== 'enterprise' && !enterpriseWarned.has(`${zone.name}/${keyName}`)) {
+      const features = enterpriseFeatures(cacheKey);
+      if (features.length) {
+        enterpriseWarned.add(`${zone.name}/${keyName}`);
+        warning(ownKey !== undefined ? [...path, 'cache_key'] : ['zones', zone.name, 'cache_key'], 'value',
+          `cache key "${keyName}" uses ${features.join(', ')}, which Cloudflare offers on Enterprise only, but zone "${zone.name}" is on the ${zone.plan} plan`,
+          'if the zone really is Enterprise, set plan: enterprise; otherwise its cache key cannot vary this way and these variants purge nothing');
+      }
+    }
+
+    // Vars.
+    const vars = new Map<string, string[]>();
+    const rawVars = record(raw.vars) ?? {};
+    for (const varName of loaded.locate.keys([...path, 'vars'])) {
+      const value = rawVars[varName];
+      const varPath = [...path, 'vars', varName];
+      if (Array.isArray(value)) {
+        vars.set(varName, [...new Set(strings(value))]);
+        if (value.length === 0) error(varPath, 'value', `${displayPath(varPath)} is empty: the URL patterns using it would expand to nothing`, 'give at least one value');
+      } else if (record(value) && typeof record(value)?.file === 'string') {
+        const file = String(record(value)?.file);
+        const result = reader.read(file);
+        if ('problem' in result) { error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: ${result.problem}`, result.hint); continue; }
+        inputs.update(`\0${file}\0`).update(result.bytes);
+        const parsed = parseValuesFile(result.bytes);
+        if ('problem' in parsed) { error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: "${file}": ${parsed.problem}`); continue; }
+        if (parsed.values.length === 0) error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: "${file}" has no values`, 'one value a line; lines starting with # are comments');
+        vars.set(varName, [...new Set(parsed.values)]);
+      }
+    }
+
+    // URL patterns.
+    const urls: UrlPattern[] = [];
+    const usedVars = new Set<string>();
+    let urlCount = 0;
+    const rawUrls = Array.isArray(raw.urls) ? raw.urls : [];
+    rawUrls.forEach((pattern, i) => {
+      if (typeof pattern !== 'string') return;
+      const parsed = parsePattern(pattern, vars);
+      if ('problem' in parsed) { error([...path, 'urls', i], 'value', `${displayPath([...path, 'urls', i])}: ${parsed.problem}`, parsed.hint); return; }
+      parsed.pattern.vars.forEach((v) => usedVars.add(v));
+      urlCount += countPattern(parsed.pattern);
+      urls.push({ pattern, position: loaded.locate.value([...path, 'urls', i]) });
+    });
+    for (const varName of vars.keys()) {
+      if (!usedVars.has(varName) && rawUrls.length > 0) warning([...path, 'vars', varName], 'key', `${displayPath([...path, 'vars', varName])} is not used by any URL pattern`, `use it as {${varName}} in a URL, or remove it`);
+    }
+    if (cacheKey.hostResolved && rawUrls.length > 0) {
+      error([...path, 'urls'], 'key', `groups.${name} purges URLs, but cache key "${keyName}" uses the resolved host (host.resolved: true)`, 'a URL purge cannot match a key built on a host rewritten by an Origin Rule: purge the rewritten host with hosts: [...] instead');
+    }
+
+    const dimensions = resolveDimensions(cacheKey, keyName, raw.variants, path, { error, warning });
+
+    // Hosts, prefixes, tags, everything.
+    const hosts = normalizeAll(raw.hosts, [...path, 'hosts'], normalizeHost, error);
+    const prefixes = normalizeAll(raw.prefixes, [...path, 'prefixes'], normalizePrefix, error);
+    const tags = normalizeAll(raw.tags, [...path, 'tags'], normalizeTag, error);
+    const everything = flag(raw.everything);
+    if (everything && zone && !zone.allowPurgeEverything) {
+      error([...path, 'everything'], 'value', `groups.${name}.everything: purging everything needs allow_purge_everything: true on zone "${zone.name}"`, 'purge hosts, prefixes or tags instead, or opt in on the zone if you really mean to empty its whole cache');
+    }
+    if (urls.length === 0 && rawUrls.length === 0 && hosts.length === 0 && prefixes.length === 0 && tags.length === 0 && !everything) {
+      error(path, 'key', `group "${name}" purges nothing`, 'give it urls, hosts, prefixes, tags or everything: true');
+    }
+
+    // Size, from the product of the dimensions: nothing is expanded yet.
+    const variantCount = dimensions.reduce((n, d) => n * d.values.length, 1);
+    const schemeCount = zone?.schemes?.length ?? 1;
+    const items = urlCount * schemeCount * variantCount + hosts.length + prefixes.length + tags.length + (everything ? 1 : 0);
+    totalItems += items;
+    if (items > GROUP_ITEMS_WARNING) {
+      warning(path, 'key', `group "${name}" expands to ${items.toLocaleString('en-US')} items (${urlCount.toLocaleString('en-US')} URLs × ${schemeCount} scheme${schemeCount > 1 ? 's' : ''} × ${variantCount} header variants)`, 'consider purging by tags or prefixes, which cover every variant in one item');
+    }
+
+    const revision = typeof raw.revision === 'number' ? raw.revision : 0;
+    groups.push({
+      name, description: text(raw.description) ?? null, zone: zone?.name ?? '', cacheKeyName: keyName, cacheKey, urls, vars, dimensions,
+      hosts, prefixes, tags, everything, revision, watch: strings(raw.watch), position: loaded.locate.key(path),
+    });
+  }
+  if (totalItems > options.maxItems) {
+    error(['groups'], 'key', `the plan would expand to ${totalItems.toLocaleString('en-US')} purge items, more than --max-items ${options.maxItems.toLocaleString('en-US')}`, 'purge by prefixes or tags, split the groups, or raise --max-items if you really mean it');
+  }
+  return { config: { file: loaded.file, digest: loaded.digest, inputsDigest: `sha256:${inputs.digest('hex')}`, zones, groups }, diagnostics };
+}
+
+function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void): CacheKey {
+  const query = record(raw.query_string) ?? {};
+  const headers = record(raw.headers) ?? {};
+  const cookies = record(raw.cookies) ?? {};
+  const modes = ['ignore', 'include', 'exclude'].filter((mode) => (mode === 'ignore' ? query.ignore === true : Array.isArray(query[mode])));
+  if (modes.length > 1) {
+    error([...path, 'query_string', modes[1]], 'key', `${displayPath([...path, 'query_string'])}: ${modes.map((m) => `"${m}"`).join(' and ')} cannot be used together`, 'Cloudflare keys a query string by one of: ignore it, include only some parameters, or exclude some parameters');
+  }
+  const headerInclude = strings(headers.include).map((h) => h.toLowerCase());
+  const headerPresence = strings(headers.check_presence).map((h) => h.toLowerCase());
+  [['include', headerInclude], ['check_presence', headerPresence]].forEach(([list, names]) => {
+    (names as string[]).forEach((header, i) => {
+      if ((UNINCLUDABLE_HEADERS as readonly string[]).includes(header) || header.startsWith('cf-')) {
+        const why = header === 'origin' ? 'Origin is in the key already unless exclude_origin is true' : header === 'cookie' ? 'use cookies.include for cookies' : 'Cloudflare does not allow this header in a custom cache key';
+        error([...path, 'headers', list as string, i], 'value', `header "${header}" cannot be part of a custom cache key`, why);
+      }
+    });
+  });
+  headerInclude.filter((h) => headerPresence.includes(h)).forEach((h) => error([...path, 'headers', 'check_presence'], 'key', `header "${h}" is in both include and check_presence`, 'keep it in one of them'));
+  const cookieInclude = strings(cookies.include);
+  const cookiePresence = strings(cookies.check_presence);
+  [['include', cookieInclude], ['check_presence', cookiePresence]].forEach(([list, names]) => {
+    (names as string[]).forEach((cookie, i) => {
+      if (cookie.toLowerCase().startsWith('__cf')) error([...path, 'cookies', list as string, i], 'value', `cookie "${cookie}" cannot be part of a cache key`, "Cloudflare refuses its own __cf* cookies in cache keys");
+    });
+  });
+  cookieInclude.filter((c) => cookiePresence.includes(c)).forEach((c) => error([...path, 'cookies', 'check_presence'], 'key', `cookie "${c}" is in both include and check_presence`, 'keep it in one of them'));
+  return {
+    querySort: query.sort === true,
+    queryIgnore: query.ignore === true,
+    queryInclude: Array.isArray(query.include) ? strings(query.include) : null,
+    queryExclude: Array.isArray(query.exclude) ? strings(query.exclude) : null,
+    deviceType: flag(raw.device_type), geo: flag(raw.geo), lang: flag(raw.lang),
+    headerInclude, headerPresence, excludeOrigin: flag(headers.exclude_origin),
+    cookieInclude, cookiePresence,
+    hostResolved: flag(record(raw.host)?.resolved),
+  };
+}
+
+/** Cache key features that Cloudflare offers on Enterprise only (cloudflare-api.md §5.3). */
+function enterpriseFeatures(key: CacheKey): string[] {
+  const features: string[] = [];
+  if (key.queryInclude || key.queryExclude) features.push('query_string include/exclude');
+  if (key.geo) features.push('geo');
+  if (key.lang) features.push('lang');
+  if (key.headerInclude.length || key.headerPresence.length || key.excludeOrigin) features.push('headers');
+  if (key.cookieInclude.length || key.cookiePresence.length) features.push('cookies');
+  if (key.hostResolved) features.push('host.resolved');
+  return features;
+}
+
+function normalizeAll(raw: unknown, path: readonly PathSegment[], normalize: (value: string) => { value: string } | { problem: string; hint?: string }, error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void): string[] {
+  if (!Array.isArray(raw)) return [];
+  const values = new Set<string>();
+  raw.forEach((value, i) => {
+    if (typeof value !== 'string' && typeof value !== 'number') return;
+    const result = normalize(String(value));
+    if ('problem' in result) error([...path, i], 'value', `${displayPath([...path, i])}: ${result.problem}`, result.hint);
+    else values.add(result.value);
+  });
+  return [...values];
+}

@@ -1,0 +1,70 @@
+// Files named by purge.yaml (`vars: {file: …}`) must stay inside its directory: plans run on
+// untrusted pull requests, and a crafted path must not read the runner's secrets (spec §3).
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
+
+export type ReadResult = { readonly bytes: Uint8Array } | { readonly problem: string; readonly hint?: string };
+
+/** Where a configuration's companion files come from: the working tree, or git at a commit. */
+export interface SourceReader {
+  read(relativePath: string): ReadResult;
+}
+
+const MAX_VARS_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Refuses absolute paths and `..`; returns the path with `/` separators. */
+export function containedPath(path: string): { path: string } | { problem: string; hint: string } {
+  const hint = 'name a file inside the directory of purge.yaml, relative to it (e.g. data/slugs.txt)';
+  if (isAbsolute(path) || /^[A-Za-z]:/.test(path) || path.startsWith('\\')) return { problem: `"${path}" is an absolute path`, hint };
+  const parts = path.split(/[\\/]+/).filter((part) => part !== '' && part !== '.');
+  if (parts.includes('..')) return { problem: `"${path}" leaves the directory of purge.yaml`, hint };
+  if (parts.length === 0) return { problem: `"${path}" is not a file name`, hint };
+  return { path: parts.join('/') };
+}
+
+export function workingTreeReader(baseDir: string): SourceReader {
+  let realBase: string | undefined;
+  return {
+    read(relativePath) {
+      const contained = containedPath(relativePath);
+      if ('problem' in contained) return contained;
+      const full = join(baseDir, contained.path);
+      let real: string;
+      try {
+        realBase ??= realpathSync(baseDir);
+        real = realpathSync(full);
+      } catch {
+        return { problem: `cannot read "${relativePath}": no such file`, hint: `create it beside purge.yaml, or fix the path` };
+      }
+      const inside = relative(realBase, real);
+      if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) {
+        return { problem: `"${relativePath}" is a symbolic link leading outside the directory of purge.yaml`, hint: 'copy the file into the repository instead of linking to it' };
+      }
+      try {
+        const stat = statSync(real);
+        if (!stat.isFile()) return { problem: `"${relativePath}" is not a regular file` };
+        if (stat.size > MAX_VARS_FILE_BYTES) return { problem: `"${relativePath}" is ${stat.size} bytes; vars files are read up to ${MAX_VARS_FILE_BYTES} bytes` };
+        return { bytes: readFileSync(real) };
+      } catch (error) {
+        return { problem: `cannot read "${relativePath}": ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+      }
+    },
+  };
+}
+
+/** One value a line; blank lines and lines starting with # are skipped; surrounding spaces trimmed. */
+export function parseValuesFile(bytes: Uint8Array): { values: string[] } | { problem: string } {
+  if (bytes.includes(0)) return { problem: 'it is a binary file, not one value a line' };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { problem: 'it is not valid UTF-8 text' };
+  }
+  const values: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const value = line.trim();
+    if (value !== '' && !value.startsWith('#')) values.push(value);
+  }
+  return { values };
+}

@@ -1,0 +1,86 @@
+// The configuration after validation: defaults applied, names resolved, vars files read.
+// Everything later in the pipeline reads these types, never the raw YAML value.
+import type { PlanTier } from '../cloudflare/limits.js';
+import type { Position } from '../diagnostics.js';
+
+export type Scheme = 'http' | 'https';
+
+export interface Zone {
+  readonly name: string;
+  readonly id: string | null;
+  readonly zoneName: string | null;
+  readonly accountId: string | null;
+  readonly plan: PlanTier;
+  readonly tokenEnv: string;
+  readonly cacheKey: string | null;
+  readonly schemes: readonly Scheme[] | null;
+  readonly allowPurgeEverything: boolean;
+  readonly filesPerRequest: number;
+  readonly itemsPerRequest: number;
+}
+
+export interface CacheKey {
+  readonly querySort: boolean;
+  readonly queryIgnore: boolean;
+  readonly queryInclude: readonly string[] | null;
+  readonly queryExclude: readonly string[] | null;
+  readonly deviceType: boolean;
+  readonly geo: boolean;
+  readonly lang: boolean;
+  readonly headerInclude: readonly string[];
+  readonly headerPresence: readonly string[];
+  readonly excludeOrigin: boolean;
+  readonly cookieInclude: readonly string[];
+  readonly cookiePresence: readonly string[];
+  readonly hostResolved: boolean;
+}
+
+export const DEFAULT_CACHE_KEY: CacheKey = {
+  querySort: false, queryIgnore: false, queryInclude: null, queryExclude: null,
+  deviceType: false, geo: false, lang: false,
+  headerInclude: [], headerPresence: [], excludeOrigin: false,
+  cookieInclude: [], cookiePresence: [], hostResolved: false,
+};
+
+/**
+ * One dimension of the header cross product (spec §2.3): the values it takes, `null` meaning
+ * the request did not carry the header or cookie (the *absent* variant).
+ */
+export interface Dimension {
+  readonly kind: 'header' | 'cookie';
+  /** Header name (lower case), or cookie name as written. */
+  readonly name: string;
+  readonly values: readonly (string | null)[];
+}
+
+export interface UrlPattern {
+  readonly pattern: string;
+  readonly position: Position;
+}
+
+export interface Group {
+  readonly name: string;
+  readonly description: string | null;
+  readonly zone: string;
+  readonly cacheKeyName: string | null;
+  readonly cacheKey: CacheKey;
+  readonly urls: readonly UrlPattern[];
+  readonly vars: ReadonlyMap<string, readonly string[]>;
+  readonly dimensions: readonly Dimension[];
+  readonly hosts: readonly string[];
+  readonly prefixes: readonly string[];
+  readonly tags: readonly string[];
+  readonly everything: boolean;
+  readonly revision: number;
+  readonly watch: readonly string[];
+  readonly position: Position;
+}
+
+export interface Config {
+  readonly file: string;
+  readonly digest: string;
+  /** Digest of purge.yaml and every vars file it reads: a plan is stale when this changes. */
+  readonly inputsDigest: string;
+  readonly zones: readonly Zone[];
+  readonly groups: readonly Group[];
+}

@@ -1,0 +1,177 @@
+// Validation and resolution of a group's `variants` against its cache key (spec §2.3): which
+// dimensions the key has, which the group must give values for, and which would purge nothing.
+import { DEFAULT_KEY_HEADERS, DEVICE_TYPES } from '../cloudflare/limits.js';
+import { COUNTRY_CODES, COUNTRY_SET } from '../cloudflare/countries.js';
+import { didYouMean } from '../suggest.js';
+import type { PathSegment } from './load.js';
+import type { CacheKey, Dimension } from './types.js';
+
+export interface VariantReporter {
+  error(path: readonly PathSegment[], at: 'key' | 'value', message: string, hint?: string): void;
+  warning(path: readonly PathSegment[], at: 'key' | 'value', message: string, hint?: string): void;
+}
+
+interface RawDimension {
+  readonly values: readonly string[] | null;
+  readonly absent: boolean | undefined;
+}
+
+function readDimension(raw: unknown): RawDimension | null {
+  if (raw === undefined || raw === null) return null;
+  if (Array.isArray(raw)) return { values: raw.filter((v): v is string => typeof v === 'string'), absent: undefined };
+  if (typeof raw === 'object') {
+    const { values, absent } = raw as { values?: unknown; absent?: unknown };
+    return {
+      values: Array.isArray(values) ? values.filter((v): v is string => typeof v === 'string') : null,
+      absent: typeof absent === 'boolean' ? absent : undefined,
+    };
+  }
+  return null;
+}
+
+const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
+
+/**
+ * Builds the dimensions of the header cross product for one group. `path` is the group's path
+ * (['groups', name]); problems are reported through `report` at the offending node.
+ */
+export function resolveDimensions(key: CacheKey, keyName: string | null, variants: unknown, path: readonly PathSegment[], report: VariantReporter): Dimension[] {
+  const raw = (variants !== null && typeof variants === 'object' && !Array.isArray(variants) ? variants : {}) as Record<string, unknown>;
+  const vpath = [...path, 'variants'];
+  const keyLabel = keyName === null ? "Cloudflare's default cache key" : `cache key "${keyName}"`;
+  const dimensions: Dimension[] = [];
+  const missing = (what: string, example: string) =>
+    report.error(variants === undefined ? path : vpath, variants === undefined ? 'key' : 'value', `${keyLabel} varies on ${what}, so ${[...path, 'variants'].join('.')} must list the values to purge`, `add ${example}`);
+  const notInKey = (p: readonly PathSegment[], what: string, setting: string) =>
+    report.error(p, 'key', `${keyLabel} does not vary on ${what}: this variant would purge nothing`, `remove it, or set ${setting} in the cache key`);
+  const empty = (p: readonly PathSegment[], what: string) => report.error(p, 'value', `${what} has no values: the group would purge no variant of it`, 'list at least one value');
+
+  // Device type: always sent by Cloudflare, so there is no absent variant.
+  const device = readDimension(raw.device_type);
+  if (key.deviceType) {
+    let values: string[] = [...DEVICE_TYPES];
+    if (device) {
+      if (device.absent === true) report.error([...vpath, 'device_type', 'absent'], 'value', 'device_type has no absent variant: Cloudflare always sets cf-device-type');
+      values = [];
+      (device.values ?? []).forEach((value, i) => {
+        if ((DEVICE_TYPES as readonly string[]).includes(value)) values.push(value);
+        else report.error(Array.isArray(raw.device_type) ? [...vpath, 'device_type', i] : [...vpath, 'device_type', 'values', i], 'value', `"${value}" is not a device type${didYouMean(value, DEVICE_TYPES)}`, 'Cloudflare sends desktop, mobile or tablet');
+      });
+      if ((device.values ?? []).length === 0) empty([...vpath, 'device_type'], 'device_type');
+    }
+    dimensions.push({ kind: 'header', name: 'cf-device-type', values: unique(values) });
+  } else if (device) {
+    notInKey([...vpath, 'device_type'], 'device type', 'device_type: true');
+  }
+
+  // Country: required when the key has geo; `all` means every code Cloudflare sends.
+  const geo = readDimension(raw.geo);
+  if (key.geo) {
+    if (!geo) missing('country (geo)', 'variants.geo: [US, JP] or geo: [all]');
+    else {
+      if (geo.absent === true) report.error([...vpath, 'geo', 'absent'], 'value', 'geo has no absent variant: Cloudflare always sets cf-ipcountry (XX when unknown)');
+      const values: string[] = [];
+      (geo.values ?? []).forEach((value, i) => {
+        const code = value.toUpperCase();
+        if (code === 'ALL') values.push(...COUNTRY_CODES);
+        else if (COUNTRY_SET.has(code)) values.push(code);
+        else report.error(Array.isArray(raw.geo) ? [...vpath, 'geo', i] : [...vpath, 'geo', 'values', i], 'value', `"${value}" is not a country code${didYouMean(code, COUNTRY_CODES)}`, 'use ISO 3166-1 alpha-2 codes (US, JP, DE), XX for unknown, T1 for Tor, or all');
+      });
+      if ((geo.values ?? []).length === 0) empty([...vpath, 'geo'], 'geo');
+      dimensions.push({ kind: 'header', name: 'cf-ipcountry', values: unique(values) });
+    }
+  } else if (geo) {
+    notInKey([...vpath, 'geo'], 'country', 'geo: true');
+  }
+
+  // Language: sent exactly as written (the cache key is case-sensitive), plus absent.
+  const lang = readDimension(raw.lang);
+  if (key.lang) {
+    if (!lang) missing('language (accept-language)', 'variants.lang: [en-US, ja]');
+    else {
+      if ((lang.values ?? []).length === 0) empty([...vpath, 'lang'], 'lang');
+      dimensions.push({ kind: 'header', name: 'accept-language', values: withAbsent(lang) });
+    }
+  } else if (lang) {
+    notInKey([...vpath, 'lang'], 'language', 'lang: true');
+  }
+
+  // Headers: included ones (required), presence ones, Origin, and the default key's others.
+  const rawHeaders = (raw.headers !== null && typeof raw.headers === 'object' && !Array.isArray(raw.headers) ? raw.headers : {}) as Record<string, unknown>;
+  const given = new Map<string, { original: string; dimension: RawDimension | null }>();
+  for (const [name, value] of Object.entries(rawHeaders)) {
+    const lower = name.toLowerCase();
+    if (given.has(lower)) report.error([...vpath, 'headers', name], 'key', `header "${name}" is listed twice (header names are case-insensitive)`);
+    given.set(lower, { original: name, dimension: readDimension(value) });
+  }
+  const used = new Set<string>();
+  for (const header of key.headerInclude) {
+    const entry = given.get(header);
+    used.add(header);
+    if (!entry) { missing(`header ${header}`, `variants.headers.${header}: [value, …]`); continue; }
+    if ((entry.dimension?.values ?? []).length === 0) empty([...vpath, 'headers', entry.original], `headers.${header}`);
+    dimensions.push({ kind: 'header', name: header, values: withAbsent(entry.dimension) });
+  }
+  for (const header of key.headerPresence) {
+    const entry = given.get(header);
+    used.add(header);
+    let values: (string | null)[] = ['1', null];
+    if (entry) {
+      if (entry.dimension?.values !== null && entry.dimension?.values !== undefined)
+        report.error([...vpath, 'headers', entry.original], 'value', `header ${header} is keyed on presence only, so its values do not matter`, 'purgeplan purges it present (value 1) and absent; remove the values, or write {absent: false} to skip the absent variant');
+      if (entry.dimension?.absent === false) values = ['1'];
+    }
+    dimensions.push({ kind: 'header', name: header, values });
+  }
+  const optionalHeaders = [...(key.excludeOrigin ? [] : ['origin']), ...DEFAULT_KEY_HEADERS];
+  for (const header of optionalHeaders) {
+    const entry = given.get(header);
+    if (!entry) continue;
+    used.add(header);
+    if (header === 'origin') checkOrigins(entry.dimension?.values ?? [], [...vpath, 'headers', entry.original], Array.isArray(rawHeaders[entry.original]), report);
+    dimensions.push({ kind: 'header', name: header, values: withAbsent(entry.dimension) });
+  }
+  for (const [lower, entry] of given) {
+    if (used.has(lower)) continue;
+    if (lower === 'origin') notInKey([...vpath, 'headers', entry.original], 'Origin (exclude_origin is true)', 'exclude_origin: false');
+    else notInKey([...vpath, 'headers', entry.original], `header ${lower}`, `headers.include: [${lower}]`);
+  }
+
+  // Cookies: one `cookie` header per variant, in the key's order (include, then check_presence).
+  const rawCookies = (raw.cookies !== null && typeof raw.cookies === 'object' && !Array.isArray(raw.cookies) ? raw.cookies : {}) as Record<string, unknown>;
+  const usedCookies = new Set<string>();
+  for (const cookie of key.cookieInclude) {
+    usedCookies.add(cookie);
+    const dimension = cookie in rawCookies ? readDimension(rawCookies[cookie]) : undefined;
+    if (dimension === undefined) { missing(`cookie ${cookie}`, `variants.cookies.${cookie}: [value, …]`); continue; }
+    if ((dimension?.values ?? []).length === 0) empty([...vpath, 'cookies', cookie], `cookies.${cookie}`);
+    dimensions.push({ kind: 'cookie', name: cookie, values: withAbsent(dimension) });
+  }
+  for (const cookie of key.cookiePresence) {
+    usedCookies.add(cookie);
+    const dimension = cookie in rawCookies ? readDimension(rawCookies[cookie]) : null;
+    if (dimension?.values) report.error([...vpath, 'cookies', cookie], 'value', `cookie ${cookie} is keyed on presence only, so its values do not matter`, 'purgeplan purges it present (value 1) and absent; remove the values, or write {absent: false}');
+    dimensions.push({ kind: 'cookie', name: cookie, values: dimension?.absent === false ? ['1'] : ['1', null] });
+  }
+  for (const cookie of Object.keys(rawCookies)) {
+    if (!usedCookies.has(cookie)) notInKey([...vpath, 'cookies', cookie], `cookie ${cookie}`, `cookies.include: [${cookie}]`);
+  }
+  return dimensions;
+}
+
+function withAbsent(dimension: RawDimension | null): (string | null)[] {
+  const values = unique(dimension?.values ?? []);
+  return dimension?.absent === false ? values : [null, ...values];
+}
+
+function checkOrigins(values: readonly string[], path: readonly PathSegment[], isList: boolean, report: VariantReporter): void {
+  values.forEach((value, i) => {
+    const at = isList ? [...path, i] : [...path, 'values', i];
+    if (value === 'null') return;
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/.test(value)) {
+      report.warning(at, 'value', `Origin "${value}" is not of the form scheme://host[:port]`, 'browsers send e.g. https://app.example.com, without path or trailing slash');
+    } else if (/^https:\/\/[^/]+:443$|^http:\/\/[^/]+:80$/.test(value)) {
+      report.warning(at, 'value', `Origin "${value}" carries its default port, which browsers omit`, `write ${value.replace(/:(443|80)$/, '')}`);
+    }
+  });
+}

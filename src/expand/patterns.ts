@@ -1,0 +1,87 @@
+// URL patterns (spec §2.1): {var}, {a,b} alternatives, {1..5} and zero-padded {01..10} ranges,
+// {{ and }} for literal braces. Parsing is separate from expansion so that the number of URLs
+// is known (and checked against --max-items) before any is built.
+
+export type Segment = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'choice'; readonly values: readonly string[] };
+
+export interface ParsedPattern {
+  readonly segments: readonly Segment[];
+  /** Variables the pattern uses, in order of first use. */
+  readonly vars: readonly string[];
+}
+
+export type ParseResult = { readonly pattern: ParsedPattern } | { readonly problem: string; readonly hint?: string };
+
+/** Ranges larger than this are refused outright: no purge plan has a billion-page range. */
+const MAX_RANGE = 10_000_000;
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const RANGE = /^(\d+)\.\.(\d+)$/;
+
+export function parsePattern(source: string, vars: ReadonlyMap<string, readonly string[]>): ParseResult {
+  const segments: Segment[] = [];
+  const used: string[] = [];
+  let text = '';
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i];
+    if (ch === '{' && source[i + 1] === '{') { text += '{'; i++; continue; }
+    if (ch === '}' && source[i + 1] === '}') { text += '}'; i++; continue; }
+    if (ch === '}') return { problem: `unmatched "}" at character ${i + 1} of "${source}"`, hint: 'write }} for a literal brace' };
+    if (ch !== '{') { text += ch; continue; }
+    const close = source.indexOf('}', i + 1);
+    if (close === -1) return { problem: `unclosed "{" at character ${i + 1} of "${source}"`, hint: 'close the placeholder with }, or write {{ for a literal brace' };
+    const body = source.slice(i + 1, close);
+    if (body.includes('{')) return { problem: `nested "{" in placeholder "{${body}}"`, hint: 'placeholders cannot nest; write {{ for a literal brace' };
+    const choice = parsePlaceholder(body, vars);
+    if ('problem' in choice) return choice;
+    if (text) segments.push({ kind: 'text', text });
+    text = '';
+    segments.push({ kind: 'choice', values: choice.values });
+    if (choice.variable && !used.includes(choice.variable)) used.push(choice.variable);
+    i = close;
+  }
+  if (text) segments.push({ kind: 'text', text });
+  return { pattern: { segments, vars: used } };
+}
+
+function parsePlaceholder(body: string, vars: ReadonlyMap<string, readonly string[]>): { values: readonly string[]; variable?: string } | { problem: string; hint?: string } {
+  if (body === '') return { problem: 'empty placeholder "{}"', hint: 'write {name} for a variable, {a,b} for alternatives, {1..5} for a range, or {{}} for literal braces' };
+  const range = RANGE.exec(body);
+  if (range) {
+    const [, fromText, toText] = range;
+    const from = Number(fromText);
+    const to = Number(toText);
+    if (from > to) return { problem: `reversed range "{${body}}"`, hint: `write {${toText}..${fromText}}: ranges count upwards` };
+    if (to - from + 1 > MAX_RANGE) return { problem: `range "{${body}}" has ${to - from + 1} values; at most ${MAX_RANGE} are allowed`, hint: 'purge a prefix instead' };
+    const padded = (fromText.length > 1 && fromText.startsWith('0')) || (toText.length > 1 && toText.startsWith('0'));
+    const width = padded ? Math.max(fromText.length, toText.length) : 0;
+    const values: string[] = [];
+    for (let n = from; n <= to; n++) values.push(width ? String(n).padStart(width, '0') : String(n));
+    return { values };
+  }
+  if (body.includes('..') && !body.includes(',')) return { problem: `bad range "{${body}}"`, hint: 'a range is two whole numbers, e.g. {1..5} or {01..10}' };
+  if (body.includes(',')) return { values: body.split(',') };
+  if (!VAR_NAME.test(body)) return { problem: `"{${body}}" is not a variable name, alternatives or a range`, hint: 'write {name}, {a,b} or {1..5}; {{ and }} are literal braces' };
+  const values = vars.get(body);
+  if (values === undefined) return { problem: `unknown variable "{${body}}"`, hint: vars.size ? `define it under vars (known: ${[...vars.keys()].join(', ')})` : `define it under the group's vars: {${body}: [value, …]}` };
+  if (values.length === 0) return { problem: `variable "${body}" has no values`, hint: 'give it at least one value' };
+  return { values, variable: body };
+}
+
+/** How many strings the pattern expands to (before any is built). */
+export function countPattern(pattern: ParsedPattern): number {
+  let count = 1;
+  for (const segment of pattern.segments) if (segment.kind === 'choice') count *= segment.values.length;
+  return count;
+}
+
+/** Calls emit for every expansion, in order (leftmost placeholder varies slowest). */
+export function expandPattern(pattern: ParsedPattern, emit: (text: string) => void): void {
+  const segments = pattern.segments;
+  const step = (index: number, prefix: string): void => {
+    if (index === segments.length) { emit(prefix); return; }
+    const segment = segments[index];
+    if (segment.kind === 'text') { step(index + 1, prefix + segment.text); return; }
+    for (const value of segment.values) step(index + 1, prefix + value);
+  };
+  step(0, '');
+}

@@ -1,0 +1,56 @@
+// The header cross product of spec §2.3: every combination of the dimensions' values, with the
+// cookie dimensions joined into one `cookie` header, and *absent* values left out.
+import type { Dimension } from '../config/types.js';
+import { compare } from './normalize.js';
+
+export interface Variant {
+  /** Header name/value pairs, names lower-case, sorted by name. */
+  readonly headers: readonly (readonly [string, string])[];
+  /** `name=value` pairs joined by ", ": the sort key and the display form ('' for no headers). */
+  readonly key: string;
+  /** The `headers` object of a files entry (null when the URL is sent as a plain string). */
+  readonly object: Readonly<Record<string, string>> | null;
+}
+
+export function variantCount(dimensions: readonly Dimension[]): number {
+  return dimensions.reduce((n, d) => n * d.values.length, 1);
+}
+
+/** All variants, deduplicated and sorted by their header list. */
+export function expandVariants(dimensions: readonly Dimension[]): Variant[] {
+  const headerDimensions = dimensions.filter((d) => d.kind === 'header');
+  const cookieDimensions = dimensions.filter((d) => d.kind === 'cookie');
+  const byKey = new Map<string, Variant>();
+  const choice: (string | null)[] = new Array(dimensions.length).fill(null);
+  const ordered = [...headerDimensions, ...cookieDimensions];
+  const step = (index: number): void => {
+    if (index < ordered.length) {
+      for (const value of ordered[index].values) {
+        choice[index] = value;
+        step(index + 1);
+      }
+      return;
+    }
+    const headers: [string, string][] = [];
+    headerDimensions.forEach((d, i) => {
+      const value = choice[i];
+      if (value !== null) headers.push([d.name, value]);
+    });
+    const cookies: string[] = [];
+    cookieDimensions.forEach((d, i) => {
+      const value = choice[headerDimensions.length + i];
+      if (value !== null) cookies.push(`${d.name}=${value}`);
+    });
+    if (cookies.length) headers.push(['cookie', cookies.join('; ')]);
+    headers.sort((a, b) => compare(a[0], b[0]));
+    const variant = makeVariant(headers);
+    if (!byKey.has(variant.key)) byKey.set(variant.key, variant);
+  };
+  step(0);
+  return [...byKey.values()].sort((a, b) => compare(a.key, b.key));
+}
+
+export function makeVariant(headers: readonly (readonly [string, string])[]): Variant {
+  const key = headers.map(([name, value]) => `${name}=${value}`).join(', ');
+  return { headers, key, object: headers.length ? Object.fromEntries(headers) : null };
+}

@@ -1,0 +1,130 @@
+// The Plan: a plain, serializable value. `plan --json` prints it, `--out` saves it, renderers and
+// apply consume it. The fields fixed by the spec (§4.1) are format_version, config, baseline,
+// groups[{name, zone, status, items}], requests[{zone, zone_id, groups, body}] and summary.
+import type { PlanTier } from '../cloudflare/limits.js';
+
+export type GroupStatus = 'new' | 'changed' | 'revised' | 'content' | 'forced' | 'unchanged' | 'removed';
+export const DUE_STATUSES: readonly GroupStatus[] = ['new', 'changed', 'revised', 'content', 'forced'];
+
+export type FileEntry = string | { readonly url: string; readonly headers: Readonly<Record<string, string>> };
+
+export type PurgeBody =
+  | { readonly purge_everything: true }
+  | { readonly hosts: readonly string[] }
+  | { readonly prefixes: readonly string[] }
+  | { readonly tags: readonly string[] }
+  | { readonly files: readonly FileEntry[] };
+
+/** Request kinds in the order requests are sent within a zone (spec §2.6). */
+export const REQUEST_KINDS = ['purge_everything', 'hosts', 'prefixes', 'tags', 'files'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+export interface PlannedRequest {
+  readonly zone: string;
+  readonly zone_id: string | null;
+  /** Every group that asked for an item of this request, in file order. */
+  readonly groups: readonly string[];
+  /** Exactly the JSON that apply POSTs to /zones/{zone_id}/purge_cache. */
+  readonly body: PurgeBody;
+}
+
+export interface PlanZone {
+  /** The local name from purge.yaml. */
+  readonly name: string;
+  readonly zone_id: string | null;
+  /** The Cloudflare zone name (`zones.X.name`), looked up at apply when zone_id is null. */
+  readonly zone_name: string | null;
+  readonly account_id: string | null;
+  readonly plan: PlanTier;
+  readonly token_env: string;
+  /** The cache key profile name, or null for Cloudflare's default cache key. */
+  readonly cache_key: string | null;
+  readonly files_per_request: number;
+  readonly items_per_request: number;
+}
+
+export interface GroupDiff {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly added_count: number;
+  readonly removed_count: number;
+}
+
+export interface PlanGroup {
+  readonly name: string;
+  readonly zone: string;
+  readonly status: GroupStatus;
+  /** Items the group expands to (URLs x schemes x header variants, plus hosts, prefixes, tags). */
+  readonly items: number;
+  readonly due: boolean;
+  readonly description?: string;
+  readonly revision?: number;
+  /** sha256 of the group's sorted expanded items (what reconciliation compares). */
+  readonly fingerprint?: string;
+  /** sha256 over the group's watched files, when it has `watch`. */
+  readonly watch_digest?: string;
+  /** For `changed` groups: items added and removed since the baseline (lists may be cut). */
+  readonly diff?: GroupDiff;
+  /** The first item keys of the group (`URL [h=v, …]`, `host X`, …), for reviewers. */
+  readonly preview?: readonly string[];
+  /** The group's cache key profile (null: Cloudflare's default key). */
+  readonly cache_key?: string | null;
+}
+
+export interface CoverageEntry {
+  readonly zone: string;
+  readonly kind: 'everything' | 'host' | 'prefix';
+  readonly value: string;
+  /** How many items this covering item absorbed. */
+  readonly covered: number;
+}
+
+export interface PlanSummary {
+  readonly requests: number;
+  readonly files: number;
+  readonly hosts: number;
+  readonly prefixes: number;
+  readonly tags: number;
+  readonly everything: number;
+  readonly covered: number;
+  readonly duplicates: number;
+}
+
+export type Baseline =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'state'; readonly path: string; readonly digest: string }
+  | { readonly kind: 'git'; readonly ref: string; readonly commit: string };
+
+export interface Plan {
+  readonly format_version: 1;
+  readonly config: { readonly path: string; readonly digest: string; readonly inputs_digest: string };
+  readonly baseline: Baseline;
+  readonly groups: readonly PlanGroup[];
+  readonly requests: readonly PlannedRequest[];
+  readonly summary: PlanSummary;
+  readonly zones: readonly PlanZone[];
+  readonly coverage: readonly CoverageEntry[];
+  /** What each cache key profile in use varies on, for reviewers (e.g. "device type, country"). */
+  readonly cache_keys: Readonly<Record<string, string>>;
+  /** The state file the plan was made against (relative to purge.yaml) and its digest then. */
+  readonly state: { readonly path: string; readonly digest: string | null };
+  /** sha256 of the requests: names the plan in the apply journal. */
+  readonly plan_id: string;
+}
+
+export function requestKind(body: PurgeBody): RequestKind {
+  if ('purge_everything' in body) return 'purge_everything';
+  if ('hosts' in body) return 'hosts';
+  if ('prefixes' in body) return 'prefixes';
+  if ('tags' in body) return 'tags';
+  return 'files';
+}
+
+/** Number of purge items a request carries (purge_everything counts as one). */
+export function requestSize(body: PurgeBody): number {
+  if ('purge_everything' in body) return 1;
+  if ('hosts' in body) return body.hosts.length;
+  if ('prefixes' in body) return body.prefixes.length;
+  if ('tags' in body) return body.tags.length;
+  return body.files.length;
+}

@@ -1,0 +1,199 @@
+// `watch` globs and the content digest of the files they match (spec §6). Patterns follow
+// gitignore's rules, relative to the directory of purge.yaml: see compileWatch.
+import { createHash } from 'node:crypto';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { listBlobsAtCommit, listWorkingFiles, normalizeRepoPath, readBlobs } from './git.js';
+
+/**
+ * purgeplan's own directory (state, journal, lock) never counts as watched content: otherwise a
+ * group watching `**` would change with every apply that records it, and be due forever.
+ */
+const OWN_DIRECTORY = '.purgeplan/';
+const DIGEST_DOMAIN = 'purgeplan watch digest v1\0';
+
+interface CompiledPattern {
+  readonly negated: boolean;
+  readonly regex: RegExp | null;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function literal(char: string): string {
+  return `\\u{${char.codePointAt(0)!.toString(16)}}`;
+}
+
+/** Translates a `[...]` class starting at `pattern[start]`; null when it is not closed (then `[` is literal). */
+function bracketClass(pattern: string, start: number): { source: string; end: number } | null {
+  let index = start + 1;
+  let negated = false;
+  if (pattern[index] === '!' || pattern[index] === '^') {
+    negated = true;
+    index += 1;
+  }
+  const members: string[] = [];
+  let first = true;
+  while (index < pattern.length && (pattern[index] !== ']' || first)) {
+    first = false;
+    let char = pattern[index];
+    if (char === '\\' && index + 1 < pattern.length) char = pattern[++index];
+    if (pattern[index + 1] === '-' && index + 2 < pattern.length && pattern[index + 2] !== ']') {
+      let last = pattern[index + 2];
+      index += 2;
+      if (last === '\\' && index + 1 < pattern.length) last = pattern[++index];
+      members.push(`${literal(char)}-${literal(last)}`);
+    } else {
+      members.push(literal(char));
+    }
+    index += 1;
+  }
+  if (index >= pattern.length) return null;
+  // A class never matches "/", as in git.
+  return { source: negated ? `[^/${members.join('')}]` : `(?!/)[${members.join('')}]`, end: index };
+}
+
+function segmentSource(segment: string): string {
+  let source = '';
+  for (let index = 0; index < segment.length; index += 1) {
+    const char = segment[index];
+    if (char === '*') {
+      while (segment[index + 1] === '*') index += 1;
+      source += '[^/]*';
+    } else if (char === '?') {
+      source += '[^/]';
+    } else if (char === '[') {
+      const bracket = bracketClass(segment, index);
+      if (bracket === null) {
+        source += literal(char);
+      } else {
+        source += bracket.source;
+        index = bracket.end;
+      }
+    } else if (char === '\\' && index + 1 < segment.length) {
+      source += literal(segment[++index]);
+    } else {
+      source += literal(char);
+    }
+  }
+  return source;
+}
+
+function compilePattern(pattern: string): CompiledPattern {
+  const negated = pattern.startsWith('!');
+  let body = negated ? pattern.slice(1) : pattern.startsWith('\\!') ? pattern.slice(1) : pattern;
+  const directoryOnly = body.endsWith('/');
+  body = body.replace(/\/+$/, '');
+  // As in gitignore: a "/" at the start or in the middle anchors the pattern to the base directory;
+  // otherwise it matches at any depth.
+  const anchored = body.includes('/');
+  body = body.replace(/^\/+/, '');
+  if (body === '') return { negated, regex: null };
+  const segments = (anchored ? body : `**/${body}`).split('/');
+  let source = '';
+  segments.forEach((segment, index) => {
+    const last = index === segments.length - 1;
+    if (segment === '**') source += last ? '.*' : '(?:[^/]+/)*';
+    else source += segmentSource(segment) + (last ? '' : '/');
+  });
+  // A pattern that matches a directory matches every file below it; one ending in "/" only directories.
+  const below = directoryOnly ? '/.+' : '(?:/.+)?';
+  try {
+    return { negated, regex: new RegExp(`^(?:${source})${below}$`, 'su') };
+  } catch {
+    // Only a reversed range such as [z-a] gets here; like git, such a pattern matches nothing.
+    return { negated, regex: null };
+  }
+}
+
+/** Why a `watch` pattern cannot work as written, or undefined when it is fine (for validation). */
+export function watchPatternProblem(pattern: string): string | undefined {
+  const body = pattern.startsWith('!') ? pattern.slice(1) : pattern;
+  if (body.replace(/\/+/g, '') === '') return `watch pattern "${pattern}" is empty`;
+  if (body.split('/').some((segment) => segment === '..' || segment === '.')) {
+    return `watch pattern "${pattern}" may not contain "." or ".." segments: patterns are relative to the directory of purge.yaml and cannot leave it`;
+  }
+  if (compilePattern(pattern).regex === null) return `watch pattern "${pattern}" has an invalid character range`;
+  return undefined;
+}
+
+/**
+ * A matcher for paths relative to the directory of purge.yaml ("/" separators). Rules, as in
+ * gitignore: `*` and `?` do not cross "/"; `**` matches any depth; `[abc]`, `[a-z]`, `[!a]`;
+ * a pattern without "/" matches a name at any depth; a leading "/" anchors; a pattern matching a
+ * directory matches everything below it ("dir/" only directories); `!pattern` excludes; when
+ * several patterns match a path, the last one decides.
+ */
+export function compileWatch(patterns: readonly string[]): (relPath: string) => boolean {
+  const compiled = patterns.map(compilePattern).filter((pattern) => pattern.regex !== null);
+  return (relPath) => {
+    for (let index = compiled.length - 1; index >= 0; index -= 1) {
+      if (compiled[index].regex!.test(relPath)) return !compiled[index].negated;
+    }
+    return false;
+  };
+}
+
+function sha256Hex(content: Uint8Array): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/** The digest over (path, sha256 of content) pairs; paths are unique and never contain NUL. */
+function digestOfHashes(entries: readonly { path: string; sha256: string }[]): string {
+  const hash = createHash('sha256').update(DIGEST_DOMAIN);
+  for (const entry of [...entries].sort((a, b) => compareStrings(a.path, b.path))) {
+    hash.update(`${entry.path}\0${entry.sha256}\0`);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** "sha256:<hex>" of a set of files: adding, removing, renaming or editing any of them changes it. */
+export function watchDigest(files: readonly { path: string; content: Uint8Array }[]): string {
+  return digestOfHashes(files.map((file) => ({ path: file.path, sha256: sha256Hex(file.content) })));
+}
+
+function watchedPaths(paths: readonly string[], patterns: readonly string[]): string[] {
+  const matches = compileWatch(patterns);
+  return paths.filter((path) => !path.startsWith(OWN_DIRECTORY) && matches(path));
+}
+
+/**
+ * The digest of the files under `baseDir` (the directory of purge.yaml) that match `patterns`, as
+ * they are now. A symlink counts by its target path, not the file it points to, as git stores it.
+ */
+export function digestWatchedWorking(baseDir: string, patterns: readonly string[]): string {
+  const entries: { path: string; sha256: string }[] = [];
+  for (const path of watchedPaths(listWorkingFiles(baseDir), patterns)) {
+    const absolute = join(baseDir, path);
+    let stats;
+    try {
+      stats = lstatSync(absolute);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    if (stats.isSymbolicLink()) entries.push({ path, sha256: sha256Hex(readlinkSync(absolute, { encoding: 'buffer' })) });
+    else if (stats.isFile()) entries.push({ path, sha256: sha256Hex(readFileSync(absolute)) });
+    // Anything else (a submodule's directory) is not content git would store as a file.
+  }
+  return digestOfHashes(entries);
+}
+
+/** The same digest as digestWatchedWorking, over the files as they were at `commit`. */
+export function digestWatchedAtCommit(
+  topLevel: string,
+  commit: string,
+  baseDirRepoRelative: string,
+  patterns: readonly string[],
+): string {
+  const prefix = normalizeRepoPath(baseDirRepoRelative);
+  const blobs = listBlobsAtCommit(topLevel, commit, prefix).map((blob) => ({
+    ...blob,
+    relative: prefix === '' ? blob.path : blob.path.slice(prefix.length + 1),
+  }));
+  const watched = new Set(watchedPaths(blobs.map((blob) => blob.relative), patterns));
+  const matching = blobs.filter((blob) => watched.has(blob.relative));
+  const contents = readBlobs(topLevel, matching);
+  return digestOfHashes(matching.map((blob, index) => ({ path: blob.relative, sha256: sha256Hex(contents[index]) })));
+}

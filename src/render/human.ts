@@ -1,0 +1,83 @@
+// The plan for people, in the spirit of `terraform plan`: a header per zone naming its cache key,
+// a line per group with its status and counts, the items (`+ URL  [header=value, …]`), and the
+// closing Plan line. Pure: Plan -> string.
+import type { Styler } from '../diagnostics.js';
+import type { Plan, PlanGroup } from '../plan/types.js';
+import { plural, planLine } from './summary.js';
+
+export interface HumanOptions {
+  readonly style: Styler;
+  /** Items listed per group before "… and N more". */
+  readonly itemsPerGroup?: number;
+}
+
+const SYMBOL: Record<PlanGroup['status'], string> = {
+  new: '+', changed: '~', revised: '+', content: '+', forced: '+', unchanged: '=', removed: '-',
+};
+
+/** `URL [h=v, …]` keys are shown as `URL  [h=v, …]`: two spaces set the headers apart. */
+export function itemLine(key: string): string {
+  const bracket = key.indexOf(' [');
+  return bracket === -1 || !key.startsWith('http') ? key : `${key.slice(0, bracket)}  ${key.slice(bracket + 1)}`;
+}
+
+export function statusText(group: PlanGroup): string {
+  switch (group.status) {
+    case 'new': return 'new';
+    case 'changed': return group.diff ? `changed: ${plural(group.diff.added_count, 'item')} added, ${group.diff.removed_count} removed` : 'changed';
+    case 'revised': return `revised (revision ${group.revision ?? 0})`;
+    case 'content': return 'watched content changed';
+    case 'forced': return 'forced by --group';
+    case 'unchanged': return 'unchanged';
+    case 'removed': return 'removed from purge.yaml';
+  }
+}
+
+export function renderHuman(plan: Plan, options: HumanOptions): string {
+  const { style } = options;
+  const limit = options.itemsPerGroup ?? 10;
+  const lines: string[] = [];
+  const dueCount = plan.groups.filter((g) => g.due).length;
+  if (dueCount > 0) {
+    lines.push(`purgeplan will send ${plural(plan.summary.requests, 'purge request')} for ${plural(dueCount, 'group')}. Symbols: ${style.green('+')} purge, ${style.dim('=')} not due.`);
+    lines.push('');
+  }
+  const zoneNames = [...plan.zones.map((z) => z.name), ...new Set(plan.groups.map((g) => g.zone).filter((z) => !plan.zones.some((pz) => pz.name === z)))];
+  for (const zoneName of zoneNames) {
+    const groups = plan.groups.filter((g) => g.zone === zoneName);
+    if (groups.length === 0) continue;
+    const zone = plan.zones.find((z) => z.name === zoneName);
+    const keyNames = [...new Set(groups.filter((g) => g.status !== 'removed').map((g) => g.cache_key ?? zone?.cache_key ?? null))];
+    const keyText = keyNames.map((k) => `cache key ${k === null ? 'default' : `"${k}"`} (${plan.cache_keys[k ?? 'default'] ?? ''})`).join('; ');
+    const where = zone ? [zone.zone_name, zone.zone_id ?? 'id looked up at apply', `${zone.plan} plan`].filter(Boolean).join(', ') : 'not in purge.yaml';
+    lines.push(style.bold(`zone ${zoneName} (${where})`) + (keyText ? ` — ${keyText}` : ''));
+    if (plan.requests.some((r) => r.zone === zoneName && 'purge_everything' in r.body)) {
+      lines.push(style.red(style.bold(`  ! purge EVERYTHING: every cached file of zone ${zoneName} will be removed`)));
+    }
+    for (const group of groups) {
+      const symbol = group.due ? style.green(SYMBOL[group.status]) : style.dim(SYMBOL[group.status]);
+      const head = `  ${symbol} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)} ${style.dim('·')} ${plural(group.items, 'item')}`;
+      lines.push(group.due ? head : style.dim(head));
+      if (!group.due) continue;
+      if (group.diff) {
+        group.diff.added.slice(0, limit).forEach((key) => lines.push(`      ${style.green('+')} ${itemLine(key)}`));
+        group.diff.removed.slice(0, limit).forEach((key) => lines.push(`      ${style.red('-')} ${itemLine(key)} ${style.dim('(no longer planned)')}`));
+        const hidden = group.diff.added_count + group.diff.removed_count - Math.min(limit, group.diff.added.length) - Math.min(limit, group.diff.removed.length);
+        if (hidden > 0) lines.push(style.dim(`      … and ${hidden.toLocaleString('en-US')} more changes`));
+        continue;
+      }
+      const preview = group.preview ?? [];
+      preview.slice(0, limit).forEach((key) => lines.push(`      ${style.green('+')} ${itemLine(key)}`));
+      const more = group.items - Math.min(limit, preview.length);
+      if (more > 0) lines.push(style.dim(`      … and ${more.toLocaleString('en-US')} more`));
+    }
+    lines.push('');
+  }
+  for (const entry of plan.coverage) {
+    lines.push(style.dim(`Covered: ${plural(entry.covered, 'item')} in zone ${entry.zone} not sent: already purged by ${entry.kind === 'everything' ? 'purge everything' : `${entry.kind} ${entry.value}`}.`));
+  }
+  if (plan.summary.duplicates > 0) lines.push(style.dim(`Deduplicated: ${plural(plan.summary.duplicates, 'item')} asked for by more than one group ${plan.summary.duplicates === 1 ? 'is' : 'are'} sent once.`));
+  if (plan.coverage.length || plan.summary.duplicates) lines.push('');
+  lines.push(plan.summary.requests === 0 ? style.bold('No purges planned.') : style.bold(planLine(plan)));
+  return `${lines.join('\n')}\n`;
+}

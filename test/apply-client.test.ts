@@ -1,0 +1,189 @@
+// The HTTP client: base URL rules, envelope parsing, and that a token never leaks (spec §5).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { UserError } from '../src/errors.js';
+import { createClient, describeTransportError, isLoopbackHost, makeScrubber, parseApiUrl, parseEnvelope } from '../src/apply/client.js';
+
+const TOKEN = 'cfut_SeCrEt0123456789abcdefghijklmnopqrstuvwx';
+
+async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.on('close', () => { for (const s of sockets) s.destroy(); });
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/client/v4` };
+}
+
+describe('API base URL', () => {
+  for (const url of ['https://api.cloudflare.com/client/v4', 'https://api.cloudflare.com/client/v4/', 'http://127.0.0.1:8080/client/v4', 'http://127.1.2.3/x', 'http://localhost:9/client/v4', 'http://[::1]:9/client/v4', 'http://[::ffff:127.0.0.1]/v4', 'HTTP://LOCALHOST/v4']) {
+    it(`accepts ${url}`, () => {
+      const parsed = parseApiUrl(url);
+      assert.ok(!parsed.pathname.endsWith('/'));
+    });
+  }
+
+  for (const [url, pattern] of [
+    ['http://api.cloudflare.com/client/v4', /refusing plain http API URL "http:\/\/api.cloudflare.com\/client\/v4": the token would travel in clear text/],
+    ['http://10.0.0.1/client/v4', /refusing plain http/],
+    ['http://localhost.example.com/v4', /refusing plain http/],
+    ['http://[::2]/v4', /refusing plain http/],
+    ['ftp://127.0.0.1/v4', /must use https:/],
+    ['api.cloudflare.com/client/v4', /not an absolute URL/],
+    ['https://user:pw@api.cloudflare.com/client/v4', /must not carry credentials/],
+    ['https://api.cloudflare.com/client/v4?x=1', /query string or fragment/],
+  ] as const) {
+    it(`refuses ${url}`, () => {
+      assert.throws(() => parseApiUrl(url), (error: unknown) => error instanceof UserError && pattern.test(error.message));
+    });
+  }
+
+  it('loopback hosts', () => {
+    assert.deepEqual(['localhost', '127.0.0.1', '127.255.0.9', '[::1]', '[::ffff:7f00:1]', 'example.com', '128.0.0.1', '[::]'].map(isLoopbackHost), [true, true, true, true, true, false, false, false]);
+  });
+});
+
+describe('envelope', () => {
+  const scrub = makeScrubber([TOKEN]);
+  it('reads success, errors (with error_chain) and result', () => {
+    const envelope = parseEnvelope(JSON.stringify({
+      success: false, messages: [], result: null,
+      errors: [{ code: 6003, message: 'Invalid request headers', error_chain: [{ code: 6111, message: 'Invalid format for Authorization header' }] }],
+    }), scrub);
+    assert.deepEqual(envelope, { success: false, result: null, errors: [{ code: 6003, message: 'Invalid request headers (6111: Invalid format for Authorization header)' }] });
+  });
+
+  it('is null for a body that is not a JSON object', () => {
+    assert.equal(parseEnvelope('<html>502 Bad Gateway</html>', scrub), null);
+    assert.equal(parseEnvelope('[]', scrub), null);
+    assert.equal(parseEnvelope('', scrub), null);
+  });
+
+  it('scrubs a token echoed in an error message, raw, URL-encoded or JSON-escaped', () => {
+    const envelope = parseEnvelope(JSON.stringify({ success: false, errors: [{ code: 1, message: `bad token ${TOKEN} / ${encodeURIComponent(TOKEN)}` }] }), scrub);
+    assert.ok(!JSON.stringify(envelope).includes(TOKEN));
+    assert.match(envelope!.errors[0].message, /bad token \[REDACTED\]/);
+  });
+});
+
+describe('transport errors', () => {
+  it('classifies by the codes of the error and its causes, and keeps no token', () => {
+    const scrub = makeScrubber([TOKEN]);
+    const withCause = (code: string, cause?: unknown): Error => Object.assign(new Error(`failed with Bearer ${TOKEN}`), { code, cause });
+    assert.equal(describeTransportError(withCause('ECONNREFUSED'), scrub).reason, 'refused');
+    assert.equal(describeTransportError(withCause('UND_ERR_SOCKET', withCause('ECONNRESET')), scrub).reason, 'reset');
+    assert.equal(describeTransportError(withCause('UND_ERR_HEADERS_TIMEOUT'), scrub).reason, 'timeout');
+    assert.equal(describeTransportError(withCause('EAI_AGAIN'), scrub).reason, 'network');
+    const other = describeTransportError(withCause('UND_ERR_INVALID_ARG'), scrub);
+    assert.equal(other.reason, 'other');
+    assert.ok(!other.message.includes(TOKEN));
+    assert.match(other.message, /\[REDACTED\]/);
+  });
+});
+
+describe('client against a loopback server: the token never appears in what it reports', () => {
+  const reports: string[] = [];
+  const check = (value: unknown): void => {
+    const text = JSON.stringify(value);
+    reports.push(text);
+    assert.ok(!text.includes(TOKEN), `token leaked: ${text}`);
+  };
+
+  it('sends Bearer auth and JSON, over one kept-alive connection', async () => {
+    let connections = 0;
+    const seen: { auth?: string; type?: string; body: string }[] = [];
+    const { server, url } = await listen((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ auth: req.headers.authorization, type: req.headers['content-type'], body });
+        res.setHeader('content-type', 'application/json');
+        res.setHeader('x-ratelimit-remaining', '3');
+        res.end(JSON.stringify({ success: true, errors: [], messages: [], result: { id: 'abc' } }));
+      });
+    });
+    server.on('connection', () => connections++);
+    const client = await createClient(parseApiUrl(url), { connections: 1, requestTimeoutMs: 2000, secrets: [TOKEN] });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const outcome = await client.request('POST', '/zones/z/purge_cache', TOKEN, { files: ['https://e.com/a&b'] });
+        check(outcome);
+        assert.equal(outcome.kind, 'response');
+        if (outcome.kind === 'response') {
+          assert.equal(outcome.status, 200);
+          assert.equal(outcome.headers['x-ratelimit-remaining'], '3');
+          assert.deepEqual(outcome.envelope?.result, { id: 'abc' });
+        }
+      }
+      assert.deepEqual(seen[0], { auth: `Bearer ${TOKEN}`, type: 'application/json', body: '{"files":["https://e.com/a&b"]}' });
+      assert.equal(connections, 1);
+    } finally {
+      await client.close();
+      server.close();
+    }
+  });
+
+  it('connection refused', async () => {
+    const { server, url } = await listen(() => {});
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const client = await createClient(parseApiUrl(url), { connections: 1, requestTimeoutMs: 2000, secrets: [TOKEN] });
+    const outcome = await client.request('GET', '/user/tokens/verify', TOKEN);
+    await client.close();
+    check(outcome);
+    assert.deepEqual(outcome.kind === 'transport' && outcome.reason, 'refused');
+  });
+
+  it('connection reset', async () => {
+    const { server, url } = await listen((req) => (req.socket as Socket & { resetAndDestroy(): void }).resetAndDestroy());
+    const client = await createClient(parseApiUrl(url), { connections: 1, requestTimeoutMs: 2000, secrets: [TOKEN] });
+    const outcome = await client.request('POST', '/zones/z/purge_cache', TOKEN, { tags: ['a'] });
+    await client.close();
+    server.close();
+    check(outcome);
+    assert.equal(outcome.kind === 'transport' && outcome.reason, 'reset');
+  });
+
+  it('timeout', async () => {
+    const { server, url } = await listen(() => {});
+    const client = await createClient(parseApiUrl(url), { connections: 1, requestTimeoutMs: 150, secrets: [TOKEN] });
+    const started = Date.now();
+    const outcome = await client.request('GET', '/zones?name=x', TOKEN);
+    await client.close();
+    server.close();
+    check(outcome);
+    assert.equal(outcome.kind === 'transport' && outcome.reason, 'timeout');
+    assert.ok(Date.now() - started < 1500);
+  });
+
+  it('a server echoing the token, and a proxy page', async () => {
+    const { server, url } = await listen((req, res) => {
+      res.statusCode = req.url?.includes('echo') ? 400 : 502;
+      res.end(req.url?.includes('echo') ? JSON.stringify({ success: false, errors: [{ code: 6003, message: `bad ${req.headers.authorization}` }] }) : '<html>bad gateway</html>');
+    });
+    const client = await createClient(parseApiUrl(url), { connections: 1, requestTimeoutMs: 2000, secrets: [TOKEN] });
+    check(await client.request('GET', '/echo', TOKEN));
+    const proxy = await client.request('GET', '/proxy', TOKEN);
+    check(proxy);
+    assert.deepEqual(proxy.kind === 'response' && [proxy.status, proxy.envelope], [502, null]);
+    await client.close();
+    server.close();
+  });
+
+  it('a token undici refuses to put in a header', async () => {
+    const bad = `${TOKEN}\r\nx-injected: 1`;
+    const { server, url } = await listen((_req, res) => res.end('{}'));
+    const client = await createClient(parseApiUrl(url), { connections: 1, requestTimeoutMs: 2000, secrets: [bad] });
+    const outcome = await client.request('GET', '/user/tokens/verify', bad);
+    await client.close();
+    server.close();
+    check(outcome);
+    assert.equal(outcome.kind, 'transport');
+  });
+
+  it('checked every report', () => {
+    assert.ok(reports.length >= 7);
+  });
+});

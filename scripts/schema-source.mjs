@@ -92,6 +92,7 @@ export const schema = {
             exclude: list('These parameters are not part of the key.', str('A query parameter name.', { minLength: 1 }), { minItems: 1 }),
           },
         },
+        cache_deception_armor: bool('Cache deception armor. Accepted so Cache Rule settings can be copied as they are; it does not change the cache key, so it changes nothing in a plan.'),
         device_type: bool('Cache by device type: cf-device-type is desktop, mobile or tablet.'),
         geo: bool('Cache by the visitor\'s country: cf-ipcountry.'),
         lang: bool('Cache by language: the accept-language header.'),

@@ -96,7 +96,7 @@ Examples:
   $ purgeplan plan --all --detailed-exitcode`)
     .action(async (options) => {
       const { planCommand } = await import('./commands/plan.js');
-      setExit(planCommand({ ...options, groups: options.group }, await makeIo(options.color)));
+      setExit(await planCommand({ ...options, groups: options.group }, await makeIo(options.color)));
     });
 
   planningOptions(common(program.command('apply')))

@@ -43,15 +43,19 @@ describe('token bucket (hosts, prefixes, tags, purge_everything)', () => {
     assert.ok(bucket.tryTake(1, 3_000) > 0, 'only one token after the hold');
   });
 
-  it('x-ratelimit-remaining lowers the bucket; 0 remaining with a reset holds it', () => {
+  it('x-ratelimit-remaining lowers the bucket, never raises it', () => {
     const bucket = new TokenBucket(25, 5, 0);
-    observeRateLimitHeaders(bucket, 2, null, 0);
+    observeRateLimitHeaders(bucket, { 'x-ratelimit-remaining': '2', 'x-ratelimit-reset': new Date(60_000).toUTCString() }, 0);
     assert.equal(bucket.tryTake(1, 0), 0);
+    observeRateLimitHeaders(bucket, { 'x-ratelimit-remaining': '20' }, 0);
     assert.equal(bucket.tryTake(1, 0), 0);
     assert.ok(bucket.tryTake(1, 0) > 0);
-    const held = new TokenBucket(25, 5, 0);
-    observeRateLimitHeaders(held, 0, 5_000, 0);
-    assert.equal(held.tryTake(1, 0), 5_000);
+    const empty = new TokenBucket(25, 5, 0);
+    observeRateLimitHeaders(empty, { 'x-ratelimit-remaining': '0' }, 0);
+    assert.equal(empty.tryTake(1, 0), Math.ceil(1000 / (5 * PACING_MARGIN.rateFactor)), 'the next token, not the reset time');
+    const ignored = new TokenBucket(25, 5, 0);
+    observeRateLimitHeaders(ignored, { 'x-ratelimit-remaining': 'soon' }, 0);
+    assert.equal(ignored.tryTake(1, 0), 0);
   });
 });
 

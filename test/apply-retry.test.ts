@@ -1,7 +1,9 @@
 // The retry decision table (spec §4.2, cloudflare-api.md §3): one test per line of `decide`.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ApiOutcome } from '../src/apply/client.js';
+import type { ApiClient, ApiOutcome } from '../src/apply/client.js';
+import type { Clock } from '../src/apply/send.js';
+import { send } from '../src/apply/send.js';
 import type { Decision, RetryState } from '../src/apply/retry.js';
 import { backoffMs, decide, DEFAULT_RETRY_POLICY, INITIAL_RETRY_STATE, parseWaitUntil } from '../src/apply/retry.js';
 
@@ -163,5 +165,68 @@ describe('backoff and wait parsing', () => {
     assert.equal(parseWaitUntil(new Date(NOW + 4000).toUTCString(), NOW), NOW + 4000);
     assert.equal(parseWaitUntil('soon', NOW), null);
     assert.equal(parseWaitUntil(undefined, NOW), null);
+  });
+});
+
+/** A clock that records sleeps and jumps ahead instead of waiting. */
+function fakeClock(start = NOW): Clock & { sleeps: number[] } {
+  let now = start;
+  const sleeps: number[] = [];
+  return { now: () => now, sleep: async (ms) => { sleeps.push(ms); now += ms; }, sleeps };
+}
+
+/** Answers from a script (the last one repeats); records how many attempts were made. */
+function scriptedClient(script: ApiOutcome[]): ApiClient & { calls: number } {
+  const client = {
+    calls: 0,
+    request: async () => script[Math.min(client.calls++, script.length - 1)],
+    scrub: (text: string) => text,
+    close: async () => {},
+  };
+  return client;
+}
+
+describe('send: the retry loop with a fake clock', () => {
+  it('follows the table: retry-after, backoff for 5xx and resets, then done', async () => {
+    const clock = fakeClock();
+    const client = scriptedClient([
+      response(429, { headers: { 'retry-after': '2' } }),
+      response(503),
+      { kind: 'transport', reason: 'reset', message: 'connection reset (ECONNRESET)' },
+      response(429),
+      response(200),
+    ]);
+    const result = await send('POST', '/zones/z/purge_cache', 't', {}, { client, clock, random: () => 1, policy });
+    assert.deepEqual(result, { kind: 'done', status: 200, result: { id: 'abc' }, attempts: 5 });
+    assert.deepEqual(clock.sleeps, [2000, 500, 1000, 2000]);
+  });
+
+  it('a request still rate-limited after 10 minutes fails, without using max retries', async () => {
+    const clock = fakeClock();
+    const client = scriptedClient([response(429)]);
+    const result = await send('POST', '/p', 't', {}, { client, clock, random: () => 1, policy: { ...policy, maxRetries: 0 } });
+    assert.equal(result.kind, 'failed');
+    assert.match(result.kind === 'failed' ? result.message : '', /still rate-limited after 10 minutes/);
+    assert.equal(clock.sleeps.reduce((a, b) => a + b, 0), 10 * 60_000);
+    assert.equal(client.calls, clock.sleeps.length + 1);
+  });
+
+  it('stops retrying when aborted, and reports interrupted', async () => {
+    const controller = new AbortController();
+    const clock = fakeClock();
+    const client = scriptedClient([response(500)]);
+    const result = await send('POST', '/p', 't', {}, {
+      client, clock, random: () => 1, policy, signal: controller.signal,
+      onRetry: (_decision, attempt) => { if (attempt === 2) controller.abort(); },
+    });
+    assert.deepEqual(result, { kind: 'interrupted', attempts: 2 });
+  });
+
+  it('asks pacing before every retry', async () => {
+    let asked = 0;
+    const client = scriptedClient([response(500), response(500), response(200)]);
+    const result = await send('POST', '/p', 't', {}, { client, clock: fakeClock(), random: () => 1, policy, beforeRetry: async () => { asked++; return true; } });
+    assert.equal(result.kind, 'done');
+    assert.equal(asked, 2);
   });
 });

@@ -229,3 +229,141 @@ describe('applyPlan against the stand-in', () => {
     });
   });
 });
+
+describe('applyPlan: tokens, zones and the base URL are checked before any purge', () => {
+  for (const env of [{}, { CLOUDFLARE_API_TOKEN: '' }, { CLOUDFLARE_API_TOKEN: '  \n' }]) {
+    it(`a missing or empty token is an error naming the variable, and nothing is sent (${JSON.stringify(env)})`, async () => {
+      await withStandin({}, async (standin) => {
+        await assert.rejects(run(standin, makePlan(fileChunks(1)), { env }), (error: unknown) =>
+          error instanceof UserError && /CLOUDFLARE_API_TOKEN/.test(error.message) && /not set or empty/.test(error.message));
+        assert.deepEqual(standin.log, []);
+      });
+    });
+  }
+
+  it('every missing variable is named, zone by zone', async () => {
+    const plan = makePlan([{ body: files(0, 1) }, { zone: 'shop', body: files(1, 1) }], [zone(), zone({ name: 'shop', token_env: 'SHOP_TOKEN' })]);
+    await assert.rejects(run(null, plan, { env: {} }), /CLOUDFLARE_API_TOKEN \(zone www\), SHOP_TOKEN \(zone shop\) are not set or empty/);
+  });
+
+  it('a zone with nothing left to send needs no token', async () => {
+    await withStandin({}, async (standin) => {
+      const plan = makePlan([{ body: files(0, 1) }], [zone(), zone({ name: 'unused', token_env: 'UNUSED_TOKEN' })]);
+      assert.equal((await run(standin, plan)).result.ok, true);
+    });
+  });
+
+  it('a token Cloudflare refuses at both verify endpoints is an error before any purge', async () => {
+    await withStandin({}, async (standin) => {
+      const plan = makePlan(fileChunks(2), [zone({ account_id: DEFAULT_ZONE.account_id })]);
+      const wrong = 'wrong-token-0123456789';
+      let caught: unknown;
+      await run(standin, plan, { env: { CLOUDFLARE_API_TOKEN: wrong } }).catch((error: unknown) => (caught = error));
+      assert.ok(caught instanceof UserError);
+      assert.match(caught.message, /Cloudflare refused the API token in CLOUDFLARE_API_TOKEN: HTTP 401: 1000 Invalid API Token/);
+      assert.deepEqual(standin.log.map((l) => l.path), ['/client/v4/user/tokens/verify', `/client/v4/accounts/${DEFAULT_ZONE.account_id}/tokens/verify`]);
+      assertNoToken(wrong, caught);
+    });
+  });
+
+  it('with no account known, the first purge decides: refused, the rest is not sent', async () => {
+    await withStandin({}, async (standin) => {
+      const wrong = 'wrong-token-0123456789';
+      const { result, events } = await run(standin, makePlan(fileChunks(4)), { env: { CLOUDFLARE_API_TOKEN: wrong } });
+      assert.equal(result.ok, false);
+      assert.equal(purges(standin), 1, 'one purge probed the token');
+      assert.deepEqual(result.outcomes.map((o) => o.status), ['failed', 'not_sent', 'not_sent', 'not_sent']);
+      assert.match(result.outcomes[1].message ?? '', /refused the token in CLOUDFLARE_API_TOKEN/);
+      assert.deepEqual(result.outcomes[1].errors, [{ code: 10000, message: 'Authentication error' }]);
+      assertNoToken(wrong, result, events);
+    });
+  });
+
+  it('an account-owned token is verified at /accounts/{id}/tokens/verify', async () => {
+    await withStandin({ tokens: [], accountTokens: [{ token: 'account-token-42', account_id: 'acc1' }] }, async (standin) => {
+      const { result } = await run(standin, makePlan(fileChunks(2), [zone({ account_id: 'acc1' })]), { env: { CLOUDFLARE_API_TOKEN: 'account-token-42' } });
+      assert.equal(result.ok, true);
+      assert.deepEqual(standin.log.slice(0, 2).map((l) => l.status), [403, 200]);
+    });
+  });
+
+  it('refuses a plain http base URL to a non-loopback host before reading anything', async () => {
+    await assert.rejects(run(null, makePlan(fileChunks(1)), { apiUrl: 'http://api.cloudflare.com/client/v4' }), (error: unknown) =>
+      error instanceof UserError && /clear text/.test(error.message));
+  });
+
+  it('looks up a zone given by name and purges it by its id', async () => {
+    const other = { id: 'f'.repeat(32), name: 'other.example', plan: 'pro' as const, account_id: 'acc2' };
+    await withStandin({ zones: [DEFAULT_ZONE, other] }, async (standin) => {
+      const plan = makePlan(fileChunks(1), [zone({ zone_id: null, zone_name: 'EXAMPLE.com' })]);
+      const { result } = await run(standin, plan);
+      assert.equal(result.ok, true);
+      assert.ok(standin.log.some((l) => l.path === '/client/v4/zones?name=EXAMPLE.com&per_page=50'));
+      assert.equal(standin.accepted[0].zoneId, DEFAULT_ZONE.id);
+    });
+  });
+
+  it('no zone of that name: a clear error, nothing purged', async () => {
+    await withStandin({}, async (standin) => {
+      await assert.rejects(run(standin, makePlan(fileChunks(1), [zone({ zone_id: null, zone_name: 'missing.example' })])), (error: unknown) =>
+        error instanceof UserError && /no zone named missing.example is visible to this token/.test(error.message) && /zones\.www\.id/.test(error.hint ?? ''));
+      assert.equal(purges(standin), 0);
+    });
+  });
+
+  it('several zones of that name: give zones.<local>.id', async () => {
+    const twin = { ...DEFAULT_ZONE, id: 'e'.repeat(32), account_id: 'acc2' };
+    await withStandin({ zones: [DEFAULT_ZONE, twin] }, async (standin) => {
+      await assert.rejects(run(standin, makePlan(fileChunks(1), [zone({ zone_id: null })])), /2 zones are named example.com: give zones.www.id/);
+      assert.equal(purges(standin), 0);
+    });
+  });
+
+  it('another apply holding the lock: an error naming its owner', async () => {
+    const journalPath = join(mkdtempSync(join(tmpdir(), 'purgeplan-run-')), 'journal.json');
+    const lock = acquireLock(`${journalPath}.lock`);
+    try {
+      await assert.rejects(run(null, makePlan(fileChunks(1)), { journalPath }), new RegExp(`another apply is running: .* pid ${process.pid}`));
+    } finally {
+      lock.release();
+    }
+  });
+});
+
+describe('applyPlan: pacing against a stand-in enforcing the documented limits', () => {
+  it('pro tags: a full bucket, then paced: no 429', async () => {
+    await withStandin({ zones: [{ ...DEFAULT_ZONE, plan: 'pro' }], rateLimitHeaders: true }, async (standin) => {
+      const plan = makePlan(Array.from({ length: 29 }, (_, i) => ({ body: { tags: [`t${i}`] } })), [zone({ plan: 'pro' })]);
+      const { result } = await run(standin, plan, { concurrency: 8 });
+      assert.equal(result.ok, true);
+      assert.equal(standin.rateLimited, 0);
+      assert.equal(result.rateLimited, 0);
+      const at = standin.accepted.map((a) => a.at);
+      const span = at[at.length - 1] - at[0];
+      assert.ok(span >= 4 * 200 * 0.9 && span < 1500, `29 requests took ${span.toFixed(0)} ms (25 at once, then 4 at 5/s)`);
+    });
+  });
+
+  it('free files: a moving window of 800 URLs per second, no 429', async () => {
+    await withStandin({}, async (standin) => {
+      const plan = makePlan(fileChunks(40, 30));
+      const { result } = await run(standin, plan, { concurrency: 8 });
+      assert.equal(result.ok, true);
+      assert.equal(standin.rateLimited, 0);
+      const at = standin.accepted.map((a) => a.at);
+      const span = at[at.length - 1] - at[0];
+      assert.ok(span >= 1000 && span < 1500, `1200 URLs took ${span.toFixed(0)} ms`);
+      assertExactlyOnce(standin, plan);
+    });
+  });
+
+  it('a 429 from the limiter (retry-after) holds the limiter and the request is retried', async () => {
+    await withStandin({ zones: [{ ...DEFAULT_ZONE, plan: 'pro' }], limits: { pro: { bucketSize: 3 } } }, async (standin) => {
+      const plan = makePlan(Array.from({ length: 6 }, (_, i) => ({ body: { hosts: [`h${i}.example.com`] } })), [zone({ plan: 'pro' })]);
+      const { result } = await run(standin, plan, { concurrency: 2 });
+      assert.equal(result.ok, true);
+      assert.ok(standin.rateLimited >= 1 && standin.rateLimited <= 3, `${standin.rateLimited} 429s`);
+      assertExactlyOnce(standin, plan);
+    });
+  });
+});

@@ -6,7 +6,6 @@ import type { ApiOutcome } from './client.js';
 import type { JournalWriter } from './journal.js';
 import type { Limiter } from './pacing.js';
 import { observeRateLimitHeaders } from './pacing.js';
-import { parseWaitUntil } from './retry.js';
 import type { ApplyEvent, RequestOutcome } from './run.js';
 import type { SendContext, SendResult } from './send.js';
 import { send } from './send.js';
@@ -52,10 +51,7 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
   const onOutcome = (job: Job) => (outcome: ApiOutcome): void => {
     if (outcome.kind !== 'response') return;
     if (outcome.status === 429) rateLimited++;
-    const now = clock.now();
-    const remaining = outcome.headers['x-ratelimit-remaining'];
-    const parsed = remaining !== undefined && /^\d+$/.test(remaining.trim()) ? Number(remaining) : null;
-    observeRateLimitHeaders(job.limiter, parsed, parseWaitUntil(outcome.headers['x-ratelimit-reset'], now), now);
+    observeRateLimitHeaders(job.limiter, outcome.headers, clock.now());
   };
 
   async function acquire(job: Job): Promise<boolean> {
@@ -168,6 +164,7 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
       start(jobs[choice.job]);
       continue;
     }
+    while (head < jobs.length && taken[head]) head++;
     if (head >= jobs.length) break;
     // Nothing may go yet: sleep until a limiter allows one, or a request finishes (a slot frees,
     // or a probe opens its token's gate), or the user interrupts.

@@ -90,7 +90,7 @@ export function serializeJournal(data: JournalData): string {
 export class JournalWriter {
   private readonly planId: string;
   private readonly entries: Map<number, JournalEntry>;
-  private stateDigest: string | undefined;
+  private readonly stateDigest: string | undefined;
   private waiting: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private scheduled = false;
   private lastCostMs = 0;
@@ -117,11 +117,6 @@ export class JournalWriter {
 
   record(index: number, entry: JournalEntry): Promise<void> {
     this.entries.set(index, entry);
-    return this.enqueue();
-  }
-
-  setStateDigest(digest: string): Promise<void> {
-    this.stateDigest = digest;
     return this.enqueue();
   }
 

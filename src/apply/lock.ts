@@ -75,16 +75,6 @@ export function acquireLock(path: string, context: LockContext = DEFAULT_LOCK_CO
   };
 }
 
-/** Runs `fn` holding the lock, releasing it in `finally`. */
-export async function withLock<T>(path: string, fn: () => Promise<T>, context: LockContext = DEFAULT_LOCK_CONTEXT): Promise<T> {
-  const lock = acquireLock(path, context);
-  try {
-    return await fn();
-  } finally {
-    lock.release();
-  }
-}
-
 function lockedError(path: string, context: LockContext): UserError {
   const owner = readOwner(path);
   const removal = `if no apply is running, remove it: rm ${quoteForShell(path)}`;

@@ -137,12 +137,13 @@ export class Pacer {
 }
 
 /**
- * What an answer's rate-limit headers say (cloudflare-api.md §3), applied to the limiter the
- * request used: `x-ratelimit-remaining` lowers the bucket, and 0 remaining with a reset time
- * holds the limiter until then.
+ * `x-ratelimit-remaining` on an answer (cloudflare-api.md §3) lowers the limiter the request used.
+ * Only lowers: an answer can be older than requests sent since, so a higher figure proves nothing.
+ * `x-ratelimit-reset` is not read here: whether it names the next token or a full bucket is
+ * undocumented, and the stand-in's "full bucket" reading would stall pacing for seconds. It is
+ * honoured on a 429, where it is the wait (retry.ts), and that wait holds the limiter (holdUntil).
  */
-export function observeRateLimitHeaders(limiter: Limiter, remaining: number | null, resetAt: number | null, now: number): void {
-  if (remaining === null) return;
-  limiter.observeRemaining(remaining, now);
-  if (remaining <= 0 && resetAt !== null && resetAt > now) limiter.holdUntil(resetAt, now);
+export function observeRateLimitHeaders(limiter: Limiter, headers: Readonly<Record<string, string>>, now: number): void {
+  const remaining = headers['x-ratelimit-remaining']?.trim();
+  if (remaining !== undefined && /^\d+$/.test(remaining)) limiter.observeRemaining(Number(remaining), now);
 }

@@ -18,18 +18,22 @@ export function createJsonReporter(write: (text: string) => void): Reporter {
   return (event) => write(`${JSON.stringify(event)}\n`);
 }
 
-interface Progress {
+export interface Progress {
   total: number;
   items: number;
+  /** Requests and items done, including those skipped as already applied. */
   completed: number;
   itemsDone: number;
+  /** Done by this run: the rate and the ETA are measured on these. */
+  sentRequests: number;
+  sentItems: number;
   failed: number;
   elapsedMs: number;
 }
 
 export function createHumanReporter(options: ReporterOptions): Reporter {
   const { write, isTTY } = options;
-  const progress: Progress = { total: 0, items: 0, completed: 0, itemsDone: 0, failed: 0, elapsedMs: 0 };
+  const progress: Progress = { total: 0, items: 0, completed: 0, itemsDone: 0, sentRequests: 0, sentItems: 0, failed: 0, elapsedMs: 0 };
   const done: ApplyEvent[] = [];
   let skipped = 0;
   let skippedItems = 0;
@@ -76,6 +80,8 @@ export function createHumanReporter(options: ReporterOptions): Reporter {
         reportSkipped();
         progress.completed++;
         progress.itemsDone += num(event.items);
+        progress.sentRequests++;
+        progress.sentItems += num(event.items);
         progress.elapsedMs = num(event.elapsed_ms);
         done.push(event);
         if (!isTTY) line(formatRequestLine(event, progress.total));
@@ -139,8 +145,8 @@ function formatErrors(event: Readonly<Record<string, unknown>>): string {
 /** `[5/12 requests] 150/360 items · 3.2 req/s · ETA 4 s` (rate and ETA from this run's completions). */
 export function formatProgressLine(progress: Readonly<Progress>): string {
   const seconds = progress.elapsedMs / 1000;
-  const rate = seconds > 0 ? progress.completed / seconds : 0;
-  const itemRate = seconds > 0 ? progress.itemsDone / seconds : 0;
+  const rate = seconds > 0 ? progress.sentRequests / seconds : 0;
+  const itemRate = seconds > 0 ? progress.sentItems / seconds : 0;
   const remaining = progress.items - progress.itemsDone;
   const eta = itemRate > 0 ? formatDuration((remaining / itemRate) * 1000) : '…';
   const failed = progress.failed > 0 ? ` · ${progress.failed} failed` : '';

@@ -33,6 +33,7 @@ export interface Reconciled {
   readonly baseline: Baseline;
   readonly decisions: readonly GroupDecision[];
   readonly watchDigests: ReadonlyMap<string, string>;
+  readonly fingerprints: ReadonlyMap<string, string>;
   readonly state: { readonly path: string; readonly absolutePath: string; readonly digest: string | null };
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -56,8 +57,9 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
   const watchDigests = new Map<string, string>();
   for (const { group } of expansions) if (group.watch.length) watchDigests.set(group.name, digestWatchedWorking(baseDir, group.watch));
 
+  const fingerprints = new Map(expansions.map((e) => [e.group.name, groupFingerprint(e)]));
   const current: CurrentGroup[] = expansions.map((e) => ({
-    name: e.group.name, zone: e.group.zone, fingerprint: groupFingerprint(e), revision: e.group.revision,
+    name: e.group.name, zone: e.group.zone, fingerprint: fingerprints.get(e.group.name) ?? '', revision: e.group.revision,
     ...(watchDigests.has(e.group.name) ? { watch_digest: watchDigests.get(e.group.name) } : {}),
     items: sortedKeys(e) ?? [],
   }));
@@ -83,7 +85,7 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
   const decisions = decide(current, groups, { all: options.all, only: options.groups }).map((d) =>
     // A group too large to keep its item list has no meaningful diff against a recorded one.
     tooLarge.has(d.name) && d.diff ? { name: d.name, zone: d.zone, status: d.status, due: d.due } : d);
-  return { baseline, decisions, watchDigests, state: { ...state, digest }, diagnostics };
+  return { baseline, decisions, watchDigests, fingerprints, state: { ...state, digest }, diagnostics };
 }
 
 /** purge.yaml, its vars files and the watched paths as they were at commit REF. */

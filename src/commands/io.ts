@@ -4,6 +4,8 @@ import { ansiStyle, formatDiagnostic, plainStyle, sortDiagnostics } from '../dia
 
 export interface Io {
   readonly stdout: (text: string) => void;
+  /** Writes a long output chunk by chunk, waiting while the reader (a pipe) catches up. */
+  readonly stdoutChunks: (chunks: Iterable<string>) => Promise<void>;
   readonly stderr: (text: string) => void;
   readonly stdoutStyle: Styler;
   readonly stderrStyle: Styler;
@@ -18,6 +20,11 @@ export function processIo(color: boolean): Io {
   const allowColor = color && !('NO_COLOR' in env && env.NO_COLOR !== '') && env.TERM !== 'dumb';
   return {
     stdout: (text) => { process.stdout.write(text); },
+    stdoutChunks: async (chunks) => {
+      for (const chunk of chunks) {
+        if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+      }
+    },
     stderr: (text) => { process.stderr.write(text); },
     stdoutStyle: allowColor && process.stdout.isTTY ? ansiStyle : plainStyle,
     stderrStyle: allowColor && process.stderr.isTTY ? ansiStyle : plainStyle,

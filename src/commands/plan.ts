@@ -7,7 +7,7 @@ import type { GroupExpansion } from '../expand/group.js';
 import { buildPlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { renderHuman } from '../render/human.js';
-import { renderJson } from '../render/json.js';
+import { jsonChunks, renderJson } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { resolve } from 'node:path';
 import { reconcile } from './baseline.js';
@@ -54,16 +54,17 @@ export function makePlan(options: PlanningOptions, io: Io): Planned | 1 {
     baseline: reconciled.baseline,
     state: { path: reconciled.state.path, digest: reconciled.state.digest },
     watchDigests: reconciled.watchDigests,
+    fingerprints: reconciled.fingerprints,
   });
   return { plan, config: checked.config, expansions: checked.expansions, baseDir: checked.baseDir, reconciled };
 }
 
-export function planCommand(options: PlanOptions, io: Io): number {
+export async function planCommand(options: PlanOptions, io: Io): Promise<number> {
   const planned = makePlan(options, io);
   if (planned === 1) return 1;
   const { plan } = planned;
   if (options.out) writeFileAtomic(resolve(io.cwd, options.out), renderJson(plan));
-  if (options.json) io.stdout(renderJson(plan));
+  if (options.json) await io.stdoutChunks(jsonChunks(plan));
   else if (options.markdown) io.stdout(renderMarkdown(plan));
   else {
     io.stdout(renderHuman(plan, { style: io.stdoutStyle }));

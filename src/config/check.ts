@@ -6,7 +6,9 @@ import { DEFAULT_TOKEN_ENV, PLAN_TIERS, TIER_LIMITS, UNINCLUDABLE_HEADERS } from
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { didYouMean } from '../suggest.js';
+import { normalizeUrl } from '../expand/normalize.js';
 import { countPattern, parsePattern } from '../expand/patterns.js';
+import type { ParsedPattern } from '../expand/patterns.js';
 import { parseValuesFile } from './files.js';
 import type { SourceReader } from './files.js';
 import type { LoadedConfig, PathSegment } from './load.js';
@@ -28,6 +30,9 @@ const record = (value: unknown): Raw | undefined => (value !== null && typeof va
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v) => typeof v === 'string' || typeof v === 'number').map(String) : []);
 const flag = (value: unknown): boolean => value === true;
+/** A list key that asks for something: present and not `[]` (a wrong type was reported by the schema). */
+const given = (value: unknown): boolean => value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
+const count = (n: number): string => n.toLocaleString('en-US');
 
 export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options: CheckOptions): { config: Config; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
@@ -85,10 +90,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
   for (const name of loaded.locate.keys(['groups'])) {
     const raw = record(rawGroups[name]);
     const path = ['groups', name];
-    if (!raw) {
-      if (rawGroups[name] === null || rawGroups[name] === undefined) error(path, 'key', `group "${name}" is empty: it purges nothing`, 'give it urls, hosts, prefixes, tags or everything');
-      continue;
-    }
+    if (!raw) continue; // not a mapping (an empty group included): reported by the schema
     // Zone.
     let zone: Zone | undefined;
     const zoneRef = text(raw.zone);
@@ -108,54 +110,69 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
       const features = enterpriseFeatures(cacheKey);
       if (features.length) {
         enterpriseWarned.add(`${zone.name}/${keyName}`);
-        warning(ownKey !== undefined ? [...path, 'cache_key'] : ['zones', zone.name, 'cache_key'], 'value',
-          `cache key "${keyName}" uses ${features.join(', ')}, which Cloudflare offers on Enterprise only, but zone "${zone.name}" is on the ${zone.plan} plan`,
+        const at = ownKey !== undefined ? [...path, 'cache_key'] : ['zones', zone.name, 'cache_key'];
+        warning(at, 'value',
+          `${displayPath(at)}: cache key "${keyName}" uses ${features.join(', ')}, which Cloudflare offers on Enterprise only, but zone "${zone.name}" is on the ${zone.plan} plan`,
           'if the zone really is Enterprise, set plan: enterprise; otherwise its cache key cannot vary this way and these variants purge nothing');
       }
     }
 
-    // Vars.
+    // Vars. One that could not be read still counts as defined (with a stand-in value), so that
+    // its problem is reported once, not again as an unknown variable in every URL using it.
     const vars = new Map<string, string[]>();
+    const brokenVars = new Set<string>();
     const rawVars = record(raw.vars) ?? {};
     for (const varName of loaded.locate.keys([...path, 'vars'])) {
       const value = rawVars[varName];
       const varPath = [...path, 'vars', varName];
       if (Array.isArray(value)) {
         vars.set(varName, [...new Set(strings(value))]);
-        if (value.length === 0) error(varPath, 'value', `${displayPath(varPath)} is empty: the URL patterns using it would expand to nothing`, 'give at least one value');
+        if (value.length === 0) { error(varPath, 'value', `${displayPath(varPath)} is empty: the URL patterns using it would expand to nothing`, 'give at least one value'); brokenVars.add(varName); }
       } else if (record(value) && typeof record(value)?.file === 'string') {
         const file = String(record(value)?.file);
         const result = reader.read(file);
-        if ('problem' in result) { error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: ${result.problem}`, result.hint); continue; }
+        if ('problem' in result) { error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: ${result.problem}`, result.hint); brokenVars.add(varName); continue; }
         inputs.update(`\0${file}\0`).update(result.bytes);
         const parsed = parseValuesFile(result.bytes);
-        if ('problem' in parsed) { error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: "${file}": ${parsed.problem}`); continue; }
-        if (parsed.values.length === 0) error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: "${file}" has no values`, 'one value a line; lines starting with # are comments');
+        if ('problem' in parsed) { error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: "${file}" ${parsed.problem}`, parsed.hint); brokenVars.add(varName); continue; }
+        if (parsed.values.length === 0) { error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: "${file}" has no values`, 'one value a line; lines starting with # are comments'); brokenVars.add(varName); continue; }
         vars.set(varName, [...new Set(parsed.values)]);
+      } else {
+        brokenVars.add(varName); // the wrong type was reported by the schema
       }
     }
+    for (const varName of brokenVars) vars.set(varName, ['']);
 
     // URL patterns.
     const urls: UrlPattern[] = [];
     const usedVars = new Set<string>();
     let urlCount = 0;
+    let unparsed = false;
     const rawUrls = Array.isArray(raw.urls) ? raw.urls : [];
     rawUrls.forEach((pattern, i) => {
       if (typeof pattern !== 'string') return;
+      const urlPath = [...path, 'urls', i];
       const parsed = parsePattern(pattern, vars);
-      if ('problem' in parsed) { error([...path, 'urls', i], 'value', `${displayPath([...path, 'urls', i])}: ${parsed.problem}`, parsed.hint); return; }
+      if ('problem' in parsed) { error(urlPath, 'value', `${displayPath(urlPath)}: ${parsed.problem}`, parsed.hint); unparsed = true; return; }
       parsed.pattern.vars.forEach((v) => usedVars.add(v));
       urlCount += countPattern(parsed.pattern);
-      urls.push({ pattern, position: loaded.locate.value([...path, 'urls', i]) });
+      urls.push({ pattern, position: loaded.locate.value(urlPath) });
+      // Expansion runs only on a valid file, so a URL that cannot be parsed at all is found here
+      // from its first expansion, to be reported with the other problems of the file.
+      if (!parsed.pattern.vars.some((v) => brokenVars.has(v))) {
+        const sample = firstExpansion(parsed.pattern);
+        const url = normalizeUrl(sample, DEFAULT_CACHE_KEY, null);
+        if ('problem' in url) error(urlPath, 'value', `${displayPath(urlPath)}: ${url.problem}${sample === pattern ? '' : ` (expanded from "${pattern}")`}`, url.hint);
+      }
     });
     for (const varName of vars.keys()) {
-      if (!usedVars.has(varName) && rawUrls.length > 0) warning([...path, 'vars', varName], 'key', `${displayPath([...path, 'vars', varName])} is not used by any URL pattern`, `use it as {${varName}} in a URL, or remove it`);
+      if (!usedVars.has(varName) && !unparsed && rawUrls.length > 0) warning([...path, 'vars', varName], 'key', `${displayPath([...path, 'vars', varName])} is not used by any URL pattern`, `use it as {${varName}} in a URL, or remove it`);
     }
     if (cacheKey.hostResolved && rawUrls.length > 0) {
       error([...path, 'urls'], 'key', `groups.${name} purges URLs, but cache key "${keyName}" uses the resolved host (host.resolved: true)`, 'a URL purge cannot match a key built on a host rewritten by an Origin Rule: purge the rewritten host with hosts: [...] instead');
     }
 
-    const dimensions = resolveDimensions(cacheKey, keyName, raw.variants, path, { error, warning });
+    const dimensions = resolveDimensions(cacheKey, keyName, raw.variants, path, { error, warning }, { purgesUrls: given(raw.urls) });
 
     // Hosts, prefixes, tags, everything.
     const hosts = normalizeAll(raw.hosts, [...path, 'hosts'], normalizeHost, error);
@@ -163,10 +180,10 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     const tags = normalizeAll(raw.tags, [...path, 'tags'], normalizeTag, error);
     const everything = flag(raw.everything);
     if (everything && zone && !zone.allowPurgeEverything) {
-      error([...path, 'everything'], 'value', `groups.${name}.everything: purging everything needs allow_purge_everything: true on zone "${zone.name}"`, 'purge hosts, prefixes or tags instead, or opt in on the zone if you really mean to empty its whole cache');
+      error([...path, 'everything'], 'key', `groups.${name}.everything: purging everything needs allow_purge_everything: true on zone "${zone.name}"`, 'purge hosts, prefixes or tags instead, or opt in on the zone if you really mean to empty its whole cache');
     }
-    if (urls.length === 0 && rawUrls.length === 0 && hosts.length === 0 && prefixes.length === 0 && tags.length === 0 && !everything) {
-      error(path, 'key', `group "${name}" purges nothing`, 'give it urls, hosts, prefixes, tags or everything: true');
+    if (!given(raw.urls) && !given(raw.hosts) && !given(raw.prefixes) && !given(raw.tags) && (raw.everything === undefined || raw.everything === false)) {
+      error(path, 'key', `${displayPath(path)}: group "${name}" purges nothing`, 'give it urls, hosts, prefixes, tags or everything: true');
     }
 
     // Size, from the product of the dimensions: nothing is expanded yet.
@@ -175,7 +192,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     const items = urlCount * schemeCount * variantCount + hosts.length + prefixes.length + tags.length + (everything ? 1 : 0);
     totalItems += items;
     if (items > GROUP_ITEMS_WARNING) {
-      warning(path, 'key', `group "${name}" expands to ${items.toLocaleString('en-US')} items (${urlCount.toLocaleString('en-US')} URLs × ${schemeCount} scheme${schemeCount > 1 ? 's' : ''} × ${variantCount} header variants)`, 'consider purging by tags or prefixes, which cover every variant in one item');
+      warning(path, 'key', `${displayPath(path)}: group "${name}" expands to ${count(items)} items, more than ${count(GROUP_ITEMS_WARNING)} (${count(urlCount)} URL${urlCount === 1 ? '' : 's'} × ${schemeCount} scheme${schemeCount === 1 ? '' : 's'} × ${count(variantCount)} header variant${variantCount === 1 ? '' : 's'})`, 'consider purging by tags or prefixes, which cover every variant in one item');
     }
 
     const revision = typeof raw.revision === 'number' ? raw.revision : 0;
@@ -185,7 +202,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     });
   }
   if (totalItems > options.maxItems) {
-    error(['groups'], 'key', `the plan would expand to ${totalItems.toLocaleString('en-US')} purge items, more than --max-items ${options.maxItems.toLocaleString('en-US')}`, 'purge by prefixes or tags, split the groups, or raise --max-items if you really mean it');
+    error(['groups'], 'key', `groups: the plan would expand to ${count(totalItems)} purge items, more than --max-items ${count(options.maxItems)}`, 'purge by prefixes or tags, split the groups, or raise --max-items if you really mean it');
   }
   return { config: { file: loaded.file, digest: loaded.digest, inputsDigest: `sha256:${inputs.digest('hex')}`, zones, groups }, diagnostics };
 }
@@ -198,25 +215,28 @@ function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: (p: read
   if (modes.length > 1) {
     error([...path, 'query_string', modes[1]], 'key', `${displayPath([...path, 'query_string'])}: ${modes.map((m) => `"${m}"`).join(' and ')} cannot be used together`, 'Cloudflare keys a query string by one of: ignore it, include only some parameters, or exclude some parameters');
   }
-  const headerInclude = strings(headers.include).map((h) => h.toLowerCase());
-  const headerPresence = strings(headers.check_presence).map((h) => h.toLowerCase());
-  [['include', headerInclude], ['check_presence', headerPresence]].forEach(([list, names]) => {
-    (names as string[]).forEach((header, i) => {
-      if ((UNINCLUDABLE_HEADERS as readonly string[]).includes(header) || header.startsWith('cf-')) {
-        const why = header === 'origin' ? 'Origin is in the key already unless exclude_origin is true' : header === 'cookie' ? 'use cookies.include for cookies' : 'Cloudflare does not allow this header in a custom cache key';
-        error([...path, 'headers', list as string, i], 'value', `header "${header}" cannot be part of a custom cache key`, why);
-      }
-    });
+  // A refused header or cookie is reported here and left out of the key, so that groups are not
+  // also told to list values for it.
+  const acceptedHeaders = (list: 'include' | 'check_presence'): string[] => strings(headers[list]).flatMap((name, i) => {
+    const header = name.toLowerCase();
+    if (!(UNINCLUDABLE_HEADERS as readonly string[]).includes(header) && !header.startsWith('cf-')) return [header];
+    const why = header === 'origin' ? 'Origin is in the key already unless exclude_origin is true' : header === 'cookie' ? 'use cookies.include for cookies' : header.startsWith('cf-') ? 'Cloudflare sets its cf-* headers itself; use device_type or geo for cf-device-type and cf-ipcountry' : 'Cloudflare does not allow this header in a custom cache key';
+    const at = [...path, 'headers', list, i];
+    error(at, 'value', `${displayPath(at)}: header "${name}" cannot be part of a custom cache key`, why);
+    return [];
   });
-  headerInclude.filter((h) => headerPresence.includes(h)).forEach((h) => error([...path, 'headers', 'check_presence'], 'key', `header "${h}" is in both include and check_presence`, 'keep it in one of them'));
-  const cookieInclude = strings(cookies.include);
-  const cookiePresence = strings(cookies.check_presence);
-  [['include', cookieInclude], ['check_presence', cookiePresence]].forEach(([list, names]) => {
-    (names as string[]).forEach((cookie, i) => {
-      if (cookie.toLowerCase().startsWith('__cf')) error([...path, 'cookies', list as string, i], 'value', `cookie "${cookie}" cannot be part of a cache key`, "Cloudflare refuses its own __cf* cookies in cache keys");
-    });
+  const headerInclude = acceptedHeaders('include');
+  const headerPresence = acceptedHeaders('check_presence');
+  headerInclude.filter((h) => headerPresence.includes(h)).forEach((h) => error([...path, 'headers', 'check_presence'], 'key', `${displayPath([...path, 'headers'])}: header "${h}" is in both include and check_presence`, 'keep it in one of them'));
+  const acceptedCookies = (list: 'include' | 'check_presence'): string[] => strings(cookies[list]).flatMap((cookie, i) => {
+    if (!cookie.toLowerCase().startsWith('__cf')) return [cookie];
+    const at = [...path, 'cookies', list, i];
+    error(at, 'value', `${displayPath(at)}: cookie "${cookie}" cannot be part of a cache key`, 'Cloudflare refuses its own __cf* cookies in cache keys');
+    return [];
   });
-  cookieInclude.filter((c) => cookiePresence.includes(c)).forEach((c) => error([...path, 'cookies', 'check_presence'], 'key', `cookie "${c}" is in both include and check_presence`, 'keep it in one of them'));
+  const cookieInclude = acceptedCookies('include');
+  const cookiePresence = acceptedCookies('check_presence');
+  cookieInclude.filter((c) => cookiePresence.includes(c)).forEach((c) => error([...path, 'cookies', 'check_presence'], 'key', `${displayPath([...path, 'cookies'])}: cookie "${c}" is in both include and check_presence`, 'keep it in one of them'));
   return {
     querySort: query.sort === true,
     queryIgnore: query.ignore === true,
@@ -239,6 +259,11 @@ function enterpriseFeatures(key: CacheKey): string[] {
   if (key.cookieInclude.length || key.cookiePresence.length) features.push('cookies');
   if (key.hostResolved) features.push('host.resolved');
   return features;
+}
+
+/** The first string a pattern expands to (each placeholder at its first value). */
+function firstExpansion(pattern: ParsedPattern): string {
+  return pattern.segments.map((segment) => (segment.kind === 'text' ? segment.text : segment.values[0] ?? '')).join('');
 }
 
 function normalizeAll(raw: unknown, path: readonly PathSegment[], normalize: (value: string) => { value: string } | { problem: string; hint?: string }, error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void): string[] {

@@ -53,13 +53,13 @@ export function workingTreeReader(baseDir: string): SourceReader {
 }
 
 /** One value a line; blank lines and lines starting with # are skipped; surrounding spaces trimmed. */
-export function parseValuesFile(bytes: Uint8Array): { values: string[] } | { problem: string } {
-  if (bytes.includes(0)) return { problem: 'it is a binary file, not one value a line' };
+export function parseValuesFile(bytes: Uint8Array): { values: string[] } | { problem: string; hint?: string } {
+  if (bytes.includes(0)) return { problem: 'is a binary file, not text with one value a line', hint: 'check the file name' };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { problem: 'it is not valid UTF-8 text' };
+    return { problem: 'is not valid UTF-8 text', hint: 'save it as UTF-8' };
   }
   const values: string[] = [];
   for (const line of text.split(/\r?\n/)) {

@@ -1,9 +1,10 @@
 // Stage 1: bytes -> YAML document with positions -> plain value. Refuses what YAML allows but a
 // purge file must not have: binary or empty input, duplicate keys, alias bombs, a non-mapping root.
 import { createHash } from 'node:crypto';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import type { Alias, Document, Node, Pair } from 'yaml';
 import type { Diagnostic, Position } from '../diagnostics.js';
+import { displayPath } from './schema.js';
 
 export type PathSegment = string | number;
 
@@ -26,6 +27,12 @@ export interface Locator {
 const MAX_BYTES = 16 * 1024 * 1024;
 /** Aliases allowed when converting to plain data; beyond this the file is refused (alias bombs). */
 export const MAX_ALIASES = 100;
+/**
+ * The tags of YAML's JSON-compatible core schema. The `yaml` package also resolves YAML 1.1 tags
+ * (!!binary, !!set, !!omap, !!pairs, !!timestamp) into Buffers, Sets, Maps and Dates, which are
+ * not data a purge file can hold; they and custom tags are refused where they are written.
+ */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`));
 
 export function digestOf(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -35,24 +42,52 @@ export function loadConfig(file: string, bytes: Uint8Array): { config?: LoadedCo
   const at = (line: number, col: number, message: string, hint?: string): Diagnostic => ({ file, line, col, severity: 'error', message, hint });
   if (bytes.length === 0) return { diagnostics: [at(1, 1, 'the file is empty', 'start from `purgeplan init`, or write `version: 1` and your zones and groups')] };
   if (bytes.length > MAX_BYTES) return { diagnostics: [at(1, 1, `the file is ${bytes.length} bytes; purgeplan reads configurations up to ${MAX_BYTES} bytes`)] };
-  if (bytes.includes(0)) return { diagnostics: [at(1, 1, 'the file is binary (it contains NUL bytes), not YAML', 'check the -c/--config path')] };
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) {
+    const { line, col } = bytePosition(bytes, nul);
+    return { diagnostics: [at(line, col, 'the file is binary (it contains NUL bytes), not YAML', 'check the -c/--config path')] };
+  }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { diagnostics: [at(1, 1, 'the file is not valid UTF-8 text', 'save it as UTF-8')] };
+    const { line, col } = bytePosition(bytes, firstInvalidUtf8(bytes));
+    return { diagnostics: [at(line, col, 'the file is not valid UTF-8 text', 'save it as UTF-8')] };
   }
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const diagnostics: Diagnostic[] = [];
-  for (const error of [...doc.errors, ...doc.warnings]) {
+  // Unknown tags are reported below, once, as errors.
+  for (const error of [...doc.errors, ...doc.warnings.filter((warning) => warning.code !== 'TAG_RESOLVE_FAILED')]) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    const message = error.code === 'DUPLICATE_KEY' ? `duplicate key "${keyTextAt(text, error.pos[0])}"` : `YAML syntax: ${firstLine(error.message)}`;
-    const hint = error.code === 'DUPLICATE_KEY' ? 'each key may appear once in a mapping; merge the two entries' : undefined;
+    const message = error.code === 'DUPLICATE_KEY' ? `${displayPath(mappingPathOfKey(doc.contents, error.pos[0]) ?? [])}: duplicate key "${keyTextAt(text, error.pos[0])}"`
+      : error.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here (after ---): purgeplan reads one document a file'
+      : `YAML syntax: ${firstLine(error.message)}`;
+    const hint = error.code === 'DUPLICATE_KEY' ? 'each key may appear once in a mapping; merge the two entries'
+      : error.code === 'MULTIPLE_DOCS' ? 'remove the --- line and merge the documents, or keep one configuration a file' : undefined;
     diagnostics.push({ file, line, col, severity: doc.errors.includes(error as never) ? 'error' : 'warning', message, hint });
   }
   if (doc.errors.length > 0) return { diagnostics };
+
+  // What toJS would silently turn into something else: tagged values and collection keys.
+  const aliases: Alias[] = [];
+  const unsupported: Diagnostic[] = [];
+  const atNode = (node: Node, message: string, hint?: string) => {
+    const { line, col } = lineCounter.linePos(node.range?.[0] ?? 0);
+    unsupported.push(at(line, col, message, hint));
+  };
+  visit(doc, {
+    Alias(_, node) { aliases.push(node); },
+    Pair(_, pair) {
+      if (isCollection(pair.key) || isAlias(pair.key)) atNode(pair.key as Node, 'a mapping key must be a plain name, not a list, mapping or alias', 'write the key as text');
+    },
+    Node(_, node) {
+      if (isAlias(node) || node.tag === undefined || CORE_TAGS.has(node.tag)) return;
+      atNode(node, `YAML tag "${node.tag.replace('tag:yaml.org,2002:', '!!')}" is not supported in a purge file`, 'remove the tag: values are plain strings, numbers, booleans, lists and mappings');
+    },
+  });
+  if (unsupported.length > 0) return { diagnostics: [...diagnostics, ...unsupported] };
 
   let value: unknown;
   try {
@@ -61,11 +96,16 @@ export function loadConfig(file: string, bytes: Uint8Array): { config?: LoadedCo
     const message = error instanceof Error ? error.message : String(error);
     if (/alias/i.test(message)) {
       const excessive = /excessive/i.test(message);
+      // Point at the alias that cannot be resolved, or at the first alias of a bomb.
+      const name = /: (\S+)$/.exec(firstLine(message))?.[1];
+      const culprit = (excessive ? undefined : aliases.find((alias) => alias.source === name)) ?? aliases[0];
+      const { line, col } = lineCounter.linePos(culprit?.range?.[0] ?? 0);
       return {
         diagnostics: [
           ...diagnostics,
-          at(1, 1, excessive ? `too many YAML aliases (more than ${MAX_ALIASES} expansions): refused as a resource-exhaustion risk` : `YAML alias: ${firstLine(message)}`,
-            'write the values out, or use fewer anchors and aliases'),
+          excessive
+            ? at(line, col, `too many YAML aliases (more than ${MAX_ALIASES} expansions): refused as a resource-exhaustion risk`, 'write the values out, or use fewer anchors and aliases')
+            : at(line, col, name ? `YAML alias "*${name}" refers to no anchor defined before it` : `YAML alias: ${firstLine(message)}`, 'define the anchor (&name) before the alias (*name), or write the value out'),
         ],
       };
     }
@@ -79,6 +119,49 @@ export function loadConfig(file: string, bytes: Uint8Array): { config?: LoadedCo
   return { config: { file, digest: digestOf(bytes), value: value as Record<string, unknown>, locate: makeLocator(doc, lineCounter) }, diagnostics };
 }
 
+/** Line and column (in characters) of a byte offset; the text before it must be valid UTF-8. */
+function bytePosition(bytes: Uint8Array, offset: number): Position {
+  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
+  let line = 1;
+  for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
+  const before = new TextDecoder('utf-8').decode(bytes.subarray(lineStart, offset));
+  return { line, col: [...before].length + 1 };
+}
+
+/** The offset of the first byte that is not valid UTF-8 (the input is known to hold one). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  // A streaming decoder fails on a prefix exactly when the prefix holds an invalid sequence (an
+  // incomplete one at its end is kept for later), so the shortest failing prefix ends at it.
+  const fails = (length: number) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, length), { stream: true });
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  let low = 1;
+  let high = bytes.length;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (fails(middle)) high = middle;
+    else low = middle + 1;
+  }
+  // The bytes before the failing one are valid but may end in an unfinished sequence: the
+  // problem starts where that sequence does (at most 3 bytes back), or at the failing byte.
+  const complete = (length: number) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, length));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let offset = low - 1;
+  while (offset > 0 && low - 1 - offset < 3 && !complete(offset)) offset--;
+  return offset;
+}
+
 function firstLine(message: string): string {
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
@@ -86,6 +169,29 @@ function firstLine(message: string): string {
 function keyTextAt(text: string, offset: number): string {
   const match = /^[^:\n]*/.exec(text.slice(offset));
   return (match ? match[0] : '').trim().replace(/^["']|["']$/g, '');
+}
+
+/** The path of the mapping holding the key that starts at `offset` (for duplicate keys). */
+function mappingPathOfKey(node: unknown, offset: number, path: readonly PathSegment[] = []): PathSegment[] | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) return [...path];
+      const found = mappingPathOfKey(pair.value, offset, [...path, keyText(pair.key)]);
+      if (found) return found;
+    }
+  } else if (isSeq(node)) {
+    for (const [i, item] of node.items.entries()) {
+      const found = mappingPathOfKey(item, offset, [...path, i]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** A scalar key as toJS names it in the plain object (a `null` or empty key becomes ""). */
+function keyText(key: unknown): string {
+  const value = isScalar(key) ? key.value : key;
+  return value === null || value === undefined ? '' : String(value);
 }
 
 function makeLocator(doc: Document, lineCounter: LineCounter): Locator {
@@ -96,7 +202,7 @@ function makeLocator(doc: Document, lineCounter: LineCounter): Locator {
     let parent: Node | null = null;
     for (const segment of path) {
       if (isMap(node)) {
-        const found = node.items.find((item) => isPair(item) && String(isScalar(item.key) ? item.key.value : item.key) === String(segment));
+        const found = node.items.find((item) => isPair(item) && keyText(item.key) === String(segment));
         if (!found) return { node, pair, parent, complete: false };
         parent = node;
         pair = found as Pair;
@@ -129,7 +235,7 @@ function makeLocator(doc: Document, lineCounter: LineCounter): Locator {
     keys(path) {
       const found = walk(path);
       if (!found.complete || !isMap(found.node)) return [];
-      return found.node.items.map((item) => String(isScalar(item.key) ? item.key.value : item.key));
+      return found.node.items.map((item) => keyText(item.key));
     },
   };
 }

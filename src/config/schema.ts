@@ -104,7 +104,9 @@ export function checkSchema(config: LoadedConfig): Diagnostic[] {
       }
       case 'type': {
         const expected = ([] as string[]).concat(error.params.type as string | string[]).map((t) => TYPE_NAMES[t] ?? t).join(' or ');
-        message = `${where} must be ${expected} (got ${describeType(value)})`;
+        message = value === null ? `${where} is empty: expected ${expected}` : `${where} must be ${expected} (got ${describeType(value)})`;
+        // An empty value is a key written without its content: say what belongs there.
+        if (value === null && !hint && typeof owner?.description === 'string') extraHint = owner.description;
         break;
       }
       case 'enum': {

@@ -4,6 +4,7 @@ import { DEFAULT_KEY_HEADERS, DEVICE_TYPES } from '../cloudflare/limits.js';
 import { COUNTRY_CODES, COUNTRY_SET } from '../cloudflare/countries.js';
 import { didYouMean } from '../suggest.js';
 import type { PathSegment } from './load.js';
+import { displayPath } from './schema.js';
 import type { CacheKey, Dimension } from './types.js';
 
 export interface VariantReporter {
@@ -14,50 +15,71 @@ export interface VariantReporter {
 interface RawDimension {
   readonly values: readonly string[] | null;
   readonly absent: boolean | undefined;
+  /** Given, but not a list or {values, absent}: the schema reported it; nothing more to say. */
+  readonly malformed: boolean;
 }
 
 function readDimension(raw: unknown): RawDimension | null {
-  if (raw === undefined || raw === null) return null;
-  if (Array.isArray(raw)) return { values: raw.filter((v): v is string => typeof v === 'string'), absent: undefined };
-  if (typeof raw === 'object') {
+  if (raw === undefined) return null;
+  if (Array.isArray(raw)) return { values: raw.filter((v): v is string => typeof v === 'string'), absent: undefined, malformed: false };
+  if (raw !== null && typeof raw === 'object') {
     const { values, absent } = raw as { values?: unknown; absent?: unknown };
     return {
       values: Array.isArray(values) ? values.filter((v): v is string => typeof v === 'string') : null,
       absent: typeof absent === 'boolean' ? absent : undefined,
+      malformed: values !== undefined && !Array.isArray(values),
     };
   }
-  return null;
+  return { values: null, absent: undefined, malformed: true };
 }
+
+/** A dimension given without any value (and not already reported as malformed). */
+const isEmpty = (dimension: RawDimension): boolean => !dimension.malformed && (dimension.values ?? []).length === 0;
+
+/** Common mistakes that edit distance alone would answer wrongly. */
+const COUNTRY_ALIASES: Readonly<Record<string, string>> = { UK: 'GB', EL: 'GR' };
 
 const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
 
 /**
  * Builds the dimensions of the header cross product for one group. `path` is the group's path
- * (['groups', name]); problems are reported through `report` at the offending node.
+ * (['groups', name]); problems are reported through `report` at the offending node. Values are
+ * required only of a group that purges URLs.
  */
-export function resolveDimensions(key: CacheKey, keyName: string | null, variants: unknown, path: readonly PathSegment[], report: VariantReporter): Dimension[] {
-  const raw = (variants !== null && typeof variants === 'object' && !Array.isArray(variants) ? variants : {}) as Record<string, unknown>;
+export function resolveDimensions(key: CacheKey, keyName: string | null, variants: unknown, path: readonly PathSegment[], report: VariantReporter, options: { readonly purgesUrls: boolean }): Dimension[] {
+  const isMapping = (value: unknown) => value !== null && typeof value === 'object' && !Array.isArray(value);
+  // `variants` of the wrong type was reported by the schema: then nothing is "missing" from it.
+  const malformed = variants !== undefined && !isMapping(variants);
+  const raw = (isMapping(variants) ? variants : {}) as Record<string, unknown>;
   const vpath = [...path, 'variants'];
   const keyLabel = keyName === null ? "Cloudflare's default cache key" : `cache key "${keyName}"`;
   const dimensions: Dimension[] = [];
-  const missing = (what: string, example: string) =>
-    report.error(variants === undefined ? path : vpath, variants === undefined ? 'key' : 'value', `${keyLabel} varies on ${what}, so ${[...path, 'variants'].join('.')} must list the values to purge`, `add ${example}`);
+  // A missing key is reported at the deepest mapping on its path that exists.
+  // Only URL purges carry variants: hosts, prefixes and tags cover every variant anyway.
+  const missing = (sub: readonly string[], what: string, example: string) => {
+    if (malformed || !options.purgesUrls) return;
+    const at = isMapping(raw[sub[0]]) ? [...vpath, sub[0]] : variants !== undefined ? vpath : path;
+    report.error(at, 'value', `${displayPath([...vpath, ...sub])} is required: ${keyLabel} varies on ${what}`, `add ${example}`);
+  };
   const notInKey = (p: readonly PathSegment[], what: string, setting: string) =>
-    report.error(p, 'key', `${keyLabel} does not vary on ${what}: this variant would purge nothing`, `remove it, or set ${setting} in the cache key`);
-  const empty = (p: readonly PathSegment[], what: string) => report.error(p, 'value', `${what} has no values: the group would purge no variant of it`, 'list at least one value');
+    report.error(p, 'key', `${displayPath(p)}: ${keyLabel} does not vary on ${what}, so these variants would purge nothing`, `remove it, or set ${setting} in the cache key`);
+  const empty = (p: readonly PathSegment[]) => report.error(p, 'value', `${displayPath(p)} has no values: the group would purge no variant of it`, 'list at least one value');
 
   // Device type: always sent by Cloudflare, so there is no absent variant.
   const device = readDimension(raw.device_type);
   if (key.deviceType) {
     let values: string[] = [...DEVICE_TYPES];
     if (device) {
-      if (device.absent === true) report.error([...vpath, 'device_type', 'absent'], 'value', 'device_type has no absent variant: Cloudflare always sets cf-device-type');
+      if (device.absent === true) report.error([...vpath, 'device_type', 'absent'], 'value', `${displayPath([...vpath, 'device_type', 'absent'])}: device_type has no absent variant: Cloudflare always sets cf-device-type`, 'remove absent: true');
       values = [];
       (device.values ?? []).forEach((value, i) => {
         if ((DEVICE_TYPES as readonly string[]).includes(value)) values.push(value);
-        else report.error(Array.isArray(raw.device_type) ? [...vpath, 'device_type', i] : [...vpath, 'device_type', 'values', i], 'value', `"${value}" is not a device type${didYouMean(value, DEVICE_TYPES)}`, 'Cloudflare sends desktop, mobile or tablet');
+        else {
+          const at = Array.isArray(raw.device_type) ? [...vpath, 'device_type', i] : [...vpath, 'device_type', 'values', i];
+          report.error(at, 'value', `${displayPath(at)}: "${value}" is not a device type${didYouMean(value, DEVICE_TYPES)}`, 'Cloudflare sends desktop, mobile or tablet');
+        }
       });
-      if ((device.values ?? []).length === 0) empty([...vpath, 'device_type'], 'device_type');
+      if (isEmpty(device)) empty([...vpath, 'device_type']);
     }
     dimensions.push({ kind: 'header', name: 'cf-device-type', values: unique(values) });
   } else if (device) {
@@ -67,17 +89,21 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   // Country: required when the key has geo; `all` means every code Cloudflare sends.
   const geo = readDimension(raw.geo);
   if (key.geo) {
-    if (!geo) missing('country (geo)', 'variants.geo: [US, JP] or geo: [all]');
+    if (!geo) missing(['geo'], 'country (cf-ipcountry)', 'variants.geo: [US, JP], or geo: [all] for every country');
     else {
-      if (geo.absent === true) report.error([...vpath, 'geo', 'absent'], 'value', 'geo has no absent variant: Cloudflare always sets cf-ipcountry (XX when unknown)');
+      if (geo.absent === true) report.error([...vpath, 'geo', 'absent'], 'value', `${displayPath([...vpath, 'geo', 'absent'])}: geo has no absent variant: Cloudflare always sets cf-ipcountry (XX when unknown)`, 'remove absent: true; list XX to purge visitors of unknown country');
       const values: string[] = [];
       (geo.values ?? []).forEach((value, i) => {
         const code = value.toUpperCase();
         if (code === 'ALL') values.push(...COUNTRY_CODES);
         else if (COUNTRY_SET.has(code)) values.push(code);
-        else report.error(Array.isArray(raw.geo) ? [...vpath, 'geo', i] : [...vpath, 'geo', 'values', i], 'value', `"${value}" is not a country code${didYouMean(code, COUNTRY_CODES)}`, 'use ISO 3166-1 alpha-2 codes (US, JP, DE), XX for unknown, T1 for Tor, or all');
+        else {
+          const at = Array.isArray(raw.geo) ? [...vpath, 'geo', i] : [...vpath, 'geo', 'values', i];
+          const suggestion = COUNTRY_ALIASES[code] !== undefined ? ` (did you mean "${COUNTRY_ALIASES[code]}"?)` : didYouMean(code, COUNTRY_CODES);
+          report.error(at, 'value', `${displayPath(at)}: "${value}" is not a country code${suggestion}`, 'use ISO 3166-1 alpha-2 codes (US, JP, DE), XX for unknown, T1 for Tor, or all');
+        }
       });
-      if ((geo.values ?? []).length === 0) empty([...vpath, 'geo'], 'geo');
+      if (isEmpty(geo)) empty([...vpath, 'geo']);
       dimensions.push({ kind: 'header', name: 'cf-ipcountry', values: unique(values) });
     }
   } else if (geo) {
@@ -87,9 +113,9 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   // Language: sent exactly as written (the cache key is case-sensitive), plus absent.
   const lang = readDimension(raw.lang);
   if (key.lang) {
-    if (!lang) missing('language (accept-language)', 'variants.lang: [en-US, ja]');
+    if (!lang) missing(['lang'], 'language (accept-language)', 'variants.lang: [en-US, ja], exactly as browsers send them');
     else {
-      if ((lang.values ?? []).length === 0) empty([...vpath, 'lang'], 'lang');
+      if (isEmpty(lang)) empty([...vpath, 'lang']);
       dimensions.push({ kind: 'header', name: 'accept-language', values: withAbsent(lang) });
     }
   } else if (lang) {
@@ -101,15 +127,15 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   const given = new Map<string, { original: string; dimension: RawDimension | null }>();
   for (const [name, value] of Object.entries(rawHeaders)) {
     const lower = name.toLowerCase();
-    if (given.has(lower)) report.error([...vpath, 'headers', name], 'key', `header "${name}" is listed twice (header names are case-insensitive)`);
+    if (given.has(lower)) report.error([...vpath, 'headers', name], 'key', `${displayPath([...vpath, 'headers'])}: header "${name}" is listed twice (header names are case-insensitive)`, 'merge the two entries');
     given.set(lower, { original: name, dimension: readDimension(value) });
   }
   const used = new Set<string>();
   for (const header of key.headerInclude) {
     const entry = given.get(header);
     used.add(header);
-    if (!entry) { missing(`header ${header}`, `variants.headers.${header}: [value, …]`); continue; }
-    if ((entry.dimension?.values ?? []).length === 0) empty([...vpath, 'headers', entry.original], `headers.${header}`);
+    if (!entry) { missing(['headers', header], `header ${header} (headers.include)`, `variants.headers.${header}: [value, …]`); continue; }
+    if (entry.dimension && isEmpty(entry.dimension)) empty([...vpath, 'headers', entry.original]);
     dimensions.push({ kind: 'header', name: header, values: withAbsent(entry.dimension) });
   }
   for (const header of key.headerPresence) {
@@ -118,7 +144,7 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
     let values: (string | null)[] = ['1', null];
     if (entry) {
       if (entry.dimension?.values !== null && entry.dimension?.values !== undefined)
-        report.error([...vpath, 'headers', entry.original], 'value', `header ${header} is keyed on presence only, so its values do not matter`, 'purgeplan purges it present (value 1) and absent; remove the values, or write {absent: false} to skip the absent variant');
+        report.error([...vpath, 'headers', entry.original], 'value', `${displayPath([...vpath, 'headers', entry.original])}: header "${header}" is keyed on presence only (check_presence), so its values do not matter`, 'purgeplan purges it present (value 1) and absent; remove the values, or write {absent: false} to skip the absent variant');
       if (entry.dimension?.absent === false) values = ['1'];
     }
     dimensions.push({ kind: 'header', name: header, values });
@@ -143,14 +169,14 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   for (const cookie of key.cookieInclude) {
     usedCookies.add(cookie);
     const dimension = cookie in rawCookies ? readDimension(rawCookies[cookie]) : undefined;
-    if (dimension === undefined) { missing(`cookie ${cookie}`, `variants.cookies.${cookie}: [value, …]`); continue; }
-    if ((dimension?.values ?? []).length === 0) empty([...vpath, 'cookies', cookie], `cookies.${cookie}`);
+    if (dimension === undefined) { missing(['cookies', cookie], `cookie ${cookie} (cookies.include)`, `variants.cookies.${cookie}: [value, …]`); continue; }
+    if (dimension && isEmpty(dimension)) empty([...vpath, 'cookies', cookie]);
     dimensions.push({ kind: 'cookie', name: cookie, values: withAbsent(dimension) });
   }
   for (const cookie of key.cookiePresence) {
     usedCookies.add(cookie);
     const dimension = cookie in rawCookies ? readDimension(rawCookies[cookie]) : null;
-    if (dimension?.values) report.error([...vpath, 'cookies', cookie], 'value', `cookie ${cookie} is keyed on presence only, so its values do not matter`, 'purgeplan purges it present (value 1) and absent; remove the values, or write {absent: false}');
+    if (dimension?.values) report.error([...vpath, 'cookies', cookie], 'value', `${displayPath([...vpath, 'cookies', cookie])}: cookie "${cookie}" is keyed on presence only (check_presence), so its values do not matter`, 'purgeplan purges it present (value 1) and absent; remove the values, or write {absent: false}');
     dimensions.push({ kind: 'cookie', name: cookie, values: dimension?.absent === false ? ['1'] : ['1', null] });
   }
   for (const cookie of Object.keys(rawCookies)) {
@@ -169,9 +195,9 @@ function checkOrigins(values: readonly string[], path: readonly PathSegment[], i
     const at = isList ? [...path, i] : [...path, 'values', i];
     if (value === 'null') return;
     if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/.test(value)) {
-      report.warning(at, 'value', `Origin "${value}" is not of the form scheme://host[:port]`, 'browsers send e.g. https://app.example.com, without path or trailing slash');
+      report.warning(at, 'value', `${displayPath(at)}: Origin "${value}" is not of the form scheme://host[:port]`, 'browsers send e.g. https://app.example.com, without path or trailing slash');
     } else if (/^https:\/\/[^/]+:443$|^http:\/\/[^/]+:80$/.test(value)) {
-      report.warning(at, 'value', `Origin "${value}" carries its default port, which browsers omit`, `write ${value.replace(/:(443|80)$/, '')}`);
+      report.warning(at, 'value', `${displayPath(at)}: Origin "${value}" carries its default port, which browsers omit`, `write ${value.replace(/:(443|80)$/, '')}`);
     }
   });
 }

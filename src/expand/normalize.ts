@@ -19,9 +19,11 @@ export function normalizeUrl(raw: string, key: CacheKey, schemes: readonly Schem
   const suffix = `${url.pathname}${query ? `?${query}` : ''}`;
   if (!schemes) return { urls: [`${url.protocol}//${url.host}${suffix}`], host: url.hostname };
   const urls = schemes.map((scheme) => {
-    // The WHATWG setter drops a port that is the new scheme's default.
-    url.protocol = `${scheme}:`;
-    return `${url.protocol}//${url.host}${suffix}`;
+    // The WHATWG setter drops a port that is the new scheme's default; a fresh copy per scheme,
+    // so that a port dropped under one scheme is kept under the other (https://x:80 -> http://x, https://x:80).
+    const copy = new URL(url.href);
+    copy.protocol = `${scheme}:`;
+    return `${copy.protocol}//${copy.host}${suffix}`;
   });
   return { urls, host: url.hostname };
 }

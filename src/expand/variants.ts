@@ -52,5 +52,15 @@ export function expandVariants(dimensions: readonly Dimension[]): Variant[] {
 
 export function makeVariant(headers: readonly (readonly [string, string])[]): Variant {
   const key = headers.map(([name, value]) => `${name}=${value}`).join(', ');
-  return { headers, key, object: headers.length ? Object.fromEntries(headers) : null };
+  const object = headers.length ? Object.freeze(Object.fromEntries(headers)) : null;
+  if (object) SHARED_HEADERS.set(object, `${JSON.stringify(object)}}`);
+  return { headers, key, object };
 }
+
+/**
+ * The headers objects that variants share between their file items, with their JSON (closing the
+ * file entry's brace too). A frozen
+ * object's JSON cannot change, so the plan's JSON writer reuses it for every item (a million-item
+ * plan has only a few dozen distinct header sets).
+ */
+export const SHARED_HEADERS = new WeakMap<object, string>();

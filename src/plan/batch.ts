@@ -47,9 +47,13 @@ export function prefixCovers(prefix: string, value: string): boolean {
   return next === '/' || next === '?';
 }
 
-/** Host (without port) of a `host[:port]/path` string. */
+/**
+ * The `host[:port]` part of a `host[:port]/path` string. A URL with an explicit port is not
+ * taken as covered by a host purge: whether Cloudflare's host purge reaches other ports is
+ * undocumented (cloudflare-api.md §6), and sending such a URL costs far less than a stale entry.
+ */
 function hostOf(hostPath: string): string {
-  const end = hostPath.search(/[:/?]/);
+  const end = hostPath.search(/[/?]/);
   return end === -1 ? hostPath : hostPath.slice(0, end);
 }
 
@@ -62,7 +66,8 @@ function coveringPrefix(hostPath: string, prefixes: ReadonlySet<string>): string
     if (prefixes.has(path.slice(0, i))) return path.slice(0, i);
     if (prefixes.has(path.slice(0, i + 1))) return path.slice(0, i + 1);
   }
-  return prefixes.has(path) && queryAt !== -1 ? path : undefined;
+  // The end of the path is a boundary too: prefix `host/foo` purges `https://host/foo` itself.
+  return prefixes.has(path) ? path : undefined;
 }
 
 export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): BatchResult {
@@ -93,7 +98,13 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
     // Files: a URL that only one group expands to needs no dedupe, so item keys are built only
     // for URLs that several groups share.
     const urlOwners = new Map<string, number[]>();
-    for (const { e, i } of members) for (const url of e.urls) urlOwners.set(url, [...(urlOwners.get(url) ?? []), i]);
+    for (const { e, i } of members) {
+      for (const url of e.urls) {
+        const owners = urlOwners.get(url);
+        if (owners) owners.push(i);
+        else urlOwners.set(url, [i]);
+      }
+    }
     const variantKeys = new Map<number, Set<string>>();
     const files: FileEntry[] = [];
     const fileGroup: number[] = [];
@@ -121,7 +132,11 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
           if (earlier.length && earlier.some((g) => variantKeys.get(g)?.has(variant.key))) {
             counts.duplicates++;
             const at = sharedIndex.get(fileKey(url, variant));
-            if (at !== undefined) extraGroups.set(at, [...(extraGroups.get(at) ?? []), i]);
+            if (at !== undefined) {
+              const extra = extraGroups.get(at);
+              if (extra) extra.push(i);
+              else extraGroups.set(at, [i]);
+            }
             continue;
           }
           distinctFiles++;
@@ -152,9 +167,11 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
       chunked(tags.values, tags.groups, zone.itemsPerRequest, (chunk) => ({ tags: chunk }));
       for (let start = 0; start < files.length; start += zone.filesPerRequest) {
         const end = Math.min(files.length, start + zone.filesPerRequest);
+        // Items come grouped by their first group, so comparing with the previous one keeps
+        // this loop free of per-item set insertions.
         const groups: number[] = [];
-        for (let k = start; k < end; k++) {
-          groups.push(fileGroup[k]);
+        for (let k = start, last = -1; k < end; k++) {
+          if (fileGroup[k] !== last) groups.push((last = fileGroup[k]));
           const extra = extraGroups.get(k);
           if (extra) groups.push(...extra);
         }

@@ -47,16 +47,17 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
     const groups = plan.groups.filter((g) => g.zone === zoneName);
     if (groups.length === 0) continue;
     const zone = plan.zones.find((z) => z.name === zoneName);
-    const keyNames = [...new Set(groups.filter((g) => g.status !== 'removed').map((g) => g.cache_key ?? zone?.cache_key ?? null))];
-    const keyText = keyNames.map((k) => `cache key ${k === null ? 'default' : `"${k}"`} (${plan.cache_keys[k ?? 'default'] ?? ''})`).join('; ');
-    const where = zone ? [zone.zone_name, zone.zone_id ?? 'id looked up at apply', `${zone.plan} plan`].filter(Boolean).join(', ') : 'not in purge.yaml';
-    lines.push(style.bold(`zone ${zoneName} (${where})`) + (keyText ? ` — ${keyText}` : ''));
+    const zoneKey = zone?.cache_key ?? null;
+    const keyText = (name: string | null) => `cache key ${name === null ? 'default' : `"${name}"`} (${plan.cache_keys[name ?? 'default'] ?? 'not described'})`;
+    const where = zone ? [zone.zone_name, zone.zone_id ?? 'id looked up at apply', `${zone.plan} plan`].filter(Boolean).join(', ') : 'no longer in purge.yaml';
+    lines.push(`${style.bold(`zone ${zoneName}`)} (${where})${zone ? ` — ${keyText(zoneKey)}` : ''}`);
     if (plan.requests.some((r) => r.zone === zoneName && 'purge_everything' in r.body)) {
       lines.push(style.red(style.bold(`  ! purge EVERYTHING: every cached file of zone ${zoneName} will be removed`)));
     }
     for (const group of groups) {
       const symbol = group.due ? style.green(SYMBOL[group.status]) : style.dim(SYMBOL[group.status]);
-      const head = `  ${symbol} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)} ${style.dim('·')} ${plural(group.items, 'item')}`;
+      const ownKey = group.cache_key !== undefined && group.cache_key !== zoneKey && group.status !== 'removed' ? ` ${style.dim('·')} ${keyText(group.cache_key)}` : '';
+      const head = `  ${symbol} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)} ${style.dim('·')} ${plural(group.items, 'item')}${ownKey}`;
       lines.push(group.due ? head : style.dim(head));
       if (!group.due) continue;
       if (group.diff) {

@@ -1,0 +1,152 @@
+// `npm run bench`: the figures in the README.
+//  1. plan --json on about a million purge items against `awk | sort -u` producing the same
+//     expanded lines, on this machine in this run (median of 3; peak RSS of purgeplan).
+//  2. apply against the loopback stand-in enforcing Cloudflare's documented limits: 12,000 URLs
+//     on the free plan (800 URLs/s) and 6,000 tags on the pro plan (5 requests/s, bucket 25);
+//     achieved time over ideal time (what the limit allows after the first burst) and 429s.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startStandin } from '../test/support/cloudflare-standin.js';
+
+const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
+
+interface Run { seconds: number; peakRssMb: number; code: number; stdout: string; stderr: string }
+
+/** Runs a command, sampling its peak RSS (VmHWM) from /proc until it exits. */
+function run(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdoutFile?: string }): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let peakKb = 0;
+    const sample = () => {
+      try {
+        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (match) peakKb = Math.max(peakKb, Number(match[1]));
+      } catch { /* exited */ }
+    };
+    const timer = setInterval(sample, 5);
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => { outBytes += chunk.length; if (!options.stdoutFile && outBytes < 1 << 20) out.push(chunk); });
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMb: peakKb / 1024, code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    // Keep the pipe drained like a real consumer would.
+    child.stdout.on('end', sample);
+  });
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function benchPlan(): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'purgeplan-bench-'));
+  const slugs = Array.from({ length: 28_000 }, (_, i) => `post-${String(i).padStart(6, '0')}-a-fairly-long-slug`);
+  writeFileSync(join(dir, 'slugs.txt'), `${slugs.join('\n')}\n`);
+  writeFileSync(join(dir, 'featured.txt'), `${slugs.slice(0, 1000).join('\n')}\n`);
+  writeFileSync(join(dir, 'purge.yaml'), `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, plan: enterprise, cache_key: pages }
+cache_keys:
+  pages: { device_type: true, geo: true }
+groups:
+  posts:
+    urls:
+      - https://www.example.com/blog/{slug}/
+      - https://www.example.com/blog/{slug}/amp/
+      - https://www.example.com/blog/{slug}/comments/
+    vars: { slug: { file: slugs.txt } }
+    variants: { geo: [JP, US, DE, FR] }
+  featured:   # overlaps posts: every item is a duplicate, sent once
+    urls: ["https://www.example.com/blog/{slug}/"]
+    vars: { slug: { file: featured.txt } }
+    variants: { geo: [JP, US, DE, FR] }
+`);
+  // The same expanded lines, one per purge item, deduplicated by sort -u.
+  writeFileSync(join(dir, 'expand.awk'), `BEGIN { split("desktop mobile tablet", d, " "); split("DE FR JP US", c, " ") }
+FILENAME ~ /slugs/ { for (p = 1; p <= 3; p++) { u = "https://www.example.com/blog/" $1 (p == 1 ? "/" : p == 2 ? "/amp/" : "/comments/"); for (i = 1; i <= 3; i++) for (j = 1; j <= 4; j++) print u " [cf-device-type=" d[i] ", cf-ipcountry=" c[j] "]" } }
+FILENAME ~ /featured/ { u = "https://www.example.com/blog/" $1 "/"; for (i = 1; i <= 3; i++) for (j = 1; j <= 4; j++) print u " [cf-device-type=" d[i] ", cf-ipcountry=" c[j] "]" }
+`);
+  const awkTimes: number[] = [];
+  const planTimes: number[] = [];
+  const planRss: number[] = [];
+  let items = 0;
+  let lines = 0;
+  for (let round = 0; round < 3; round++) {
+    const awk = await run('sh', ['-c', 'awk -f expand.awk slugs.txt featured.txt | sort -u > lines.txt'], { cwd: dir });
+    if (awk.code !== 0) throw new Error(`awk pipeline failed: ${awk.stderr}`);
+    awkTimes.push(awk.seconds);
+    const plan = await run('sh', ['-c', `"${process.execPath}" "${cli}" plan --json --all --max-items 2000000 > plan.json`], { cwd: dir });
+    if (plan.code !== 0) throw new Error(`plan failed: ${plan.stderr}`);
+    planTimes.push(plan.seconds);
+    // sh's VmHWM is tiny; sample purgeplan itself for memory.
+    const rss = await run(process.execPath, [cli, 'plan', '--json', '--all', '--max-items', '2000000'], { cwd: dir, stdoutFile: 'ignored' });
+    planRss.push(rss.peakRssMb);
+  }
+  const summary = (JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as { summary: { files: number; duplicates: number } }).summary;
+  items = summary.files + summary.duplicates;
+  lines = readFileSync(join(dir, 'lines.txt'), 'utf8').split('\n').length - 1;
+  rmSync(dir, { recursive: true, force: true });
+  if (lines !== summary.files) throw new Error(`awk produced ${lines} lines but the plan has ${summary.files} files`);
+  const awk = median(awkTimes);
+  const plan = median(planTimes);
+  return [
+    `plan --json: ${items.toLocaleString('en-US')} items expanded (${summary.files.toLocaleString('en-US')} after dedupe) in ${plan.toFixed(2)} s, peak RSS ${Math.max(...planRss).toFixed(0)} MB`,
+    `awk | sort -u: the same ${lines.toLocaleString('en-US')} lines in ${awk.toFixed(2)} s`,
+    `ratio purgeplan / awk: ${(plan / awk).toFixed(2)} (required <= 2)`,
+  ];
+}
+
+async function benchApply(label: string, tier: 'free' | 'pro', body: 'files' | 'tags', count: number, ideal: number): Promise<string> {
+  const standin = await startStandin({ zones: [{ id: ZONE_ID, name: 'example.com', plan: tier, account_id: 'acc1' }] });
+  const dir = mkdtempSync(join(tmpdir(), 'purgeplan-bench-apply-'));
+  try {
+    const values = Array.from({ length: count }, (_, i) => (body === 'files' ? `https://www.example.com/p/${i}/` : `tag-${i}`));
+    writeFileSync(join(dir, 'values.txt'), `${values.join('\n')}\n`);
+    writeFileSync(join(dir, 'purge.yaml'), `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, plan: ${tier} }
+groups:
+  bulk:
+    ${body === 'files' ? 'urls: ["{v}"]' : 'tags: []'}
+    ${body === 'files' ? 'vars: { v: { file: values.txt } }' : ''}
+`);
+    if (body === 'tags') writeFileSync(join(dir, 'purge.yaml'), readFileSync(join(dir, 'purge.yaml'), 'utf8').replace('tags: []', `tags: [${values.join(', ')}]`));
+    const env = { ...process.env, CLOUDFLARE_API_TOKEN: 'test-token', NO_COLOR: '1' };
+    const result = await run(process.execPath, [cli, 'apply', '--auto-approve', '--all', '--api-url', standin.url, '--json'], { cwd: dir, env });
+    if (result.code !== 0) throw new Error(`apply failed (${result.code}): ${result.stderr}`);
+    const accepted = standin.accepted.reduce((n, purge) => n + (purge.body[body] as unknown[]).length, 0);
+    if (accepted !== count) throw new Error(`the stand-in accepted ${accepted} of ${count} ${body}`);
+    const first = standin.accepted[0]?.at ?? 0;
+    const last = standin.accepted[standin.accepted.length - 1]?.at ?? 0;
+    const achieved = (last - first) / 1000;
+    return `${label}: ${standin.accepted.length} requests in ${achieved.toFixed(2)} s (first to last purge); ideal ${ideal.toFixed(2)} s; ratio ${(achieved / ideal).toFixed(3)} (required <= 1.25); 429s: ${standin.rateLimited}`;
+  } finally {
+    await standin.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const skip = new Set(process.argv.slice(2).filter((a) => a.startsWith('--skip-')).map((a) => a.slice(7)));
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  if (!skip.has('plan')) for (const line of await benchPlan()) console.log(line);
+  if (!skip.has('apply')) {
+    // 12,000 URLs at 800 URLs/s: the first 800 go at once, the rest take 11,200 / 800 s.
+    console.log(await benchApply('apply 12,000 URLs, free plan', 'free', 'files', 12_000, (12_000 - 800) / 800));
+    // 6,000 tags in 60 requests at 5 requests/s with a bucket of 25: (60 - 25) / 5 s.
+    console.log(await benchApply('apply 6,000 tags, pro plan', 'pro', 'tags', 6_000, (60 - 25) / 5));
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,111 @@
+// Reporters: events -> text (spec §4.2 "Progress").
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ApplyEvent } from '../src/apply/run.js';
+import { createHumanReporter, createJsonReporter, formatDuration, formatProgressLine, formatRequestLine, formatSummary } from '../src/apply/progress.js';
+
+const base = { zone: 'www', groups: ['posts'], kind: 'files', items: 30 };
+const EVENTS: ApplyEvent[] = [
+  { type: 'start', plan_id: 'sha256:0123456789abcdef0123', requests: 4, pending: 3, items: 120, pending_items: 90, concurrency: 4 },
+  { type: 'request_skipped', index: 0, ...base, id: 'id0' },
+  { type: 'request_start', index: 1, ...base },
+  { type: 'request_retry', index: 1, ...base, attempt: 1, rule: 'server_error', reason: 'HTTP 503', delay_ms: 500 },
+  { type: 'request_done', index: 1, ...base, id: 'id1', attempts: 2, completed: 2, total: 4, elapsed_ms: 1000 },
+  { type: 'request_start', index: 2, ...base },
+  { type: 'request_failed', index: 2, ...base, attempts: 1, http_status: 400, errors: [{ code: 1016, message: 'Unable to purge x, which is an invalid URL.' }], message: 'HTTP 400' },
+  { type: 'request_start', index: 3, ...base },
+  { type: 'request_done', index: 3, ...base, id: 'id3', attempts: 1, completed: 3, total: 4, elapsed_ms: 2000 },
+  {
+    type: 'summary', ok: false, interrupted: false, requests: 4, done: 2, skipped: 1, failed: 1, not_sent: 0, rate_limited: 1, elapsed_ms: 2100,
+    completed_groups: [], failures: [{ index: 2, zone: 'www', groups: ['posts'], status: 'failed', http_status: 400, errors: [{ code: 1016, message: 'Unable to purge x, which is an invalid URL.' }], message: 'HTTP 400' }],
+  },
+];
+
+function capture(isTTY: boolean): string {
+  let out = '';
+  const report = createHumanReporter({ write: (text) => (out += text), isTTY });
+  for (const event of EVENTS) report(event);
+  return out;
+}
+
+describe('human reporter without a terminal: one line per finished request', () => {
+  const out = capture(false);
+  const lines = out.trimEnd().split('\n');
+
+  it('never redraws', () => assert.ok(!out.includes('\r')));
+
+  it('prints start, skipped, retry, done and failed lines, then the summary', () => {
+    assert.deepEqual(lines.slice(0, 6), [
+      'Applying plan sha256:0123456789ab…: 3 requests to send (90 items), 1 already applied, concurrency 4',
+      '↷ 1 request (30 items) already applied by an earlier run of this plan: skipped',
+      '↻ [2/4] www files: HTTP 503; attempt 2 in 500 ms',
+      '✓ [2/4] www files 30 items  id=id1 (2 attempts)',
+      '✗ [3/4] www files 30 items  HTTP 400: 1016 Unable to purge x, which is an invalid URL.',
+      '✓ [4/4] www files 30 items  id=id3',
+    ]);
+  });
+
+  it('summary: counts, Cloudflare ids and failures', () => {
+    assert.deepEqual(lines.slice(6), [
+      'Apply failed: 2 of 4 requests applied, 1 skipped (already applied), 1 failed, 1 rate-limited answer in 2.1 s.',
+      'Cloudflare purge ids:',
+      '  [2/4] www files  id=id1',
+      '  [4/4] www files  id=id3',
+      'Failures:',
+      '  ✗ [3/4] www (posts): HTTP 400: 1016 Unable to purge x, which is an invalid URL.',
+    ]);
+  });
+});
+
+describe('human reporter on a terminal: a live line redrawn with \\r', () => {
+  const out = capture(true);
+
+  it('redraws the progress line and clears it before printing a line', () => {
+    assert.ok(out.includes('\r\x1b[K[2/4 requests] 60/120 items · 1.0 req/s · ETA 2.0 s'));
+    assert.ok(out.includes('\r\x1b[K✗ [3/4] www files 30 items  HTTP 400'));
+    assert.ok(!out.includes('✓ [2/4]'), 'done requests only move the live line');
+  });
+
+  it('ends with the summary on a clean line', () => {
+    assert.ok(out.endsWith('  ✗ [3/4] www (posts): HTTP 400: 1016 Unable to purge x, which is an invalid URL.\n'));
+    assert.ok(out.includes('\r\x1b[KApply failed:'));
+  });
+});
+
+describe('JSON reporter', () => {
+  it('prints one JSON object per line, each with its type', () => {
+    let out = '';
+    const report = createJsonReporter((text) => (out += text));
+    for (const event of EVENTS) report(event);
+    const lines = out.trimEnd().split('\n');
+    assert.equal(lines.length, EVENTS.length);
+    assert.deepEqual(lines.map((line) => (JSON.parse(line) as ApplyEvent).type), EVENTS.map((e) => e.type));
+  });
+});
+
+describe('formatters', () => {
+  it('progress line before any completion', () => {
+    assert.equal(formatProgressLine({ total: 3, items: 90, completed: 0, itemsDone: 0, sentRequests: 0, sentItems: 0, failed: 0, elapsedMs: 0 }), '[0/3 requests] 0/90 items · 0.0 req/s · ETA …');
+  });
+
+  it('request line without an id', () => {
+    assert.equal(formatRequestLine({ type: 'request_done', index: 0, ...base, id: '', attempts: 1 }, 1), '✓ [1/1] www files 30 items  id=(none)');
+  });
+
+  it('summary of an interrupted run says how to resume, and cuts long id lists', () => {
+    const done = Array.from({ length: 5 }, (_, i): ApplyEvent => ({ type: 'request_done', index: i, ...base, id: `id${i}` }));
+    const text = formatSummary({ type: 'summary', ok: false, interrupted: true, done: 5, skipped: 0, failed: 0, not_sent: 3, rate_limited: 0, elapsed_ms: 65_000, failures: [] }, done, 8, { maxListedIds: 2, journalPath: '.purgeplan/journal.json' });
+    assert.deepEqual(text.split('\n'), [
+      'Interrupted: 5 of 8 requests applied, 3 not sent in 1 min 5 s.',
+      'Cloudflare purge ids:',
+      '  [1/8] www files  id=id0',
+      '  [2/8] www files  id=id1',
+      '  … and 3 more in .purgeplan/journal.json',
+      'Re-run the same plan to send what was not applied; requests already applied are skipped.',
+    ]);
+  });
+
+  it('durations', () => {
+    assert.deepEqual([formatDuration(250), formatDuration(1500), formatDuration(42_000), formatDuration(125_000)], ['250 ms', '1.5 s', '42 s', '2 min 5 s']);
+  });
+});

@@ -147,6 +147,17 @@ describe('unknown commands and options', () => {
   }
 });
 
+describe('a reader that stops early (purgeplan … | head)', () => {
+  // Known bug, reported: writing to a closed pipe throws EPIPE from the stdout stream, which
+  // nothing handles, so node prints a stack trace. Kept as a todo until src/cli.ts handles it.
+  it('ends quietly, without a stack trace', { todo: 'EPIPE on a closed stdout is unhandled' }, () => {
+    const script = `"$0" "$1" plan --all --json -c examples/shop/purge.yaml | head -c 100 > /dev/null`;
+    const result = spawnSync('sh', ['-c', script, process.execPath, CLI], { cwd: fileURLToPath(new URL('../../', import.meta.url)), encoding: 'utf8', env: cleanEnv(), timeout: 20_000 });
+    assert.doesNotMatch(result.stderr, STACK_LINE);
+    assert.doesNotMatch(result.stderr, /EPIPE/);
+  });
+});
+
 describe('colour', () => {
   // Colour is only ever used on a terminal: `script` gives the CLI one (a pseudo-terminal), so that
   // these tests can see colour appear, and see NO_COLOR and --no-color take it away.

@@ -14,8 +14,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 const SCHEMA = join(ROOT, 'schemas', 'purge.schema.json');
 
+/** Every examples/<site>/purge.yaml (other files there, such as CI snippets, are not configurations). */
 const EXAMPLES = readdirSync(join(ROOT, 'examples'), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
+  .filter((entry) => entry.isDirectory() && existsSync(join(ROOT, 'examples', entry.name, 'purge.yaml')))
   .map((entry) => `examples/${entry.name}/purge.yaml`)
   .sort();
 const CONFIGS = [...EXAMPLES, 'purge.yaml'];

@@ -1305,6 +1305,15 @@ describe('regressions: one problem, one diagnostic (no cascades)', () => {
     `).diagnostics, [error('11:13', 'groups.posts.vars.slug is empty')]);
   });
 
+  it('empty strings are reported once each, by the schema (an empty tag by its own rule)', () => {
+    assertDiagnostics(run(ZONE + 'groups:\n  posts: {urls: [""], hosts: [""], prefixes: [""], tags: [""]}\n').diagnostics, [
+      error('8:18', 'groups.posts.urls[0] must not be empty'),
+      error('8:31', 'groups.posts.hosts[0] must not be empty'),
+      error('8:47', 'groups.posts.prefixes[0] must not be empty'),
+      error('8:59', 'groups.posts.tags[0]: a tag must not be empty'),
+    ]);
+  });
+
   it('a URL that cannot be parsed does not make its vars "unused"', () => {
     assertDiagnostics(run(ZONE + yaml`
       groups:

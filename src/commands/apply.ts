@@ -42,12 +42,18 @@ export async function applyCommand(planfile: string | undefined, options: ApplyC
   if (typeof prepared === 'number') return prepared;
   const { plan, expansions, stateFile } = prepared;
   const journalPath = join(dirname(stateFile), 'journal.json');
+  const lock = acquireLock(`${stateFile}.lock`);
   if (plan.requests.length === 0) {
+    try {
+      // Nothing to send, but groups removed from purge.yaml leave the state.
+      recordState(plan, expansions, [], stateFile, journalPath);
+    } finally {
+      lock.release();
+    }
     if (!options.json) io.stdout('No purges planned: nothing to apply.\n');
     return 0;
   }
 
-  const lock = acquireLock(`${stateFile}.lock`);
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {

@@ -159,7 +159,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
       urls.push({ pattern, position: loaded.locate.value(urlPath) });
       // Expansion runs only on a valid file, so a URL that cannot be parsed at all is found here
       // from its first expansion, to be reported with the other problems of the file.
-      if (!parsed.pattern.vars.some((v) => brokenVars.has(v))) {
+      if (pattern !== '' && !parsed.pattern.vars.some((v) => brokenVars.has(v))) { // '' is reported by the schema
         const sample = firstExpansion(parsed.pattern);
         const url = normalizeUrl(sample, DEFAULT_CACHE_KEY, null);
         if ('problem' in url) error(urlPath, 'value', `${displayPath(urlPath)}: ${url.problem}${sample === pattern ? '' : ` (expanded from "${pattern}")`}`, url.hint);
@@ -175,8 +175,9 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     const dimensions = resolveDimensions(cacheKey, keyName, raw.variants, path, { error, warning }, { purgesUrls: given(raw.urls) });
 
     // Hosts, prefixes, tags, everything.
-    const hosts = normalizeAll(raw.hosts, [...path, 'hosts'], normalizeHost, error);
-    const prefixes = normalizeAll(raw.prefixes, [...path, 'prefixes'], normalizePrefix, error);
+    // An empty host or prefix is reported by the schema (minLength); an empty tag is not.
+    const hosts = normalizeAll(raw.hosts, [...path, 'hosts'], normalizeHost, error, { skipEmpty: true });
+    const prefixes = normalizeAll(raw.prefixes, [...path, 'prefixes'], normalizePrefix, error, { skipEmpty: true });
     const tags = normalizeAll(raw.tags, [...path, 'tags'], normalizeTag, error);
     const everything = flag(raw.everything);
     if (everything && zone && !zone.allowPurgeEverything) {
@@ -266,11 +267,12 @@ function firstExpansion(pattern: ParsedPattern): string {
   return pattern.segments.map((segment) => (segment.kind === 'text' ? segment.text : segment.values[0] ?? '')).join('');
 }
 
-function normalizeAll(raw: unknown, path: readonly PathSegment[], normalize: (value: string) => { value: string } | { problem: string; hint?: string }, error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void): string[] {
+function normalizeAll(raw: unknown, path: readonly PathSegment[], normalize: (value: string) => { value: string } | { problem: string; hint?: string }, error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void, options: { skipEmpty?: boolean } = {}): string[] {
   if (!Array.isArray(raw)) return [];
   const values = new Set<string>();
   raw.forEach((value, i) => {
     if (typeof value !== 'string' && typeof value !== 'number') return;
+    if (options.skipEmpty && value === '') return;
     const result = normalize(String(value));
     if ('problem' in result) error([...path, i], 'value', `${displayPath([...path, i])}: ${result.problem}`, result.hint);
     else values.add(result.value);

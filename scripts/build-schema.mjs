@@ -16,7 +16,7 @@ try { current = readFileSync(schemaPath, 'utf8'); } catch { /* first build */ }
 if (current !== text) writeFileSync(schemaPath, text);
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, code: { source: true, esm: true, lines: false } });
-ajv.addVocabulary(['x-hint']);
+ajv.addVocabulary(['x-hint', 'x-expected']);
 const validate = ajv.compile(schema);
 const out = join(root, 'dist', 'src', 'config', 'schema-validate.js');
 mkdirSync(dirname(out), { recursive: true });

@@ -17,7 +17,7 @@ const dimension = (description, itemDescription) => ({
   additionalProperties: false,
 });
 
-const hexId = (description) => str(description, { pattern: '^[0-9a-f]{32}$', 'x-hint': 'an id is 32 lower-case hex characters, as in the Cloudflare dashboard (zone Overview, API section)' });
+const hexId = (description, what) => str(description, { pattern: '^[0-9a-f]{32}$', 'x-expected': `${what} (32 lower-case hex characters)`, 'x-hint': 'copy it from the Cloudflare dashboard (zone Overview, API section)' });
 
 export const schema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -54,14 +54,14 @@ export const schema = {
       description: 'A Cloudflare zone. Give its id, or its name to have it looked up at apply.',
       additionalProperties: false,
       properties: {
-        id: hexId('Zone id: 32 hex characters. Without it, the zone is looked up by name at apply.'),
+        id: hexId('Zone id: 32 hex characters. Without it, the zone is looked up by name at apply.', 'a zone id'),
         name: str('Zone name (e.g. example.com). Looked up at apply when id is absent; URLs outside it get a warning.', {
           pattern: '^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9-]{2,63}$',
-          'x-hint': 'a zone name is a domain such as example.com, without scheme or path',
+          'x-expected': 'a zone name', 'x-hint': 'a zone name is a domain such as example.com, without scheme or path',
         }),
-        account_id: hexId('Account id (32 hex characters): lets apply verify account-owned API tokens.'),
+        account_id: hexId('Account id (32 hex characters): lets apply verify account-owned API tokens.', 'an account id'),
         plan: { enum: ['free', 'pro', 'business', 'enterprise'], description: 'The zone\'s Cloudflare plan: sets batch sizes and rate limits (default free).', 'x-hint': 'one of free, pro, business, enterprise' },
-        token_env: str('Name of the environment variable holding the API token (default CLOUDFLARE_API_TOKEN).', { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-hint': 'the name of an environment variable, such as CLOUDFLARE_API_TOKEN (never the token itself)' }),
+        token_env: str('Name of the environment variable holding the API token (default CLOUDFLARE_API_TOKEN).', { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-expected': 'an environment variable name', 'x-hint': 'the name of an environment variable, such as CLOUDFLARE_API_TOKEN (never the token itself)' }),
         cache_key: str('A profile from cache_keys used by this zone\'s groups (default: Cloudflare\'s default cache key).'),
         schemes: list('Purge each URL under these schemes (e.g. [https, http]); default: the scheme the URL is written with.', { enum: ['http', 'https'], description: 'A URL scheme.' }, { minItems: 1, uniqueItems: true }),
         allow_purge_everything: bool('A group may ask for everything: true only when this is true.'),
@@ -101,8 +101,8 @@ export const schema = {
           description: 'Request headers in the key.',
           additionalProperties: false,
           properties: {
-            include: list('The value of each of these headers is part of the key.', str('A header name.', { pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }), { minItems: 1 }),
-            check_presence: list('Only whether each of these headers is present is part of the key.', str('A header name.', { pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' }), { minItems: 1 }),
+            include: list('The value of each of these headers is part of the key.', str('A header name.', { pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$', 'x-expected': 'a header name' }), { minItems: 1 }),
+            check_presence: list('Only whether each of these headers is present is part of the key.', str('A header name.', { pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$', 'x-expected': 'a header name' }), { minItems: 1 }),
             exclude_origin: bool('true: the Origin header is not part of the key.'),
           },
         },
@@ -111,8 +111,8 @@ export const schema = {
           description: 'Cookies in the key.',
           additionalProperties: false,
           properties: {
-            include: list('The value of each of these cookies is part of the key.', str('A cookie name.', { pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' }), { minItems: 1 }),
-            check_presence: list('Only whether each of these cookies is present is part of the key.', str('A cookie name.', { pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' }), { minItems: 1 }),
+            include: list('The value of each of these cookies is part of the key.', str('A cookie name.', { pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$', 'x-expected': 'a cookie name' }), { minItems: 1 }),
+            check_presence: list('Only whether each of these cookies is present is part of the key.', str('A cookie name.', { pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$', 'x-expected': 'a cookie name' }), { minItems: 1 }),
           },
         },
         host: {

@@ -148,7 +148,17 @@ Examples:
   return program;
 }
 
+/** A reader that closed the pipe early (`purgeplan plan --json | head`) is not an error. */
+function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  endQuietlyOnClosedPipe(process.stdout);
+  endQuietlyOnClosedPipe(process.stderr);
   let exitCode = 0;
   const program = buildProgram((code) => { exitCode = code; });
   try {

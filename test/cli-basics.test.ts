@@ -148,13 +148,15 @@ describe('unknown commands and options', () => {
 });
 
 describe('a reader that stops early (purgeplan … | head)', () => {
-  // Known bug, reported: writing to a closed pipe throws EPIPE from the stdout stream, which
-  // nothing handles, so node prints a stack trace. Kept as a todo until src/cli.ts handles it.
-  it('ends quietly, without a stack trace', { todo: 'EPIPE on a closed stdout is unhandled' }, () => {
+  // Regression: writing to a closed pipe used to throw EPIPE from the stdout stream, unhandled,
+  // and node printed a stack trace.
+  it('ends quietly, without a stack trace', () => {
     const script = `"$0" "$1" plan --all --json -c examples/shop/purge.yaml | head -c 100 > /dev/null`;
     const result = spawnSync('sh', ['-c', script, process.execPath, CLI], { cwd: fileURLToPath(new URL('../../', import.meta.url)), encoding: 'utf8', env: cleanEnv(), timeout: 20_000 });
     assert.doesNotMatch(result.stderr, STACK_LINE);
     assert.doesNotMatch(result.stderr, /EPIPE/);
+    const help = spawnSync('sh', ['-c', '"$0" "$1" --help | head -1 > /dev/null', process.execPath, CLI], { encoding: 'utf8', env: cleanEnv(), timeout: 20_000 });
+    assert.equal(help.stderr, '');
   });
 });
 

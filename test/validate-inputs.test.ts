@@ -76,7 +76,7 @@ describe('--strict', () => {
     const result = purgeplan(['validate', '-c', 'warnings-only/purge.yaml']);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, 'warnings-only/purge.yaml is valid: 1 group, 1 zone (1 warning)\n');
-    assert.match(result.stderr, /^warnings-only\/purge\.yaml:8:12: warning: groups\.posts\.urls: host "blog\.example\.org" is not in zone "www" \(example\.com\)$/m);
+    assert.match(result.stderr, /^warnings-only\/purge\.yaml:8:12: warning: groups\.posts\.urls\[0\]: host "blog\.example\.org" is not in zone "www" \(example\.com\)$/m);
   });
 
   it('--strict turns warnings into exit 1', () => {

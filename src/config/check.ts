@@ -156,7 +156,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
       if ('problem' in parsed) { error(urlPath, 'value', `${displayPath(urlPath)}: ${parsed.problem}`, parsed.hint); unparsed = true; return; }
       parsed.pattern.vars.forEach((v) => usedVars.add(v));
       urlCount += countPattern(parsed.pattern);
-      urls.push({ pattern, position: loaded.locate.value(urlPath) });
+      urls.push({ pattern, index: i, position: loaded.locate.value(urlPath) });
       // Expansion runs only on a valid file, so a URL that cannot be parsed at all is found here
       // from its first expansion, to be reported with the other problems of the file.
       if (pattern !== '' && !parsed.pattern.vars.some((v) => brokenVars.has(v))) { // '' is reported by the schema
@@ -264,7 +264,7 @@ function enterpriseFeatures(key: CacheKey): string[] {
 
 /** The first string a pattern expands to (each placeholder at its first value). */
 function firstExpansion(pattern: ParsedPattern): string {
-  return pattern.segments.map((segment) => (segment.kind === 'text' ? segment.text : segment.values[0] ?? '')).join('');
+  return pattern.segments.map((segment) => (segment.kind === 'text' ? segment.text : (segment.values.length ? segment.values.at(0) : ''))).join('');
 }
 
 function normalizeAll(raw: unknown, path: readonly PathSegment[], normalize: (value: string) => { value: string } | { problem: string; hint?: string }, error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void, options: { skipEmpty?: boolean } = {}): string[] {

@@ -121,7 +121,7 @@ export function checkSchema(config: LoadedConfig): Diagnostic[] {
       case 'pattern':
         // A bad name under propertyNames is reported once, by the propertyNames error.
         if (error.schemaPath.endsWith('/propertyNames/pattern') || badNames.has(error.instancePath)) continue;
-        message = `${where}: ${quote(value)} is not valid here`;
+        message = typeof owner?.['x-expected'] === 'string' ? `${where}: ${quote(value)} is not ${owner['x-expected']}` : `${where}: ${quote(value)} is not valid here`;
         break;
       case 'propertyNames': {
         const name = String(error.params.propertyName);

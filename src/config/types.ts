@@ -55,6 +55,8 @@ export interface Dimension {
 
 export interface UrlPattern {
   readonly pattern: string;
+  /** Its index in the group's `urls` list, for messages (`groups.posts.urls[2]`). */
+  readonly index: number;
   readonly position: Position;
 }
 

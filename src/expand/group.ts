@@ -24,7 +24,7 @@ export interface GroupExpansion {
 export function expandUrls(group: Group, zone: Zone | undefined, file: string): { urls: string[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const urls = new Set<string>();
-  for (const { pattern, position } of group.urls) {
+  for (const { pattern, index, position } of group.urls) {
     const parsed = parsePattern(pattern, group.vars);
     if ('problem' in parsed) continue; // reported by the checker
     let reported = false;
@@ -34,12 +34,12 @@ export function expandUrls(group: Group, zone: Zone | undefined, file: string): 
       const result = normalizeUrl(raw, group.cacheKey, zone?.schemes ?? null);
       if ('problem' in result) {
         reported = true;
-        diagnostics.push({ file, ...position, severity: 'error', message: `groups.${group.name}.urls: ${result.problem}${raw === pattern ? '' : ` (expanded from "${pattern}")`}`, hint: result.hint });
+        diagnostics.push({ file, ...position, severity: 'error', message: `groups.${group.name}.urls[${index}]: ${result.problem}${raw === pattern ? '' : ` (expanded from "${pattern}")`}`, hint: result.hint });
         return;
       }
       if (!outside && zone?.zoneName && result.host !== zone.zoneName && !result.host.endsWith(`.${zone.zoneName}`)) {
         outside = true;
-        diagnostics.push({ file, ...position, severity: 'warning', message: `groups.${group.name}.urls: host "${result.host}" is not in zone "${zone.name}" (${zone.zoneName})`, hint: 'a purge only reaches URLs of the zone it is sent to: check the zone or the URL' });
+        diagnostics.push({ file, ...position, severity: 'warning', message: `groups.${group.name}.urls[${index}]: host "${result.host}" is not in zone "${zone.name}" (${zone.zoneName})`, hint: 'a purge only reaches URLs of the zone it is sent to: check the zone or the URL' });
       }
       for (const url of result.urls) urls.add(url);
     });

@@ -2,7 +2,15 @@
 // {{ and }} for literal braces. Parsing is separate from expansion so that the number of URLs
 // is known (and checked against --max-items) before any is built.
 
-export type Segment = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'choice'; readonly values: readonly string[] };
+/** The values of a placeholder, read by index: a range is never materialized before it is expanded. */
+export interface Values {
+  readonly length: number;
+  at(index: number): string;
+}
+
+export type Segment = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'choice'; readonly values: Values };
+
+const listValues = (list: readonly string[]): Values => ({ length: list.length, at: (i) => list[i] });
 
 export interface ParsedPattern {
   readonly segments: readonly Segment[];
@@ -12,8 +20,8 @@ export interface ParsedPattern {
 
 export type ParseResult = { readonly pattern: ParsedPattern } | { readonly problem: string; readonly hint?: string };
 
-/** Ranges larger than this are refused outright: no purge plan has a billion-page range. */
-const MAX_RANGE = 10_000_000;
+/** Range bounds stay within exact integers; sizes are checked against --max-items before expanding. */
+const MAX_RANGE_DIGITS = 15;
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const RANGE = /^(\d+)\.\.(\d+)$/;
 
@@ -43,28 +51,26 @@ export function parsePattern(source: string, vars: ReadonlyMap<string, readonly 
   return { pattern: { segments, vars: used } };
 }
 
-function parsePlaceholder(body: string, vars: ReadonlyMap<string, readonly string[]>): { values: readonly string[]; variable?: string } | { problem: string; hint?: string } {
+function parsePlaceholder(body: string, vars: ReadonlyMap<string, readonly string[]>): { values: Values; variable?: string } | { problem: string; hint?: string } {
   if (body === '') return { problem: 'empty placeholder "{}"', hint: 'write {name} for a variable, {a,b} for alternatives, {1..5} for a range, or {{}} for literal braces' };
   const range = RANGE.exec(body);
   if (range) {
     const [, fromText, toText] = range;
+    if (fromText.length > MAX_RANGE_DIGITS || toText.length > MAX_RANGE_DIGITS) return { problem: `range "{${body}}" has bounds of more than ${MAX_RANGE_DIGITS} digits`, hint: 'purge a prefix instead' };
     const from = Number(fromText);
     const to = Number(toText);
     if (from > to) return { problem: `reversed range "{${body}}"`, hint: `write {${toText}..${fromText}}: ranges count upwards` };
-    if (to - from + 1 > MAX_RANGE) return { problem: `range "{${body}}" has ${to - from + 1} values; at most ${MAX_RANGE} are allowed`, hint: 'purge a prefix instead' };
     const padded = (fromText.length > 1 && fromText.startsWith('0')) || (toText.length > 1 && toText.startsWith('0'));
     const width = padded ? Math.max(fromText.length, toText.length) : 0;
-    const values: string[] = [];
-    for (let n = from; n <= to; n++) values.push(width ? String(n).padStart(width, '0') : String(n));
-    return { values };
+    return { values: { length: to - from + 1, at: (i) => (width ? String(from + i).padStart(width, '0') : String(from + i)) } };
   }
   if (body.includes('..') && !body.includes(',')) return { problem: `bad range "{${body}}"`, hint: 'a range is two whole numbers, e.g. {1..5} or {01..10}' };
-  if (body.includes(',')) return { values: body.split(',') };
+  if (body.includes(',')) return { values: listValues(body.split(',')) };
   if (!VAR_NAME.test(body)) return { problem: `"{${body}}" is not a variable name, alternatives or a range`, hint: 'write {name}, {a,b} or {1..5}; {{ and }} are literal braces' };
   const values = vars.get(body);
   if (values === undefined) return { problem: `unknown variable "{${body}}"`, hint: vars.size ? `define it under vars (known: ${[...vars.keys()].join(', ')})` : `define it under the group's vars: {${body}: [value, …]}` };
   if (values.length === 0) return { problem: `variable "${body}" has no values`, hint: 'give it at least one value' };
-  return { values, variable: body };
+  return { values: listValues(values), variable: body };
 }
 
 /** How many strings the pattern expands to (before any is built). */
@@ -81,7 +87,7 @@ export function expandPattern(pattern: ParsedPattern, emit: (text: string) => vo
     if (index === segments.length) { emit(prefix); return; }
     const segment = segments[index];
     if (segment.kind === 'text') { step(index + 1, prefix + segment.text); return; }
-    for (const value of segment.values) step(index + 1, prefix + value);
+    for (let i = 0; i < segment.values.length; i++) step(index + 1, prefix + segment.values.at(i));
   };
   step(0, '');
 }

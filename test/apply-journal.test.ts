@@ -1,7 +1,7 @@
 // The apply journal and the lock (spec §4.2 "Resume", §5).
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../src/errors.js';
@@ -10,7 +10,9 @@ import type { LockContext } from '../src/apply/lock.js';
 import { acquireLock } from '../src/apply/lock.js';
 
 const PLAN = 'sha256:' + 'a'.repeat(64);
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'purgeplan-apply-'));
+const root = mkdtempSync(join(tmpdir(), 'purgeplan-apply-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const tmp = (): string => mkdtempSync(join(root, 'case-'));
 const clock = { now: () => 0, sleep: async () => {} };
 
 describe('journal', () => {

@@ -102,8 +102,6 @@ describe('Pacer: limiters shared by plan tier', () => {
     assert.equal(pacer.limiter('pro', 'purge_everything', 0), pacer.limiter('pro', 'prefixes', 0));
     assert.notEqual(pacer.limiter('pro', 'hosts', 0), pacer.limiter('business', 'hosts', 0));
     assert.notEqual(pacer.limiter('pro', 'hosts', 0), pacer.limiter('pro', 'files', 0));
-    assert.equal(Pacer.key('pro', 'hosts'), Pacer.key('pro', 'tags'));
-    assert.notEqual(Pacer.key('pro', 'files'), Pacer.key('pro', 'tags'));
   });
 });
 

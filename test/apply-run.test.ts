@@ -1,8 +1,8 @@
 // applyPlan end to end against the loopback Cloudflare stand-in (spec §4.2, §5).
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../src/errors.js';
@@ -14,6 +14,8 @@ import type { Fault, Standin, StandinOptions } from './support/cloudflare-standi
 import { DEFAULT_ZONE, startStandin } from './support/cloudflare-standin.js';
 
 const TOKEN = 'test-token';
+const runRoot = mkdtempSync(join(tmpdir(), 'purgeplan-run-'));
+after(() => rmSync(runRoot, { recursive: true, force: true }));
 
 interface RequestSpec { zone?: string; groups?: string[]; body: PurgeBody }
 
@@ -43,7 +45,7 @@ interface Run { result: ApplyResult; events: ApplyEvent[]; journalPath: string }
 
 async function run(standin: Standin | null, plan: Plan, options: Partial<ApplyOptions> = {}): Promise<Run> {
   const events: ApplyEvent[] = [];
-  const journalPath = options.journalPath ?? join(mkdtempSync(join(tmpdir(), 'purgeplan-run-')), '.purgeplan', 'journal.json');
+  const journalPath = options.journalPath ?? join(mkdtempSync(join(runRoot, 'case-')), '.purgeplan', 'journal.json');
   const result = await applyPlan(plan, {
     apiUrl: standin?.url ?? 'http://127.0.0.1:9/client/v4', env: { CLOUDFLARE_API_TOKEN: TOKEN }, concurrency: 4, maxRetries: 5,
     journalPath, random: () => 0, ...options, onEvent: (e) => events.push(e),
@@ -173,7 +175,7 @@ describe('applyPlan against the stand-in', () => {
     await withStandin({ fault: ({ purgeSeq }) => (purgeSeq === undefined ? undefined : { kind: 'delay', ms: 40 }) }, async (standin) => {
       const plan = makePlan(fileChunks(12));
       const controller = new AbortController();
-      const journalPath = join(mkdtempSync(join(tmpdir(), 'purgeplan-run-')), 'journal.json');
+      const journalPath = join(mkdtempSync(join(runRoot, 'case-')), 'journal.json');
       const first = await applyPlan(plan, {
         apiUrl: standin.url, env: { CLOUDFLARE_API_TOKEN: TOKEN }, concurrency: 2, maxRetries: 5, journalPath, signal: controller.signal,
         onEvent: (e) => { if (e.type === 'request_done' && e.completed === 3) controller.abort(); },
@@ -211,21 +213,22 @@ describe('applyPlan against the stand-in', () => {
   });
 
   it('bounds requests in flight by --concurrency', async () => {
-    await withStandin({ fault: ({ purgeSeq }) => (purgeSeq === undefined ? undefined : { kind: 'delay', ms: 30 }) }, async (standin) => {
-      let inFlight = 0;
-      let peak = 0;
-      const plan = makePlan(fileChunks(10));
-      const result = await applyPlan(plan, {
-        apiUrl: standin.url, env: { CLOUDFLARE_API_TOKEN: TOKEN }, concurrency: 3, maxRetries: 0,
-        journalPath: join(mkdtempSync(join(tmpdir(), 'purgeplan-run-')), 'journal.json'),
-        onEvent: (e) => {
-          if (e.type === 'request_start') peak = Math.max(peak, ++inFlight);
-          if (e.type === 'request_done' || e.type === 'request_failed') inFlight--;
-        },
-      });
+    // Seen from the server: on each purge's arrival, those arrived minus those answered.
+    let standin: Standin | undefined;
+    let arrived = 0;
+    let peak = 0;
+    const fault = ({ purgeSeq }: { purgeSeq?: number }): Fault | undefined => {
+      if (purgeSeq === undefined) return undefined;
+      arrived++;
+      peak = Math.max(peak, arrived - purges(standin!));
+      return { kind: 'delay', ms: 30 };
+    };
+    await withStandin({ fault }, async (started) => {
+      standin = started;
+      const { result } = await run(started, makePlan(fileChunks(10)), { concurrency: 3 });
       assert.equal(result.ok, true);
       assert.equal(peak, 3);
-      assert.ok(standin.connections <= 3, `${standin.connections} connections`);
+      assert.ok(started.connections <= 3, `${started.connections} connections`);
     });
   });
 });
@@ -320,7 +323,7 @@ describe('applyPlan: tokens, zones and the base URL are checked before any purge
   });
 
   it('another apply holding the lock: an error naming its owner', async () => {
-    const journalPath = join(mkdtempSync(join(tmpdir(), 'purgeplan-run-')), 'journal.json');
+    const journalPath = join(mkdtempSync(join(runRoot, 'case-')), 'journal.json');
     const lock = acquireLock(`${journalPath}.lock`);
     try {
       await assert.rejects(run(null, makePlan(fileChunks(1)), { journalPath }), new RegExp(`another apply is running: .* pid ${process.pid}`));

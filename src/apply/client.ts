@@ -34,8 +34,6 @@ export type ApiOutcome =
 export interface ApiClient {
   /** `path` is relative to the base URL, e.g. `/zones/ID/purge_cache`. */
   request(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<ApiOutcome>;
-  /** Replaces every known secret in `text`. */
-  scrub(text: string): string;
   close(): Promise<void>;
 }
 
@@ -138,7 +136,7 @@ export async function createClient(baseUrl: URL, options: ClientOptions): Promis
     }
   }
 
-  return { request, scrub, close: () => pool.close() };
+  return { request, close: () => pool.close() };
 }
 
 export function makeScrubber(secrets: readonly string[]): (text: string) => string {

@@ -18,8 +18,8 @@ export interface Job {
   readonly zoneId: string;
   readonly token: string;
   readonly tokenEnv: string;
+  /** Shared by every job of the same tier and limiter (pacing.ts). */
   readonly limiter: Limiter;
-  readonly limiterKey: string;
 }
 
 export interface DispatchContext extends SendContext {
@@ -46,7 +46,13 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
   let counted = outcomes.filter((o) => o.status === 'done' || o.status === 'skipped').length;
   let fatal: unknown = null;
   const inFlight = new Set<Promise<void>>();
+  const journaling = new Set<Promise<void>>();
   let changed = deferred();
+  /** Moves `head` past jobs already taken; false when none is left. */
+  const anyLeft = (): boolean => {
+    while (head < jobs.length && taken[head]) head++;
+    return head < jobs.length;
+  };
 
   const onOutcome = (job: Job) => (outcome: ApiOutcome): void => {
     if (outcome.kind !== 'response') return;
@@ -82,11 +88,13 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
     switch (result.kind) {
       case 'done': {
         const id = typeof (result.result as { id?: unknown } | null)?.id === 'string' ? (result.result as { id: string }).id : '';
-        await context.journal.record(job.index, { id, at: new Date(clock.now()).toISOString() });
-        outcome.status = 'done';
-        outcome.id = id;
-        counted++;
-        emit({ type: 'request_done', ...base, id, attempts: result.attempts, completed: counted, total: context.total, elapsed_ms: clock.now() - context.startedAt });
+        // Counted only once journaled; the slot is free meanwhile (a big journal takes ms to write).
+        track(journaling, context.journal.record(job.index, { id, at: new Date(clock.now()).toISOString() }).then(() => {
+          outcome.status = 'done';
+          outcome.id = id;
+          counted++;
+          emit({ type: 'request_done', ...base, id, attempts: result.attempts, completed: counted, total: context.total, elapsed_ms: clock.now() - context.startedAt });
+        }));
         return;
       }
       case 'failed':
@@ -103,26 +111,26 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
     }
   }
 
-  function start(job: Job): void {
-    const task = run(job)
+  /** Keeps `work` in `set` until it settles; its error stops the run; either way the loop wakes. */
+  function track(set: Set<Promise<void>>, work: Promise<void>): void {
+    const task = work
       .catch((error: unknown) => {
         fatal ??= error;
       })
       .finally(() => {
-        inFlight.delete(task);
+        set.delete(task);
         const wake = changed;
         changed = deferred();
         wake.resolve();
       });
-    inFlight.add(task);
+    set.add(task);
   }
 
   /** The first job, in plan order, that may go now; or how long until one of the waiting ones may. */
   function pick(): { job: number } | { waitMs: number } {
     const now = clock.now();
-    const seenLimiters = new Set<string>();
+    const seenLimiters = new Set<Limiter>();
     let waitMs = Infinity;
-    while (head < jobs.length && taken[head]) head++;
     for (let i = head; i < jobs.length; i++) {
       if (taken[i]) continue;
       const job = jobs[i];
@@ -133,8 +141,8 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
         continue;
       }
       if (gate === 'probing') continue;
-      if (seenLimiters.has(job.limiterKey)) continue;
-      seenLimiters.add(job.limiterKey);
+      if (seenLimiters.has(job.limiter)) continue;
+      seenLimiters.add(job.limiter);
       const wait = job.limiter.tryTake(job.items, now);
       if (wait === 0) {
         if (gate === 'unverified') gates.set(job.token, 'probing');
@@ -151,9 +159,7 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
     emit({ type: 'request_failed', index: job.index, zone: job.request.zone, groups: job.request.groups, kind: job.kind, items: job.items, attempts: 0, ...failedView(refused), message: outcome.message });
   }
 
-  while (!signal?.aborted && fatal === null) {
-    while (head < jobs.length && taken[head]) head++;
-    if (head >= jobs.length) break;
+  while (!signal?.aborted && fatal === null && anyLeft()) {
     if (inFlight.size >= context.concurrency) {
       await changed.promise;
       continue;
@@ -161,11 +167,10 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
     const choice = pick();
     if ('job' in choice) {
       taken[choice.job] = true;
-      start(jobs[choice.job]);
+      track(inFlight, run(jobs[choice.job]));
       continue;
     }
-    while (head < jobs.length && taken[head]) head++;
-    if (head >= jobs.length) break;
+    if (!anyLeft()) break;
     // Nothing may go yet: sleep until a limiter allows one, or a request finishes (a slot frees,
     // or a probe opens its token's gate), or the user interrupts.
     const stopSleeping = new AbortController();
@@ -174,7 +179,7 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
     await Promise.race([sleeping, changed.promise]);
     stopSleeping.abort();
   }
-  await Promise.all(inFlight);
+  while (inFlight.size + journaling.size > 0) await Promise.all([...inFlight, ...journaling]);
   if (fatal !== null) throw fatal;
   return { interrupted: signal?.aborted === true, rateLimited };
 }

@@ -77,7 +77,7 @@ export function serializeJournal(data: JournalData): string {
   const keys = Object.keys(data.requests).sort((a, b) => Number(a) - Number(b));
   const requests: Record<string, JournalEntry> = {};
   for (const key of keys) requests[key] = data.requests[key];
-  return `${JSON.stringify({ ...data, requests }, null, 1)}\n`;
+  return `${JSON.stringify({ ...data, requests })}\n`;
 }
 
 /**
@@ -105,7 +105,7 @@ export class JournalWriter {
     this.stateDigest = initial.state_digest;
   }
 
-  snapshot(): JournalData {
+  private snapshot(): JournalData {
     const requests: Record<string, JournalEntry> = {};
     for (const [index, entry] of this.entries) requests[String(index)] = entry;
     return { format_version: 1, plan_id: this.planId, requests, ...(this.stateDigest === undefined ? {} : { state_digest: this.stateDigest }) };

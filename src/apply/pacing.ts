@@ -129,11 +129,6 @@ export class Pacer {
     if (bucket === undefined) this.buckets.set(tier, (bucket = new TokenBucket(TIER_LIMITS[tier].bucketSize, TIER_LIMITS[tier].requestsPerSecond, now)));
     return bucket;
   }
-
-  /** The key two requests share a limiter by (for keeping plan order within one limiter). */
-  static key(tier: PlanTier, kind: RequestKind): string {
-    return `${tier}:${kind === 'files' ? 'urls' : 'requests'}`;
-  }
 }
 
 /**

@@ -145,7 +145,6 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
           token: zoneAccess.token,
           tokenEnv: zoneAccess.tokenEnv,
           limiter: pacer.limiter(zoneAccess.zone.plan, kind, now),
-          limiterKey: Pacer.key(zoneAccess.zone.plan, kind),
         };
       });
       const { interrupted, rateLimited } = await dispatch(jobs, {
@@ -212,7 +211,7 @@ function summaryEvent(result: ApplyResult, plan: Plan): ApplyEvent {
   };
 }
 
-export function failureView(o: RequestOutcome): { index: number; zone: string; groups: readonly string[]; status: string; http_status?: number; errors: ApiError[]; message?: string } {
+function failureView(o: RequestOutcome): { index: number; zone: string; groups: readonly string[]; status: string; http_status?: number; errors: ApiError[]; message?: string } {
   return {
     index: o.index, zone: o.zone, groups: o.groups, status: o.status,
     ...(o.httpStatus === undefined ? {} : { http_status: o.httpStatus }),

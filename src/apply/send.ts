@@ -40,7 +40,7 @@ export interface SendContext {
 }
 
 export type SendResult =
-  | { readonly kind: 'done'; readonly status: number; readonly result: unknown; readonly attempts: number }
+  | { readonly kind: 'done'; readonly result: unknown; readonly attempts: number }
   | { readonly kind: 'failed'; readonly attempts: number; readonly message: string; readonly httpStatus?: number; readonly errors: readonly ApiError[] }
   | { readonly kind: 'interrupted'; readonly attempts: number };
 
@@ -54,7 +54,7 @@ export async function send(method: 'GET' | 'POST', path: string, token: string, 
     const decision = decide(outcome, state, context.policy, clock.now(), context.random);
     switch (decision.action) {
       case 'done':
-        return { kind: 'done', status: outcome.kind === 'response' ? outcome.status : 0, result: outcome.kind === 'response' ? outcome.envelope?.result : null, attempts: attempt };
+        return { kind: 'done', result: outcome.kind === 'response' ? outcome.envelope?.result : null, attempts: attempt };
       case 'fail':
         return { kind: 'failed', attempts: attempt, message: decision.message, errors: decision.errors, ...(decision.httpStatus === undefined ? {} : { httpStatus: decision.httpStatus }) };
       case 'retry':

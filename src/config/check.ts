@@ -17,6 +17,7 @@ import { normalizeHost, normalizePrefix, normalizeTag } from './values.js';
 import { resolveDimensions } from './variants.js';
 import { DEFAULT_CACHE_KEY } from './types.js';
 import type { CacheKey, Config, Group, Scheme, UrlPattern, Zone } from './types.js';
+import { count } from '../format.js';
 
 export interface CheckOptions {
   readonly maxItems: number;
@@ -32,7 +33,6 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filt
 const flag = (value: unknown): boolean => value === true;
 /** A list key that asks for something: present and not `[]` (a wrong type was reported by the schema). */
 const given = (value: unknown): boolean => value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
-const count = (n: number): string => n.toLocaleString('en-US');
 
 export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options: CheckOptions): { config: Config; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];

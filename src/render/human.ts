@@ -4,6 +4,7 @@
 import type { Styler } from '../diagnostics.js';
 import type { Plan, PlanGroup } from '../plan/types.js';
 import { plural, planLine } from './summary.js';
+import { count } from '../format.js';
 
 export interface HumanOptions {
   readonly style: Styler;
@@ -64,13 +65,13 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
         group.diff.added.slice(0, limit).forEach((key) => lines.push(`      ${style.green('+')} ${itemLine(key)}`));
         group.diff.removed.slice(0, limit).forEach((key) => lines.push(`      ${style.red('-')} ${itemLine(key)} ${style.dim('(no longer planned)')}`));
         const hidden = group.diff.added_count + group.diff.removed_count - Math.min(limit, group.diff.added.length) - Math.min(limit, group.diff.removed.length);
-        if (hidden > 0) lines.push(style.dim(`      … and ${hidden.toLocaleString('en-US')} more changes`));
+        if (hidden > 0) lines.push(style.dim(`      … and ${count(hidden)} more changes`));
         continue;
       }
       const preview = group.preview ?? [];
       preview.slice(0, limit).forEach((key) => lines.push(`      ${style.green('+')} ${itemLine(key)}`));
       const more = group.items - Math.min(limit, preview.length);
-      if (more > 0) lines.push(style.dim(`      … and ${more.toLocaleString('en-US')} more`));
+      if (more > 0) lines.push(style.dim(`      … and ${count(more)} more`));
     }
     lines.push('');
   }

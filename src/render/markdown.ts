@@ -3,6 +3,7 @@
 import type { Plan } from '../plan/types.js';
 import { itemLine, statusText } from './human.js';
 import { plural, planLine } from './summary.js';
+import { count } from '../format.js';
 
 export const MARKDOWN_LIMIT = 60_000;
 
@@ -17,7 +18,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   head.push(`**${planLine(plan)}**`, '');
   if (plan.groups.length) {
     head.push('| Group | Zone | Status | Items | Due |', '|---|---|---|--:|:-:|');
-    for (const g of plan.groups) head.push(`| ${escapeCell(g.name)} | ${escapeCell(g.zone)} | ${escapeCell(statusText(g))} | ${g.items.toLocaleString('en-US')} | ${g.due ? '✅' : '—'} |`);
+    for (const g of plan.groups) head.push(`| ${escapeCell(g.name)} | ${escapeCell(g.zone)} | ${escapeCell(statusText(g))} | ${count(g.items)} | ${g.due ? '✅' : '—'} |`);
     head.push('');
   }
   const notes: string[] = [];
@@ -29,7 +30,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   const due = plan.groups.filter((g) => g.due);
   const section = (name: string, summary: string, lines: readonly string[], total: number): string => {
     const more = total - lines.length;
-    const body = lines.join('\n') + (more > 0 ? `\n… and ${more.toLocaleString('en-US')} more` : '');
+    const body = lines.join('\n') + (more > 0 ? `\n… and ${count(more)} more` : '');
     return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n\`\`\`diff\n${body}\n\`\`\`\n</details>\n`;
   };
   const linesOf = (g: (typeof due)[number]): { lines: string[]; total: number } => {
@@ -63,7 +64,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     rendered = kept;
   }
   const cutNote = perGroup < Math.max(0, ...due.map((g) => linesOf(g).lines.length)) || omitted
-    ? `\n> Cut to stay under ${limit.toLocaleString('en-US')} characters: ${omitted ? `${plural(omitted, 'group')} left out, ` : ''}item lists shortened to ${perGroup} per group. Run \`purgeplan show PLANFILE\` for the whole plan.\n`
+    ? `\n> Cut to stay under ${count(limit)} characters: ${omitted ? `${plural(omitted, 'group')} left out, ` : ''}item lists shortened to ${perGroup} per group. Run \`purgeplan show PLANFILE\` for the whole plan.\n`
     : '';
   return `${rendered}${cutNote}`;
 }

@@ -3,9 +3,10 @@ import { TIER_LIMITS } from '../cloudflare/limits.js';
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { Plan } from '../plan/types.js';
 import { requestKind, requestSize } from '../plan/types.js';
+import { count } from '../format.js';
 
 export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  return `${count(n)} ${n === 1 ? one : many}`;
 }
 
 /** Seconds apply needs at the documented limits: the first burst is free, the rest is paced. */

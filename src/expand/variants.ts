@@ -10,6 +10,8 @@ export interface Variant {
   readonly key: string;
   /** The `headers` object of a files entry (null when the URL is sent as a plain string). */
   readonly object: Readonly<Record<string, string>> | null;
+  /** JSON.stringify(object), for the plan's JSON writer: shared by every item of the variant. */
+  readonly objectJson: string | null;
 }
 
 export function variantCount(dimensions: readonly Dimension[]): number {
@@ -53,14 +55,5 @@ export function expandVariants(dimensions: readonly Dimension[]): Variant[] {
 export function makeVariant(headers: readonly (readonly [string, string])[]): Variant {
   const key = headers.map(([name, value]) => `${name}=${value}`).join(', ');
   const object = headers.length ? Object.freeze(Object.fromEntries(headers)) : null;
-  if (object) SHARED_HEADERS.set(object, `${JSON.stringify(object)}}`);
-  return { headers, key, object };
+  return { headers, key, object, objectJson: object ? JSON.stringify(object) : null };
 }
-
-/**
- * The headers objects that variants share between their file items, with their JSON (closing the
- * file entry's brace too). A frozen
- * object's JSON cannot change, so the plan's JSON writer reuses it for every item (a million-item
- * plan has only a few dozen distinct header sets).
- */
-export const SHARED_HEADERS = new WeakMap<object, string>();

@@ -4,7 +4,9 @@
 import type { Zone } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { fileKey } from '../expand/group.js';
-import type { CoverageEntry, FileEntry, PlannedRequest, PurgeBody } from './types.js';
+import type { Variant } from '../expand/variants.js';
+import { compactFilesBody } from './files.js';
+import type { CoverageEntry, PlannedRequest, PurgeBody } from './types.js';
 
 export interface BatchResult {
   readonly requests: PlannedRequest[];
@@ -106,8 +108,11 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
       }
     }
     const variantKeys = new Map<number, Set<string>>();
-    const files: FileEntry[] = [];
-    const fileGroup: number[] = [];
+    const fileUrls: string[] = [];
+    const fileVariants: Variant[] = [];
+    // Items come grouped by their first group: each run records where a group's items start.
+    const groupRuns: { start: number; group: number }[] = [];
+    let lastGroup = -1;
     const extraGroups = new Map<number, number[]>();
     const sharedIndex = new Map<string, number>();
     const hostSet = everything.length ? new Set<string>() : new Set(hosts.values);
@@ -128,6 +133,16 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
         const hostPath = url.slice(url.indexOf('//') + 2);
         const host = hostSet.has(hostOf(hostPath)) ? hostOf(hostPath) : undefined;
         const prefix = host === undefined ? coveringPrefix(hostPath, prefixSet) : undefined;
+        if (earlier.length === 0 && !shared && host === undefined && prefix === undefined && everything.length === 0) {
+          // The common case: every variant of this URL is a new item to send.
+          if (lastGroup !== i) groupRuns.push({ start: fileUrls.length, group: (lastGroup = i) });
+          for (const variant of e.variants) {
+            fileUrls.push(url);
+            fileVariants.push(variant);
+          }
+          distinctFiles += e.variants.length;
+          continue;
+        }
         for (const variant of e.variants) {
           if (earlier.length && earlier.some((g) => variantKeys.get(g)?.has(variant.key))) {
             counts.duplicates++;
@@ -143,9 +158,10 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
           if (everything.length) continue;
           if (host !== undefined) { coverage.add('host', host, 1); continue; }
           if (prefix !== undefined) { coverage.add('prefix', prefix, 1); continue; }
-          if (shared) sharedIndex.set(fileKey(url, variant), files.length);
-          files.push(variant.object ? { url, headers: variant.object } : url);
-          fileGroup.push(i);
+          if (shared) sharedIndex.set(fileKey(url, variant), fileUrls.length);
+          if (lastGroup !== i) groupRuns.push({ start: fileUrls.length, group: (lastGroup = i) });
+          fileUrls.push(url);
+          fileVariants.push(variant);
         }
       }
     }
@@ -165,22 +181,24 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
       chunked(hosts.values, hosts.groups, zone.itemsPerRequest, (chunk) => ({ hosts: chunk }));
       chunked(sentPrefixes, prefixes.groups, zone.itemsPerRequest, (chunk) => ({ prefixes: chunk }));
       chunked(tags.values, tags.groups, zone.itemsPerRequest, (chunk) => ({ tags: chunk }));
-      for (let start = 0; start < files.length; start += zone.filesPerRequest) {
-        const end = Math.min(files.length, start + zone.filesPerRequest);
-        // Items come grouped by their first group, so comparing with the previous one keeps
-        // this loop free of per-item set insertions.
+      let run = 0;
+      for (let start = 0; start < fileUrls.length; start += zone.filesPerRequest) {
+        const end = Math.min(fileUrls.length, start + zone.filesPerRequest);
         const groups: number[] = [];
-        for (let k = start, last = -1; k < end; k++) {
-          if (fileGroup[k] !== last) groups.push((last = fileGroup[k]));
-          const extra = extraGroups.get(k);
-          if (extra) groups.push(...extra);
+        while (run + 1 < groupRuns.length && groupRuns[run + 1].start <= start) run++;
+        for (let r = run; r < groupRuns.length && groupRuns[r].start < end; r++) groups.push(groupRuns[r].group);
+        if (extraGroups.size > 0) {
+          for (let k = start; k < end; k++) {
+            const extra = extraGroups.get(k);
+            if (extra) groups.push(...extra);
+          }
         }
-        push(groups, { files: files.slice(start, end) });
+        push(groups, compactFilesBody(fileUrls.slice(start, end), fileVariants.slice(start, end)));
       }
       counts.hosts += hosts.values.length;
       counts.prefixes += sentPrefixes.length;
       counts.tags += tags.values.length;
-      counts.files += files.length;
+      counts.files += fileUrls.length;
     }
     for (const [key, covered] of coverage.absorbed) {
       const space = key.indexOf(' ');

@@ -2,6 +2,7 @@
 // apply consume it. The fields fixed by the spec (§4.1) are format_version, config, baseline,
 // groups[{name, zone, status, items}], requests[{zone, zone_id, groups, body}] and summary.
 import type { PlanTier } from '../cloudflare/limits.js';
+import { compactFilesOf } from './files.js';
 
 export type GroupStatus = 'new' | 'changed' | 'revised' | 'content' | 'forced' | 'unchanged' | 'removed';
 export const DUE_STATUSES: readonly GroupStatus[] = ['new', 'changed', 'revised', 'content', 'forced'];
@@ -126,5 +127,5 @@ export function requestSize(body: PurgeBody): number {
   if ('hosts' in body) return body.hosts.length;
   if ('prefixes' in body) return body.prefixes.length;
   if ('tags' in body) return body.tags.length;
-  return body.files.length;
+  return compactFilesOf(body)?.urls.length ?? body.files.length;
 }

@@ -1,8 +1,8 @@
 // `plan --json` and saved plan files: the Plan value, one JSON document (spec §4.1). The document
 // is produced in chunks, byte-identical to JSON.stringify(plan): a million-item plan is over
 // 100 MB of JSON, and one string that size costs more to encode and write than to build.
-import { SHARED_HEADERS } from '../expand/variants.js';
-import type { FileEntry, Plan, PlannedRequest } from '../plan/types.js';
+import { compactFilesOf } from '../plan/files.js';
+import type { Plan, PlannedRequest } from '../plan/types.js';
 
 const CHUNK_CHARS = 1 << 20;
 
@@ -36,32 +36,24 @@ export function renderJson(plan: Plan): string {
 }
 
 /**
- * JSON.stringify(request), with files whose headers object is a shared, frozen variant written
- * from that object's cached JSON. Falls back to JSON.stringify for anything else (e.g. a plan
- * read back from a file).
+ * JSON.stringify(request), written straight from a compact files body (plan/files.ts): each URL's
+ * JSON is built once for its run of variants, each variant's headers JSON once for the plan.
+ * Anything else (e.g. a plan read back from a file) goes through JSON.stringify.
  */
 function requestJson(request: PlannedRequest): string {
-  const body = request.body;
-  if (!('files' in body) || Object.keys(request).join() !== 'zone,zone_id,groups,body' || Object.keys(body).length !== 1) return JSON.stringify(request);
+  const compact = compactFilesOf(request.body);
+  if (!compact || Object.keys(request).join() !== 'zone,zone_id,groups,body') return JSON.stringify(request);
   let out = `{"zone":${JSON.stringify(request.zone)},"zone_id":${JSON.stringify(request.zone_id)},"groups":${JSON.stringify(request.groups)},"body":{"files":[`;
-  // Consecutive items share their URL (one item per header variant): its JSON is built once.
+  const { urls, variants } = compact;
   let lastUrl: string | undefined;
-  let urlPrefix = '';
-  const files = body.files;
-  for (let i = 0; i < files.length; i++) {
-    const entry: FileEntry = files[i];
-    if (i) out += ',';
-    const headers = typeof entry === 'string' ? undefined : SHARED_HEADERS.get(entry.headers);
-    if (headers === undefined) {
-      out += JSON.stringify(entry);
-      continue;
+  let urlJson = '';
+  for (let i = 0; i < urls.length; i++) {
+    if (urls[i] !== lastUrl) {
+      lastUrl = urls[i];
+      urlJson = JSON.stringify(lastUrl);
     }
-    const url = (entry as { url: string }).url;
-    if (url !== lastUrl) {
-      lastUrl = url;
-      urlPrefix = `{"url":${JSON.stringify(url)},"headers":`;
-    }
-    out += urlPrefix + headers;
+    const headers = variants[i].objectJson;
+    out += (i ? ',' : '') + (headers === null ? urlJson : `{"url":${urlJson},"headers":${headers}}`);
   }
   return `${out}]}}`;
 }

@@ -3,7 +3,6 @@
 import { basename, join, relative, resolve } from 'node:path';
 import type { SourceReader } from '../config/files.js';
 import { containedPath } from '../config/files.js';
-import type { Config } from '../config/types.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { UserError } from '../errors.js';
 import type { GroupExpansion } from '../expand/group.js';
@@ -14,7 +13,7 @@ import type { GroupDecision } from '../plan/plan.js';
 import type { Baseline } from '../plan/types.js';
 import { decide } from '../reconcile/due.js';
 import type { BaselineGroup, CurrentGroup } from '../reconcile/due.js';
-import { gitTopLevel, readFileAtCommit, repoRelativeDir, resolveCommit } from '../reconcile/git.js';
+import { gitTopLevel, listWorkingFiles, readFileAtCommit, repoRelativeDir, resolveCommit } from '../reconcile/git.js';
 import { MAX_RECORDED_ITEMS, readState, stateDigest } from '../reconcile/state.js';
 import { digestWatchedAtCommit, digestWatchedWorking } from '../reconcile/watch.js';
 import { checkAndExpand } from './pipeline.js';
@@ -50,12 +49,15 @@ export function sortedKeys(expansion: GroupExpansion): string[] | undefined {
   return groupItemKeys(expansion).sort(compare);
 }
 
-export function reconcile(config: Config, expansions: readonly GroupExpansion[], baseDir: string, configFile: string, cwd: string, options: ReconcileOptions): Reconciled {
+export function reconcile(expansions: readonly GroupExpansion[], baseDir: string, configFile: string, cwd: string, options: ReconcileOptions): Reconciled {
   const diagnostics: Diagnostic[] = [];
   const state = statePaths(baseDir, cwd, options.state);
   const digest = stateDigest(state.absolutePath);
   const watchDigests = new Map<string, string>();
-  for (const { group } of expansions) if (group.watch.length) watchDigests.set(group.name, digestWatchedWorking(baseDir, group.watch));
+  let files: string[] | undefined;
+  for (const { group } of expansions) {
+    if (group.watch.length) watchDigests.set(group.name, digestWatchedWorking(baseDir, group.watch, (files ??= listWorkingFiles(baseDir))));
+  }
 
   const fingerprints = new Map(expansions.map((e) => [e.group.name, groupFingerprint(e)]));
   const current: CurrentGroup[] = expansions.map((e) => ({

@@ -44,7 +44,7 @@ export function makePlan(options: PlanningOptions, io: Io): Planned | 1 {
     io.stderr(`${io.stderrStyle.red(`${options.config} is invalid`)}: ${summarizeProblems(checked.diagnostics)}; nothing was planned.\n`);
     return 1;
   }
-  const reconciled = reconcile(checked.config, checked.expansions, checked.baseDir, options.config, io.cwd, options);
+  const reconciled = reconcile(checked.expansions, checked.baseDir, options.config, io.cwd, options);
   printDiagnostics(io, [...checked.diagnostics, ...reconciled.diagnostics]);
   const plan = buildPlan({
     config: checked.config,

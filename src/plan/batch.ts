@@ -133,7 +133,7 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
         const hostPath = url.slice(url.indexOf('//') + 2);
         const host = hostSet.has(hostOf(hostPath)) ? hostOf(hostPath) : undefined;
         const prefix = host === undefined ? coveringPrefix(hostPath, prefixSet) : undefined;
-        if (earlier.length === 0 && !shared && host === undefined && prefix === undefined && everything.length === 0) {
+        if (!shared && host === undefined && prefix === undefined && everything.length === 0) {
           // The common case: every variant of this URL is a new item to send.
           if (lastGroup !== i) groupRuns.push({ start: fileUrls.length, group: (lastGroup = i) });
           for (const variant of e.variants) {

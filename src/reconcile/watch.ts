@@ -161,10 +161,11 @@ function watchedPaths(paths: readonly string[], patterns: readonly string[]): st
 /**
  * The digest of the files under `baseDir` (the directory of purge.yaml) that match `patterns`, as
  * they are now. A symlink counts by its target path, not the file it points to, as git stores it.
+ * `files` is listWorkingFiles(baseDir), when the caller already has it (one listing for all groups).
  */
-export function digestWatchedWorking(baseDir: string, patterns: readonly string[]): string {
+export function digestWatchedWorking(baseDir: string, patterns: readonly string[], files: readonly string[] = listWorkingFiles(baseDir)): string {
   const entries: { path: string; sha256: string }[] = [];
-  for (const path of watchedPaths(listWorkingFiles(baseDir), patterns)) {
+  for (const path of watchedPaths(files, patterns)) {
     const absolute = join(baseDir, path);
     let stats;
     try {

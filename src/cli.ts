@@ -119,12 +119,12 @@ Examples:
       setExit(await applyCommand(planfile, { ...options, groups: options.group }, await makeIo(options.color)));
     });
 
-  program.command('show')
+  // -c is accepted as on every command; a saved plan already names its configuration.
+  common(program.command('show'))
     .description('render a saved plan')
     .argument('<planfile>', 'a plan saved by `plan --out`')
     .option('--json', 'as one JSON document', false)
     .option('--markdown', 'as a pull-request comment', false)
-    .option('--no-color', 'plain output without colours')
     .addHelpText('after', `
 Examples:
   $ purgeplan show release.plan

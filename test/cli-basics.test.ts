@@ -62,7 +62,8 @@ describe('--version and --help', () => {
       assert.match(result.stdout, new RegExp(`^Usage: purgeplan ${command} `));
       const examples = /^Examples:\n((?: {2}\$ .*\n)+)/m.exec(result.stdout)?.[1] ?? '';
       assert.match(examples, new RegExp(`purgeplan ${command}\\b`), `an Examples section using ${command}:\n${result.stdout}`);
-      if (command !== 'show') assert.match(result.stdout, /-c, --config <file>/);
+      // Every command takes -c and --no-color (spec §4), show included (regression).
+      assert.match(result.stdout, /-c, --config <file>/);
       assert.match(result.stdout, /--no-color/);
     });
   }

@@ -12,6 +12,10 @@ export interface HumanOptions {
   readonly itemsPerGroup?: number;
 }
 
+const LEGEND: readonly (readonly [string, string])[] = [
+  ['+', 'purge'], ['~', 'purge (changed since the baseline)'], ['=', 'not due'], ['-', 'removed (purges nothing)'],
+];
+
 const SYMBOL: Record<PlanGroup['status'], string> = {
   new: '+', changed: '~', revised: '+', content: '+', forced: '+', unchanged: '=', removed: '-',
 };
@@ -34,13 +38,23 @@ export function statusText(group: PlanGroup): string {
   }
 }
 
+/** A group's size as a reviewer needs it: a changed group purges all its items, not only the new ones. */
+export function itemsText(group: PlanGroup): string {
+  if (group.status === 'removed') return 'nothing to purge';
+  if (group.status === 'changed') return `purges all ${plural(group.items, 'item')}`;
+  return plural(group.items, 'item');
+}
+
 export function renderHuman(plan: Plan, options: HumanOptions): string {
   const { style } = options;
   const limit = options.itemsPerGroup ?? 10;
   const lines: string[] = [];
   const dueCount = plan.groups.filter((g) => g.due).length;
   if (dueCount > 0) {
-    lines.push(`purgeplan will send ${plural(plan.summary.requests, 'purge request')} for ${plural(dueCount, 'group')}. Symbols: ${style.green('+')} purge, ${style.dim('=')} not due.`);
+    // Like Terraform, the legend lists only the symbols this plan uses.
+    const used = new Set(plan.groups.map((g) => SYMBOL[g.status]));
+    const legend = LEGEND.filter(([symbol]) => used.has(symbol)).map(([symbol, meaning]) => `${symbol === '=' ? style.dim(symbol) : symbol === '-' ? style.red(symbol) : style.green(symbol)} ${meaning}`);
+    lines.push(`purgeplan will send ${plural(plan.summary.requests, 'purge request')} for ${plural(dueCount, 'group')}. Symbols: ${legend.join(', ')}.`);
     lines.push('');
   }
   const zoneNames = [...plan.zones.map((z) => z.name), ...new Set(plan.groups.map((g) => g.zone).filter((z) => !plan.zones.some((pz) => pz.name === z)))];
@@ -58,7 +72,7 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
     for (const group of groups) {
       const symbol = group.due ? style.green(SYMBOL[group.status]) : style.dim(SYMBOL[group.status]);
       const ownKey = group.cache_key !== undefined && group.cache_key !== zoneKey && group.status !== 'removed' ? ` ${style.dim('·')} ${keyText(group.cache_key)}` : '';
-      const head = `  ${symbol} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)} ${style.dim('·')} ${plural(group.items, 'item')}${ownKey}`;
+      const head = `  ${symbol} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)} ${style.dim('·')} ${itemsText(group)}${ownKey}`;
       lines.push(group.due ? head : style.dim(head));
       if (!group.due) continue;
       if (group.diff) {

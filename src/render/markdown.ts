@@ -1,14 +1,29 @@
 // The plan as a pull-request comment: a summary table and one <details> per due group, kept
 // under 60,000 characters (GitHub refuses comments over 65,536) with a note of what was cut.
 import type { Plan } from '../plan/types.js';
-import { itemLine, statusText } from './human.js';
+import { itemLine, itemsText, statusText } from './human.js';
 import { plural, planLine } from './summary.js';
 import { count } from '../format.js';
 
 export const MARKDOWN_LIMIT = 60_000;
 
-const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+// A table cell is HTML-escaped like the <summary> (GitHub renders inline HTML in cells too).
+const escapeCell = (text: string) => escapeHtml(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Room kept below the limit for the note of what was cut. */
+const NOTE_ROOM = 400;
+
+/** The first of `lines` that fit in `budget` characters, and how many were left out. */
+function fitLines(lines: readonly string[], budget: number): { kept: string[]; left: number } {
+  const kept: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    if (size + line.length + 1 > budget) break;
+    kept.push(line);
+    size += line.length + 1;
+  }
+  return { kept, left: lines.length - kept.length };
+}
 
 export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   const head: string[] = ['### purgeplan plan', ''];
@@ -16,15 +31,24 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     if ('purge_everything' in request.body) head.push(`> [!WARNING]\n> **Purge everything** in zone \`${request.zone}\`: every cached file of the zone will be removed.`, '');
   }
   head.push(`**${planLine(plan)}**`, '');
+  // A plan of thousands of groups or covering items must not fill the comment with the table and
+  // the notes alone: each gets a share of the limit, and a last line says how many were left out.
+  let rowsLeft = 0;
   if (plan.groups.length) {
     head.push('| Group | Zone | Status | Items | Due |', '|---|---|---|--:|:-:|');
-    for (const g of plan.groups) head.push(`| ${escapeCell(g.name)} | ${escapeCell(g.zone)} | ${escapeCell(statusText(g))} | ${count(g.items)} | ${g.due ? '✅' : '—'} |`);
+    const rows = plan.groups.map((g) => `| ${escapeCell(g.name)} | ${escapeCell(g.zone)} | ${escapeCell(statusText(g))} | ${g.status === 'removed' ? '—' : count(g.items)} | ${g.due ? '✅' : '—'} |`);
+    const { kept, left } = fitLines(rows, Math.floor(limit * 0.4));
+    head.push(...kept);
+    if (left) head.push(`| … and ${plural(left, 'more group')} | | | | |`);
+    rowsLeft = left;
     head.push('');
   }
   const notes: string[] = [];
   for (const entry of plan.coverage) notes.push(`- ${plural(entry.covered, 'item')} in zone \`${entry.zone}\` covered by ${entry.kind === 'everything' ? 'purge everything' : `${entry.kind} \`${entry.value}\``} (not sent)`);
-  if (plan.summary.duplicates) notes.push(`- ${plural(plan.summary.duplicates, 'duplicate item')} sent once`);
-  if (notes.length) head.push(...notes, '');
+  const { kept: coverageNotes, left: notesLeft } = fitLines(notes, Math.floor(limit * 0.1));
+  if (notesLeft) coverageNotes.push(`- … and ${plural(notesLeft, 'more covering item')}`);
+  if (plan.summary.duplicates) coverageNotes.push(`- ${plural(plan.summary.duplicates, 'duplicate item')} sent once`);
+  if (coverageNotes.length) head.push(...coverageNotes, '');
 
   // Each due group's item list, shrunk until everything fits.
   const due = plan.groups.filter((g) => g.due);
@@ -47,24 +71,30 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     for (const g of due) {
       const { lines, total } = linesOf(g);
       const shown = lines.slice(0, perGroup);
-      sections.push(section(g.name, `${statusText(g)}, ${plural(g.items, 'item')}`, shown, total));
+      sections.push(section(g.name, `${statusText(g)}, ${itemsText(g)}`, shown, total));
     }
     rendered = fixed + sections.join('\n');
-    if (rendered.length <= limit - 200 || perGroup === 0) break;
+    if (rendered.length <= limit - NOTE_ROOM || perGroup === 0) break;
     perGroup = Math.floor(perGroup / 2);
   }
-  if (rendered.length > limit - 200) {
+  if (rendered.length > limit - NOTE_ROOM) {
     // Even without items the sections are too long: keep the ones that fit.
     let kept = fixed;
     for (const g of due) {
-      const next = section(g.name, `${statusText(g)}, ${plural(g.items, 'item')}`, [], linesOf(g).total);
-      if (kept.length + next.length > limit - 200) { omitted++; continue; }
+      const next = section(g.name, `${statusText(g)}, ${itemsText(g)}`, [], linesOf(g).total);
+      if (kept.length + next.length > limit - NOTE_ROOM) { omitted++; continue; }
       kept += `${next}\n`;
     }
     rendered = kept;
   }
-  const cutNote = perGroup < Math.max(0, ...due.map((g) => linesOf(g).lines.length)) || omitted
-    ? `\n> Cut to stay under ${count(limit)} characters: ${omitted ? `${plural(omitted, 'group')} left out, ` : ''}item lists shortened to ${perGroup} per group. Run \`purgeplan show PLANFILE\` for the whole plan.\n`
+  const cuts = [
+    rowsLeft ? `${plural(rowsLeft, 'table row')} left out` : '',
+    notesLeft ? `${plural(notesLeft, 'coverage note')} left out` : '',
+    omitted ? `${plural(omitted, 'group')} left out` : '',
+    perGroup < Math.max(0, ...due.map((g) => linesOf(g).lines.length)) ? `item lists shortened to ${perGroup} per group` : '',
+  ].filter(Boolean);
+  const cutNote = cuts.length
+    ? `\n> Cut to stay under ${count(limit)} characters: ${cuts.join(', ')}. Run \`purgeplan show PLANFILE\` for the whole plan.\n`
     : '';
   return `${rendered}${cutNote}`;
 }

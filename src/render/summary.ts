@@ -35,7 +35,7 @@ export function formatDuration(seconds: number): string {
   const whole = Math.ceil(seconds);
   if (whole < 60) return `${whole} s`;
   const minutes = Math.floor(whole / 60);
-  if (minutes < 60) return `${minutes} min ${whole % 60} s`;
+  if (minutes < 60) return whole % 60 ? `${minutes} min ${whole % 60} s` : `${minutes} min`;
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
@@ -44,7 +44,7 @@ export function planLine(plan: Plan): string {
   const s = plan.summary;
   if (s.requests === 0) return 'No purges planned.';
   const parts = [
-    s.everything ? `purge everything in ${plural(s.everything, 'zone')}` : '',
+    s.everything ? `${s.everything} purge everything` : '',
     s.files ? plural(s.files, 'file') : '',
     s.hosts ? plural(s.hosts, 'host') : '',
     s.prefixes ? plural(s.prefixes, 'prefix', 'prefixes') : '',

@@ -1,0 +1,214 @@
+// The plans whose human and markdown renderings are kept as golden files beside this module
+// (`<name>.txt`, `<name>.md`). Shared by test/render-human.test.ts, test/render-markdown.test.ts
+// and scripts/update-golden.mjs, which is the only writer of the golden files: after a deliberate
+// change to the output, run `npm run build && node scripts/update-golden.mjs` and review the diff.
+//
+// Each plan goes through the real pipeline in process (load -> schema -> check -> expand ->
+// reconcile's `decide` -> buildPlan); only the baseline is given as a second purge.yaml text
+// instead of a state file or a git commit.
+import { sortedKeys } from '../../src/commands/baseline.js';
+import { checkAndExpand } from '../../src/commands/pipeline.js';
+import { plainStyle } from '../../src/diagnostics.js';
+import type { Config } from '../../src/config/types.js';
+import type { GroupExpansion } from '../../src/expand/group.js';
+import { buildPlan, groupFingerprint } from '../../src/plan/plan.js';
+import type { Baseline, Plan } from '../../src/plan/types.js';
+import { decide } from '../../src/reconcile/due.js';
+import type { BaselineGroup, CurrentGroup } from '../../src/reconcile/due.js';
+import { renderHuman } from '../../src/render/human.js';
+import { renderMarkdown } from '../../src/render/markdown.js';
+import { memoryReader } from '../support/config-builder.js';
+
+export const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
+const OTHER_ZONE_ID = '9a7806061c88ada191ed06f989cc3dac';
+
+type Json = Record<string, unknown>;
+
+/** A purge.yaml text (JSON is YAML). */
+export function yamlOf(doc: Json): string {
+  return JSON.stringify({ version: 1, ...doc }, null, 2);
+}
+
+/** Validates and expands `yaml`, failing loudly on errors (a scenario must be a valid file). */
+function checked(yaml: string): { config: Config; expansions: readonly GroupExpansion[] } {
+  const result = checkAndExpand('purge.yaml', Buffer.from(yaml), memoryReader(), 1_000_000);
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (!result.config || !result.expansions || errors.length) throw new Error(`invalid scenario:\n${errors.map((d) => `${d.line}:${d.col}: ${d.message}`).join('\n')}\n${yaml}`);
+  return { config: result.config, expansions: result.expansions };
+}
+
+export interface ReconcileInput {
+  /** purge.yaml as it was at the baseline; absent: no baseline, every group is new. */
+  readonly before?: string;
+  /** Watched-content digests now and at the baseline, by group name. */
+  readonly watchNow?: Record<string, string>;
+  readonly watchBefore?: Record<string, string>;
+  /** `--group NAME...` */
+  readonly only?: readonly string[];
+  /** Groups treated as unchanged whatever their expansion (when no baseline is given). */
+  readonly notDue?: readonly string[];
+}
+
+/** The plan of `yaml` against an optional baseline, as `purgeplan plan --base origin/main` makes it. */
+export function planFor(yaml: string, input: ReconcileInput = {}): Plan {
+  const { config, expansions } = checked(yaml);
+  const watchNow = new Map(Object.entries(input.watchNow ?? {}));
+  const current: CurrentGroup[] = expansions.map((e) => ({
+    name: e.group.name, zone: e.group.zone, fingerprint: groupFingerprint(e), revision: e.group.revision,
+    ...(watchNow.has(e.group.name) ? { watch_digest: watchNow.get(e.group.name) } : {}),
+    items: sortedKeys(e) ?? [],
+  }));
+  let baselineGroups: Map<string, BaselineGroup> | null = null;
+  let baseline: Baseline = { kind: 'none' };
+  if (input.before !== undefined) {
+    baseline = { kind: 'git', ref: 'origin/main', commit: '0123456789abcdef0123456789abcdef01234567' };
+    const watchBefore = input.watchBefore ?? {};
+    baselineGroups = new Map(checked(input.before).expansions.map((e) => [e.group.name, {
+      zone: e.group.zone, fingerprint: groupFingerprint(e), revision: e.group.revision,
+      ...(watchBefore[e.group.name] !== undefined ? { watch_digest: watchBefore[e.group.name] } : {}),
+      items: sortedKeys(e) ?? [],
+    }]));
+  }
+  const notDue = new Set(input.notDue ?? []);
+  const decisions = decide(current, baselineGroups, { only: input.only ?? [] })
+    .map((d) => (notDue.has(d.name) ? { name: d.name, zone: d.zone, status: 'unchanged' as const, due: false } : d));
+  return buildPlan({
+    config,
+    configPath: 'purge.yaml',
+    expansions,
+    decisions,
+    baseline,
+    state: { path: '.purgeplan/state.json', digest: null },
+    watchDigests: watchNow,
+  });
+}
+
+/** Two zones on different plans; a group with its own cache key; coverage, duplicates and a cut list. */
+function multiZone(): Plan {
+  return planFor(yamlOf({
+    zones: {
+      www: { id: ZONE_ID, name: 'example.com', plan: 'free', cache_key: 'pages' },
+      cdn: { name: 'example-cdn.net', plan: 'pro' },
+    },
+    cache_keys: {
+      pages: { device_type: true },
+      prices: { geo: true, query_string: { include: ['currency'] } },
+    },
+    groups: {
+      posts: {
+        description: 'Blog posts',
+        zone: 'www',
+        urls: ['https://www.example.com/posts/{slug}/'],
+        vars: { slug: ['hello-world', 'release-notes', 'roadmap', 'pricing-update', 'faq'] },
+      },
+      home: {
+        zone: 'www',
+        urls: ['https://www.example.com/', 'https://www.example.com/posts/faq/'],
+        variants: { device_type: ['mobile', 'desktop'] },
+      },
+      prices: {
+        zone: 'www',
+        cache_key: 'prices',
+        urls: ['https://www.example.com/api/prices?currency={eur,usd}&utm_source=x'],
+        variants: { geo: ['JP', 'US'] },
+      },
+      images: {
+        zone: 'cdn',
+        urls: ['https://img.example-cdn.net/logo.png', 'https://img.example-cdn.net/hero.jpg', 'https://static.example-cdn.net/app.js'],
+      },
+      assets: {
+        zone: 'cdn',
+        hosts: ['img.example-cdn.net'],
+        prefixes: ['static.example-cdn.net/'],
+        tags: ['fonts', 'Icons'],
+      },
+    },
+  }));
+}
+
+/** Against a baseline: changed (with a diff, cut), revised, content, unchanged, removed and new groups. */
+function reconciled(): Plan {
+  const group = (pages: string, extra: Json = {}): Json => ({ urls: [`https://www.example.com/docs/{${pages}}/`], ...extra });
+  const common = { zones: { www: { id: ZONE_ID, name: 'example.com', plan: 'business', cache_key: 'pages' } }, cache_keys: { pages: { device_type: true } } };
+  const before = yamlOf({
+    ...common,
+    groups: {
+      docs: group('intro,setup,old-api'),
+      guides: group('1..2'),
+      legal: { urls: ['https://www.example.com/terms/'], revision: 1 },
+      blog: { urls: ['https://www.example.com/blog/'], watch: ['content/blog/**'] },
+      about: { urls: ['https://www.example.com/about/'] },
+      'spring-campaign': { urls: ['https://www.example.com/spring/'] },
+    },
+  });
+  const now = yamlOf({
+    ...common,
+    groups: {
+      docs: group('intro,setup,api'),
+      guides: group('1..8'),
+      legal: { urls: ['https://www.example.com/terms/'], revision: 2 },
+      blog: { urls: ['https://www.example.com/blog/'], watch: ['content/blog/**'] },
+      about: { urls: ['https://www.example.com/about/'] },
+      careers: { tags: ['careers'] },
+    },
+  });
+  return planFor(now, {
+    before,
+    watchNow: { blog: 'sha256:2222222222222222222222222222222222222222222222222222222222222222' },
+    watchBefore: { blog: 'sha256:1111111111111111111111111111111111111111111111111111111111111111' },
+  });
+}
+
+/** `everything: true` in one zone, covering that zone's other items; another zone untouched. */
+function purgeEverything(): Plan {
+  return planFor(yamlOf({
+    zones: {
+      www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', allow_purge_everything: true },
+      cdn: { id: OTHER_ZONE_ID, name: 'example-cdn.net' },
+    },
+    groups: {
+      incident: { zone: 'www', description: 'Leaked draft pages', everything: true },
+      posts: { zone: 'www', urls: ['https://www.example.com/posts/', 'https://www.example.com/'], tags: ['posts'] },
+      fonts: { zone: 'cdn', tags: ['fonts'] },
+    },
+  }));
+}
+
+/** The smallest plan: one URL, one request; every count singular. */
+function singleFile(): Plan {
+  return planFor(yamlOf({
+    zones: { www: { id: ZONE_ID } },
+    groups: { home: { urls: ['https://www.example.com/'] } },
+  }));
+}
+
+/** `--group` on a file where other groups exist: forced groups only. */
+function forced(): Plan {
+  return planFor(yamlOf({
+    zones: { www: { id: ZONE_ID, name: 'example.com' } },
+    groups: {
+      feeds: { prefixes: ['https://WWW.example.com/feeds/'], hosts: ['rss.example.com'] },
+      home: { urls: ['https://www.example.com/'] },
+    },
+  }), { only: ['feeds'] });
+}
+
+/** Nothing due: every group unchanged against the baseline. */
+function nothingDue(): Plan {
+  const yaml = yamlOf({ zones: { www: { id: ZONE_ID } }, groups: { home: { urls: ['https://www.example.com/'] }, feeds: { tags: ['feeds'] } } });
+  return planFor(yaml, { before: yaml });
+}
+
+export const SCENARIOS: readonly { readonly name: string; readonly plan: () => Plan }[] = [
+  { name: 'multi-zone', plan: multiZone },
+  { name: 'reconciled', plan: reconciled },
+  { name: 'purge-everything', plan: purgeEverything },
+  { name: 'single-file', plan: singleFile },
+  { name: 'forced', plan: forced },
+  { name: 'nothing-due', plan: nothingDue },
+];
+
+/** What each golden file holds: the plan rendered without colour (`.txt`) and as markdown (`.md`). */
+export function goldenFiles(plan: Plan): { txt: string; md: string } {
+  return { txt: renderHuman(plan, { style: plainStyle }), md: renderMarkdown(plan) };
+}

@@ -1,0 +1,175 @@
+// Spec §4.1, human output: representative plans rendered without colour and compared byte for
+// byte with test/golden/*.txt (regenerated only by scripts/update-golden.mjs, reviewed in diffs),
+// then the rules a reviewer relies on, one by one.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { ansiStyle, plainStyle } from '../src/diagnostics.js';
+import type { Plan } from '../src/plan/types.js';
+import { itemLine, renderHuman } from '../src/render/human.js';
+import { planLine } from '../src/render/summary.js';
+import { SCENARIOS, ZONE_ID, goldenFiles, planFor, yamlOf } from './golden/scenarios.js';
+
+const GOLDEN = new URL('../../test/golden/', import.meta.url);
+const UPDATE = 'if the change is intended, run `npm run build && node scripts/update-golden.mjs` and review the diff';
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+const plain = (plan: Plan) => renderHuman(plan, { style: plainStyle });
+const linesOf = (text: string) => text.split('\n');
+
+function golden(name: string): string {
+  const url = new URL(name, GOLDEN);
+  assert.ok(existsSync(url), `test/golden/${name} is missing: ${UPDATE}`);
+  return readFileSync(url, 'utf8');
+}
+
+const SCENARIO_PLANS = new Map(SCENARIOS.map((s) => [s.name, s.plan()]));
+const scenario = (name: string): Plan => {
+  const plan = SCENARIO_PLANS.get(name);
+  assert.ok(plan, `no scenario ${name}`);
+  return plan;
+};
+
+describe('human output matches the golden files', () => {
+  for (const { name } of SCENARIOS) {
+    it(`${name}.txt`, () => {
+      assert.equal(goldenFiles(scenario(name)).txt, golden(`${name}.txt`), `the human output of scenario ${name} changed: ${UPDATE}`);
+    });
+  }
+
+  it('every golden .txt file belongs to a scenario (no stale files)', () => {
+    const files = readdirSync(GOLDEN).filter((file) => file.endsWith('.txt')).sort();
+    assert.deepEqual(files, SCENARIOS.map((s) => `${s.name}.txt`).sort(), UPDATE);
+  });
+
+  it('the golden scenarios show what they are named for', () => {
+    // Guards the goldens themselves: a scenario edited into something else would pass silently.
+    const multiZone = golden('multi-zone.txt');
+    assert.match(multiZone, /^zone www \(.*\) — cache key "pages" /m);
+    assert.match(multiZone, /^zone cdn \(example-cdn\.net, id looked up at apply, pro plan\)/m);
+    assert.match(multiZone, /^ {2}\+ prices · new · 4 items · cache key "prices" \(/m, 'a group with its own cache key says so');
+    assert.match(multiZone, /^ {6}… and 5 more$/m);
+    assert.match(multiZone, /^Covered: 2 items in zone cdn not sent: already purged by host img\.example-cdn\.net\.$/m);
+    assert.match(multiZone, /^Deduplicated: 2 items asked for by more than one group are sent once\.$/m);
+    const reconciled = golden('reconciled.txt');
+    for (const status of ['changed: 3 items added, 3 removed', 'revised (revision 2)', 'watched content changed', 'unchanged', 'removed from purge.yaml', 'new']) {
+      assert.ok(reconciled.includes(` · ${status} · `), status);
+    }
+    assert.match(reconciled, /^ {6}- https:\/\/www\.example\.com\/docs\/old-api\/ {2}\[cf-device-type=desktop\] \(no longer planned\)$/m);
+    assert.match(reconciled, /^ {6}… and 8 more changes$/m);
+    assert.match(golden('purge-everything.txt'), /^ {2}! purge EVERYTHING: every cached file of zone www will be removed$/m);
+    assert.match(golden('single-file.txt'), /^Plan: 1 request — 1 file in 1 zone\. Estimated < 1 s at free-plan limits\.$/m);
+    assert.match(golden('nothing-due.txt'), /\nNo purges planned\.\n$/);
+  });
+});
+
+describe('items', () => {
+  it('itemLine sets the headers apart with two spaces; other keys are left as they are', () => {
+    const rows: [string, string][] = [
+      ['https://www.example.com/ [cf-device-type=mobile]', 'https://www.example.com/  [cf-device-type=mobile]'],
+      ['https://www.example.com/a?b=1 [accept-language=ja, cf-ipcountry=JP]', 'https://www.example.com/a?b=1  [accept-language=ja, cf-ipcountry=JP]'],
+      ['http://www.example.com/', 'http://www.example.com/'],
+      ['host static.example.com', 'host static.example.com'],
+      ['prefix www.example.com/feeds/', 'prefix www.example.com/feeds/'],
+      ['tag a[b', 'tag a[b'],
+      ['tag x [y]', 'tag x [y]'],
+      ['everything', 'everything'],
+    ];
+    for (const [key, line] of rows) assert.equal(itemLine(key), line, key);
+  });
+
+  it('a URL with several header variants reads `+ URL  [header=value, …]`', () => {
+    const plan = planFor(yamlOf({
+      zones: { www: { id: ZONE_ID, cache_key: 'k' } },
+      cache_keys: { k: { device_type: true, geo: true } },
+      groups: { g: { urls: ['https://www.example.com/p/'], variants: { device_type: ['mobile'], geo: ['JP', 'US'] } } },
+    }));
+    const items = linesOf(plain(plan)).filter((line) => line.startsWith('      + '));
+    assert.deepEqual(items, [
+      '      + https://www.example.com/p/  [cf-device-type=mobile, cf-ipcountry=JP]',
+      '      + https://www.example.com/p/  [cf-device-type=mobile, cf-ipcountry=US]',
+    ]);
+  });
+
+  it('lists itemsPerGroup items (default 10), then "… and N more" with N counting every item, not only the preview', () => {
+    const plan = planFor(yamlOf({ zones: { www: { id: ZONE_ID } }, groups: { g: { urls: ['https://www.example.com/{1..1200}'] } } }));
+    const listed = (text: string) => linesOf(text).filter((line) => line.startsWith('      + ')).length;
+    assert.equal(listed(plain(plan)), 10);
+    assert.match(plain(plan), /^ {6}… and 1,190 more$/m);
+    const three = renderHuman(plan, { style: plainStyle, itemsPerGroup: 3 });
+    assert.equal(listed(three), 3);
+    assert.match(three, /^ {6}… and 1,197 more$/m);
+  });
+
+  it('a group that is not due is one dim line with no items', () => {
+    const plan = planFor(yamlOf({ zones: { www: { id: ZONE_ID } }, groups: { a: { urls: ['https://www.example.com/a'] }, b: { urls: ['https://www.example.com/b'] } } }), { notDue: ['b'] });
+    const text = plain(plan);
+    assert.match(text, /^ {2}= b · unchanged · 1 item$/m);
+    assert.ok(!text.includes('https://www.example.com/b'));
+    assert.match(text, /^purgeplan will send 1 purge request for 1 group\./);
+  });
+});
+
+describe('No purges planned.', () => {
+  it('a file with no groups: that line and nothing else', () => {
+    const plan = planFor(yamlOf({ zones: { www: { id: ZONE_ID } } }));
+    assert.equal(plain(plan), 'No purges planned.\n');
+  });
+
+  it('a file with nothing due: the groups as not due, then that line, and no Plan line', () => {
+    const text = plain(scenario('nothing-due'));
+    assert.equal(linesOf(text).at(-2), 'No purges planned.');
+    assert.ok(!/^Plan:/m.test(text));
+    assert.ok(!text.includes('purgeplan will send'));
+    assert.equal(planLine(scenario('nothing-due')), 'No purges planned.');
+  });
+});
+
+describe('the closing Plan line', () => {
+  const tagsPlan = (plan: string, tags: number) => planFor(yamlOf({
+    zones: { www: { id: ZONE_ID, plan } },
+    groups: { g: { tags: Array.from({ length: tags }, (_, i) => `t${i}`) } },
+  }));
+  const filesPlan = (plan: string, urls: number) => planFor(yamlOf({
+    zones: { www: { id: ZONE_ID, plan } },
+    groups: { g: { urls: [`https://www.example.com/{1..${urls}}`] } },
+  }));
+
+  it('pluralizes every count, prefixes included, and ends with the estimate', () => {
+    const plan = planFor(yamlOf({ zones: { www: { id: ZONE_ID } }, groups: { g: { hosts: ['a.example.com', 'b.example.com'], prefixes: ['www.example.com/a/', 'www.example.com/b/'] } } }));
+    assert.equal(planLine(plan), 'Plan: 2 requests — 2 hosts, 2 prefixes in 1 zone. Estimated < 1 s at free-plan limits.');
+    assert.equal(linesOf(plain(plan)).at(-2), planLine(plan));
+    assert.equal(planLine(tagsPlan('free', 1)), 'Plan: 1 request — 1 tag in 1 zone. Estimated < 1 s at free-plan limits.');
+  });
+
+  it('estimates at the zone\'s plan: 40 tag requests take minutes on free (5 a minute after a burst of 25), not on enterprise', () => {
+    assert.equal(planLine(tagsPlan('free', 4000)), 'Plan: 40 requests — 4,000 tags in 1 zone. Estimated 3 min at free-plan limits.');
+    assert.equal(planLine(tagsPlan('enterprise', 4000)), 'Plan: 40 requests — 4,000 tags in 1 zone. Estimated < 1 s at enterprise-plan limits.');
+  });
+
+  it('estimates files by URLs per second: 2,400 URLs take 2 s on free (800/s), under 1 s on enterprise (3,000/s)', () => {
+    assert.equal(planLine(filesPlan('free', 2400)), 'Plan: 80 requests — 2,400 files in 1 zone. Estimated 2 s at free-plan limits.');
+    assert.equal(planLine(filesPlan('enterprise', 2400)), 'Plan: 5 requests — 2,400 files in 1 zone. Estimated < 1 s at enterprise-plan limits.');
+  });
+
+  it('names every plan tier in use when zones differ', () => {
+    assert.match(planLine(scenario('multi-zone')), / at free\/pro-plan limits\.$/);
+  });
+});
+
+describe('colour', () => {
+  it('plainStyle writes no escape sequence', () => {
+    for (const { name } of SCENARIOS) assert.ok(!plain(scenario(name)).includes('\u001b'), name);
+  });
+
+  it('ansiStyle colours the symbols and the purge-everything banner, and changes nothing else', () => {
+    for (const { name } of SCENARIOS) {
+      const plan = scenario(name);
+      const coloured = renderHuman(plan, { style: ansiStyle });
+      assert.equal(coloured.replace(ANSI, ''), plain(plan), name);
+      if (plan.summary.requests > 0) assert.ok(coloured.includes('\u001b[32m+\u001b[39m'), `${name}: a green +`);
+    }
+    const banner = linesOf(renderHuman(scenario('purge-everything'), { style: ansiStyle })).find((line) => line.includes('purge EVERYTHING'));
+    assert.equal(banner, '\u001b[31m\u001b[1m  ! purge EVERYTHING: every cached file of zone www will be removed\u001b[22m\u001b[39m');
+  });
+});

@@ -2,33 +2,21 @@
 // byte with test/golden/*.txt (regenerated only by scripts/update-golden.mjs, reviewed in diffs),
 // then the rules a reviewer relies on, one by one.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ansiStyle, plainStyle } from '../src/diagnostics.js';
 import type { Plan } from '../src/plan/types.js';
 import { itemLine, renderHuman } from '../src/render/human.js';
 import { planLine } from '../src/render/summary.js';
 import { SCENARIOS, ZONE_ID, goldenFiles, planFor, yamlOf } from './golden/scenarios.js';
+import { GOLDEN, UPDATE, golden, scenario } from './support/golden.js';
 
-const GOLDEN = new URL('../../test/golden/', import.meta.url);
-const UPDATE = 'if the change is intended, run `npm run build && node scripts/update-golden.mjs` and review the diff';
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 const plain = (plan: Plan) => renderHuman(plan, { style: plainStyle });
 const linesOf = (text: string) => text.split('\n');
 
-function golden(name: string): string {
-  const url = new URL(name, GOLDEN);
-  assert.ok(existsSync(url), `test/golden/${name} is missing: ${UPDATE}`);
-  return readFileSync(url, 'utf8');
-}
 
-const SCENARIO_PLANS = new Map(SCENARIOS.map((s) => [s.name, s.plan()]));
-const scenario = (name: string): Plan => {
-  const plan = SCENARIO_PLANS.get(name);
-  assert.ok(plan, `no scenario ${name}`);
-  return plan;
-};
 
 describe('human output matches the golden files', () => {
   for (const { name } of SCENARIOS) {

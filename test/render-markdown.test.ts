@@ -2,28 +2,16 @@
 // due group, kept under 60,000 characters with a note of what was cut. Golden files in
 // test/golden/*.md (regenerated only by scripts/update-golden.mjs), then the rules one by one.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Plan, PlanGroup } from '../src/plan/types.js';
 import { MARKDOWN_LIMIT, renderMarkdown } from '../src/render/markdown.js';
 import { SCENARIOS, ZONE_ID, goldenFiles, planFor, yamlOf } from './golden/scenarios.js';
+import { GOLDEN, UPDATE, golden, scenario } from './support/golden.js';
 
-const GOLDEN = new URL('../../test/golden/', import.meta.url);
-const UPDATE = 'if the change is intended, run `npm run build && node scripts/update-golden.mjs` and review the diff';
 const CUT_NOTE = /^> Cut to stay under ([\d,]+) characters: (.+)\. Run `purgeplan show PLANFILE` for the whole plan\.$/m;
 
-function golden(name: string): string {
-  const url = new URL(name, GOLDEN);
-  assert.ok(existsSync(url), `test/golden/${name} is missing: ${UPDATE}`);
-  return readFileSync(url, 'utf8');
-}
 
-const SCENARIO_PLANS = new Map(SCENARIOS.map((s) => [s.name, s.plan()]));
-const scenario = (name: string): Plan => {
-  const plan = SCENARIO_PLANS.get(name);
-  assert.ok(plan, `no scenario ${name}`);
-  return plan;
-};
 
 const occurrences = (text: string, pattern: RegExp) => (text.match(new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`)) ?? []).length;
 const tableRows = (markdown: string) => markdown.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| Group |'));

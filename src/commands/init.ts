@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Io } from './io.js';
 
-export const STARTER = `# yaml-language-server: $schema=https://unpkg.com/purgeplan/schemas/purge.schema.json
+export const STARTER = `# yaml-language-server: $schema=./node_modules/purgeplan/schemas/purge.schema.json
 # purgeplan: the cache purges of this site, reviewed like code.
 #   purgeplan validate        check this file
 #   purgeplan plan            show what a release would purge (no token needed)

@@ -99,6 +99,28 @@ describe('apply: refusals happen before anything is sent', () => {
   });
 });
 
+describe('token verification', () => {
+  it('an API without the verify endpoint (404): the first purge decides, and the rest follow', async () => {
+    const fault: StandinOptions['fault'] = (ctx) => (ctx.path.endsWith('/user/tokens/verify') ? { kind: 'status', status: 404, errors: [{ code: 7000, message: 'No route for that URI' }] } : undefined);
+    await withSite({ fault }, config(), async (site, standin) => {
+      const result = await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.equal(sentFiles(standin).length, 40);
+    });
+  });
+
+  it('the same API refusing the token at the first purge: nothing more is sent, exit 1', async () => {
+    const fault: StandinOptions['fault'] = (ctx) => (ctx.path.endsWith('/user/tokens/verify') ? { kind: 'status', status: 404 }
+      : ctx.method === 'POST' ? { kind: 'status', status: 403, errors: [{ code: 10000, message: 'Authentication error' }] } : undefined);
+    await withSite({ fault }, config(), async (site, standin) => {
+      const result = await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
+      assert.equal(result.code, 1);
+      assert.match(result.stdout + result.stderr, /10000/);
+      assert.equal(standin.log.filter((r) => r.method === 'POST').length, 1, 'only the first purge went out');
+    });
+  });
+});
+
 describe('apply PLANFILE', () => {
   it('sends exactly the saved plan without asking, then records the state', async () => {
     await withSite({}, config(), async (site, standin) => {

@@ -64,6 +64,12 @@ export async function verifyTokens(zones: readonly ZoneAccess[], context: SendCo
       verdicts.set(token, checkActive(user, tokenEnv));
       continue;
     }
+    // No verify endpoint at this API URL (a proxy, a stand-in): the first purge decides, as for
+    // a token no endpoint vouches for.
+    if (user.httpStatus === 404) {
+      verdicts.set(token, 'unverified');
+      continue;
+    }
     if (user.httpStatus !== 401 && user.httpStatus !== 403) {
       throw new UserError(`could not verify the API token in ${tokenEnv}: ${describeFailure(user)}`);
     }

@@ -9,22 +9,31 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${count(n)} ${n === 1 ? one : many}`;
 }
 
-/** Seconds apply needs at the documented limits: the first burst is free, the rest is paced. */
+/**
+ * Seconds apply needs at the documented limits: the first burst is free, the rest is paced. URLs
+ * go by whole requests: a 1-second window of 800 URLs admits 26 requests of 30, so files requests
+ * advance one window per `floor(rate / size)` requests.
+ */
 export function estimateSeconds(plan: Plan): number {
   const tierOf = new Map(plan.zones.map((z) => [z.name, z.plan]));
-  const perTier = new Map<PlanTier, { requests: number; urls: number }>();
+  const perTier = new Map<PlanTier, { requests: number; fileRequests: number; urls: number }>();
   for (const request of plan.requests) {
     const tier = tierOf.get(request.zone) ?? 'free';
-    const load = perTier.get(tier) ?? { requests: 0, urls: 0 };
-    if (requestKind(request.body) === 'files') load.urls += requestSize(request.body);
-    else load.requests += 1;
+    const load = perTier.get(tier) ?? { requests: 0, fileRequests: 0, urls: 0 };
+    if (requestKind(request.body) === 'files') {
+      load.fileRequests += 1;
+      load.urls += requestSize(request.body);
+    } else {
+      load.requests += 1;
+    }
     perTier.set(tier, load);
   }
   let seconds = 0;
   for (const [tier, load] of perTier) {
     const limits = TIER_LIMITS[tier];
     const requestTime = Math.max(0, load.requests - limits.bucketSize) / limits.requestsPerSecond;
-    const urlTime = Math.max(0, load.urls - limits.urlsPerSecond) / limits.urlsPerSecond;
+    const perWindow = load.fileRequests ? Math.max(1, Math.floor(limits.urlsPerSecond / (load.urls / load.fileRequests))) : 1;
+    const urlTime = load.fileRequests ? Math.floor((load.fileRequests - 1) / perWindow) : 0;
     seconds = Math.max(seconds, requestTime + urlTime);
   }
   return seconds;

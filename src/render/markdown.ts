@@ -31,6 +31,13 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     if ('purge_everything' in request.body) head.push(`> [!WARNING]\n> **Purge everything** in zone \`${request.zone}\`: every cached file of the zone will be removed.`, '');
   }
   head.push(`**${planLine(plan)}**`, '');
+  // Each zone and the cache keys its groups use: what the header variants below are derived from.
+  const zoneLines = plan.zones.filter((z) => plan.groups.some((g) => g.zone === z.name)).map((z) => {
+    const keys = [...new Set(plan.groups.filter((g) => g.zone === z.name && g.status !== 'removed').map((g) => g.cache_key ?? z.cache_key ?? null))];
+    const keyText = keys.map((k) => `\`${k ?? 'default'}\` (${escapeHtml(plan.cache_keys[k ?? 'default'] ?? 'not described')})`).join('; ');
+    return `- Zone \`${z.name}\` (${[z.zone_name, `${z.plan} plan`].filter(Boolean).join(', ')})${keyText ? `: cache key ${keyText}` : ''}`;
+  });
+  if (zoneLines.length) head.push(...zoneLines.slice(0, 20), ...(zoneLines.length > 20 ? [`- … and ${plural(zoneLines.length - 20, 'more zone')}`] : []), '');
   // A plan of thousands of groups or covering items must not fill the comment with the table and
   // the notes alone: each gets a share of the limit, and a last line says how many were left out.
   let rowsLeft = 0;

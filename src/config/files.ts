@@ -3,6 +3,8 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 
+import { decodeText } from './text.js';
+
 export type ReadResult = { readonly bytes: Uint8Array } | { readonly problem: string; readonly hint?: string };
 
 /** Where a configuration's companion files come from: the working tree, or git at a commit. */
@@ -54,15 +56,14 @@ export function workingTreeReader(baseDir: string): SourceReader {
 
 /** One value a line; blank lines and lines starting with # are skipped; surrounding spaces trimmed. */
 export function parseValuesFile(bytes: Uint8Array): { values: string[] } | { problem: string; hint?: string } {
-  if (bytes.includes(0)) return { problem: 'is a binary file, not text with one value a line', hint: 'check the file name' };
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return { problem: 'is not valid UTF-8 text', hint: 'save it as UTF-8' };
+  const decoded = decodeText(bytes);
+  if ('problem' in decoded) {
+    return decoded.problem === 'binary'
+      ? { problem: 'is a binary file, not text with one value a line', hint: 'check the file name' }
+      : { problem: 'is not valid UTF-8 text', hint: 'save it as UTF-8' };
   }
   const values: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of decoded.text.split(/\r?\n/)) {
     const value = line.trim();
     if (value !== '' && !value.startsWith('#')) values.push(value);
   }

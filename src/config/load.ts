@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Alias, Document, Node, Pair } from 'yaml';
+import { decodeText } from './text.js';
 import type { Diagnostic, Position } from '../diagnostics.js';
 import { displayPath } from './schema.js';
 
@@ -42,18 +43,16 @@ export function loadConfig(file: string, bytes: Uint8Array): { config?: LoadedCo
   const at = (line: number, col: number, message: string, hint?: string): Diagnostic => ({ file, line, col, severity: 'error', message, hint });
   if (bytes.length === 0) return { diagnostics: [at(1, 1, 'the file is empty', 'start from `purgeplan init`, or write `version: 1` and your zones and groups')] };
   if (bytes.length > MAX_BYTES) return { diagnostics: [at(1, 1, `the file is ${bytes.length} bytes; purgeplan reads configurations up to ${MAX_BYTES} bytes`)] };
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) {
-    const { line, col } = bytePosition(bytes, nul);
-    return { diagnostics: [at(line, col, 'the file is binary (it contains NUL bytes), not YAML', 'check the -c/--config path')] };
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
+  const decoded = decodeText(bytes);
+  if ('problem' in decoded) {
+    if (decoded.problem === 'binary') {
+      const { line, col } = bytePosition(bytes, bytes.indexOf(0));
+      return { diagnostics: [at(line, col, 'the file is binary (it contains NUL bytes), not YAML', 'check the -c/--config path')] };
+    }
     const { line, col } = bytePosition(bytes, firstInvalidUtf8(bytes));
     return { diagnostics: [at(line, col, 'the file is not valid UTF-8 text', 'save it as UTF-8')] };
   }
+  const { text } = decoded;
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });

@@ -7,7 +7,6 @@ import type { GroupExpansion } from '../expand/group.js';
 import { fileKey } from '../expand/group.js';
 import { compare } from '../expand/normalize.js';
 import { makeVariant } from '../expand/variants.js';
-import { prefixCovers } from '../plan/batch.js';
 import type { Plan } from '../plan/types.js';
 import type { CacheEntry } from './entry.js';
 
@@ -209,7 +208,10 @@ function hostOf(hostPath: string): string {
   return end === -1 ? hostPath : hostPath.slice(0, end);
 }
 
-/** Every prefix that covers `host/path?query`: at each path-segment boundary, with and without the `/`. */
+/**
+ * Every prefix that covers `host/path?query` (§2.5): one ending at a path-segment boundary, so
+ * before or just after each `/`, or at the end of the path (before `?` or the end).
+ */
 function coveringPrefixes(hostPath: string): string[] {
   const queryAt = hostPath.indexOf('?');
   const path = queryAt === -1 ? hostPath : hostPath.slice(0, queryAt);
@@ -218,7 +220,7 @@ function coveringPrefixes(hostPath: string): string[] {
     prefixes.push(path.slice(0, i), path.slice(0, i + 1));
   }
   prefixes.push(path);
-  return [...new Set(prefixes)].filter((p) => p === path || prefixCovers(p, hostPath));
+  return [...new Set(prefixes)];
 }
 
 /** The config's group by name. */

@@ -392,4 +392,42 @@ describe('comment github: pagination', () => {
       assert.deepEqual(writes(standin).map((w) => w.split(' ')[0]), ['PATCH']);
     });
   });
+
+  it('never follows a Link to another origin with the token', async () => {
+    const elsewhere = await startGitHubStandin({ tokens: [GITHUB_TOKEN] });
+    try {
+      await withGitHub({ maxPerPage: 2, linkBase: elsewhere.url }, smallConfig(), async ({ standin, run }) => {
+        for (let i = 0; i < 5; i++) standin.seed(7, `comment ${i}`);
+        const result = await run(['--all']);
+        assert.equal(result.code, 1);
+        assert.match(result.stderr, /GitHub pointed to http:\/\/127\.0\.0\.1:\d+, which is not its API's origin: not following it with the token/);
+        assert.equal(elsewhere.requests.length, 0);
+        assert.equal(standin.comments(7).length, 5, 'nothing posted');
+      });
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('a gateway error on listing or editing is retried; on creating it is not (it could post twice)', async () => {
+    const failOnce = new Set(['GET', 'PATCH']);
+    const fault = (request: { method: string }) => {
+      if (!failOnce.has(request.method)) return undefined;
+      failOnce.delete(request.method);
+      return 502;
+    };
+    await withGitHub({ fault }, smallConfig(), async ({ standin, run }) => {
+      standin.seed(7, `${MARKER}\nold plan`);
+      const result = await run(['--all']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(standin.requests.map((r) => r.method), ['GET', 'GET', 'PATCH', 'PATCH']);
+      assert.match(standin.comments(7)[0]!.body, /### purgeplan plan/);
+    });
+    await withGitHub({ fault: (request) => (request.method === 'POST' ? 502 : undefined) }, smallConfig(), async ({ standin, run }) => {
+      const result = await run(['--all']);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /error: GitHub answered 502 to POST \/repos\/octo\/site\/issues\/7\/comments: Server Error/);
+      assert.equal(standin.requests.filter((r) => r.method === 'POST').length, 1);
+    });
+  });
 });

@@ -111,3 +111,13 @@ describe('splitMarkdown', () => {
     assert.ok(parts[0]!.endsWith(NOTE));
   });
 });
+
+describe('nextLink', () => {
+  it('reads rel="next" from a Link header (RFC 8288), whatever the order and spacing', async () => {
+    const { nextLink } = await import('../src/forge/http.js');
+    assert.equal(nextLink('<https://api.github.com/repositories/1/issues?page=2>; rel="next", <https://api.github.com/repositories/1/issues?page=5>; rel="last"'), 'https://api.github.com/repositories/1/issues?page=2');
+    assert.equal(nextLink('<https://x/?page=1>; rel="prev",<https://x/?page=3>;rel=next'), 'https://x/?page=3');
+    assert.equal(nextLink('<https://x/?page=1>; rel="first", <https://x/?page=9>; rel="last"'), null);
+    assert.equal(nextLink(undefined), null);
+  });
+});

@@ -6,6 +6,10 @@ import { isLoopbackHost } from '../apply/client.js';
 import { UserError } from '../errors.js';
 
 const TIMEOUT_MS = 30_000;
+const RETRY_DELAYS_MS = [1_000, 2_000];
+const RETRIED_STATUSES = [502, 503, 504];
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 const REDACTED = '[REDACTED]';
 
 /** A failed exchange: an HTTP answer other than 2xx (`status`), or none at all (`status` 0). */
@@ -29,7 +33,7 @@ export interface Answer {
 
 export interface ForgeHttp {
   /** Sends to `url` (which must be on an allowed origin); throws ForgeError unless the answer is 2xx. */
-  send(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: URL, body?: unknown): Promise<Answer>;
+  send(method: Method, url: URL, body?: unknown): Promise<Answer>;
   scrub(text: string): string;
   close(): Promise<void>;
 }
@@ -93,10 +97,27 @@ export async function createForgeHttp(options: ForgeHttpOptions): Promise<ForgeH
   const secrets = [options.token, encodeURIComponent(options.token)].filter((s) => s.length > 0);
   const scrub = (text: string): string => secrets.reduce((clean, secret) => clean.split(secret).join(REDACTED), text);
 
-  async function send(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: URL, body?: unknown): Promise<Answer> {
+  /**
+   * Retries: a request that can be repeated without effect (not POST, which could post twice) is
+   * sent again after a gateway error (502, 503, 504) or no answer, at most twice, 1 s then 2 s
+   * later. Everything else is the forge's final word.
+   */
+  async function send(method: Method, url: URL, body?: unknown): Promise<Answer> {
     if (!options.origins.includes(url.origin)) {
       throw new ForgeError(`${options.forge} pointed to ${url.origin}, which is not its API's origin: not following it with the token`, 0);
     }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await sendOnce(method, url, body);
+      } catch (error) {
+        const transient = error instanceof ForgeError && (error.status === 0 || RETRIED_STATUSES.includes(error.status));
+        if (!transient || method === 'POST' || attempt >= RETRY_DELAYS_MS.length) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+      }
+    }
+  }
+
+  async function sendOnce(method: Method, url: URL, body?: unknown): Promise<Answer> {
     const where = `${method} ${url.pathname}`;
     let status: number;
     let headers: Record<string, string>;

@@ -37,6 +37,10 @@ export interface GitHubStandinOptions {
   readonly pulls?: readonly number[];
   /** The most per_page honoured (GitHub: 100); smaller makes pagination cheap to test. */
   readonly maxPerPage?: number;
+  /** Links pages under this origin instead of its own (to check the client never follows one elsewhere). */
+  readonly linkBase?: string;
+  /** Consulted first for every request: a status to answer instead (a 502 from a gateway, say). */
+  readonly fault?: (request: GitHubRequest, seq: number) => number | undefined;
 }
 
 export interface GitHubStandin {
@@ -87,6 +91,8 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       const url = new URL(request.url ?? '/', `http://${request.headers.host}`);
       requests.push({ method: request.method ?? '', path: `${url.pathname}${url.search}`, authorization: request.headers.authorization, userAgent: request.headers['user-agent'], body });
       const base = `http://${request.headers.host}`;
+      const fault = options.fault?.(requests[requests.length - 1]!, requests.length - 1);
+      if (fault !== undefined) return json(response, fault, { message: 'Server Error' });
       // Authentication first, as GitHub does.
       const auth = /^(?:Bearer|token) (.+)$/.exec(request.headers.authorization ?? '');
       const token = auth?.[1];
@@ -120,7 +126,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
           const perPage = Math.min(maxPerPage, Number(url.searchParams.get('per_page') ?? 30) || 30);
           const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
           const last = Math.max(1, Math.ceil(comments.length / perPage));
-          const link = (n: number) => `<${base}${repo}/issues/${list[1]}/comments?per_page=${perPage}&page=${n}>`;
+          const link = (n: number) => `<${options.linkBase ?? base}${repo}/issues/${list[1]}/comments?per_page=${perPage}&page=${n}>`;
           const links = [page < last ? `${link(page + 1)}; rel="next"` : '', page < last ? `${link(last)}; rel="last"` : '', page > 1 ? `${link(1)}; rel="first"` : '', page > 1 ? `${link(page - 1)}; rel="prev"` : ''].filter(Boolean);
           return json(response, 200, comments.slice((page - 1) * perPage, page * perPage).map((c) => view(base, c)), links.length ? { link: links.join(', ') } : {});
         }

@@ -1,7 +1,7 @@
 // Spec §12: the sticky comment's decision table, one row per --behavior and --skip-no-changes case.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { foldOutdated, markedRuns, markerFor, partLine, reMarked, stickyActions } from '../src/forge/sticky.js';
+import { defaultTag, foldOutdated, markedRuns, markerFor, partLine, reMarked, stickyActions } from '../src/forge/sticky.js';
 import type { ExistingComment } from '../src/forge/sticky.js';
 
 const M = markerFor('purge.yaml');
@@ -12,6 +12,10 @@ const part = (i: number, n: number, text: string) => `${M}\n${partLine(i, n)}\n\
 describe('markerFor', () => {
   it('is a hidden HTML comment naming the tag', () => {
     assert.equal(M, '<!-- purgeplan:purge.yaml -->');
+  });
+  it('a config path always makes a valid tag: what cannot go in the marker is escaped', () => {
+    assert.equal(defaultTag('sites/shop/purge.yaml'), 'sites/shop/purge.yaml');
+    assert.equal(markerFor(defaultTag('my--site/a>b.yaml')), '<!-- purgeplan:my-%2Dsite/a%3Eb.yaml -->');
   });
   it('refuses tags that would end the comment or span lines', () => {
     for (const tag of ['a-->b', 'a--b', 'a>b', 'a\nb', '']) assert.throws(() => markerFor(tag), /--tag/);

@@ -6,7 +6,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { ForgeError } from '../forge/http.js';
 import { measureUtf8Bytes, splitMarkdown } from '../forge/split.js';
-import { foldOutdated, markerFor, outdatedMarkerFor, partLine, reMarked, stickyActions } from '../forge/sticky.js';
+import { defaultTag, foldOutdated, markerFor, outdatedMarkerFor, partLine, reMarked, stickyActions } from '../forge/sticky.js';
 import type { Behavior, CommentAction } from '../forge/sticky.js';
 import type { ForgeClient } from '../forge/types.js';
 import type { Plan } from '../plan/types.js';
@@ -33,8 +33,9 @@ export const MAX_COMMENTS = 10;
 export const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
 
 export async function commentCommand(forge: Forge, planfile: string | undefined, options: CommentOptions, io: Io): Promise<number> {
-  // The settings first: a missing variable is reported before any planning.
+  // The settings first: a missing variable or a bad --tag is reported before any planning.
   const connect = await connector(forge, options, io);
+  if (options.tag !== undefined) markerFor(options.tag);
   let plan: Plan;
   if (planfile === undefined) {
     const planned = makePlan(options, io);
@@ -48,7 +49,7 @@ export async function commentCommand(forge: Forge, planfile: string | undefined,
   const summaryPath = io.env.GITHUB_STEP_SUMMARY;
   if (summaryPath) writeStepSummary(summaryPath, markdown);
 
-  const tag = options.tag ?? plan.config.path;
+  const tag = options.tag ?? defaultTag(plan.config.path);
   const marker = markerFor(tag);
   const nothingDue = plan.requests.length === 0;
   const client = await connect();
@@ -60,13 +61,9 @@ export async function commentCommand(forge: Forge, planfile: string | undefined,
       header: (part, count) => (count === 1 ? marker : `${marker}\n${partLine(part, count)}\n`),
       overflowNote: `> [!WARNING]\n> This plan is too long for ${MAX_COMMENTS} comments: the rest is cut here. The whole plan is in ${where}.`,
     });
-    let existing;
-    try {
-      existing = await client.list();
-    } catch (error) {
-      if (error instanceof ForgeError) throw new UserError(error.message, { hint: hintFor(error, client) });
-      throw error;
-    }
+    const existing = await client.list().catch((error: unknown) => {
+      throw error instanceof ForgeError ? new UserError(error.message, { hint: hintFor(error, client) }) : error;
+    });
     const actions = stickyActions({ behavior: options.behavior, marker, parts, existing, skip: nothingDue && options.skipNoChanges });
     if (actions.length === 0) {
       io.stderr(nothingDue && options.skipNoChanges

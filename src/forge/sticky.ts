@@ -31,6 +31,11 @@ export function markerFor(tag: string): string {
   return `<!-- purgeplan:${tag} -->`;
 }
 
+/** The tag of a configuration path: the path, with what cannot go in an HTML comment escaped. */
+export function defaultTag(configPath: string): string {
+  return configPath.replace(/[\r\n]/g, ' ').replace(/>/g, '%3E').replace(/--/g, '-%2D') || 'purge.yaml';
+}
+
 /** What an outdated comment's first line becomes: no longer the marker, so never edited again. */
 export function outdatedMarkerFor(tag: string): string {
   return `<!-- purgeplan:${tag} (outdated) -->`;

@@ -258,6 +258,16 @@ describe('comment github: refusals and failures', () => {
     });
   });
 
+  it('a 404 on posting (the comment or pull request out of the token\'s reach) is a warning too', async () => {
+    await withGitHub({ fault: (request) => (request.method === 'PATCH' ? 404 : undefined) }, smallConfig(), async ({ standin, run }) => {
+      standin.seed(7, `${MARKER}\nold plan`);
+      const result = await run(['--all']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /^warning: GitHub answered 404 to PATCH \/repos\/octo\/site\/issues\/comments\/\d+/m);
+      assert.equal(standin.comments(7)[0]!.body, `${MARKER}\nold plan`);
+    });
+  });
+
   it('hide-and-new with a read-only token: the refused minimize is a warning too', async () => {
     await withGitHub({ readOnlyTokens: ['ro-token'] }, smallConfig(), async ({ standin, run }) => {
       assert.equal((await run(['--all'])).code, 0);

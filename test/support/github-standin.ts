@@ -92,7 +92,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       requests.push({ method: request.method ?? '', path: `${url.pathname}${url.search}`, authorization: request.headers.authorization, userAgent: request.headers['user-agent'], body });
       const base = `http://${request.headers.host}`;
       const fault = options.fault?.(requests[requests.length - 1]!, requests.length - 1);
-      if (fault !== undefined) return json(response, fault, { message: 'Server Error' });
+      if (fault !== undefined) return json(response, fault, { message: fault === 404 ? 'Not Found' : 'Server Error' });
       // Authentication first, as GitHub does.
       const auth = /^(?:Bearer|token) (.+)$/.exec(request.headers.authorization ?? '');
       const token = auth?.[1];

@@ -13,13 +13,13 @@ import { UserError } from '../src/errors.js';
 import { deviceTypeOf } from './support/edge-standin.js';
 
 function plan(requests: { groups: string[]; body: PurgeBody; action?: 'purge' | 'invalidate' }[], planId = 'sha256:abc'): Plan {
-  const groups = [...new Set(requests.flatMap((r) => r.groups))].map((name) => ({ name, zone: 'www', status: 'new' as const, items: 0, due: true }));
+  const groups = [...new Set(requests.flatMap((r) => r.groups))].map((name) => ({ name, zone: 'www', zones: ['www'], status: 'new' as const, items: 0, due: true }));
   return {
     format_version: 1, config: { path: 'purge.yaml', digest: 'd', inputs_digest: 'i' }, baseline: { kind: 'none' }, groups,
-    requests: requests.map((r) => ({ zone: 'www', zone_id: null, ...r })), zones: [], coverage: [], cache_keys: {},
+    requests: requests.map((r) => ({ zone: 'www', zone_id: null, action: 'purge' as const, ...r })), zones: [], coverage: [], cache_keys: {},
     state: { path: 's', digest: null }, summary: { requests: requests.length, files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 0, covered: 0, duplicates: 0 },
     plan_id: planId,
-  } as Plan;
+  };
 }
 
 const devices = ['desktop', 'mobile', 'tablet'];

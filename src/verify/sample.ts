@@ -2,9 +2,9 @@
 // groups (round robin in file order) and, within a group, over its URLs and its header variants,
 // chosen the same way for the same plan (the plan id seeds the order). Pure: plan in, items out.
 import { compactFilesOf } from '../plan/files.js';
-import type { Plan, PurgeBody } from '../plan/types.js';
+import type { Action, Plan, PurgeBody } from '../plan/types.js';
 
-export type VerifyAction = 'purge' | 'invalidate';
+export type VerifyAction = Action;
 
 export interface VerifyItem {
   readonly zone: string;
@@ -38,9 +38,9 @@ interface GroupPool {
   picks: number;
 }
 
-/** The action of a request: `invalidate` for invalidate_cache requests (spec §7.3), else `purge`. */
+/** The action of a request: `invalidate` for invalidate_cache requests (spec §7.3), else `purge` (also for plans saved before `action`). */
 export function actionOf(request: Plan['requests'][number]): VerifyAction {
-  return (request as { readonly action?: string }).action === 'invalidate' ? 'invalidate' : 'purge';
+  return request.action === 'invalidate' ? 'invalidate' : 'purge';
 }
 
 export function sampleItems(plan: Plan, options: SampleOptions): VerifyItem[] {

@@ -50,9 +50,7 @@ export function sampleItems(plan: Plan, options: SampleOptions): VerifyItem[] {
   const pools = new Map<string, { name: string; byUrl: Map<string, Ref[]> }>();
   plan.requests.forEach((request, index) => {
     if (options.skipRequests?.has(index)) return;
-    const urls = fileUrls(request.body);
-    if (urls === null) return;
-    urls.forEach((url, position) => {
+    forEachFileUrl(request.body, (url, position) => {
       const group = options.groupOf?.(url, request.groups) ?? request.groups[0] ?? request.zone;
       let pool = pools.get(group);
       if (!pool) pools.set(group, (pool = { name: group, byUrl: new Map() }));
@@ -111,17 +109,30 @@ function pickInGroup(group: GroupPool, seed: number): Ref | undefined {
   return undefined;
 }
 
-function fileUrls(body: PurgeBody): readonly string[] | null {
-  if (!('files' in body)) return null;
+/** Calls `visit` with the URL of each file item of a files body, in order; false for other bodies. */
+function forEachFileUrl(body: PurgeBody, visit: (url: string, position: number) => void): boolean {
+  if (!('files' in body)) return false;
   const compact = compactFilesOf(body);
-  if (compact) return compact.urls;
-  return body.files.map((entry) => (typeof entry === 'string' ? entry : entry.url));
+  let position = 0;
+  if (compact) {
+    for (const run of compact.runs) for (let k = 0; k < run.variants.length; k++) visit(run.url, position++);
+  } else {
+    for (const entry of body.files) visit(typeof entry === 'string' ? entry : entry.url, position++);
+  }
+  return true;
 }
 
 function fileAt(body: PurgeBody, position: number): { url: string; headers: Readonly<Record<string, string>> } {
   if (!('files' in body)) throw new Error('not a files body');
   const compact = compactFilesOf(body);
-  if (compact) return { url: compact.urls[position], headers: compact.variants[position].object ?? {} };
+  if (compact) {
+    let offset = position;
+    for (const run of compact.runs) {
+      if (offset < run.variants.length) return { url: run.url, headers: run.variants[offset].object ?? {} };
+      offset -= run.variants.length;
+    }
+    throw new Error(`no file item at ${position}`);
+  }
   const entry = body.files[position];
   return typeof entry === 'string' ? { url: entry, headers: {} } : { url: entry.url, headers: entry.headers };
 }

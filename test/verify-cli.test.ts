@@ -237,6 +237,29 @@ groups:
     });
   });
 
+  it('Ctrl-C while warming the edge, before the purge: exit 130, nothing sent to Cloudflare', async () => {
+    let child: import('node:child_process').ChildProcess | undefined;
+    await withScene(config(), {
+      cacheKey: { cache_by_device_type: true },
+      delay: () => { child?.kill('SIGINT'); return 20_000; },
+    }, async ({ standin, apply }) => {
+      const result = await apply(['--verify', '3'], { onSpawn: (c) => { child = c; } });
+      assert.equal(result.code, 130, result.stderr);
+      assert.match(result.stderr, /interrupted before the purge: nothing was purged/);
+      assert.equal(standin.accepted.length, 0);
+      assert.ok(standin.log.every((r) => !r.path.includes('purge_cache')));
+    });
+  });
+
+  it('--connect-to without --verify is refused', async () => {
+    await withScene(config(), {}, async ({ site, standin }) => {
+      const result = await site.run(['apply', '--auto-approve', '--api-url', standin.url, '--connect-to', 'www.example.com:80:127.0.0.1:1'], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /--connect-to directs the requests of --verify/);
+      assert.equal(standin.log.length, 0);
+    });
+  });
+
   it('--connect-to must be curl\'s HOST:PORT:ADDR:PORT; nothing is sent otherwise', async () => {
     await withScene(config(), {}, async ({ site, standin, edge }) => {
       const result = await site.run(['apply', '--auto-approve', '--api-url', standin.url, '--verify', '2', '--connect-to', 'www.example.com:80:127.0.0.1'], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });

@@ -94,7 +94,8 @@ export async function applyCommand(planfile: string | undefined, options: ApplyC
     if (result.interrupted) return 130;
     if (!result.ok) verification?.skip('not every request of the plan succeeded');
     if (!result.ok || !verification) return result.ok ? 0 : 1;
-    const verified = await verification.after(controller.signal);
+    const sentNow = new Set(result.outcomes.filter((o) => o.status === 'done').map((o) => o.index));
+    const verified = await verification.after(controller.signal, (request) => sentNow.has(request));
     return verified === 'interrupted' ? 130 : verified === 'not_purged' ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);

@@ -99,18 +99,28 @@ export class Verification {
     return finished ? 'done' : this.interrupted('before');
   }
 
-  /** After every request of the plan succeeded: settle, request each cached item once, judge, report. */
-  async after(signal: AbortSignal): Promise<VerifyOutcome> {
+  /**
+   * After every request of the plan succeeded: settle, request each cached item once, judge,
+   * report. `sentNow` says which requests this run sent: an item whose request an earlier run
+   * sent was not purged after it was warmed, and is not judged.
+   */
+  async after(signal: AbortSignal, sentNow: (request: number) => boolean = () => true): Promise<VerifyOutcome> {
+    for (const record of this.probeable) {
+      if (!sentNow(record.item.request)) {
+        record.verdict = 'inconclusive';
+        record.reason = 'its request was sent by an earlier run of this plan, before the item was requested';
+      }
+    }
     if (this.settings.settleMs > 0) await this.clock.sleep(this.settings.settleMs, signal);
     if (signal.aborted) return this.interrupted('after');
-    const finished = await this.forEach(this.probeable.filter((r) => warmed(r.before)), signal, async (record) => {
+    const finished = await this.forEach(this.probeable.filter((r) => r.verdict === undefined && warmed(r.before)), signal, async (record) => {
       const observation = await this.probe(record, signal);
       if (observation === undefined) return;
       record.after = observation;
     });
     if (!finished) return this.interrupted('after');
     for (const record of this.records) {
-      if (record.notProbeable === undefined) {
+      if (record.verdict === undefined) {
         const judgement = judge(record.item.action, record.before, record.after);
         record.verdict = judgement.verdict;
         record.reason = judgement.reason;

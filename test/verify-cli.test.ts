@@ -251,6 +251,22 @@ groups:
     });
   });
 
+  it('a failed request of the plan: nothing is checked after, apply exits 1', async () => {
+    const standin = await startStandin({ tokens: [TOKEN], zones: [ZONE], fault: (ctx) => (ctx.purgeSeq !== undefined ? { kind: 'status', status: 400, errors: [{ code: 1016, message: 'invalid url' }] } : undefined) });
+    const edge = await startEdge({ cacheKey: { cache_by_device_type: true }, standin });
+    const site = new Site().write('purge.yaml', config());
+    try {
+      const result = await site.run(['apply', '--auto-approve', '--api-url', standin.url, '--verify', '2', '--verify-settle', '0', '--connect-to', `www.example.com:80:127.0.0.1:${edge.port}`], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stdout, /Verify: skipped: not every request of the plan succeeded\./);
+      assert.equal(edge.log.length, 4);
+    } finally {
+      await edge.close();
+      await standin.close();
+      site.remove();
+    }
+  });
+
   it('--connect-to without --verify is refused', async () => {
     await withScene(config(), {}, async ({ site, standin }) => {
       const result = await site.run(['apply', '--auto-approve', '--api-url', standin.url, '--connect-to', 'www.example.com:80:127.0.0.1:1'], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });

@@ -1,8 +1,9 @@
 // `purgeplan apply --verify N` through the built CLI, against the API stand-in and the edge
 // stand-in (spec §11): what a release pipeline sees, and what the edge received.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { startStandin } from './support/cloudflare-standin.js';
 import type { Standin } from './support/cloudflare-standin.js';
@@ -28,13 +29,13 @@ groups:
 ${extra}`;
 }
 
-interface Scene { site: Site; standin: Standin; edge: Edge; apply(args?: string[], options?: RunOptions): Promise<CliResult> }
+interface Scene { site: Site; standin: Standin; edge: Edge; apply(args?: string[], options?: RunOptions, target?: Site): Promise<CliResult> }
 
 async function withScene(yaml: string, edgeOptions: EdgeOptions, body: (scene: Scene) => Promise<void>): Promise<void> {
   const standin = await startStandin({ tokens: [TOKEN], zones: [ZONE] });
   const edge = await startEdge({ ...edgeOptions, standin });
   const site = new Site().write('purge.yaml', yaml);
-  const apply = (args: string[] = [], options: RunOptions = {}) => site.run(
+  const apply = (args: string[] = [], options: RunOptions = {}, target = site) => target.run(
     ['apply', '--auto-approve', '--api-url', standin.url, '--verify-settle', '0', '--connect-to', `www.example.com:80:127.0.0.1:${edge.port}`, ...args],
     { ...options, env: { CLOUDFLARE_API_TOKEN: TOKEN, ...options.env } },
   );
@@ -203,11 +204,11 @@ groups:
   });
 
   it('the same plan samples the same items', async () => {
-    await withScene(config(), { cacheKey: { cache_by_device_type: true } }, async ({ site, apply }) => {
-      const first = await apply(['--verify', '5', '--json', '--all']);
-      // The journal of a completed plan would make a re-run skip its requests (and verify nothing).
-      rmSync(join(site.dir, '.purgeplan', 'journal.json'));
-      const second = await apply(['--verify', '5', '--json', '--all']);
+    await withScene(config(), { cacheKey: { cache_by_device_type: true } }, async ({ apply }) => {
+      const first = await apply(['--verify', '5', '--json']);
+      // A second site with the same purge.yaml: the same plan, without the first run's journal and state.
+      const twin = new Site().write('purge.yaml', config());
+      const second = await apply(['--verify', '5', '--json'], {}, twin).finally(() => twin.remove());
       const items = (r: CliResult) => verifyEvents(r.stdout).filter((e) => e.phase === 'result').map((e) => JSON.stringify(e.item));
       assert.equal(first.code, 0, first.stderr);
       assert.equal(second.code, 0, second.stderr);
@@ -217,13 +218,14 @@ groups:
 
   it('Ctrl-C while checking the edge after the purge: exit 130 promptly', async () => {
     let purged = false;
+    let interrupted = false;
     let child: import('node:child_process').ChildProcess | undefined;
     await withScene(config(), {
       cacheKey: { cache_by_device_type: true },
       // After the purge the edge answers slowly, and the test interrupts purgeplan meanwhile.
       delay: () => {
         if (!purged) return 0;
-        child?.kill('SIGINT');
+        if (child && !interrupted) { interrupted = true; child.kill('SIGINT'); }
         return 20_000;
       },
     }, async ({ standin, apply }) => {
@@ -239,9 +241,11 @@ groups:
 
   it('Ctrl-C while warming the edge, before the purge: exit 130, nothing sent to Cloudflare', async () => {
     let child: import('node:child_process').ChildProcess | undefined;
+    let interrupted = false;
     await withScene(config(), {
       cacheKey: { cache_by_device_type: true },
-      delay: () => { child?.kill('SIGINT'); return 20_000; },
+      // Ctrl-C once, when the first warming request arrives (it is never answered).
+      delay: () => { if (child && !interrupted) { interrupted = true; child.kill('SIGINT'); } return 20_000; },
     }, async ({ standin, apply }) => {
       const result = await apply(['--verify', '3'], { onSpawn: (c) => { child = c; } });
       assert.equal(result.code, 130, result.stderr);
@@ -265,6 +269,27 @@ groups:
       await standin.close();
       site.remove();
     }
+  });
+
+  it('https URLs: --connect-to keeps the Host header and the TLS name (the certificate is checked for the URL\'s host)', async () => {
+    const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'tls');
+    const tls = { key: readFileSync(join(fixtures, 'www.example.com.key')), cert: readFileSync(join(fixtures, 'www.example.com.crt')) };
+    const yaml = config().replaceAll('http://www.example.com', 'https://www.example.com');
+    await withScene(yaml, { cacheKey: { cache_by_device_type: true }, tls }, async ({ site, standin, edge }) => {
+      const run = (extraCa: boolean, target = site) => target.run(
+        ['apply', '--auto-approve', '--api-url', standin.url, '--verify', '2', '--verify-settle', '0', '--connect-to', `www.example.com:443:127.0.0.1:${edge.port}`],
+        { env: { CLOUDFLARE_API_TOKEN: TOKEN, ...(extraCa ? { NODE_EXTRA_CA_CERTS: join(fixtures, 'www.example.com.crt') } : {}) } },
+      );
+      const result = await run(true);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /Verify: 2 purged, 0 not purged, 0 inconclusive\./);
+      assert.ok(edge.log.length > 0 && edge.log.every((r) => r.host === 'www.example.com'));
+      // A certificate the client does not trust is an error at the probe: inconclusive, not a pass.
+      const twin = new Site().write('purge.yaml', yaml);
+      const untrusted = await run(false, twin).finally(() => twin.remove());
+      assert.equal(untrusted.code, 0, untrusted.stderr);
+      assert.match(untrusted.stdout, /Verify: 0 purged, 0 not purged, 2 inconclusive\./);
+    });
   });
 
   it('--connect-to without --verify is refused', async () => {

@@ -1,7 +1,7 @@
 /**
  * A stand-in for Cloudflare's edge cache, for tests of `apply --verify` (spec §11).
  *
- * An HTTP server on 127.0.0.1 (port 0) that answers every GET as a cached site would:
+ * An HTTP (or HTTPS) server on 127.0.0.1 (port 0) that answers every GET as a cached site would:
  *   - it computes each request's cache key from its OWN configuration, written as the zone's
  *     real Cache Rule `cache_key` (the Rulesets API wire form of cloudflare-reality.md §1), not as
  *     purge.yaml: so a test can make the edge and purge.yaml disagree;
@@ -19,6 +19,7 @@
  * Only Node built-ins are used.
  */
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -54,6 +55,8 @@ export interface EdgeOptions {
   standin?: Standin;
   /** Zones by id: a purge only touches hosts of its zone (equal to `name` or under it). Default: every host. */
   zones?: { id: string; name: string }[];
+  /** Serve HTTPS with this certificate (entries are then keyed with the `https` scheme). Default: plain HTTP. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Wait this long (ms) before answering a request (e.g. to interrupt a client meanwhile). */
   delay?: (request: EdgeRequest) => number;
 }
@@ -77,7 +80,7 @@ export interface EdgeRequest {
 }
 
 export interface Edge {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https: with `tls`) */
   readonly url: string;
   readonly port: number;
   /** Every request received, in arrival order. */
@@ -198,8 +201,9 @@ class EdgeServer implements Edge {
 
   constructor(private readonly options: EdgeOptions) {
     this.key = options.cacheKey ?? {};
-    this.server = createServer((req, res) => { this.onRequest(req, res); });
-    this.server.on('connection', (socket: Socket) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => { this.onRequest(req, res); };
+    this.server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, handler) : createServer(handler);
+    this.server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
@@ -211,7 +215,7 @@ class EdgeServer implements Edge {
       this.server.once('error', reject);
       this.server.listen(0, '127.0.0.1', () => {
         this.port = (this.server.address() as AddressInfo).port;
-        this.url = `http://127.0.0.1:${this.port}`;
+        this.url = `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
         resolve();
       });
     });
@@ -252,7 +256,7 @@ class EdgeServer implements Edge {
     const queryAt = request.target.indexOf('?');
     const path = queryAt === -1 ? request.target : request.target.slice(0, queryAt);
     const query = queryAt === -1 ? '' : request.target.slice(queryAt + 1);
-    const scheme = 'http';
+    const scheme = this.options.tls ? 'https' : 'http';
     const send = (status: string, httpStatus = 200): void => {
       request.status = status;
       if (res.destroyed) return;

@@ -2,7 +2,7 @@
 // groups (round robin in file order) and, within a group, over its URLs and its header variants,
 // chosen the same way for the same plan (the plan id seeds the order). Pure: plan in, items out.
 import { compactFilesOf } from '../plan/files.js';
-import type { Action, Plan, PurgeBody } from '../plan/types.js';
+import type { Action, FileEntry, Plan, PurgeBody } from '../plan/types.js';
 
 export type VerifyAction = Action;
 
@@ -31,10 +31,22 @@ export interface SampleOptions {
 /** A file item by reference: its request and its position in the request's `files`. */
 interface Ref { readonly request: number; readonly position: number }
 
+/** Consecutive items of one request with the same URL (one per variant). */
+interface Span { readonly request: number; readonly start: number; readonly count: number }
+
+interface UrlPool {
+  readonly url: string;
+  readonly spans: Span[];
+  /** Items of the URL: the sum of the spans' counts. */
+  size: number;
+  /** Offsets (into the concatenated spans) already picked; made on the first pick (most URLs are never picked). */
+  used: Set<number> | null;
+}
+
 interface GroupPool {
   readonly name: string;
-  /** The group's URLs, in seeded order; each with its items in plan order. */
-  readonly urls: { readonly url: string; readonly refs: Ref[]; next: number; used: Set<number> }[];
+  /** The group's URLs, in seeded order. */
+  readonly urls: UrlPool[];
   picks: number;
 }
 
@@ -47,16 +59,17 @@ export function sampleItems(plan: Plan, options: SampleOptions): VerifyItem[] {
   if (options.count <= 0) return [];
   const seed = hash32(plan.plan_id, 0x811c9dc5);
   const groupOrder = new Map(plan.groups.map((g, i) => [g.name, i]));
-  const pools = new Map<string, { name: string; byUrl: Map<string, Ref[]> }>();
+  const pools = new Map<string, { name: string; byUrl: Map<string, UrlPool> }>();
   plan.requests.forEach((request, index) => {
     if (options.skipRequests?.has(index)) return;
-    forEachFileUrl(request.body, (url, position) => {
+    forEachFileSpan(request.body, (url, start, count) => {
       const group = options.groupOf?.(url, request.groups) ?? request.groups[0] ?? request.zone;
       let pool = pools.get(group);
       if (!pool) pools.set(group, (pool = { name: group, byUrl: new Map() }));
-      let refs = pool.byUrl.get(url);
-      if (!refs) pool.byUrl.set(url, (refs = []));
-      refs.push({ request: index, position });
+      let entry = pool.byUrl.get(url);
+      if (!entry) pool.byUrl.set(url, (entry = { url, spans: [], size: 0, used: null }));
+      entry.spans.push({ request: index, start, count });
+      entry.size += count;
     });
   });
   const groups: GroupPool[] = [...pools.values()]
@@ -64,8 +77,9 @@ export function sampleItems(plan: Plan, options: SampleOptions): VerifyItem[] {
     .map((pool) => ({
       name: pool.name,
       picks: 0,
-      urls: [...pool.byUrl].map(([url, refs]) => ({ url, refs, rank: hash32(url, seed), next: 0, used: new Set<number>() }))
-        .sort((a, b) => a.rank - b.rank || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0)),
+      urls: [...pool.byUrl.values()].map((entry) => ({ entry, rank: hash32(entry.url, seed) }))
+        .sort((a, b) => a.rank - b.rank || (a.entry.url < b.entry.url ? -1 : a.entry.url > b.entry.url ? 1 : 0))
+        .map(({ entry }) => entry),
     }));
 
   const picked: { group: string; ref: Ref }[] = [];
@@ -76,7 +90,7 @@ export function sampleItems(plan: Plan, options: SampleOptions): VerifyItem[] {
       const ref = pickInGroup(group, seed);
       if (ref) picked.push({ group: group.name, ref });
     }
-    active = active.filter((g) => g.urls.some((u) => u.used.size < u.refs.length));
+    active = active.filter((g) => g.urls.some((u) => (u.used?.size ?? 0) < u.size));
   }
   picked.sort((a, b) => a.ref.request - b.ref.request || a.ref.position - b.ref.position);
   return picked.map(({ group, ref }) => {
@@ -95,31 +109,54 @@ function pickInGroup(group: GroupPool, seed: number): Ref | undefined {
   const count = group.urls.length;
   for (let step = 0; step < count; step++) {
     const entry = group.urls[(group.picks + step) % count];
-    const size = entry.refs.length;
-    if (entry.used.size >= size) continue;
+    const size = entry.size;
+    const used = (entry.used ??= new Set());
+    if (used.size >= size) continue;
     const start = (group.picks + (seed % size)) % size;
     for (let k = 0; k < size; k++) {
-      const position = (start + k) % size;
-      if (entry.used.has(position)) continue;
-      entry.used.add(position);
+      const offset = (start + k) % size;
+      if (used.has(offset)) continue;
+      used.add(offset);
       group.picks++;
-      return entry.refs[position];
+      return refAt(entry.spans, offset);
     }
   }
   return undefined;
 }
 
-/** Calls `visit` with the URL of each file item of a files body, in order; false for other bodies. */
-function forEachFileUrl(body: PurgeBody, visit: (url: string, position: number) => void): boolean {
-  if (!('files' in body)) return false;
-  const compact = compactFilesOf(body);
-  let position = 0;
-  if (compact) {
-    for (const run of compact.runs) for (let k = 0; k < run.variants.length; k++) visit(run.url, position++);
-  } else {
-    for (const entry of body.files) visit(typeof entry === 'string' ? entry : entry.url, position++);
+function refAt(spans: readonly Span[], offset: number): Ref {
+  let rest = offset;
+  for (const span of spans) {
+    if (rest < span.count) return { request: span.request, position: span.start + rest };
+    rest -= span.count;
   }
-  return true;
+  throw new Error(`no item at offset ${offset}`);
+}
+
+/** Calls `visit` with each run of consecutive file items sharing a URL, in order; nothing for other bodies. */
+function forEachFileSpan(body: PurgeBody, visit: (url: string, start: number, count: number) => void): void {
+  if (!('files' in body)) return;
+  const compact = compactFilesOf(body);
+  if (compact) {
+    let position = 0;
+    for (const run of compact.runs) {
+      visit(run.url, position, run.variants.length);
+      position += run.variants.length;
+    }
+    return;
+  }
+  const files = body.files;
+  for (let start = 0; start < files.length;) {
+    const url = urlOf(files[start]);
+    let end = start + 1;
+    while (end < files.length && urlOf(files[end]) === url) end++;
+    visit(url, start, end - start);
+    start = end;
+  }
+}
+
+function urlOf(entry: FileEntry): string {
+  return typeof entry === 'string' ? entry : entry.url;
 }
 
 function fileAt(body: PurgeBody, position: number): { url: string; headers: Readonly<Record<string, string>> } {

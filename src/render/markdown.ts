@@ -3,11 +3,17 @@
 import type { Plan } from '../plan/types.js';
 import { itemLine, itemsText, statusText } from './human.js';
 import { plural, planLine } from './summary.js';
-import { count } from '../format.js';
+import { baselineText, count, printable } from '../format.js';
 
 export const MARKDOWN_LIMIT = 60_000;
 
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeHtml = (text: string) => printable(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Free text (a description) as one inert paragraph: no markup, no HTML, no line of its own. */
+const escapeText = (text: string) => escapeHtml(text.replace(/\s+/g, ' ').trim())
+  .replace(/[\\`*_[\]!|~#]/g, (ch) => `\\${ch}`)
+  .replace(/^([-+=]|\d+[.)])/, '\\$1');
+/** A code fence longer than any backtick run in the body, so that no value can close it. */
+const fenceFor = (body: string) => '`'.repeat(Math.max(3, ...[...body.matchAll(/`+/g)].map((m) => m[0].length + 1)));
 // A table cell is HTML-escaped like the <summary> (GitHub renders inline HTML in cells too).
 const escapeCell = (text: string) => escapeHtml(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** Room kept below the limit for the note of what was cut. */
@@ -30,7 +36,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   for (const request of plan.requests) {
     if ('purge_everything' in request.body) head.push(`> [!WARNING]\n> **Purge everything** in zone \`${request.zone}\`: every cached file of the zone will be removed.`, '');
   }
-  head.push(`**${planLine(plan)}**`, '');
+  head.push(`**${planLine(plan)}**`, '', `Baseline: ${escapeText(baselineText(plan.baseline))}`, '');
   // Each zone and the cache keys its groups use: what the header variants below are derived from.
   const zoneLines = plan.zones.filter((z) => plan.groups.some((g) => g.zone === z.name)).map((z) => {
     const keys = [...new Set(plan.groups.filter((g) => g.zone === z.name && g.status !== 'removed').map((g) => g.cache_key ?? z.cache_key ?? null))];
@@ -59,10 +65,12 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
 
   // Each due group's item list, shrunk until everything fits.
   const due = plan.groups.filter((g) => g.due);
+  const descriptions = new Map(due.map((g) => [g.name, g.description ? `${escapeText(g.description)}\n\n` : '']));
   const section = (name: string, summary: string, lines: readonly string[], total: number): string => {
     const more = total - lines.length;
     const body = lines.join('\n') + (more > 0 ? `\n… and ${count(more)} more` : '');
-    return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n\`\`\`diff\n${body}\n\`\`\`\n</details>\n`;
+    const fence = fenceFor(body);
+    return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n${descriptions.get(name) ?? ''}${fence}diff\n${body}\n${fence}\n</details>\n`;
   };
   const linesOf = (g: (typeof due)[number]): { lines: string[]; total: number } => {
     if (g.diff) return { lines: [...g.diff.added.map((k) => `+ ${itemLine(k)}`), ...g.diff.removed.map((k) => `- ${itemLine(k)}`)], total: g.diff.added_count + g.diff.removed_count };

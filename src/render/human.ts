@@ -57,7 +57,8 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
     // With nothing to send, the closing line says so once ("No purges planned.").
     lines.push(plan.summary.requests > 0 ? `purgeplan will send ${plural(plan.summary.requests, 'purge request')} for ${plural(dueCount, 'group')}. Symbols: ${legend.join(', ')}.` : `Symbols: ${legend.join(', ')}.`);
   }
-  lines.push(`Baseline: ${baselineText(plan.baseline)}.`, '');
+  // A file with no groups has nothing to compare: the plan is only its closing line.
+  if (plan.groups.length > 0) lines.push(`Baseline: ${baselineText(plan.baseline)}.`, '');
   const zoneNames = [...plan.zones.map((z) => z.name), ...new Set(plan.groups.map((g) => g.zone).filter((z) => !plan.zones.some((pz) => pz.name === z)))];
   for (const zoneName of zoneNames) {
     const groups = plan.groups.filter((g) => g.zone === zoneName);

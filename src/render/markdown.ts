@@ -36,7 +36,8 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   for (const request of plan.requests) {
     if ('purge_everything' in request.body) head.push(`> [!WARNING]\n> **Purge everything** in zone \`${request.zone}\`: every cached file of the zone will be removed.`, '');
   }
-  head.push(`**${planLine(plan)}**`, '', `Baseline: ${escapeText(baselineText(plan.baseline))}`, '');
+  head.push(`**${planLine(plan)}**`, '');
+  if (plan.groups.length > 0) head.push(`Baseline: ${escapeText(baselineText(plan.baseline))}`, '');
   // Each zone and the cache keys its groups use: what the header variants below are derived from.
   const zoneLines = plan.zones.filter((z) => plan.groups.some((g) => g.zone === z.name)).map((z) => {
     const keys = [...new Set(plan.groups.filter((g) => g.zone === z.name && g.status !== 'removed').map((g) => g.cache_key ?? z.cache_key ?? null))];

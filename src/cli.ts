@@ -2,7 +2,7 @@
 // commander wiring only: flags -> command function -> exit code. Commands are imported when run,
 // so `--help` and `validate` never load what only apply needs (undici, diff).
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UserError } from './errors.js';
 import type { Io } from './commands/io.js';
 
@@ -31,9 +31,9 @@ function common(command: Command): Command {
 function planningOptions(command: Command): Command {
   return command
     .option('--group <name>', 'only this group, planned as forced (repeatable)', collect, [])
-    .option('--all', 'ignore the baseline: every group is due', false)
+    .addOption(new Option('--all', 'ignore the baseline: every group is due').default(false).conflicts(['group', 'base']))
     .option('--base <ref>', 'git baseline: compare with purge.yaml and watched files at this commit')
-    .option('--state <file>', 'state file (default: .purgeplan/state.json beside purge.yaml)')
+    .option('--state <file>', 'state file (default: .purgeplan/state.json beside purge.yaml; .purgeplan/NAME.state.json for NAME.yaml)')
     .option('--max-items <n>', 'refuse plans larger than this many purge items', positiveInteger('--max-items'), 1_000_000)
     .option('--strict', 'warnings fail like errors', false);
 }
@@ -103,20 +103,25 @@ Examples:
     .description('send a saved plan, or plan and ask for confirmation, then purge within the rate limits')
     .argument('[planfile]', 'a plan saved by `plan --out`: sent exactly, without asking')
     .option('--auto-approve', 'do not ask for confirmation', false)
-    .option('--api-url <url>', 'Cloudflare API base URL (env PURGEPLAN_API_URL)')
+    .addOption(new Option('--api-url <url>', 'Cloudflare API base URL').env('PURGEPLAN_API_URL'))
     .option('--concurrency <n>', 'requests in flight at once', positiveInteger('--concurrency'), 4)
     .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
     .option('--json', 'one JSON event per line', false)
     .addHelpText('after', `
+A plan file is checked against its configuration (found beside the plan, or -c) and refused,
+with nothing sent, if it differs; --group, --all, --base and --state cannot be used with it.
+An apply interrupted (Ctrl-C, a crash) is resumed by running the same command again.
+
 Exit codes: 0 every request succeeded, 1 a failure (summarized), 130 interrupted (re-run to resume).
 
 Examples:
   $ CLOUDFLARE_API_TOKEN=… purgeplan apply release.plan
   $ purgeplan apply --auto-approve --base "$LAST_RELEASE"
   $ purgeplan apply release.plan --json > apply.log`)
-    .action(async (planfile: string | undefined, options) => {
+    .action(async (planfile: string | undefined, options, command: Command) => {
       const { applyCommand } = await import('./commands/apply.js');
-      setExit(await applyCommand(planfile, { ...options, groups: options.group }, await makeIo(options.color)));
+      const configGiven = command.getOptionValueSource('config') === 'cli';
+      setExit(await applyCommand(planfile, { ...options, groups: options.group, configGiven }, await makeIo(options.color)));
     });
 
   // -c is accepted as on every command; a saved plan already names its configuration.

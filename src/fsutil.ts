@@ -15,5 +15,11 @@ export function writeFileAtomic(path: string, data: string): void {
     throw error;
   }
   closeSync(fd);
-  renameSync(temp, path);
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    // Never leave the temp file behind (a directory in the way, a read-only target…).
+    unlinkSync(temp);
+    throw error;
+  }
 }

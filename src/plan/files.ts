@@ -2,7 +2,7 @@
 // `{url, headers}` entries are built only when something reads `body.files` (apply sends one
 // request at a time), so a million-item plan holds two pointers per item instead of an object.
 import type { Variant } from '../expand/variants.js';
-import type { FileEntry, PurgeBody } from './types.js';
+import type { FileEntry, PlannedRequest, PurgeBody } from './types.js';
 
 export interface CompactFiles {
   readonly urls: readonly string[];
@@ -29,4 +29,28 @@ export function compactFilesBody(urls: readonly string[], variants: readonly Var
 /** The compact form of a body made by compactFilesBody, if it is one. */
 export function compactFilesOf(body: PurgeBody): CompactFiles | undefined {
   return compact.get(body);
+}
+
+/**
+ * JSON.stringify(request), with a compact files body written straight from its URLs and variants:
+ * each URL's JSON is built once for its run of variants, each variant's headers JSON once for the
+ * plan. The body is the request's last key. Used by the plan's JSON writer and by its digest.
+ */
+export function requestJson(request: PlannedRequest): string {
+  const compact = compactFilesOf(request.body);
+  if (!compact) return JSON.stringify(request);
+  const { body: _body, ...head } = request;
+  let out = `${JSON.stringify(head).slice(0, -1)},"body":{"files":[`;
+  const { urls, variants } = compact;
+  let lastUrl: string | undefined;
+  let urlJson = '';
+  for (let i = 0; i < urls.length; i++) {
+    if (urls[i] !== lastUrl) {
+      lastUrl = urls[i];
+      urlJson = JSON.stringify(lastUrl);
+    }
+    const headers = variants[i].objectJson;
+    out += (i ? ',' : '') + (headers === null ? urlJson : `{"url":${urlJson},"headers":${headers}}`);
+  }
+  return `${out}]}}`;
 }

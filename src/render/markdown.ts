@@ -2,8 +2,8 @@
 // under 60,000 characters (GitHub refuses comments over 65,536) with a note of what was cut.
 import type { Plan } from '../plan/types.js';
 import { itemLine, itemsText, statusText } from './human.js';
-import { plural, planLine } from './summary.js';
-import { count } from '../format.js';
+import { planLine } from './summary.js';
+import { count, plural } from '../format.js';
 
 export const MARKDOWN_LIMIT = 60_000;
 

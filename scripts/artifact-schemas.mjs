@@ -100,6 +100,7 @@ export const planSchema = {
       properties: {
         zone: nonEmpty,
         zone_id: { type: ['string', 'null'] },
+        action: { enum: ['purge', 'invalidate'] },
         groups: list(nonEmpty, { minItems: 1 }),
         kind: { enum: ['purge_everything', 'hosts', 'prefixes', 'tags', 'files'] },
         size: { type: 'integer', minimum: 1 },

@@ -57,6 +57,7 @@ Examples:
   $ purgeplan plan --out release.plan          save a plan for review
   $ purgeplan apply release.plan               purge exactly that plan
   $ purgeplan show release.plan --json
+  $ purgeplan fmt --check                      is purge.yaml in canonical form?
 
 Environment:
   CLOUDFLARE_API_TOKEN  API token for apply (or the variable named by a zone's token_env)
@@ -124,6 +125,28 @@ Examples:
       setExit(await applyCommand(planfile, { ...options, groups: options.group, configGiven }, await makeIo(options.color)));
     });
 
+  common(program.command('explain'))
+    .description('which cache entry a request hits, and what in the plan purges it')
+    .argument('<url>', 'the URL requested')
+    .option('-H, --header <header>', "a request header, 'Name: value' (repeatable)", collect, [])
+    .option('--country <cc>', 'the country the request came from (required when the key has geo)')
+    .option('--device-type <type>', 'desktop, mobile or tablet (default desktop)')
+    .option('--cookie <cookie>', "a request cookie, 'name=value' (repeatable)", collect, [])
+    .option('--cache-key <name>', "build the entry with this cache_keys profile (default: the zone's)")
+    .option('--plan <file>', 'against this saved plan instead of every group')
+    .option('--json', 'print one JSON document', false)
+    .addHelpText('after', `
+Exit codes: 0 purged, 2 not purged, 1 error.
+
+Examples:
+  $ purgeplan explain https://www.example.com/posts/hello/ -H 'Accept-Language: fr-FR'
+  $ purgeplan explain https://www.example.com/ --country FR --device-type mobile --cookie ab_bucket=b
+  $ purgeplan explain https://www.example.com/feed.xml --plan release.plan --json`)
+    .action(async (url: string, options, command: Command) => {
+      const { explainCommand } = await import('./commands/explain.js');
+      setExit(explainCommand(url, { ...options, configGiven: command.getOptionValueSource('config') === 'cli' }, await makeIo(options.color)));
+    });
+
   // -c is accepted as on every command; a saved plan already names its configuration.
   common(program.command('show'))
     .description('render a saved plan')
@@ -149,6 +172,23 @@ Examples:
       const { initCommand } = await import('./commands/init.js');
       setExit(initCommand(options, await makeIo(options.color)));
     });
+  common(program.command('fmt'))
+    .description('rewrite purge.yaml in canonical form: key order, two-space indentation; comments and values kept')
+    .argument('[files...]', 'the files to format (default: the -c file)')
+    .option('--check', 'write nothing; exit 3 when a file is not in canonical form, listing it', false)
+    .option('--diff', 'print a unified diff of the changes', false)
+    .addHelpText('after', `
+Exit codes: 0 formatted (or already canonical), 1 invalid or unreadable file (left untouched), 3 with --check: a file would change.
+
+Examples:
+  $ purgeplan fmt
+  $ purgeplan fmt --check --diff          in CI: fail when purge.yaml is not formatted
+  $ purgeplan fmt sites/*/purge.yaml`)
+    .action(async (files: string[], options: Common & { check: boolean; diff: boolean }) => {
+      const { fmtCommand } = await import('./commands/fmt.js');
+      setExit(await fmtCommand(files, options, await makeIo(options.color)));
+    });
+
   for (const command of program.commands) command.exitOverride();
   return program;
 }

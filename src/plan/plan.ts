@@ -8,7 +8,7 @@ import { compare } from '../expand/normalize.js';
 import { estimateSeconds } from '../apply/pacing.js';
 import { groupFingerprint, groupRecord, zoneIdentity } from '../reconcile/record.js';
 import { batch } from './batch.js';
-import { requestJson } from './files.js';
+import { requestChunks } from '../render/json.js';
 import type { Baseline, GroupDiff, GroupStatus, Plan, PlanGroup, PlanZone } from './types.js';
 
 export interface GroupDecision {
@@ -43,13 +43,14 @@ export function buildPlan(input: PlanInput): Plan {
 
   const groups: PlanGroup[] = decisions.map((decision) => {
     const expansion = byName.get(decision.name);
-    if (!expansion) return { name: decision.name, zone: decision.zone, status: decision.status, items: 0, due: false };
+    if (!expansion) return { name: decision.name, zone: decision.zone, zones: decision.zone === null ? [] : [decision.zone], status: decision.status, items: 0, due: false };
     const group = expansion.group;
     const watchDigest = input.watchDigests.get(group.name);
     const fingerprint = groupFingerprint(expansion, zoneIdentity(zonesByName.get(group.zone)));
     return {
       name: group.name,
       zone: group.zone,
+      zones: [group.zone],
       status: decision.status,
       items: expansion.items,
       due: decision.due,
@@ -105,6 +106,6 @@ export function planId(plan: Omit<Plan, 'plan_id'>): string {
     zones: plan.zones,
     groups: plan.groups.map((g) => [g.name, g.zone, g.status, g.due, g.fingerprint ?? null, g.revision ?? null, g.watch_digest ?? null]),
   }));
-  for (const request of plan.requests) hash.update(`\n${requestJson(request)}`);
+  for (const chunk of requestChunks(plan.requests)) hash.update(chunk);
   return `sha256:${hash.digest('hex')}`;
 }

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { validatePlan } from '../artifacts/validate.js';
 import { schemaProblem } from '../artifacts/check.js';
 import { UserError } from '../errors.js';
-import { requestJson } from './files.js';
+import { requestJson } from '../render/json.js';
 import type { GroupDecision } from './plan.js';
 import type { Plan } from './types.js';
 

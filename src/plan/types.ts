@@ -21,9 +21,15 @@ export type PurgeBody =
 export const REQUEST_KINDS = ['purge_everything', 'hosts', 'prefixes', 'tags', 'files'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
+/** What a request does (spec §7.3): `purge` deletes, `invalidate` marks stale (`/invalidate_cache`). */
+export type Action = 'purge' | 'invalidate';
+export const ACTIONS: readonly Action[] = ['purge', 'invalidate'];
+
 export interface PlannedRequest {
   readonly zone: string;
   readonly zone_id: string | null;
+  /** Which endpoint the body goes to: purge_cache or invalidate_cache. */
+  readonly action: Action;
   /** Every group this request purges, in file order: those that asked for its items and those whose items it covers. */
   readonly groups: readonly string[];
   readonly kind: RequestKind;
@@ -58,6 +64,8 @@ export interface GroupDiff {
 export interface PlanGroup {
   readonly name: string;
   readonly zone: string;
+  /** The zones the group's items went to, in file order (§7.2). */
+  readonly zones: readonly string[];
   readonly status: GroupStatus;
   /** Items the group expands to (URLs x schemes x header variants, plus hosts, prefixes, tags). */
   readonly items: number;
@@ -135,5 +143,5 @@ export function requestSize(body: PurgeBody): number {
   if ('hosts' in body) return body.hosts.length;
   if ('prefixes' in body) return body.prefixes.length;
   if ('tags' in body) return body.tags.length;
-  return compactFilesOf(body)?.urls.length ?? body.files.length;
+  return compactFilesOf(body)?.size ?? body.files.length;
 }

@@ -31,7 +31,7 @@ function common(command: Command): Command {
 function planningOptions(command: Command): Command {
   return command
     .option('--group <name>', 'only this group, planned as forced (repeatable)', collect, [])
-    .addOption(new Option('--all', 'ignore the baseline: every group is due').default(false).conflicts(['group', 'base']))
+    .option('--all', 'ignore the baseline: every group is due', false)
     .option('--base <ref>', 'git baseline: compare with purge.yaml and watched files at this commit')
     .option('--state <file>', 'state file (default: .purgeplan/state.json beside purge.yaml; .purgeplan/NAME.state.json for NAME.yaml)')
     .option('--max-items <n>', 'refuse plans larger than this many purge items', positiveInteger('--max-items'), 1_000_000)
@@ -85,7 +85,7 @@ Examples:
   planningOptions(common(program.command('plan')))
     .description('validate, expand every cache variant, compare with the baseline and show the purges')
     .option('--out <file>', 'save the plan, to apply exactly it later')
-    .option('--json', 'print the plan as one JSON document', false)
+    .addOption(new Option('--json', 'print the plan as one JSON document').default(false).conflicts('markdown'))
     .option('--markdown', 'print the plan as a pull-request comment', false)
     .option('--detailed-exitcode', 'exit 0 when nothing is due, 2 when purges are planned', false)
     .addHelpText('after', `
@@ -153,7 +153,7 @@ Examples:
   common(program.command('show'))
     .description('render a saved plan')
     .argument('<planfile>', 'a plan saved by `plan --out`')
-    .option('--json', 'as one JSON document', false)
+    .addOption(new Option('--json', 'as one JSON document').default(false).conflicts('markdown'))
     .option('--markdown', 'as a pull-request comment', false)
     .addHelpText('after', `
 Examples:

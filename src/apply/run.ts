@@ -1,6 +1,7 @@
 // applyPlan: sends a Plan's requests to Cloudflare (spec §4.2). Order of work: check the options,
 // lock, read the journal, read the tokens (before any request), verify them and look up zones,
 // then dispatch the remaining requests in plan order, paced, retried, journaled.
+import { compare } from '../expand/normalize.js';
 import type { Plan, PlanZone, PlannedRequest, RequestKind } from '../plan/types.js';
 import { requestKind, requestSize } from '../plan/types.js';
 import { UserError } from '../errors.js';
@@ -221,7 +222,7 @@ function summarize(plan: Plan, outcomes: RequestOutcome[], interrupted: boolean,
   // In the plan's group order (file order); groups only requests know of come after, by name.
   const order = new Map(plan.groups.map((group, position) => [group.name, position]));
   const completedGroups = [...groupComplete].filter(([, complete]) => complete).map(([group]) => group)
-    .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
+    .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || compare(a, b));
   const ok = !interrupted && outcomes.every((o) => o.status === 'done' || o.status === 'skipped');
   return { outcomes, interrupted, ok, rateLimited, completedGroups, elapsedMs };
 }

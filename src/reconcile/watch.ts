@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { listBlobsAtCommit, listWorkingFiles, normalizeRepoPath, readBlobs } from './git.js';
+import { compare as compareStrings } from '../expand/normalize.js';
 
 /**
  * purgeplan's own directory (state, journal, lock) never counts as watched content: otherwise a
@@ -15,10 +16,6 @@ const DIGEST_DOMAIN = 'purgeplan watch digest v1\0';
 interface CompiledPattern {
   readonly negated: boolean;
   readonly regex: RegExp | null;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function literal(char: string): string {

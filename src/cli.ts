@@ -18,6 +18,12 @@ const nonNegativeInteger = (value: string): number => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`must be a whole number (got "${value}")`);
   return Number(value);
 };
+function positiveNumber(name: string, allowZero: boolean) {
+  return (value: string): number => {
+    if (!/^\d+(\.\d+)?$/.test(value) || (!allowZero && Number(value) === 0)) throw new InvalidArgumentError(`${name} must be a number ${allowZero ? 'of at least 0' : 'above 0'} (got "${value}")`);
+    return Number(value);
+  };
+}
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 interface Common { config: string; color: boolean }
@@ -110,21 +116,28 @@ Examples:
     .option('--concurrency <n>', 'requests in flight at once', positiveInteger('--concurrency'), 4)
     .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
     .option('--json', 'one JSON event per line', false)
+    .option('--verify <n>', 'request N sampled file items at the edge before and after the purge, and check that they were purged', positiveInteger('--verify'))
+    .option('--verify-rate <n>', 'at most this many verification requests a second', positiveNumber('--verify-rate', false), 10)
+    .option('--verify-settle <seconds>', 'wait after the last purge before checking the edge', positiveNumber('--verify-settle', true), 2)
+    .option('--connect-to <HOST:PORT:ADDR:PORT>', 'send verification requests for HOST:PORT to ADDR:PORT, keeping Host and TLS name (as curl; repeatable)', collect, [])
     .addHelpText('after', `
 A plan file is checked against its configuration (found beside the plan, or -c) and refused,
 with nothing sent, if it differs; --group, --all, --base and --state cannot be used with it.
 An apply interrupted (Ctrl-C, a crash) is resumed by running the same command again.
 
-Exit codes: 0 every request succeeded, 1 a failure (summarized), 130 interrupted (re-run to resume).
+Exit codes: 0 every request succeeded (and, with --verify, no sampled item was still cached), 1 a failure
+(summarized) or a sampled item not purged, 130 interrupted (re-run to resume).
 
 Examples:
   $ CLOUDFLARE_API_TOKEN=… purgeplan apply release.plan
   $ purgeplan apply --auto-approve --base "$LAST_RELEASE"
-  $ purgeplan apply release.plan --json > apply.log`)
+  $ purgeplan apply release.plan --json > apply.log
+  $ purgeplan apply release.plan --verify 20
+  $ purgeplan apply release.plan --verify 5 --connect-to www.example.com:443:203.0.113.7:443`)
     .action(async (planfile: string | undefined, options, command: Command) => {
       const { applyCommand } = await import('./commands/apply.js');
       const configGiven = command.getOptionValueSource('config') === 'cli';
-      setExit(await applyCommand(planfile, { ...options, groups: options.group, configGiven }, await makeIo(options.color)));
+      setExit(await applyCommand(planfile, { ...options, groups: options.group, configGiven, verifySettleMs: Math.round(options.verifySettle * 1000) }, await makeIo(options.color)));
     });
 
   common(program.command('explain'))

@@ -26,6 +26,10 @@ import { askYes } from './confirm.js';
 import type { Io } from './io.js';
 import { loadValid, planLoaded } from './plan.js';
 import type { Loaded, PlanningOptions } from './plan.js';
+import { parseConnectTo } from '../verify/probe.js';
+import { DEFAULT_SETTLE_MS, DEFAULT_VERIFY_RATE } from '../verify/session.js';
+import type { Verification, VerifySettings } from '../verify/session.js';
+import { startVerification } from '../verify/start.js';
 
 export interface ApplyCommandOptions extends PlanningOptions {
   readonly autoApprove: boolean;
@@ -35,6 +39,11 @@ export interface ApplyCommandOptions extends PlanningOptions {
   readonly json: boolean;
   /** Whether -c/--config was given (with a plan file, the configuration is found beside it). */
   readonly configGiven?: boolean;
+  /** `--verify N`: probe N sampled file items at the edge before and after (spec §11). */
+  readonly verify?: number;
+  readonly verifyRate?: number;
+  readonly verifySettleMs?: number;
+  readonly connectTo?: readonly string[];
 }
 
 interface Output {
@@ -71,6 +80,10 @@ export async function applyCommand(planfile: string | undefined, options: ApplyC
 async function applyRun(planfile: string | undefined, options: ApplyCommandOptions, io: Io, output: Output): Promise<number> {
   const apiUrl = options.apiUrl ?? (io.env.PURGEPLAN_API_URL || DEFAULT_API_URL);
   parseApiUrl(apiUrl);
+  if (options.verify === undefined && (options.connectTo ?? []).length > 0) {
+    throw new UserError('--connect-to directs the requests of --verify: give --verify N too', { hint: 'e.g. purgeplan apply PLANFILE --verify 10 --connect-to www.example.com:443:203.0.113.7:443' });
+  }
+  const verify = options.verify === undefined ? null : verifySettings(options);
   const saved = planfile === undefined ? undefined : readSavedPlan(planfile, options, io);
   const configFile = saved?.configFile ?? options.config;
   const loaded = loadValid(configFile, options, io, saved ? 'nothing was sent' : 'nothing was planned');
@@ -85,6 +98,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   const lock = acquireLock(lockPathOf(stateFile));
   if (lock.tookOverFrom) io.stderr(`note: took over the lock ${lock.path}, left by pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host} (no longer running) since ${lock.tookOverFrom.started_at}\n`);
   const interrupt = new Interrupts(io);
+  let verification: Verification | null = null;
   try {
     const state = readState(stateFile);
     checkStateOwner(state, stateFile, resolve(io.cwd, configFile));
@@ -117,6 +131,8 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
       if (!options.json) io.stdout('\n');
     }
 
+    if (verify) verification = await startVerification(plan, loaded.expansions, journalPath, verify, io);
+    if (verification && (await verification.before(interrupt.signal)) === 'interrupted') return 130;
     const report = options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath });
     const result = await applyPlan(plan, {
       apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath,
@@ -125,11 +141,26 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     });
     recordState(plan, result.completedGroups, result.ok, stateFile, configFile, journalPath, io);
     if (result.interrupted) return 130;
-    return result.ok ? 0 : 1;
+    if (!result.ok) verification?.skip('not every request of the plan succeeded');
+    if (!result.ok || !verification) return result.ok ? 0 : 1;
+    const sentNow = new Set(result.outcomes.filter((o) => o.status === 'done').map((o) => o.index));
+    const verified = await verification.after(interrupt.signal, (request) => sentNow.has(request));
+    return verified === 'interrupted' ? 130 : verified === 'not_purged' ? 1 : 0;
   } finally {
     interrupt.dispose();
+    await verification?.close();
     lock.release();
   }
+}
+
+function verifySettings(options: ApplyCommandOptions): VerifySettings {
+  return {
+    count: options.verify ?? 0,
+    rate: options.verifyRate ?? DEFAULT_VERIFY_RATE,
+    settleMs: options.verifySettleMs ?? DEFAULT_SETTLE_MS,
+    connectTo: (options.connectTo ?? []).map(parseConnectTo),
+    json: options.json,
+  };
 }
 
 /** Ctrl-C (or SIGTERM): the first stops new requests and waits up to a second for those in flight; a second stops at once. */

@@ -4,16 +4,16 @@
 import type { Plan, PlanZone, PlannedRequest, RequestKind } from '../plan/types.js';
 import { requestKind, requestSize } from '../plan/types.js';
 import { UserError } from '../errors.js';
-import type { ApiClient, ApiError } from './client.js';
-import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from './client.js';
+import type { ApiClient, ApiError } from '../cloudflare/client.js';
+import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from '../cloudflare/client.js';
 import { JournalWriter, readJournal } from './journal.js';
 import { acquireLock } from './lock.js';
 import type { Lock } from './lock.js';
 import { Pacer } from './pacing.js';
 import { readZoneTokens, resolveZoneIds, verifyTokens } from './preflight.js';
-import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_POLICY } from './retry.js';
-import type { Clock, SendContext } from './send.js';
-import { systemClock } from './send.js';
+import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
+import type { Clock, SendContext } from '../cloudflare/send.js';
+import { systemClock } from '../cloudflare/send.js';
 import { dispatch } from './dispatch.js';
 import type { Job } from './dispatch.js';
 

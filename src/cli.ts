@@ -107,13 +107,15 @@ Examples:
     .option('--concurrency <n>', 'requests in flight at once', positiveInteger('--concurrency'), 4)
     .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
     .option('--json', 'one JSON event per line', false)
+    .option('--check-drift', 'first compare the cache keys with the zones\' Cache Rules (as `drift`); send nothing on drift', false)
     .addHelpText('after', `
-Exit codes: 0 every request succeeded, 1 a failure (summarized), 130 interrupted (re-run to resume).
+Exit codes: 0 every request succeeded, 1 a failure (summarized) or drift found by --check-drift, 130 interrupted (re-run to resume).
 
 Examples:
   $ CLOUDFLARE_API_TOKEN=… purgeplan apply release.plan
   $ purgeplan apply --auto-approve --base "$LAST_RELEASE"
-  $ purgeplan apply release.plan --json > apply.log`)
+  $ purgeplan apply release.plan --json > apply.log
+  $ purgeplan apply release.plan --check-drift   (token also needs Zone > Cache Rules > Read)`)
     .action(async (planfile: string | undefined, options) => {
       const { applyCommand } = await import('./commands/apply.js');
       setExit(await applyCommand(planfile, { ...options, groups: options.group }, await makeIo(options.color)));
@@ -143,6 +145,40 @@ Examples:
     .action(async (options: Common) => {
       const { initCommand } = await import('./commands/init.js');
       setExit(initCommand(options, await makeIo(options.color)));
+    });
+  common(program.command('drift'))
+    .description("compare the cache keys in purge.yaml with the zones' Cache Rules (reads the rules; never purges)")
+    .option('--json', 'print the report as one JSON document', false)
+    .option('--strict', 'a rule whose outcome depends on the request, or is unreadable, counts as drift', false)
+    .option('--api-url <url>', 'Cloudflare API base URL (env PURGEPLAN_API_URL)')
+    .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
+    .addHelpText('after', `
+Each zone's token (token_env) needs Zone > Cache Rules > Read. Zone settings cache_level and
+sort_query_string_for_cache are not read.
+
+Exit codes: 0 no drift, 2 drift (with --strict also undecided rules), 1 error.
+
+Examples:
+  $ purgeplan drift
+  $ purgeplan drift --json | jq '.findings[] | select(.kind == "drift")'
+  $ purgeplan drift --strict`)
+    .action(async (options) => {
+      const { driftCommand } = await import('./commands/drift.js');
+      setExit(await driftCommand(options, await makeIo(options.color)));
+    });
+
+  common(program.command('import'))
+    .description("print the cache_keys block (and each group's cache_key) that matches a zone's Cache Rules; writes no file")
+    .option('--zone <name>', 'only this zone (default: every zone)')
+    .option('--api-url <url>', 'Cloudflare API base URL (env PURGEPLAN_API_URL)')
+    .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
+    .addHelpText('after', `
+Examples:
+  $ purgeplan import > cache-keys.yaml
+  $ purgeplan import --zone www`)
+    .action(async (options) => {
+      const { importCommand } = await import('./commands/import.js');
+      setExit(await importCommand(options, await makeIo(options.color)));
     });
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -28,6 +28,7 @@ export interface ApplyCommandOptions extends PlanningOptions {
   readonly concurrency: number;
   readonly maxRetries: number;
   readonly json: boolean;
+  readonly checkDrift?: boolean;
 }
 
 interface Prepared {
@@ -38,6 +39,11 @@ interface Prepared {
 
 export async function applyCommand(planfile: string | undefined, options: ApplyCommandOptions, io: Io): Promise<number> {
   const apiUrl = options.apiUrl ?? (io.env.PURGEPLAN_API_URL || DEFAULT_API_URL);
+  if (options.checkDrift) {
+    const { checkDriftBeforeApply } = await import('./drift.js');
+    const configFile = planfile === undefined ? options.config : readPlanFile(planfile, io.cwd).config.path;
+    if (await checkDriftBeforeApply(configFile, { apiUrl, strict: options.strict, maxRetries: options.maxRetries }, io) !== 0) return 1;
+  }
   const prepared = planfile === undefined ? await planAndConfirm(options, io) : loadSavedPlan(planfile, options, io);
   if (typeof prepared === 'number') return prepared;
   const { plan, expansions, stateFile } = prepared;

@@ -28,8 +28,8 @@ function zone(overrides: Partial<PlanZone> = {}): PlanZone {
 
 function makePlan(requests: RequestSpec[], zones: PlanZone[] = [zone()]): Plan {
   const byName = new Map(zones.map((z) => [z.name, z]));
-  const planned = requests.map((r) => ({ zone: r.zone ?? 'www', zone_id: byName.get(r.zone ?? 'www')!.zone_id, groups: r.groups ?? ['posts'], body: r.body }));
-  const groups = [...new Set(planned.flatMap((r) => r.groups))].map((name) => ({ name, zone: 'www', status: 'new' as const, items: 0, due: true }));
+  const planned = requests.map((r) => ({ zone: r.zone ?? 'www', zone_id: byName.get(r.zone ?? 'www')!.zone_id, action: 'purge' as const, groups: r.groups ?? ['posts'], body: r.body }));
+  const groups = [...new Set(planned.flatMap((r) => r.groups))].map((name) => ({ name, zone: 'www', zones: ['www'], status: 'new' as const, items: 0, due: true }));
   return {
     format_version: 1, config: { path: 'purge.yaml', digest: 'sha256:c', inputs_digest: 'sha256:i' }, baseline: { kind: 'none' },
     groups, requests: planned, zones, coverage: [], cache_keys: {}, state: { path: '.purgeplan/state.json', digest: null },

@@ -43,7 +43,10 @@ function assertContract(document: unknown): void {
   assert.ok(Array.isArray(plan.groups));
   for (const group of plan.groups) {
     assert.equal(typeof group.name, 'string');
-    assert.equal(typeof group.zone, 'string');
+    assert.ok(typeof group.zone === 'string' || group.zone === null);
+    assert.ok(Array.isArray(group.zones) && group.zones.every((z: unknown) => typeof z === 'string'));
+    if (group.zone === null) assert.ok(group.zones.length > 1, 'zone is null only for a group routed to several zones');
+    else assert.ok(group.zones.length <= 1 && (group.zones.length === 0 || group.zones[0] === group.zone), `zones of ${group.name}`);
     assert.ok(STATUSES.includes(group.status), group.status);
     assert.ok(Number.isInteger(group.items) && group.items >= 0);
   }
@@ -51,6 +54,7 @@ function assertContract(document: unknown): void {
   const due = new Set(plan.groups.filter((g) => g.due).map((g) => g.name));
   for (const request of plan.requests) {
     assert.equal(typeof request.zone, 'string');
+    assert.ok(request.action === 'purge' || request.action === 'invalidate', String(request.action));
     assert.ok(request.zone_id === null || /^[0-9a-f]{32}$/.test(request.zone_id), String(request.zone_id));
     assert.ok(Array.isArray(request.groups) && request.groups.length > 0 && request.groups.every((g: unknown) => typeof g === 'string'));
     const body = request.body as Record<string, unknown>;
@@ -104,7 +108,7 @@ describe('renderJson is JSON.stringify(plan) + "\\n"', () => {
 
   it('a plan value with extra or reordered request fields still prints as JSON.stringify does', () => {
     const plan = variedPlan();
-    const reordered: Plan = { ...plan, requests: plan.requests.map((r) => ({ body: r.body, zone: r.zone, zone_id: r.zone_id, groups: r.groups })) };
+    const reordered: Plan = { ...plan, requests: plan.requests.map((r) => ({ body: r.body, zone: r.zone, zone_id: r.zone_id, action: r.action, groups: r.groups })) };
     assert.equal(renderJson(reordered), `${JSON.stringify(reordered)}\n`);
   });
 });

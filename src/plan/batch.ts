@@ -84,7 +84,7 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
     const members = due.map((e, i) => ({ e, i })).filter(({ e }) => e.group.zone === zone.name);
     if (members.length === 0) continue;
     const coverage = new Coverage();
-    const push = (groups: Iterable<number>, body: PurgeBody) => requests.push({ zone: zone.name, zone_id: zone.id, groups: groupNames(groups), body });
+    const push = (groups: Iterable<number>, body: PurgeBody) => requests.push({ zone: zone.name, zone_id: zone.id, action: 'purge', groups: groupNames(groups), body });
 
     const everything = members.filter(({ e }) => e.everything).map(({ i }) => i);
     const hosts = new Collected();

@@ -59,12 +59,13 @@ export function buildPlan(input: PlanInput): Plan {
 
   const groups: PlanGroup[] = decisions.map((decision) => {
     const expansion = byName.get(decision.name);
-    if (!expansion) return { name: decision.name, zone: decision.zone, status: decision.status, items: 0, due: false };
+    if (!expansion) return { name: decision.name, zone: decision.zone, zones: decision.zone === null ? [] : [decision.zone], status: decision.status, items: 0, due: false };
     const group = expansion.group;
     const watchDigest = input.watchDigests.get(group.name);
     return {
       name: group.name,
       zone: group.zone,
+      zones: [group.zone],
       status: decision.status,
       items: expansion.items,
       due: decision.due,

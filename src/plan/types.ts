@@ -20,9 +20,15 @@ export type PurgeBody =
 export const REQUEST_KINDS = ['purge_everything', 'hosts', 'prefixes', 'tags', 'files'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
+/** What a request does (spec §7.3): `purge` deletes, `invalidate` marks stale (`/invalidate_cache`). */
+export type Action = 'purge' | 'invalidate';
+export const ACTIONS: readonly Action[] = ['purge', 'invalidate'];
+
 export interface PlannedRequest {
   readonly zone: string;
   readonly zone_id: string | null;
+  /** Which endpoint the body goes to: purge_cache or invalidate_cache. */
+  readonly action: Action;
   /** Every group that asked for an item of this request, in file order. */
   readonly groups: readonly string[];
   /** Exactly the JSON that apply POSTs to /zones/{zone_id}/purge_cache. */
@@ -54,6 +60,8 @@ export interface GroupDiff {
 export interface PlanGroup {
   readonly name: string;
   readonly zone: string;
+  /** The zones the group's items went to, in file order (§7.2). */
+  readonly zones: readonly string[];
   readonly status: GroupStatus;
   /** Items the group expands to (URLs x schemes x header variants, plus hosts, prefixes, tags). */
   readonly items: number;

@@ -42,8 +42,8 @@ export function renderJson(plan: Plan): string {
  */
 function requestJson(request: PlannedRequest): string {
   const compact = compactFilesOf(request.body);
-  if (!compact || Object.keys(request).join() !== 'zone,zone_id,groups,body') return JSON.stringify(request);
-  let out = `{"zone":${JSON.stringify(request.zone)},"zone_id":${JSON.stringify(request.zone_id)},"groups":${JSON.stringify(request.groups)},"body":{"files":[`;
+  if (!compact || Object.keys(request).join() !== 'zone,zone_id,action,groups,body') return JSON.stringify(request);
+  let out = `{"zone":${JSON.stringify(request.zone)},"zone_id":${JSON.stringify(request.zone_id)},"action":${JSON.stringify(request.action)},"groups":${JSON.stringify(request.groups)},"body":{"files":[`;
   const { urls, variants } = compact;
   let lastUrl: string | undefined;
   let urlJson = '';

@@ -57,6 +57,7 @@ Examples:
   $ purgeplan plan --out release.plan          save a plan for review
   $ purgeplan apply release.plan               purge exactly that plan
   $ purgeplan show release.plan --json
+  $ purgeplan fmt --check                      is purge.yaml in canonical form?
 
 Environment:
   CLOUDFLARE_API_TOKEN  API token for apply (or the variable named by a zone's token_env)
@@ -179,6 +180,23 @@ Examples:
     .action(async (options) => {
       const { importCommand } = await import('./commands/import.js');
       setExit(await importCommand(options, await makeIo(options.color)));
+    });
+
+  common(program.command('fmt'))
+    .description('rewrite purge.yaml in canonical form: key order, two-space indentation; comments and values kept')
+    .argument('[files...]', 'the files to format (default: the -c file)')
+    .option('--check', 'write nothing; exit 3 when a file is not in canonical form, listing it', false)
+    .option('--diff', 'print a unified diff of the changes', false)
+    .addHelpText('after', `
+Exit codes: 0 formatted (or already canonical), 1 invalid or unreadable file (left untouched), 3 with --check: a file would change.
+
+Examples:
+  $ purgeplan fmt
+  $ purgeplan fmt --check --diff          in CI: fail when purge.yaml is not formatted
+  $ purgeplan fmt sites/*/purge.yaml`)
+    .action(async (files: string[], options: Common & { check: boolean; diff: boolean }) => {
+      const { fmtCommand } = await import('./commands/fmt.js');
+      setExit(await fmtCommand(files, options, await makeIo(options.color)));
     });
   for (const command of program.commands) command.exitOverride();
   return program;

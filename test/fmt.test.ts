@@ -1,0 +1,202 @@
+// Spec §7.4: `purgeplan fmt` rewrites purge.yaml in canonical form (key order of §1, two-space
+// indentation, comments and scalar styles kept), is idempotent, never changes meaning, and
+// `--check` exits 3 listing the files. Through the built CLI, on files in a temporary directory.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { formatYaml, sameMeaning } from '../src/config/format.js';
+
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'fmt');
+const MESSY = readFileSync(join(FIXTURES, 'messy.yaml'), 'utf8');
+const CANONICAL = readFileSync(join(FIXTURES, 'canonical.yaml'), 'utf8');
+const STACK_LINE = /^\s+at /m;
+
+function purgeplan(args: readonly string[], cwd: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.CLOUDFLARE_API_TOKEN;
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env, timeout: 20_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const work = mkdtempSync(join(tmpdir(), 'purgeplan-fmt-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+let counter = 0;
+function dirWith(files: Record<string, string>): string {
+  const dir = join(work, `case-${++counter}`);
+  cpSync(FIXTURES, dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+describe('fmt: the canonical form', () => {
+  it('orders keys as spec §1 shows them, indents by two spaces, keeps comments, quotes and values as typed', () => {
+    const dir = dirWith({ 'purge.yaml': MESSY });
+    const result = purgeplan(['fmt'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, 'purge.yaml\n');
+    assert.equal(readFileSync(join(dir, 'purge.yaml'), 'utf8'), CANONICAL);
+  });
+
+  it('numbers stay exactly as typed (007, 12.50, 0x1F, 1e3), never re-printed', () => {
+    const out = formatYaml('version: 1\ngroups:\n  g:\n    vars:\n      id: [007, 12.50, 0x1F, 1e3, -0, .5]\n');
+    assert.match(out, /id: \[007, 12\.50, 0x1F, 1e3, -0, \.5\]/);
+  });
+
+  it('keeps the order of groups, zones, list items and names of headers and vars', () => {
+    const text = 'version: 1\ngroups:\n  zeta:\n    tags: [c, a, b]\n    variants:\n      headers:\n        x-b: [2]\n        x-a: [1]\n  alpha:\n    tags: [x]\n';
+    const out = formatYaml(text);
+    assert.ok(out.indexOf('zeta:') < out.indexOf('alpha:'));
+    assert.ok(out.indexOf('x-b:') < out.indexOf('x-a:'));
+    assert.match(out, /tags: \[c, a, b\]/);
+  });
+
+  it('keeps unknown keys after the known ones, in their order', () => {
+    const out = formatYaml('zzz: 1\ngroups: {}\naaa: 2\nversion: 1\n');
+    assert.equal(out, 'version: 1\ngroups: {}\nzzz: 1\naaa: 2\n');
+  });
+
+  it('the header comment stays at the top when another key moves there', () => {
+    const out = formatYaml('# title\ngroups: {}\nversion: 1\n');
+    assert.ok(out.startsWith('# title\n'), out);
+    assert.ok(out.indexOf('version: 1') < out.indexOf('groups:'));
+  });
+
+  it('block scalar styles and document end comments are kept', () => {
+    const out = formatYaml('version: 1\ngroups:\n  g:\n    description: |\n      line one\n      line two\n# end\n');
+    assert.match(out, /description: \|\n {6}line one\n {6}line two\n/);
+    assert.ok(out.trimEnd().endsWith('# end'));
+  });
+
+  it('is idempotent on every file it produces', () => {
+    for (const text of [MESSY, CANONICAL, readFileSync(join(ROOT, 'purge.yaml'), 'utf8')]) {
+      const once = formatYaml(text);
+      assert.equal(formatYaml(once), once);
+      assert.ok(sameMeaning(text, once));
+    }
+  });
+
+  it('sameMeaning tells a changed value apart (the safety net fmt checks before writing)', () => {
+    assert.equal(sameMeaning('a: [1, 2]\nb: x\n', 'b: x\na: [1, 2]\n'), true);
+    assert.equal(sameMeaning('a: 007\n', 'a: 7\n'), false);
+    assert.equal(sameMeaning('a: [1, 2]\n', 'a: [2, 1]\n'), false);
+  });
+});
+
+describe('fmt never changes meaning', () => {
+  for (const example of ['.', ...readdirSync(join(ROOT, 'examples'), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'ci').map((d) => join('examples', d.name))]) {
+    it(`plan --json before and after differ only in the config digests (${example})`, () => {
+      const dir = join(work, `meaning-${++counter}`);
+      cpSync(join(ROOT, example), dir, { recursive: true, filter: (source) => !source.includes('node_modules') && !source.endsWith('.purgeplan') });
+      const config = join(dir, 'purge.yaml');
+      // Scramble the key order first, so that fmt has something to do.
+      writeFileSync(config, scramble(readFileSync(config, 'utf8')));
+      const before = purgeplan(['plan', '--json', '--all'], dir);
+      assert.equal(before.status, 0, before.stderr);
+      const formatted = purgeplan(['fmt'], dir);
+      assert.equal(formatted.status, 0, formatted.stderr);
+      const after = purgeplan(['plan', '--json', '--all'], dir);
+      assert.equal(after.status, 0, after.stderr);
+      assert.deepEqual(withoutDigests(JSON.parse(after.stdout)), withoutDigests(JSON.parse(before.stdout)));
+      assert.equal(purgeplan(['fmt', '--check'], dir).status, 0, 'a second fmt finds nothing to change');
+    });
+  }
+});
+
+describe('fmt --check and --diff', () => {
+  it('--check writes nothing, lists the file and exits 3', () => {
+    const dir = dirWith({ 'purge.yaml': MESSY });
+    const result = purgeplan(['fmt', '--check'], dir);
+    assert.equal(result.status, 3);
+    assert.equal(result.stdout, 'purge.yaml\n');
+    assert.match(result.stderr, /not in canonical form: run `purgeplan fmt`/);
+    assert.equal(readFileSync(join(dir, 'purge.yaml'), 'utf8'), MESSY);
+  });
+
+  it('--check exits 0 on a canonical file', () => {
+    const dir = dirWith({ 'purge.yaml': CANONICAL });
+    const result = purgeplan(['fmt', '--check'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, '');
+  });
+
+  it('--check lists only the files that would change, with -c and file arguments', () => {
+    const dir = dirWith({ 'a.yaml': CANONICAL, 'b.yaml': MESSY });
+    const result = purgeplan(['fmt', '--check', 'a.yaml', 'b.yaml'], dir);
+    assert.equal(result.status, 3);
+    assert.equal(result.stdout, 'b.yaml\n');
+    assert.equal(purgeplan(['fmt', '--check', '-c', 'a.yaml'], dir).status, 0);
+  });
+
+  it('--diff prints a unified diff; with --check it still writes nothing', () => {
+    const dir = dirWith({ 'purge.yaml': MESSY });
+    const result = purgeplan(['fmt', '--check', '--diff'], dir);
+    assert.equal(result.status, 3);
+    assert.match(result.stdout, /^--- a\/purge\.yaml$/m);
+    assert.match(result.stdout, /^\+\+\+ b\/purge\.yaml$/m);
+    assert.match(result.stdout, /^-version: 1$/m);
+    assert.match(result.stdout, /^\+version: 1$/m);
+    assert.equal(readFileSync(join(dir, 'purge.yaml'), 'utf8'), MESSY);
+  });
+
+  it('--diff without --check writes the file', () => {
+    const dir = dirWith({ 'purge.yaml': MESSY });
+    const result = purgeplan(['fmt', '--diff'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^@@ /m);
+    assert.equal(readFileSync(join(dir, 'purge.yaml'), 'utf8'), CANONICAL);
+  });
+});
+
+describe('fmt on bad input', () => {
+  const cases: Record<string, { text: string; position: RegExp }> = {
+    'a YAML syntax error': { text: 'version: 1\ngroups: [\n', position: /^purge\.yaml:\d+:\d+: error: YAML syntax/m },
+    'a duplicate key': { text: 'version: 1\nversion: 1\n', position: /^purge\.yaml:2:1: error: .*duplicate key "version"/m },
+    'a YAML tag': { text: 'version: !!binary aGk=\n', position: /^purge\.yaml:1:\d+: error: YAML tag/m },
+    'a list instead of a mapping': { text: '- a\n- b\n', position: /^purge\.yaml:1:1: error: the file must be a mapping/m },
+  };
+  for (const [name, { text, position }] of Object.entries(cases)) {
+    it(`${name}: exit 1, positioned, file untouched, no stack trace`, () => {
+      const dir = dirWith({ 'purge.yaml': text });
+      const result = purgeplan(['fmt'], dir);
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, position);
+      assert.doesNotMatch(result.stderr, STACK_LINE);
+      assert.equal(readFileSync(join(dir, 'purge.yaml'), 'utf8'), text);
+    });
+  }
+
+  it('a missing file: exit 1, named', () => {
+    const result = purgeplan(['fmt', 'nothere.yaml'], work);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /nothere\.yaml:1:1: error: cannot read the configuration: no such file/);
+  });
+
+  it('an invalid file among valid ones: the others are still formatted, exit 1', () => {
+    const dir = dirWith({ 'a.yaml': MESSY, 'b.yaml': 'x: [\n' });
+    const result = purgeplan(['fmt', 'a.yaml', 'b.yaml'], dir);
+    assert.equal(result.status, 1);
+    assert.equal(readFileSync(join(dir, 'a.yaml'), 'utf8'), CANONICAL);
+    assert.equal(readFileSync(join(dir, 'b.yaml'), 'utf8'), 'x: [\n');
+  });
+});
+
+/** The same data with every mapping's keys reversed: a valid file in a non-canonical order. */
+function scramble(text: string): string {
+  // Reversing keys through the formatter's own machinery would test it with itself; a plain
+  // line-level move is enough: put `version: 1` last.
+  const lines = text.split('\n');
+  const index = lines.findIndex((line) => /^version:/.test(line));
+  if (index === -1) return text;
+  const [version] = lines.splice(index, 1);
+  return `${lines.join('\n').replace(/\n*$/, '\n')}${version}\n`;
+}
+
+function withoutDigests(plan: Record<string, unknown>): unknown {
+  return JSON.parse(JSON.stringify(plan, (key, value) => (key === 'digest' || key === 'plan_id' || key === 'inputs_digest' ? undefined : value)));
+}

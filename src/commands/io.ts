@@ -5,7 +5,7 @@ import { ansiStyle, formatDiagnostic, plainStyle, sortDiagnostics } from '../dia
 export interface Io {
   readonly stdout: (text: string) => void;
   /** Writes a long output chunk by chunk, waiting while the reader (a pipe) catches up. */
-  readonly stdoutChunks: (chunks: Iterable<string>) => Promise<void>;
+  readonly stdoutChunks: (chunks: Iterable<string | Uint8Array>) => Promise<void>;
   readonly stderr: (text: string) => void;
   readonly stdoutStyle: Styler;
   readonly stderrStyle: Styler;

@@ -55,19 +55,25 @@ export function loadConfig(file: string, bytes: Uint8Array): { config?: LoadedCo
   const { text } = decoded;
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  // Duplicate keys are found by duplicateKeys (yaml's own check compares each key with every
+  // earlier one, quadratic in the size of a mapping: 10,000 groups took seconds).
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
   const diagnostics: Diagnostic[] = [];
+  const duplicatePaths = new Map<number, PathSegment[]>();
+  for (const { offset, path } of duplicateKeys(doc.contents)) duplicatePaths.set(offset, path);
+  const duplicates = [...duplicatePaths.keys()].map((offset) => ({ code: 'DUPLICATE_KEY', pos: [offset, offset + 1], message: 'Map keys must be unique' }));
+  const errors: readonly { code: string; pos: readonly number[]; message: string }[] = [...doc.errors, ...duplicates];
   // Unknown tags are reported below, once, as errors.
-  for (const error of [...doc.errors, ...doc.warnings.filter((warning) => warning.code !== 'TAG_RESOLVE_FAILED')]) {
+  for (const error of [...errors, ...doc.warnings.filter((warning) => warning.code !== 'TAG_RESOLVE_FAILED')]) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    const message = error.code === 'DUPLICATE_KEY' ? `${displayPath(mappingPathOfKey(doc.contents, error.pos[0]) ?? [])}: duplicate key "${keyTextAt(text, error.pos[0])}"`
+    const message = error.code === 'DUPLICATE_KEY' ? `${displayPath(duplicatePaths.get(error.pos[0]) ?? [])}: duplicate key "${keyTextAt(text, error.pos[0])}"`
       : error.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here (after ---): purgeplan reads one document a file'
       : `YAML syntax: ${firstLine(error.message)}`;
     const hint = error.code === 'DUPLICATE_KEY' ? 'each key may appear once in a mapping; merge the two entries'
       : error.code === 'MULTIPLE_DOCS' ? 'remove the --- line and merge the documents, or keep one configuration a file' : undefined;
-    diagnostics.push({ file, line, col, severity: doc.errors.includes(error as never) ? 'error' : 'warning', message, hint });
+    diagnostics.push({ file, line, col, severity: errors.includes(error as never) ? 'error' : 'warning', message, hint });
   }
-  if (doc.errors.length > 0) return { diagnostics };
+  if (errors.length > 0) return { diagnostics };
 
   // What toJS would silently turn into something else: tagged values and collection keys.
   const aliases: Alias[] = [];
@@ -170,21 +176,25 @@ function keyTextAt(text: string, offset: number): string {
   return (match ? match[0] : '').trim().replace(/^["']|["']$/g, '');
 }
 
-/** The path of the mapping holding the key that starts at `offset` (for duplicate keys). */
-function mappingPathOfKey(node: unknown, offset: number, path: readonly PathSegment[] = []): PathSegment[] | undefined {
+/**
+ * The keys that repeat an earlier key of the same mapping (offset, and the path of the mapping),
+ * in document order. Keys are equal as yaml's `uniqueKeys: true` compares them: two scalars with
+ * the same value (`1` and "1" differ), collections and aliases never. One hash lookup per key.
+ */
+function duplicateKeys(node: unknown, path: readonly PathSegment[] = [], found: { offset: number; path: PathSegment[] }[] = []): { offset: number; path: PathSegment[] }[] {
   if (isMap(node)) {
+    const seen = new Set<unknown>();
     for (const pair of node.items) {
-      if (isScalar(pair.key) && pair.key.range?.[0] === offset) return [...path];
-      const found = mappingPathOfKey(pair.value, offset, [...path, keyText(pair.key)]);
-      if (found) return found;
+      if (isScalar(pair.key) && !Number.isNaN(pair.key.value)) {
+        if (seen.has(pair.key.value)) found.push({ offset: pair.key.range?.[0] ?? 0, path: [...path] });
+        else seen.add(pair.key.value);
+      }
+      if (isCollection(pair.value)) duplicateKeys(pair.value, [...path, keyText(pair.key)], found);
     }
   } else if (isSeq(node)) {
-    for (const [i, item] of node.items.entries()) {
-      const found = mappingPathOfKey(item, offset, [...path, i]);
-      if (found) return found;
-    }
+    node.items.forEach((item, i) => { if (isCollection(item)) duplicateKeys(item, [...path, i], found); });
   }
-  return undefined;
+  return found;
 }
 
 /** A scalar key as toJS names it in the plain object (a `null` or empty key becomes ""). */
@@ -195,13 +205,25 @@ function keyText(key: unknown): string {
 
 function makeLocator(doc: Document, lineCounter: LineCounter): Locator {
   const pos = (offset: number | undefined): Position => lineCounter.linePos(offset ?? 0);
+  // Each mapping's pairs by key name (the first of equal names, as a search would find), built on
+  // first use: one lookup per path segment instead of a scan of the mapping.
+  const indexes = new Map<object, Map<string, Pair>>();
+  const pairOf = (map: { items: unknown[] }, name: string): Pair | undefined => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const item of map.items) if (isPair(item) && !index.has(keyText(item.key))) index.set(keyText(item.key), item);
+      indexes.set(map, index);
+    }
+    return index.get(name);
+  };
   const walk = (path: readonly PathSegment[]): { node: Node | null; pair: Pair | null; parent: Node | null; complete: boolean } => {
     let node = (doc.contents as Node | null) ?? null;
     let pair: Pair | null = null;
     let parent: Node | null = null;
     for (const segment of path) {
       if (isMap(node)) {
-        const found = node.items.find((item) => isPair(item) && keyText(item.key) === String(segment));
+        const found = pairOf(node, String(segment));
         if (!found) return { node, pair, parent, complete: false };
         parent = node;
         pair = found as Pair;

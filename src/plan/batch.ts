@@ -6,6 +6,7 @@ import type { GroupExpansion } from '../expand/group.js';
 import { fileKey } from '../expand/group.js';
 import type { Variant } from '../expand/variants.js';
 import { compactFilesBody } from './files.js';
+import type { FilesRun } from './files.js';
 import type { CoverageEntry, PlannedRequest, PurgeBody } from './types.js';
 
 export interface BatchResult {
@@ -41,22 +42,33 @@ class Collected {
   }
 }
 
-/** True when `prefix` purges `value` (a longer prefix or a file's host+path+query). */
-export function prefixCovers(prefix: string, value: string): boolean {
-  if (value.length <= prefix.length || !value.startsWith(prefix)) return false;
-  if (prefix.endsWith('/')) return true;
-  const next = value[prefix.length];
-  return next === '/' || next === '?';
-}
-
 /**
  * The `host[:port]` part of a `host[:port]/path` string. A URL with an explicit port is not
  * taken as covered by a host purge: whether Cloudflare's host purge reaches other ports is
  * undocumented (cloudflare-api.md §6), and sending such a URL costs far less than a stale entry.
  */
 function hostOf(hostPath: string): string {
-  const end = hostPath.search(/[/?]/);
-  return end === -1 ? hostPath : hostPath.slice(0, end);
+  for (let i = 0; i < hostPath.length; i++) {
+    const c = hostPath.charCodeAt(i);
+    if (c === 0x2f || c === 0x3f) return hostPath.slice(0, i); // '/' or '?'
+  }
+  return hostPath;
+}
+
+/**
+ * The broadest other prefix in `prefixes` that purges `prefix`, if any. Only the boundaries of
+ * `prefix` itself can end such a prefix (before a '/' or '?', or just after a '/'), so each is
+ * one lookup, shortest first: linear in the length of the prefix, not in the number of prefixes.
+ */
+function broadestCovering(prefix: string, prefixes: ReadonlySet<string>): string | undefined {
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix.charCodeAt(i);
+    if (c !== 0x2f && c !== 0x3f) continue;
+    const before = prefix.slice(0, i);
+    if (prefixes.has(before)) return before;
+    if (c === 0x2f && i + 1 < prefix.length && prefixes.has(prefix.slice(0, i + 1))) return prefix.slice(0, i + 1);
+  }
+  return undefined;
 }
 
 /** The broadest prefix in `prefixes` that covers a file's host+path+query, if any. */
@@ -79,9 +91,15 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
   const names = due.map((e) => e.group.name);
   // Groups are indexed by their position in `due` (file order), so sorting indices sorts by file order.
   const groupNames = (indices: Iterable<number>) => [...new Set(indices)].sort((a, b) => a - b).map((i) => names[i]);
+  const byZone = new Map<string, { e: GroupExpansion; i: number }[]>();
+  due.forEach((e, i) => {
+    const list = byZone.get(e.group.zone);
+    if (list) list.push({ e, i });
+    else byZone.set(e.group.zone, [{ e, i }]);
+  });
 
   for (const zone of zones) {
-    const members = due.map((e, i) => ({ e, i })).filter(({ e }) => e.group.zone === zone.name);
+    const members = byZone.get(zone.name) ?? [];
     if (members.length === 0) continue;
     const coverage = new Coverage();
     const push = (groups: Iterable<number>, body: PurgeBody) => requests.push({ zone: zone.name, zone_id: zone.id, action: 'purge', groups: groupNames(groups), body });
@@ -91,59 +109,73 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
     const prefixes = new Collected();
     const tags = new Collected();
     for (const { e, i } of members) {
-      e.hosts.forEach((h) => hosts.add(h, i));
-      e.prefixes.forEach((p) => prefixes.add(p, i));
-      e.tags.forEach((t) => tags.add(t, i));
+      for (const h of e.hosts) hosts.add(h, i);
+      for (const p of e.prefixes) prefixes.add(p, i);
+      for (const t of e.tags) tags.add(t, i);
     }
     counts.duplicates += hosts.duplicates + prefixes.duplicates + tags.duplicates + Math.max(0, everything.length - 1);
 
     // Files: a URL that only one group expands to needs no dedupe, so item keys are built only
-    // for URLs that several groups share.
+    // for URLs that several groups share (a zone of one group shares none).
+    // A URL of the largest group is looked up, not inserted, unless another group has it too.
     const urlOwners = new Map<string, number[]>();
-    for (const { e, i } of members) {
-      for (const url of e.urls) {
-        const owners = urlOwners.get(url);
-        if (owners) owners.push(i);
-        else urlOwners.set(url, [i]);
+    if (members.length > 1) {
+      const largest = members.reduce((a, b) => (b.e.urls.length > a.e.urls.length ? b : a));
+      for (const { e, i } of members) {
+        if (e === largest.e) continue;
+        for (const url of e.urls) {
+          const owners = urlOwners.get(url);
+          if (owners) owners.push(i);
+          else urlOwners.set(url, [i]);
+        }
       }
+      for (const url of largest.e.urls) urlOwners.get(url)?.push(largest.i);
+      for (const owners of urlOwners.values()) owners.sort((a, b) => a - b);
     }
     const variantKeys = new Map<number, Set<string>>();
-    const fileUrls: string[] = [];
-    const fileVariants: Variant[] = [];
+    // The items to send, as runs of one URL's variants; items are numbered across the runs.
+    const runs: FilesRun[] = [];
+    let fileCount = 0;
     // Items come grouped by their first group: each run records where a group's items start.
     const groupRuns: { start: number; group: number }[] = [];
     let lastGroup = -1;
     const extraGroups = new Map<number, number[]>();
     const sharedIndex = new Map<string, number>();
     const hostSet = everything.length ? new Set<string>() : new Set(hosts.values);
+    const allPrefixes = new Set(prefixes.values);
     const sentPrefixes = everything.length ? [] : prefixes.values.filter((p) => {
       if (hostSet.has(hostOf(p))) { coverage.add('host', hostOf(p), 1); return false; }
-      const broader = prefixes.values.find((q) => prefixCovers(q, p));
-      if (broader !== undefined) { coverage.add('prefix', broadest(broader, prefixes.values), 1); return false; }
+      const broader = broadestCovering(p, allPrefixes);
+      if (broader !== undefined) { coverage.add('prefix', broader, 1); return false; }
       return true;
     });
     const prefixSet = new Set(sentPrefixes);
     let distinctFiles = 0;
     for (const { e, i } of members) {
+      const variants = e.variants;
       for (const url of e.urls) {
-        const owners = urlOwners.get(url) ?? [];
-        const shared = owners.length > 1;
-        const earlier = shared ? owners.filter((g) => g < i) : [];
-        if (shared && !variantKeys.has(i)) variantKeys.set(i, new Set(e.variants.map((v) => v.key)));
-        const hostPath = url.slice(url.indexOf('//') + 2);
-        const host = hostSet.has(hostOf(hostPath)) ? hostOf(hostPath) : undefined;
-        const prefix = host === undefined ? coveringPrefix(hostPath, prefixSet) : undefined;
+        const owners = urlOwners.get(url);
+        const shared = owners !== undefined && owners.length > 1;
+        let host: string | undefined;
+        let prefix: string | undefined;
+        if (hostSet.size > 0 || prefixSet.size > 0) {
+          const hostPath = url.slice(url.indexOf('//') + 2);
+          const urlHost = hostOf(hostPath);
+          host = hostSet.has(urlHost) ? urlHost : undefined;
+          prefix = host === undefined ? coveringPrefix(hostPath, prefixSet) : undefined;
+        }
         if (!shared && host === undefined && prefix === undefined && everything.length === 0) {
           // The common case: every variant of this URL is a new item to send.
-          if (lastGroup !== i) groupRuns.push({ start: fileUrls.length, group: (lastGroup = i) });
-          for (const variant of e.variants) {
-            fileUrls.push(url);
-            fileVariants.push(variant);
-          }
-          distinctFiles += e.variants.length;
+          if (lastGroup !== i) groupRuns.push({ start: fileCount, group: (lastGroup = i) });
+          runs.push({ url, variants });
+          fileCount += variants.length;
+          distinctFiles += variants.length;
           continue;
         }
-        for (const variant of e.variants) {
+        const earlier = shared ? owners!.filter((g) => g < i) : [];
+        if (shared && !variantKeys.has(i)) variantKeys.set(i, new Set(variants.map((v) => v.key)));
+        const kept: Variant[] = [];
+        for (const variant of variants) {
           if (earlier.length && earlier.some((g) => variantKeys.get(g)?.has(variant.key))) {
             counts.duplicates++;
             const at = sharedIndex.get(fileKey(url, variant));
@@ -158,10 +190,13 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
           if (everything.length) continue;
           if (host !== undefined) { coverage.add('host', host, 1); continue; }
           if (prefix !== undefined) { coverage.add('prefix', prefix, 1); continue; }
-          if (shared) sharedIndex.set(fileKey(url, variant), fileUrls.length);
-          if (lastGroup !== i) groupRuns.push({ start: fileUrls.length, group: (lastGroup = i) });
-          fileUrls.push(url);
-          fileVariants.push(variant);
+          if (shared) sharedIndex.set(fileKey(url, variant), fileCount + kept.length);
+          if (lastGroup !== i) groupRuns.push({ start: fileCount + kept.length, group: (lastGroup = i) });
+          kept.push(variant);
+        }
+        if (kept.length) {
+          runs.push({ url, variants: kept.length === variants.length ? variants : kept });
+          fileCount += kept.length;
         }
       }
     }
@@ -181,24 +216,34 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
       chunked(hosts.values, hosts.groups, zone.itemsPerRequest, (chunk) => ({ hosts: chunk }));
       chunked(sentPrefixes, prefixes.groups, zone.itemsPerRequest, (chunk) => ({ prefixes: chunk }));
       chunked(tags.values, tags.groups, zone.itemsPerRequest, (chunk) => ({ tags: chunk }));
+      // Items that later groups asked for too, in item order.
+      const extraAt = [...extraGroups.keys()].sort((a, b) => a - b);
+      let extra = 0;
+      let groupRun = 0;
       let run = 0;
-      for (let start = 0; start < fileUrls.length; start += zone.filesPerRequest) {
-        const end = Math.min(fileUrls.length, start + zone.filesPerRequest);
+      let offset = 0; // items of runs[run] already in earlier requests
+      for (let start = 0; start < fileCount; start += zone.filesPerRequest) {
+        const end = Math.min(fileCount, start + zone.filesPerRequest);
         const groups: number[] = [];
-        while (run + 1 < groupRuns.length && groupRuns[run + 1].start <= start) run++;
-        for (let r = run; r < groupRuns.length && groupRuns[r].start < end; r++) groups.push(groupRuns[r].group);
-        if (extraGroups.size > 0) {
-          for (let k = start; k < end; k++) {
-            const extra = extraGroups.get(k);
-            if (extra) groups.push(...extra);
-          }
+        while (groupRun + 1 < groupRuns.length && groupRuns[groupRun + 1].start <= start) groupRun++;
+        for (let r = groupRun; r < groupRuns.length && groupRuns[r].start < end; r++) groups.push(groupRuns[r].group);
+        for (; extra < extraAt.length && extraAt[extra] < end; extra++) groups.push(...extraGroups.get(extraAt[extra])!);
+        // This request's items: whole runs, or parts of the runs cut at its ends.
+        const chunk: FilesRun[] = [];
+        for (let n = 0; n < end - start;) {
+          const { url, variants } = runs[run];
+          const take = Math.min(variants.length - offset, end - start - n);
+          chunk.push(offset === 0 && take === variants.length ? runs[run] : { url, variants: variants.slice(offset, offset + take) });
+          n += take;
+          offset += take;
+          if (offset === variants.length) { run++; offset = 0; }
         }
-        push(groups, compactFilesBody(fileUrls.slice(start, end), fileVariants.slice(start, end)));
+        push(groups, compactFilesBody(chunk, end - start));
       }
       counts.hosts += hosts.values.length;
       counts.prefixes += sentPrefixes.length;
       counts.tags += tags.values.length;
-      counts.files += fileUrls.length;
+      counts.files += fileCount;
     }
     for (const [key, covered] of coverage.absorbed) {
       const space = key.indexOf(' ');
@@ -207,10 +252,4 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
     }
   }
   return { requests, coverage: coverageEntries, counts };
-}
-
-function broadest(prefix: string, all: readonly string[]): string {
-  let best = prefix;
-  for (const q of all) if (prefixCovers(q, best)) best = q;
-  return best;
 }

@@ -135,5 +135,5 @@ export function requestSize(body: PurgeBody): number {
   if ('hosts' in body) return body.hosts.length;
   if ('prefixes' in body) return body.prefixes.length;
   if ('tags' in body) return body.tags.length;
-  return compactFilesOf(body)?.urls.length ?? body.files.length;
+  return compactFilesOf(body)?.size ?? body.files.length;
 }

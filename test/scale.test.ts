@@ -1,0 +1,102 @@
+// Issue 9 item 16 and issue 15: large inputs give the right answers (speed is measured by
+// `npm run bench`, not by timed tests). Coverage of 20,000 prefixes, 10,000 groups with a
+// duplicate key found at its position, and files bodies that cut runs of variants.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compactFilesOf } from '../src/plan/files.js';
+import { renderJson } from '../src/render/json.js';
+import { configYaml, errorsOf, filesOf, planOf, ZONE_ID } from './support/config-builder.js';
+import { checkAndExpand } from '../src/commands/pipeline.js';
+import { memoryReader } from './support/config-builder.js';
+
+describe('prefix coverage at scale', () => {
+  it('20,000 prefixes, every 7th under a broader prefix of another group: the broadest covers, counts exact', () => {
+    const n = 20_000;
+    const narrow = Array.from({ length: n }, (_, i) => `www.example.com/p/${i}/x`);
+    // Broader prefixes: /p/0, /p/7, …, and under each also /p/0/ (itself covered by /p/0).
+    const broad = Array.from({ length: Math.ceil(n / 7) }, (_, k) => `www.example.com/p/${k * 7}`);
+    const slashed = broad.map((p) => `${p}/`);
+    const { plan } = planOf(configYaml({
+      zones: { www: { id: ZONE_ID, plan: 'enterprise' } },
+      groups: { narrow: { prefixes: narrow }, broad: { prefixes: [...slashed, ...broad] } },
+    }));
+    const sent = plan.requests.flatMap((r) => ('prefixes' in r.body ? [...r.body.prefixes] : []));
+    // Each group's prefixes are sent sorted, first group first.
+    const expectedSent = [...narrow.filter((_, i) => i % 7 !== 0).sort(), ...[...broad].sort()];
+    assert.deepEqual(sent, expectedSent);
+    assert.equal(plan.summary.prefixes, expectedSent.length);
+    // Each broad prefix absorbs its narrow prefix and its own trailing-slash form.
+    assert.equal(plan.coverage.length, broad.length);
+    for (const entry of plan.coverage) assert.equal(entry.covered, 2, entry.value);
+    assert.deepEqual(plan.coverage.map((c) => c.value).sort(), [...broad].sort());
+    assert.equal(plan.summary.covered, 2 * broad.length);
+  });
+
+  it('a prefix with a query boundary and a host covering prefixes: broadest wins, one lookup per boundary', () => {
+    const { plan } = planOf(configYaml({
+      zones: { www: { id: ZONE_ID, plan: 'enterprise' } },
+      groups: {
+        a: { prefixes: ['www.example.com/a/b/c', 'www.example.com/a/b', 'www.example.com/a', 'www.example.com/ab', 'other.example.com/x/y'] },
+        b: { hosts: ['other.example.com'] },
+      },
+    }));
+    const sent = plan.requests.flatMap((r) => ('prefixes' in r.body ? [...r.body.prefixes] : []));
+    assert.deepEqual(sent.sort(), ['www.example.com/a', 'www.example.com/ab']);
+    assert.deepEqual(plan.coverage.map((c) => [c.kind, c.value, c.covered]).sort(), [['host', 'other.example.com', 1], ['prefix', 'www.example.com/a', 2]]);
+  });
+});
+
+describe('validation at scale', () => {
+  it('10,000 groups: a duplicate group key is reported at its line', () => {
+    const lines = ['version: 1', 'zones:', `  www: { id: ${ZONE_ID} }`, 'groups:'];
+    for (let i = 0; i < 10_000; i++) lines.push(`  g${i}:`, `    urls: ["https://www.example.com/g/${i}/"]`);
+    lines.push('  g5000:', '    urls: ["https://www.example.com/again/"]');
+    const { diagnostics } = checkAndExpand('purge.yaml', Buffer.from(lines.join('\n')), memoryReader(), 1_000_000);
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].message, 'groups: duplicate key "g5000"');
+    assert.equal(errors[0].line, lines.length - 1);
+    assert.equal(errors[0].col, 3);
+  });
+
+  it('duplicate keys inside lists and flow mappings, every one reported; 1 and "1" differ', () => {
+    const errors = errorsOf(['version: 1', 'zones:', `  www: { id: ${ZONE_ID}, id: ${ZONE_ID} }`, 'groups:', '  g:', '    urls: ["https://www.example.com/"]', '    vars: { 1: [a], "1": [b], x: [c], x: [d] }'].join('\n'));
+    assert.deepEqual(errors, ['zones.www: duplicate key "id"', 'groups.g.vars: duplicate key "x"']);
+  });
+
+  it('10,000 groups plan with every group in its request, in file order', () => {
+    const groups: Record<string, Record<string, unknown>> = {};
+    for (let i = 0; i < 10_000; i++) groups[`g${i}`] = { urls: [`https://www.example.com/g/${i}/`] };
+    const { plan } = planOf(configYaml({ zones: { www: { id: ZONE_ID, plan: 'enterprise' } }, groups }));
+    assert.equal(plan.summary.files, 10_000);
+    assert.equal(plan.requests.length, 20);
+    assert.deepEqual(plan.requests[1].groups, Array.from({ length: 500 }, (_, i) => `g${500 + i}`));
+  });
+});
+
+describe('files bodies as runs of variants', () => {
+  it('runs cut at request boundaries keep every item once, in order, and the JSON is JSON.stringify', () => {
+    // 7 URLs x 12 variants = 84 items in requests of 10: most requests cut a run.
+    const { plan } = planOf(configYaml({
+      zones: { www: { id: ZONE_ID, plan: 'enterprise', cache_key: 'k', limits: { files_per_request: 10 } } },
+      cache_keys: { k: { device_type: true, geo: true } },
+      groups: {
+        a: { urls: ['https://www.example.com/{1..7}/'], variants: { geo: ['DE', 'FR', 'JP', 'US'] } },
+        b: { urls: ['https://www.example.com/3/'], variants: { geo: ['JP'] } },
+      },
+    }));
+    assert.equal(plan.requests.length, 9);
+    assert.deepEqual(plan.requests.map((r) => compactFilesOf(r.body)?.size), [10, 10, 10, 10, 10, 10, 10, 10, 4]);
+    const files = filesOf(plan);
+    assert.equal(files.length, 84);
+    assert.equal(new Set(files.map((f) => JSON.stringify(f))).size, 84);
+    const urls = files.map((f) => (typeof f === 'string' ? f : f.url));
+    assert.deepEqual(urls, [...urls].sort());
+    // b's 3 items (device types x JP) are duplicates of a's: its name is on the requests holding them.
+    assert.equal(plan.summary.duplicates, 3);
+    const withB = plan.requests.filter((r) => r.groups.includes('b'));
+    assert.ok(withB.length >= 1 && withB.length <= 2);
+    for (const r of withB) assert.ok(JSON.stringify(r.body).includes('"url":"https://www.example.com/3/"'));
+    assert.equal(renderJson(plan), `${JSON.stringify(plan)}\n`);
+  });
+});

@@ -7,6 +7,7 @@
 import type { Locator, PathSegment } from '../config/load.js';
 import type { CacheKey, Config, Group, Zone } from '../config/types.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
+import { zoneForHost } from '../config/route.js';
 import { compare, normalizeUrl } from '../expand/normalize.js';
 import { expandPattern, parsePattern } from '../expand/patterns.js';
 import type { Severity } from '../diagnostics.js';
@@ -106,15 +107,26 @@ export function keyRules(ruleset: Ruleset | null): CacheRule[] {
   return (ruleset?.rules ?? []).filter((rule) => rule.enabled && rule.cacheKey !== null);
 }
 
-/** A group's planned URLs as requested (query as written), per URL pattern. */
-export function plannedUrls(group: Group, zone: Zone | undefined): { index: number; pattern: string; urls: string[] }[] {
+/** The groups with URLs in `zone`: its own, and groups routed by host (spec §7.2) that have some. */
+export function groupsOfZone(config: Config, zone: Zone): Group[] {
+  const names = new Set(config.zones.map((z) => z.name));
+  return config.groups.filter((group) => group.zone === zone.name || !names.has(group.zone));
+}
+
+/**
+ * A group's planned URLs in `zone` as requested (query as written), per URL pattern. A routed
+ * group (its `zone` names no zone) keeps the URLs whose host the zone owns.
+ */
+export function plannedUrls(group: Group, zone: Zone, zones: readonly Zone[]): { index: number; pattern: string; urls: string[] }[] {
+  const routed = group.zone !== zone.name;
   return group.urls.map(({ pattern, index }) => {
     const urls = new Set<string>();
     const parsed = parsePattern(pattern, group.vars);
     if (!('problem' in parsed)) {
       expandPattern(parsed.pattern, (raw) => {
-        const result = normalizeUrl(raw, DEFAULT_CACHE_KEY, zone?.schemes ?? null);
-        if (!('problem' in result)) for (const url of result.urls) urls.add(url);
+        const result = normalizeUrl(raw, DEFAULT_CACHE_KEY, zone.schemes);
+        if ('problem' in result || (routed && zoneForHost(zones, result.host) !== zone)) return;
+        for (const url of result.urls) urls.add(url);
       });
     }
     return { index, pattern, urls: [...urls].sort(compare) };
@@ -158,7 +170,7 @@ export function checkDrift(input: DriftInput): DriftReport {
     const ruleset = input.rulesets.get(zone.name) ?? null;
     const rules = keyRules(ruleset);
     const zonePosition = at(['zones', zone.name]);
-    const groups = config.groups.filter((group) => group.zone === zone.name);
+    const groups = groupsOfZone(config, zone);
     let urlCount = 0;
 
     for (const rule of rules) {
@@ -188,7 +200,8 @@ export function checkDrift(input: DriftInput): DriftReport {
     const overlaps = new Map<string, Bucket & { readonly rules: readonly CacheRule[]; readonly group: Group }>();
     const resolved = new Map<string, Resolution>();
     for (const group of groups) {
-      const patterns = plannedUrls(group, zone);
+      const patterns = plannedUrls(group, zone, config.zones);
+      if (patterns.every((p) => p.urls.length === 0) && group.zone !== zone.name) continue;
       const perPattern = patterns.map(({ index, pattern, urls }) => {
         const effective = new Map<string, CacheRule | null>();
         const resolutions = urls.map((url) => {

@@ -5,7 +5,7 @@ import type { CacheKey, Config, Group } from '../config/types.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
 import { compare } from '../expand/normalize.js';
 import { flowList, queryMode, yamlScalar } from './dimensions.js';
-import { describeRule, keyOf, keyRules, plannedUrls, resolveUrl, sameKey } from './check.js';
+import { describeRule, groupsOfZone, keyOf, keyRules, plannedUrls, resolveUrl, sameKey } from './check.js';
 import type { CacheRule, Ruleset } from './rules.js';
 
 export interface ImportResult {
@@ -86,8 +86,8 @@ export function renderImport(config: Config, rulesets: ReadonlyMap<string, Rules
       if (contains.length > 0) warnings.push(`${describeRule(rule)} in zone ${zone.name} keys on header.contains (${contains.sort(compare).join(', ')}), which purge.yaml cannot declare yet: profile "${profileFor(rule).name}" leaves it out`);
       if ('unreadable' in rule.expression) warnings.push(`${describeRule(rule)} in zone ${zone.name}: its expression is unreadable (${rule.expression.unreadable}); groups it may match are not assigned to it`);
     }
-    for (const group of config.groups.filter((g) => g.zone === zone.name)) {
-      groupLines.push(...assignGroup(group, rules, zone, profileFor, warnings, referenced));
+    for (const group of groupsOfZone(config, zone)) {
+      groupLines.push(...assignGroup(group, rules, zone, config.zones, profileFor, warnings, referenced));
     }
   }
   const lines = [
@@ -110,12 +110,14 @@ function variantsNeeded(key: CacheKey): string {
   return needed.length ? `; its groups need variants ${needed.join(', ')}` : '';
 }
 
-function assignGroup(group: Group, rules: readonly CacheRule[], zone: Config['zones'][number], profileFor: (rule: CacheRule | null) => Profile, warnings: string[], referenced: Set<Profile>): string[] {
+function assignGroup(group: Group, rules: readonly CacheRule[], zone: Config['zones'][number], zones: Config['zones'], profileFor: (rule: CacheRule | null) => Profile, warnings: string[], referenced: Set<Profile>): string[] {
   // The key most of the group's URLs get; a group split across keys is named in a warning.
   const counts = new Map<Profile, number>();
   const patternsByProfile = new Map<Profile, Set<string>>();
   const uncertain = new Set<CacheRule>();
-  for (const { index, pattern, urls } of plannedUrls(group, zone)) {
+  const planned = plannedUrls(group, zone, zones);
+  if (group.zone !== zone.name && planned.every((p) => p.urls.length === 0)) return [];
+  for (const { index, pattern, urls } of planned) {
     for (const url of urls) {
       const resolution = resolveUrl(rules, url);
       const profile = profileFor(resolution.effective);

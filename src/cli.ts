@@ -18,6 +18,12 @@ const nonNegativeInteger = (value: string): number => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`must be a whole number (got "${value}")`);
   return Number(value);
 };
+function positiveNumber(name: string, allowZero: boolean) {
+  return (value: string): number => {
+    if (!/^\d+(\.\d+)?$/.test(value) || (!allowZero && Number(value) === 0)) throw new InvalidArgumentError(`${name} must be a number ${allowZero ? 'of at least 0' : 'above 0'} (got "${value}")`);
+    return Number(value);
+  };
+}
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 interface Common { config: string; color: boolean }
@@ -110,18 +116,25 @@ Examples:
     .option('--concurrency <n>', 'requests in flight at once', positiveInteger('--concurrency'), 4)
     .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
     .option('--json', 'one JSON event per line', false)
+    .option('--verify <n>', 'request N sampled file items at the edge before and after the purge, and check that they were purged', positiveInteger('--verify'))
+    .option('--verify-rate <n>', 'at most this many verification requests a second', positiveNumber('--verify-rate', false), 10)
+    .option('--verify-settle <seconds>', 'wait after the last purge before checking the edge', positiveNumber('--verify-settle', true), 2)
+    .option('--connect-to <HOST:PORT:ADDR:PORT>', 'send verification requests for HOST:PORT to ADDR:PORT, keeping Host and TLS name (as curl; repeatable)', collect, [])
     .option('--check-drift', 'first compare the cache keys with the zones\' Cache Rules (as `drift`); send nothing on drift', false)
     .addHelpText('after', `
-Exit codes: 0 every request succeeded, 1 a failure (summarized) or drift found by --check-drift, 130 interrupted (re-run to resume).
+Exit codes: 0 every request succeeded (and, with --verify, no sampled item was still cached), 1 a failure
+(summarized), a sampled item not purged or drift found by --check-drift, 130 interrupted (re-run to resume).
 
 Examples:
   $ CLOUDFLARE_API_TOKEN=… purgeplan apply release.plan
   $ purgeplan apply --auto-approve --base "$LAST_RELEASE"
   $ purgeplan apply release.plan --json > apply.log
+  $ purgeplan apply release.plan --verify 20
+  $ purgeplan apply release.plan --verify 5 --connect-to www.example.com:443:203.0.113.7:443
   $ purgeplan apply release.plan --check-drift   (token also needs Zone > Cache Rules > Read)`)
     .action(async (planfile: string | undefined, options) => {
       const { applyCommand } = await import('./commands/apply.js');
-      setExit(await applyCommand(planfile, { ...options, groups: options.group }, await makeIo(options.color)));
+      setExit(await applyCommand(planfile, { ...options, groups: options.group, verifySettleMs: Math.round(options.verifySettle * 1000) }, await makeIo(options.color)));
     });
 
   common(program.command('explain'))

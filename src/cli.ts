@@ -132,7 +132,7 @@ Examples:
   $ purgeplan show release.plan --markdown > comment.md`)
     .action(async (planfile: string, options: { json: boolean; markdown: boolean; color: boolean }) => {
       const { showCommand } = await import('./commands/show.js');
-      setExit(showCommand(planfile, options, await makeIo(options.color)));
+      setExit(await showCommand(planfile, options, await makeIo(options.color)));
     });
 
   common(program.command('init'))

@@ -205,7 +205,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
   if (totalItems > options.maxItems) {
     error(['groups'], 'key', `groups: the plan would expand to ${count(totalItems)} purge items, more than --max-items ${count(options.maxItems)}`, 'purge by prefixes or tags, split the groups, or raise --max-items if you really mean it');
   }
-  return { config: { file: loaded.file, digest: loaded.digest, inputsDigest: `sha256:${inputs.digest('hex')}`, zones, groups }, diagnostics };
+  return { config: { file: loaded.file, digest: loaded.digest, inputsDigest: `sha256:${inputs.digest('hex')}`, zones, groups, cacheKeys: profiles }, diagnostics };
 }
 
 function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void): CacheKey {

@@ -85,4 +85,6 @@ export interface Config {
   readonly inputsDigest: string;
   readonly zones: readonly Zone[];
   readonly groups: readonly Group[];
+  /** The `cache_keys` profiles by name (explain --cache-key NAME). */
+  readonly cacheKeys: ReadonlyMap<string, CacheKey>;
 }

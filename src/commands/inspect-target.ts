@@ -1,0 +1,81 @@
+// What explain and coverage compare requests with: every group (as with --all), a saved plan's
+// requests (--plan FILE), or the due groups against a baseline (--base/--state, coverage). The
+// configuration is read in every case: it holds the zones, cache keys and declared variants.
+import { hasErrors } from '../diagnostics.js';
+import { UserError } from '../errors.js';
+import { closest } from '../suggest.js';
+import type { CacheKey, Config } from '../config/types.js';
+import { DEFAULT_CACHE_KEY } from '../config/types.js';
+import { Inspector } from '../inspect/inspector.js';
+import { PurgeIndex } from '../inspect/items.js';
+import { reconcile } from './baseline.js';
+import type { Io } from './io.js';
+import { printDiagnostics, summarizeProblems } from './io.js';
+import { DEFAULT_MAX_ITEMS, loadWorkingConfig } from './pipeline.js';
+import { readPlanFile } from './show.js';
+
+export interface TargetOptions {
+  readonly config: string;
+  /** Whether -c was given (with --plan, the plan names its configuration otherwise). */
+  readonly configGiven: boolean;
+  readonly plan?: string;
+  readonly base?: string;
+  readonly state?: string;
+  readonly cacheKey?: string;
+}
+
+export interface Target {
+  readonly config: Config;
+  readonly inspector: Inspector;
+  /** In words, for reports: "every group", "plan release.plan", "groups due against …". */
+  readonly against: { readonly kind: 'all' | 'plan' | 'due'; readonly label: string; readonly groups: readonly string[] };
+}
+
+/** Loads the configuration and builds the inspector; 1 when the configuration is invalid. */
+export function loadTarget(options: TargetOptions, io: Io): Target | 1 {
+  if (options.plan !== undefined && (options.base !== undefined || options.state !== undefined)) {
+    throw new UserError('--plan cannot be combined with --base or --state', { hint: 'a saved plan already decided which groups are due' });
+  }
+  const plan = options.plan !== undefined ? readPlanFile(options.plan, io.cwd) : undefined;
+  const configPath = plan && !options.configGiven ? plan.config.path : options.config;
+  const checked = loadWorkingConfig(configPath, io.cwd, DEFAULT_MAX_ITEMS);
+  if (!checked.config || !checked.expansions || !checked.baseDir || hasErrors(checked.diagnostics)) {
+    printDiagnostics(io, checked.diagnostics);
+    io.stderr(`${io.stderrStyle.red(`${configPath} is invalid`)}: ${summarizeProblems(checked.diagnostics)}.\n`);
+    return 1;
+  }
+  const config = checked.config;
+  const cacheKey = options.cacheKey === undefined ? undefined : profile(config, options.cacheKey);
+  let index: PurgeIndex;
+  let against: Target['against'];
+  if (plan) {
+    if (config.inputsDigest !== plan.config.inputs_digest) {
+      io.stderr(`${io.stderrStyle.yellow('warning')}: the plan ${options.plan} was made from another version of ${configPath}; its requests are used as saved\n`);
+    }
+    index = PurgeIndex.fromPlan(config, checked.expansions, plan);
+    against = { kind: 'plan', label: `the plan ${options.plan}`, groups: plan.groups.filter((g) => g.due).map((g) => g.name) };
+  } else if (options.base !== undefined || options.state !== undefined) {
+    const reconciled = reconcile(checked.expansions, checked.baseDir, configPath, io.cwd, { all: false, groups: [], base: options.base, state: options.state, maxItems: DEFAULT_MAX_ITEMS });
+    printDiagnostics(io, reconciled.diagnostics);
+    const due = new Set(reconciled.decisions.filter((d) => d.due).map((d) => d.name));
+    index = PurgeIndex.fromExpansions(config, checked.expansions, due);
+    const baseline = options.base !== undefined ? `--base ${options.base}` : `the state ${reconciled.state.path}`;
+    against = { kind: 'due', label: `the groups due against ${baseline}`, groups: config.groups.filter((g) => due.has(g.name)).map((g) => g.name) };
+  } else {
+    index = PurgeIndex.fromExpansions(config, checked.expansions, null);
+    against = { kind: 'all', label: 'every group', groups: config.groups.map((g) => g.name) };
+  }
+  printDiagnostics(io, checked.diagnostics);
+  return { config, inspector: new Inspector(config, index, cacheKey ? { cacheKey } : {}), against };
+}
+
+/** `--cache-key NAME`: a profile of cache_keys, or `default` for Cloudflare's default key. */
+function profile(config: Config, name: string): { name: string | null; key: CacheKey } {
+  const key = config.cacheKeys.get(name);
+  if (key) return { name, key };
+  if (name === 'default') return { name: null, key: DEFAULT_CACHE_KEY };
+  const suggestion = closest(name, config.cacheKeys.keys());
+  throw new UserError(`--cache-key: no cache key profile "${name}" in ${config.file}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, {
+    hint: config.cacheKeys.size ? `profiles: ${[...config.cacheKeys.keys()].join(', ')}, or default for Cloudflare's default key` : 'define it under cache_keys, or use default',
+  });
+}

@@ -5,16 +5,30 @@ const str = (description, extra = {}) => ({ type: 'string', description, ...extr
 const bool = (description) => ({ type: 'boolean', description });
 const list = (description, items, extra = {}) => ({ type: 'array', description, items, ...extra });
 
+// A variant value: text, or a number kept as typed (`007` stays 007, spec §6a "Values").
+const valueItem = (description) => ({ type: ['string', 'number'], description, minLength: 1 });
+
 const dimension = (description, itemDescription) => ({
   type: ['array', 'object'],
   description: `${description} A list of values, or {values: [...], absent: false} to drop the variant without this header.`,
   'x-hint': 'write a list such as [a, b], or {values: [a, b], absent: false}',
-  items: str(itemDescription, { minLength: 1 }),
+  items: valueItem(itemDescription),
   properties: {
-    values: list('The values to purge.', str(itemDescription, { minLength: 1 })),
+    values: list('The values to purge.', valueItem(itemDescription)),
     absent: bool('false: do not purge the variant cached without this header or cookie (default true).'),
   },
   additionalProperties: false,
+});
+
+// A query parameter list, or "*" for every parameter (Cloudflare's wire form, spec §6a).
+const allOrList = (description) => ({
+  type: ['array', 'string'],
+  description,
+  items: str('A query parameter name, or * for every parameter.', { minLength: 1 }),
+  minItems: 1,
+  pattern: '^\\*$',
+  'x-expected': '"*" (every parameter) or a list of parameter names',
+  'x-hint': 'write a list such as [id, page], or "*" for every parameter',
 });
 
 const hexId = (description, what) => str(description, { pattern: '^[0-9a-f]{32}$', 'x-expected': `${what} (32 lower-case hex characters)`, 'x-hint': 'copy it from the Cloudflare dashboard (zone Overview, API section)' });
@@ -88,8 +102,8 @@ export const schema = {
           properties: {
             sort: bool('Sort query string: parameters are ordered by name, then value (Cache Rules "ignore_query_strings_order").'),
             ignore: bool('Ignore the query string entirely (Cache Level "Ignore Query String").'),
-            include: list('Only these parameters are part of the key.', str('A query parameter name.', { minLength: 1 }), { minItems: 1 }),
-            exclude: list('These parameters are not part of the key.', str('A query parameter name.', { minLength: 1 }), { minItems: 1 }),
+            include: allOrList('Only these parameters are part of the key; "*" (or ["*"]) keeps every parameter, as if include were absent.'),
+            exclude: allOrList('These parameters are not part of the key; "*" (or ["*"]) drops every parameter, as ignore: true.'),
           },
         },
         cache_deception_armor: bool('Cache deception armor. Accepted so Cache Rule settings can be copied as they are; it does not change the cache key, so it changes nothing in a plan.'),

@@ -18,6 +18,12 @@ const nonNegativeInteger = (value: string): number => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`must be a whole number (got "${value}")`);
   return Number(value);
 };
+function positiveNumber(name: string, allowZero: boolean) {
+  return (value: string): number => {
+    if (!/^\d+(\.\d+)?$/.test(value) || (!allowZero && Number(value) === 0)) throw new InvalidArgumentError(`${name} must be a number ${allowZero ? 'of at least 0' : 'above 0'} (got "${value}")`);
+    return Number(value);
+  };
+}
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 interface Common { config: string; color: boolean }
@@ -58,10 +64,12 @@ Examples:
   $ purgeplan apply release.plan               purge exactly that plan
   $ purgeplan show release.plan --json
   $ purgeplan fmt --check                      is purge.yaml in canonical form?
+  $ purgeplan comment github --base "origin/$GITHUB_BASE_REF"   the plan on the pull request
 
 Environment:
   CLOUDFLARE_API_TOKEN  API token for apply (or the variable named by a zone's token_env)
   PURGEPLAN_API_URL     Cloudflare API base URL (default https://api.cloudflare.com/client/v4)
+  GITHUB_TOKEN, GITLAB_TOKEN  tokens for comment github|gitlab (see purgeplan comment github --help)
   NO_COLOR              disable colours
   PURGEPLAN_DEBUG=1     show stack traces of internal errors`);
 
@@ -108,16 +116,23 @@ Examples:
     .option('--concurrency <n>', 'requests in flight at once', positiveInteger('--concurrency'), 4)
     .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
     .option('--json', 'one JSON event per line', false)
+    .option('--verify <n>', 'request N sampled file items at the edge before and after the purge, and check that they were purged', positiveInteger('--verify'))
+    .option('--verify-rate <n>', 'at most this many verification requests a second', positiveNumber('--verify-rate', false), 10)
+    .option('--verify-settle <seconds>', 'wait after the last purge before checking the edge', positiveNumber('--verify-settle', true), 2)
+    .option('--connect-to <HOST:PORT:ADDR:PORT>', 'send verification requests for HOST:PORT to ADDR:PORT, keeping Host and TLS name (as curl; repeatable)', collect, [])
     .addHelpText('after', `
-Exit codes: 0 every request succeeded, 1 a failure (summarized), 130 interrupted (re-run to resume).
+Exit codes: 0 every request succeeded (and, with --verify, no sampled item was still cached), 1 a failure
+(summarized) or a sampled item not purged, 130 interrupted (re-run to resume).
 
 Examples:
   $ CLOUDFLARE_API_TOKEN=… purgeplan apply release.plan
   $ purgeplan apply --auto-approve --base "$LAST_RELEASE"
-  $ purgeplan apply release.plan --json > apply.log`)
+  $ purgeplan apply release.plan --json > apply.log
+  $ purgeplan apply release.plan --verify 20
+  $ purgeplan apply release.plan --verify 5 --connect-to www.example.com:443:203.0.113.7:443`)
     .action(async (planfile: string | undefined, options) => {
       const { applyCommand } = await import('./commands/apply.js');
-      setExit(await applyCommand(planfile, { ...options, groups: options.group }, await makeIo(options.color)));
+      setExit(await applyCommand(planfile, { ...options, groups: options.group, verifySettleMs: Math.round(options.verifySettle * 1000) }, await makeIo(options.color)));
     });
 
   common(program.command('explain'))
@@ -184,8 +199,58 @@ Examples:
       setExit(await fmtCommand(files, options, await makeIo(options.color)));
     });
 
+  addCommentCommand(program, setExit);
   for (const command of program.commands) command.exitOverride();
   return program;
+}
+
+/** `comment github|gitlab [PLANFILE]` (spec §12). */
+function addCommentCommand(program: Command, setExit: (code: number) => void): void {
+  const comment = program.command('comment')
+    .description('post the plan on the pull request (GitHub) or merge request (GitLab), as one sticky comment')
+    .exitOverride();
+  const behavior = (value: string): string => {
+    if (!['update', 'new', 'hide-and-new'].includes(value)) throw new InvalidArgumentError(`must be update, new or hide-and-new (got "${value}")`);
+    return value;
+  };
+  for (const forge of ['github', 'gitlab'] as const) {
+    const github = forge === 'github';
+    const command = planningOptions(common(comment.command(forge)))
+      .description(github ? 'post the plan as a comment on the pull request of this GitHub Actions run' : 'post the plan as a note on the merge request of this GitLab CI pipeline')
+      .argument('[planfile]', 'a plan saved by `plan --out` (default: plan now, with the planning flags)')
+      .option('--tag <tag>', 'names this configuration\'s comment in its hidden marker (default: the config path)')
+      .option('--behavior <how>', 'update: edit the comment in place; new: always a new one; hide-and-new: mark older ones outdated, then a new one', behavior, 'update')
+      .option('--skip-no-changes', 'when nothing is due, post nothing (with update: edit an existing comment to say so)', false)
+      .option('--token-env <name>', `the variable holding the token (default ${github ? 'GITHUB_TOKEN' : 'GITLAB_TOKEN'})`)
+      .option(github ? '--pull-request <n>' : '--merge-request <n>', github ? 'the pull request (default: pull_request.number in GITHUB_EVENT_PATH)' : 'the merge request IID (default CI_MERGE_REQUEST_IID)', positiveInteger(github ? '--pull-request' : '--merge-request'))
+      .addHelpText('after', github ? `
+Environment: GITHUB_TOKEN (or --token-env), GITHUB_API_URL (default https://api.github.com; http: only
+on loopback), GITHUB_REPOSITORY (owner/repo), GITHUB_EVENT_PATH (the pull request), GITHUB_STEP_SUMMARY
+(the plan is appended to it, up to 1 MiB). The workflow needs permissions: pull-requests: write.
+A plan over 65,536 characters is split into up to 10 comments ("part i of n").
+Exit codes: 0 posted, skipped, or refused with 403/404 (a fork's read-only token: a warning); 1 error.
+
+Examples:
+  $ purgeplan comment github --base "origin/$GITHUB_BASE_REF"
+  $ purgeplan plan --out pr.plan && purgeplan comment github pr.plan --skip-no-changes
+  $ purgeplan comment github -c sites/shop/purge.yaml --tag shop --behavior hide-and-new
+  $ GITHUB_REPOSITORY=octo/site purgeplan comment github --pull-request 42 --all` : `
+Environment: GITLAB_TOKEN (or --token-env: a project access token with the api scope), CI_API_V4_URL,
+CI_PROJECT_ID, CI_MERGE_REQUEST_IID (all set by GitLab CI in merge request pipelines).
+GitLab cannot minimize notes: with --behavior hide-and-new, older plans are folded into a closed
+<details> and marked outdated. A plan over 1,000,000 characters is split into up to 10 notes.
+Exit codes: 0 posted, skipped, or refused with 403/404 (a warning); 1 error.
+
+Examples:
+  $ purgeplan comment gitlab --base "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+  $ purgeplan comment gitlab mr.plan --skip-no-changes
+  $ purgeplan comment gitlab --token-env PURGEPLAN_GITLAB_TOKEN --merge-request 7`)
+      .action(async (planfile: string | undefined, options) => {
+        const { commentCommand } = await import('./commands/comment.js');
+        setExit(await commentCommand(forge, planfile, { ...options, groups: options.group }, await makeIo(options.color)));
+      });
+    command.exitOverride();
+  }
 }
 
 /** A reader that closed the pipe early (`purgeplan plan --json | head`) is not an error. */

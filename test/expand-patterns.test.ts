@@ -43,7 +43,9 @@ describe('patterns: the placeholders of §2.1', () => {
       vars: { v: ['x', 'y'] },
       expected: ['/a/1/x', '/a/1/y', '/a/2/x', '/a/2/y', '/b/1/x', '/b/1/y', '/b/2/x', '/b/2/y'],
     },
-    { rule: 'the same variable twice takes its values independently', pattern: '/{v}-{v}', vars: { v: ['1', '2'] }, expected: ['/1-1', '/1-2', '/2-1', '/2-2'] },
+    { rule: 'the same variable twice takes the same value at both places (§6a)', pattern: '/{v}-{v}', vars: { v: ['1', '2'] }, expected: ['/1-1', '/2-2'] },
+    { rule: 'the cross product is over distinct variables (§6a)', pattern: '/{lang}/{slug}?hl={lang}', vars: { lang: ['en', 'ja'], slug: ['a', 'b'] }, expected: ['/en/a?hl=en', '/en/b?hl=en', '/ja/a?hl=ja', '/ja/b?hl=ja'] },
+    { rule: 'equal alternatives written twice still vary independently (they are not a variable)', pattern: '/{a,b}-{a,b}', expected: ['/a-a', '/a-b', '/b-a', '/b-b'] },
   ];
   for (const row of rows) {
     it(row.rule, () => assert.deepEqual(expand(row.pattern, row.vars), row.expected));
@@ -56,6 +58,7 @@ describe('patterns: counts equal the product of the placeholders', () => {
     { pattern: '/{a,b,c}/{1..4}', vars: {}, count: 12 },
     { pattern: '/{a,b,c}/{1..4}/{v}', vars: { v: ['p', 'q', 'r', 's', 't'] }, count: 60 },
     { pattern: '/{01..10}/{1..10}/{x,y}', vars: {}, count: 200 },
+    { pattern: '/{v}/{v}/{w}/{v}', vars: { v: ['1', '2', '3'], w: ['a', 'b'] }, count: 6 },
   ];
   for (const row of rows) {
     it(`${row.pattern} -> ${row.count}`, () => {
@@ -106,6 +109,39 @@ describe('patterns: vars', () => {
     assert.deepEqual(urlsOf(['https://www.example.com/{id}'], { id: [10, 2] }), ['https://www.example.com/10', 'https://www.example.com/2']);
   });
 
+  const fileRows: { rule: string; text: string; expected: string[] }[] = [
+    { rule: 'LF line ends', text: 'a\nb\nc\n', expected: ['a', 'b', 'c'] },
+    { rule: 'CRLF line ends', text: 'a\r\nb\r\nc', expected: ['a', 'b', 'c'] },
+    { rule: 'CR line ends (§6a: a\\rb\\rc is three values, not abc)', text: 'a\rb\rc', expected: ['a', 'b', 'c'] },
+    { rule: 'mixed line ends', text: 'a\rb\r\nc\nd', expected: ['a', 'b', 'c', 'd'] },
+    { rule: '# after whitespace starts a comment (the value is trimmed)', text: 'hello-world   # the first post\n', expected: ['hello-world'] },
+    { rule: '# after a tab starts a comment', text: 'x\t#note\n', expected: ['x'] },
+    { rule: 'an indented comment line is skipped', text: '   # note\na\n', expected: ['a'] },
+    { rule: 'blank and whitespace-only lines are skipped', text: '\n \t \na\n\n', expected: ['a'] },
+    { rule: 'a byte order mark is not part of the first value', text: '\uFEFFa\nb', expected: ['a', 'b'] },
+    { rule: 'numbers stay as written', text: '007\n12.50\n', expected: ['007', '12.50'] },
+  ];
+  for (const row of fileRows) {
+    it(`a file: ${row.rule}`, () => {
+      const urls = urlsOf(['https://www.example.com/{v}'], { v: { file: 'v.txt' } }, { 'v.txt': row.text });
+      assert.deepEqual(urls, [...row.expected].sort().map((v) => `https://www.example.com/${v}`));
+    });
+  }
+
+  it('numbers in a vars list keep the text as typed (§6a): 007, 12.50, 0x1F, 1e3', () => {
+    const yaml = `version: 1
+zones: {www: {id: 023e105f4ecef8ad9ca31a8372d0c353}}
+groups:
+  g:
+    urls: ['https://www.example.com/p/{id}/']
+    vars: {id: [007, 12.50, 0x1F, 1e3, -0, +5]}
+    tags: [007, 1e3]
+`;
+    const { plan } = planOf(yaml);
+    assert.deepEqual(filesOf(plan), ['+5', '-0', '007', '0x1F', '12.50', '1e3'].map((v) => `https://www.example.com/p/${v}/`));
+    assert.deepEqual(plan.requests.flatMap((r) => ('tags' in r.body ? r.body.tags : [])), ['007', '1e3']);
+  });
+
   it('a file: one value a line, # comments and blank lines skipped, spaces trimmed', () => {
     const files = { 'slugs.txt': '# posts\nhello-world\n\n  release-notes  \r\n# end\n' };
     assert.deepEqual(urlsOf(['https://www.example.com/posts/{slug}/'], { slug: { file: 'slugs.txt' } }, files), [
@@ -143,6 +179,14 @@ describe('patterns: validation errors (§2.1)', () => {
     { rule: 'an empty vars list', url: 'https://www.example.com/{v}', vars: { v: [] }, message: /is empty|no values/ },
     { rule: 'a relative URL after expansion', url: '/posts/{1..2}', message: /not an absolute URL/ },
     { rule: 'a non-http scheme', url: 'ftp://www.example.com/{1..2}', message: /not an http or https URL/ },
+    { rule: 'a space in an alternative (§6a)', url: 'https://www.example.com/{en, ja}/', message: /alternative " ja" contains a space.*\(in "\{en, ja\}"\)/ },
+    { rule: '"#" in an alternative (§6a)', url: 'https://www.example.com/{a,b#c}/', message: /alternative "b#c" contains "#"/ },
+    { rule: 'a tab in an alternative (§6a)', url: 'https://www.example.com/{a,\tb}/', message: /alternative "\\tb" contains a tab/ },
+    { rule: 'a space in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['ok', 'hello world'] }, message: /vars\.v\[1\]: "hello world" contains a space: it would become %20/ },
+    { rule: '"#" in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a#b'] }, message: /vars\.v\[0\]: "a#b" contains "#": it would start the URL's fragment/ },
+    { rule: 'a line break in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a\nb'] }, message: /vars\.v\[0\]: "a\\nb" contains a line break \(LF\)/ },
+    { rule: 'an escape character in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a\u001b[31mb'] }, message: /"a\\u001b\[31mb" contains a control character \(U\+001B\)/ },
+    { rule: 'a no-break space in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a\u00a0b'] }, message: /contains a space character \(U\+00A0\)/ },
   ];
   for (const row of rows) {
     it(row.rule, () => {

@@ -21,6 +21,10 @@ import { makePlan } from './plan.js';
 import type { PlanningOptions } from './plan.js';
 import { loadWorkingConfig } from './pipeline.js';
 import { readPlanFile } from './show.js';
+import { parseConnectTo } from '../verify/probe.js';
+import { DEFAULT_SETTLE_MS, DEFAULT_VERIFY_RATE } from '../verify/session.js';
+import type { Verification, VerifySettings } from '../verify/session.js';
+import { startVerification } from '../verify/start.js';
 
 export interface ApplyCommandOptions extends PlanningOptions {
   readonly autoApprove: boolean;
@@ -28,6 +32,11 @@ export interface ApplyCommandOptions extends PlanningOptions {
   readonly concurrency: number;
   readonly maxRetries: number;
   readonly json: boolean;
+  /** `--verify N`: probe N sampled file items at the edge before and after (spec §11). */
+  readonly verify?: number;
+  readonly verifyRate?: number;
+  readonly verifySettleMs?: number;
+  readonly connectTo?: readonly string[];
 }
 
 interface Prepared {
@@ -38,6 +47,10 @@ interface Prepared {
 
 export async function applyCommand(planfile: string | undefined, options: ApplyCommandOptions, io: Io): Promise<number> {
   const apiUrl = options.apiUrl ?? (io.env.PURGEPLAN_API_URL || DEFAULT_API_URL);
+  if (options.verify === undefined && (options.connectTo ?? []).length > 0) {
+    throw new UserError('--connect-to directs the requests of --verify: give --verify N too', { hint: 'e.g. purgeplan apply PLANFILE --verify 10 --connect-to www.example.com:443:203.0.113.7:443' });
+  }
+  const verify = options.verify === undefined ? null : verifySettings(options);
   const prepared = planfile === undefined ? await planAndConfirm(options, io) : loadSavedPlan(planfile, options, io);
   if (typeof prepared === 'number') return prepared;
   const { plan, expansions, stateFile } = prepared;
@@ -68,7 +81,10 @@ export async function applyCommand(planfile: string | undefined, options: ApplyC
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  let verification: Verification | null = null;
   try {
+    if (verify) verification = await startVerification(plan, expansions, journalPath, verify, io);
+    if (verification && (await verification.before(controller.signal)) === 'interrupted') return 130;
     const report = options.json ? createJsonReporter(io.stdout) : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath });
     const result = await applyPlan(plan, {
       apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath,
@@ -76,12 +92,27 @@ export async function applyCommand(planfile: string | undefined, options: ApplyC
     });
     recordState(plan, expansions, result.completedGroups, stateFile, journalPath);
     if (result.interrupted) return 130;
-    return result.ok ? 0 : 1;
+    if (!result.ok) verification?.skip('not every request of the plan succeeded');
+    if (!result.ok || !verification) return result.ok ? 0 : 1;
+    const sentNow = new Set(result.outcomes.filter((o) => o.status === 'done').map((o) => o.index));
+    const verified = await verification.after(controller.signal, (request) => sentNow.has(request));
+    return verified === 'interrupted' ? 130 : verified === 'not_purged' ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    await verification?.close();
     lock.release();
   }
+}
+
+function verifySettings(options: ApplyCommandOptions): VerifySettings {
+  return {
+    count: options.verify ?? 0,
+    rate: options.verifyRate ?? DEFAULT_VERIFY_RATE,
+    settleMs: options.verifySettleMs ?? DEFAULT_SETTLE_MS,
+    connectTo: (options.connectTo ?? []).map(parseConnectTo),
+    json: options.json,
+  };
 }
 
 /** Writes the state for groups whose requests all succeeded, and notes its digest in the journal. */

@@ -9,11 +9,12 @@ import { didYouMean } from '../suggest.js';
 import { normalizeUrl } from '../expand/normalize.js';
 import { countPattern, parsePattern } from '../expand/patterns.js';
 import type { ParsedPattern } from '../expand/patterns.js';
-import { parseValuesFile } from './files.js';
+import { posix, sep } from 'node:path';
+import { containedPath, parseValuesFile } from './files.js';
 import type { SourceReader } from './files.js';
 import type { LoadedConfig, PathSegment } from './load.js';
 import { displayPath } from './schema.js';
-import { normalizeHost, normalizePrefix, normalizeTag } from './values.js';
+import { normalizeHost, normalizePrefix, normalizeTag, substitutionProblem } from './values.js';
 import { resolveDimensions } from './variants.js';
 import { DEFAULT_CACHE_KEY } from './types.js';
 import type { CacheKey, Config, Group, Scheme, UrlPattern, Zone } from './types.js';
@@ -30,6 +31,15 @@ type Raw = Record<string, unknown>;
 const record = (value: unknown): Raw | undefined => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : undefined);
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v) => typeof v === 'string' || typeof v === 'number').map(String) : []);
+const SUBSTITUTION_HINT = 'a value is put into the URL as it is: remove the character, or percent-encode it (%20 for a space, %23 for #)';
+
+/** A vars file as messages name it: beside the configuration, as the user wrote its path. */
+function varsFileDisplay(configFile: string, file: string): string {
+  const contained = containedPath(file);
+  const relativePath = 'path' in contained ? contained.path : file;
+  const dir = posix.dirname(configFile.split(sep).join('/'));
+  return dir === '.' ? relativePath : `${dir}/${relativePath}`;
+}
 const flag = (value: unknown): boolean => value === true;
 /** A list key that asks for something: present and not `[]` (a wrong type was reported by the schema). */
 const given = (value: unknown): boolean => value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
@@ -44,6 +54,9 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
   const warning = report('warning');
   const root = loaded.value;
   const inputs = createHash('sha256').update(loaded.digest);
+  /** A string, or a number as typed in the file (`007` stays 007: spec §6a); undefined for other types. */
+  const scalarText = (value: unknown, path: readonly PathSegment[]): string | undefined =>
+    typeof value === 'string' ? value : typeof value === 'number' ? loaded.locate.text(path) ?? String(value) : undefined;
 
   // Cache key profiles.
   const rawProfiles = record(root.cache_keys) ?? {};
@@ -126,7 +139,15 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
       const value = rawVars[varName];
       const varPath = [...path, 'vars', varName];
       if (Array.isArray(value)) {
-        vars.set(varName, [...new Set(strings(value))]);
+        const values: string[] = [];
+        value.forEach((item, i) => {
+          const itemText = scalarText(item, [...varPath, i]);
+          if (itemText === undefined) return; // the wrong type was reported by the schema
+          const problem = substitutionProblem(itemText);
+          if (problem) { error([...varPath, i], 'value', `${displayPath([...varPath, i])}: ${problem}`, SUBSTITUTION_HINT); brokenVars.add(varName); return; }
+          values.push(itemText);
+        });
+        vars.set(varName, [...new Set(values)]);
         if (value.length === 0) { error(varPath, 'value', `${displayPath(varPath)} is empty: the URL patterns using it would expand to nothing`, 'give at least one value'); brokenVars.add(varName); }
       } else if (record(value) && typeof record(value)?.file === 'string') {
         const file = String(record(value)?.file);
@@ -135,8 +156,16 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
         inputs.update(`\0${file}\0`).update(result.bytes);
         const parsed = parseValuesFile(result.bytes);
         if ('problem' in parsed) { error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: "${file}" ${parsed.problem}`, parsed.hint); brokenVars.add(varName); continue; }
-        if (parsed.values.length === 0) { error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: "${file}" has no values`, 'one value a line; lines starting with # are comments'); brokenVars.add(varName); continue; }
-        vars.set(varName, [...new Set(parsed.values)]);
+        if (parsed.values.length === 0) { error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: "${file}" has no values`, 'one value a line; # at the start of a line or after a space starts a comment'); brokenVars.add(varName); continue; }
+        // A bad line is reported in the vars file itself, at the line and column of the value.
+        const shownFile = varsFileDisplay(loaded.file, file);
+        for (const entry of parsed.values) {
+          const problem = substitutionProblem(entry.value);
+          if (!problem) continue;
+          diagnostics.push({ file: shownFile, line: entry.line, col: entry.col, severity: 'error', message: `value ${problem} (a value of ${displayPath(varPath)})`, hint: 'one value a line; # at the start of a line or after a space starts a comment' });
+          brokenVars.add(varName);
+        }
+        vars.set(varName, [...new Set(parsed.values.map((entry) => entry.value))]);
       } else {
         brokenVars.add(varName); // the wrong type was reported by the schema
       }
@@ -172,13 +201,13 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
       error([...path, 'urls'], 'key', `groups.${name} purges URLs, but cache key "${keyName}" uses the resolved host (host.resolved: true)`, 'a URL purge cannot match a key built on a host rewritten by an Origin Rule: purge the rewritten host with hosts: [...] instead');
     }
 
-    const dimensions = resolveDimensions(cacheKey, keyName, raw.variants, path, { error, warning }, { purgesUrls: given(raw.urls) });
+    const dimensions = resolveDimensions(cacheKey, keyName, raw.variants, path, { error, warning }, { purgesUrls: given(raw.urls), textOf: scalarText });
 
     // Hosts, prefixes, tags, everything.
     // An empty host or prefix is reported by the schema (minLength); an empty tag is not.
-    const hosts = normalizeAll(raw.hosts, [...path, 'hosts'], normalizeHost, error, { skipEmpty: true });
-    const prefixes = normalizeAll(raw.prefixes, [...path, 'prefixes'], normalizePrefix, error, { skipEmpty: true });
-    const tags = normalizeAll(raw.tags, [...path, 'tags'], normalizeTag, error);
+    const hosts = normalizeAll(raw.hosts, [...path, 'hosts'], normalizeHost, error, scalarText, { skipEmpty: true });
+    const prefixes = normalizeAll(raw.prefixes, [...path, 'prefixes'], normalizePrefix, error, scalarText, { skipEmpty: true });
+    const tags = normalizeAll(raw.tags, [...path, 'tags'], normalizeTag, error, scalarText);
     const everything = flag(raw.everything);
     if (everything && zone && !zone.allowPurgeEverything) {
       error([...path, 'everything'], 'key', `groups.${name}.everything: purging everything needs allow_purge_everything: true on zone "${zone.name}"`, 'purge hosts, prefixes or tags instead, or opt in on the zone if you really mean to empty its whole cache');
@@ -212,7 +241,7 @@ function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: (p: read
   const query = record(raw.query_string) ?? {};
   const headers = record(raw.headers) ?? {};
   const cookies = record(raw.cookies) ?? {};
-  const modes = ['ignore', 'include', 'exclude'].filter((mode) => (mode === 'ignore' ? query.ignore === true : Array.isArray(query[mode])));
+  const modes = ['ignore', 'include', 'exclude'].filter((mode) => (mode === 'ignore' ? query.ignore === true : Array.isArray(query[mode]) || query[mode] === '*'));
   if (modes.length > 1) {
     error([...path, 'query_string', modes[1]], 'key', `${displayPath([...path, 'query_string'])}: ${modes.map((m) => `"${m}"`).join(' and ')} cannot be used together`, 'Cloudflare keys a query string by one of: ignore it, include only some parameters, or exclude some parameters');
   }
@@ -240,14 +269,21 @@ function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: (p: read
   cookieInclude.filter((c) => cookiePresence.includes(c)).forEach((c) => error([...path, 'cookies', 'check_presence'], 'key', `${displayPath([...path, 'cookies'])}: cookie "${c}" is in both include and check_presence`, 'keep it in one of them'));
   return {
     querySort: query.sort === true,
-    queryIgnore: query.ignore === true,
-    queryInclude: Array.isArray(query.include) ? strings(query.include) : null,
-    queryExclude: Array.isArray(query.exclude) ? strings(query.exclude) : null,
+    // `*` means every parameter, as in Cloudflare's rules (spec §6a): include all = the whole
+    // query string as if include were absent; exclude all = ignore the query string.
+    queryIgnore: query.ignore === true || allParameters(query.exclude),
+    queryInclude: Array.isArray(query.include) && !allParameters(query.include) ? strings(query.include) : null,
+    queryExclude: Array.isArray(query.exclude) && !allParameters(query.exclude) ? strings(query.exclude) : null,
     deviceType: flag(raw.device_type), geo: flag(raw.geo), lang: flag(raw.lang),
     headerInclude, headerPresence, excludeOrigin: flag(headers.exclude_origin),
     cookieInclude, cookiePresence,
     hostResolved: flag(record(raw.host)?.resolved),
   };
+}
+
+/** `"*"` or a list holding `"*"`: every query parameter. */
+function allParameters(value: unknown): boolean {
+  return value === '*' || (Array.isArray(value) && value.includes('*'));
 }
 
 /** Cache key features that Cloudflare offers on Enterprise only (cloudflare-api.md §5.3). */
@@ -267,13 +303,14 @@ function firstExpansion(pattern: ParsedPattern): string {
   return pattern.segments.map((segment) => (segment.kind === 'text' ? segment.text : (segment.values.length ? segment.values.at(0) : ''))).join('');
 }
 
-function normalizeAll(raw: unknown, path: readonly PathSegment[], normalize: (value: string) => { value: string } | { problem: string; hint?: string }, error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void, options: { skipEmpty?: boolean } = {}): string[] {
+function normalizeAll(raw: unknown, path: readonly PathSegment[], normalize: (value: string) => { value: string } | { problem: string; hint?: string }, error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void, textOf: (value: unknown, path: readonly PathSegment[]) => string | undefined, options: { skipEmpty?: boolean } = {}): string[] {
   if (!Array.isArray(raw)) return [];
   const values = new Set<string>();
   raw.forEach((value, i) => {
-    if (typeof value !== 'string' && typeof value !== 'number') return;
-    if (options.skipEmpty && value === '') return;
-    const result = normalize(String(value));
+    const written = textOf(value, [...path, i]);
+    if (written === undefined) return;
+    if (options.skipEmpty && written === '') return;
+    const result = normalize(written);
     if ('problem' in result) error([...path, i], 'value', `${displayPath([...path, i])}: ${result.problem}`, result.hint);
     else values.add(result.value);
   });

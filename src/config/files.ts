@@ -54,18 +54,34 @@ export function workingTreeReader(baseDir: string): SourceReader {
   };
 }
 
-/** One value a line; blank lines and lines starting with # are skipped; surrounding spaces trimmed. */
-export function parseValuesFile(bytes: Uint8Array): { values: string[] } | { problem: string; hint?: string } {
+/** A value of a vars file with where it starts (1-based line and column, in characters). */
+export interface FileValue {
+  readonly value: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/**
+ * One value a line (spec §6a): LF, CRLF or CR line ends; `#` at the start of a line or after
+ * whitespace starts a comment; each line is trimmed; blank lines are skipped. A `#` inside a
+ * value (`a#b`) is kept here and refused by the value rules, as whitespace inside one is.
+ */
+export function parseValuesFile(bytes: Uint8Array): { values: FileValue[] } | { problem: string; hint?: string } {
   const decoded = decodeText(bytes);
   if ('problem' in decoded) {
     return decoded.problem === 'binary'
       ? { problem: 'is a binary file, not text with one value a line', hint: 'check the file name' }
       : { problem: 'is not valid UTF-8 text', hint: 'save it as UTF-8' };
   }
-  const values: string[] = [];
-  for (const line of decoded.text.split(/\r?\n/)) {
-    const value = line.trim();
-    if (value !== '' && !value.startsWith('#')) values.push(value);
-  }
+  const values: FileValue[] = [];
+  const text = decoded.text.startsWith('\uFEFF') ? decoded.text.slice(1) : decoded.text;
+  text.split(/\r\n|\r|\n/).forEach((line, index) => {
+    const comment = /(?:^|\s)#/u.exec(line);
+    const content = comment ? line.slice(0, comment.index) : line;
+    const value = content.trim();
+    if (value === '') return;
+    const leading = content.length - content.trimStart().length;
+    values.push({ value, line: index + 1, col: [...content.slice(0, leading)].length + 1 });
+  });
   return { values };
 }

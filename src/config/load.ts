@@ -23,6 +23,11 @@ export interface Locator {
   value(path: readonly PathSegment[]): Position;
   /** Keys of the mapping at path, in document order (JS objects reorder integer-like keys). */
   keys(path: readonly PathSegment[]): string[];
+  /**
+   * A scalar's text as typed in the file (`007`, `12.50`, `0x1F` for numbers that YAML would
+   * re-print as 7, 12.5, 31: spec §6a "Values"); undefined when the path is not a scalar.
+   */
+  text(path: readonly PathSegment[]): string | undefined;
 }
 
 const MAX_BYTES = 16 * 1024 * 1024;
@@ -257,6 +262,11 @@ function makeLocator(doc: Document, lineCounter: LineCounter): Locator {
       const found = walk(path);
       if (!found.complete || !isMap(found.node)) return [];
       return found.node.items.map((item) => keyText(item.key));
+    },
+    text(path) {
+      const found = walk(path);
+      if (!found.complete || !isScalar(found.node)) return undefined;
+      return typeof found.node.source === 'string' ? found.node.source : undefined;
     },
   };
 }

@@ -1,7 +1,54 @@
-// Value rules shared by validation and expansion: hosts, prefixes, tags (spec §2.4).
+// Value rules shared by validation and expansion: substituted values (spec §6a "Values"),
+// header and cookie values, hosts, prefixes, tags (spec §2.4). Every place that puts a value from
+// purge.yaml or a vars file into a URL, a header or a pattern asks these functions.
 import { MAX_PREFIX_SEPARATORS, MAX_TAG_LENGTH } from '../cloudflare/limits.js';
 
 export type Checked = { readonly value: string } | { readonly problem: string; readonly hint?: string };
+
+/** C0 controls, DEL and C1 controls: never valid in a URL value, a header or a cookie. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Whitespace (ASCII and Unicode), controls and `#`: what a substituted value must not contain. */
+const NOT_SUBSTITUTABLE = /[\s\u0000-\u001f\u007f-\u009f#]/u;
+
+/** Names a character for a message: `a space`, `a tab`, `a line break (CR)`, `"#"`, `U+0007`. */
+export function describeCharacter(ch: string): string {
+  switch (ch) {
+    case ' ': return 'a space';
+    case '\t': return 'a tab';
+    case '\n': return 'a line break (LF)';
+    case '\r': return 'a line break (CR)';
+    case '#': return '"#"';
+    case ';': return '";"';
+    default: return `${/\s/u.test(ch) ? 'a space character' : 'a control character'} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+  }
+}
+
+/** A value as a message quotes it: JSON string syntax, so that no control character is printed raw. */
+export function quoteValue(value: string): string {
+  const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  return JSON.stringify(shown).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * A value substituted into a URL (a vars entry, a vars-file line, a `{a,b}` alternative) must not
+ * contain whitespace, control characters or `#` (spec §6a): the URL parser would turn them into
+ * `%20`, drop them, or start a fragment, and the purge would miss the cached URL.
+ */
+export function substitutionProblem(value: string): string | null {
+  const match = NOT_SUBSTITUTABLE.exec(value);
+  if (!match) return null;
+  const why = match[0] === '#' ? 'it would start the URL\'s fragment, which is not part of the cache key' : /\s/u.test(match[0]) && !CONTROL.test(match[0]) ? 'it would become %20 in the URL' : 'the URL parser would drop or encode it';
+  return `${quoteValue(value)} contains ${describeCharacter(match[0])}: ${why}`;
+}
+
+/** Header values (HTTP forbids controls in them); cookie values also refuse `;`, which would start another cookie. */
+export function headerValueProblem(value: string, kind: 'header' | 'cookie'): string | null {
+  const match = (kind === 'cookie' ? /[\u0000-\u001f\u007f-\u009f;]/ : CONTROL).exec(value);
+  if (!match) return null;
+  return match[0] === ';'
+    ? `${quoteValue(value)} contains ";": it would end this cookie and start another in the cookie header`
+    : `${quoteValue(value)} contains ${describeCharacter(match[0])}: HTTP does not allow control characters in a ${kind} value`;
+}
 
 const HOST_CHARS = /^[a-z0-9.-]+$/;
 

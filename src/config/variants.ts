@@ -5,6 +5,7 @@ import { COUNTRY_CODES, COUNTRY_SET } from '../cloudflare/countries.js';
 import { didYouMean } from '../suggest.js';
 import type { PathSegment } from './load.js';
 import { displayPath } from './schema.js';
+import { headerValueProblem } from './values.js';
 import type { CacheKey, Dimension } from './types.js';
 
 export interface VariantReporter {
@@ -14,23 +15,42 @@ export interface VariantReporter {
 
 interface RawDimension {
   readonly values: readonly string[] | null;
+  /** Where each of `values` is written. */
+  readonly paths: readonly (readonly PathSegment[])[];
   readonly absent: boolean | undefined;
   /** Given, but not a list or {values, absent}: the schema reported it; nothing more to say. */
   readonly malformed: boolean;
 }
 
-function readDimension(raw: unknown): RawDimension | null {
+/** A string, or a number as typed (spec §6a "Values"); undefined for what the schema refused. */
+export type TextOf = (value: unknown, path: readonly PathSegment[]) => string | undefined;
+
+const plainText: TextOf = (value) => (typeof value === 'string' ? value : undefined);
+
+function readDimension(raw: unknown, path: readonly PathSegment[], textOf: TextOf): RawDimension | null {
   if (raw === undefined) return null;
-  if (Array.isArray(raw)) return { values: raw.filter((v): v is string => typeof v === 'string'), absent: undefined, malformed: false };
+  const readList = (list: readonly unknown[], at: readonly PathSegment[]) => {
+    const values: string[] = [];
+    const paths: PathSegment[][] = [];
+    list.forEach((item, i) => {
+      const text = textOf(item, [...at, i]);
+      if (text === undefined) return;
+      values.push(text);
+      paths.push([...at, i]);
+    });
+    return { values, paths };
+  };
+  if (Array.isArray(raw)) return { ...readList(raw, path), absent: undefined, malformed: false };
   if (raw !== null && typeof raw === 'object') {
     const { values, absent } = raw as { values?: unknown; absent?: unknown };
+    const list = Array.isArray(values) ? readList(values, [...path, 'values']) : { values: null, paths: [] };
     return {
-      values: Array.isArray(values) ? values.filter((v): v is string => typeof v === 'string') : null,
+      ...list,
       absent: typeof absent === 'boolean' ? absent : undefined,
       malformed: values !== undefined && !Array.isArray(values),
     };
   }
-  return { values: null, absent: undefined, malformed: true };
+  return { values: null, paths: [], absent: undefined, malformed: true };
 }
 
 /** A dimension given without any value (and not already reported as malformed). */
@@ -46,7 +66,7 @@ const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
  * (['groups', name]); problems are reported through `report` at the offending node. Values are
  * required only of a group that purges URLs.
  */
-export function resolveDimensions(key: CacheKey, keyName: string | null, variants: unknown, path: readonly PathSegment[], report: VariantReporter, options: { readonly purgesUrls: boolean }): Dimension[] {
+export function resolveDimensions(key: CacheKey, keyName: string | null, variants: unknown, path: readonly PathSegment[], report: VariantReporter, options: { readonly purgesUrls: boolean; readonly textOf?: TextOf }): Dimension[] {
   const isMapping = (value: unknown) => value !== null && typeof value === 'object' && !Array.isArray(value);
   // `variants` of the wrong type was reported by the schema: then nothing is "missing" from it.
   const malformed = variants !== undefined && !isMapping(variants);
@@ -64,9 +84,23 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   const notInKey = (p: readonly PathSegment[], what: string, setting: string) =>
     report.error(p, 'key', `${displayPath(p)}: ${keyLabel} does not vary on ${what}, so these variants would purge nothing`, `remove it, or set ${setting} in the cache key`);
   const empty = (p: readonly PathSegment[]) => report.error(p, 'value', `${displayPath(p)} has no values: the group would purge no variant of it`, 'list at least one value');
+  const textOf = options.textOf ?? plainText;
+  const read = (value: unknown, at: readonly PathSegment[]) => readDimension(value, at, textOf);
+  /** Header and cookie values go on the wire as they are: no control characters, no `;` in a cookie (spec §6a). */
+  const sendable = (dimension: RawDimension | null, kind: 'header' | 'cookie'): RawDimension | null => {
+    if (!dimension?.values) return dimension;
+    const kept: string[] = [];
+    const keptPaths: (readonly PathSegment[])[] = [];
+    dimension.values.forEach((value, i) => {
+      const problem = headerValueProblem(value, kind);
+      if (problem) report.error(dimension.paths[i], 'value', `${displayPath(dimension.paths[i])}: ${problem}`, kind === 'cookie' ? 'list one cookie value per entry, without ";" or control characters' : 'a header value is one line of visible characters');
+      else { kept.push(value); keptPaths.push(dimension.paths[i]); }
+    });
+    return { ...dimension, values: kept, paths: keptPaths };
+  };
 
   // Device type: always sent by Cloudflare, so there is no absent variant.
-  const device = readDimension(raw.device_type);
+  const device = read(raw.device_type, [...vpath, 'device_type']);
   if (key.deviceType) {
     let values: string[] = [...DEVICE_TYPES];
     if (device) {
@@ -75,7 +109,7 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
       (device.values ?? []).forEach((value, i) => {
         if ((DEVICE_TYPES as readonly string[]).includes(value)) values.push(value);
         else {
-          const at = Array.isArray(raw.device_type) ? [...vpath, 'device_type', i] : [...vpath, 'device_type', 'values', i];
+          const at = device.paths[i];
           report.error(at, 'value', `${displayPath(at)}: "${value}" is not a device type${didYouMean(value, DEVICE_TYPES)}`, 'Cloudflare sends desktop, mobile or tablet');
         }
       });
@@ -87,7 +121,7 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   }
 
   // Country: required when the key has geo; `all` means every code Cloudflare sends.
-  const geo = readDimension(raw.geo);
+  const geo = read(raw.geo, [...vpath, 'geo']);
   if (key.geo) {
     if (!geo) missing(['geo'], 'country (cf-ipcountry)', 'variants.geo: [US, JP], or geo: [all] for every country');
     else {
@@ -98,7 +132,7 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
         if (code === 'ALL') values.push(...COUNTRY_CODES);
         else if (COUNTRY_SET.has(code)) values.push(code);
         else {
-          const at = Array.isArray(raw.geo) ? [...vpath, 'geo', i] : [...vpath, 'geo', 'values', i];
+          const at = geo.paths[i];
           const suggestion = COUNTRY_ALIASES[code] !== undefined ? ` (did you mean "${COUNTRY_ALIASES[code]}"?)` : didYouMean(code, COUNTRY_CODES);
           report.error(at, 'value', `${displayPath(at)}: "${value}" is not a country code${suggestion}`, 'use ISO 3166-1 alpha-2 codes (US, JP, DE), XX for unknown, T1 for Tor, or all');
         }
@@ -111,7 +145,7 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   }
 
   // Language: sent exactly as written (the cache key is case-sensitive), plus absent.
-  const lang = readDimension(raw.lang);
+  const lang = sendable(read(raw.lang, [...vpath, 'lang']), 'header');
   if (key.lang) {
     if (!lang) missing(['lang'], 'language (accept-language)', 'variants.lang: [en-US, ja], exactly as browsers send them');
     else {
@@ -128,7 +162,7 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   for (const [name, value] of Object.entries(rawHeaders)) {
     const lower = name.toLowerCase();
     if (given.has(lower)) report.error([...vpath, 'headers', name], 'key', `${displayPath([...vpath, 'headers'])}: header "${name}" is listed twice (header names are case-insensitive)`, 'merge the two entries');
-    given.set(lower, { original: name, dimension: readDimension(value) });
+    given.set(lower, { original: name, dimension: sendable(read(value, [...vpath, 'headers', name]), 'header') });
   }
   const used = new Set<string>();
   for (const header of key.headerInclude) {
@@ -141,20 +175,26 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   for (const header of key.headerPresence) {
     const entry = given.get(header);
     used.add(header);
-    let values: (string | null)[] = ['1', null];
+    // A header of Cloudflare's default key (x-forwarded-host, …) keys its value as well as its
+    // presence, so its listed values are the present variants (spec §6a "A default-key header":
+    // one dimension, values never repeated). Without values, value 1 stands for "present".
+    const valued = (DEFAULT_KEY_HEADERS as readonly string[]).includes(header);
+    let present: string[] = ['1'];
     if (entry) {
-      if (entry.dimension?.values !== null && entry.dimension?.values !== undefined)
+      const listed = entry.dimension?.values;
+      if (listed !== null && listed !== undefined && !valued)
         report.error([...vpath, 'headers', entry.original], 'value', `${displayPath([...vpath, 'headers', entry.original])}: header "${header}" is keyed on presence only (check_presence), so its values do not matter`, 'purgeplan purges it present (value 1) and absent; remove the values, or write {absent: false} to skip the absent variant');
-      if (entry.dimension?.absent === false) values = ['1'];
+      if (valued && listed && listed.length) present = unique(listed);
     }
-    dimensions.push({ kind: 'header', name: header, values });
+    dimensions.push({ kind: 'header', name: header, values: entry?.dimension?.absent === false ? present : [...present, null] });
   }
   const optionalHeaders = [...(key.excludeOrigin ? [] : ['origin']), ...DEFAULT_KEY_HEADERS];
   for (const header of optionalHeaders) {
     const entry = given.get(header);
-    if (!entry) continue;
+    // Already a dimension of the key's own (headers.include or check_presence): not a second one.
+    if (!entry || used.has(header)) continue;
     used.add(header);
-    if (header === 'origin') checkOrigins(entry.dimension?.values ?? [], [...vpath, 'headers', entry.original], Array.isArray(rawHeaders[entry.original]), report);
+    if (header === 'origin' && entry.dimension?.values) checkOrigins(entry.dimension.values, entry.dimension.paths, report);
     dimensions.push({ kind: 'header', name: header, values: withAbsent(entry.dimension) });
   }
   for (const [lower, entry] of given) {
@@ -168,14 +208,14 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   const usedCookies = new Set<string>();
   for (const cookie of key.cookieInclude) {
     usedCookies.add(cookie);
-    const dimension = cookie in rawCookies ? readDimension(rawCookies[cookie]) : undefined;
+    const dimension = cookie in rawCookies ? sendable(read(rawCookies[cookie], [...vpath, 'cookies', cookie]), 'cookie') : undefined;
     if (dimension === undefined) { missing(['cookies', cookie], `cookie ${cookie} (cookies.include)`, `variants.cookies.${cookie}: [value, …]`); continue; }
     if (dimension && isEmpty(dimension)) empty([...vpath, 'cookies', cookie]);
     dimensions.push({ kind: 'cookie', name: cookie, values: withAbsent(dimension) });
   }
   for (const cookie of key.cookiePresence) {
     usedCookies.add(cookie);
-    const dimension = cookie in rawCookies ? readDimension(rawCookies[cookie]) : null;
+    const dimension = cookie in rawCookies ? read(rawCookies[cookie], [...vpath, 'cookies', cookie]) : null;
     if (dimension?.values) report.error([...vpath, 'cookies', cookie], 'value', `${displayPath([...vpath, 'cookies', cookie])}: cookie "${cookie}" is keyed on presence only (check_presence), so its values do not matter`, 'purgeplan purges it present (value 1) and absent; remove the values, or write {absent: false}');
     dimensions.push({ kind: 'cookie', name: cookie, values: dimension?.absent === false ? ['1'] : ['1', null] });
   }
@@ -190,9 +230,9 @@ function withAbsent(dimension: RawDimension | null): (string | null)[] {
   return dimension?.absent === false ? values : [null, ...values];
 }
 
-function checkOrigins(values: readonly string[], path: readonly PathSegment[], isList: boolean, report: VariantReporter): void {
+function checkOrigins(values: readonly string[], paths: readonly (readonly PathSegment[])[], report: VariantReporter): void {
   values.forEach((value, i) => {
-    const at = isList ? [...path, i] : [...path, 'values', i];
+    const at = paths[i];
     if (value === 'null') return;
     if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/.test(value)) {
       report.warning(at, 'value', `${displayPath(at)}: Origin "${value}" is not of the form scheme://host[:port]`, 'browsers send e.g. https://app.example.com, without path or trailing slash');

@@ -52,8 +52,18 @@ export function expandVariants(dimensions: readonly Dimension[]): Variant[] {
   return [...byKey.values()].sort((a, b) => compare(a.key, b.key));
 }
 
+/**
+ * `name=value` as the variant identity shows it. Names are header tokens (no `=`, `,` or space),
+ * so the pairs split unambiguously at ", " unless a value holds ", " itself or starts with a
+ * quote: such a value is shown JSON-quoted, so that two different variants never share a key
+ * (dedupe must not merge them) and the common case stays as written.
+ */
+function pairText(name: string, value: string): string {
+  return value.includes(', ') || value.startsWith('"') ? `${name}=${JSON.stringify(value)}` : `${name}=${value}`;
+}
+
 export function makeVariant(headers: readonly (readonly [string, string])[]): Variant {
-  const key = headers.map(([name, value]) => `${name}=${value}`).join(', ');
+  const key = headers.map(([name, value]) => pairText(name, value)).join(', ');
   const object = headers.length ? Object.freeze(Object.fromEntries(headers)) : null;
   return { headers, key, object, objectJson: object ? JSON.stringify(object) : null };
 }

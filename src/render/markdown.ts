@@ -112,3 +112,8 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     : '';
   return `${rendered}${cutNote}`;
 }
+
+/** The whole plan, uncut, for `purgeplan comment`, which spreads it over several comments instead. */
+export function renderMarkdownWhole(plan: Plan): string {
+  return renderMarkdown(plan, Number.POSITIVE_INFINITY);
+}

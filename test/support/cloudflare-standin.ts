@@ -75,6 +75,11 @@ export interface Standin {
   elapsed(): number;
   /** Refill every token bucket and empty every URL window (the request counters are kept). */
   resetLimits(): void;
+  /**
+   * Calls `listener` with every purge the stand-in accepts, as it accepts it (the edge stand-in
+   * evicts by it). Returns a function that removes the listener.
+   */
+  onPurge(listener: (purge: AcceptedPurge) => void): () => void;
 }
 
 /** One plan's purge limits (cloudflare-api.md §2.1, current table, 2025-04 onward). */
@@ -226,6 +231,7 @@ class StandinServer implements Standin {
   private readonly lowercaseHeaderNames: boolean;
   private readonly limits: Record<StandinPlan, StandinPlanLimits>;
   private readonly fault: StandinOptions['fault'];
+  private readonly purgeListeners = new Set<(purge: AcceptedPurge) => void>();
 
   get rateLimited(): number { return this._rateLimited; }
   get connections(): number { return this._connections; }
@@ -278,6 +284,11 @@ class StandinServer implements Standin {
   resetLimits(): void {
     this.buckets.clear();
     this.windows.clear();
+  }
+
+  onPurge(listener: (purge: AcceptedPurge) => void): () => void {
+    this.purgeListeners.add(listener);
+    return () => { this.purgeListeners.delete(listener); };
   }
 
   close(): Promise<void> {
@@ -532,7 +543,9 @@ class StandinServer implements Standin {
       }
     }
     const id = randomBytes(16).toString('hex');
-    this.accepted.push({ seq, zoneId: zone.id, body, at: this.elapsed(), id });
+    const accepted: AcceptedPurge = { seq, zoneId: zone.id, body, at: this.elapsed(), id };
+    this.accepted.push(accepted);
+    for (const listener of this.purgeListeners) listener(accepted);
     return { status: 200, body: envelopeOk({ id }), headers };
   }
 

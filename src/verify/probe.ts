@@ -1,0 +1,215 @@
+// The requests `apply --verify` sends to the edge (spec §11): a GET of the item's URL carrying its
+// cache-key headers and nothing else that is part of a key, never the API token, at most `rate`
+// requests a second, optionally to another address (`--connect-to`, as curl has it).
+import { isIP } from 'node:net';
+import type { Dispatcher } from 'undici';
+import { UserError } from '../errors.js';
+import type { VerifyItem } from './sample.js';
+import type { Observation } from './verdict.js';
+
+/**
+ * The edge derives `cf-device-type` from the User-Agent; a request cannot set it. Cloudflare's
+ * classes, case-insensitive (developers.cloudflare.com/automatic-platform-optimization/reference/cache-device-type/):
+ *   mobile: (?:phone|windows\s+phone|ipod|blackberry|(?:android|bb\d+|meego|silk|googlebot) .+? mobile|palm|windows\s+ce|opera mini|avantgo|mobilesafari|docomo|kaios)
+ *   tablet: (?:ipad|playbook|(?:android|bb\d+|meego|silk)(?! .+? mobile))
+ *   desktop: everything else.
+ * The seed experiment used an Android and a Windows User-Agent. Each string ends with
+ * purgeplan's own product token (which matches none of the patterns) so that logs show who asked.
+ */
+export const DEVICE_USER_AGENTS: Readonly<Record<'mobile' | 'tablet' | 'desktop', string>> = {
+  mobile: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36 purgeplan-verify/1',
+  tablet: 'Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/604.1 purgeplan-verify/1',
+  desktop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 purgeplan-verify/1',
+};
+
+export type ProbePlan =
+  | { readonly probeable: true; readonly headers: Readonly<Record<string, string>> }
+  | { readonly probeable: false; readonly reason: string };
+
+/**
+ * The request headers that reach the item's cache entry: its key headers as they are, except
+ * `cf-device-type`, which becomes a User-Agent of that class. A key with a country cannot be
+ * reached: the edge takes `cf-ipcountry` from the client's address.
+ */
+export function probeHeaders(item: VerifyItem): ProbePlan {
+  const headers: Record<string, string> = {};
+  let device: string | undefined;
+  for (const [name, value] of Object.entries(item.headers)) {
+    if (name === 'cf-ipcountry') return { probeable: false, reason: `its cache key has the country (${value}), which the edge takes from the client's address` };
+    if (name === 'cf-device-type') device = value;
+    else headers[name] = value;
+  }
+  if (device !== undefined && !(device in DEVICE_USER_AGENTS)) return { probeable: false, reason: `unknown device type "${device}"` };
+  headers['user-agent'] = DEVICE_USER_AGENTS[(device ?? 'desktop') as keyof typeof DEVICE_USER_AGENTS];
+  return { probeable: true, headers };
+}
+
+// ---- --connect-to -----------------------------------------------------------------------------
+
+/** `HOST1:PORT1:HOST2:PORT2` (curl): a connection for HOST1:PORT1 goes to HOST2:PORT2. Empty parts match any / keep. */
+export interface ConnectTo {
+  readonly host: string;
+  readonly port: number | null;
+  readonly toHost: string;
+  readonly toPort: number | null;
+}
+
+export function parseConnectTo(spec: string): ConnectTo {
+  const bad = (why: string): UserError => new UserError(`--connect-to "${spec}": ${why}`, {
+    hint: 'write HOST:PORT:ADDRESS:PORT as curl does, e.g. --connect-to www.example.com:443:203.0.113.7:443 (an IPv6 address in brackets; an empty part matches any host or port, or keeps it)',
+  });
+  const parts: string[] = [];
+  let rest = spec;
+  while (parts.length < 4) {
+    if (rest.startsWith('[')) {
+      const end = rest.indexOf(']');
+      if (end === -1) throw bad('an IPv6 address lacks its closing "]"');
+      parts.push(rest.slice(1, end));
+      rest = rest.slice(end + 1);
+      if (parts.length < 4) {
+        if (!rest.startsWith(':')) throw bad('expected ":" after "]"');
+        rest = rest.slice(1);
+      }
+      continue;
+    }
+    const colon = parts.length < 3 ? rest.indexOf(':') : -1;
+    if (parts.length < 3 && colon === -1) throw bad('it needs four parts separated by ":"');
+    parts.push(colon === -1 ? rest : rest.slice(0, colon));
+    rest = colon === -1 ? '' : rest.slice(colon + 1);
+  }
+  if (rest !== '') throw bad('it has more than four parts');
+  const port = (text: string, which: string): number | null => {
+    if (text === '') return null;
+    if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw bad(`${which} "${text}" is not a port number (1-65535)`);
+    return Number(text);
+  };
+  return { host: parts[0].toLowerCase(), port: port(parts[1], 'port'), toHost: parts[2], toPort: port(parts[3], 'target port') };
+}
+
+/** Where a connection for `hostname:port` goes: the first matching rule, else where it was going. */
+export function routeConnection(rules: readonly ConnectTo[], hostname: string, port: number): { hostname: string; port: number } {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  for (const rule of rules) {
+    if ((rule.host === '' || rule.host === host) && (rule.port === null || rule.port === port)) {
+      return { hostname: rule.toHost === '' ? host : rule.toHost, port: rule.toPort ?? port };
+    }
+  }
+  return { hostname: host, port };
+}
+
+// ---- pacing -----------------------------------------------------------------------------------
+
+export interface VerifyClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemVerifyClock: VerifyClock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) => new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, Math.max(0, ms));
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  }),
+};
+
+/**
+ * At most `rate` request starts in any one second: starts are spaced 1000/rate ms apart, so the
+ * rate+1-th start is a whole second after the first. Starts are taken in call order.
+ */
+export class RateGate {
+  private nextAt = -Infinity;
+  private readonly intervalMs: number;
+  constructor(rate: number, private readonly clock: VerifyClock) {
+    this.intervalMs = 1000 / rate;
+  }
+
+  /** Resolves when a request may start; false when the signal aborted the wait. */
+  async take(signal?: AbortSignal): Promise<boolean> {
+    const at = Math.max(this.clock.now(), this.nextAt);
+    this.nextAt = at + this.intervalMs;
+    // A timer may fire a little early: wait until the clock has really reached the slot.
+    for (let wait = at - this.clock.now(); wait > 0; wait = at - this.clock.now()) {
+      if (signal?.aborted) return false;
+      await this.clock.sleep(Math.ceil(wait), signal);
+    }
+    return !signal?.aborted;
+  }
+}
+
+// ---- the prober -------------------------------------------------------------------------------
+
+export interface ProberOptions {
+  readonly connectTo: readonly ConnectTo[];
+  readonly timeoutMs: number;
+  /** Connections kept open at once. */
+  readonly connections: number;
+}
+
+export interface Prober {
+  /** One GET; never throws (an abort comes back as `{error: 'interrupted'}`). */
+  get(url: string, headers: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<Observation>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PROBE_TIMEOUT_MS = 15_000;
+
+/** A prober on its own undici Agent: nothing of the API client (or its token) is shared with it. */
+export async function createProber(options: ProberOptions): Promise<Prober> {
+  const { Agent, buildConnector, request } = await import('undici');
+  const connector = buildConnector({ timeout: options.timeoutMs });
+  const agent: Dispatcher = new Agent({
+    connections: options.connections,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connect: (connectOptions, callback) => {
+      const defaultPort = connectOptions.protocol === 'https:' ? 443 : 80;
+      const port = connectOptions.port === '' || connectOptions.port === undefined ? defaultPort : Number(connectOptions.port);
+      const target = routeConnection(options.connectTo, connectOptions.hostname, port);
+      // Host header and TLS server name stay the URL's: only the address changes (as curl's --connect-to).
+      const servername = connectOptions.servername || (isIP(connectOptions.hostname.replace(/^\[|\]$/g, '')) ? undefined : connectOptions.hostname);
+      connector({ ...connectOptions, hostname: target.hostname, port: String(target.port), ...(servername ? { servername } : {}) }, callback);
+    },
+  });
+  return {
+    async get(url, headers, signal) {
+      if (signal?.aborted) return { error: 'interrupted' };
+      try {
+        const response = await request(url, { method: 'GET', headers: { ...headers }, dispatcher: agent, ...(signal ? { signal } : {}) });
+        const raw = response.headers['cf-cache-status'];
+        const value = Array.isArray(raw) ? raw[0] : raw;
+        await response.body.dump({ limit: 1 << 20 }).catch(() => undefined);
+        return { cacheStatus: value === undefined ? null : value.trim().toUpperCase(), httpStatus: response.statusCode };
+      } catch (error) {
+        if (signal?.aborted) return { error: 'interrupted' };
+        return { error: describeError(error) };
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+function describeError(error: unknown): string {
+  const code = (error as { code?: string } | null)?.code;
+  switch (code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'timeout';
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection reset';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+    default:
+      return code ?? (error instanceof Error ? error.message : String(error));
+  }
+}

@@ -1,0 +1,25 @@
+// What apply hands to verification: the plan, which of its requests an earlier run already sent
+// (their entries cannot be warmed and then purged), and which group each URL belongs to.
+import { readJournal } from '../apply/journal.js';
+import type { GroupExpansion } from '../expand/group.js';
+import type { Plan } from '../plan/types.js';
+import type { VerifyOutput, VerifySettings } from './session.js';
+import { Verification } from './session.js';
+
+export async function startVerification(plan: Plan, expansions: readonly GroupExpansion[], journalPath: string, settings: VerifySettings, output: VerifyOutput): Promise<Verification> {
+  const { data } = readJournal(journalPath, plan.plan_id, plan.requests.length);
+  const skipRequests = new Set(Object.keys(data.requests).map(Number));
+  const urlsOf = new Map<string, ReadonlySet<string>>();
+  const groupOf = (url: string, requestGroups: readonly string[]): string => {
+    for (const name of requestGroups) {
+      let urls = urlsOf.get(name);
+      if (!urls) {
+        urls = new Set(expansions.find((e) => e.group.name === name)?.urls ?? []);
+        urlsOf.set(name, urls);
+      }
+      if (urls.has(url)) return name;
+    }
+    return requestGroups[0];
+  };
+  return Verification.start(plan, settings, output, { skipRequests, groupOf });
+}

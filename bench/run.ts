@@ -10,6 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStandin } from '../test/support/cloudflare-standin.js';
+import { benchCoverage } from './coverage.js';
 
 const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
@@ -258,6 +259,7 @@ async function main(): Promise<void> {
   if (!skip.has('plan')) for (const line of await benchPlan()) console.log(line);
   if (!skip.has('issue15')) for (const line of await benchIssue15()) console.log(line);
   if (!skip.has('scale')) for (const line of await benchScale()) console.log(line);
+  if (!skip.has('coverage')) for (const line of await benchCoverage()) console.log(line);
   if (!skip.has('apply')) {
     // 12,000 URLs at 800 URLs/s: the first 800 go at once, the rest take 11,200 / 800 s. In
     // requests of 30 URLs (the default off Enterprise) only 26 fit a second, so the limit itself

@@ -15,7 +15,7 @@ import { decide } from '../reconcile/due.js';
 import type { BaselineGroup, CurrentGroup } from '../reconcile/due.js';
 import { gitTopLevel, listWorkingFiles, readFileAtCommit, repoRelativeDir, resolveCommit } from '../reconcile/git.js';
 import { MAX_RECORDED_ITEMS, readState, stateDigest } from '../reconcile/state.js';
-import { digestWatchedAtCommit, digestWatchedWorking } from '../reconcile/watch.js';
+import { digestWatchedAtCommit, digestWatchedWorking, TreeAtCommit } from '../reconcile/watch.js';
 import { checkAndExpand } from './pipeline.js';
 
 export const DEFAULT_STATE = '.purgeplan/state.json';
@@ -114,12 +114,13 @@ function gitBaseline(baseDir: string, configFile: string, ref: string, maxItems:
     diagnostics.push({ file: configFile, line: 1, col: 1, severity: 'warning', message: `${configFile} at ${ref} is not valid, so every group is planned as new`, hint: `run purgeplan validate on the ${ref} version to see why` });
     return { baseline, groups };
   }
+  const tree = new TreeAtCommit(topLevel, commit, dir); // listed once for every watching group
   for (const expansion of old.expansions) {
     const group = expansion.group;
     const keys = sortedKeys(expansion);
     groups.set(group.name, {
       zone: group.zone, fingerprint: groupFingerprint(expansion), revision: group.revision,
-      ...(group.watch.length ? { watch_digest: digestWatchedAtCommit(topLevel, commit, dir, group.watch) } : {}),
+      ...(group.watch.length ? { watch_digest: digestWatchedAtCommit(topLevel, commit, dir, group.watch, tree) } : {}),
       ...(keys ? { items: keys } : {}),
     });
   }

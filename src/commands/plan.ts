@@ -1,13 +1,13 @@
 // `purgeplan plan`: validate, expand, reconcile, batch, then render (human, --json, --markdown)
 // and optionally save the plan (--out). Also the planning half of `apply` without a plan file.
 import { hasErrors } from '../diagnostics.js';
-import { writeFileAtomic } from '../fsutil.js';
+import { writeChunksAtomic } from '../fsutil.js';
 import type { Config } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { buildPlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { renderHuman } from '../render/human.js';
-import { jsonChunks, renderJson } from '../render/json.js';
+import { jsonChunks } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { resolve } from 'node:path';
 import { reconcile } from './baseline.js';
@@ -63,7 +63,7 @@ export async function planCommand(options: PlanOptions, io: Io): Promise<number>
   const planned = makePlan(options, io);
   if (planned === 1) return 1;
   const { plan } = planned;
-  if (options.out) writeFileAtomic(resolve(io.cwd, options.out), renderJson(plan));
+  if (options.out) writeChunksAtomic(resolve(io.cwd, options.out), jsonChunks(plan));
   if (options.json) await io.stdoutChunks(jsonChunks(plan));
   else if (options.markdown) io.stdout(renderMarkdown(plan));
   else {

@@ -16,7 +16,7 @@ import {
 import { renderHuman } from '../render/human.js';
 import { applyPlan } from '../apply/run.js';
 import type { ApplyEvent } from '../apply/run.js';
-import { parseApiUrl } from '../apply/client.js';
+import { parseApiUrl } from '../cloudflare/client.js';
 import { acquireLock } from '../apply/lock.js';
 import { isJournal, journalComplete, journalState, readJournal } from '../apply/journal.js';
 import type { Journal } from '../apply/journal.js';
@@ -39,6 +39,7 @@ export interface ApplyCommandOptions extends PlanningOptions {
   readonly json: boolean;
   /** Whether -c/--config was given (with a plan file, the configuration is found beside it). */
   readonly configGiven?: boolean;
+  readonly checkDrift?: boolean;
   /** `--verify N`: probe N sampled file items at the edge before and after (spec §11). */
   readonly verify?: number;
   readonly verifyRate?: number;
@@ -86,6 +87,10 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   const verify = options.verify === undefined ? null : verifySettings(options);
   const saved = planfile === undefined ? undefined : readSavedPlan(planfile, options, io);
   const configFile = saved?.configFile ?? options.config;
+  if (options.checkDrift) {
+    const { checkDriftBeforeApply } = await import('./drift.js');
+    if (await checkDriftBeforeApply(configFile, { apiUrl, strict: options.strict, maxRetries: options.maxRetries }, io) !== 0) return 1;
+  }
   const loaded = loadValid(configFile, options, io, saved ? 'nothing was sent' : 'nothing was planned');
   if (loaded === 1) {
     if (saved) throw new UserError(`the plan ${planfile} is stale: ${configFile} is no longer valid`, { hint: 'fix the configuration and plan again' });

@@ -4,7 +4,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { hasErrors } from '../diagnostics.js';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../fsutil.js';
+import { writeChunksAtomic } from '../fsutil.js';
 import type { Config } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { buildPlan } from '../plan/plan.js';
@@ -12,7 +12,7 @@ import type { Plan } from '../plan/types.js';
 import { reconcile } from '../reconcile/baseline.js';
 import type { Reconciled, ReconcileOptions } from '../reconcile/baseline.js';
 import { renderHuman } from '../render/human.js';
-import { jsonChunks, renderJson } from '../render/json.js';
+import { jsonChunks } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
 import type { Io } from './io.js';
 import { printDiagnostics, summarizeProblems } from './io.js';
@@ -107,7 +107,7 @@ export async function planCommand(options: PlanOptions, io: Io): Promise<number>
     const outPath = resolve(io.cwd, options.out);
     const configPath = resolve(io.cwd, options.config);
     checkOutPath(options.out, outPath, configPath, options.config);
-    writeFileAtomic(outPath, renderJson(savedPlan(plan, outPath, configPath)));
+    writeChunksAtomic(outPath, jsonChunks(savedPlan(plan, outPath, configPath)));
   }
   if (options.json) await io.stdoutChunks(jsonChunks(plan));
   else if (options.markdown) io.stdout(renderMarkdown(plan));

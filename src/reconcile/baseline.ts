@@ -14,7 +14,7 @@ import { gitTopLevel, listWorkingFiles, readFileAtCommit, repoRelativeDir, resol
 import { expansionKeys, groupFingerprint, MAX_RECORDED_ITEMS, recordedKeys, zoneIdentity } from './record.js';
 import { checkStateOwner, readState, stateDigest, statePaths } from './state.js';
 import type { ReadState } from './state.js';
-import { digestWatchedAtCommit, digestWatchedWorking } from './watch.js';
+import { digestWatchedAtCommit, digestWatchedWorking, TreeAtCommit } from './watch.js';
 
 export interface ReconcileOptions {
   readonly all: boolean;
@@ -108,11 +108,12 @@ function gitBaseline(baseDir: string, configFile: string, ref: string, expandAt:
     return { baseline, groups };
   }
   const zones = new Map(old.config.zones.map((z) => [z.name, z]));
+  const tree = new TreeAtCommit(topLevel, commit, dir); // listed once for every watching group
   for (const expansion of old.expansions) {
     const group = expansion.group;
     groups.set(group.name, {
       zone: group.zone, fingerprint: groupFingerprint(expansion, zoneIdentity(zones.get(group.zone))), revision: group.revision,
-      ...(group.watch.length ? { watch_digest: digestWatchedAtCommit(topLevel, commit, dir, group.watch) } : {}),
+      ...(group.watch.length ? { watch_digest: digestWatchedAtCommit(topLevel, commit, dir, group.watch, tree) } : {}),
       ...(expansion.items <= MAX_RECORDED_ITEMS ? { items: () => expansionKeys(expansion) } : {}),
     });
   }

@@ -6,7 +6,8 @@
 import { DEFAULT_KEY_HEADERS } from '../cloudflare/limits.js';
 import type { CacheKey } from '../config/types.js';
 import { fileKey } from '../expand/group.js';
-import { compare, normalizeUrl } from '../expand/normalize.js';
+import { compare, normalizeQuery, normalizeUrl } from '../expand/normalize.js';
+import type { NormalizeResult } from '../expand/normalize.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
 
@@ -62,6 +63,11 @@ export function keyDimensions(key: CacheKey): KeyDimension[] {
 export interface CacheRequest {
   /** The absolute URL requested (scheme, host, path and query). */
   readonly url: string;
+  /**
+   * The URL's parts as a log gives them, when it does (lower-case host, path and query): URL
+   * normalizations are then memoized by host and path, without hashing the whole URL.
+   */
+  readonly parts?: { readonly scheme: 'http' | 'https'; readonly host: string; readonly target: string } | undefined;
   /** cf-device-type; undefined when not known. */
   readonly deviceType: string | undefined;
   /** cf-ipcountry in any case; undefined when not known. */
@@ -96,61 +102,134 @@ export function entryKey(url: string, variant: Variant): string {
   return fileKey(url, variant);
 }
 
-const ABSENT = '\u0001';
-const UNKNOWN = '\u0002';
+/**
+ * A URL the WHATWG serializer leaves byte-identical: lower-case http(s) scheme and ASCII host
+ * name (last label starting with a letter, so never an IPv4 address; no punycode to check), no
+ * port, credentials or fragment, and a path and query of characters it never percent-encodes,
+ * with no dot segment. Anything else takes the parser (`normalizeUrl`); a test compares both.
+ */
+const PLAIN_URL = /^(https?):\/\/((?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*)(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*)(?:\?([A-Za-z0-9\-._~!$&()*+,;=:@%/?]*))?$/;
+
+/** normalizeUrl for one request URL, without the parser when the URL is already in its form. */
+export function normalizeRequestUrl(raw: string, key: CacheKey): NormalizeResult {
+  const plain = PLAIN_URL.exec(raw);
+  if (plain === null || plain[2]!.includes('xn--') || /\/\.|%2e/i.test(plain[3]!)) return normalizeUrl(raw, key, null);
+  const query = plain[4] === undefined ? '' : normalizeQuery(plain[4], key);
+  return { urls: [`${plain[1]}://${plain[2]}${plain[3]}${query ? `?${query}` : ''}`], host: plain[2]! };
+}
+
+interface NormalizedUrl {
+  readonly url: string;
+  readonly host: string;
+  /** Entry keys by variant: a repeated entry reuses its key string (and the hash V8 keeps in it). */
+  readonly keys: Map<Variant, string>;
+}
 
 /**
- * Builds entries under one cache key. URL normalizations and variants are memoized, so a log
- * of many requests costs a map lookup per repeated URL and header combination.
+ * Builds entries under one cache key. URL normalizations, variants and entry keys are memoized,
+ * so a log of many requests costs a few map lookups per repeated URL and header combination.
  */
 export class EntryBuilder {
   readonly dimensions: readonly KeyDimension[];
-  private readonly urls = new Map<string, { url: string; host: string } | { problem: string; hint?: string }>();
-  private readonly variants = new Map<string, Variant>();
+  private readonly urls = new Map<string, NormalizedUrl | { problem: string; hint?: string }>();
+  private readonly variants = new Map<string, { variant: Variant; values: readonly (string | null)[] }>();
+  /** Dimension index by header name (value and presence headers), and by cookie name. */
+  private readonly headerIndex = new Map<string, number>();
+  private readonly cookieIndex = new Map<string, number>();
+  private readonly httpsHosts = new Map<string, Map<string, NormalizedUrl | { problem: string; hint?: string }>>();
+  private readonly httpHosts = new Map<string, Map<string, NormalizedUrl | { problem: string; hint?: string }>>();
 
   constructor(readonly key: CacheKey) {
     this.dimensions = keyDimensions(key);
+    this.dimensions.forEach((d, i) => {
+      if (d.source === 'header' || d.source === 'presence') this.headerIndex.set(d.name, i);
+      else if (d.source === 'cookie' || d.source === 'cookie-presence') this.cookieIndex.set(d.name, i);
+    });
   }
 
   /** The URL as the key sees it (its own scheme kept: a request has one). */
-  normalize(raw: string): { url: string; host: string } | { problem: string; hint?: string } {
+  private normalizeParts(parts: NonNullable<CacheRequest['parts']>, raw: string): NormalizedUrl | { problem: string; hint?: string } {
+    const byHost = parts.scheme === 'https' ? this.httpsHosts : this.httpHosts;
+    let targets = byHost.get(parts.host);
+    if (targets === undefined) byHost.set(parts.host, (targets = new Map()));
+    let found = targets.get(parts.target);
+    if (found === undefined) targets.set(parts.target, (found = this.normalize(raw, false)));
+    return found;
+  }
+
+  normalize(raw: string, memoize = true): NormalizedUrl | { problem: string; hint?: string } {
     let found = this.urls.get(raw);
     if (found === undefined) {
-      const result = normalizeUrl(raw, this.key, null);
-      found = 'problem' in result ? { problem: result.problem, ...(result.hint ? { hint: result.hint } : {}) } : { url: result.urls[0]!, host: result.host };
-      this.urls.set(raw, found);
+      const result = normalizeRequestUrl(raw, this.key);
+      found = 'problem' in result ? { problem: result.problem, ...(result.hint ? { hint: result.hint } : {}) } : { url: result.urls[0]!, host: result.host, keys: new Map() };
+      if (memoize) this.urls.set(raw, found);
     }
     return found;
   }
 
   entry(request: CacheRequest): EntryResult {
-    const normalized = this.normalize(request.url);
+    const normalized = request.parts ? this.normalizeParts(request.parts, request.url) : this.normalize(request.url);
     if ('problem' in normalized) return normalized;
+    const dimensions = this.dimensions;
+    // undefined: unknown; null: absent.
+    const values: (string | null | undefined)[] = new Array(dimensions.length).fill(null);
+    const headers = request.headers;
     let cookies = request.cookies;
-    if (cookies === null && request.headers !== null && typeof request.headers.cookie === 'string') cookies = parseCookieHeader(request.headers.cookie);
-    const values: (string | null)[] = [];
-    let unknown: RequestField[] | undefined;
-    let memo = '';
-    for (const dimension of this.dimensions) {
-      const value = dimensionValue(dimension, request, cookies);
-      if (value === undefined) {
-        unknown ??= [];
-        if (!unknown.includes(dimension.field!)) unknown.push(dimension.field!);
+    if (cookies === null && headers !== null && typeof headers.cookie === 'string') cookies = parseCookieHeader(headers.cookie);
+    let unknown = false;
+    for (let i = 0; i < dimensions.length; i++) {
+      const d = dimensions[i]!;
+      if (d.source === 'device') values[i] = request.deviceType;
+      else if (d.source === 'country') values[i] = request.country?.toUpperCase();
+      else if (d.kind === 'header' ? headers === null && d.field !== null : cookies === null) values[i] = undefined;
+      else continue;
+      if (values[i] === undefined) unknown = true;
+    }
+    // Only the headers and cookies the request has are looked at: logs carry few of them.
+    if (headers !== null) {
+      for (const name in headers) {
+        const i = this.headerIndex.get(name);
+        if (i === undefined) continue;
+        const value = headers[name];
+        if (typeof value !== 'string') continue;
+        // Cloudflare keys a missing header as an empty value: an empty header is the absent entry.
+        values[i] = dimensions[i]!.source === 'presence' ? '1' : value === '' ? null : value;
       }
-      values.push(value ?? null);
-      memo += `${value === undefined ? UNKNOWN : value === null ? ABSENT : value}\u0000`;
+    }
+    if (cookies !== null) {
+      for (const name in cookies) {
+        const i = this.cookieIndex.get(name);
+        if (i === undefined) continue;
+        const value = cookies[name];
+        if (typeof value !== 'string') continue;
+        values[i] = dimensions[i]!.source === 'cookie-presence' ? '1' : value === '' ? null : value;
+      }
     }
     if (unknown) {
       // Unknown entries are told apart by what is known of them, `?` standing for the rest.
-      const known = this.dimensions.map((d, i) => (memo.split('\u0000')[i] === UNKNOWN ? `${d.name}=?` : values[i] === null ? '' : `${d.name}=${values[i]}`)).filter(Boolean).join(', ');
-      return { unknown, url: normalized.url, host: normalized.host, key: `${normalized.url} [${known}]` };
+      const fields: RequestField[] = [];
+      const known: string[] = [];
+      dimensions.forEach((d, i) => {
+        const value = values[i];
+        if (value === undefined) {
+          if (!fields.includes(d.field!)) fields.push(d.field!);
+          known.push(`${d.name}=?`);
+        } else if (value !== null) known.push(`${d.name}=${value}`);
+      });
+      return { unknown: fields, url: normalized.url, host: normalized.host, key: `${normalized.url} [${known.join(', ')}]` };
     }
-    let variant = this.variants.get(memo);
-    if (variant === undefined) {
-      variant = variantOf(this.dimensions, values);
-      this.variants.set(memo, variant);
+    let memo = '';
+    for (let i = 0; i < values.length; i++) if (values[i] !== null) memo += `${i}\u0001${values[i]}\u0000`;
+    let found = this.variants.get(memo);
+    if (found === undefined) {
+      const known = values as (string | null)[];
+      found = { variant: variantOf(dimensions, known), values: known };
+      this.variants.set(memo, found);
     }
-    return { entry: { url: normalized.url, host: normalized.host, variant, values, key: entryKey(normalized.url, variant) } };
+    const variant = found.variant;
+    let key = normalized.keys.get(variant);
+    if (key === undefined) normalized.keys.set(variant, (key = entryKey(normalized.url, variant)));
+    return { entry: { url: normalized.url, host: normalized.host, variant, values: found.values, key } };
   }
 }
 
@@ -167,33 +246,6 @@ function variantOf(dimensions: readonly KeyDimension[], values: readonly (string
   if (cookies.length) headers.push(['cookie', cookies.join('; ')]);
   headers.sort((a, b) => compare(a[0], b[0]));
   return makeVariant(headers);
-}
-
-/** The request's value for one dimension: a string, null when absent, undefined when unknown. */
-function dimensionValue(dimension: KeyDimension, request: CacheRequest, cookies: CacheRequest['cookies']): string | null | undefined {
-  switch (dimension.source) {
-    case 'device':
-      return request.deviceType === undefined ? undefined : request.deviceType;
-    case 'country':
-      return request.country === undefined ? undefined : request.country.toUpperCase();
-    case 'header': {
-      if (request.headers === null) return dimension.field === null ? null : undefined;
-      const value = request.headers[dimension.name];
-      // Cloudflare keys a missing header as an empty value: an empty header is the absent entry.
-      return typeof value === 'string' && value !== '' ? value : null;
-    }
-    case 'presence':
-      if (request.headers === null) return undefined;
-      return typeof request.headers[dimension.name] === 'string' ? '1' : null;
-    case 'cookie': {
-      if (cookies === null) return undefined;
-      const value = cookies[dimension.name];
-      return typeof value === 'string' && value !== '' ? value : null;
-    }
-    case 'cookie-presence':
-      if (cookies === null) return undefined;
-      return typeof cookies[dimension.name] === 'string' ? '1' : null;
-  }
 }
 
 /** `a=1; b=2` -> {a: '1', b: '2'} (the first of a repeated name wins, as servers commonly read it). */

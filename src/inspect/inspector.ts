@@ -102,6 +102,12 @@ export class Inspector {
     return { zone, keyName: zone.cacheKey, builder, result: builder.entry(request) };
   }
 
+  /** The class alone (coverage): no list of what purges it is built. */
+  classOf(zone: string, entry: CacheEntry): EntryClass {
+    if (this.index.purges(zone, entry)) return 'purged';
+    return this.index.urlOwners(zone, entry.url).length ? 'missed' : 'outside';
+  }
+
   /** Purged (some item reaches it), missed (the plan purges its URL, not this variant) or outside. */
   classify(zone: string, entry: CacheEntry): { entryClass: EntryClass; purgers: Purger[] } {
     const purgers = this.index.purgersOf(zone, entry);

@@ -159,6 +159,18 @@ export class PurgeIndex {
     return this.zones.get(zone)?.files.get(url) ?? [];
   }
 
+  /** Whether some item purges the entry: purgersOf without building the list (coverage's hot path). */
+  purges(zone: string, entry: CacheEntry): boolean {
+    const items = this.zones.get(zone);
+    if (!items) return false;
+    for (const owner of items.files.get(entry.url) ?? []) if (owner.variants.has(entry.variant.key)) return true;
+    if (items.everything.length) return true;
+    if (items.hosts.size === 0 && items.prefixes.size === 0) return false;
+    const hostPath = entry.url.slice(entry.url.indexOf('//') + 2);
+    if (items.hosts.has(hostOf(hostPath))) return true;
+    return items.prefixes.size > 0 && coveringPrefixes(hostPath).some((p) => items.prefixes.has(p));
+  }
+
   /** Every item that purges the entry (§2.5's coverage rules), ordered by kind, then group. */
   purgersOf(zone: string, entry: CacheEntry): Purger[] {
     const items = this.zones.get(zone);

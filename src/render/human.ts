@@ -3,8 +3,8 @@
 // closing Plan line. Pure: Plan -> string.
 import type { Styler } from '../diagnostics.js';
 import type { Plan, PlanGroup } from '../plan/types.js';
-import { plural, planLine } from './summary.js';
-import { baselineText, count, printable } from '../format.js';
+import { planLine } from './summary.js';
+import { baselineText, count, plural, printable } from '../format.js';
 
 export interface HumanOptions {
   readonly style: Styler;

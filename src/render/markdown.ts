@@ -2,8 +2,8 @@
 // under 60,000 characters (GitHub refuses comments over 65,536) with a note of what was cut.
 import type { Plan } from '../plan/types.js';
 import { itemLine, itemsText, statusText } from './human.js';
-import { plural, planLine } from './summary.js';
-import { baselineText, count, printable } from '../format.js';
+import { planLine } from './summary.js';
+import { baselineText, count, plural, printable } from '../format.js';
 
 export const MARKDOWN_LIMIT = 60_000;
 
@@ -78,22 +78,29 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     return { lines: (g.preview ?? []).map((k) => `+ ${itemLine(k)}`), total: g.items };
   };
   const fixed = `${head.join('\n')}\n`;
-  let perGroup = Math.max(0, ...due.map((g) => linesOf(g).lines.length));
+  // A loop, not Math.max(...spread): past ~120,000 due groups a spread overflows the stack.
+  const longest = due.reduce((most, g) => Math.max(most, linesOf(g).lines.length), 0);
+  let perGroup = longest;
   let rendered = '';
   let omitted = 0;
+  let fits = false;
   for (;;) {
-    omitted = 0;
+    // Sections are built only while they fit: a plan of 100,000 due groups stops at the first few.
     const sections: string[] = [];
+    let length = fixed.length;
+    fits = true;
     for (const g of due) {
       const { lines, total } = linesOf(g);
-      const shown = lines.slice(0, perGroup);
-      sections.push(section(g.name, `${statusText(g)}, ${itemsText(g)}`, shown, total));
+      const next = section(g.name, `${statusText(g)}, ${itemsText(g)}`, lines.slice(0, perGroup), total);
+      length += next.length + (sections.length ? 1 : 0);
+      if (length > limit - NOTE_ROOM) { fits = false; break; }
+      sections.push(next);
     }
-    rendered = fixed + sections.join('\n');
-    if (rendered.length <= limit - NOTE_ROOM || perGroup === 0) break;
+    if (fits) rendered = fixed + sections.join('\n');
+    if (fits || perGroup === 0) break;
     perGroup = Math.floor(perGroup / 2);
   }
-  if (rendered.length > limit - NOTE_ROOM) {
+  if (!fits) {
     // Even without items the sections are too long: keep the ones that fit.
     let kept = fixed;
     for (const g of due) {
@@ -107,7 +114,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     rowsLeft ? `${plural(rowsLeft, 'table row')} left out` : '',
     notesLeft ? `${plural(notesLeft, 'coverage note')} left out` : '',
     omitted ? `${plural(omitted, 'group')} left out` : '',
-    perGroup < Math.max(0, ...due.map((g) => linesOf(g).lines.length)) ? `item lists shortened to ${perGroup} per group` : '',
+    perGroup < longest ? `item lists shortened to ${perGroup} per group` : '',
   ].filter(Boolean);
   const cutNote = cuts.length
     ? `\n> Cut to stay under ${count(limit)} characters: ${cuts.join(', ')}. Run \`purgeplan show PLANFILE\` for the whole plan.\n`

@@ -1,0 +1,185 @@
+// `purgeplan coverage --logs` (spec §9), the pure part: log records -> entries -> classes, counted
+// by requests and by distinct entries, and the values that missed, with their fixes. Memory holds
+// one small record per distinct entry, never a line.
+import type { RequestField } from './entry.js';
+import type { Inspector, NearMiss } from './inspector.js';
+import { fixFor } from './inspector.js';
+import type { LogRecord } from './logs.js';
+
+export type CoverageClass = 'purged' | 'missed' | 'outside' | 'unknown';
+export const CLASSES: readonly CoverageClass[] = ['purged', 'missed', 'outside', 'unknown'];
+
+interface EntryTally {
+  readonly entryClass: CoverageClass;
+  requests: number;
+  /** For missed entries: the near misses (what to fix). */
+  readonly nearMisses?: readonly NearMiss[];
+  /** For missed entries: the entry as the plan prints items. */
+  readonly key?: string;
+}
+
+export interface SkippedLine {
+  readonly file: string;
+  readonly line: number;
+  readonly reason: string;
+}
+
+export interface MissedValue {
+  readonly dimension: string;
+  /** null: the request did not carry the header or cookie. */
+  readonly value: string | null;
+  readonly requests: number;
+  readonly entries: number;
+  readonly groups: readonly string[];
+  readonly fix: string;
+}
+
+export interface MissedEntry {
+  readonly entry: string;
+  readonly requests: number;
+  readonly groups: readonly string[];
+}
+
+export interface CoverageReport {
+  readonly requests: Readonly<Record<CoverageClass | 'not_cached' | 'skipped', number>>;
+  readonly entries: Readonly<Record<CoverageClass, number>>;
+  /** purged ÷ (purged + missed), by requests; null when both are 0. */
+  readonly coverage: number | null;
+  readonly missedValues: readonly MissedValue[];
+  readonly missedEntries: readonly MissedEntry[];
+  /** Requests whose entry is unknown, by the field the log lacked. */
+  readonly unknownFields: readonly { readonly field: RequestField; readonly requests: number }[];
+  readonly skippedLines: readonly SkippedLine[];
+  readonly files: readonly { readonly name: string; readonly lines: number; readonly records: number; readonly skipped: number }[];
+}
+
+/** How many skipped lines are shown (the rest are counted). */
+export const SKIPPED_SHOWN = 5;
+
+export class CoverageTally {
+  private readonly entries = new Map<string, EntryTally>();
+  private readonly requests = { purged: 0, missed: 0, outside: 0, unknown: 0, not_cached: 0, skipped: 0 };
+  private readonly unknownFields = new Map<RequestField, number>();
+  private readonly skipped: SkippedLine[] = [];
+  private readonly files: { name: string; lines: number; records: number; skipped: number }[] = [];
+  private file = { name: '', lines: 0, records: 0, skipped: 0 };
+
+  constructor(private readonly inspector: Inspector) {}
+
+  /** Starts counting the lines of another input. */
+  startFile(name: string): void {
+    this.file = { name, lines: 0, records: 0, skipped: 0 };
+    this.files.push(this.file);
+  }
+
+  /** Records of the current input that were valid (cached or not): none is an error. */
+  get validRecords(): number {
+    return this.file.records;
+  }
+
+  get distinctEntries(): number {
+    return this.entries.size;
+  }
+
+  get totalRequests(): number {
+    const r = this.requests;
+    return r.purged + r.missed + r.outside + r.unknown + r.not_cached;
+  }
+
+  add(record: LogRecord | null, lineNumber: number): void {
+    this.file.lines = lineNumber;
+    if (record === null) return;
+    if (record.kind === 'skipped') return this.skip(lineNumber, record.reason);
+    if (record.kind === 'not_cached') {
+      this.file.records++;
+      this.requests.not_cached++;
+      return;
+    }
+    const resolved = this.inspector.resolve(record.request, record.host);
+    if ('problem' in resolved) return this.skip(lineNumber, resolved.problem);
+    let key: string;
+    let tally: EntryTally | undefined;
+    if ('noZone' in resolved) {
+      key = `\u0000${record.request.url}`;
+      tally = this.entries.get(key) ?? { entryClass: 'outside', requests: 0 };
+    } else {
+      const { zone, builder, result } = resolved;
+      if ('problem' in result) return this.skip(lineNumber, result.problem);
+      if ('unknown' in result) {
+        for (const field of result.unknown) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + 1);
+        key = result.key;
+        tally = this.entries.get(key) ?? { entryClass: 'unknown', requests: 0 };
+      } else {
+        const entry = result.entry;
+        key = entry.key;
+        tally = this.entries.get(key);
+        if (tally === undefined) {
+          const entryClass = this.inspector.classOf(zone.name, entry);
+          tally = entryClass === 'missed' ? { entryClass, requests: 0, nearMisses: this.inspector.nearMisses(zone.name, entry, builder), key } : { entryClass, requests: 0 };
+        }
+      }
+    }
+    if (tally.requests === 0) this.entries.set(key, tally);
+    this.file.records++;
+    tally.requests++;
+    this.requests[tally.entryClass]++;
+  }
+
+  private skip(lineNumber: number, reason: string): void {
+    this.requests.skipped++;
+    this.file.skipped++;
+    if (this.skipped.length < SKIPPED_SHOWN) this.skipped.push({ file: this.file.name, line: lineNumber, reason });
+  }
+
+  report(top: number, groupOrder: (group: string) => number): CoverageReport {
+    const entries = { purged: 0, missed: 0, outside: 0, unknown: 0 };
+    const values = new Map<string, { dimension: string; value: string | null; requests: number; entries: number; groups: Set<string> }>();
+    const missed: MissedEntry[] = [];
+    for (const tally of this.entries.values()) {
+      entries[tally.entryClass]++;
+      if (tally.entryClass !== 'missed') continue;
+      const seen = new Set<string>();
+      for (const miss of tally.nearMisses ?? []) {
+        const id = `${miss.dimension}\u0000${miss.value === null ? '\u0001' : miss.value}`;
+        let value = values.get(id);
+        if (!value) values.set(id, (value = { dimension: miss.dimension, value: miss.value, requests: 0, entries: 0, groups: new Set() }));
+        value.groups.add(miss.group);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        value.requests += tally.requests;
+        value.entries++;
+      }
+      missed.push({ entry: tally.key ?? '', requests: tally.requests, groups: [...new Set((tally.nearMisses ?? []).map((m) => m.group))].sort((a, b) => groupOrder(a) - groupOrder(b)) });
+    }
+    const byDimension = new Map<string, MissedValue[]>();
+    for (const v of values.values()) {
+      const groups = [...v.groups].sort((a, b) => groupOrder(a) - groupOrder(b));
+      const list = byDimension.get(v.dimension) ?? [];
+      list.push({ dimension: v.dimension, value: v.value, requests: v.requests, entries: v.entries, groups, fix: fixFor(groups, v.dimension, v.value) });
+      byDimension.set(v.dimension, list);
+    }
+    const byRequests = <T extends { requests: number }>(a: T, b: T) => b.requests - a.requests;
+    const missedValues = [...byDimension.values()]
+      .flatMap((list) => list.sort((a, b) => byRequests(a, b) || b.entries - a.entries || compareValues(a.value, b.value)).slice(0, top))
+      .sort((a, b) => byRequests(a, b) || compareText(a.dimension, b.dimension) || compareValues(a.value, b.value));
+    const { purged, missed: missedRequests } = this.requests;
+    return {
+      requests: { ...this.requests },
+      entries,
+      coverage: purged + missedRequests === 0 ? null : purged / (purged + missedRequests),
+      missedValues,
+      missedEntries: missed.sort((a, b) => byRequests(a, b) || compareText(a.entry, b.entry)).slice(0, top),
+      unknownFields: [...this.unknownFields].map(([field, requests]) => ({ field, requests })).sort((a, b) => byRequests(a, b) || compareText(a.field, b.field)),
+      skippedLines: [...this.skipped],
+      files: this.files.map((f) => ({ ...f })),
+    };
+  }
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareValues(a: string | null, b: string | null): number {
+  return a === b ? 0 : a === null ? -1 : b === null ? 1 : compareText(a, b);
+}

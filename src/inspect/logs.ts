@@ -1,0 +1,71 @@
+// Cloudflare Logpush `http_requests` records (spec §9; cloudflare-reality.md §3): one JSON
+// object a line -> a request naming a cache entry, a request that names none (not cached), or a
+// skipped line with its reason. Pure: the reading of files and stdin is in logfiles.ts.
+import type { CacheRequest } from './entry.js';
+
+/** Only these cache statuses name an entry (§9); the rest were never stored. */
+const CACHED_STATUSES: ReadonlySet<string> = new Set(['hit', 'miss', 'expired', 'stale', 'updating', 'revalidated']);
+
+export type LogRecord =
+  | { readonly kind: 'cached'; readonly request: CacheRequest; readonly host: string }
+  | { readonly kind: 'not_cached' }
+  | { readonly kind: 'skipped'; readonly reason: string };
+
+const NOT_CACHED: LogRecord = { kind: 'not_cached' };
+
+interface RawRecord {
+  readonly ClientRequestMethod?: unknown;
+  readonly ClientRequestScheme?: unknown;
+  readonly ClientRequestHost?: unknown;
+  readonly ClientRequestURI?: unknown;
+  readonly ClientDeviceType?: unknown;
+  readonly ClientCountry?: unknown;
+  readonly RequestHeaders?: unknown;
+  readonly Cookies?: unknown;
+  readonly CacheCacheStatus?: unknown;
+}
+
+const isStringRecord = (value: unknown): value is Readonly<Record<string, string>> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** One line of a Logpush file (without its line end). Blank lines are null: no record at all. */
+export function parseLogLine(line: string): LogRecord | null {
+  let start = 0;
+  while (start < line.length && (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9)) start++;
+  if (start === line.length) return null;
+  if (line.charCodeAt(start) !== 123 /* { */) return { kind: 'skipped', reason: 'not a JSON object' };
+  let raw: RawRecord;
+  try {
+    raw = JSON.parse(line) as RawRecord;
+  } catch {
+    return { kind: 'skipped', reason: 'not valid JSON' };
+  }
+  const host = raw.ClientRequestHost;
+  const uri = raw.ClientRequestURI;
+  if (typeof host !== 'string' || host === '') return { kind: 'skipped', reason: 'no ClientRequestHost' };
+  if (typeof uri !== 'string' || uri === '') return { kind: 'skipped', reason: 'no ClientRequestURI' };
+  const method = raw.ClientRequestMethod;
+  if (method !== 'GET' && method !== 'HEAD') return NOT_CACHED;
+  const status = raw.CacheCacheStatus;
+  if (typeof status !== 'string' || !CACHED_STATUSES.has(status) && !CACHED_STATUSES.has(status.toLowerCase())) return NOT_CACHED;
+  // The key uses the scheme; a log without ClientRequestScheme is taken as https (docs/coverage.md).
+  const scheme = raw.ClientRequestScheme === 'http' ? 'http' : 'https';
+  const lowerHost = host.toLowerCase();
+  let url: string;
+  let parts: CacheRequest['parts'];
+  if (uri.charCodeAt(0) === 47 /* / */) {
+    url = `${scheme}://${lowerHost}${uri}`;
+    parts = { scheme, host: lowerHost, target: uri };
+  } else if (/^https?:\/\//i.test(uri)) url = uri; // an absolute-form request target
+  else return { kind: 'skipped', reason: 'ClientRequestURI is not a path' };
+  const colon = lowerHost.lastIndexOf(':');
+  const hostName = colon !== -1 && !lowerHost.endsWith(']') ? lowerHost.slice(0, colon) : lowerHost;
+  const request: CacheRequest = {
+    url,
+    parts,
+    deviceType: typeof raw.ClientDeviceType === 'string' ? raw.ClientDeviceType : undefined,
+    country: typeof raw.ClientCountry === 'string' ? raw.ClientCountry : undefined,
+    headers: isStringRecord(raw.RequestHeaders) ? raw.RequestHeaders : null,
+    cookies: isStringRecord(raw.Cookies) ? raw.Cookies : null,
+  };
+  return { kind: 'cached', request, host: hostName };
+}

@@ -160,10 +160,105 @@ async function benchApply(label: string, tier: 'free' | 'pro', body: 'files' | '
   }
 }
 
+/** Issue 15: 25,000 slugs x 3 URL patterns (one with a query to sort) x 3 device types x 4 countries, plus 2,500 overlapping slugs. */
+async function benchIssue15(): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'purgeplan-bench15-'));
+  try {
+    const slugs = Array.from({ length: 25_000 }, (_, i) => `article-${String(i).padStart(5, '0')}-some-headline-words`);
+    writeFileSync(join(dir, 'slugs.txt'), `${slugs.join('\n')}\n`);
+    writeFileSync(join(dir, 'overlap.txt'), `${slugs.slice(0, 2_500).join('\n')}\n`);
+    writeFileSync(join(dir, 'purge.yaml'), `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, plan: enterprise, cache_key: pages }
+cache_keys:
+  pages: { device_type: true, geo: true, query_string: { sort: true } }
+groups:
+  articles:
+    urls:
+      - https://www.example.com/news/{slug}/
+      - https://www.example.com/news/{slug}/amp/
+      - https://www.example.com/news/{slug}/?page=1&lang=en
+    vars: { slug: { file: slugs.txt } }
+    variants: { geo: [JP, US, DE, FR] }
+  front:
+    urls: ["https://www.example.com/news/{slug}/"]
+    vars: { slug: { file: overlap.txt } }
+    variants: { geo: [JP, US, DE, FR] }
+`);
+    // awk prints the query already sorted (lang=en&page=1), as the cache key normalizes it.
+    writeFileSync(join(dir, 'expand.awk'), `BEGIN { split("desktop mobile tablet", d, " "); split("DE FR JP US", c, " ") }
+FILENAME ~ /slugs/ { for (p = 1; p <= 3; p++) { u = "https://www.example.com/news/" $1 (p == 1 ? "/" : p == 2 ? "/amp/" : "/?lang=en&page=1"); for (i = 1; i <= 3; i++) for (j = 1; j <= 4; j++) print u " [cf-device-type=" d[i] ", cf-ipcountry=" c[j] "]" } }
+FILENAME ~ /overlap/ { u = "https://www.example.com/news/" $1 "/"; for (i = 1; i <= 3; i++) for (j = 1; j <= 4; j++) print u " [cf-device-type=" d[i] ", cf-ipcountry=" c[j] "]" }
+`);
+    const awkTimes: number[] = [];
+    const planTimes: number[] = [];
+    let peak = 0;
+    let lines = '';
+    for (let round = 0; round < 5; round++) {
+      const awk = await run('sh', ['-c', 'awk -f expand.awk slugs.txt overlap.txt | LC_ALL=C sort -u | wc -l'], { cwd: dir });
+      if (awk.code !== 0) throw new Error(`awk pipeline failed: ${awk.stderr}`);
+      awkTimes.push(awk.seconds);
+      lines = awk.stdout.trim();
+      const plan = await run(process.execPath, [cli, 'plan', '--json', '--all'], { cwd: dir, stdoutFile: '/dev/null' });
+      if (plan.code !== 0) throw new Error(`plan failed: ${plan.stderr}`);
+      planTimes.push(plan.seconds);
+      peak = Math.max(peak, plan.peakRssMb);
+    }
+    const awk = median(awkTimes);
+    const plan = median(planTimes);
+    return [
+      `issue 15 case: plan --json --all (930,000 items, ${lines} after dedupe) median ${plan.toFixed(2)} s, peak RSS ${peak.toFixed(0)} MB; awk | LC_ALL=C sort -u | wc -l median ${awk.toFixed(2)} s`,
+      `issue 15 ratio purgeplan / awk: ${(plan / awk).toFixed(2)} (required <= 1.5, goal <= 1.0; alternating runs, median of 5)`,
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Issue 9 item 16: 20,000 prefixes (coverage) and 5,000 groups (validation), time and peak RSS. */
+async function benchScale(): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'purgeplan-bench-scale-'));
+  const out: string[] = [];
+  try {
+    const prefixes = Array.from({ length: 20_000 }, (_, i) => `      - www.example.com/p/${i}/x`);
+    const broad = Array.from({ length: 2_858 }, (_, i) => `      - www.example.com/p/${i * 7}`);
+    writeFileSync(join(dir, 'prefixes.yaml'), `version: 1\nzones:\n  www: { id: ${ZONE_ID}, plan: enterprise }\ngroups:\n  a:\n    prefixes:\n${prefixes.join('\n')}\n  b:\n    prefixes:\n${broad.join('\n')}\n`);
+    const groups = Array.from({ length: 5_000 }, (_, i) => `  g${i}:\n    urls: ["https://www.example.com/g/${i}/"]`);
+    writeFileSync(join(dir, 'groups.yaml'), `version: 1\nzones:\n  www: { id: ${ZONE_ID}, plan: enterprise }\ngroups:\n${groups.join('\n')}\n`);
+    for (const [label, file] of [['20,000 prefixes', 'prefixes.yaml'], ['5,000 groups', 'groups.yaml']]) {
+      const times: number[] = [];
+      let peak = 0;
+      for (let round = 0; round < 3; round++) {
+        const result = await run(process.execPath, [cli, 'plan', '--json', '--all', '-c', file], { cwd: dir, stdoutFile: '/dev/null' });
+        if (result.code !== 0) throw new Error(`${label}: ${result.stderr}`);
+        times.push(result.seconds);
+        peak = Math.max(peak, result.peakRssMb);
+      }
+      out.push(`plan --json, ${label}: median ${median(times).toFixed(2)} s, peak RSS ${peak.toFixed(0)} MB`);
+    }
+    // Start-up: validate and --help against bare node, alternating, median of 21.
+    const bare: number[] = [];
+    const validate: number[] = [];
+    const help: number[] = [];
+    writeFileSync(join(dir, 'purge.yaml'), readFileSync(fileURLToPath(new URL('../../purge.yaml', import.meta.url))));
+    for (let round = 0; round < 21; round++) {
+      bare.push((await run(process.execPath, ['-e', '0'], { cwd: dir })).seconds);
+      validate.push((await run(process.execPath, [cli, 'validate'], { cwd: dir })).seconds);
+      help.push((await run(process.execPath, [cli, '--help'], { cwd: dir })).seconds);
+    }
+    out.push(`start-up (median of 21): node -e 0 ${(median(bare) * 1000).toFixed(0)} ms, validate ${(median(validate) * 1000).toFixed(0)} ms (${(median(validate) / median(bare)).toFixed(2)}x), --help ${(median(help) * 1000).toFixed(0)} ms (${(median(help) / median(bare)).toFixed(2)}x); required <= 2x`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const skip = new Set(process.argv.slice(2).filter((a) => a.startsWith('--skip-')).map((a) => a.slice(7)));
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
   if (!skip.has('plan')) for (const line of await benchPlan()) console.log(line);
+  if (!skip.has('issue15')) for (const line of await benchIssue15()) console.log(line);
+  if (!skip.has('scale')) for (const line of await benchScale()) console.log(line);
   if (!skip.has('coverage')) for (const line of await benchCoverage()) console.log(line);
   if (!skip.has('apply')) {
     // 12,000 URLs at 800 URLs/s: the first 800 go at once, the rest take 11,200 / 800 s. In

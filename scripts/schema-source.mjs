@@ -187,7 +187,7 @@ export const schema = {
         prefixes: list('URL prefixes to purge: host/path, without scheme or query.', str('A prefix such as www.example.com/blog/.', { minLength: 1 })),
         tags: list('Cache-Tag values to purge.', { type: ['string', 'number'], description: 'A cache tag: printable ASCII, no spaces or commas, 1 to 1024 characters.' }),
         everything: bool('Purge everything in the zone. Needs allow_purge_everything: true on the zone.'),
-        revision: { type: 'integer', minimum: 0, description: 'Bump to force this group\'s purge on the next apply.' },
+        revision: { type: 'integer', minimum: 0, maximum: 2147483647, description: 'Bump to force this group\'s purge on the next apply: an integer from 0 to 2,147,483,647.' },
         watch: list('Repository paths (git-style globs, relative to purge.yaml): the group is due when they change.', str('A glob such as content/posts/**.', { minLength: 1 })),
       },
     },

@@ -2,7 +2,7 @@
 // commander wiring only: flags -> command function -> exit code. Commands are imported when run,
 // so `--help` and `validate` never load what only apply needs (undici, diff).
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UserError } from './errors.js';
 import type { Io } from './commands/io.js';
 
@@ -39,7 +39,7 @@ function planningOptions(command: Command): Command {
     .option('--group <name>', 'only this group, planned as forced (repeatable)', collect, [])
     .option('--all', 'ignore the baseline: every group is due', false)
     .option('--base <ref>', 'git baseline: compare with purge.yaml and watched files at this commit')
-    .option('--state <file>', 'state file (default: .purgeplan/state.json beside purge.yaml)')
+    .option('--state <file>', 'state file (default: .purgeplan/state.json beside purge.yaml; .purgeplan/NAME.state.json for NAME.yaml)')
     .option('--max-items <n>', 'refuse plans larger than this many purge items', positiveInteger('--max-items'), 1_000_000)
     .option('--strict', 'warnings fail like errors', false);
 }
@@ -91,7 +91,7 @@ Examples:
   planningOptions(common(program.command('plan')))
     .description('validate, expand every cache variant, compare with the baseline and show the purges')
     .option('--out <file>', 'save the plan, to apply exactly it later')
-    .option('--json', 'print the plan as one JSON document', false)
+    .addOption(new Option('--json', 'print the plan as one JSON document').default(false).conflicts('markdown'))
     .option('--markdown', 'print the plan as a pull-request comment', false)
     .option('--detailed-exitcode', 'exit 0 when nothing is due, 2 when purges are planned', false)
     .addHelpText('after', `
@@ -112,7 +112,7 @@ Examples:
     .description('send a saved plan, or plan and ask for confirmation, then purge within the rate limits')
     .argument('[planfile]', 'a plan saved by `plan --out`: sent exactly, without asking')
     .option('--auto-approve', 'do not ask for confirmation', false)
-    .option('--api-url <url>', 'Cloudflare API base URL (env PURGEPLAN_API_URL)')
+    .addOption(new Option('--api-url <url>', 'Cloudflare API base URL').env('PURGEPLAN_API_URL'))
     .option('--concurrency <n>', 'requests in flight at once', positiveInteger('--concurrency'), 4)
     .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
     .option('--json', 'one JSON event per line', false)
@@ -120,19 +120,26 @@ Examples:
     .option('--verify-rate <n>', 'at most this many verification requests a second', positiveNumber('--verify-rate', false), 10)
     .option('--verify-settle <seconds>', 'wait after the last purge before checking the edge', positiveNumber('--verify-settle', true), 2)
     .option('--connect-to <HOST:PORT:ADDR:PORT>', 'send verification requests for HOST:PORT to ADDR:PORT, keeping Host and TLS name (as curl; repeatable)', collect, [])
+    .option('--check-drift', 'first compare the cache keys with the zones\' Cache Rules (as `drift`); send nothing on drift', false)
     .addHelpText('after', `
+A plan file is checked against its configuration (found beside the plan, or -c) and refused,
+with nothing sent, if it differs; --group, --all, --base and --state cannot be used with it.
+An apply interrupted (Ctrl-C, a crash) is resumed by running the same command again.
+
 Exit codes: 0 every request succeeded (and, with --verify, no sampled item was still cached), 1 a failure
-(summarized) or a sampled item not purged, 130 interrupted (re-run to resume).
+(summarized), a sampled item not purged or drift found by --check-drift, 130 interrupted (re-run to resume).
 
 Examples:
   $ CLOUDFLARE_API_TOKEN=… purgeplan apply release.plan
   $ purgeplan apply --auto-approve --base "$LAST_RELEASE"
   $ purgeplan apply release.plan --json > apply.log
   $ purgeplan apply release.plan --verify 20
-  $ purgeplan apply release.plan --verify 5 --connect-to www.example.com:443:203.0.113.7:443`)
-    .action(async (planfile: string | undefined, options) => {
+  $ purgeplan apply release.plan --verify 5 --connect-to www.example.com:443:203.0.113.7:443
+  $ purgeplan apply release.plan --check-drift   (token also needs Zone > Cache Rules > Read)`)
+    .action(async (planfile: string | undefined, options, command: Command) => {
       const { applyCommand } = await import('./commands/apply.js');
-      setExit(await applyCommand(planfile, { ...options, groups: options.group, verifySettleMs: Math.round(options.verifySettle * 1000) }, await makeIo(options.color)));
+      const configGiven = command.getOptionValueSource('config') === 'cli';
+      setExit(await applyCommand(planfile, { ...options, groups: options.group, configGiven, verifySettleMs: Math.round(options.verifySettle * 1000) }, await makeIo(options.color)));
     });
 
   common(program.command('explain'))
@@ -184,7 +191,7 @@ Examples:
   common(program.command('show'))
     .description('render a saved plan')
     .argument('<planfile>', 'a plan saved by `plan --out`')
-    .option('--json', 'as one JSON document', false)
+    .addOption(new Option('--json', 'as one JSON document').default(false).conflicts('markdown'))
     .option('--markdown', 'as a pull-request comment', false)
     .addHelpText('after', `
 Examples:
@@ -192,7 +199,7 @@ Examples:
   $ purgeplan show release.plan --markdown > comment.md`)
     .action(async (planfile: string, options: { json: boolean; markdown: boolean; color: boolean }) => {
       const { showCommand } = await import('./commands/show.js');
-      setExit(showCommand(planfile, options, await makeIo(options.color)));
+      setExit(await showCommand(planfile, options, await makeIo(options.color)));
     });
 
   common(program.command('init'))
@@ -205,6 +212,41 @@ Examples:
       const { initCommand } = await import('./commands/init.js');
       setExit(initCommand(options, await makeIo(options.color)));
     });
+  common(program.command('drift'))
+    .description("compare the cache keys in purge.yaml with the zones' Cache Rules (reads the rules; never purges)")
+    .option('--json', 'print the report as one JSON document', false)
+    .option('--strict', 'a rule whose outcome depends on the request, or is unreadable, counts as drift', false)
+    .option('--api-url <url>', 'Cloudflare API base URL (env PURGEPLAN_API_URL)')
+    .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
+    .addHelpText('after', `
+Each zone's token (token_env) needs Zone > Cache Rules > Read. Zone settings cache_level and
+sort_query_string_for_cache are not read.
+
+Exit codes: 0 no drift, 2 drift (with --strict also undecided rules), 1 error.
+
+Examples:
+  $ purgeplan drift
+  $ purgeplan drift --json | jq '.findings[] | select(.kind == "drift")'
+  $ purgeplan drift --strict`)
+    .action(async (options) => {
+      const { driftCommand } = await import('./commands/drift.js');
+      setExit(await driftCommand(options, await makeIo(options.color)));
+    });
+
+  common(program.command('import'))
+    .description("print the cache_keys block (and each group's cache_key) that matches a zone's Cache Rules; writes no file")
+    .option('--zone <name>', 'only this zone (default: every zone)')
+    .option('--api-url <url>', 'Cloudflare API base URL (env PURGEPLAN_API_URL)')
+    .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
+    .addHelpText('after', `
+Examples:
+  $ purgeplan import > cache-keys.yaml
+  $ purgeplan import --zone www`)
+    .action(async (options) => {
+      const { importCommand } = await import('./commands/import.js');
+      setExit(await importCommand(options, await makeIo(options.color)));
+    });
+
   common(program.command('fmt'))
     .description('rewrite purge.yaml in canonical form: key order, two-space indentation; comments and values kept')
     .argument('[files...]', 'the files to format (default: the -c file)')

@@ -1,6 +1,8 @@
 // Problems found in a purge.yaml are values, collected and returned; the CLI prints them
 // as FILE:LINE:COL: error|warning: message (spec §3) and picks the exit code.
 
+import { printable } from './format.js';
+
 export type Severity = 'error' | 'warning';
 
 export interface Position {
@@ -37,8 +39,9 @@ export const ansiStyle: Styler = {
 
 export function formatDiagnostic(d: Diagnostic, style: Styler = plainStyle): string {
   const severity = d.severity === 'error' ? style.red('error') : style.yellow('warning');
-  const head = `${style.bold(`${d.file}:${d.line}:${d.col}:`)} ${severity}: ${d.message}`;
-  return d.hint ? `${head}\n  ${style.dim(`hint: ${d.hint}`)}` : head;
+  // Messages quote values from the file: never let one drive the terminal (spec §6a).
+  const head = `${style.bold(`${printable(d.file)}:${d.line}:${d.col}:`)} ${severity}: ${printable(d.message)}`;
+  return d.hint ? `${head}\n  ${style.dim(`hint: ${printable(d.hint)}`)}` : head;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[], strict = false): boolean {

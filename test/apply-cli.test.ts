@@ -158,10 +158,11 @@ describe('apply PLANFILE', () => {
       assert.match(result.stderr, /stale.*state/);
       assert.equal(standin.log.length, sent, 'nothing more was sent');
 
-      // Re-running the plan that made the state is not stale: it resumes, with nothing left to send.
+      // Re-running the plan that made the state is not stale; its apply completed, so its journal
+      // can no longer make anything skip (spec §6a): it is sent again in full.
       result = await site.run(['apply', 'b.plan', '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
       assert.equal(result.code, 0, result.stderr);
-      assert.equal(standin.accepted.filter((a) => a.body.files).length, 2);
+      assert.equal(standin.accepted.filter((a) => a.body.files).length, 4);
     });
   });
 
@@ -185,8 +186,8 @@ describe('apply PLANFILE', () => {
       assert.equal(first.code, 130, first.stderr);
       const afterFirst = standin.accepted.length;
       assert.ok(afterFirst >= 3 && afterFirst < total, `interrupted after ${afterFirst} of ${total}`);
-      const journal = JSON.parse(site.read('.purgeplan/journal.json')) as { requests: Record<string, unknown> };
-      assert.equal(Object.keys(journal.requests).length, afterFirst, 'every accepted request is journaled');
+      const journal = site.read('.purgeplan/state.json.journal').trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+      assert.equal(journal.filter((line) => line.type === 'request').length, afterFirst, 'every accepted request is journaled');
 
       const second = await site.run(['apply', 'release.plan', '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
       assert.equal(second.code, 0, second.stderr);

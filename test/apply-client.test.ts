@@ -5,8 +5,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { UserError } from '../src/errors.js';
-import type { ApiOutcome } from '../src/apply/client.js';
-import { createClient, describeTransportError, isLoopbackHost, makeScrubber, parseApiUrl, parseEnvelope } from '../src/apply/client.js';
+import type { ApiOutcome } from '../src/cloudflare/client.js';
+import { createClient, describeTransportError, isLoopbackHost, makeScrubber, parseApiUrl, parseEnvelope } from '../src/cloudflare/client.js';
 
 const TOKEN = 'cfut_SeCrEt0123456789abcdefghijklmnopqrstuvwx';
 

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../src/errors.js';
-import { JournalWriter, readJournal, serializeJournal } from '../src/apply/journal.js';
+import { isJournal, journalComplete, JournalWriter, journalState, readJournal } from '../src/apply/journal.js';
+import type { Journal, JournalHeader } from '../src/apply/journal.js';
 import type { LockContext } from '../src/apply/lock.js';
 import { acquireLock } from '../src/apply/lock.js';
 
@@ -13,84 +14,98 @@ const PLAN = 'sha256:' + 'a'.repeat(64);
 const root = mkdtempSync(join(tmpdir(), 'purgeplan-apply-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const tmp = (): string => mkdtempSync(join(root, 'case-'));
-const clock = { now: () => 0, sleep: async () => {} };
 
-describe('journal', () => {
-  it('a missing journal is an empty one for this plan', () => {
-    const { data, replaced } = readJournal(join(tmp(), 'journal.json'), PLAN, 3);
-    assert.deepEqual(data, { format_version: 1, plan_id: PLAN, requests: {} });
-    assert.equal(replaced, null);
+const HEADER: JournalHeader = {
+  type: 'plan', format_version: 2, plan_id: PLAN, started_at: '2026-10-01T00:00:00.000Z', baseline: { kind: 'none' },
+  state: { path: '.purgeplan/state.json', digest: null }, groups: [{ name: 'posts', zone: 'www', status: 'new', due: true }],
+  options: { all: false, groups: [], base: null },
+};
+const loaded = (path: string): Journal => {
+  const journal = readJournal(path);
+  assert.ok(isJournal(journal));
+  return journal;
+};
+
+describe('journal (JSON lines, append-only)', () => {
+  it('a missing journal reads as none', () => {
+    assert.equal(readJournal(join(tmp(), 'state.json.journal')), null);
   });
 
-  it('records entries atomically, in request order, and reads them back', async () => {
-    const path = join(tmp(), 'sub', 'journal.json');
-    const writer = new JournalWriter(path, readJournal(path, PLAN, 12).data, clock);
-    await Promise.all([
-      writer.record(10, { id: 'id10', at: '2026-10-01T00:00:00.000Z' }),
-      writer.record(2, { id: 'id2', at: '2026-10-01T00:00:01.000Z' }),
-    ]);
-    const text = readFileSync(path, 'utf8');
-    assert.ok(text.indexOf('"2"') < text.indexOf('"10"'), 'entries in request order');
-    assert.deepEqual(readdirSync(join(path, '..')), ['journal.json'], 'no temp file left behind');
-    const { data } = readJournal(path, PLAN, 12);
-    assert.deepEqual(data, {
-      format_version: 1,
-      plan_id: PLAN,
-      requests: { '2': { id: 'id2', at: '2026-10-01T00:00:01.000Z' }, '10': { id: 'id10', at: '2026-10-01T00:00:00.000Z' } },
-    });
+  it('starts with the plan line, appends one line per request, and reads them back', async () => {
+    const path = join(tmp(), 'sub', 'state.json.journal');
+    const writer = JournalWriter.start(path, HEADER);
+    await writer.record(10, { id: 'id10', at: '2026-10-01T00:00:00.000Z' });
+    const before = readFileSync(path, 'utf8');
+    await writer.record(2, { id: 'id2', at: '2026-10-01T00:00:01.000Z' });
+    writer.close();
+    const after = readFileSync(path, 'utf8');
+    assert.ok(after.startsWith(before), 'an append never rewrites what was there');
+    assert.equal(after.split('\n').length, 4);
+    assert.deepEqual(readdirSync(join(path, '..')), ['state.json.journal'], 'no temp file left behind');
+    const journal = loaded(path);
+    assert.deepEqual(journal.header, HEADER);
+    assert.deepEqual([...journal.done], [[10, { id: 'id10', at: '2026-10-01T00:00:00.000Z' }], [2, { id: 'id2', at: '2026-10-01T00:00:01.000Z' }]]);
+    assert.equal(journal.complete, false);
   });
 
-  it('keeps the state digest a previous apply of this plan left', async () => {
+  it('a state line and a complete line end an apply', () => {
+    const path = join(tmp(), 'state.json.journal');
+    JournalWriter.start(path, HEADER).close();
+    journalState(path, `sha256:${'b'.repeat(64)}`);
+    journalComplete(path, '2026-10-01T00:01:00.000Z');
+    const journal = loaded(path);
+    assert.equal(journal.stateDigest, `sha256:${'b'.repeat(64)}`);
+    assert.equal(journal.complete, true);
+  });
+
+  it('a resumed journal keeps its entries and appends after them', async () => {
+    const path = join(tmp(), 'state.json.journal');
+    const first = JournalWriter.start(path, HEADER);
+    await first.record(0, { id: 'a', at: 't' });
+    first.close();
+    const second = JournalWriter.resume(path, loaded(path));
+    assert.equal(second.get(0)?.id, 'a');
+    await second.record(1, { id: 'b', at: 't' });
+    second.close();
+    assert.deepEqual([...loaded(path).done.keys()], [0, 1]);
+  });
+
+  it('a last line cut short by a crash is ignored: that request was never counted', () => {
+    const path = join(tmp(), 'state.json.journal');
+    writeFileSync(path, `${JSON.stringify(HEADER)}\n{"type":"request","index":0,"id":"a","at":"t"}\n{"type":"requ`);
+    assert.deepEqual([...loaded(path).done.keys()], [0]);
+  });
+
+  it('a journal of an older purgeplan (one JSON object) is not resumable', () => {
     const path = join(tmp(), 'journal.json');
-    writeFileSync(path, serializeJournal({ format_version: 1, plan_id: PLAN, requests: {}, state_digest: 'sha256:state' }));
-    const writer = new JournalWriter(path, readJournal(path, PLAN, 2).data, clock);
-    await writer.record(1, { id: 'b', at: 'c' });
-    assert.equal(readJournal(path, PLAN, 2).data.state_digest, 'sha256:state');
+    writeFileSync(path, `${JSON.stringify({ format_version: 1, plan_id: PLAN, requests: { '0': { id: 'a', at: 'b' } } })}\n`);
+    const journal = readJournal(path);
+    assert.ok(journal !== null && 'foreign' in journal);
   });
 
-  it('record resolves only once the entry is on disk', async () => {
-    const path = join(tmp(), 'journal.json');
-    const writer = new JournalWriter(path, readJournal(path, PLAN, 1).data, clock);
-    const recorded = writer.record(0, { id: 'x', at: 'now' });
-    assert.equal(existsSync(path), false, 'not written synchronously');
-    await recorded;
-    assert.equal(readJournal(path, PLAN, 1).data.requests['0'].id, 'x');
-  });
-
-  it('refuses an unknown format_version with "expected 1, got 2"', () => {
-    const path = join(tmp(), 'journal.json');
-    writeFileSync(path, JSON.stringify({ format_version: 2, plan_id: PLAN, requests: {} }));
-    assert.throws(() => readJournal(path, PLAN, 1), (error: unknown) => error instanceof UserError && /expected 1, got 2/.test(error.message));
+  it('refuses an unknown format_version with "expected 2, got 3"', () => {
+    const path = join(tmp(), 'state.json.journal');
+    writeFileSync(path, `${JSON.stringify({ format_version: 3, plan_id: PLAN })}\n`);
+    assert.throws(() => readJournal(path), (error: unknown) => error instanceof UserError && /expected 2, got 3/.test(error.message));
   });
 
   for (const [name, text, pattern] of [
-    ['not JSON', '{"format_version":1,', /not valid JSON/],
-    ['an array', '[]', /not a JSON object/],
-    ['requests not an object', JSON.stringify({ format_version: 1, plan_id: PLAN, requests: [] }), /requests is not an object/],
-    ['an entry without id', JSON.stringify({ format_version: 1, plan_id: PLAN, requests: { '0': { at: 'x' } } }), /request 0 needs \{id, at\}/],
-    ['an index beyond the plan', JSON.stringify({ format_version: 1, plan_id: PLAN, requests: { '5': { id: 'a', at: 'b' } } }), /not one of the plan's 2 requests/],
-    ['a non-numeric index', JSON.stringify({ format_version: 1, plan_id: PLAN, requests: { '01': { id: 'a', at: 'b' } } }), /"01"/],
+    ['a line that is not JSON', `${JSON.stringify(HEADER)}\n{"type":\n{"type":"complete","at":"t"}\n`, /line 2 is not JSON/],
+    ['an entry without id', `${JSON.stringify(HEADER)}\n{"type":"request","index":0,"at":"t"}\n`, /line 2: id is missing/],
+    ['a negative index', `${JSON.stringify(HEADER)}\n{"type":"request","index":-1,"id":"a","at":"t"}\n`, /line 2: index/],
+    ['no plan line first', '{"type":"request","index":0,"id":"a","at":"t"}\n', /first line/],
   ] as const) {
     it(`refuses a corrupt journal: ${name}`, () => {
-      const path = join(tmp(), 'journal.json');
+      const path = join(tmp(), 'state.json.journal');
       writeFileSync(path, text);
-      assert.throws(() => readJournal(path, PLAN, 2), (error: unknown) => error instanceof UserError && /is corrupt/.test(error.message) && pattern.test(error.message) && /delete it/.test(error.hint ?? ''));
+      assert.throws(() => readJournal(path), (error: unknown) => error instanceof UserError && /is corrupt/.test(error.message) && pattern.test(error.message) && /delete it/.test(error.hint ?? ''));
     });
   }
 
-  it('a journal of another plan is replaced, and says so', () => {
-    const path = join(tmp(), 'journal.json');
-    writeFileSync(path, serializeJournal({ format_version: 1, plan_id: 'sha256:other', requests: { '0': { id: 'a', at: 'b' } } }));
-    const { data, replaced } = readJournal(path, PLAN, 1);
-    assert.deepEqual(data.requests, {});
-    assert.equal(replaced, 'sha256:other');
-  });
-
-  it('a write failure rejects every waiting record with a UserError', async () => {
+  it('a write failure is a UserError', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'file'), '');
-    const writer = new JournalWriter(join(dir, 'file', 'journal.json'), readJournal(join(dir, 'none.json'), PLAN, 1).data, clock);
-    await assert.rejects(writer.record(0, { id: 'x', at: 'y' }), (error: unknown) => error instanceof UserError && /cannot write the apply journal/.test(error.message));
+    assert.throws(() => JournalWriter.start(join(dir, 'file', 'state.json.journal'), HEADER));
   });
 });
 
@@ -113,12 +128,14 @@ describe('lock', () => {
       error instanceof UserError && /another apply is running/.test(error.message) && /pid 4242 on ci-1, since 2026-10-01T08:00:00.000Z/.test(error.message));
   });
 
-  it('a lock whose pid is dead on this host is reported stale, with its owner and how to remove it', () => {
+  it('a lock whose pid is dead on this host is taken over, naming the dead owner', () => {
     const path = join(tmp(), 'apply.lock');
     acquireLock(path, context());
-    assert.throws(() => acquireLock(path, context({ pid: 1, isAlive: () => false })), (error: unknown) =>
-      error instanceof UserError && /stale lock/.test(error.message) && /pid 4242 on ci-1/.test(error.message) && error.hint === `if no apply is running, remove it: rm ${path}`);
-    assert.ok(existsSync(path), 'a stale lock is reported, not removed');
+    const lock = acquireLock(path, context({ pid: 1, isAlive: () => false }));
+    assert.deepEqual(lock.tookOverFrom, { pid: 4242, host: 'ci-1', started_at: '2026-10-01T08:00:00.000Z' });
+    assert.equal(JSON.parse(readFileSync(path, 'utf8')).pid, 1);
+    lock.release();
+    assert.equal(existsSync(path), false);
   });
 
   it('a lock of another host is never judged stale from here', () => {
@@ -133,10 +150,13 @@ describe('lock', () => {
     assert.throws(() => acquireLock(path, context()), (error: unknown) => error instanceof UserError && /owner could not be read/.test(error.message) && /rm /.test(error.hint ?? ''));
   });
 
-  it('the real process check: our own pid is alive, a dead pid is stale', () => {
+  it('the real process check: a dead pid of this host is taken over, our own live one is not', () => {
     const path = join(tmp(), 'apply.lock');
     writeFileSync(path, JSON.stringify({ pid: 2 ** 22 + 12345, host: (acquireLock(join(tmp(), 'probe.lock')).owner.host), started_at: 'x' }));
-    assert.throws(() => acquireLock(path), /stale lock/);
+    const lock = acquireLock(path);
+    assert.equal(lock.tookOverFrom?.pid, 2 ** 22 + 12345);
+    assert.throws(() => acquireLock(path), /another apply is running/);
+    lock.release();
   });
 
   it('release leaves a lock that is no longer ours', () => {

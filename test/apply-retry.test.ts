@@ -1,11 +1,11 @@
 // The retry decision table (spec §4.2, cloudflare-api.md §3): one test per line of `decide`.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ApiClient, ApiOutcome } from '../src/apply/client.js';
-import type { Clock } from '../src/apply/send.js';
-import { send } from '../src/apply/send.js';
-import type { Decision, RetryState } from '../src/apply/retry.js';
-import { backoffMs, decide, DEFAULT_RETRY_POLICY, INITIAL_RETRY_STATE, parseWaitUntil } from '../src/apply/retry.js';
+import type { ApiClient, ApiOutcome } from '../src/cloudflare/client.js';
+import type { Clock } from '../src/cloudflare/send.js';
+import { send } from '../src/cloudflare/send.js';
+import type { Decision, RetryState } from '../src/cloudflare/retry.js';
+import { backoffMs, decide, DEFAULT_RETRY_POLICY, INITIAL_RETRY_STATE, parseWaitUntil } from '../src/cloudflare/retry.js';
 
 const NOW = Date.parse('2026-10-01T12:00:00Z');
 const policy = { ...DEFAULT_RETRY_POLICY, maxRetries: 3 };

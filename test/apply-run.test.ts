@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../src/errors.js';
 import type { Plan, PlanZone, PurgeBody } from '../src/plan/types.js';
+import { requestKind, requestSize } from '../src/plan/types.js';
 import type { ApplyEvent, ApplyOptions, ApplyResult } from '../src/apply/run.js';
 import { applyPlan } from '../src/apply/run.js';
 import { acquireLock } from '../src/apply/lock.js';
@@ -28,7 +29,7 @@ function zone(overrides: Partial<PlanZone> = {}): PlanZone {
 
 function makePlan(requests: RequestSpec[], zones: PlanZone[] = [zone()]): Plan {
   const byName = new Map(zones.map((z) => [z.name, z]));
-  const planned = requests.map((r) => ({ zone: r.zone ?? 'www', zone_id: byName.get(r.zone ?? 'www')!.zone_id, action: 'purge' as const, groups: r.groups ?? ['posts'], body: r.body }));
+  const planned = requests.map((r) => ({ zone: r.zone ?? 'www', zone_id: byName.get(r.zone ?? 'www')!.zone_id, action: 'purge' as const, groups: r.groups ?? ['posts'], kind: requestKind(r.body), size: requestSize(r.body), body: r.body }));
   const groups = [...new Set(planned.flatMap((r) => r.groups))].map((name) => ({ name, zone: 'www', zones: ['www'], status: 'new' as const, items: 0, due: true }));
   return {
     format_version: 1, config: { path: 'purge.yaml', digest: 'sha256:c', inputs_digest: 'sha256:i' }, baseline: { kind: 'none' },
@@ -89,11 +90,11 @@ describe('applyPlan against the stand-in', () => {
       assert.deepEqual(standin.accepted.map((a) => a.body), plan.requests.map((r) => r.body), 'bodies exactly as planned, in order');
       assert.deepEqual(result.outcomes.map((o) => o.id), standin.accepted.map((a) => a.id));
       assert.deepEqual(result.completedGroups, ['posts', 'tags']);
-      const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
-      assert.equal(journal.format_version, 1);
-      assert.equal(journal.plan_id, plan.plan_id);
-      assert.deepEqual(Object.keys(journal.requests), ['0', '1', '2', '3', '4']);
-      assert.equal(journal.requests['2'].id, standin.accepted[2].id);
+      const [header, ...entries] = readFileSync(journalPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      assert.equal(header.format_version, 2);
+      assert.equal(header.plan_id, plan.plan_id);
+      assert.deepEqual(entries.map((e) => e.index), [0, 1, 2, 3, 4]);
+      assert.equal(entries[2].id, standin.accepted[2].id);
       assert.equal(standin.connections, 1);
       assert.deepEqual(standin.log.slice(0, 1).map((l) => l.path), ['/client/v4/user/tokens/verify']);
       assert.ok(standin.log.every((l) => l.authorization === `Bearer ${TOKEN}`));
@@ -186,7 +187,7 @@ describe('applyPlan against the stand-in', () => {
       assert.ok(done >= 3 && done < 12, `done ${done}`);
       assert.equal(standin.accepted.length, done, 'in-flight requests finished and were counted');
       assert.ok(first.outcomes.every((o) => o.status === 'done' || o.status === 'not_sent'));
-      assert.equal(Object.keys(JSON.parse(readFileSync(journalPath, 'utf8')).requests).length, done);
+      assert.equal(readFileSync(journalPath, 'utf8').trim().split('\n').length - 1, done);
 
       const second = await run(standin, plan, { journalPath });
       assert.equal(second.result.ok, true);

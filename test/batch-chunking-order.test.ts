@@ -196,7 +196,7 @@ describe('§4.1: summary and zone_id', () => {
       },
       { www: { id: ZONE_ID }, api: { name: 'example.com', allow_purge_everything: true } },
     );
-    assert.deepEqual(plan.summary, { requests: 6, files: 36, hosts: 1, prefixes: 1, tags: 2, everything: 1, covered: 2, duplicates: 2 });
+    assert.deepEqual(plan.summary, { requests: 6, files: 36, hosts: 1, prefixes: 1, tags: 2, everything: 1, covered: 2, duplicates: 2, estimated_seconds: 0 });
     assert.deepEqual(plan.groups.map((g) => [g.name, g.zone, g.status, g.items]), [
       ['posts', 'www', 'new', 35 + 1 + 1 + 1 + 2],
       ['home', 'www', 'new', 2 + 1],
@@ -218,6 +218,6 @@ describe('§4.1: summary and zone_id', () => {
   it('nothing due: no requests, zero summary', () => {
     const { plan } = planOf(configYaml({ groups: { g: { urls: [`${W}/a`] } } }), { due: () => false });
     assert.deepEqual(plan.requests, []);
-    assert.deepEqual(plan.summary, { requests: 0, files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 0, covered: 0, duplicates: 0 });
+    assert.deepEqual(plan.summary, { requests: 0, files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 0, covered: 0, duplicates: 0, estimated_seconds: 0 });
   });
 });

@@ -104,7 +104,8 @@ describe('plan --json (built CLI)', () => {
     const fileRequests = Math.ceil(files / 500);
     assert.deepEqual(plan.requests.map((r) => [r.zone, r.zone_id, Object.keys(r.body)[0], r.groups]), [
       ['www', id, 'hosts', ['posts']],
-      ['www', id, 'prefixes', ['posts']],
+      // home's feed URL is covered by the posts prefix: that request purges home too (spec §6a).
+      ['www', id, 'prefixes', ['posts', 'home']],
       ['www', id, 'tags', ['posts', 'home']],
       ...Array.from({ length: fileRequests - 1 }, () => ['www', id, 'files', ['posts']]),
       ['www', id, 'files', ['posts', 'home']],
@@ -126,7 +127,7 @@ describe('plan --json (built CLI)', () => {
     assert.deepEqual([...pageUrls], [1, 2, 3, 4, 5].map((n) => `http://www.example.com/posts/?page=${n}`).concat([1, 2, 3, 4, 5].map((n) => `https://www.example.com/posts/?page=${n}`)));
     // home, last: its feed URL is under the posts prefix; both schemes of / are plain URLs.
     assert.deepEqual(allFiles.slice(-2), ['http://www.example.com/', 'https://www.example.com/']);
-    assert.deepEqual(plan.summary, { requests: 3 + fileRequests + 1, files, hosts: 1, prefixes: 1, tags: 2, everything: 1, covered: 2 + 2, duplicates: 1 });
+    assert.deepEqual(plan.summary, { requests: 3 + fileRequests + 1, files, hosts: 1, prefixes: 1, tags: 2, everything: 1, covered: 2 + 2, duplicates: 1, estimated_seconds: 2.04 });
     assert.deepEqual(plan.coverage.map((c) => [c.zone, c.kind, c.value, c.covered]), [
       ['www', 'prefix', 'www.example.com/feeds/posts/', 2],
       ['static', 'everything', 'everything', 2],

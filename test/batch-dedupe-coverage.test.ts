@@ -83,9 +83,10 @@ describe('coverage §2.5.2', () => {
       other: { urls: [`${W}/a`, `${W}/b`], hosts: ['static.example.com'], prefixes: ['www.example.com/p/'], tags: ['t'] },
     });
     assert.deepEqual(bodiesOf(plan), [{ purge_everything: true }]);
-    assert.deepEqual(plan.requests[0].groups, ['all']);
+    // It purges `other` too: its items are covered (spec §6a: a group covered whole is applied).
+    assert.deepEqual(plan.requests[0].groups, ['all', 'other']);
     assert.deepEqual(plan.coverage, [{ zone: 'www', kind: 'everything', value: 'everything', covered: 5 }]);
-    assert.deepEqual(plan.summary, { requests: 1, files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 1, covered: 5, duplicates: 0 });
+    assert.deepEqual(plan.summary, { requests: 1, files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 1, covered: 5, duplicates: 0, estimated_seconds: 0 });
   });
 
   it('everything in one zone covers nothing in another', () => {
@@ -240,6 +241,22 @@ describe('coverage §2.5.2', () => {
 
   it('a duplicate that is also covered counts once, as a duplicate', () => {
     const plan = planGroups({ h: { hosts: ['www.example.com'] }, a: { urls: [`${W}/a`] }, b: { urls: [`${W}/a`] } });
-    assert.deepEqual(plan.summary, { requests: 1, files: 0, hosts: 1, prefixes: 0, tags: 0, everything: 0, covered: 1, duplicates: 1 });
+    assert.deepEqual(plan.summary, { requests: 1, files: 0, hosts: 1, prefixes: 0, tags: 0, everything: 0, covered: 1, duplicates: 1, estimated_seconds: 0 });
+  });
+});
+
+describe('a request names the groups whose items it covers (spec §6a)', () => {
+  it('a host request names the group whose URLs and prefixes it covers; a prefix request the group whose files it covers', () => {
+    const plan = planGroups({
+      h: { hosts: ['www.example.com'] },
+      p: { prefixes: ['static.example.com/p/'] },
+      f: { urls: [`${W}/a`, 'https://static.example.com/p/x'], prefixes: ['www.example.com/q/'] },
+    });
+    assert.deepEqual(plan.requests.map((r) => [r.kind, r.size, r.groups]), [['hosts', 1, ['h', 'f']], ['prefixes', 1, ['p', 'f']]]);
+  });
+
+  it('a duplicate of a covered item names its group on the covering request too', () => {
+    const plan = planGroups({ h: { hosts: ['www.example.com'] }, a: { urls: [`${W}/a`] }, b: { urls: [`${W}/a`] } });
+    assert.deepEqual(plan.requests.map((r) => r.groups), [['h', 'a', 'b']]);
   });
 });

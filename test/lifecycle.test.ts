@@ -71,7 +71,7 @@ describe('reconciliation lifecycle', () => {
     const files = standin.accepted.flatMap((a) => (a.body.files ?? []) as string[]);
     assert.deepEqual(files.sort(), ['https://www.example.com/', 'https://www.example.com/about/', 'https://www.example.com/blog/hello/', 'https://www.example.com/blog/world/']);
     const state = JSON.parse(site.read('.purgeplan/state.json')) as { format_version: number; groups: Record<string, { fingerprint: string }> };
-    assert.equal(state.format_version, 1);
+    assert.equal(state.format_version, 2);
     assert.deepEqual(Object.keys(state.groups).sort(), ['feeds', 'pages', 'posts']);
     assert.deepEqual(readdirSync(join(site.dir, '.purgeplan')).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock')), [], 'no temp or lock file left behind');
   });
@@ -200,7 +200,7 @@ describe('reconciliation lifecycle', () => {
 
   it('a state from a newer purgeplan is refused with a clear error', async () => {
     const saved = site.read('.purgeplan/state.json');
-    site.write('.purgeplan/state.json', JSON.stringify({ format_version: 2, groups: {} }));
+    site.write('.purgeplan/state.json', JSON.stringify({ format_version: 3, groups: {} }));
     const result = await site.run(['plan']);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /newer purgeplan/);
@@ -245,7 +245,7 @@ describe('state is written only for groups whose requests all succeeded', () => 
 });
 
 describe('the lock', () => {
-  it('a second apply on the same state is refused, naming the owner; a dead owner is reported as stale', async () => {
+  it('a second apply on the same state is refused, naming the owner; a dead owner\'s lock is taken over with a note', async () => {
     const standin = await startStandin({ tokens: [TOKEN], zones: [{ id: ZONE_ID, name: 'example.com', plan: 'pro', account_id: 'acc1' }] });
     const site = new Site().write('purge.yaml', CONFIG()).write('data/posts.txt', 'hello\n');
     try {
@@ -256,9 +256,10 @@ describe('the lock', () => {
       assert.equal(standin.log.length, 0, 'nothing was sent');
       site.write('.purgeplan/state.json.lock', `${JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), started_at: '2026-11-23T00:00:00.000Z' })}\n`);
       result = await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
-      assert.equal(result.code, 1);
-      assert.match(result.stderr, /stale/);
-      assert.equal(standin.log.length, 0, 'nothing was sent');
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, new RegExp(`note: took over the lock .*state\\.json\\.lock, left by pid ${2 ** 22 + 12345} on .* \\(no longer running\\)`));
+      assert.ok(standin.accepted.length > 0, 'the apply ran');
+      assert.equal(existsSync(join(site.dir, '.purgeplan/state.json.lock')), false, 'and released the lock');
     } finally {
       await standin.close();
       site.remove();

@@ -396,7 +396,31 @@ function checkPlan(generated: Generated, plan: Plan, expansions: readonly GroupE
       return found;
     };
     for (const request of requests) {
-      assert.deepEqual(request.groups, [...groupsOf(request)].sort((a, b) => a - b).map((i) => names[i]), `groups of ${JSON.stringify(request.body).slice(0, 80)}`);
+      const listed = new Set(request.groups);
+      for (const g of groupsOf(request)) assert.ok(listed.has(names[g]), `${names[g]} asked for an item of ${JSON.stringify(request.body).slice(0, 80)}`);
+    }
+    // …and every group whose items it covers (spec §6a): each item of each due group is purged by
+    // a request naming that group, so a group covered whole is recorded as applied.
+    const naming = (g: number, purges: (request: PlannedRequest) => boolean) => requests.some((r) => r.groups.includes(names[g]) && purges(r));
+    const values = (r: PlannedRequest, kind: string) => (kind in r.body ? requestValues(r) : []);
+    for (const [key, { entry, groups }] of items.files) {
+      const hostPath = entryUrl(entry).slice(entryUrl(entry).indexOf('//') + 2);
+      const host = new URL(entryUrl(entry)).hostname;
+      for (const g of groups) {
+        assert.ok(naming(g, (r) => 'purge_everything' in r.body || values(r, 'hosts').includes(host)
+          || values(r, 'prefixes').some((p) => prefixCovers(p, hostPath)) || ('files' in r.body && r.body.files.some((f) => entryKey(f) === key))), `${key} of ${names[g]}`);
+      }
+    }
+    for (const [prefix, groups] of items.prefixes) {
+      for (const g of groups) {
+        assert.ok(naming(g, (r) => 'purge_everything' in r.body || values(r, 'hosts').includes(prefix.split('/')[0])
+          || values(r, 'prefixes').some((p) => p === prefix || prefixCovers(p, prefix))), `prefix ${prefix} of ${names[g]}`);
+      }
+    }
+    for (const [kind, map] of [['hosts', items.hosts], ['tags', items.tags]] as const) {
+      for (const [value, groups] of map) {
+        for (const g of groups) assert.ok(naming(g, (r) => 'purge_everything' in r.body || values(r, kind).includes(value)), `${kind} ${value} of ${names[g]}`);
+      }
     }
 
     // Item order: first group in file order, then value (files: URL, then header list).
@@ -422,7 +446,7 @@ describe(`plan properties over ${CONFIGS} seeded random configurations`, () => {
   it('the generator is deterministic and varied', () => {
     assert.equal(generate(0x5eed0000).yaml, generated[0].yaml);
     const plans = generated.map((g) => planOf(g.yaml, { due: (name) => g.due.has(name) }).plan);
-    const total = (key: keyof Plan['summary']) => plans.reduce((n, p) => n + p.summary[key], 0);
+    const total = (key: keyof Plan['summary']) => plans.reduce((n, p) => n + (p.summary[key] ?? 0), 0);
     // Every feature the invariants are about shows up somewhere in the sample.
     for (const key of ['files', 'hosts', 'prefixes', 'tags', 'everything', 'covered', 'duplicates'] as const) assert.ok(total(key) > 0, `some plan has ${key}`);
     assert.ok(plans.some((p) => new Set(p.requests.map((r) => r.zone)).size === 3), 'some plan spans three zones');

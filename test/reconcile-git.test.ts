@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { UserError } from '../src/errors.js';
 import {
   gitTopLevel,
-  listFilesAtCommit,
+  listBlobsAtCommit,
   listWorkingFiles,
   readFileAtCommit,
   repoRelativeDir,
@@ -163,7 +163,9 @@ describe('readFileAtCommit', () => {
   });
 });
 
-describe('listFilesAtCommit', () => {
+const listFilesAtCommit = (top: string, commit: string, dir: string) => listBlobsAtCommit(top, commit, dir).map((blob) => blob.path);
+
+describe('listBlobsAtCommit: paths', () => {
   it('lists the files below a directory at a commit, repo-relative and sorted', () => {
     assert.deepEqual(listFilesAtCommit(repo, first, 'content'), [
       'content/a*b [c].md',

@@ -130,14 +130,16 @@ describe('the closing Plan line', () => {
     assert.equal(planLine(tagsPlan('free', 1)), 'Plan: 1 request — 1 tag in 1 zone. Estimated < 1 s at free-plan limits.');
   });
 
+  // The estimate is apply's own pacing (apply/pacing.ts), margins included: 98% of the documented
+  // request rate, and a URL window of 1,020 ms.
   it('estimates at the zone\'s plan: 40 tag requests take minutes on free (5 a minute after a burst of 25), not on enterprise', () => {
-    assert.equal(planLine(tagsPlan('free', 4000)), 'Plan: 40 requests — 4,000 tags in 1 zone. Estimated 3 min at free-plan limits.');
+    assert.equal(planLine(tagsPlan('free', 4000)), 'Plan: 40 requests — 4,000 tags in 1 zone. Estimated 3 min 4 s at free-plan limits.');
     assert.equal(planLine(tagsPlan('enterprise', 4000)), 'Plan: 40 requests — 4,000 tags in 1 zone. Estimated < 1 s at enterprise-plan limits.');
   });
 
-  it('estimates files by whole requests per second: 2,400 URLs in 80 requests of 30 take 3 s on free (26 fit 800 URLs/s), under 1 s on enterprise (3,000/s)', () => {
-    assert.equal(planLine(filesPlan('free', 2400)), 'Plan: 80 requests — 2,400 files in 1 zone. Estimated 3 s at free-plan limits.');
-    assert.equal(planLine(filesPlan('free', 900)), 'Plan: 30 requests — 900 files in 1 zone. Estimated 1 s at free-plan limits.');
+  it('estimates files by whole requests per window: 2,400 URLs in 80 requests of 30 take 4 s on free (26 fit 800 URLs/s), under 1 s on enterprise (3,000/s)', () => {
+    assert.equal(planLine(filesPlan('free', 2400)), 'Plan: 80 requests — 2,400 files in 1 zone. Estimated 4 s at free-plan limits.');
+    assert.equal(planLine(filesPlan('free', 900)), 'Plan: 30 requests — 900 files in 1 zone. Estimated 2 s at free-plan limits.');
     assert.equal(planLine(filesPlan('enterprise', 2400)), 'Plan: 5 requests — 2,400 files in 1 zone. Estimated < 1 s at enterprise-plan limits.');
   });
 

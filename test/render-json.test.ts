@@ -108,7 +108,7 @@ describe('renderJson is JSON.stringify(plan) + "\\n"', () => {
 
   it('a plan value with extra or reordered request fields still prints as JSON.stringify does', () => {
     const plan = variedPlan();
-    const reordered: Plan = { ...plan, requests: plan.requests.map((r) => ({ body: r.body, zone: r.zone, zone_id: r.zone_id, action: r.action, groups: r.groups })) };
+    const reordered: Plan = { ...plan, requests: plan.requests.map((r) => ({ body: r.body, zone: r.zone, zone_id: r.zone_id, size: r.size, kind: r.kind, action: r.action, groups: r.groups })) };
     assert.equal(renderJson(reordered), `${JSON.stringify(reordered)}\n`);
   });
 });
@@ -131,7 +131,7 @@ describe('the fixed fields of §4.1', () => {
     assertContract(document);
     assert.deepEqual(document.requests, []);
     assert.deepEqual(document.groups, []);
-    assert.deepEqual(document.summary, Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, 0])));
+    assert.deepEqual(document.summary, { ...Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, 0])), estimated_seconds: 0 });
   });
 
   it('a file with nothing due prints every group, not due, and empty requests', () => {

@@ -2,10 +2,17 @@
 // `npm run bench`, not by timed tests). Coverage of 20,000 prefixes, 10,000 groups with a
 // duplicate key found at its position, and files bodies that cut runs of variants.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Plan } from '../src/plan/types.js';
+import { MARKDOWN_LIMIT, renderMarkdown } from '../src/render/markdown.js';
 import { compactFilesOf } from '../src/plan/files.js';
 import { renderJson } from '../src/render/json.js';
-import { configYaml, errorsOf, filesOf, planOf, ZONE_ID } from './support/config-builder.js';
+import { configYaml, errorsOf, filesOf, planOf, runCli, ZONE_ID } from './support/config-builder.js';
 import { checkAndExpand } from '../src/commands/pipeline.js';
 import { memoryReader } from './support/config-builder.js';
 
@@ -98,5 +105,73 @@ describe('files bodies as runs of variants', () => {
     assert.ok(withB.length >= 1 && withB.length <= 2);
     for (const r of withB) assert.ok(JSON.stringify(r.body).includes('"url":"https://www.example.com/3/"'));
     assert.equal(renderJson(plan), `${JSON.stringify(plan)}\n`);
+  });
+});
+
+describe('no cliff: large outputs are streamed, the git tree is listed once', () => {
+  const scratch = realpathSync(mkdtempSync(join(tmpdir(), 'purgeplan-scale-')));
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('plan --out saves a 120,000-item plan that show --json prints byte for byte as plan --json', () => {
+    const dir = join(scratch, 'big');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'slugs.txt'), `${Array.from({ length: 10_000 }, (_, i) => `post-${i}`).join('\n')}\n`);
+    writeFileSync(join(dir, 'purge.yaml'), configYaml({
+      zones: { www: { id: ZONE_ID, plan: 'enterprise', cache_key: 'k' } },
+      cache_keys: { k: { device_type: true, geo: true } },
+      groups: { posts: { urls: ['https://www.example.com/{slug}/'], vars: { slug: { file: 'slugs.txt' } }, variants: { geo: ['DE', 'FR', 'JP', 'US'] } } },
+    }));
+    const saved = runCli(['plan', '--all', '--out', 'big.plan'], dir);
+    assert.equal(saved.status, 0, saved.stderr);
+    const json = runCli(['plan', '--json', '--all'], dir);
+    assert.equal(json.status, 0, json.stderr);
+    const file = readFileSync(join(dir, 'big.plan'), 'utf8');
+    assert.equal(file, json.stdout);
+    assert.equal((JSON.parse(file) as Plan).summary.files, 120_000);
+    const shown = runCli(['show', 'big.plan', '--json'], dir);
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.equal(shown.stdout, file);
+  });
+
+  it('--base with 30 watching groups runs git ls-tree -r once and reads each blob once', () => {
+    const repo = join(scratch, 'repo');
+    mkdirSync(join(repo, 'content'), { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    for (let i = 0; i < 60; i++) writeFileSync(join(repo, 'content', `page-${i}.md`), `page ${i}\n`);
+    const groups: Record<string, Record<string, unknown>> = {};
+    for (let g = 0; g < 30; g++) groups[`g${g}`] = { urls: [`https://www.example.com/g/${g}/`], watch: ['content/**'] };
+    writeFileSync(join(repo, 'purge.yaml'), configYaml({ groups }));
+    git('add', '-A');
+    git('commit', '-q', '-m', 'first');
+    writeFileSync(join(repo, 'content', 'page-1.md'), 'edited\n');
+    // A git on PATH that logs its arguments, then runs the real one.
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    const bin = join(scratch, 'bin');
+    mkdirSync(bin);
+    const log = join(scratch, 'git.log');
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+    const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+    const result = spawnSync(process.execPath, [cli, 'plan', '--base', 'HEAD', '--json'], { cwd: repo, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1' } });
+    assert.equal(result.status, 0, result.stderr);
+    const plan = JSON.parse(result.stdout) as Plan;
+    assert.deepEqual(plan.groups.map((g) => g.status), Array.from({ length: 30 }, () => 'content'));
+    const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    assert.equal(calls.filter((c) => /\bls-tree -r\b/.test(c)).length, 1, calls.join('\n'));
+    // After the listing, the watched blobs of all 30 groups are read in one batch.
+    const afterListing = calls.slice(calls.findIndex((c) => /\bls-tree -r\b/.test(c)));
+    assert.equal(afterListing.filter((c) => /\bcat-file --batch\b/.test(c)).length, 1, calls.join('\n'));
+  });
+});
+
+describe('markdown with very many due groups', () => {
+  it('130,000 due groups render within the limit (no Math.max(...spread) overflow)', () => {
+    const { plan } = planOf(configYaml({ groups: { g: { urls: ['https://www.example.com/'] } } }));
+    const group = plan.groups[0];
+    const many: Plan = { ...plan, groups: Array.from({ length: 130_000 }, (_, i) => ({ ...group, name: `g${i}` })) };
+    const text = renderMarkdown(many);
+    assert.ok(text.length <= MARKDOWN_LIMIT, String(text.length));
+    assert.match(text, /table rows? left out/);
+    assert.match(text, /groups? left out/);
   });
 });

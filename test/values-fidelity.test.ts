@@ -188,3 +188,94 @@ describe('item 12: whitespace, control characters and # in substituted values', 
     assert.deepEqual(filesOf(dir), ['007', '0x1F', '12.50', '1e3'].map((v) => `https://www.example.com/p/${v}/`));
   });
 });
+
+describe('item 13: header and cookie values, and what rendered plans pass through', () => {
+  const keyed = (variants: string) => `${HEAD}    cache_key: k
+cache_keys:
+  k:
+    lang: true
+    cookies: {include: [ab]}
+groups:
+  g:
+    urls: ['https://www.example.com/']
+    variants:
+${variants}`;
+
+  it('a header value with CR/LF is refused at the value', () => {
+    const dir = site({ 'purge.yaml': keyed('      lang: ["en\\r\\nX-Evil: 1"]\n      cookies: {ab: [a]}\n') });
+    const result = runCli(['plan'], dir);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^purge\.yaml:15:14: error: groups\.g\.variants\.lang\[0\]: "en\\r\\nX-Evil: 1" contains a line break \(CR\): HTTP does not allow control characters in a header value/m);
+    assert.equal(result.stdout, '');
+  });
+
+  it('a cookie value with ";" is refused: it would forge another cookie', () => {
+    const dir = site({ 'purge.yaml': keyed('      lang: [en]\n      cookies: {ab: ["a; admin=1"]}\n') });
+    const result = runCli(['validate'], dir);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^purge\.yaml:16:22: error: groups\.g\.variants\.cookies\.ab\[0\]: "a; admin=1" contains ";": it would end this cookie/m);
+  });
+
+  it('an escape sequence in a value is shown escaped in the message, never sent to the terminal', () => {
+    const dir = site({ 'purge.yaml': `${HEAD}groups:\n  g:\n    urls: ['https://www.example.com/{v}']\n    vars: {v: ["\\e[2J\\e[31mok"]}\n` });
+    const result = runCli(['validate'], dir);
+    assert.equal(result.status, 1);
+    assert.ok(!result.stderr.includes('\u001b'), 'no raw ESC on stderr');
+    assert.match(result.stderr, /\\u001b\[2J/);
+  });
+
+  it('plan --markdown: a description and values cannot forge "Approved by security" lines', () => {
+    const description = 'Blog posts\\n\\n</details>\\n\\n**Approved by security** :white_check_mark:\\n\\n```';
+    const dir = site({ 'purge.yaml': `${HEAD}    cache_key: k
+cache_keys:
+  k:
+    lang: true
+groups:
+  g:
+    description: "${description}"
+    urls: ['https://www.example.com/']
+    variants:
+      lang: ["\`\`\`", "en <b>**Approved by security**</b>"]
+` });
+    const result = runCli(['plan', '--markdown'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    const lines = result.stdout.split('\n');
+    // The only place the words appear: the one escaped description paragraph and the item lines in the fence.
+    for (const line of lines.filter((l) => l.includes('Approved by security'))) {
+      assert.ok(line.startsWith('Blog posts ') || line.startsWith('+ https://'), `forged line: ${JSON.stringify(line)}`);
+    }
+    assert.ok(lines.includes('Blog posts &lt;/details&gt; \\*\\*Approved by security\\*\\* :white\\_check\\_mark: \\`\\`\\`'), result.stdout);
+    assert.equal(lines.filter((l) => l === '</details>').length, 1, 'one group section, closed once');
+    const open = lines.find((l) => /^`{3,}diff$/.test(l));
+    assert.equal(open, '````diff', 'the fence is longer than the ``` inside a value');
+    assert.ok(lines.includes('````'), 'closed by the same fence');
+  });
+
+  it('the human plan shows the description and the baseline; 0 requests says "No purges planned." once', () => {
+    const dir = site({ 'purge.yaml': `${HEAD}groups:\n  g:\n    description: "Blog posts\\e[31m"\n    urls: ['https://www.example.com/']\n` });
+    const result = runCli(['plan'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^Baseline: none \(every group is due\)\.$/m);
+    assert.match(result.stdout, /^ {6}Blog posts\\u001b\[31m$/m);
+    assert.ok(!result.stdout.includes('\u001b'));
+    const empty = site({ 'purge.yaml': `${HEAD}groups: {}\n` });
+    const none = runCli(['plan'], empty);
+    assert.equal(none.status, 0, none.stderr);
+    assert.equal(none.stdout.split('No purges planned.').length - 1, 1, none.stdout);
+    assert.doesNotMatch(none.stdout, /will send 0/);
+  });
+});
+
+describe('item 15: revision is an integer from 0 to 2,147,483,647', () => {
+  it('revision: 9007199254740993 is refused at the value, quoted as typed', () => {
+    const dir = site({ 'purge.yaml': `${HEAD}groups:\n  g:\n    urls: ['https://www.example.com/']\n    revision: 9007199254740993\n` });
+    const result = runCli(['validate'], dir);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^purge\.yaml:9:15: error: groups\.g\.revision must be at most 2147483647 \(got 9007199254740993\)/m);
+  });
+
+  it('revision: 2147483647 is valid', () => {
+    const dir = site({ 'purge.yaml': `${HEAD}groups:\n  g:\n    urls: ['https://www.example.com/']\n    revision: 2147483647\n` });
+    assert.equal(runCli(['validate'], dir).status, 0);
+  });
+});

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Plan, PurgeBody } from '../src/plan/types.js';
+import { requestKind, requestSize } from '../src/plan/types.js';
 import { DEVICE_USER_AGENTS, parseConnectTo, probeHeaders, RateGate, routeConnection } from '../src/verify/probe.js';
 import type { VerifyClock } from '../src/verify/probe.js';
 import { sampleItems } from '../src/verify/sample.js';
@@ -16,7 +17,7 @@ function plan(requests: { groups: string[]; body: PurgeBody; action?: 'purge' | 
   const groups = [...new Set(requests.flatMap((r) => r.groups))].map((name) => ({ name, zone: 'www', zones: ['www'], status: 'new' as const, items: 0, due: true }));
   return {
     format_version: 1, config: { path: 'purge.yaml', digest: 'd', inputs_digest: 'i' }, baseline: { kind: 'none' }, groups,
-    requests: requests.map((r) => ({ zone: 'www', zone_id: null, action: 'purge' as const, ...r })), zones: [], coverage: [], cache_keys: {},
+    requests: requests.map((r) => ({ zone: 'www', zone_id: null, action: 'purge' as const, kind: requestKind(r.body), size: requestSize(r.body), ...r })), zones: [], coverage: [], cache_keys: {},
     state: { path: 's', digest: null }, summary: { requests: requests.length, files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 0, covered: 0, duplicates: 0 },
     plan_id: planId,
   };

@@ -2,13 +2,13 @@
 // for its limiter never holds up one whose limiter is ready (the URL window is not held up by the
 // request bucket); within one limiter, plan order is kept. At most `concurrency` are in flight.
 import type { PlannedRequest, RequestKind } from '../plan/types.js';
-import type { ApiOutcome } from './client.js';
+import type { ApiOutcome } from '../cloudflare/client.js';
 import type { JournalWriter } from './journal.js';
 import type { Limiter } from './pacing.js';
 import { observeRateLimitHeaders } from './pacing.js';
 import type { ApplyEvent, RequestOutcome } from './run.js';
-import type { SendContext, SendResult } from './send.js';
-import { send } from './send.js';
+import type { SendContext, SendResult } from '../cloudflare/send.js';
+import { send } from '../cloudflare/send.js';
 
 export interface Job {
   readonly index: number;

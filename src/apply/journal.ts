@@ -1,11 +1,17 @@
-// The apply journal (spec §4.2 "Resume"): which requests of a plan Cloudflare has accepted, so that
-// re-running the same plan sends only the rest. Written atomically after every completion, before
-// that completion is counted; a token never enters it (spec §5).
-import { readFileSync } from 'node:fs';
+// The apply journal (spec §4.2 "Resume", §6a): which requests of a plan Cloudflare has accepted,
+// so that re-running the same plan sends only the rest. One per state file, JSON lines, append-
+// only: a line per accepted request, written (and fsynced) before that request is counted, so
+// each costs O(1) however long the journal is. Its first line names the plan and what it was
+// planned from; once the apply completes, a `complete` line ends it and it can never make a later
+// apply skip a request. A token never enters it (spec §5).
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { validateJournalLine } from '../artifacts/validate.js';
+import { schemaProblem } from '../artifacts/check.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil.js';
+import type { Baseline, GroupStatus, Plan } from '../plan/types.js';
 
-export const JOURNAL_FORMAT_VERSION = 1;
+export const JOURNAL_FORMAT_VERSION = 2;
 
 export interface JournalEntry {
   /** Cloudflare's `result.id` for the purge. */
@@ -14,101 +20,123 @@ export interface JournalEntry {
   readonly at: string;
 }
 
-export interface JournalData {
-  readonly format_version: 1;
+/** The first line: the plan, and the decisions it was made with (to rebuild it without a plan file). */
+export interface JournalHeader {
+  readonly type: 'plan';
+  readonly format_version: 2;
   readonly plan_id: string;
-  /** Keyed by the request's index in `plan.requests`. */
-  readonly requests: Readonly<Record<string, JournalEntry>>;
-  /** Digest of the state file as this plan's applies left it (for the staleness check, spec §4.2). */
-  readonly state_digest?: string;
+  readonly started_at: string;
+  readonly baseline: Baseline;
+  readonly state: { readonly path: string; readonly digest: string | null };
+  readonly groups: readonly { readonly name: string; readonly zone: string; readonly status: GroupStatus; readonly due: boolean }[];
+  /** The planning flags of the run (an apply without a plan file resumes only when they are the same). */
+  readonly options: JournalOptions;
+}
+
+export interface JournalOptions {
+  readonly all: boolean;
+  readonly groups: readonly string[];
+  readonly base: string | null;
+}
+
+export interface Journal {
+  readonly header: JournalHeader;
+  /** Accepted requests by index in `plan.requests`. */
+  readonly done: ReadonlyMap<number, JournalEntry>;
+  /** The state file's digest after this plan's apply last recorded it. */
+  readonly stateDigest?: string;
+  /** True once the apply sent every request and recorded the state. */
+  readonly complete: boolean;
+}
+
+/** A journal written by an older purgeplan: not resumable, replaced by the next apply. */
+export interface ForeignJournal {
+  readonly foreign: string;
+}
+
+export function journalHeader(plan: Plan, startedAt: string, options: JournalOptions = { all: false, groups: [], base: null }): JournalHeader {
+  return {
+    type: 'plan', format_version: JOURNAL_FORMAT_VERSION, plan_id: plan.plan_id, started_at: startedAt,
+    baseline: plan.baseline, state: plan.state,
+    groups: plan.groups.map((g) => ({ name: g.name, zone: g.zone, status: g.status, due: g.due })),
+    options,
+  };
 }
 
 /**
- * Reads a journal. A missing file is an empty journal for `planId`; so is a journal of another
- * plan (the previous apply's), which `replaced` reports. Unknown versions and corrupt files are
- * refused rather than guessed at.
+ * Reads a journal: null when there is none. A last line cut short (a crash while appending) is
+ * ignored: its request was not counted. Anything else malformed is refused rather than guessed at.
  */
-export function readJournal(path: string, planId: string, requestCount: number): { data: JournalData; replaced: string | null } {
+export function readJournal(path: string): Journal | ForeignJournal | null {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { data: emptyJournal(planId), replaced: null };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new UserError(`cannot read the apply journal ${path}: ${(error as Error).message}`);
   }
   const corrupt = (why: string): UserError =>
     new UserError(`the apply journal ${path} is corrupt: ${why}`, {
       hint: 'if no apply is running, delete it and re-run: requests it recorded will be sent again (purges are safe to repeat)',
     });
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw corrupt('not valid JSON');
+  const lines = text.split('\n');
+  // A complete journal ends with "\n": whatever follows the last one was being written.
+  lines.pop();
+  if (lines.length === 0) return null;
+  const parsed: Record<string, unknown>[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    let value: unknown;
+    try {
+      value = JSON.parse(lines[i]);
+    } catch {
+      throw corrupt(`line ${i + 1} is not JSON`);
+    }
+    if (i === 0 && typeof value === 'object' && value !== null && !('type' in value)) {
+      const version = (value as { format_version?: unknown }).format_version;
+      if (version === 1) return { foreign: 'written by an older purgeplan' };
+      throw new UserError(`the apply journal ${path} has an unknown format_version: expected ${JOURNAL_FORMAT_VERSION}, got ${JSON.stringify(version)}`, {
+        hint: 'it was written by another version of purgeplan; use that version, or delete the journal',
+      });
+    }
+    const problem = schemaProblem(validateJournalLine, value);
+    if (problem !== null) throw corrupt(`line ${i + 1}: ${problem}`);
+    parsed.push(value as Record<string, unknown>);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt('not a JSON object');
-  const record = value as Record<string, unknown>;
-  if (record.format_version !== JOURNAL_FORMAT_VERSION) {
-    throw new UserError(`the apply journal ${path} has an unknown format_version: expected ${JOURNAL_FORMAT_VERSION}, got ${JSON.stringify(record.format_version)}`, {
-      hint: 'it was written by another version of purgeplan; use that version, or delete the journal',
-    });
+  const [first, ...rest] = parsed;
+  if (first.type !== 'plan') throw corrupt('its first line does not name a plan');
+  const done = new Map<number, JournalEntry>();
+  let stateDigest: string | undefined;
+  let complete = false;
+  for (const line of rest) {
+    if (line.type === 'request') done.set(line.index as number, { id: line.id as string, at: line.at as string });
+    else if (line.type === 'state') stateDigest = line.state_digest as string;
+    else if (line.type === 'complete') complete = true;
+    else throw corrupt(`a second plan line`);
   }
-  if (typeof record.plan_id !== 'string') throw corrupt('plan_id is missing');
-  if (record.plan_id !== planId) return { data: emptyJournal(planId), replaced: record.plan_id };
-  if (typeof record.requests !== 'object' || record.requests === null || Array.isArray(record.requests)) throw corrupt('requests is not an object');
-  if (record.state_digest !== undefined && typeof record.state_digest !== 'string') throw corrupt('state_digest is not a string');
-  const requests: Record<string, JournalEntry> = {};
-  for (const [key, entry] of Object.entries(record.requests as Record<string, unknown>)) {
-    if (!/^(0|[1-9]\d*)$/.test(key) || Number(key) >= requestCount) throw corrupt(`request "${key}" is not one of the plan's ${requestCount} requests`);
-    const e = entry as Record<string, unknown> | null;
-    if (typeof e !== 'object' || e === null || typeof e.id !== 'string' || typeof e.at !== 'string') throw corrupt(`request ${key} needs {id, at}`);
-    requests[key] = { id: e.id, at: e.at };
-  }
-  const data: JournalData = { format_version: 1, plan_id: planId, requests, ...(record.state_digest === undefined ? {} : { state_digest: record.state_digest }) };
-  return { data, replaced: null };
+  return { header: first as unknown as JournalHeader, done, ...(stateDigest === undefined ? {} : { stateDigest }), complete };
 }
 
-function emptyJournal(planId: string): JournalData {
-  return { format_version: 1, plan_id: planId, requests: {} };
-}
-
-export function serializeJournal(data: JournalData): string {
-  // Entries in request order, so that the file reads (and diffs) in plan order.
-  const keys = Object.keys(data.requests).sort((a, b) => Number(a) - Number(b));
-  const requests: Record<string, JournalEntry> = {};
-  for (const key of keys) requests[key] = data.requests[key];
-  return `${JSON.stringify({ ...data, requests })}\n`;
+export function isJournal(journal: Journal | ForeignJournal | null): journal is Journal {
+  return journal !== null && !('foreign' in journal);
 }
 
 /**
- * Records completions, writing the whole journal atomically. Completions that arrive while a
- * write is pending share it: with a large journal each write costs milliseconds, so the writer
- * leaves a pause of 3x the last write's cost between writes (journaling stays under ~25% of the
- * time) instead of rewriting megabytes for every request. `record` resolves once the entry is on
- * disk; only then may the caller count the request as done.
+ * Appends to a journal. `start` replaces whatever journal was there (atomically) with a new one
+ * for this plan; `resume` continues one. Every append is fsynced before it resolves: only then
+ * may the caller count the request as done.
  */
 export class JournalWriter {
-  private readonly planId: string;
-  private readonly entries: Map<number, JournalEntry>;
-  private readonly stateDigest: string | undefined;
-  private waiting: { resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private scheduled = false;
-  private lastCostMs = 0;
+  private fd: number | null = null;
 
-  constructor(
-    private readonly path: string,
-    initial: JournalData,
-    private readonly clock: { now(): number; sleep(ms: number): Promise<void> },
-  ) {
-    this.planId = initial.plan_id;
-    this.entries = new Map(Object.entries(initial.requests).map(([key, entry]) => [Number(key), entry]));
-    this.stateDigest = initial.state_digest;
+  private constructor(private readonly path: string, private readonly entries: Map<number, JournalEntry>) {}
+
+  static start(path: string, header: JournalHeader): JournalWriter {
+    writeFileAtomic(path, `${JSON.stringify(header)}\n`);
+    return new JournalWriter(path, new Map());
   }
 
-  private snapshot(): JournalData {
-    const requests: Record<string, JournalEntry> = {};
-    for (const [index, entry] of this.entries) requests[String(index)] = entry;
-    return { format_version: 1, plan_id: this.planId, requests, ...(this.stateDigest === undefined ? {} : { state_digest: this.stateDigest }) };
+  static resume(path: string, journal: Journal): JournalWriter {
+    return new JournalWriter(path, new Map(journal.done));
   }
 
   get(index: number): JournalEntry | undefined {
@@ -116,34 +144,58 @@ export class JournalWriter {
   }
 
   record(index: number, entry: JournalEntry): Promise<void> {
-    this.entries.set(index, entry);
-    return this.enqueue();
-  }
-
-  private enqueue(): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
-    if (!this.scheduled) {
-      this.scheduled = true;
-      const pauseMs = Math.min(1_000, 3 * this.lastCostMs);
-      const wait = pauseMs > 0 ? this.clock.sleep(pauseMs) : new Promise<void>((resolve) => setImmediate(resolve));
-      void wait.then(() => this.flush());
-    }
-    return done;
-  }
-
-  private flush(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
-    this.scheduled = false;
-    const startedAt = this.clock.now();
     try {
-      writeFileAtomic(this.path, serializeJournal(this.snapshot()));
+      this.append({ type: 'request', index, id: entry.id, at: entry.at });
     } catch (error) {
-      const failure = new UserError(`cannot write the apply journal ${this.path}: ${(error as Error).message}`);
-      for (const w of waiting) w.reject(failure);
-      return;
+      return Promise.reject(error);
     }
-    this.lastCostMs = Math.max(0, this.clock.now() - startedAt);
-    for (const w of waiting) w.resolve();
+    this.entries.set(index, entry);
+    return Promise.resolve();
   }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  private append(line: Record<string, unknown>): void {
+    this.fd ??= openJournal(this.path);
+    appendLine(this.fd, this.path, line);
+  }
+}
+
+function openJournal(path: string): number {
+  try {
+    return openSync(path, 'a', 0o644);
+  } catch (error) {
+    throw new UserError(`cannot write the apply journal ${path}: ${(error as Error).message}`);
+  }
+}
+
+function appendLine(fd: number, path: string, line: Record<string, unknown>): void {
+  try {
+    writeSync(fd, `${JSON.stringify(line)}\n`);
+    fsyncSync(fd);
+  } catch (error) {
+    throw new UserError(`cannot write the apply journal ${path}: ${(error as Error).message}`);
+  }
+}
+
+function appendOnce(path: string, line: Record<string, unknown>): void {
+  const fd = openJournal(path);
+  try {
+    appendLine(fd, path, line);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** After the state is written: its digest (a re-run of this plan is not stale because of it). */
+export function journalState(path: string, digest: string): void {
+  appendOnce(path, { type: 'state', state_digest: digest });
+}
+
+/** Every request sent and the state recorded: this journal will never make an apply skip. */
+export function journalComplete(path: string, at: string): void {
+  appendOnce(path, { type: 'complete', at });
 }

@@ -1,6 +1,7 @@
 // An exclusive lock file, so two applies never run on the same state and journal at once
-// (spec §5). Created with O_EXCL ('wx'); a lock left by a dead process is reported, never
-// silently taken over: the user decides (as with `terraform force-unlock`).
+// (spec §5). Created with O_EXCL ('wx'). A lock left by a process of this host that is no longer
+// running (a CI job killed mid-apply, then retried) is taken over, and the caller says so (spec
+// §6a); a lock of another host, or of a live process, is reported with its owner.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -15,6 +16,8 @@ export interface LockOwner {
 export interface Lock {
   readonly path: string;
   readonly owner: LockOwner;
+  /** The dead process whose lock this one replaced, if any. */
+  readonly tookOverFrom: LockOwner | null;
   /** Removes the lock file if it is still ours. Safe to call twice. */
   release(): void;
 }
@@ -45,13 +48,28 @@ export const DEFAULT_LOCK_CONTEXT: LockContext = {
 export function acquireLock(path: string, context: LockContext = DEFAULT_LOCK_CONTEXT): Lock {
   const owner: LockOwner = { pid: context.pid, host: context.host, started_at: new Date(context.now()).toISOString() };
   const text = `${JSON.stringify(owner)}\n`;
-  mkdirSync(dirname(path), { recursive: true });
-  let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o644);
+    mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw lockedError(path, context);
-    throw new UserError(`cannot create the lock file ${path}: ${(error as Error).message}`);
+    throw new UserError(`cannot create the directory of the lock file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let fd: number | null = null;
+  let tookOverFrom: LockOwner | null = null;
+  for (let attempt = 0; fd === null; attempt++) {
+    try {
+      fd = openSync(path, 'wx', 0o644);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot create the lock file ${path}: ${(error as Error).message}`);
+      const stale = attempt === 0 ? deadOwner(path, context) : null;
+      if (stale === null) throw lockedError(path, context);
+      // Removed only if it is still the dead owner's: another apply may have taken it meanwhile.
+      try {
+        if (readFileSync(path, 'utf8') === stale.text) unlinkSync(path);
+      } catch {
+        // Gone already: the next attempt creates it.
+      }
+      tookOverFrom = stale.owner;
+    }
   }
   try {
     writeSync(fd, text);
@@ -62,6 +80,7 @@ export function acquireLock(path: string, context: LockContext = DEFAULT_LOCK_CO
   return {
     path,
     owner,
+    tookOverFrom,
     release() {
       if (released) return;
       released = true;
@@ -88,6 +107,19 @@ function lockedError(path: string, context: LockContext): UserError {
   return new UserError(`another apply is running: the lock ${path} is held by ${who}`, {
     hint: `wait for it to finish; ${removal}`,
   });
+}
+
+/** The lock's owner and text when it is a process of this host that is no longer running. */
+function deadOwner(path: string, context: LockContext): { owner: LockOwner; text: string } | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+  const owner = readOwner(path);
+  if (owner === null || owner.host !== context.host || owner.pid === context.pid || context.isAlive(owner.pid)) return null;
+  return { owner, text };
 }
 
 function readOwner(path: string): LockOwner | null {

@@ -142,3 +142,29 @@ export function observeRateLimitHeaders(limiter: Limiter, headers: Readonly<Reco
   const remaining = headers['x-ratelimit-remaining']?.trim();
   if (remaining !== undefined && /^\d+$/.test(remaining)) limiter.observeRemaining(Number(remaining), now);
 }
+
+/** A request as pacing sees it. */
+export interface PacedRequest {
+  readonly tier: PlanTier;
+  readonly kind: RequestKind;
+  readonly size: number;
+}
+
+/**
+ * Seconds apply needs to send these requests at the documented limits: the very limiters apply
+ * paces with, run on a virtual clock (answers taken as instant, so a lower bound). The plan's
+ * `summary.estimated_seconds`.
+ */
+export function estimateSeconds(requests: Iterable<PacedRequest>): number {
+  const pacer = new Pacer();
+  const readyAt = new Map<Limiter, number>();
+  let end = 0;
+  for (const request of requests) {
+    const limiter = pacer.limiter(request.tier, request.kind, 0);
+    let now = readyAt.get(limiter) ?? 0;
+    for (let wait = limiter.tryTake(request.size, now); wait > 0; wait = limiter.tryTake(request.size, now)) now += wait;
+    readyAt.set(limiter, now);
+    end = Math.max(end, now);
+  }
+  return Math.round(end) / 1000;
+}

@@ -2,8 +2,8 @@
 // zones given by name looked up. All failures here are UserErrors; a token never appears in one.
 import { UserError } from '../errors.js';
 import type { PlanZone } from '../plan/types.js';
-import type { SendContext, SendResult } from './send.js';
-import { describeFailure, send } from './send.js';
+import type { SendContext, SendResult } from '../cloudflare/send.js';
+import { describeFailure, send } from '../cloudflare/send.js';
 
 /** A zone ready to purge: its id and the token (and the variable it came from). */
 export interface ZoneAccess {

@@ -1,19 +1,21 @@
 // applyPlan: sends a Plan's requests to Cloudflare (spec §4.2). Order of work: check the options,
 // lock, read the journal, read the tokens (before any request), verify them and look up zones,
 // then dispatch the remaining requests in plan order, paced, retried, journaled.
+import { compare } from '../expand/normalize.js';
 import type { Plan, PlanZone, PlannedRequest, RequestKind } from '../plan/types.js';
 import { requestKind, requestSize } from '../plan/types.js';
 import { UserError } from '../errors.js';
-import type { ApiClient, ApiError } from './client.js';
-import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from './client.js';
-import { JournalWriter, readJournal } from './journal.js';
+import type { ApiClient, ApiError } from '../cloudflare/client.js';
+import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from '../cloudflare/client.js';
+import { isJournal, journalHeader, JournalWriter, readJournal } from './journal.js';
+import type { JournalOptions } from './journal.js';
 import { acquireLock } from './lock.js';
 import type { Lock } from './lock.js';
 import { Pacer } from './pacing.js';
 import { readZoneTokens, resolveZoneIds, verifyTokens } from './preflight.js';
-import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_POLICY } from './retry.js';
-import type { Clock, SendContext } from './send.js';
-import { systemClock } from './send.js';
+import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
+import type { Clock, SendContext } from '../cloudflare/send.js';
+import { systemClock } from '../cloudflare/send.js';
 import { dispatch } from './dispatch.js';
 import type { Job } from './dispatch.js';
 
@@ -28,8 +30,16 @@ export interface ApplyOptions {
   concurrency: number;
   maxRetries: number;
   journalPath: string;
-  /** Abort = Ctrl-C: start no new request, wait for those in flight, save, report interrupted. */
+  /**
+   * Abort = Ctrl-C: start no new request, stop token checks and zone lookups at once, wait for
+   * purges in flight (at most IN_FLIGHT_GRACE_MS: an answer that does not come is not journaled,
+   * and a re-run sends that request again), save, report interrupted.
+   */
   signal?: AbortSignal;
+  /** Abort = a second Ctrl-C: stop the purges in flight now too. */
+  hardSignal?: AbortSignal;
+  /** The planning flags, written into a new journal (see journal.ts). */
+  journalOptions?: JournalOptions;
   onEvent?: (e: ApplyEvent) => void;
   clock?: Clock;
   random?: () => number;
@@ -66,6 +76,8 @@ export interface ApplyResult {
 }
 
 export const DEFAULT_CONCURRENCY = 4;
+/** After Ctrl-C, how long purges in flight may take to answer before they are cut off. */
+export const IN_FLIGHT_GRACE_MS = 800;
 export { DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT_MS };
 
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
@@ -81,9 +93,16 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   const lockPath = options.lockPath === undefined ? `${options.journalPath}.lock` : options.lockPath;
   const lock: Lock | null = lockPath === null ? null : acquireLock(lockPath);
+  let journalWriter: JournalWriter | undefined;
   try {
-    const { data, replaced } = readJournal(options.journalPath, plan.plan_id, plan.requests.length);
-    const journal = new JournalWriter(options.journalPath, data, clock);
+    const existing = readJournal(options.journalPath);
+    const resumable = isJournal(existing) && existing.header.plan_id === plan.plan_id && !existing.complete ? existing : null;
+    for (const index of resumable?.done.keys() ?? []) {
+      if (index >= plan.requests.length) throw new UserError(`the apply journal ${options.journalPath} is corrupt: request ${index} is not one of the plan's ${plan.requests.length} requests`, { hint: 'if no apply is running, delete it and re-run: requests it recorded will be sent again (purges are safe to repeat)' });
+    }
+    // A journal of another plan, or of this plan's completed apply, never makes this run skip anything.
+    const replaced = isJournal(existing) && resumable === null ? existing.header.plan_id : null;
+    const journal = journalWriter = resumable ? JournalWriter.resume(options.journalPath, resumable) : JournalWriter.start(options.journalPath, journalHeader(plan, new Date(clock.now()).toISOString(), options.journalOptions));
     const outcomes: RequestOutcome[] = plan.requests.map((request, index) => {
       const entry = journal.get(index);
       const base = { index, zone: request.zone, groups: request.groups, attempts: 0 };
@@ -108,7 +127,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       items: plan.requests.reduce((sum, request) => sum + requestSize(request.body), 0),
       pending_items: pendingIndexes.reduce((sum, index) => sum + itemsOf(index), 0),
       concurrency: options.concurrency,
-      ...(replaced === null ? {} : { replaced_journal_of: replaced }),
+      ...(replaced === null ? {} : replaced === plan.plan_id ? { applied_before: true } : { replaced_journal_of: replaced }),
     });
     for (const outcome of outcomes) {
       if (outcome.status === 'skipped') {
@@ -123,13 +142,25 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       requestTimeoutMs,
       secrets: [...new Set([...access.values()].map((a) => a.token))],
     });
+    // Purges in flight get a grace period after Ctrl-C; a second Ctrl-C ends it.
+    const cutOff = new AbortController();
+    let graceTimer: NodeJS.Timeout | undefined;
+    const startGrace = () => { graceTimer = setTimeout(() => cutOff.abort(), IN_FLIGHT_GRACE_MS); graceTimer.unref?.(); };
+    if (options.signal?.aborted) startGrace();
+    else options.signal?.addEventListener('abort', startGrace, { once: true });
+    const stopNow = () => cutOff.abort();
+    if (options.hardSignal?.aborted) stopNow();
+    else options.hardSignal?.addEventListener('abort', stopNow, { once: true });
     try {
       const policy = { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries };
-      const sendContext: SendContext = { client, clock, random, policy, ...(options.signal === undefined ? {} : { signal: options.signal }) };
+      const signals = options.signal === undefined ? {} : { signal: options.signal };
+      // Token checks and zone lookups have nothing to save: Ctrl-C cuts them off at once.
+      const checkContext: SendContext = { client, clock, random, policy, ...signals, ...(options.signal === undefined ? {} : { requestSignal: options.signal }) };
+      const sendContext: SendContext = { client, clock, random, policy, ...signals, requestSignal: cutOff.signal };
       const zones = [...access.values()];
-      const verdicts = await verifyTokens(zones, sendContext);
+      const verdicts = await verifyTokens(zones, checkContext);
       if (verdicts === 'interrupted') return finish(true, 0);
-      const zoneIds = await resolveZoneIds(zones, sendContext);
+      const zoneIds = await resolveZoneIds(zones, checkContext);
       if (zoneIds === 'interrupted') return finish(true, 0);
 
       const pacer = new Pacer();
@@ -159,9 +190,13 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       });
       return finish(interrupted, rateLimited);
     } finally {
+      clearTimeout(graceTimer);
+      options.signal?.removeEventListener('abort', startGrace);
+      options.hardSignal?.removeEventListener('abort', stopNow);
       await client.close();
     }
   } finally {
+    journalWriter?.close();
     lock?.release();
   }
 }
@@ -187,7 +222,7 @@ function summarize(plan: Plan, outcomes: RequestOutcome[], interrupted: boolean,
   // In the plan's group order (file order); groups only requests know of come after, by name.
   const order = new Map(plan.groups.map((group, position) => [group.name, position]));
   const completedGroups = [...groupComplete].filter(([, complete]) => complete).map(([group]) => group)
-    .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
+    .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || compare(a, b));
   const ok = !interrupted && outcomes.every((o) => o.status === 'done' || o.status === 'skipped');
   return { outcomes, interrupted, ok, rateLimited, completedGroups, elapsedMs };
 }

@@ -1,26 +1,31 @@
-// `purgeplan apply [PLANFILE]`: sends a saved plan exactly (refusing a stale one), or plans, shows
-// and asks for `yes`. Holds the state lock for the whole run, turns Ctrl-C into a clean stop (130),
-// and records the groups whose requests all succeeded in the state (spec §4.2, §6).
-import { createInterface } from 'node:readline';
-import { dirname, join, resolve } from 'node:path';
+// `purgeplan apply [PLANFILE]` (spec §4.2, §6a). Order of work: API URL, then the state lock
+// (before the state is read), then the plan — a saved one checked against its configuration, an
+// interrupted one resumed, or a new one — then the tokens, all before the plan is shown and `yes`
+// asked; then send, and copy the records of the groups whose requests all succeeded into the
+// state. Ctrl-C is a clean stop (130) at any point.
+import { dirname, relative, resolve } from 'node:path';
 import { DEFAULT_API_URL } from '../cloudflare/limits.js';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../fsutil.js';
-import type { GroupExpansion } from '../expand/group.js';
-import type { Plan } from '../plan/types.js';
+import { readPlanFile, planDifference, savedDecisions } from '../plan/planfile.js';
+import { buildPlan } from '../plan/plan.js';
+import type { Plan, PlanZone } from '../plan/types.js';
+import { workingWatchDigests } from '../reconcile/baseline.js';
+import {
+  appliedRecords, checkStateOwner, configEntry, journalPathOf, lockPathOf, readState, recordApplied, stateDigest, statePaths, writeState,
+} from '../reconcile/state.js';
 import { renderHuman } from '../render/human.js';
 import { applyPlan } from '../apply/run.js';
+import type { ApplyEvent } from '../apply/run.js';
+import { parseApiUrl } from '../cloudflare/client.js';
 import { acquireLock } from '../apply/lock.js';
-import { readJournal, serializeJournal } from '../apply/journal.js';
+import { isJournal, journalComplete, journalState, readJournal } from '../apply/journal.js';
+import type { Journal } from '../apply/journal.js';
+import { readZoneTokens } from '../apply/preflight.js';
 import { createHumanReporter, createJsonReporter } from '../apply/progress.js';
-import { readState, recordApplied, stateDigest, writeState } from '../reconcile/state.js';
-import { sortedKeys, statePaths } from './baseline.js';
+import { askYes } from './confirm.js';
 import type { Io } from './io.js';
-import { printDiagnostics } from './io.js';
-import { makePlan } from './plan.js';
-import type { PlanningOptions } from './plan.js';
-import { loadWorkingConfig } from './pipeline.js';
-import { readPlanFile } from './show.js';
+import { loadValid, planLoaded } from './plan.js';
+import type { Loaded, PlanningOptions } from './plan.js';
 import { parseConnectTo } from '../verify/probe.js';
 import { DEFAULT_SETTLE_MS, DEFAULT_VERIFY_RATE } from '../verify/session.js';
 import type { Verification, VerifySettings } from '../verify/session.js';
@@ -32,6 +37,9 @@ export interface ApplyCommandOptions extends PlanningOptions {
   readonly concurrency: number;
   readonly maxRetries: number;
   readonly json: boolean;
+  /** Whether -c/--config was given (with a plan file, the configuration is found beside it). */
+  readonly configGiven?: boolean;
+  readonly checkDrift?: boolean;
   /** `--verify N`: probe N sampled file items at the edge before and after (spec §11). */
   readonly verify?: number;
   readonly verifyRate?: number;
@@ -39,67 +47,112 @@ export interface ApplyCommandOptions extends PlanningOptions {
   readonly connectTo?: readonly string[];
 }
 
-interface Prepared {
-  readonly plan: Plan;
-  readonly expansions: readonly GroupExpansion[];
-  readonly stateFile: string;
+interface Output {
+  /** Apply events: JSON lines on stdout with --json, else the human reporter. */
+  readonly report: (event: ApplyEvent) => void;
+  /** A sentence for the user: stdout, or a `note` event with --json. */
+  readonly note: (text: string) => void;
+  /** The plan shown before asking: stdout, or stderr with --json (stdout carries only events). */
+  readonly show: (text: string) => void;
 }
 
 export async function applyCommand(planfile: string | undefined, options: ApplyCommandOptions, io: Io): Promise<number> {
+  const emitJson = (event: Record<string, unknown>) => io.stdout(`${JSON.stringify(event)}\n`);
+  let summarized = false;
+  const output: Output = options.json
+    ? {
+        report: (event) => { if (event.type === 'summary') summarized = true; createJsonReporter(io.stdout)(event); },
+        note: (text) => emitJson({ type: 'note', message: text }),
+        show: (text) => io.stderr(text),
+      }
+    : { report: () => undefined, note: (text) => io.stdout(`${text}\n`), show: (text) => io.stdout(text) };
+  try {
+    return await applyRun(planfile, options, io, output);
+  } catch (error) {
+    // Every --json run ends with a summary event, a refusal too (the message also goes to stderr).
+    if (options.json && !summarized && error instanceof UserError) {
+      emitJson({ type: 'error', message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+      emitJson({ type: 'summary', ok: false, interrupted: false, requests: 0, done: 0, skipped: 0, failed: 0, not_sent: 0, error: error.message });
+    }
+    throw error;
+  }
+}
+
+async function applyRun(planfile: string | undefined, options: ApplyCommandOptions, io: Io, output: Output): Promise<number> {
   const apiUrl = options.apiUrl ?? (io.env.PURGEPLAN_API_URL || DEFAULT_API_URL);
+  parseApiUrl(apiUrl);
   if (options.verify === undefined && (options.connectTo ?? []).length > 0) {
     throw new UserError('--connect-to directs the requests of --verify: give --verify N too', { hint: 'e.g. purgeplan apply PLANFILE --verify 10 --connect-to www.example.com:443:203.0.113.7:443' });
   }
   const verify = options.verify === undefined ? null : verifySettings(options);
-  const prepared = planfile === undefined ? await planAndConfirm(options, io) : loadSavedPlan(planfile, options, io);
-  if (typeof prepared === 'number') return prepared;
-  const { plan, expansions, stateFile } = prepared;
-  const journalPath = join(dirname(stateFile), 'journal.json');
-  const lock = acquireLock(`${stateFile}.lock`);
-  if (plan.requests.length === 0) {
-    try {
-      // Nothing to send, but groups removed from purge.yaml leave the state.
-      recordState(plan, expansions, [], stateFile, journalPath);
-    } finally {
-      lock.release();
-    }
-    if (!options.json) io.stdout('No purges planned: nothing to apply.\n');
-    return 0;
+  const saved = planfile === undefined ? undefined : readSavedPlan(planfile, options, io);
+  const configFile = saved?.configFile ?? options.config;
+  if (options.checkDrift) {
+    const { checkDriftBeforeApply } = await import('./drift.js');
+    if (await checkDriftBeforeApply(configFile, { apiUrl, strict: options.strict, maxRetries: options.maxRetries }, io) !== 0) return 1;
   }
+  const loaded = loadValid(configFile, options, io, saved ? 'nothing was sent' : 'nothing was planned');
+  if (loaded === 1) {
+    if (saved) throw new UserError(`the plan ${planfile} is stale: ${configFile} is no longer valid`, { hint: 'fix the configuration and plan again' });
+    return 1;
+  }
+  const stateFile = saved ? resolve(loaded.baseDir, saved.plan.state.path) : statePaths(loaded.baseDir, io.cwd, configFile, options.state).absolutePath;
+  const journalPath = journalPathOf(stateFile);
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      io.stderr('\nInterrupted: no new requests; waiting for those in flight, then saving the journal. (Ctrl-C again to quit at once.)\n');
-      controller.abort();
-    } else {
-      lock.release();
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  // The lock comes before the state is read: what is due is decided under it (spec §5).
+  const lock = acquireLock(lockPathOf(stateFile));
+  if (lock.tookOverFrom) io.stderr(`note: took over the lock ${lock.path}, left by pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host} (no longer running) since ${lock.tookOverFrom.started_at}\n`);
+  const interrupt = new Interrupts(io);
   let verification: Verification | null = null;
   try {
-    if (verify) verification = await startVerification(plan, expansions, journalPath, verify, io);
-    if (verification && (await verification.before(controller.signal)) === 'interrupted') return 130;
-    const report = options.json ? createJsonReporter(io.stdout) : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath });
+    const state = readState(stateFile);
+    checkStateOwner(state, stateFile, resolve(io.cwd, configFile));
+    const journal = readJournal(journalPath);
+    const plan = saved
+      ? checkSavedPlan(planfile!, saved.plan, loaded, configFile, stateFile, journal, io)
+      : resumedPlan(journal, loaded, options, configFile, output) ?? planLoaded(loaded, { ...options, config: configFile }, io).plan;
+
+    // Tokens before the plan is shown and `yes` asked (spec §6a "apply UX").
+    readZoneTokens(zonesWithRequests(plan), io.env);
+    if (!saved) output.show(renderHuman(plan, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
+    if (plan.requests.length === 0) {
+      recordState(plan, [], true, stateFile, configFile, journalPath, io);
+      if (options.json) output.report({ type: 'summary', ok: true, interrupted: false, requests: 0, done: 0, skipped: 0, failed: 0, not_sent: 0, rate_limited: 0, elapsed_ms: 0, completed_groups: [], failures: [] });
+      else output.note('Nothing to apply.');
+      return 0;
+    }
+    if (!saved && !options.autoApprove) {
+      if (!io.stdinIsTTY) {
+        throw new UserError('refusing to apply without confirmation: there is no terminal to ask on, and --auto-approve was not given', { hint: 'save the plan with `purgeplan plan --out FILE`, review it, and run `purgeplan apply FILE`; or pass --auto-approve' });
+      }
+      const question = `\nDo you want to send these purges?\n  purgeplan will purge exactly what is shown above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `;
+      const answer = await askYes(question, options.json ? io.stderr : io.stdout, interrupt.signal);
+      if (answer !== 'yes') {
+        const why = answer === null ? 'interrupted' : 'not approved';
+        if (options.json) output.report({ type: 'summary', ok: false, interrupted: answer === null, cancelled: true, requests: plan.requests.length, done: 0, skipped: 0, failed: 0, not_sent: plan.requests.length, rate_limited: 0, elapsed_ms: 0, completed_groups: [], failures: [] });
+        else io.stdout(`\nApply cancelled (${why}): nothing was sent.\n`);
+        return answer === null ? 130 : 1;
+      }
+      if (!options.json) io.stdout('\n');
+    }
+
+    if (verify) verification = await startVerification(plan, loaded.expansions, journalPath, verify, io);
+    if (verification && (await verification.before(interrupt.signal)) === 'interrupted') return 130;
+    const report = options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath });
     const result = await applyPlan(plan, {
       apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath,
-      signal: controller.signal, onEvent: report, lockPath: null,
+      signal: interrupt.signal, hardSignal: interrupt.hardSignal, onEvent: report, lockPath: null,
+      journalOptions: { all: options.all, groups: [...options.groups], base: options.base ?? null },
     });
-    recordState(plan, expansions, result.completedGroups, stateFile, journalPath);
+    recordState(plan, result.completedGroups, result.ok, stateFile, configFile, journalPath, io);
     if (result.interrupted) return 130;
     if (!result.ok) verification?.skip('not every request of the plan succeeded');
     if (!result.ok || !verification) return result.ok ? 0 : 1;
     const sentNow = new Set(result.outcomes.filter((o) => o.status === 'done').map((o) => o.index));
-    const verified = await verification.after(controller.signal, (request) => sentNow.has(request));
+    const verified = await verification.after(interrupt.signal, (request) => sentNow.has(request));
     return verified === 'interrupted' ? 130 : verified === 'not_purged' ? 1 : 0;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    interrupt.dispose();
     await verification?.close();
     lock.release();
   }
@@ -115,77 +168,123 @@ function verifySettings(options: ApplyCommandOptions): VerifySettings {
   };
 }
 
-/** Writes the state for groups whose requests all succeeded, and notes its digest in the journal. */
-function recordState(plan: Plan, expansions: readonly GroupExpansion[], completed: readonly string[], stateFile: string, journalPath: string): void {
-  const done = new Set(completed);
-  const byName = new Map(expansions.map((e) => [e.group.name, e]));
-  const records = plan.groups.filter((g) => g.due && done.has(g.name) && g.fingerprint).map((g) => {
-    const expansion = byName.get(g.name);
-    const keys = expansion && expansion.items === g.items ? sortedKeys(expansion) : undefined;
-    return {
-      name: g.name, zone: g.zone, fingerprint: g.fingerprint ?? '', revision: g.revision ?? 0, items_count: g.items,
-      ...(g.watch_digest !== undefined ? { watch_digest: g.watch_digest } : {}),
-      ...(keys && keys.length === g.items ? { items: keys } : {}),
-    };
-  });
-  const removed = plan.groups.filter((g) => g.status === 'removed').map((g) => g.name);
-  if (records.length === 0 && removed.length === 0) return;
-  const previous = readState(stateFile);
-  const next = recordApplied(previous, records, new Date().toISOString(), plan.plan_id);
-  const groups = Object.fromEntries(Object.entries(next.groups).filter(([name]) => !removed.includes(name)));
-  writeState(stateFile, { ...next, groups });
-  // A re-run of this plan must not find its own state update stale (spec §4.2).
-  const { data } = readJournal(journalPath, plan.plan_id, plan.requests.length);
-  writeFileAtomic(journalPath, serializeJournal({ ...data, state_digest: stateDigest(stateFile) ?? '' }));
+/** Ctrl-C (or SIGTERM): the first stops new requests and waits up to a second for those in flight; a second stops at once. */
+class Interrupts {
+  private readonly soft = new AbortController();
+  private readonly hard = new AbortController();
+  private readonly handler = () => {
+    if (!this.soft.signal.aborted) {
+      this.io.stderr('\nInterrupted: no new requests; finishing those in flight (at most a second), then saving. (Ctrl-C again to stop at once.)\n');
+      this.soft.abort();
+    } else {
+      this.hard.abort();
+    }
+  };
+
+  constructor(private readonly io: Io) {
+    process.on('SIGINT', this.handler);
+    process.on('SIGTERM', this.handler);
+  }
+
+  get signal(): AbortSignal {
+    return this.soft.signal;
+  }
+
+  get hardSignal(): AbortSignal {
+    return this.hard.signal;
+  }
+
+  dispose(): void {
+    process.off('SIGINT', this.handler);
+    process.off('SIGTERM', this.handler);
+  }
 }
 
-function loadSavedPlan(planfile: string, options: ApplyCommandOptions, io: Io): Prepared | number {
+function zonesWithRequests(plan: Plan): PlanZone[] {
+  const used = new Set(plan.requests.map((r) => r.zone));
+  return plan.zones.filter((z) => used.has(z.name));
+}
+
+/** A saved plan and where its configuration is: beside the plan file, or -c. */
+function readSavedPlan(planfile: string, options: ApplyCommandOptions, io: Io): { plan: Plan; configFile: string } {
+  const refused = [
+    options.groups.length > 0 ? '--group' : '', options.all ? '--all' : '', options.base !== undefined ? '--base' : '', options.state !== undefined ? '--state' : '',
+  ].filter(Boolean);
+  if (refused.length > 0) {
+    throw new UserError(`${refused.join(', ')} cannot be used with a plan file: the plan already says what to purge and against which state`, {
+      hint: `to plan differently, make a new plan: purgeplan plan ${refused.includes('--group') ? '--group NAME ' : ''}--out FILE`,
+    });
+  }
   const plan = readPlanFile(planfile, io.cwd);
-  const checked = loadWorkingConfig(plan.config.path, io.cwd, options.maxItems);
-  if (!checked.config || !checked.expansions || !checked.baseDir || checked.diagnostics.some((d) => d.severity === 'error')) {
-    printDiagnostics(io, checked.diagnostics);
-    throw new UserError(`the plan ${planfile} is stale: ${plan.config.path} is no longer valid`, { hint: 'fix the configuration and plan again' });
-  }
-  if (checked.config.digest !== plan.config.digest || checked.config.inputsDigest !== plan.config.inputs_digest) {
-    throw new UserError(`the plan ${planfile} is stale: ${plan.config.path}${checked.config.digest === plan.config.digest ? "'s vars files" : ''} changed since it was made`, { hint: 'plan again (purgeplan plan --out FILE), review, then apply the new plan' });
-  }
-  const stateFile = resolve(checked.baseDir, plan.state.path);
+  const configPath = options.configGiven ? resolve(io.cwd, options.config) : resolve(dirname(resolve(io.cwd, planfile)), plan.config.path);
+  return { plan, configFile: relative(io.cwd, configPath) || configPath };
+}
+
+/**
+ * A saved plan is sent only when its configuration still gives exactly it (spec §6a): same
+ * configuration and vars, same watched content, same state (or the state as this very plan's
+ * apply left it), and, rebuilt from those, the same document byte for byte.
+ */
+function checkSavedPlan(planfile: string, plan: Plan, loaded: Loaded, configFile: string, stateFile: string, journal: ReturnType<typeof readJournal>, io: Io): Plan {
+  const stale = (why: string) => new UserError(`the plan ${planfile} is stale: ${why}`, { hint: 'plan again (purgeplan plan --out FILE), review, then apply the new plan' });
+  if (loaded.config.digest !== plan.config.digest) throw stale(`${configFile} changed since it was made`);
+  if (loaded.config.inputsDigest !== plan.config.inputs_digest) throw stale(`${configFile}'s vars files changed since it was made`);
   const current = stateDigest(stateFile);
   if (current !== plan.state.digest) {
-    const journalPath = join(dirname(stateFile), 'journal.json');
-    const { data } = readJournal(journalPath, plan.plan_id, plan.requests.length);
-    if (data.state_digest === undefined || data.state_digest !== current) {
-      throw new UserError(`the plan ${planfile} is stale: the state ${plan.state.path} changed since it was made (another apply ran)`, { hint: 'plan again, review, then apply the new plan' });
-    }
+    const ours = isJournal(journal) && journal.header.plan_id === plan.plan_id && journal.stateDigest === current;
+    if (!ours) throw stale(`the state ${relative(io.cwd, stateFile) || stateFile} changed since it was made (another apply ran)`);
   }
-  return { plan, expansions: checked.expansions, stateFile };
-}
-
-async function planAndConfirm(options: ApplyCommandOptions, io: Io): Promise<Prepared | number> {
-  const planned = makePlan(options, io);
-  if (planned === 1) return 1;
-  const { plan } = planned;
-  const stateFile = statePaths(planned.baseDir, io.cwd, options.state).absolutePath;
-  if (!options.json) io.stdout(renderHuman(plan, { style: io.stdoutStyle }));
-  if (plan.requests.length === 0 || options.autoApprove) return { plan, expansions: planned.expansions, stateFile };
-  if (!io.stdinIsTTY) {
-    throw new UserError('refusing to apply without confirmation: there is no terminal to ask on, and --auto-approve was not given', { hint: 'save the plan with `purgeplan plan --out FILE`, review it, and run `purgeplan apply FILE`; or pass --auto-approve' });
+  const watchDigests = workingWatchDigests(loaded.expansions, loaded.baseDir);
+  for (const group of plan.groups) {
+    if (group.due && watchDigests.get(group.name) !== group.watch_digest) throw stale(`the content group ${group.name} watches changed since it was made`);
   }
-  io.stdout(`\nDo you want to send these purges?\n  purgeplan will purge exactly what is shown above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `);
-  const answer = await readLine();
-  if (answer.trim() !== 'yes') {
-    io.stdout('\nApply cancelled: nothing was sent.\n');
-    return 1;
-  }
-  io.stdout('\n');
-  return { plan, expansions: planned.expansions, stateFile };
-}
-
-function readLine(): Promise<string> {
-  return new Promise((resolveLine) => {
-    const rl = createInterface({ input: process.stdin, terminal: false });
-    let answered = false;
-    rl.once('line', (line) => { answered = true; rl.close(); resolveLine(line); });
-    rl.once('close', () => { if (!answered) resolveLine(''); });
+  const rebuilt = buildPlan({
+    config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan),
+    baseline: plan.baseline, state: plan.state, watchDigests,
   });
+  const difference = planDifference(plan, rebuilt);
+  if (difference !== null) {
+    throw new UserError(`refusing the plan ${planfile}: ${difference}; nothing was sent`, {
+      hint: `it was edited or damaged since \`purgeplan plan --out\` wrote it: plan again from ${configFile}`,
+    });
+  }
+  return rebuilt;
+}
+
+/**
+ * The plan of an interrupted apply, when nothing it was planned from has changed since: rebuilt
+ * from the journal's decisions, it is the very plan (same plan_id), and only its unsent requests
+ * go out (spec §6a). Null when there is nothing to resume, or it no longer matches.
+ */
+function resumedPlan(journal: ReturnType<typeof readJournal>, loaded: Loaded, options: ApplyCommandOptions, configFile: string, output: Output): Plan | null {
+  if (!isJournal(journal) || journal.complete) return null;
+  if (!sameOptions(journal, options)) return null;
+  const header = journal.header;
+  const plan = buildPlan({
+    config: loaded.config, configPath: configFile, expansions: loaded.expansions, decisions: header.groups,
+    baseline: header.baseline, state: header.state, watchDigests: workingWatchDigests(loaded.expansions, loaded.baseDir),
+  });
+  if (plan.plan_id !== header.plan_id) return null;
+  output.note(`Resuming the interrupted apply of plan ${plan.plan_id.slice(0, 19)}… started ${header.started_at}: ${journal.done.size} of ${plan.requests.length} requests were applied; sending the rest.`);
+  return plan;
+}
+
+/** Whether this run asks for what the interrupted one asked (the same --group, --all, --base). */
+function sameOptions(journal: Journal, options: ApplyCommandOptions): boolean {
+  const asked = journal.header.options;
+  return asked.all === options.all && (asked.base ?? null) === (options.base ?? null)
+    && [...asked.groups].sort().join('\n') === [...options.groups].sort().join('\n');
+}
+
+/** Copies the records of the groups applied into the state, and notes its digest in the journal. */
+function recordState(plan: Plan, completed: readonly string[], everySent: boolean, stateFile: string, configFile: string, journalPath: string, io: Io): void {
+  const { records, removed } = appliedRecords(plan, completed, everySent);
+  if (records.length > 0 || removed.length > 0) {
+    const next = recordApplied(readState(stateFile), configEntry(stateFile, resolve(io.cwd, configFile)), records, removed, new Date().toISOString(), plan.plan_id);
+    writeState(stateFile, next);
+  }
+  if (plan.requests.length === 0) return;
+  const digest = stateDigest(stateFile);
+  if (digest !== null) journalState(journalPath, digest);
+  if (everySent) journalComplete(journalPath, new Date().toISOString());
 }

@@ -14,7 +14,7 @@ import { renderMarkdownWhole } from '../render/markdown.js';
 import type { Io } from './io.js';
 import { makePlan } from './plan.js';
 import type { PlanningOptions } from './plan.js';
-import { readPlanFile } from './show.js';
+import { readPlanFile } from '../plan/planfile.js';
 
 export type Forge = 'github' | 'gitlab';
 

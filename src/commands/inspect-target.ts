@@ -8,11 +8,12 @@ import type { CacheKey, Config } from '../config/types.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
 import { Inspector } from '../inspect/inspector.js';
 import { PurgeIndex } from '../inspect/items.js';
-import { reconcile } from './baseline.js';
+import { dirname, relative, resolve } from 'node:path';
+import { readPlanFile } from '../plan/planfile.js';
+import { reconcile } from '../reconcile/baseline.js';
 import type { Io } from './io.js';
 import { printDiagnostics, summarizeProblems } from './io.js';
-import { DEFAULT_MAX_ITEMS, loadWorkingConfig } from './pipeline.js';
-import { readPlanFile } from './show.js';
+import { checkAndExpand, DEFAULT_MAX_ITEMS, loadWorkingConfig } from './pipeline.js';
 
 export interface TargetOptions {
   readonly config: string;
@@ -37,7 +38,8 @@ export function loadTarget(options: TargetOptions, io: Io): Target | 1 {
     throw new UserError('--plan cannot be combined with --base or --state', { hint: 'a saved plan already decided which groups are due' });
   }
   const plan = options.plan !== undefined ? readPlanFile(options.plan, io.cwd) : undefined;
-  const configPath = plan && !options.configGiven ? plan.config.path : options.config;
+  // A saved plan names its configuration relative to itself.
+  const configPath = plan && !options.configGiven ? relative(io.cwd, resolve(dirname(resolve(io.cwd, options.plan!)), plan.config.path)) || plan.config.path : options.config;
   const checked = loadWorkingConfig(configPath, io.cwd, DEFAULT_MAX_ITEMS);
   if (!checked.config || !checked.expansions || !checked.baseDir || hasErrors(checked.diagnostics)) {
     printDiagnostics(io, checked.diagnostics);
@@ -55,7 +57,8 @@ export function loadTarget(options: TargetOptions, io: Io): Target | 1 {
     index = PurgeIndex.fromPlan(config, checked.expansions, plan);
     against = { kind: 'plan', label: `the plan ${options.plan}`, groups: plan.groups.filter((g) => g.due).map((g) => g.name) };
   } else if (options.base !== undefined || options.state !== undefined) {
-    const reconciled = reconcile(checked.expansions, checked.baseDir, configPath, io.cwd, { all: false, groups: [], base: options.base, state: options.state, maxItems: DEFAULT_MAX_ITEMS });
+    const reconciled = reconcile(config, checked.expansions, checked.baseDir, configPath, io.cwd, { all: false, groups: [], base: options.base, state: options.state, maxItems: DEFAULT_MAX_ITEMS },
+      (file, bytes, reader) => checkAndExpand(file, bytes, reader, DEFAULT_MAX_ITEMS));
     printDiagnostics(io, reconciled.diagnostics);
     const due = new Set(reconciled.decisions.filter((d) => d.due).map((d) => d.name));
     index = PurgeIndex.fromExpansions(config, checked.expansions, due);

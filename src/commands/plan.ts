@@ -1,20 +1,23 @@
 // `purgeplan plan`: validate, expand, reconcile, batch, then render (human, --json, --markdown)
 // and optionally save the plan (--out). Also the planning half of `apply` without a plan file.
+import { realpathSync, statSync } from 'node:fs';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { hasErrors } from '../diagnostics.js';
-import { writeFileAtomic } from '../fsutil.js';
+import { UserError } from '../errors.js';
+import { writeChunksAtomic } from '../fsutil.js';
 import type { Config } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { buildPlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
+import { reconcile } from '../reconcile/baseline.js';
+import type { Reconciled, ReconcileOptions } from '../reconcile/baseline.js';
 import { renderHuman } from '../render/human.js';
-import { jsonChunks, renderJson } from '../render/json.js';
+import { jsonChunks } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
-import { resolve } from 'node:path';
-import { reconcile } from './baseline.js';
-import type { Reconciled, ReconcileOptions } from './baseline.js';
 import type { Io } from './io.js';
 import { printDiagnostics, summarizeProblems } from './io.js';
-import { loadWorkingConfig } from './pipeline.js';
+import { checkAndExpand, loadWorkingConfig } from './pipeline.js';
+import type { Checked } from './pipeline.js';
 
 export interface PlanningOptions extends ReconcileOptions {
   readonly config: string;
@@ -36,34 +39,76 @@ export interface Planned {
   readonly reconciled: Reconciled;
 }
 
-/** Plans, printing diagnostics; returns the exit code 1 when the configuration is invalid. */
-export function makePlan(options: PlanningOptions, io: Io): Planned | 1 {
-  const checked = loadWorkingConfig(options.config, io.cwd, options.maxItems);
+export type Loaded = Checked & { readonly config: Config; readonly expansions: readonly GroupExpansion[]; readonly baseDir: string };
+
+/** Loads and checks the configuration, printing diagnostics; 1 when it is invalid. */
+export function loadValid(config: string, options: { maxItems: number; strict: boolean }, io: Io, what = 'nothing was planned'): Loaded | 1 {
+  const checked = loadWorkingConfig(config, io.cwd, options.maxItems);
   if (!checked.config || !checked.expansions || !checked.baseDir || hasErrors(checked.diagnostics, options.strict)) {
     printDiagnostics(io, checked.diagnostics);
-    io.stderr(`${io.stderrStyle.red(`${options.config} is invalid`)}: ${summarizeProblems(checked.diagnostics)}; nothing was planned.\n`);
+    io.stderr(`${io.stderrStyle.red(`${config} is invalid`)}: ${summarizeProblems(checked.diagnostics)}; ${what}.\n`);
     return 1;
   }
-  const reconciled = reconcile(checked.expansions, checked.baseDir, options.config, io.cwd, options);
-  printDiagnostics(io, [...checked.diagnostics, ...reconciled.diagnostics]);
+  return checked as Loaded;
+}
+
+/** Reconciles a loaded configuration with its baseline and builds the plan (reads the state). */
+export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io): Planned {
+  const reconciled = reconcile(loaded.config, loaded.expansions, loaded.baseDir, options.config, io.cwd, options,
+    (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems));
+  printDiagnostics(io, [...loaded.diagnostics, ...reconciled.diagnostics]);
   const plan = buildPlan({
-    config: checked.config,
+    config: loaded.config,
     configPath: options.config,
-    expansions: checked.expansions,
+    expansions: loaded.expansions,
     decisions: reconciled.decisions,
     baseline: reconciled.baseline,
     state: { path: reconciled.state.path, digest: reconciled.state.digest },
     watchDigests: reconciled.watchDigests,
-    fingerprints: reconciled.fingerprints,
   });
-  return { plan, config: checked.config, expansions: checked.expansions, baseDir: checked.baseDir, reconciled };
+  return { plan, config: loaded.config, expansions: loaded.expansions, baseDir: loaded.baseDir, reconciled };
+}
+
+/** Plans, printing diagnostics; returns the exit code 1 when the configuration is invalid. */
+export function makePlan(options: PlanningOptions, io: Io): Planned | 1 {
+  const loaded = loadValid(options.config, options, io);
+  return loaded === 1 ? 1 : planLoaded(loaded, options, io);
+}
+
+/** `--out` must name a file that is not the configuration itself (spec §6a). */
+function checkOutPath(out: string, outPath: string, configPath: string, config: string): void {
+  let stats;
+  try {
+    stats = statSync(outPath);
+  } catch {
+    return; // A new file.
+  }
+  if (stats.isDirectory()) throw new UserError(`--out ${out} is a directory`, { hint: 'name the plan file to write, e.g. --out release.plan' });
+  let same = resolve(outPath) === resolve(configPath);
+  try {
+    same ||= realpathSync(outPath) === realpathSync(configPath);
+  } catch {
+    // The configuration was read, so it exists; a failure here leaves the path comparison.
+  }
+  if (same) throw new UserError(`--out ${out} is the configuration ${config}: saving the plan there would overwrite it`, { hint: 'save the plan to a file of its own, e.g. --out release.plan' });
+}
+
+/** The plan as saved by --out: its configuration's path is relative to the plan file. */
+export function savedPlan(plan: Plan, outPath: string, configPath: string): Plan {
+  const path = relative(dirname(outPath), configPath).split('\\').join('/') || basename(configPath);
+  return { ...plan, config: { ...plan.config, path } };
 }
 
 export async function planCommand(options: PlanOptions, io: Io): Promise<number> {
   const planned = makePlan(options, io);
   if (planned === 1) return 1;
   const { plan } = planned;
-  if (options.out) writeFileAtomic(resolve(io.cwd, options.out), renderJson(plan));
+  if (options.out) {
+    const outPath = resolve(io.cwd, options.out);
+    const configPath = resolve(io.cwd, options.config);
+    checkOutPath(options.out, outPath, configPath, options.config);
+    writeChunksAtomic(outPath, jsonChunks(savedPlan(plan, outPath, configPath)));
+  }
   if (options.json) await io.stdoutChunks(jsonChunks(plan));
   else if (options.markdown) io.stdout(renderMarkdown(plan));
   else {

@@ -1,6 +1,6 @@
 // `purgeplan validate`: every problem, positioned; or `purge.yaml is valid: N groups, M zones`.
 import { hasErrors } from '../diagnostics.js';
-import { plural } from '../render/summary.js';
+import { plural } from '../format.js';
 import type { Io } from './io.js';
 import { printDiagnostics, summarizeProblems } from './io.js';
 import { loadWorkingConfig } from './pipeline.js';

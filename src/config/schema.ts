@@ -139,6 +139,9 @@ export function checkSchema(config: LoadedConfig): Diagnostic[] {
       case 'minimum':
         message = `${where} must be at least ${String(error.params.limit)} (got ${quote(value)})`;
         break;
+      case 'maximum':
+        message = `${where} must be at most ${String(error.params.limit)} (got ${config.locate.text(path) ?? quote(value)})`;
+        break;
       case 'minLength':
         message = `${where} must not be empty`;
         break;

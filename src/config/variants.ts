@@ -96,7 +96,8 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
       if (problem) report.error(dimension.paths[i], 'value', `${displayPath(dimension.paths[i])}: ${problem}`, kind === 'cookie' ? 'list one cookie value per entry, without ";" or control characters' : 'a header value is one line of visible characters');
       else { kept.push(value); keptPaths.push(dimension.paths[i]); }
     });
-    return { ...dimension, values: kept, paths: keptPaths };
+    // Every value refused: already reported, not "has no values" again.
+    return { ...dimension, values: kept, paths: keptPaths, malformed: dimension.malformed || (kept.length === 0 && dimension.values.length > 0) };
   };
 
   // Device type: always sent by Cloudflare, so there is no absent variant.

@@ -2,7 +2,7 @@
 // sent to the API's own origin, and every string that leaves this module scrubbed of the token
 // (spec §5, §12: the token is never printed).
 import type { Agent } from 'undici';
-import { isLoopbackHost } from '../apply/client.js';
+import { isLoopbackHost } from '../cloudflare/client.js';
 import { UserError } from '../errors.js';
 
 const TIMEOUT_MS = 30_000;

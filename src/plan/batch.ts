@@ -8,6 +8,7 @@ import type { Variant } from '../expand/variants.js';
 import { compactFilesBody } from './files.js';
 import type { FilesRun } from './files.js';
 import type { CoverageEntry, PlannedRequest, PurgeBody } from './types.js';
+import { requestKind, requestSize } from './types.js';
 
 export interface BatchResult {
   readonly requests: PlannedRequest[];
@@ -15,13 +16,27 @@ export interface BatchResult {
   readonly counts: { files: number; hosts: number; prefixes: number; tags: number; everything: number; covered: number; duplicates: number };
 }
 
-/** A covering item: how much it absorbed, keyed `kind value`. */
+/**
+ * A covering item: how much it absorbed, keyed `kind value`, and the groups whose items it
+ * absorbed (its request purges them too, so a group covered whole is still applied: spec §6a).
+ */
 class Coverage {
   readonly absorbed = new Map<string, number>();
-  add(kind: 'everything' | 'host' | 'prefix', value: string, n: number): void {
+  readonly groups = new Map<string, Set<number>>();
+  add(kind: 'everything' | 'host' | 'prefix', value: string, n: number, group?: number): void {
     if (n <= 0) return;
     const key = `${kind} ${value}`;
     this.absorbed.set(key, (this.absorbed.get(key) ?? 0) + n);
+    if (group !== undefined) this.of(key).add(group);
+  }
+  /** A duplicate of an absorbed item: nothing more absorbed, but its group is purged too. */
+  alsoFor(kind: 'host' | 'prefix', value: string, group: number): void {
+    this.of(`${kind} ${value}`).add(group);
+  }
+  private of(key: string): Set<number> {
+    let set = this.groups.get(key);
+    if (set === undefined) this.groups.set(key, (set = new Set()));
+    return set;
   }
 }
 
@@ -102,7 +117,7 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
     const members = byZone.get(zone.name) ?? [];
     if (members.length === 0) continue;
     const coverage = new Coverage();
-    const push = (groups: Iterable<number>, body: PurgeBody) => requests.push({ zone: zone.name, zone_id: zone.id, action: 'purge', groups: groupNames(groups), body });
+    const push = (groups: Iterable<number>, body: PurgeBody) => requests.push({ zone: zone.name, zone_id: zone.id, action: 'purge', groups: groupNames(groups), kind: requestKind(body), size: requestSize(body), body });
 
     const everything = members.filter(({ e }) => e.everything).map(({ i }) => i);
     const hosts = new Collected();
@@ -143,10 +158,15 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
     const sharedIndex = new Map<string, number>();
     const hostSet = everything.length ? new Set<string>() : new Set(hosts.values);
     const allPrefixes = new Set(prefixes.values);
+    const coverPrefix = (kind: 'host' | 'prefix', value: string, p: string) => {
+      const owners = prefixes.groups.get(p) ?? [];
+      coverage.add(kind, value, 1, owners[0]);
+      for (const owner of owners.slice(1)) coverage.alsoFor(kind, value, owner);
+    };
     const sentPrefixes = everything.length ? [] : prefixes.values.filter((p) => {
-      if (hostSet.has(hostOf(p))) { coverage.add('host', hostOf(p), 1); return false; }
+      if (hostSet.has(hostOf(p))) { coverPrefix('host', hostOf(p), p); return false; }
       const broader = broadestCovering(p, allPrefixes);
-      if (broader !== undefined) { coverage.add('prefix', broader, 1); return false; }
+      if (broader !== undefined) { coverPrefix('prefix', broader, p); return false; }
       return true;
     });
     const prefixSet = new Set(sentPrefixes);
@@ -178,6 +198,8 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
         for (const variant of variants) {
           if (earlier.length && earlier.some((g) => variantKeys.get(g)?.has(variant.key))) {
             counts.duplicates++;
+            if (host !== undefined) coverage.alsoFor('host', host, i);
+            else if (prefix !== undefined) coverage.alsoFor('prefix', prefix, i);
             const at = sharedIndex.get(fileKey(url, variant));
             if (at !== undefined) {
               const extra = extraGroups.get(at);
@@ -188,8 +210,8 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
           }
           distinctFiles++;
           if (everything.length) continue;
-          if (host !== undefined) { coverage.add('host', host, 1); continue; }
-          if (prefix !== undefined) { coverage.add('prefix', prefix, 1); continue; }
+          if (host !== undefined) { coverage.add('host', host, 1, i); continue; }
+          if (prefix !== undefined) { coverage.add('prefix', prefix, 1, i); continue; }
           if (shared) sharedIndex.set(fileKey(url, variant), fileCount + kept.length);
           if (lastGroup !== i) groupRuns.push({ start: fileCount + kept.length, group: (lastGroup = i) });
           kept.push(variant);
@@ -204,17 +226,20 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
     if (everything.length) {
       // Everything covers every other item of the zone.
       coverage.add('everything', 'everything', hosts.values.length + prefixes.values.length + tags.values.length + distinctFiles);
-      push(everything, { purge_everything: true });
+      // It purges every group of the zone: theirs are covered items.
+      push(members.map(({ i }) => i), { purge_everything: true });
       counts.everything++;
     } else {
-      const chunked = (values: readonly string[], owners: Map<string, number[]>, size: number, body: (chunk: string[]) => PurgeBody) => {
+      const chunked = (values: readonly string[], owners: Map<string, number[]>, size: number, body: (chunk: string[]) => PurgeBody, kind?: 'host' | 'prefix') => {
         for (let start = 0; start < values.length; start += size) {
           const chunk = values.slice(start, start + size);
-          push(chunk.flatMap((v) => owners.get(v) ?? []), body(chunk));
+          const groups = chunk.flatMap((v) => owners.get(v) ?? []);
+          if (kind !== undefined) for (const v of chunk) groups.push(...(coverage.groups.get(`${kind} ${v}`) ?? []));
+          push(groups, body(chunk));
         }
       };
-      chunked(hosts.values, hosts.groups, zone.itemsPerRequest, (chunk) => ({ hosts: chunk }));
-      chunked(sentPrefixes, prefixes.groups, zone.itemsPerRequest, (chunk) => ({ prefixes: chunk }));
+      chunked(hosts.values, hosts.groups, zone.itemsPerRequest, (chunk) => ({ hosts: chunk }), 'host');
+      chunked(sentPrefixes, prefixes.groups, zone.itemsPerRequest, (chunk) => ({ prefixes: chunk }), 'prefix');
       chunked(tags.values, tags.groups, zone.itemsPerRequest, (chunk) => ({ tags: chunk }));
       // Items that later groups asked for too, in item order.
       const extraAt = [...extraGroups.keys()].sort((a, b) => a - b);

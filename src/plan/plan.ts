@@ -4,7 +4,11 @@ import type { Config } from '../config/types.js';
 import { describeCacheKey } from '../config/describe.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { groupItemKeys } from '../expand/group.js';
+import { compare } from '../expand/normalize.js';
+import { estimateSeconds } from '../apply/pacing.js';
+import { groupFingerprint, groupRecord, zoneIdentity } from '../reconcile/record.js';
 import { batch } from './batch.js';
+import { requestChunks } from '../render/json.js';
 import type { Baseline, GroupDiff, GroupStatus, Plan, PlanGroup, PlanZone } from './types.js';
 
 export interface GroupDecision {
@@ -17,42 +21,22 @@ export interface GroupDecision {
 
 export interface PlanInput {
   readonly config: Config;
+  /** The configuration's path as the plan records it (relative to the plan file when saved). */
   readonly configPath: string;
   readonly expansions: readonly GroupExpansion[];
   readonly decisions: readonly GroupDecision[];
   readonly baseline: Baseline;
   readonly state: { readonly path: string; readonly digest: string | null };
   readonly watchDigests: ReadonlyMap<string, string>;
-  /** Fingerprints already computed (by reconciliation), by group name. */
-  readonly fingerprints?: ReadonlyMap<string, string>;
 }
 
 /** How many item keys a plan keeps per group for reviewers. */
 export const PREVIEW_ITEMS = 50;
 
-/**
- * sha256 naming a group's item set. A group's file items are exactly its URLs x its variants, so
- * hashing the two lists (plus hosts, prefixes, tags, everything) names the same set as hashing
- * every item, at a fraction of the cost for a million-item group.
- */
-export function groupFingerprint(expansion: GroupExpansion): string {
-  const hash = createHash('sha256');
-  const section = (name: string, values: readonly string[]) => {
-    hash.update(`${name} ${values.length}\n`);
-    for (let start = 0; start < values.length; start += 4096) hash.update(`${values.slice(start, start + 4096).join('\n')}\n`);
-  };
-  section('everything', expansion.everything ? ['everything'] : []);
-  section('hosts', expansion.hosts);
-  section('prefixes', expansion.prefixes);
-  section('tags', expansion.tags);
-  section('urls', expansion.urls);
-  section('variants', expansion.urls.length ? expansion.variants.map((v) => v.key) : []);
-  return `sha256:${hash.digest('hex')}`;
-}
-
 export function buildPlan(input: PlanInput): Plan {
   const { config, expansions, decisions } = input;
   const byName = new Map(expansions.map((e) => [e.group.name, e]));
+  const zonesByName = new Map(config.zones.map((z) => [z.name, z]));
   const dueNames = new Set(decisions.filter((d) => d.due).map((d) => d.name));
   const due = expansions.filter((e) => dueNames.has(e.group.name));
   const { requests, coverage, counts } = batch(config.zones, due);
@@ -62,6 +46,7 @@ export function buildPlan(input: PlanInput): Plan {
     if (!expansion) return { name: decision.name, zone: decision.zone, zones: decision.zone === null ? [] : [decision.zone], status: decision.status, items: 0, due: false };
     const group = expansion.group;
     const watchDigest = input.watchDigests.get(group.name);
+    const fingerprint = groupFingerprint(expansion, zoneIdentity(zonesByName.get(group.zone)));
     return {
       name: group.name,
       zone: group.zone,
@@ -72,10 +57,11 @@ export function buildPlan(input: PlanInput): Plan {
       ...(group.description !== null ? { description: group.description } : {}),
       cache_key: group.cacheKeyName,
       revision: group.revision,
-      fingerprint: input.fingerprints?.get(group.name) ?? groupFingerprint(expansion),
+      fingerprint,
       ...(watchDigest !== undefined ? { watch_digest: watchDigest } : {}),
       ...(decision.diff ? { diff: decision.diff } : {}),
       preview: groupItemKeys(expansion, PREVIEW_ITEMS),
+      ...(decision.due ? { record: groupRecord(expansion, zoneIdentity(zonesByName.get(group.zone)), fingerprint, watchDigest) } : {}),
     };
   });
 
@@ -83,24 +69,43 @@ export function buildPlan(input: PlanInput): Plan {
     name: zone.name, zone_id: zone.id, zone_name: zone.zoneName, account_id: zone.accountId, plan: zone.plan, token_env: zone.tokenEnv,
     cache_key: zone.cacheKey, files_per_request: zone.filesPerRequest, items_per_request: zone.itemsPerRequest,
   }));
-  // The requests are a function of the inputs and the due groups, so hashing those names the
-  // plan without serializing a million items twice.
-  const planId = createHash('sha256')
-    .update(JSON.stringify({ inputs: config.inputsDigest, zones, due: [...dueNames], summary: counts, requests: requests.length }))
-    .digest('hex');
+  const tiers = new Map(zones.map((z) => [z.name, z.plan]));
+  const estimated = estimateSeconds(requests.map((r) => ({ tier: tiers.get(r.zone) ?? 'free', kind: r.kind, size: r.size })));
   const cacheKeys: Record<string, string> = {};
   for (const { group } of expansions) cacheKeys[group.cacheKeyName ?? 'default'] ??= describeCacheKey(group.cacheKey);
-  return {
+  const plan: Omit<Plan, 'plan_id'> = {
     format_version: 1,
     config: { path: input.configPath, digest: config.digest, inputs_digest: config.inputsDigest },
     baseline: input.baseline,
     groups,
     requests,
-    summary: { requests: requests.length, ...counts },
+    summary: { requests: requests.length, ...counts, estimated_seconds: estimated },
     zones,
     coverage,
-    cache_keys: Object.fromEntries(Object.entries(cacheKeys).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    cache_keys: Object.fromEntries(Object.entries(cacheKeys).sort(([a], [b]) => compare(a, b))),
     state: input.state,
-    plan_id: `sha256:${planId}`,
   };
+  return { ...plan, plan_id: planId(plan) };
+}
+
+/**
+ * What decides a purge decides the plan's identity (spec §6a): the request bodies, and every
+ * input that made a group due — configuration and vars digests, the baseline and the state it
+ * was planned against, each group's status, fingerprint (zone id included), revision and
+ * watched-content digest, and the zones. Two plans share an id only when applying either would
+ * send the very same requests for the very same reasons; the journal resumes only that plan.
+ * Presentation (previews, diffs, descriptions, config path) is left out.
+ */
+export function planId(plan: Omit<Plan, 'plan_id'>): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({
+    purgeplan: 'plan id v2',
+    config: { digest: plan.config.digest, inputs_digest: plan.config.inputs_digest },
+    baseline: plan.baseline,
+    state: plan.state.digest,
+    zones: plan.zones,
+    groups: plan.groups.map((g) => [g.name, g.zone, g.status, g.due, g.fingerprint ?? null, g.revision ?? null, g.watch_digest ?? null]),
+  }));
+  for (const chunk of requestChunks(plan.requests)) hash.update(chunk);
+  return `sha256:${hash.digest('hex')}`;
 }

@@ -2,6 +2,7 @@
 // apply consume it. The fields fixed by the spec (§4.1) are format_version, config, baseline,
 // groups[{name, zone, status, items}], requests[{zone, zone_id, groups, body}] and summary.
 import type { PlanTier } from '../cloudflare/limits.js';
+import type { GroupRecordData } from '../reconcile/record.js';
 import { compactFilesOf } from './files.js';
 
 export type GroupStatus = 'new' | 'changed' | 'revised' | 'content' | 'forced' | 'unchanged' | 'removed';
@@ -29,9 +30,12 @@ export interface PlannedRequest {
   readonly zone_id: string | null;
   /** Which endpoint the body goes to: purge_cache or invalidate_cache. */
   readonly action: Action;
-  /** Every group that asked for an item of this request, in file order. */
+  /** Every group this request purges, in file order: those that asked for its items and those whose items it covers. */
   readonly groups: readonly string[];
-  /** Exactly the JSON that apply POSTs to /zones/{zone_id}/purge_cache. */
+  readonly kind: RequestKind;
+  /** Items in the body (purge_everything counts as one). */
+  readonly size: number;
+  /** Exactly the JSON that apply POSTs to /zones/{zone_id}/purge_cache. Always the last key. */
   readonly body: PurgeBody;
 }
 
@@ -78,6 +82,8 @@ export interface PlanGroup {
   readonly preview?: readonly string[];
   /** The group's cache key profile (null: Cloudflare's default key). */
   readonly cache_key?: string | null;
+  /** For due groups: the state record a successful apply writes (apply copies it). */
+  readonly record?: GroupRecordData;
 }
 
 export interface CoverageEntry {
@@ -97,6 +103,8 @@ export interface PlanSummary {
   readonly everything: number;
   readonly covered: number;
   readonly duplicates: number;
+  /** Seconds apply needs at the zones' documented limits (apply/pacing.ts's model). */
+  readonly estimated_seconds?: number;
 }
 
 export type Baseline =
@@ -117,7 +125,7 @@ export interface Plan {
   readonly cache_keys: Readonly<Record<string, string>>;
   /** The state file the plan was made against (relative to purge.yaml) and its digest then. */
   readonly state: { readonly path: string; readonly digest: string | null };
-  /** sha256 of the requests: names the plan in the apply journal. */
+  /** sha256 of the requests and of every input that made a group due: names the plan in the journal. */
   readonly plan_id: string;
 }
 

@@ -2,7 +2,12 @@
 // state file or from purge.yaml at a git ref). No files, no git: the callers bring both sides.
 import { diffArrays } from 'diff';
 import { UserError } from '../errors.js';
+import { compare as compareStrings } from '../expand/normalize.js';
 import type { GroupDiff, GroupStatus } from '../plan/types.js';
+
+/** Item keys, or how to compute them: only a `changed` group's are needed (for its diff). */
+export type ItemKeys = readonly string[] | (() => readonly string[]);
+const keysOf = (items: ItemKeys): readonly string[] => (typeof items === 'function' ? items() : items);
 
 export interface CurrentGroup {
   readonly name: string;
@@ -10,8 +15,10 @@ export interface CurrentGroup {
   readonly fingerprint: string;
   readonly revision: number;
   readonly watch_digest?: string;
+  /** The fingerprint as format-1 states computed it (without the zone), for their records. */
+  readonly legacyFingerprint?: () => string;
   /** The group's item keys, sorted. */
-  readonly items: readonly string[];
+  readonly items: ItemKeys;
 }
 
 export interface BaselineGroup {
@@ -19,8 +26,10 @@ export interface BaselineGroup {
   readonly fingerprint: string;
   readonly revision: number;
   readonly watch_digest?: string;
+  /** Recorded by a format-1 state: the fingerprint did not include the zone. */
+  readonly legacy?: boolean;
   /** Absent when the state did not keep them (too many items): the plan then shows no diff. */
-  readonly items?: readonly string[];
+  readonly items?: ItemKeys;
 }
 
 export interface Decision {
@@ -46,10 +55,6 @@ export const DEFAULT_DIFF_LIMIT = 50;
  * lists are sorted and free of duplicates, so a merge of the two gives the very same answer there.
  */
 const MAX_DIFF_EDITS = 1_000;
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function mergeDiff(before: readonly string[], after: readonly string[]): { added: string[]; removed: string[] } {
   const added: string[] = [];
@@ -98,7 +103,8 @@ function itemDiff(baselineItems: readonly string[], currentItems: readonly strin
 /** Why a group is due against its baseline record, in the precedence order of §6, or `unchanged`. */
 function statusAgainst(current: CurrentGroup, baseline: BaselineGroup): GroupStatus {
   // A group moved to another zone has never been purged there: its expansion changed.
-  if (current.fingerprint !== baseline.fingerprint || current.zone !== baseline.zone) return 'changed';
+  const fingerprint = baseline.legacy && current.legacyFingerprint ? current.legacyFingerprint() : current.fingerprint;
+  if (fingerprint !== baseline.fingerprint || current.zone !== baseline.zone) return 'changed';
   if (current.revision !== baseline.revision) return 'revised';
   // Gaining or losing `watch` counts as a content change (undefined !== "sha256:...").
   if (current.watch_digest !== baseline.watch_digest) return 'content';
@@ -107,14 +113,16 @@ function statusAgainst(current: CurrentGroup, baseline: BaselineGroup): GroupSta
 
 function diffAgainst(current: CurrentGroup, baseline: BaselineGroup, limit: number): GroupDiff | undefined {
   if (baseline.items === undefined) return undefined;
-  if (current.zone === baseline.zone) return itemDiff(baseline.items, current.items, limit);
+  const before = keysOf(baseline.items);
+  const after = keysOf(current.items);
+  if (current.zone === baseline.zone) return itemDiff(before, after, limit);
   // Items in another zone are other cache entries: every current item is added, every old one removed.
   const cut = cutTo(limit);
   return {
-    added: [...current.items].sort(compareStrings).slice(0, cut),
-    removed: [...baseline.items].sort(compareStrings).slice(0, cut),
-    added_count: current.items.length,
-    removed_count: baseline.items.length,
+    added: [...after].sort(compareStrings).slice(0, cut),
+    removed: [...before].sort(compareStrings).slice(0, cut),
+    added_count: after.length,
+    removed_count: before.length,
   };
 }
 

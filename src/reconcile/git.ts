@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
+import { compare as compareStrings } from '../expand/normalize.js';
 
 /** One entry of a tree at a commit: a file (or symlink) with its blob id and size in bytes. */
 export interface TreeBlob {
@@ -24,10 +25,6 @@ type GitResult =
   | { readonly kind: 'ok'; readonly stdout: Buffer }
   | { readonly kind: 'failed'; readonly status: number | null; readonly stderr: string }
   | { readonly kind: 'unavailable'; readonly reason: string };
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function runGit(cwd: string, args: readonly string[], options: { input?: string; maxBuffer?: number } = {}): GitResult {
   const result = spawnSync('git', args, {
@@ -159,11 +156,6 @@ export function listBlobsAtCommit(topLevel: string, commit: string, repoRelative
     blobs.push({ path, oid, size: Number(size) });
   }
   return blobs.sort((a, b) => compareStrings(a.path, b.path));
-}
-
-/** Repository-relative paths of the files under `repoRelativeDir` at `commit`, sorted. */
-export function listFilesAtCommit(topLevel: string, commit: string, repoRelativeDir: string): string[] {
-  return listBlobsAtCommit(topLevel, commit, repoRelativeDir).map((blob) => blob.path);
 }
 
 /** The contents of the given blobs, in the order given, read with a few `git cat-file --batch` runs. */

@@ -1,126 +1,76 @@
-// The state file (spec §6): what `apply` last purged, per group. Read and written only here; the
-// comparison with the current file lives in due.ts.
+// The state file (spec §6, §6a): what `apply` last purged, per group, for one configuration.
+// Read and written only here, through its JSON Schema (schemas/state.schema.json); the comparison
+// with the current file lives in due.ts.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { validateState } from '../artifacts/validate.js';
+import { schemaProblem } from '../artifacts/check.js';
 import { UserError } from '../errors.js';
+import { compare } from '../expand/normalize.js';
 import { writeFileAtomic } from '../fsutil.js';
+import type { Plan } from '../plan/types.js';
+import type { GroupRecordData } from './record.js';
 
-export const STATE_FORMAT_VERSION = 1;
-/** Item keys are kept in the state only up to this many per group, so the file stays small. */
-export const MAX_RECORDED_ITEMS = 10_000;
+export const STATE_FORMAT_VERSION = 2;
+export const DEFAULT_STATE = '.purgeplan/state.json';
 
-export interface GroupRecord {
-  readonly zone: string;
-  readonly fingerprint: string;
-  readonly items_count: number;
-  /** The sorted item keys, kept only when items_count <= MAX_RECORDED_ITEMS so a later plan can show a diff. */
-  readonly items?: readonly string[];
-  readonly revision: number;
-  readonly watch_digest?: string;
+export interface GroupRecord extends GroupRecordData {
   /** ISO 8601 time of the apply that recorded this group. */
   readonly applied_at: string;
   readonly plan_id: string;
 }
 
 export interface State {
-  readonly format_version: 1;
+  readonly format_version: 2;
+  /** The configuration this state belongs to, relative to the state file's directory. */
+  readonly config: string;
   readonly groups: Readonly<Record<string, GroupRecord>>;
 }
 
-/** What apply knows about a group whose requests all succeeded. */
-export interface GroupRecordInput {
-  readonly name: string;
-  readonly zone: string;
-  readonly fingerprint: string;
-  readonly revision: number;
-  readonly watch_digest?: string;
-  readonly items_count: number;
-  /** The group's item keys, when known (a saved plan may carry only the count). */
-  readonly items?: readonly string[];
+/** A state as read: `config` is null for a format-1 state, which did not record it. */
+export interface ReadState {
+  readonly config: string | null;
+  readonly groups: Readonly<Record<string, GroupRecord>>;
 }
 
 const STATE_HINT =
   'the state file is written by `purgeplan apply`; restore it from a backup, or delete it so that the next plan treats every group as new';
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * The state file of a configuration: `--state FILE` (relative to the current directory), else
+ * `.purgeplan/state.json` beside purge.yaml, or `.purgeplan/NAME.state.json` for a configuration
+ * named otherwise, so two configurations in one directory never share a state (spec §6a).
+ */
+export function statePaths(baseDir: string, cwd: string, configFile: string, option: string | undefined): { path: string; absolutePath: string } {
+  const name = basename(configFile);
+  const absolutePath = option ? resolve(cwd, option)
+    : name === 'purge.yaml' ? join(baseDir, DEFAULT_STATE)
+    : join(baseDir, '.purgeplan', `${basename(name, extname(name))}.state.json`);
+  return { path: relative(baseDir, absolutePath).split('\\').join('/') || basename(absolutePath), absolutePath };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The apply journal and lock belong to one state file each. */
+export function journalPathOf(stateFile: string): string {
+  return `${stateFile}.journal`;
 }
 
-function isNonNegativeInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-/** Returns the record, or the first problem with it as "<field> must be ...". */
-function parseRecord(raw: unknown, at: string): GroupRecord | string {
-  if (!isObject(raw)) return `${at} must be an object`;
-  for (const field of ['zone', 'fingerprint', 'applied_at', 'plan_id'] as const) {
-    if (typeof raw[field] !== 'string') return `${at}.${field} must be a string`;
-  }
-  if (!isNonNegativeInteger(raw.items_count)) return `${at}.items_count must be a non-negative integer`;
-  if (typeof raw.revision !== 'number' || !Number.isSafeInteger(raw.revision)) return `${at}.revision must be an integer`;
-  if (raw.watch_digest !== undefined && typeof raw.watch_digest !== 'string') return `${at}.watch_digest must be a string`;
-  let items: string[] | undefined;
-  if (raw.items !== undefined) {
-    if (!Array.isArray(raw.items) || !raw.items.every((item) => typeof item === 'string')) {
-      return `${at}.items must be a list of strings`;
-    }
-    if (raw.items.length !== raw.items_count) {
-      return `${at}.items has ${raw.items.length} entries but items_count is ${raw.items_count}`;
-    }
-    items = raw.items as string[];
-  }
-  return {
-    zone: raw.zone as string,
-    fingerprint: raw.fingerprint as string,
-    items_count: raw.items_count,
-    ...(items !== undefined ? { items } : {}),
-    revision: raw.revision,
-    ...(raw.watch_digest !== undefined ? { watch_digest: raw.watch_digest } : {}),
-    applied_at: raw.applied_at as string,
-    plan_id: raw.plan_id as string,
-  };
-}
-
-function parseState(raw: unknown, path: string): State {
-  const invalid = (problem: string) => new UserError(`state file ${path} is invalid: ${problem}`, { hint: STATE_HINT });
-  if (!isObject(raw)) throw invalid('the top level must be an object');
-  const version = raw.format_version;
-  // Checked before the shape: a newer format may be shaped differently.
-  if (typeof version === 'number' && Number.isInteger(version) && version > STATE_FORMAT_VERSION) {
-    throw new UserError(
-      `state file ${path} was written by a newer purgeplan (format_version ${version}; this one reads ${STATE_FORMAT_VERSION}): upgrade purgeplan`,
-    );
-  }
-  if (version === undefined) throw invalid('it has no format_version (is it a purgeplan state file?)');
-  if (version !== STATE_FORMAT_VERSION) {
-    throw invalid(`unsupported format_version (expected ${STATE_FORMAT_VERSION}, got ${JSON.stringify(version)})`);
-  }
-  if (!isObject(raw.groups)) throw invalid('groups must be an object');
-  const entries: [string, GroupRecord][] = [];
-  for (const [name, value] of Object.entries(raw.groups)) {
-    const record = parseRecord(value, `groups.${name}`);
-    if (typeof record === 'string') throw invalid(record);
-    entries.push([name, record]);
-  }
-  // Object.fromEntries defines own properties, so a group named "__proto__" stays a group.
-  return { format_version: STATE_FORMAT_VERSION, groups: Object.fromEntries(entries) };
+export function lockPathOf(stateFile: string): string {
+  return `${stateFile}.lock`;
 }
 
 function readBytes(path: string, what: string): Buffer | null {
   try {
     return readFileSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UserError(`cannot read ${what} ${path}: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new UserError(`cannot read ${what} ${path}: ${code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : code ?? (error as Error).message}`);
   }
 }
 
 /** The state at `path`, or null when there is none (first run). */
-export function readState(path: string): State | null {
+export function readState(path: string): ReadState | null {
   const bytes = readBytes(path, 'state file');
   if (bytes === null) return null;
   let raw: unknown;
@@ -129,19 +79,64 @@ export function readState(path: string): State | null {
   } catch (error) {
     throw new UserError(`state file ${path} is not valid JSON: ${(error as Error).message}`, { hint: STATE_HINT });
   }
-  return parseState(raw, path);
+  const version = (raw as { format_version?: unknown } | null)?.format_version;
+  // Checked before the shape: a newer format may be shaped differently.
+  if (typeof version === 'number' && Number.isInteger(version) && version > STATE_FORMAT_VERSION) {
+    throw new UserError(`state file ${path} was written by a newer purgeplan (format_version ${version}; this one reads up to ${STATE_FORMAT_VERSION}): upgrade purgeplan`);
+  }
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && version === undefined) {
+    throw new UserError(`state file ${path} is invalid: it has no format_version (is it a purgeplan state file?)`, { hint: STATE_HINT });
+  }
+  if (typeof version === 'number' && version !== 1 && version !== 2) {
+    throw new UserError(`state file ${path} is invalid: unsupported format_version (expected ${STATE_FORMAT_VERSION}, got ${version})`, { hint: STATE_HINT });
+  }
+  const problem = schemaProblem(validateState, raw);
+  if (problem !== null) throw new UserError(`state file ${path} is invalid: ${problem}`, { hint: STATE_HINT });
+  const state = raw as { format_version: 1 | 2; config?: string; groups: Record<string, Record<string, unknown>> };
+  if (state.format_version === 2) return { config: state.config ?? null, groups: Object.fromEntries(Object.entries(state.groups)) as unknown as Record<string, GroupRecord> };
+  // Format 1: fingerprints did not include the zone (zone_id "" says so) and items were listed
+  // one key each; those lists are dropped (the next diff of such a group is not shown).
+  const groups = Object.entries(state.groups).map(([name, record]): [string, GroupRecord] => [name, {
+    zone: record.zone as string,
+    zone_id: '',
+    fingerprint: record.fingerprint as string,
+    revision: record.revision as number,
+    ...(typeof record.watch_digest === 'string' ? { watch_digest: record.watch_digest } : {}),
+    items_count: record.items_count as number,
+    applied_at: record.applied_at as string,
+    plan_id: record.plan_id as string,
+  }]);
+  // Object.fromEntries defines own properties, so a group named "__proto__" stays a group.
+  return { config: null, groups: Object.fromEntries(groups) };
+}
+
+/** The state's configuration, as written in it, relative to the state's directory. */
+export function configEntry(stateFile: string, configFile: string): string {
+  return relative(dirname(stateFile), configFile).split('\\').join('/');
+}
+
+/** A state belongs to one configuration: one written for another is an error naming both (spec §6a). */
+export function checkStateOwner(state: ReadState | null, stateFile: string, configFile: string): void {
+  if (state === null || state.config === null) return;
+  const owner = resolve(dirname(stateFile), state.config);
+  if (owner === resolve(configFile)) return;
+  throw new UserError(`the state ${stateFile} belongs to ${owner}, not to ${resolve(configFile)}`, {
+    hint: 'each configuration keeps its own state: give this one its own with --state FILE (the default for a file not named purge.yaml is .purgeplan/NAME.state.json)',
+  });
 }
 
 /** JSON with object keys sorted at every level, 2-space indented, newline-terminated. */
 function canonicalJson(value: unknown): string {
   const sortKeys = (_key: string, inner: unknown): unknown =>
-    isObject(inner)
-      ? Object.fromEntries(Object.keys(inner).sort(compareStrings).map((key) => [key, inner[key]]))
+    typeof inner === 'object' && inner !== null && !Array.isArray(inner)
+      ? Object.fromEntries(Object.keys(inner).sort(compare).map((key) => [key, (inner as Record<string, unknown>)[key]]))
       : inner;
   return `${JSON.stringify(value, sortKeys, 2)}\n`;
 }
 
 export function writeState(path: string, state: State): void {
+  const problem = schemaProblem(validateState, state);
+  if (problem !== null) throw new Error(`refusing to write an invalid state: ${problem}`);
   writeFileAtomic(path, canonicalJson(state));
 }
 
@@ -151,29 +146,35 @@ export function stateDigest(path: string): string | null {
   return bytes === null ? null : `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-/** A new state in which each given group's record is replaced by what was just applied. */
+/**
+ * A new state in which each given group's record is replaced by what was just applied, and the
+ * groups named in `removed` are gone.
+ */
 export function recordApplied(
-  state: State | null,
-  groups: readonly GroupRecordInput[],
+  state: ReadState | null,
+  config: string,
+  groups: readonly (GroupRecordData & { readonly name: string })[],
+  removed: readonly string[],
   appliedAt: string,
   planId: string,
 ): State {
   const records = new Map<string, GroupRecord>(Object.entries(state?.groups ?? {}));
-  for (const group of groups) {
-    if (group.items !== undefined && group.items.length !== group.items_count) {
-      throw new Error(`recordApplied: group ${group.name} has ${group.items.length} items but items_count ${group.items_count}`);
-    }
-    const keepItems = group.items !== undefined && group.items_count <= MAX_RECORDED_ITEMS;
-    records.set(group.name, {
-      zone: group.zone,
-      fingerprint: group.fingerprint,
-      items_count: group.items_count,
-      ...(keepItems ? { items: [...(group.items as readonly string[])].sort(compareStrings) } : {}),
-      revision: group.revision,
-      ...(group.watch_digest !== undefined ? { watch_digest: group.watch_digest } : {}),
-      applied_at: appliedAt,
-      plan_id: planId,
-    });
-  }
-  return { format_version: STATE_FORMAT_VERSION, groups: Object.fromEntries(records) };
+  for (const name of removed) records.delete(name);
+  for (const { name, ...record } of groups) records.set(name, { ...record, applied_at: appliedAt, plan_id: planId });
+  return { format_version: STATE_FORMAT_VERSION, config, groups: Object.fromEntries(records) };
+}
+
+/**
+ * What an apply of `plan` records: the record the plan carries for each due group whose requests
+ * all succeeded (`completed`), and for each due group with no request of its own when every
+ * request succeeded; groups the plan lists as removed leave the state.
+ */
+export function appliedRecords(plan: Plan, completed: readonly string[], everySent: boolean): { records: (GroupRecordData & { name: string })[]; removed: string[] } {
+  const done = new Set(completed);
+  const inRequests = new Set(plan.requests.flatMap((r) => r.groups));
+  const records = plan.groups
+    .filter((g) => g.due && g.record !== undefined && (done.has(g.name) || (everySent && !inRequests.has(g.name))))
+    .map((g) => ({ name: g.name, ...g.record! }));
+  const removed = plan.groups.filter((g) => g.status === 'removed').map((g) => g.name);
+  return { records, removed };
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { listBlobsAtCommit, listWorkingFiles, normalizeRepoPath, readBlobs } from './git.js';
+import { compare as compareStrings } from '../expand/normalize.js';
 
 /**
  * purgeplan's own directory (state, journal, lock) never counts as watched content: otherwise a
@@ -15,10 +16,6 @@ const DIGEST_DOMAIN = 'purgeplan watch digest v1\0';
 interface CompiledPattern {
   readonly negated: boolean;
   readonly regex: RegExp | null;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function literal(char: string): string {
@@ -181,20 +178,47 @@ export function digestWatchedWorking(baseDir: string, patterns: readonly string[
   return digestOfHashes(entries);
 }
 
+/**
+ * The files under a directory at a commit, listed once (one `git ls-tree`) for every group that
+ * watches some of them, and each blob read and hashed once however many groups watch it.
+ */
+export class TreeAtCommit {
+  private listing: { relative: string; oid: string; size: number }[] | undefined;
+  private readonly hashes = new Map<string, string>();
+
+  constructor(private readonly topLevel: string, private readonly commit: string, private readonly baseDirRepoRelative: string) {}
+
+  blobs(): readonly { relative: string; oid: string; size: number }[] {
+    if (this.listing === undefined) {
+      const prefix = normalizeRepoPath(this.baseDirRepoRelative);
+      this.listing = listBlobsAtCommit(this.topLevel, this.commit, prefix).map((blob) => ({
+        ...blob,
+        relative: prefix === '' ? blob.path : blob.path.slice(prefix.length + 1),
+      }));
+    }
+    return this.listing;
+  }
+
+  /** sha256 hex of each blob's content, reading only blobs not read before (in one batch). */
+  sha256Of(blobs: readonly { oid: string; size: number }[]): string[] {
+    const unread = [...new Map(blobs.filter((blob) => !this.hashes.has(blob.oid)).map((blob) => [blob.oid, blob])).values()];
+    const contents = readBlobs(this.topLevel, unread);
+    unread.forEach((blob, index) => this.hashes.set(blob.oid, sha256Hex(contents[index])));
+    return blobs.map((blob) => this.hashes.get(blob.oid)!);
+  }
+}
+
 /** The same digest as digestWatchedWorking, over the files as they were at `commit`. */
 export function digestWatchedAtCommit(
   topLevel: string,
   commit: string,
   baseDirRepoRelative: string,
   patterns: readonly string[],
+  tree: TreeAtCommit = new TreeAtCommit(topLevel, commit, baseDirRepoRelative),
 ): string {
-  const prefix = normalizeRepoPath(baseDirRepoRelative);
-  const blobs = listBlobsAtCommit(topLevel, commit, prefix).map((blob) => ({
-    ...blob,
-    relative: prefix === '' ? blob.path : blob.path.slice(prefix.length + 1),
-  }));
+  const blobs = tree.blobs();
   const watched = new Set(watchedPaths(blobs.map((blob) => blob.relative), patterns));
   const matching = blobs.filter((blob) => watched.has(blob.relative));
-  const contents = readBlobs(topLevel, matching);
-  return digestOfHashes(matching.map((blob, index) => ({ path: blob.relative, sha256: sha256Hex(contents[index]) })));
+  const hashes = tree.sha256Of(matching);
+  return digestOfHashes(matching.map((blob, index) => ({ path: blob.relative, sha256: hashes[index] })));
 }

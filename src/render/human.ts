@@ -3,8 +3,8 @@
 // closing Plan line. Pure: Plan -> string.
 import type { Styler } from '../diagnostics.js';
 import type { Plan, PlanGroup } from '../plan/types.js';
-import { plural, planLine } from './summary.js';
-import { count } from '../format.js';
+import { planLine } from './summary.js';
+import { baselineText, count, plural, printable } from '../format.js';
 
 export interface HumanOptions {
   readonly style: Styler;
@@ -23,7 +23,7 @@ const SYMBOL: Record<PlanGroup['status'], string> = {
 /** `URL [h=v, …]` keys are shown as `URL  [h=v, …]`: two spaces set the headers apart. */
 export function itemLine(key: string): string {
   const bracket = key.indexOf(' [');
-  return bracket === -1 || !key.startsWith('http') ? key : `${key.slice(0, bracket)}  ${key.slice(bracket + 1)}`;
+  return printable(bracket === -1 || !key.startsWith('http') ? key : `${key.slice(0, bracket)}  ${key.slice(bracket + 1)}`);
 }
 
 export function statusText(group: PlanGroup): string {
@@ -54,9 +54,11 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
     // Like Terraform, the legend lists only the symbols this plan uses.
     const used = new Set(plan.groups.map((g) => SYMBOL[g.status]));
     const legend = LEGEND.filter(([symbol]) => used.has(symbol)).map(([symbol, meaning]) => `${symbol === '=' ? style.dim(symbol) : symbol === '-' ? style.red(symbol) : style.green(symbol)} ${meaning}`);
-    lines.push(`purgeplan will send ${plural(plan.summary.requests, 'purge request')} for ${plural(dueCount, 'group')}. Symbols: ${legend.join(', ')}.`);
-    lines.push('');
+    // With nothing to send, the closing line says so once ("No purges planned.").
+    lines.push(plan.summary.requests > 0 ? `purgeplan will send ${plural(plan.summary.requests, 'purge request')} for ${plural(dueCount, 'group')}. Symbols: ${legend.join(', ')}.` : `Symbols: ${legend.join(', ')}.`);
   }
+  // A file with no groups has nothing to compare: the plan is only its closing line.
+  if (plan.groups.length > 0) lines.push(`Baseline: ${baselineText(plan.baseline)}.`, '');
   const zoneNames = [...plan.zones.map((z) => z.name), ...new Set(plan.groups.map((g) => g.zone).filter((z) => !plan.zones.some((pz) => pz.name === z)))];
   for (const zoneName of zoneNames) {
     const groups = plan.groups.filter((g) => g.zone === zoneName);
@@ -74,6 +76,7 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
       const ownKey = group.cache_key !== undefined && group.cache_key !== zoneKey && group.status !== 'removed' ? ` ${style.dim('·')} ${keyText(group.cache_key)}` : '';
       const head = `  ${symbol} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)} ${style.dim('·')} ${itemsText(group)}${ownKey}`;
       lines.push(group.due ? head : style.dim(head));
+      if (group.description) lines.push(style.dim(`      ${printable(group.description.trim())}`));
       if (!group.due) continue;
       if (group.diff) {
         group.diff.added.slice(0, limit).forEach((key) => lines.push(`      ${style.green('+')} ${itemLine(key)}`));

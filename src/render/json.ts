@@ -137,3 +137,20 @@ function writeRun(out: ChunkWriter, run: FilesRun, suffixes: Map<Variant, Uint8A
     out.pos = pos;
   }
 }
+
+/** The requests' JSON, one request after another (each as in the plan document): what plan_id digests. */
+export function* requestChunks(requests: readonly PlannedRequest[]): Generator<Uint8Array> {
+  const out = new ChunkWriter();
+  const suffixes = new Map<Variant, Uint8Array | null>();
+  for (const request of requests) {
+    writeRequest(out, request, suffixes);
+    out.byte(0x0a);
+    yield* out.take();
+  }
+  yield* out.end();
+}
+
+/** One request's JSON, as in the plan document. */
+export function requestJson(request: PlannedRequest): string {
+  return Buffer.concat([...requestChunks([request])]).toString('utf8').slice(0, -1);
+}

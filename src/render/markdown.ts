@@ -2,12 +2,18 @@
 // under 60,000 characters (GitHub refuses comments over 65,536) with a note of what was cut.
 import type { Plan } from '../plan/types.js';
 import { itemLine, itemsText, statusText } from './human.js';
-import { plural, planLine } from './summary.js';
-import { count } from '../format.js';
+import { planLine } from './summary.js';
+import { baselineText, count, plural, printable } from '../format.js';
 
 export const MARKDOWN_LIMIT = 60_000;
 
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeHtml = (text: string) => printable(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Free text (a description) as one inert paragraph: no markup, no HTML, no line of its own. */
+const escapeText = (text: string) => escapeHtml(text.replace(/\s+/g, ' ').trim())
+  .replace(/[\\`*_[\]!|~#]/g, (ch) => `\\${ch}`)
+  .replace(/^([-+=]|\d+[.)])/, '\\$1');
+/** A code fence longer than any backtick run in the body, so that no value can close it. */
+const fenceFor = (body: string) => '`'.repeat(Math.max(3, ...[...body.matchAll(/`+/g)].map((m) => m[0].length + 1)));
 // A table cell is HTML-escaped like the <summary> (GitHub renders inline HTML in cells too).
 const escapeCell = (text: string) => escapeHtml(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** Room kept below the limit for the note of what was cut. */
@@ -31,6 +37,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     if ('purge_everything' in request.body) head.push(`> [!WARNING]\n> **Purge everything** in zone \`${request.zone}\`: every cached file of the zone will be removed.`, '');
   }
   head.push(`**${planLine(plan)}**`, '');
+  if (plan.groups.length > 0) head.push(`Baseline: ${escapeText(baselineText(plan.baseline))}`, '');
   // Each zone and the cache keys its groups use: what the header variants below are derived from.
   const zoneLines = plan.zones.filter((z) => plan.groups.some((g) => g.zone === z.name)).map((z) => {
     const keys = [...new Set(plan.groups.filter((g) => g.zone === z.name && g.status !== 'removed').map((g) => g.cache_key ?? z.cache_key ?? null))];
@@ -59,32 +66,41 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
 
   // Each due group's item list, shrunk until everything fits.
   const due = plan.groups.filter((g) => g.due);
+  const descriptions = new Map(due.map((g) => [g.name, g.description ? `${escapeText(g.description)}\n\n` : '']));
   const section = (name: string, summary: string, lines: readonly string[], total: number): string => {
     const more = total - lines.length;
     const body = lines.join('\n') + (more > 0 ? `\n… and ${count(more)} more` : '');
-    return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n\`\`\`diff\n${body}\n\`\`\`\n</details>\n`;
+    const fence = fenceFor(body);
+    return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n${descriptions.get(name) ?? ''}${fence}diff\n${body}\n${fence}\n</details>\n`;
   };
   const linesOf = (g: (typeof due)[number]): { lines: string[]; total: number } => {
     if (g.diff) return { lines: [...g.diff.added.map((k) => `+ ${itemLine(k)}`), ...g.diff.removed.map((k) => `- ${itemLine(k)}`)], total: g.diff.added_count + g.diff.removed_count };
     return { lines: (g.preview ?? []).map((k) => `+ ${itemLine(k)}`), total: g.items };
   };
   const fixed = `${head.join('\n')}\n`;
-  let perGroup = Math.max(0, ...due.map((g) => linesOf(g).lines.length));
+  // A loop, not Math.max(...spread): past ~120,000 due groups a spread overflows the stack.
+  const longest = due.reduce((most, g) => Math.max(most, linesOf(g).lines.length), 0);
+  let perGroup = longest;
   let rendered = '';
   let omitted = 0;
+  let fits = false;
   for (;;) {
-    omitted = 0;
+    // Sections are built only while they fit: a plan of 100,000 due groups stops at the first few.
     const sections: string[] = [];
+    let length = fixed.length;
+    fits = true;
     for (const g of due) {
       const { lines, total } = linesOf(g);
-      const shown = lines.slice(0, perGroup);
-      sections.push(section(g.name, `${statusText(g)}, ${itemsText(g)}`, shown, total));
+      const next = section(g.name, `${statusText(g)}, ${itemsText(g)}`, lines.slice(0, perGroup), total);
+      length += next.length + (sections.length ? 1 : 0);
+      if (length > limit - NOTE_ROOM) { fits = false; break; }
+      sections.push(next);
     }
-    rendered = fixed + sections.join('\n');
-    if (rendered.length <= limit - NOTE_ROOM || perGroup === 0) break;
+    if (fits) rendered = fixed + sections.join('\n');
+    if (fits || perGroup === 0) break;
     perGroup = Math.floor(perGroup / 2);
   }
-  if (rendered.length > limit - NOTE_ROOM) {
+  if (!fits) {
     // Even without items the sections are too long: keep the ones that fit.
     let kept = fixed;
     for (const g of due) {
@@ -98,7 +114,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     rowsLeft ? `${plural(rowsLeft, 'table row')} left out` : '',
     notesLeft ? `${plural(notesLeft, 'coverage note')} left out` : '',
     omitted ? `${plural(omitted, 'group')} left out` : '',
-    perGroup < Math.max(0, ...due.map((g) => linesOf(g).lines.length)) ? `item lists shortened to ${perGroup} per group` : '',
+    perGroup < longest ? `item lists shortened to ${perGroup} per group` : '',
   ].filter(Boolean);
   const cutNote = cuts.length
     ? `\n> Cut to stay under ${count(limit)} characters: ${cuts.join(', ')}. Run \`purgeplan show PLANFILE\` for the whole plan.\n`

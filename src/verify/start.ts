@@ -1,14 +1,16 @@
 // What apply hands to verification: the plan, which of its requests an earlier run already sent
 // (their entries cannot be warmed and then purged), and which group each URL belongs to.
-import { readJournal } from '../apply/journal.js';
+import { isJournal, readJournal } from '../apply/journal.js';
 import type { GroupExpansion } from '../expand/group.js';
 import type { Plan } from '../plan/types.js';
 import type { VerifyOutput, VerifySettings } from './session.js';
 import { Verification } from './session.js';
 
 export async function startVerification(plan: Plan, expansions: readonly GroupExpansion[], journalPath: string, settings: VerifySettings, output: VerifyOutput): Promise<Verification> {
-  const { data } = readJournal(journalPath, plan.plan_id, plan.requests.length);
-  const skipRequests = new Set(Object.keys(data.requests).map(Number));
+  // Only a journal this apply will resume says what was sent already (see apply/run.ts).
+  const journal = readJournal(journalPath);
+  const resumed = isJournal(journal) && journal.header.plan_id === plan.plan_id && !journal.complete;
+  const skipRequests = new Set(resumed ? journal.done.keys() : []);
   const urlsOf = new Map<string, ReadonlySet<string>>();
   const groupOf = (url: string, requestGroups: readonly string[]): string => {
     for (const name of requestGroups) {

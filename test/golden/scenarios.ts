@@ -6,12 +6,12 @@
 // Each plan goes through the real pipeline in process (load -> schema -> check -> expand ->
 // reconcile's `decide` -> buildPlan); only the baseline is given as a second purge.yaml text
 // instead of a state file or a git commit.
-import { sortedKeys } from '../../src/commands/baseline.js';
 import { checkAndExpand } from '../../src/commands/pipeline.js';
 import { plainStyle } from '../../src/diagnostics.js';
 import type { Config } from '../../src/config/types.js';
 import type { GroupExpansion } from '../../src/expand/group.js';
-import { buildPlan, groupFingerprint } from '../../src/plan/plan.js';
+import { buildPlan } from '../../src/plan/plan.js';
+import { expansionKeys, groupFingerprint } from '../../src/reconcile/record.js';
 import type { Baseline, Plan } from '../../src/plan/types.js';
 import { decide } from '../../src/reconcile/due.js';
 import type { BaselineGroup, CurrentGroup } from '../../src/reconcile/due.js';
@@ -56,7 +56,7 @@ export function planFor(yaml: string, input: ReconcileInput = {}): Plan {
   const current: CurrentGroup[] = expansions.map((e) => ({
     name: e.group.name, zone: e.group.zone, fingerprint: groupFingerprint(e), revision: e.group.revision,
     ...(watchNow.has(e.group.name) ? { watch_digest: watchNow.get(e.group.name) } : {}),
-    items: sortedKeys(e) ?? [],
+    items: expansionKeys(e),
   }));
   let baselineGroups: Map<string, BaselineGroup> | null = null;
   let baseline: Baseline = { kind: 'none' };
@@ -66,7 +66,7 @@ export function planFor(yaml: string, input: ReconcileInput = {}): Plan {
     baselineGroups = new Map(checked(input.before).expansions.map((e) => [e.group.name, {
       zone: e.group.zone, fingerprint: groupFingerprint(e), revision: e.group.revision,
       ...(watchBefore[e.group.name] !== undefined ? { watch_digest: watchBefore[e.group.name] } : {}),
-      items: sortedKeys(e) ?? [],
+      items: expansionKeys(e),
     }]));
   }
   const notDue = new Set(input.notDue ?? []);

@@ -6,6 +6,7 @@
  *   GET  /accounts/{account_id}/tokens/verify
  *   GET  /zones?name=…
  *   POST /zones/{zone_id}/purge_cache
+ *   GET  /zones/{zone_id}/rulesets/phases/{phase}/entrypoint   (Cache Rules, for drift/import)
  *
  * Facts come from /work/shared/spec/cloudflare-api.md (cited as "§n"). Where Cloudflare's
  * behaviour is undocumented the choice made here is marked "ASSUMPTION". The limit table is a
@@ -48,6 +49,14 @@ export interface StandinOptions {
    * names (purgeplan.md §2.3), so the stand-in is stricter by default to catch regressions.
    */
   lowercaseHeaderNames?: boolean;
+  /**
+   * Entry-point rulesets by zone id, then phase (e.g. `http_request_cache_settings`): the `result`
+   * object the rulesets API returns (cloudflare-reality.md §1; shaped like the SDKs' types). A
+   * zone without one answers 404 with code 10003, as Cloudflare does for a phase without rules.
+   */
+  rulesets?: Record<string, Record<string, unknown>>;
+  /** Tokens allowed to read rulesets (Zone > Cache Rules > Read); default: every valid token. Others get 403. */
+  rulesetReaders?: string[];
 }
 export interface AcceptedPurge { seq: number; zoneId: string; body: any; at: number; id: string }   // at = ms since the stand-in started
 export interface LoggedRequest { seq: number; method: string; path: string; status: number | 'reset'; at: number; authorization: string | undefined }
@@ -151,6 +160,8 @@ export const STANDIN_ERRORS = Object.freeze({
   malformedJson: { code: 6007, message: 'Malformed JSON in request body' },
   /** ASSUMPTION 429: the purge limiter's rejection (status, code and text are undocumented, §3). */
   rateLimited: { code: 1134, message: 'Rate limit exceeded for cache purge' },
+  /** [observed] 404 for a phase without an entry-point ruleset (cloudflare-reality.md §1); the phase is appended. */
+  noEntrypoint: { code: 10003, message: 'could not find entrypoint ruleset in the' },
   /** [observed] 404: unknown path. */
   noRoute: { code: 7000, message: 'No route for that URI' },
   /** [observed shape] 400: a zone id that is not an identifier. */
@@ -231,6 +242,8 @@ class StandinServer implements Standin {
   private readonly lowercaseHeaderNames: boolean;
   private readonly limits: Record<StandinPlan, StandinPlanLimits>;
   private readonly fault: StandinOptions['fault'];
+  private readonly rulesets: Record<string, Record<string, unknown>>;
+  private readonly rulesetReaders: Set<string> | null;
   private readonly purgeListeners = new Set<(purge: AcceptedPurge) => void>();
 
   get rateLimited(): number { return this._rateLimited; }
@@ -252,6 +265,8 @@ class StandinServer implements Standin {
     this.rateLimitHeaders = options.rateLimitHeaders ?? false;
     this.lowercaseHeaderNames = options.lowercaseHeaderNames ?? true;
     this.fault = options.fault;
+    this.rulesets = options.rulesets ?? {};
+    this.rulesetReaders = options.rulesetReaders ? new Set(options.rulesetReaders) : null;
     const limits = {} as Record<StandinPlan, StandinPlanLimits>;
     for (const plan of Object.keys(STANDIN_LIMITS) as StandinPlan[]) {
       limits[plan] = { ...STANDIN_LIMITS[plan], ...(options.limits?.[plan] ?? {}) };
@@ -467,6 +482,17 @@ class StandinServer implements Standin {
         }
         return this.purge(zone, req, seq, body, bodyParsed, rawLength);
       }
+      case 'ruleset': {
+        if (!isUser && accountOf === undefined) return fail(403, STANDIN_ERRORS.authentication.code, STANDIN_ERRORS.authentication.message);
+        const zone = this.zones.find((z) => z.id === route.zoneId);
+        if (!zone || (!isUser && accountOf !== zone.account_id) || (this.rulesetReaders !== null && !this.rulesetReaders.has(token))) {
+          return fail(403, STANDIN_ERRORS.authentication.code, STANDIN_ERRORS.authentication.message);
+        }
+        const ruleset = this.rulesets[zone.id]?.[route.phase];
+        // [observed for another phase] 404, 10003, result null (cloudflare-reality.md §1).
+        if (ruleset === undefined) return fail(404, STANDIN_ERRORS.noEntrypoint.code, `${STANDIN_ERRORS.noEntrypoint.message} ${route.phase} phase`);
+        return { status: 200, body: envelopeOk(ruleset) };
+      }
     }
   }
 
@@ -601,7 +627,8 @@ type Route =
   | { kind: 'userVerify'; zoneId?: undefined }
   | { kind: 'accountVerify'; accountId: string; zoneId?: undefined }
   | { kind: 'zones'; query: URLSearchParams; zoneId?: undefined }
-  | { kind: 'purge'; zoneId: string };
+  | { kind: 'purge'; zoneId: string }
+  | { kind: 'ruleset'; zoneId: string; phase: string };
 
 function parseRoute(rawPath: string): Route {
   let u: URL;
@@ -616,6 +643,9 @@ function parseRoute(rawPath: string): Route {
   }
   if (segs.length === 1 && segs[0] === 'zones') return { kind: 'zones', query: u.searchParams };
   if (segs.length === 3 && segs[0] === 'zones' && segs[1] !== '' && segs[2] === 'purge_cache') return { kind: 'purge', zoneId: segs[1]! };
+  if (segs.length === 6 && segs[0] === 'zones' && segs[1] !== '' && segs[2] === 'rulesets' && segs[3] === 'phases' && segs[4] !== '' && segs[5] === 'entrypoint') {
+    return { kind: 'ruleset', zoneId: segs[1]!, phase: segs[4]! };
+  }
   return { kind: 'none' };
 }
 

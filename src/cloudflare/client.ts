@@ -33,7 +33,8 @@ export type ApiOutcome =
 
 export interface ApiClient {
   /** `path` is relative to the base URL, e.g. `/zones/ID/purge_cache`. */
-  request(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<ApiOutcome>;
+  /** `signal` cuts the exchange short (the outcome is then a transport error the caller ignores). */
+  request(method: 'GET' | 'POST', path: string, token: string, body?: unknown, signal?: AbortSignal): Promise<ApiOutcome>;
   close(): Promise<void>;
 }
 
@@ -104,9 +105,12 @@ export async function createClient(baseUrl: URL, options: ClientOptions): Promis
   const basePath = baseUrl.pathname;
   const scrub = makeScrubber(options.secrets);
 
-  async function request(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<ApiOutcome> {
+  async function request(method: 'GET' | 'POST', path: string, token: string, body?: unknown, signal?: AbortSignal): Promise<ApiOutcome> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeout);
+    const cut = () => deadline.abort();
+    if (signal?.aborted) cut();
+    else signal?.addEventListener('abort', cut, { once: true });
     try {
       const response = await pool.request({
         origin: baseUrl.origin,
@@ -129,10 +133,12 @@ export async function createClient(baseUrl: URL, options: ClientOptions): Promis
         envelope: parseEnvelope(text, scrub),
       };
     } catch (error) {
+      if (signal?.aborted) return { kind: 'transport', reason: 'other', message: 'interrupted' };
       if (deadline.signal.aborted) return { kind: 'transport', reason: 'timeout', message: `no answer within ${timeout} ms` };
       return describeTransportError(error, scrub);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', cut);
     }
   }
 

@@ -30,8 +30,10 @@ export interface SendContext {
   readonly clock: Clock;
   readonly random: () => number;
   readonly policy: RetryPolicy;
-  /** Abort = stop retrying (the exchange in progress is not cut short). */
+  /** Abort = stop retrying (the exchange in progress is not cut short by it). */
   readonly signal?: AbortSignal;
+  /** Abort = cut the exchange in progress short too (its answer is then unknown: interrupted). */
+  readonly requestSignal?: AbortSignal;
   /** Called before every attempt after the first (pacing); false = interrupted while waiting. */
   readonly beforeRetry?: () => Promise<boolean>;
   /** Every answer, before the decision (rate-limit headers, counting 429s). */
@@ -49,7 +51,9 @@ export async function send(method: 'GET' | 'POST', path: string, token: string, 
   let state: RetryState = INITIAL_RETRY_STATE;
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1 && context.beforeRetry !== undefined && !(await context.beforeRetry())) return { kind: 'interrupted', attempts: attempt - 1 };
-    const outcome = await client.request(method, path, token, body);
+    if (context.requestSignal?.aborted) return { kind: 'interrupted', attempts: attempt - 1 };
+    const outcome = await client.request(method, path, token, body, context.requestSignal);
+    if (context.requestSignal?.aborted) return { kind: 'interrupted', attempts: attempt };
     context.onOutcome?.(outcome);
     const decision = decide(outcome, state, context.policy, clock.now(), context.random);
     switch (decision.action) {

@@ -1,0 +1,256 @@
+// JSON Schemas of the files purgeplan writes and reads back: the saved plan, the state and the
+// apply journal (one schema per journal line). build-schema.mjs writes them to schemas/ and
+// compiles them into standalone validators, as it does for purge.yaml.
+const digest = { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' };
+const str = { type: 'string' };
+const nonEmpty = { type: 'string', minLength: 1 };
+const count = { type: 'integer', minimum: 0 };
+const strings = { type: 'array', items: str };
+const revision = { type: 'integer', minimum: 0, maximum: 2147483647 };
+const time = { type: 'string', minLength: 1 };
+
+const recordedItems = {
+  type: 'object',
+  description: 'A group\'s items, factored: its file items are exactly urls x variants (variant keys, "" for no headers).',
+  additionalProperties: false,
+  properties: {
+    everything: { const: true },
+    hosts: strings,
+    prefixes: strings,
+    tags: strings,
+    urls: strings,
+    variants: strings,
+  },
+};
+
+const groupRecord = {
+  type: 'object',
+  description: 'What a successful apply records about a group.',
+  required: ['zone', 'zone_id', 'fingerprint', 'revision', 'items_count'],
+  properties: {
+    zone: nonEmpty,
+    zone_id: str,
+    fingerprint: digest,
+    revision,
+    watch_digest: digest,
+    items_count: count,
+    items: { $ref: '#/definitions/recordedItems' },
+  },
+};
+
+const list = (items, extra = {}) => ({ type: 'array', items, ...extra });
+const only = (key, value) => ({ type: 'object', required: [key], additionalProperties: false, properties: { [key]: value } });
+const fileEntry = {
+  type: ['string', 'object'],
+  anyOf: [
+    nonEmpty,
+    {
+      type: 'object',
+      required: ['url', 'headers'],
+      additionalProperties: false,
+      properties: { url: nonEmpty, headers: { type: 'object', additionalProperties: str } },
+    },
+  ],
+};
+
+export const planSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://purgeplan.dev/schemas/plan.schema.json',
+  title: 'purgeplan saved plan (plan --out, plan --json)',
+  type: 'object',
+  required: ['format_version', 'config', 'baseline', 'groups', 'requests', 'summary', 'zones', 'coverage', 'cache_keys', 'state', 'plan_id'],
+  properties: {
+    format_version: { const: 1 },
+    config: {
+      type: 'object',
+      required: ['path', 'digest', 'inputs_digest'],
+      properties: { path: nonEmpty, digest, inputs_digest: digest },
+    },
+    baseline: {
+      type: 'object',
+      required: ['kind'],
+      properties: { kind: { enum: ['none', 'state', 'git'] }, path: str, digest: str, ref: str, commit: str },
+    },
+    groups: list({
+      type: 'object',
+      required: ['name', 'zone', 'status', 'items', 'due'],
+      properties: {
+        name: nonEmpty,
+        zone: str,
+        status: { enum: ['new', 'changed', 'revised', 'content', 'forced', 'unchanged', 'removed'] },
+        items: count,
+        due: { type: 'boolean' },
+        description: str,
+        revision,
+        fingerprint: digest,
+        watch_digest: digest,
+        diff: {
+          type: 'object',
+          required: ['added', 'removed', 'added_count', 'removed_count'],
+          properties: { added: strings, removed: strings, added_count: count, removed_count: count },
+        },
+        preview: strings,
+        cache_key: { type: ['string', 'null'] },
+        record: { $ref: '#/definitions/groupRecord' },
+      },
+    }),
+    requests: list({
+      type: 'object',
+      required: ['zone', 'zone_id', 'groups', 'kind', 'size', 'body'],
+      properties: {
+        zone: nonEmpty,
+        zone_id: { type: ['string', 'null'] },
+        action: { enum: ['purge', 'invalidate'] },
+        groups: list(nonEmpty, { minItems: 1 }),
+        kind: { enum: ['purge_everything', 'hosts', 'prefixes', 'tags', 'files'] },
+        size: { type: 'integer', minimum: 1 },
+        body: { $ref: '#/definitions/body' },
+      },
+    }),
+    summary: {
+      type: 'object',
+      required: ['requests', 'files', 'hosts', 'prefixes', 'tags', 'everything', 'covered', 'duplicates'],
+      properties: {
+        requests: count, files: count, hosts: count, prefixes: count, tags: count, everything: count, covered: count, duplicates: count,
+        estimated_seconds: { type: 'number', minimum: 0 },
+      },
+    },
+    zones: list({
+      type: 'object',
+      required: ['name', 'zone_id', 'zone_name', 'plan', 'cache_key'],
+      properties: {
+        name: nonEmpty,
+        zone_id: { type: ['string', 'null'] },
+        zone_name: { type: ['string', 'null'] },
+        account_id: { type: ['string', 'null'] },
+        plan: { enum: ['free', 'pro', 'business', 'enterprise'] },
+        token_env: nonEmpty,
+        cache_key: { type: ['string', 'null'] },
+        files_per_request: { type: 'integer', minimum: 1 },
+        items_per_request: { type: 'integer', minimum: 1 },
+      },
+    }),
+    coverage: list({
+      type: 'object',
+      required: ['zone', 'kind', 'value', 'covered'],
+      properties: { zone: str, kind: str, value: str, covered: count },
+    }),
+    cache_keys: { type: 'object', additionalProperties: str },
+    state: {
+      type: 'object',
+      required: ['path', 'digest'],
+      properties: { path: nonEmpty, digest: { type: ['string', 'null'], anyOf: [digest, { type: 'null' }] } },
+    },
+    plan_id: digest,
+  },
+  definitions: {
+    body: {
+      description: 'Exactly the JSON apply POSTs: one purge type per request.',
+      type: 'object',
+      oneOf: [
+        only('purge_everything', { const: true }),
+        only('hosts', list(nonEmpty, { minItems: 1 })),
+        only('prefixes', list(nonEmpty, { minItems: 1 })),
+        only('tags', list(nonEmpty, { minItems: 1 })),
+        only('files', list(fileEntry, { minItems: 1 })),
+      ],
+    },
+    groupRecord,
+    recordedItems,
+  },
+};
+
+const appliedRecord = {
+  type: 'object',
+  allOf: [{ $ref: '#/definitions/groupRecord' }],
+  required: ['applied_at', 'plan_id'],
+  properties: { applied_at: time, plan_id: str },
+};
+
+export const stateSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://purgeplan.dev/schemas/state.schema.json',
+  title: 'purgeplan state (.purgeplan/state.json): what apply last purged, per group',
+  type: 'object',
+  required: ['format_version', 'groups'],
+  if: { type: 'object', properties: { format_version: { const: 1 } } },
+  then: {
+    type: 'object',
+    description: 'Format 1 (purgeplan before the state recorded its configuration): read, never written.',
+    properties: {
+      groups: {
+        type: 'object',
+        additionalProperties: {
+          type: 'object',
+          required: ['zone', 'fingerprint', 'items_count', 'revision', 'applied_at', 'plan_id'],
+          properties: {
+            zone: str, fingerprint: str, items_count: count, items: strings, revision: { type: 'integer' },
+            watch_digest: str, applied_at: str, plan_id: str,
+          },
+        },
+      },
+    },
+  },
+  else: {
+    type: 'object',
+    required: ['config'],
+    properties: {
+      format_version: { const: 2 },
+      config: { description: 'The configuration this state belongs to, relative to the state file\'s directory.', type: 'string', minLength: 1 },
+      groups: { type: 'object', additionalProperties: appliedRecord },
+    },
+  },
+  definitions: { groupRecord, recordedItems },
+};
+
+export const journalLineSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://purgeplan.dev/schemas/journal-line.schema.json',
+  title: 'One line of the apply journal (.purgeplan/state.json.journal, JSON lines, append-only)',
+  type: 'object',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: [
+    {
+      description: 'First line: the plan being applied, and what it was planned from (to resume it without a plan file).',
+      type: 'object',
+      required: ['type', 'format_version', 'plan_id', 'started_at', 'baseline', 'state', 'groups', 'options'],
+      properties: {
+        type: { const: 'plan' },
+        format_version: { const: 2 },
+        plan_id: digest,
+        started_at: time,
+        baseline: { type: 'object', required: ['kind'] },
+        state: { type: 'object', required: ['path', 'digest'], properties: { path: str, digest: { type: ['string', 'null'] } } },
+        groups: list({
+          type: 'object',
+          required: ['name', 'zone', 'status', 'due'],
+          properties: { name: nonEmpty, zone: str, status: str, due: { type: 'boolean' } },
+        }),
+        options: {
+          type: 'object',
+          required: ['all', 'groups', 'base'],
+          properties: { all: { type: 'boolean' }, groups: strings, base: { type: ['string', 'null'] } },
+        },
+      },
+    },
+    {
+      description: 'A request Cloudflare accepted: its index in the plan\'s requests and Cloudflare\'s purge id.',
+      type: 'object',
+      required: ['type', 'index', 'id', 'at'],
+      properties: { type: { const: 'request' }, index: count, id: str, at: time },
+    },
+    {
+      description: 'The state file\'s digest after this apply recorded what it completed.',
+      type: 'object',
+      required: ['type', 'state_digest'],
+      properties: { type: { const: 'state' }, state_digest: digest },
+    },
+    {
+      description: 'Last line of an apply that sent every request: this journal can no longer make an apply skip anything.',
+      type: 'object',
+      required: ['type', 'at'],
+      properties: { type: { const: 'complete' }, at: time },
+    },
+  ],
+};

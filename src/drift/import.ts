@@ -1,0 +1,147 @@
+// `purgeplan import`, the pure part (spec §10): the zone's Cache Rules as a purge.yaml
+// `cache_keys:` block (one profile per distinct key, named after the first rule that sets it)
+// and the `cache_key:` each group should use, so that pasting both gives no drift.
+import type { CacheKey, Config, Group } from '../config/types.js';
+import { DEFAULT_CACHE_KEY } from '../config/types.js';
+import { compare } from '../expand/normalize.js';
+import { flowList, queryMode, yamlScalar } from './dimensions.js';
+import { describeRule, groupsOfZone, keyOf, keyRules, plannedUrls, resolveUrl, sameKey } from './check.js';
+import type { CacheRule, Ruleset } from './rules.js';
+
+export interface ImportResult {
+  readonly text: string;
+  /** Sentences for stderr: what the block cannot say (header.contains, requests, split groups). */
+  readonly warnings: readonly string[];
+}
+
+export const DEFAULT_PROFILE = 'cloudflare-default';
+
+/** A profile name from a rule description: lower-case words joined by "-". */
+export function slug(description: string, fallback: string): string {
+  const text = description.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48).replace(/-+$/, '');
+  return text === '' ? fallback : text;
+}
+
+/** The YAML lines of one profile (two-space indented under cache_keys). */
+export function profileLines(name: string, key: CacheKey): string[] {
+  const body: string[] = [];
+  const mode = queryMode(key);
+  const query: string[] = [];
+  if (key.querySort) query.push('sort: true');
+  if (mode.mode === 'ignore') query.push('ignore: true');
+  if (mode.mode === 'include' || mode.mode === 'exclude') query.push(`${mode.mode}: ${flowList(mode.names)}`);
+  if (query.length > 0) body.push('query_string:', ...query.map((line) => `  ${line}`));
+  if (key.deviceType) body.push('device_type: true');
+  if (key.geo) body.push('geo: true');
+  if (key.lang) body.push('lang: true');
+  const headers: string[] = [];
+  if (key.headerInclude.length) headers.push(`include: ${flowList([...key.headerInclude].sort(compare))}`);
+  if (key.headerPresence.length) headers.push(`check_presence: ${flowList([...key.headerPresence].sort(compare))}`);
+  if (key.excludeOrigin) headers.push('exclude_origin: true');
+  if (headers.length) body.push('headers:', ...headers.map((line) => `  ${line}`));
+  const cookies: string[] = [];
+  if (key.cookieInclude.length) cookies.push(`include: ${flowList([...key.cookieInclude].sort(compare))}`);
+  if (key.cookiePresence.length) cookies.push(`check_presence: ${flowList([...key.cookiePresence].sort(compare))}`);
+  if (cookies.length) body.push('cookies:', ...cookies.map((line) => `  ${line}`));
+  if (key.hostResolved) body.push('host:', '  resolved: true');
+  if (body.length === 0) return [`  ${yamlScalar(name)}: {}`];
+  return [`  ${yamlScalar(name)}:`, ...body.map((line) => `    ${line}`)];
+}
+
+interface Profile {
+  readonly name: string;
+  readonly key: CacheKey;
+  readonly rule: CacheRule | null;
+}
+
+export function renderImport(config: Config, rulesets: ReadonlyMap<string, Ruleset | null>): ImportResult {
+  const warnings: string[] = [];
+  const profiles: Profile[] = [];
+  const used = new Set<string>();
+  const profileFor = (rule: CacheRule | null): Profile => {
+    const key = keyOf(rule);
+    const found = profiles.find((profile) => sameKey(profile.key, key));
+    if (found) return found;
+    let name = rule === null ? DEFAULT_PROFILE : slug(rule.description, `rule-${rule.id.slice(0, 8)}`);
+    for (let n = 2; used.has(name); n++) name = `${name.replace(/-\d+$/, '')}-${n}`;
+    used.add(name);
+    const profile = { name, key, rule };
+    profiles.push(profile);
+    return profile;
+  };
+  const header: string[] = [];
+  const groupLines: string[] = [];
+  const referenced = new Set<Profile>();
+  for (const zone of config.zones) {
+    if (!rulesets.has(zone.name)) continue;
+    const ruleset = rulesets.get(zone.name) ?? null;
+    const rules = keyRules(ruleset);
+    const disabled = (ruleset?.rules ?? []).filter((rule) => !rule.enabled).length;
+    header.push(ruleset === null
+      ? `# zone ${zone.name}: no Cache Rules (Cloudflare's default cache key)`
+      : `# zone ${zone.name}: ruleset ${ruleset.id ?? '?'} version ${ruleset.version ?? '?'}, ${rules.length} rule${rules.length === 1 ? '' : 's'} setting a cache key${disabled ? `, ${disabled} disabled (skipped)` : ''}`);
+    for (const rule of rules) {
+      profileFor(rule);
+      const contains = Object.keys((rule.cacheKey as { headerContains?: Record<string, unknown> }).headerContains ?? {});
+      if (contains.length > 0) warnings.push(`${describeRule(rule)} in zone ${zone.name} keys on header.contains (${contains.sort(compare).join(', ')}), which purge.yaml cannot declare yet: profile "${profileFor(rule).name}" leaves it out`);
+      if ('unreadable' in rule.expression) warnings.push(`${describeRule(rule)} in zone ${zone.name}: its expression is unreadable (${rule.expression.unreadable}); groups it may match are not assigned to it`);
+    }
+    for (const group of groupsOfZone(config, zone)) {
+      groupLines.push(...assignGroup(group, rules, zone, config.zones, profileFor, warnings, referenced));
+    }
+  }
+  const lines = [
+    '# purgeplan import: cache keys equivalent to the zone\'s Cache Rules (paste into purge.yaml)',
+    ...header,
+    'cache_keys:',
+    ...profiles.filter((profile) => profile.rule !== null || referenced.has(profile)).flatMap((profile) => [
+      `  # ${profile.rule === null ? "Cloudflare's default cache key" : describeRule(profile.rule)}${variantsNeeded(profile.key)}`,
+      ...profileLines(profile.name, profile.key),
+    ]),
+  ];
+  if (!profiles.some((profile) => profile.rule !== null || referenced.has(profile))) lines.push('  # (none: every zone uses its default key)');
+  lines.push('', '# the cache_key each group should use:', 'groups:', ...groupLines);
+  return { text: `${lines.join('\n')}\n`, warnings };
+}
+
+/** What groups using a key must list under `variants` (spec §1), as a comment. */
+function variantsNeeded(key: CacheKey): string {
+  const needed = [key.geo ? 'geo' : '', key.lang ? 'lang' : '', ...key.headerInclude.map((h) => `headers.${h}`), ...key.cookieInclude.map((c) => `cookies.${c}`)].filter(Boolean);
+  return needed.length ? `; its groups need variants ${needed.join(', ')}` : '';
+}
+
+function assignGroup(group: Group, rules: readonly CacheRule[], zone: Config['zones'][number], zones: Config['zones'], profileFor: (rule: CacheRule | null) => Profile, warnings: string[], referenced: Set<Profile>): string[] {
+  // The key most of the group's URLs get; a group split across keys is named in a warning.
+  const counts = new Map<Profile, number>();
+  const patternsByProfile = new Map<Profile, Set<string>>();
+  const uncertain = new Set<CacheRule>();
+  const planned = plannedUrls(group, zone, zones);
+  if (group.zone !== zone.name && planned.every((p) => p.urls.length === 0)) return [];
+  for (const { index, pattern, urls } of planned) {
+    for (const url of urls) {
+      const resolution = resolveUrl(rules, url);
+      const profile = profileFor(resolution.effective);
+      counts.set(profile, (counts.get(profile) ?? 0) + 1);
+      const set = patternsByProfile.get(profile) ?? new Set<string>();
+      set.add(`urls[${index}] ${pattern}`);
+      patternsByProfile.set(profile, set);
+      for (const rule of resolution.uncertain) uncertain.add(rule);
+    }
+  }
+  const ranked = [...counts].sort((a, b) => b[1] - a[1] || compare(a[0].name, b[0].name));
+  for (const rule of [...uncertain].sort((a, b) => a.index - b.index)) {
+    warnings.push(`groups.${group.name}: ${describeRule(rule)} may also apply, depending on the request; not assigned`);
+  }
+  if (ranked.length === 0) return [`  # ${group.name}: no URLs, nothing to compare`];
+  const chosen = ranked[0][0];
+  if (sameKey(chosen.key, DEFAULT_CACHE_KEY) && zone.cacheKey === null && ranked.length === 1) return [`  # ${group.name}: Cloudflare's default key, no cache_key needed`];
+  const lines = [`  ${yamlScalar(group.name)}:`];
+  if (ranked.length > 1) {
+    const detail = ranked.map(([profile]) => `${[...patternsByProfile.get(profile)!].sort(compare).join(', ')} → ${profile.name}`).join('; ');
+    warnings.push(`groups.${group.name}: its URLs get different cache keys (${detail}); split the group, one cache_key each`);
+    lines.push(`    # split: ${detail}`);
+  }
+  referenced.add(chosen);
+  lines.push(`    cache_key: ${yamlScalar(chosen.name)}`);
+  return lines;
+}

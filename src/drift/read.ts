@@ -1,0 +1,92 @@
+// The edge of drift and import: reads each zone's Cache Rules with apply's API client (token per
+// zone from token_env, retries, loopback-only http:). `GET /zones/{id}/rulesets/phases/
+// http_request_cache_settings/entrypoint`; a 404 with code 10003 is a zone without Cache Rules
+// (cloudflare-reality.md §1). Nothing here ever sends a purge.
+import type { Zone } from '../config/types.js';
+import { UserError } from '../errors.js';
+import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from '../cloudflare/client.js';
+import { DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
+import { describeFailure, send, systemClock } from '../cloudflare/send.js';
+import type { SendContext } from '../cloudflare/send.js';
+import { readRuleset } from './rules.js';
+import type { Ruleset } from './rules.js';
+
+export const CACHE_RULES_PHASE = 'http_request_cache_settings';
+/** "could not find entrypoint ruleset in the … phase" (cloudflare-reality.md §1). */
+export const NO_ENTRYPOINT_CODE = 10003;
+const PERMISSION = 'Zone › Cache Rules › Read';
+
+export interface ReadOptions {
+  readonly apiUrl: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly maxRetries: number;
+}
+
+function tokenOf(zone: Zone, env: NodeJS.ProcessEnv): string {
+  const token = (env[zone.tokenEnv] ?? '').trim();
+  if (token === '') {
+    throw new UserError(`no API token: environment variable ${zone.tokenEnv} (zone ${zone.name}) is not set or empty`, {
+      hint: `export ${zone.tokenEnv}=… with a Cloudflare API token allowed ${PERMISSION}`,
+    });
+  }
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new UserError(`the API token in ${zone.tokenEnv} contains spaces, control or non-ASCII characters`, { hint: 'copy the token again; Cloudflare tokens are printable ASCII without spaces' });
+  }
+  return token;
+}
+
+/** Per zone name: its ruleset, or null when the zone has no Cache Rules. */
+export async function readRulesets(zones: readonly Zone[], options: ReadOptions): Promise<Map<string, Ruleset | null>> {
+  const baseUrl = parseApiUrl(options.apiUrl);
+  // Every token is read before the first request, so a missing one sends nothing.
+  const tokens = new Map(zones.map((zone) => [zone.name, tokenOf(zone, options.env)]));
+  const client = await createClient(baseUrl, { connections: 1, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS, secrets: [...new Set(tokens.values())] });
+  const context: SendContext = { client, clock: systemClock, random: Math.random, policy: { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries } };
+  try {
+    const rulesets = new Map<string, Ruleset | null>();
+    for (const zone of zones) {
+      const token = tokens.get(zone.name)!;
+      const zoneId = zone.id ?? (await lookUpZone(zone, token, context));
+      const path = `/zones/${encodeURIComponent(zoneId)}/rulesets/phases/${CACHE_RULES_PHASE}/entrypoint`;
+      const result = await send('GET', path, token, undefined, context);
+      if (result.kind === 'done') {
+        rulesets.set(zone.name, readRuleset(result.result));
+        continue;
+      }
+      if (result.kind === 'interrupted') throw new UserError('interrupted');
+      if (result.httpStatus === 404 && (result.errors.length === 0 || result.errors.some((e) => e.code === NO_ENTRYPOINT_CODE))) {
+        rulesets.set(zone.name, null);
+        continue;
+      }
+      if (result.httpStatus === 401 || result.httpStatus === 403) {
+        throw new UserError(`Cloudflare refused to read the Cache Rules of zone ${zone.name} (${zoneId}): ${describeFailure(result)}`, {
+          hint: `the token in ${zone.tokenEnv} needs ${PERMISSION} on this zone (the API calls it Cache Settings Read)`,
+        });
+      }
+      throw new UserError(`could not read the Cache Rules of zone ${zone.name} (${zoneId}): ${describeFailure(result)}`);
+    }
+    return rulesets;
+  } finally {
+    await client.close();
+  }
+}
+
+async function lookUpZone(zone: Zone, token: string, context: SendContext): Promise<string> {
+  if (zone.zoneName === null) throw new UserError(`zone "${zone.name}" has neither an id nor a name`, { hint: `give zones.${zone.name}.id` });
+  const query = new URLSearchParams({ name: zone.zoneName, per_page: '50' });
+  if (zone.accountId !== null) query.set('account.id', zone.accountId);
+  const result = await send('GET', `/zones?${query.toString()}`, token, undefined, context);
+  if (result.kind !== 'done') {
+    throw new UserError(`could not look up zone ${zone.zoneName} (zones.${zone.name}): ${result.kind === 'failed' ? describeFailure(result) : 'interrupted'}`, {
+      hint: `the token in ${zone.tokenEnv} needs Zone › Zone › Read to find a zone by name; or give zones.${zone.name}.id`,
+    });
+  }
+  const wanted = zone.zoneName.toLowerCase();
+  const matches = (Array.isArray(result.result) ? result.result : []).filter(
+    (z): z is { id: string; name: string } => typeof z?.id === 'string' && typeof z?.name === 'string' && z.name.toLowerCase() === wanted,
+  );
+  if (matches.length !== 1) {
+    throw new UserError(matches.length === 0 ? `no zone named ${zone.zoneName} is visible to the token in ${zone.tokenEnv}` : `${matches.length} zones are named ${zone.zoneName}`, { hint: `give zones.${zone.name}.id` });
+  }
+  return matches[0].id;
+}

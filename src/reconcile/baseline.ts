@@ -1,0 +1,121 @@
+// Reconciliation at the edge: reads the baseline (state file or git at REF), digests watched
+// files, and decides which groups are due (spec §6). The decision itself is pure (due.ts).
+import { basename } from 'node:path';
+import type { SourceReader } from '../config/files.js';
+import { containedPath } from '../config/files.js';
+import type { Config } from '../config/types.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { UserError } from '../errors.js';
+import type { GroupExpansion } from '../expand/group.js';
+import type { Baseline } from '../plan/types.js';
+import { decide } from './due.js';
+import type { BaselineGroup, CurrentGroup, Decision } from './due.js';
+import { gitTopLevel, listWorkingFiles, readFileAtCommit, repoRelativeDir, resolveCommit } from './git.js';
+import { expansionKeys, groupFingerprint, MAX_RECORDED_ITEMS, recordedKeys, zoneIdentity } from './record.js';
+import { checkStateOwner, readState, stateDigest, statePaths } from './state.js';
+import type { ReadState } from './state.js';
+import { digestWatchedAtCommit, digestWatchedWorking, TreeAtCommit } from './watch.js';
+
+export interface ReconcileOptions {
+  readonly all: boolean;
+  readonly groups: readonly string[];
+  readonly base?: string;
+  readonly state?: string;
+  readonly maxItems: number;
+}
+
+/** purge.yaml as it was at a commit, validated and expanded (the caller's pipeline, injected). */
+export type ExpandAt = (file: string, bytes: Uint8Array, reader: SourceReader) => { expansions?: readonly GroupExpansion[]; config?: Config; diagnostics: readonly Diagnostic[] };
+
+export interface Reconciled {
+  readonly baseline: Baseline;
+  readonly decisions: readonly Decision[];
+  readonly watchDigests: ReadonlyMap<string, string>;
+  readonly state: { readonly path: string; readonly absolutePath: string; readonly digest: string | null };
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Watched-content digests of the groups that watch paths, from the working tree. */
+export function workingWatchDigests(expansions: readonly GroupExpansion[], baseDir: string): Map<string, string> {
+  const watchDigests = new Map<string, string>();
+  let files: string[] | undefined;
+  for (const { group } of expansions) {
+    if (group.watch.length) watchDigests.set(group.name, digestWatchedWorking(baseDir, group.watch, (files ??= listWorkingFiles(baseDir))));
+  }
+  return watchDigests;
+}
+
+export function reconcile(config: Config, expansions: readonly GroupExpansion[], baseDir: string, configFile: string, cwd: string, options: ReconcileOptions, expandAt: ExpandAt): Reconciled {
+  const diagnostics: Diagnostic[] = [];
+  const state = statePaths(baseDir, cwd, configFile, options.state);
+  const digest = stateDigest(state.absolutePath);
+  const watchDigests = workingWatchDigests(expansions, baseDir);
+  const zones = new Map(config.zones.map((z) => [z.name, z]));
+  const current: CurrentGroup[] = expansions.map((e) => ({
+    name: e.group.name, zone: e.group.zone, fingerprint: groupFingerprint(e, zoneIdentity(zones.get(e.group.zone))), revision: e.group.revision,
+    ...(watchDigests.has(e.group.name) ? { watch_digest: watchDigests.get(e.group.name) } : {}),
+    legacyFingerprint: () => groupFingerprint(e),
+    items: () => (e.items > MAX_RECORDED_ITEMS ? [] : expansionKeys(e)),
+  }));
+  const tooLarge = new Set(expansions.filter((e) => e.items > MAX_RECORDED_ITEMS).map((e) => e.group.name));
+
+  // Read even with --all: a state written for another configuration is an error either way.
+  const saved: ReadState | null = readState(state.absolutePath);
+  checkStateOwner(saved, state.absolutePath, configFile);
+  let baseline: Baseline = { kind: 'none' };
+  let groups: Map<string, BaselineGroup> | null = null;
+  if (options.base !== undefined && !options.all) {
+    const found = gitBaseline(baseDir, configFile, options.base, expandAt, diagnostics);
+    baseline = found.baseline;
+    groups = found.groups;
+  } else if (!options.all && saved) {
+    baseline = { kind: 'state', path: state.path, digest: digest ?? '' };
+    groups = new Map(Object.entries(saved.groups).map(([name, record]) => [name, {
+      zone: record.zone, fingerprint: record.fingerprint, revision: record.revision,
+      ...(record.zone_id === '' ? { legacy: true } : {}),
+      ...(record.watch_digest !== undefined ? { watch_digest: record.watch_digest } : {}),
+      ...(record.items !== undefined ? { items: () => recordedKeys(record.items!) } : {}),
+    }]));
+  }
+  const decisions = decide(current, groups, { all: options.all, only: options.groups }).map((d) =>
+    // A group too large to keep its item list has no meaningful diff against a recorded one.
+    tooLarge.has(d.name) && d.diff ? { name: d.name, zone: d.zone, status: d.status, due: d.due } : d);
+  return { baseline, decisions, watchDigests, state: { ...state, digest }, diagnostics };
+}
+
+/** purge.yaml, its vars files and the watched paths as they were at commit REF. */
+function gitBaseline(baseDir: string, configFile: string, ref: string, expandAt: ExpandAt, diagnostics: Diagnostic[]): { baseline: Baseline; groups: Map<string, BaselineGroup> } {
+  const topLevel = gitTopLevel(baseDir);
+  if (topLevel === null) throw new UserError(`--base ${ref}: ${baseDir} is not inside a git repository`, { hint: 'run purgeplan from a git checkout, or drop --base to use the state file' });
+  const commit = resolveCommit(topLevel, ref);
+  const dir = repoRelativeDir(topLevel, baseDir);
+  const configPath = [dir, basename(configFile)].filter(Boolean).join('/');
+  const baseline: Baseline = { kind: 'git', ref, commit };
+  const groups = new Map<string, BaselineGroup>();
+  const bytes = readFileAtCommit(topLevel, commit, configPath);
+  if (bytes === null) return { baseline, groups }; // purge.yaml did not exist then: every group is new.
+  const reader: SourceReader = {
+    read(relativePath) {
+      const contained = containedPath(relativePath);
+      if ('problem' in contained) return contained;
+      const found = readFileAtCommit(topLevel, commit, [dir, contained.path].filter(Boolean).join('/'));
+      return found === null ? { problem: `cannot read "${relativePath}" at ${ref}: no such file` } : { bytes: found };
+    },
+  };
+  const old = expandAt(`${configFile}@${ref}`, bytes, reader);
+  if (!old.expansions || !old.config || old.diagnostics.some((d) => d.severity === 'error')) {
+    diagnostics.push({ file: configFile, line: 1, col: 1, severity: 'warning', message: `${configFile} at ${ref} is not valid, so every group is planned as new`, hint: `run purgeplan validate on the ${ref} version to see why` });
+    return { baseline, groups };
+  }
+  const zones = new Map(old.config.zones.map((z) => [z.name, z]));
+  const tree = new TreeAtCommit(topLevel, commit, dir); // listed once for every watching group
+  for (const expansion of old.expansions) {
+    const group = expansion.group;
+    groups.set(group.name, {
+      zone: group.zone, fingerprint: groupFingerprint(expansion, zoneIdentity(zones.get(group.zone))), revision: group.revision,
+      ...(group.watch.length ? { watch_digest: digestWatchedAtCommit(topLevel, commit, dir, group.watch, tree) } : {}),
+      ...(expansion.items <= MAX_RECORDED_ITEMS ? { items: () => expansionKeys(expansion) } : {}),
+    });
+  }
+  return { baseline, groups };
+}

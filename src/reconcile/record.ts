@@ -1,0 +1,111 @@
+// What the state keeps about a purged group (spec §6): its fingerprint, revision, watched-content
+// digest and, for groups small enough, its items, stored factored (URLs and variants apart, as
+// the expansion itself is) so a 10,000-item group takes a few hundred lines, not 10,000 keys.
+// Pure: expansions in, records out. The plan carries each due group's record; apply copies it.
+import { createHash } from 'node:crypto';
+import type { Zone } from '../config/types.js';
+import type { GroupExpansion } from '../expand/group.js';
+import { groupItemKeys } from '../expand/group.js';
+import { compare } from '../expand/normalize.js';
+
+/** Item lists are kept only up to this many items per group, so the state stays small. */
+export const MAX_RECORDED_ITEMS = 10_000;
+
+/** A group's items, factored: its file items are exactly `urls` x `variants` (variant keys). */
+export interface RecordedItems {
+  readonly everything?: true;
+  readonly hosts?: readonly string[];
+  readonly prefixes?: readonly string[];
+  readonly tags?: readonly string[];
+  readonly urls?: readonly string[];
+  readonly variants?: readonly string[];
+}
+
+/** The state record of a group as a successful apply writes it (less applied_at and plan_id). */
+export interface GroupRecordData {
+  readonly zone: string;
+  /** The zone's id, or `name:<zone name>` for a zone looked up by name: part of the fingerprint. */
+  readonly zone_id: string;
+  readonly fingerprint: string;
+  readonly revision: number;
+  readonly watch_digest?: string;
+  readonly items_count: number;
+  readonly items?: RecordedItems;
+}
+
+/** How a zone is named in fingerprints: changing its id makes its groups `changed` (spec §6a). */
+export function zoneIdentity(zone: Pick<Zone, 'id' | 'zoneName'> | undefined): string {
+  if (zone === undefined) return '';
+  return zone.id ?? `name:${zone.zoneName ?? ''}`;
+}
+
+/**
+ * sha256 naming a group's item set in its zone. A group's file items are exactly its URLs x its
+ * variants, so hashing the two lists (plus hosts, prefixes, tags, everything) names the same set
+ * as hashing every item, at a fraction of the cost for a million-item group. `zone` undefined
+ * gives the fingerprint of state files of format 1, which did not include the zone.
+ */
+export function groupFingerprint(expansion: GroupExpansion, zone?: string): string {
+  const hash = createHash('sha256');
+  const section = (name: string, values: readonly string[]) => {
+    hash.update(`${name} ${values.length}\n`);
+    for (let start = 0; start < values.length; start += 4096) hash.update(`${values.slice(start, start + 4096).join('\n')}\n`);
+  };
+  if (zone !== undefined) section('zone', [zone]);
+  section('everything', expansion.everything ? ['everything'] : []);
+  section('hosts', expansion.hosts);
+  section('prefixes', expansion.prefixes);
+  section('tags', expansion.tags);
+  section('urls', expansion.urls);
+  section('variants', expansion.urls.length ? expansion.variants.map((v) => v.key) : []);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** The factored items of an expansion, or undefined when it is too large to record. */
+export function recordedItems(expansion: GroupExpansion): RecordedItems | undefined {
+  if (expansion.items > MAX_RECORDED_ITEMS) return undefined;
+  return {
+    ...(expansion.everything ? { everything: true as const } : {}),
+    ...(expansion.hosts.length ? { hosts: expansion.hosts } : {}),
+    ...(expansion.prefixes.length ? { prefixes: expansion.prefixes } : {}),
+    ...(expansion.tags.length ? { tags: expansion.tags } : {}),
+    ...(expansion.urls.length ? { urls: expansion.urls, variants: expansion.variants.map((v) => v.key) } : {}),
+  };
+}
+
+/** Item keys (`URL [h=v, …]`, `host X`, …) of recorded items, sorted: what diffs compare. */
+export function recordedKeys(items: RecordedItems): string[] {
+  const keys: string[] = [];
+  if (items.everything) keys.push('everything');
+  for (const host of items.hosts ?? []) keys.push(`host ${host}`);
+  for (const prefix of items.prefixes ?? []) keys.push(`prefix ${prefix}`);
+  for (const tag of items.tags ?? []) keys.push(`tag ${tag}`);
+  for (const url of items.urls ?? []) {
+    for (const variant of items.variants ?? []) keys.push(variant ? `${url} [${variant}]` : url);
+  }
+  return keys.sort(compare);
+}
+
+/** How many items recorded items stand for. */
+export function recordedCount(items: RecordedItems): number {
+  return (items.everything ? 1 : 0) + (items.hosts?.length ?? 0) + (items.prefixes?.length ?? 0) + (items.tags?.length ?? 0)
+    + (items.urls?.length ?? 0) * (items.variants?.length ?? 0);
+}
+
+/** The sorted item keys of an expansion (for diffs). */
+export function expansionKeys(expansion: GroupExpansion): string[] {
+  return groupItemKeys(expansion).sort(compare);
+}
+
+export function groupRecord(expansion: GroupExpansion, zone: string, fingerprint: string, watchDigest: string | undefined): GroupRecordData {
+  const items = recordedItems(expansion);
+  return {
+    zone: expansion.group.zone,
+    zone_id: zone,
+    fingerprint,
+    revision: expansion.group.revision,
+    ...(watchDigest !== undefined ? { watch_digest: watchDigest } : {}),
+    items_count: expansion.items,
+    ...(items !== undefined ? { items } : {}),
+  };
+}

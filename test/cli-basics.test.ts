@@ -106,6 +106,19 @@ describe('init', () => {
     assert.equal(purgeplan(['validate', '-c', 'site.yaml'], { cwd: dir }).status, 0);
   });
 
+  it('init -c sub/dir/purge.yaml creates the directories (its own --help example); a file in the way is a clear error', () => {
+    const dir = mkdtempSync(join(work, 'init-subdir-'));
+    const result = purgeplan(['init', '-c', 'sites/docs/purge.yaml'], { cwd: dir });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^Wrote sites\/docs\/purge\.yaml\./);
+    assert.equal(purgeplan(['validate', '-c', 'sites/docs/purge.yaml'], { cwd: dir }).status, 0);
+    writeFileSync(join(dir, 'blocked'), 'a file, not a directory\n');
+    const blocked = purgeplan(['init', '-c', 'blocked/purge.yaml'], { cwd: dir });
+    assert.equal(blocked.status, 1);
+    assert.match(blocked.stderr, /cannot create blocked\/purge\.yaml: a part of the path is a file, not a directory/);
+    assert.doesNotMatch(blocked.stderr, STACK_LINE);
+  });
+
   it('refuses to overwrite an existing file: exit 1, file unchanged, no stack trace', () => {
     const dir = mkdtempSync(join(work, 'init-exists-'));
     const mine = '# my own purge.yaml\nversion: 1\n';
@@ -118,11 +131,12 @@ describe('init', () => {
     assert.equal(readFileSync(join(dir, 'purge.yaml'), 'utf8'), mine);
   });
 
-  it('a directory that does not exist is a clean error', () => {
-    const result = purgeplan(['init', '-c', 'no/such/dir/purge.yaml'], { cwd: work });
-    assert.equal(result.status, 1);
-    assert.match(result.stderr, /^error: cannot create no\/such\/dir\/purge\.yaml/);
-    assert.doesNotMatch(result.stderr, STACK_LINE);
+  it('a directory that does not exist is created (issue 9: init -c sub/dir/purge.yaml failed with a raw ENOENT)', () => {
+    const dir = mkdtempSync(join(work, 'init-nodir-'));
+    const result = purgeplan(['init', '-c', 'no/such/dir/purge.yaml'], { cwd: dir });
+    assert.equal(result.status, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /ENOENT/);
+    assert.ok(readFileSync(join(dir, 'no/such/dir/purge.yaml'), 'utf8').includes('version: 1'));
   });
 });
 

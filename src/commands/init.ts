@@ -1,6 +1,6 @@
 // `purgeplan init`: a commented starter purge.yaml that validates and plans as written.
-import { openSync, writeSync, closeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Io } from './io.js';
 
@@ -43,11 +43,23 @@ export function initCommand(options: { config: string }, io: Io): number {
   const path = resolve(io.cwd, options.config);
   let fd: number;
   try {
+    // `init -c sites/docs/purge.yaml` in a new repository: the directories are created too.
     fd = openSync(path, 'wx', 0o644);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    let code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+        return initCommand(options, io);
+      } catch (mkdirError) {
+        code = (mkdirError as NodeJS.ErrnoException).code === 'EEXIST' ? 'ENOTDIR' : (mkdirError as NodeJS.ErrnoException).code;
+      }
+    }
     if (code === 'EEXIST') throw new UserError(`${options.config} already exists; init never overwrites it`, { hint: 'edit it, remove it first, or pass -c/--config NEW_FILE' });
-    throw new UserError(`cannot create ${options.config}: ${code ?? 'error'}`);
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+      : code === 'ENOTDIR' ? 'a part of the path is a file, not a directory'
+      : code === 'EISDIR' ? 'it is a directory' : (code ?? 'error');
+    throw new UserError(`cannot create ${options.config}: ${why}`, { hint: 'pass -c/--config with a path where a new file can be written' });
   }
   try {
     writeSync(fd, STARTER);

@@ -113,27 +113,24 @@ function pack(lines: readonly string[], budgetOf: (index: number) => number, max
     const separator = body.length > 0 ? 1 : 0;
     const closingSize = closing.length ? size(closing) + 1 : 0;
     const budget = budgetOf(bodies.length);
-    if (bodySize + separator + measure(line) + closingSize <= budget) {
+    // Takes the line at the head of the queue into the current body.
+    const take = () => {
       body.push(line);
       bodySize += separator + measure(line);
       open = next;
       previous = line;
       fresh = false;
       queue.shift();
+    };
+    if (bodySize + separator + measure(line) + closingSize <= budget) {
+      take();
       continue;
     }
     if (fresh) {
       // Even alone in a piece the line does not fit: cut it between code points.
       const room = Math.max(1, budget - bodySize - separator - closingSize);
       queue.splice(0, 1, ...cutLine(line, room, measure));
-      if (queue[0] === line) {
-        body.push(line);
-        bodySize += separator + measure(line);
-        open = next;
-        previous = line;
-        fresh = false;
-        queue.shift();
-      }
+      if (queue[0] === line) take();
       continue;
     }
     bodies.push([...body, ...closers(open)]);

@@ -2,11 +2,13 @@
 // languages, a fifth of them with a query to sort) through `coverage --logs … --json`, against
 // what a user writes today with jq, sort and uniq, in the same run (median of 3; peak RSS of
 // purgeplan). Without jq the comparison is skipped, not failed.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run as runMeasured } from './process.js';
+import type { Run as Timed } from './process.js';
 
 const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 
@@ -17,31 +19,6 @@ const DEVICES = ['desktop', 'mobile', 'tablet'];
 const LANGUAGES = ['en-US', 'ja', 'de-DE', 'fr-FR', 'es-ES'];
 const DECLARED = LANGUAGES.slice(0, 4);
 const JQ = `jq -r '[.ClientRequestHost, .ClientRequestURI, .ClientDeviceType, (.RequestHeaders["accept-language"] // "")] | @tsv' logs.ndjson | LC_ALL=C sort | uniq -c > jq.out`;
-
-interface Timed { seconds: number; peakRssMb: number; code: number; stderr: string }
-
-/** Runs a command with stdout to a file, sampling its peak RSS (VmHWM) until it exits. */
-function timed(command: string, args: readonly string[], cwd: string): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let peakKb = 0;
-    const sample = () => {
-      try {
-        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (match) peakKb = Math.max(peakKb, Number(match[1]));
-      } catch { /* exited */ }
-    };
-    const timer = setInterval(sample, 5);
-    const err: Buffer[] = [];
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMb: peakKb / 1024, code: code ?? 1, stderr: Buffer.concat(err).toString() });
-    });
-  });
-}
 
 /** The benchmark's log: deterministic, one Logpush http_requests record a line. */
 export function benchLog(records = RECORDS): string {
@@ -97,18 +74,18 @@ export async function benchCoverage(rounds = 3): Promise<string[]> {
     const ours: Timed[] = [];
     const theirs: Timed[] = [];
     for (let round = 0; round < rounds; round++) {
-      const run = await timed('sh', ['-c', `"${process.execPath}" "${cli}" coverage --logs logs.ndjson --json > coverage.json`], dir);
+      const run = await runMeasured('sh', ['-c', `"${process.execPath}" "${cli}" coverage --logs logs.ndjson --json > coverage.json`], { cwd: dir });
       // Exit 2: the fifth language is missed, as constructed.
       if (run.code !== 2) throw new Error(`coverage exited ${run.code}: ${run.stderr}`);
       ours.push(run);
       if (hasJq) {
-        const jq = await timed('sh', ['-c', JQ], dir);
+        const jq = await runMeasured('sh', ['-c', JQ], { cwd: dir });
         if (jq.code !== 0) throw new Error(`jq pipeline failed: ${jq.stderr}`);
         theirs.push(jq);
       }
     }
     // Peak RSS of purgeplan itself (sh's is tiny).
-    const rss = await timed(process.execPath, [cli, 'coverage', '--logs', 'logs.ndjson', '--json'], dir);
+    const rss = await runMeasured(process.execPath, [cli, 'coverage', '--logs', 'logs.ndjson', '--json'], { cwd: dir });
     const report = JSON.parse(readFileSync(join(dir, 'coverage.json'), 'utf8')) as { requests: Record<string, number>; entries: Record<string, number>; coverage: number };
     const entries = Object.values(report.entries).reduce((a, b) => a + b, 0);
     const time = median(ours.map((r) => r.seconds));

@@ -4,46 +4,16 @@
 //  2. apply against the loopback stand-in enforcing Cloudflare's documented limits: 12,000 URLs
 //     on the free plan (800 URLs/s) and 6,000 tags on the pro plan (5 requests/s, bucket 25);
 //     achieved time over ideal time (what the limit allows after the first burst) and 429s.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStandin } from '../test/support/cloudflare-standin.js';
 import { benchCoverage } from './coverage.js';
+import { run } from './process.js';
 
 const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
-
-interface Run { seconds: number; peakRssMb: number; code: number; stdout: string; stderr: string }
-
-/** Runs a command, sampling its peak RSS (VmHWM) from /proc until it exits. */
-function run(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdoutFile?: string }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let peakKb = 0;
-    const sample = () => {
-      try {
-        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (match) peakKb = Math.max(peakKb, Number(match[1]));
-      } catch { /* exited */ }
-    };
-    const timer = setInterval(sample, 5);
-    const out: Buffer[] = [];
-    let outBytes = 0;
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => { outBytes += chunk.length; if (!options.stdoutFile && outBytes < 1 << 20) out.push(chunk); });
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMb: peakKb / 1024, code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-    // Keep the pipe drained like a real consumer would.
-    child.stdout.on('end', sample);
-  });
-}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 

@@ -73,6 +73,31 @@ describe('fmt: the canonical form', () => {
     assert.ok(out.trimEnd().endsWith('# end'));
   });
 
+  it('trailing comments keep their column (relative to the line\'s indentation), so aligned blocks stay aligned', () => {
+    const text = 'version: 1\nzones:\n  www:\n    plan: free          # tier\n    id: 023e105f4ecef8ad9ca31a8372d0c353   # the id\n';
+    const out = formatYaml(text);
+    assert.equal(out, 'version: 1\nzones:\n  www:\n    id: 023e105f4ecef8ad9ca31a8372d0c353   # the id\n    plan: free          # tier\n');
+    assert.equal(formatYaml(out), out);
+    // Re-indented from four spaces to two: the block's comments move with it and stay aligned.
+    const deep = formatYaml('version: 1\ngroups:\n    g:\n        tags: [a]       # one\n        revision: 2     # two\n');
+    assert.equal(deep, 'version: 1\ngroups:\n  g:\n    tags: [a]       # one\n    revision: 2     # two\n');
+  });
+
+  it('a comment on the line of a key whose value is a block stays on that line', () => {
+    const text = 'version: 1\ngroups:\n  g:\n    variants:\n      headers:\n        origin:     # who calls\n          - https://a.example\n    urls: [https://a.example/]\n';
+    const out = formatYaml(text);
+    assert.match(out, /\n {8}origin: {5}# who calls\n {10}- https:\/\/a\.example\n/);
+    assert.equal(formatYaml(out), out);
+    assert.ok(sameMeaning(text, out));
+  });
+
+  it('flow mappings are padded `{ a: 1 }`, flow sequences are not `[a, b]`; a # inside quotes is not a comment', () => {
+    const out = formatYaml('version: 1\ngroups:\n  g:\n    vars:\n      slug: {file: posts.txt}\n    tags: [ "a#b", c ]   # tags\n');
+    assert.match(out, /slug: \{ file: posts\.txt \}\n/);
+    assert.match(out, /tags: \["a#b", c\] {5}# tags\n/);
+    assert.equal(formatYaml(out), out);
+  });
+
   it('is idempotent on every file it produces', () => {
     for (const text of [MESSY, CANONICAL, readFileSync(join(ROOT, 'purge.yaml'), 'utf8')]) {
       const once = formatYaml(text);

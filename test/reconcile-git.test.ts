@@ -7,12 +7,12 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { UserError } from '../src/errors.js';
 import {
+  baseTopLevel,
   gitTopLevel,
   listBlobsAtCommit,
   listWorkingFiles,
   readFileAtCommit,
   repoRelativeDir,
-  requireGitTopLevel,
   resolveCommit,
 } from '../src/reconcile/git.js';
 
@@ -78,12 +78,12 @@ before(() => {
 describe('gitTopLevel', () => {
   it('finds the top level from a subdirectory', () => {
     assert.equal(gitTopLevel(join(repo, 'content', 'posts')), repo);
-    assert.equal(requireGitTopLevel(join(repo, 'content')), repo);
+    assert.equal(baseTopLevel(join(repo, 'content'), 'main'), repo);
   });
 
-  it('is null outside a repository, and requireGitTopLevel says so', () => {
+  it('is null outside a repository, and baseTopLevel says so', () => {
     assert.equal(gitTopLevel(notARepo), null);
-    assert.throws(() => requireGitTopLevel(notARepo), (error: unknown) => error instanceof UserError && /not inside one/.test(error.message));
+    assert.throws(() => baseTopLevel(notARepo, 'main'), (error: unknown) => error instanceof UserError && /not inside a git repository/.test(error.message));
   });
 
   it('is null for a directory that does not exist', () => {

@@ -49,7 +49,7 @@ export async function fmtCommand(files: readonly string[], options: FmtOptions, 
     changed.push(file);
     if (options.diff) {
       const { createTwoFilesPatch } = await import('diff');
-      io.stdout(createTwoFilesPatch(`a/${file}`, `b/${file}`, before, after, undefined, undefined, { context: 3 }));
+      io.stdout(createTwoFilesPatch(`a/${file.replace(/^\/+/, "")}`, `b/${file.replace(/^\/+/, "")}`, before, after, undefined, undefined, { context: 3 }));
     }
     if (!options.check) writeFileAtomic(resolve(io.cwd, file), after);
   }

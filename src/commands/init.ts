@@ -36,7 +36,7 @@ groups:
       - https://www.example.com/blog/{slug}/
     vars:
       slug: [hello-world]            # or { file: slugs.txt }: one value a line
-    tags: [blog]
+    tags: [blog, "post-{slug}"]      # hosts, prefixes and tags take the same patterns as urls
 `;
 
 export function initCommand(options: { config: string }, io: Io): number {

@@ -11,6 +11,8 @@ import type { Config } from '../config/types.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { expandGroup } from '../expand/group.js';
 import type { GroupExpansion } from '../expand/group.js';
+import { listWorkingFiles } from '../reconcile/git.js';
+import { checkWatchPatterns } from '../reconcile/watch.js';
 
 export const DEFAULT_CONFIG = 'purge.yaml';
 export const DEFAULT_MAX_ITEMS = 1_000_000;
@@ -37,13 +39,17 @@ export function readConfigFile(file: string, cwd: string): { bytes: Uint8Array; 
   }
 }
 
-/** Validates and, when valid, expands every group. `expand: false` stops after the URL checks. */
-export function checkAndExpand(file: string, bytes: Uint8Array, reader: SourceReader, maxItems: number): Checked {
+/**
+ * Validates and, when valid, expands every group. `listFiles` lists the files below the directory
+ * of purge.yaml, for the warning on `watch` patterns that match nothing (left out for purge.yaml at
+ * `--base REF`, whose warnings are not shown).
+ */
+export function checkAndExpand(file: string, bytes: Uint8Array, reader: SourceReader, maxItems: number, listFiles?: () => readonly string[]): Checked {
   const loaded = loadConfig(file, bytes);
   if (!loaded.config) return { diagnostics: loaded.diagnostics };
   const diagnostics: Diagnostic[] = [...loaded.diagnostics, ...checkSchema(loaded.config)];
   const checked = checkConfig(loaded.config, reader, { maxItems });
-  diagnostics.push(...checked.diagnostics);
+  diagnostics.push(...checked.diagnostics, ...checkWatchPatterns(loaded.config, listFiles));
   if (diagnostics.some((d) => d.severity === 'error')) return { config: checked.config, diagnostics };
   const zones = new Map(checked.config.zones.map((z) => [z.name, z]));
   const expansions = checked.config.groups.map((group) => {
@@ -57,5 +63,6 @@ export function checkAndExpand(file: string, bytes: Uint8Array, reader: SourceRe
 export function loadWorkingConfig(file: string, cwd: string, maxItems: number): Checked & { baseDir?: string } {
   const read = readConfigFile(file, cwd);
   if ('diagnostic' in read) return { diagnostics: [read.diagnostic] };
-  return { ...checkAndExpand(file, read.bytes, workingTreeReader(read.baseDir), maxItems), baseDir: read.baseDir };
+  const baseDir = read.baseDir;
+  return { ...checkAndExpand(file, read.bytes, workingTreeReader(baseDir), maxItems, () => listWorkingFiles(baseDir)), baseDir };
 }

@@ -15,9 +15,12 @@ import type { SourceReader } from './files.js';
 import type { LoadedConfig, PathSegment } from './load.js';
 import { displayPath } from './schema.js';
 import { normalizeHost, normalizePrefix, normalizeTag, substitutionProblem } from './values.js';
+import type { Checked } from './values.js';
+import { expandEntries } from './entries.js';
 import { resolveDimensions } from './variants.js';
 import { DEFAULT_CACHE_KEY } from './types.js';
 import type { CacheKey, Config, Group, Scheme, UrlPattern, Zone } from './types.js';
+import type { Action } from '../plan/types.js';
 import { count } from '../format.js';
 
 export interface CheckOptions {
@@ -41,6 +44,8 @@ function varsFileDisplay(configFile: string, file: string): string {
   return dir === '.' ? relativePath : `${dir}/${relativePath}`;
 }
 const flag = (value: unknown): boolean => value === true;
+/** `action: purge | invalidate` (§7.3); anything else was reported by the schema. */
+const actionOf = (value: unknown): Action | undefined => (value === 'purge' || value === 'invalidate' ? value : undefined);
 /** A list key that asks for something: present and not `[]` (a wrong type was reported by the schema). */
 const given = (value: unknown): boolean => value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
 
@@ -89,7 +94,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     const schemes = Array.isArray(raw.schemes) ? (strings(raw.schemes).filter((s) => s === 'http' || s === 'https') as Scheme[]) : null;
     zones.push({
       name, id, zoneName, accountId: text(raw.account_id) ?? null, plan, tokenEnv: text(raw.token_env) ?? DEFAULT_TOKEN_ENV, cacheKey,
-      schemes: schemes && schemes.length ? schemes : null, allowPurgeEverything: flag(raw.allow_purge_everything),
+      schemes: schemes && schemes.length ? schemes : null, allowPurgeEverything: flag(raw.allow_purge_everything), action: actionOf(raw.action) ?? 'purge',
       filesPerRequest: Math.min(filesPerRequest, limits.maxFilesPerRequest), itemsPerRequest: Math.min(itemsPerRequest, limits.maxItemsPerRequest),
     });
   }
@@ -194,20 +199,35 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
         if ('problem' in url) error(urlPath, 'value', `${displayPath(urlPath)}: ${url.problem}${sample === pattern ? '' : ` (expanded from "${pattern}")`}`, url.hint);
       }
     });
-    for (const varName of vars.keys()) {
-      if (!usedVars.has(varName) && !unparsed && rawUrls.length > 0) warning([...path, 'vars', varName], 'key', `${displayPath([...path, 'vars', varName])} is not used by any URL pattern`, `use it as {${varName}} in a URL, or remove it`);
-    }
     if (cacheKey.hostResolved && rawUrls.length > 0) {
       error([...path, 'urls'], 'key', `groups.${name} purges URLs, but cache key "${keyName}" uses the resolved host (host.resolved: true)`, 'a URL purge cannot match a key built on a host rewritten by an Origin Rule: purge the rewritten host with hosts: [...] instead');
     }
 
     const dimensions = resolveDimensions(cacheKey, keyName, raw.variants, path, { error, warning }, { purgesUrls: given(raw.urls), textOf: scalarText });
 
-    // Hosts, prefixes, tags, everything.
+    // Size of the URLs, from the product of the dimensions: nothing is expanded yet.
+    const variantCount = dimensions.reduce((n, d) => n * d.values.length, 1);
+    const schemeCount = zone?.schemes?.length ?? 1;
+    const urlItems = urlCount * schemeCount * variantCount;
+
+    // Hosts, prefixes, tags (patterns too: spec §7.1), everything.
     // An empty host or prefix is reported by the schema (minLength); an empty tag is not.
-    const hosts = normalizeAll(raw.hosts, [...path, 'hosts'], normalizeHost, error, scalarText, { skipEmpty: true });
-    const prefixes = normalizeAll(raw.prefixes, [...path, 'prefixes'], normalizePrefix, error, scalarText, { skipEmpty: true });
-    const tags = normalizeAll(raw.tags, [...path, 'tags'], normalizeTag, error, scalarText);
+    let budget = options.maxItems - totalItems - urlItems;
+    const entries = (key: 'hosts' | 'prefixes' | 'tags', normalize: (value: string) => Checked) => {
+      const found = expandEntries(raw[key], [...path, key], normalize, error, { vars, brokenVars, budget, skipEmpty: key !== 'tags', textOf: scalarText });
+      budget -= found.counted;
+      found.usedVars.forEach((v) => usedVars.add(v));
+      if (found.unparsed) unparsed = true;
+      return found;
+    };
+    const hosts = entries('hosts', normalizeHost);
+    const prefixes = entries('prefixes', normalizePrefix);
+    const tags = entries('tags', normalizeTag);
+    const otherPatterns = [raw.hosts, raw.prefixes, raw.tags].some((list) => Array.isArray(list) && list.length > 0);
+    const patternKinds = otherPatterns ? 'URL, host, prefix or tag' : 'URL';
+    for (const varName of vars.keys()) {
+      if (!usedVars.has(varName) && !unparsed && (rawUrls.length > 0 || otherPatterns)) warning([...path, 'vars', varName], 'key', `${displayPath([...path, 'vars', varName])} is not used by any ${patternKinds} pattern`, `use it as {${varName}} in a ${patternKinds}, or remove it`);
+    }
     const everything = flag(raw.everything);
     if (everything && zone && !zone.allowPurgeEverything) {
       error([...path, 'everything'], 'key', `groups.${name}.everything: purging everything needs allow_purge_everything: true on zone "${zone.name}"`, 'purge hosts, prefixes or tags instead, or opt in on the zone if you really mean to empty its whole cache');
@@ -216,10 +236,8 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
       error(path, 'key', `${displayPath(path)}: group "${name}" purges nothing`, 'give it urls, hosts, prefixes, tags or everything: true');
     }
 
-    // Size, from the product of the dimensions: nothing is expanded yet.
-    const variantCount = dimensions.reduce((n, d) => n * d.values.length, 1);
-    const schemeCount = zone?.schemes?.length ?? 1;
-    const items = urlCount * schemeCount * variantCount + hosts.length + prefixes.length + tags.length + (everything ? 1 : 0);
+    // Size, counted before expansion (spec §3, §7.1).
+    const items = urlItems + hosts.counted + prefixes.counted + tags.counted + (everything ? 1 : 0);
     totalItems += items;
     if (items > GROUP_ITEMS_WARNING) {
       warning(path, 'key', `${displayPath(path)}: group "${name}" expands to ${count(items)} items, more than ${count(GROUP_ITEMS_WARNING)} (${count(urlCount)} URL${urlCount === 1 ? '' : 's'} × ${schemeCount} scheme${schemeCount === 1 ? '' : 's'} × ${count(variantCount)} header variant${variantCount === 1 ? '' : 's'})`, 'consider purging by tags or prefixes, which cover every variant in one item');
@@ -228,7 +246,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     const revision = typeof raw.revision === 'number' ? raw.revision : 0;
     groups.push({
       name, description: text(raw.description) ?? null, zone: zone?.name ?? '', cacheKeyName: keyName, cacheKey, urls, vars, dimensions,
-      hosts, prefixes, tags, everything, revision, watch: strings(raw.watch), position: loaded.locate.key(path),
+      hosts: hosts.values, prefixes: prefixes.values, tags: tags.values, everything, action: actionOf(raw.action) ?? zone?.action ?? 'purge', revision, watch: strings(raw.watch), position: loaded.locate.key(path),
     });
   }
   if (totalItems > options.maxItems) {
@@ -301,18 +319,4 @@ function enterpriseFeatures(key: CacheKey): string[] {
 /** The first string a pattern expands to (each placeholder at its first value). */
 function firstExpansion(pattern: ParsedPattern): string {
   return pattern.segments.map((segment) => (segment.kind === 'text' ? segment.text : (segment.values.length ? segment.values.at(0) : ''))).join('');
-}
-
-function normalizeAll(raw: unknown, path: readonly PathSegment[], normalize: (value: string) => { value: string } | { problem: string; hint?: string }, error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void, textOf: (value: unknown, path: readonly PathSegment[]) => string | undefined, options: { skipEmpty?: boolean } = {}): string[] {
-  if (!Array.isArray(raw)) return [];
-  const values = new Set<string>();
-  raw.forEach((value, i) => {
-    const written = textOf(value, [...path, i]);
-    if (written === undefined) return;
-    if (options.skipEmpty && written === '') return;
-    const result = normalize(written);
-    if ('problem' in result) error([...path, i], 'value', `${displayPath([...path, i])}: ${result.problem}`, result.hint);
-    else values.add(result.value);
-  });
-  return [...values];
 }

@@ -24,6 +24,24 @@ export function containedPath(path: string): { path: string } | { problem: strin
   return { path: parts.join('/') };
 }
 
+/** Why a file could not be read, in words, with what to do about it. */
+function unreadable(relativePath: string, error: unknown): { problem: string; hint?: string } {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return { problem: `cannot read "${relativePath}": no such file`, hint: 'create it beside purge.yaml, or fix the path' };
+    case 'EACCES':
+    case 'EPERM':
+      return { problem: `cannot read "${relativePath}": permission denied`, hint: 'make the file (and its directories) readable by the user running purgeplan' };
+    case 'ELOOP':
+      return { problem: `cannot read "${relativePath}": symbolic link loop`, hint: 'make the link point at a file' };
+    case 'ENOTDIR':
+      return { problem: `cannot read "${relativePath}": a part of the path is not a directory`, hint: 'fix the path' };
+    default:
+      return { problem: `cannot read "${relativePath}": ${code ?? 'error'}` };
+  }
+}
+
 export function workingTreeReader(baseDir: string): SourceReader {
   let realBase: string | undefined;
   return {
@@ -35,8 +53,8 @@ export function workingTreeReader(baseDir: string): SourceReader {
       try {
         realBase ??= realpathSync(baseDir);
         real = realpathSync(full);
-      } catch {
-        return { problem: `cannot read "${relativePath}": no such file`, hint: `create it beside purge.yaml, or fix the path` };
+      } catch (error) {
+        return unreadable(relativePath, error);
       }
       const inside = relative(realBase, real);
       if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) {
@@ -48,7 +66,7 @@ export function workingTreeReader(baseDir: string): SourceReader {
         if (stat.size > MAX_VARS_FILE_BYTES) return { problem: `"${relativePath}" is ${stat.size} bytes; vars files are read up to ${MAX_VARS_FILE_BYTES} bytes` };
         return { bytes: readFileSync(real) };
       } catch (error) {
-        return { problem: `cannot read "${relativePath}": ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+        return unreadable(relativePath, error);
       }
     },
   };

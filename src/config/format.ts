@@ -3,7 +3,7 @@
 // order of groups, lists and list items are kept. The document is read with YAML's failsafe
 // schema, where every scalar is text, so a value is printed exactly as it was typed (`007`
 // stays `007`, `1e3` stays `1e3`) instead of being parsed as a number and re-printed.
-import { isMap, isNode, isScalar, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, Parser, parseDocument } from 'yaml';
 import type { Document, Pair, YAMLMap } from 'yaml';
 
 /** The key order of a mapping and of the mappings below it. */
@@ -61,8 +61,128 @@ export function formatYaml(text: string): string {
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: true });
   if (doc.errors.length > 0) throw new Error(`formatYaml: ${doc.errors[0]!.message}`);
   if (isMap(doc.contents)) reorder(doc.contents, FILE, doc);
-  const formatted = doc.toString(FORMAT_OPTIONS);
-  return formatted.endsWith('\n') ? formatted : `${formatted}\n`;
+  const printed = doc.toString(FORMAT_OPTIONS);
+  const formatted = alignTrailingComments(text, padFlowMaps(printed.endsWith('\n') ? printed : `${printed}\n`));
+  return formatted;
+}
+
+/** A token of the yaml package's concrete syntax tree: what it is and where it starts. */
+interface SourceToken {
+  readonly type: string;
+  readonly offset: number;
+  readonly source: string;
+}
+
+/** Every leaf token of a text, in source order. */
+function sourceTokens(text: string): SourceToken[] {
+  const tokens: SourceToken[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    const token = node as Partial<SourceToken>;
+    if (typeof token.type === 'string' && typeof token.offset === 'number' && typeof token.source === 'string') {
+      tokens.push(token as SourceToken);
+    }
+    for (const value of Object.values(node)) if (value !== null && typeof value === 'object') visit(value);
+  };
+  for (const top of new Parser().parse(text)) visit(top);
+  return tokens.sort((a, b) => a.offset - b.offset);
+}
+
+/** Inserts text at offsets (each insertion is at the original offset). */
+function insertAt(text: string, insertions: ReadonlyArray<readonly [number, string]>): string {
+  let out = '';
+  let from = 0;
+  for (const [offset, insert] of [...insertions].sort((a, b) => a[0] - b[0])) {
+    out += text.slice(from, offset) + insert;
+    from = offset;
+  }
+  return out + text.slice(from);
+}
+
+/**
+ * Flow mappings are written `{ file: posts.txt }` and flow sequences `[a, b]`, as most YAML
+ * style guides (and our examples) write them; the printer knows one padding setting for both.
+ */
+function padFlowMaps(text: string): string {
+  const insertions: Array<readonly [number, string]> = [];
+  for (const token of sourceTokens(text)) {
+    const next = text[token.offset + 1];
+    const previous = text[token.offset - 1];
+    if (token.type === 'flow-map-start' && next !== undefined && next !== '}' && next !== ' ' && next !== '\n') {
+      insertions.push([token.offset + 1, ' ']);
+    } else if (token.type === 'flow-map-end' && previous !== undefined && previous !== '{' && previous !== ' ' && previous !== '\n') {
+      insertions.push([token.offset, ' ']);
+    }
+  }
+  return insertAt(text, insertions);
+}
+
+/**
+ * A comment after a key whose value is a block (`origin:   # who calls`) is read as the comment
+ * before the block, and printed on a line of its own under the key: put it back on the key's line.
+ */
+function rejoinKeyComments(original: string, formatted: string): string {
+  const missing = new Map<string, number>();
+  for (const comment of trailingComments(original)) missing.set(comment.source, (missing.get(comment.source) ?? 0) + 1);
+  for (const comment of trailingComments(formatted)) missing.set(comment.source, (missing.get(comment.source) ?? 0) - 1);
+  const cuts: Array<{ readonly from: number; readonly to: number }> = [];
+  for (const token of sourceTokens(formatted)) {
+    if (token.type !== 'comment' || (missing.get(token.source) ?? 0) <= 0) continue;
+    const lineStart = formatted.lastIndexOf('\n', token.offset - 1) + 1;
+    if (lineStart === 0 || formatted.slice(lineStart, token.offset).trim() !== '') continue;
+    const previousEnd = lineStart - 1;
+    const previousStart = formatted.lastIndexOf('\n', previousEnd - 1) + 1;
+    const previous = formatted.slice(previousStart, previousEnd);
+    if (!/^\s*[^#\s][^#]*:$/.test(previous)) continue;
+    missing.set(token.source, missing.get(token.source)! - 1);
+    cuts.push({ from: previousEnd, to: token.offset });
+  }
+  let out = '';
+  let from = 0;
+  for (const cut of cuts) {
+    out += `${formatted.slice(from, cut.from)} `;
+    from = cut.to;
+  }
+  return out + formatted.slice(from);
+}
+
+/** The comments that follow something on their line, with the column each starts at. */
+function trailingComments(text: string): Array<{ readonly offset: number; readonly column: number; readonly indent: number; readonly source: string }> {
+  const found = [];
+  for (const token of sourceTokens(text)) {
+    if (token.type !== 'comment') continue;
+    const lineStart = text.lastIndexOf('\n', token.offset - 1) + 1;
+    if (text.slice(lineStart, token.offset).trim() === '') continue;
+    const indent = /^ */.exec(text.slice(lineStart, token.offset))![0].length;
+    found.push({ offset: token.offset, column: token.offset - lineStart, indent, source: token.source });
+  }
+  return found;
+}
+
+/**
+ * Trailing comments keep the column they were written at, measured from their line's indentation
+ * (aligned comment blocks stay aligned when the block is re-indented); the printer puts one space
+ * before each. A comment whose line grew past its column keeps one.
+ */
+function alignTrailingComments(original: string, rawFormatted: string): string {
+  const formatted = rejoinKeyComments(original, rawFormatted);
+  const columns = new Map<string, number[]>();
+  for (const comment of trailingComments(original)) {
+    const list = columns.get(comment.source) ?? [];
+    list.push(comment.column - comment.indent);
+    columns.set(comment.source, list);
+  }
+  const insertions: Array<readonly [number, string]> = [];
+  for (const comment of trailingComments(formatted)) {
+    const relative = columns.get(comment.source)?.shift();
+    const wanted = relative === undefined ? undefined : relative + comment.indent;
+    if (wanted !== undefined && wanted > comment.column) insertions.push([comment.offset, ' '.repeat(wanted - comment.column)]);
+  }
+  return insertAt(formatted, insertions);
 }
 
 /**

@@ -2,18 +2,17 @@
 // files, and decides which groups are due (spec §6). The decision itself is pure (due.ts).
 import { basename } from 'node:path';
 import type { SourceReader } from '../config/files.js';
-import { containedPath } from '../config/files.js';
 import type { Config } from '../config/types.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { UserError } from '../errors.js';
 import type { GroupExpansion } from '../expand/group.js';
 import type { Baseline } from '../plan/types.js';
 import { decide } from './due.js';
 import type { BaselineGroup, CurrentGroup, Decision } from './due.js';
-import { gitTopLevel, listWorkingFiles, readFileAtCommit, repoRelativeDir, resolveCommit } from './git.js';
+import { baseTopLevel, listWorkingFiles, readBlobs, readFileAtCommit, repoRelativeDir, resolveCommit } from './git.js';
 import { expansionKeys, groupFingerprint, MAX_RECORDED_ITEMS, recordedKeys, zoneIdentity } from './record.js';
 import { checkStateOwner, readState, stateDigest, statePaths } from './state.js';
 import type { ReadState } from './state.js';
+import { treeReader } from './tree-reader.js';
 import { digestWatchedAtCommit, digestWatchedWorking, TreeAtCommit } from './watch.js';
 
 export interface ReconcileOptions {
@@ -85,8 +84,7 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
 
 /** purge.yaml, its vars files and the watched paths as they were at commit REF. */
 function gitBaseline(baseDir: string, configFile: string, ref: string, expandAt: ExpandAt, diagnostics: Diagnostic[]): { baseline: Baseline; groups: Map<string, BaselineGroup> } {
-  const topLevel = gitTopLevel(baseDir);
-  if (topLevel === null) throw new UserError(`--base ${ref}: ${baseDir} is not inside a git repository`, { hint: 'run purgeplan from a git checkout, or drop --base to use the state file' });
+  const topLevel = baseTopLevel(baseDir, ref);
   const commit = resolveCommit(topLevel, ref);
   const dir = repoRelativeDir(topLevel, baseDir);
   const configPath = [dir, basename(configFile)].filter(Boolean).join('/');
@@ -94,21 +92,14 @@ function gitBaseline(baseDir: string, configFile: string, ref: string, expandAt:
   const groups = new Map<string, BaselineGroup>();
   const bytes = readFileAtCommit(topLevel, commit, configPath);
   if (bytes === null) return { baseline, groups }; // purge.yaml did not exist then: every group is new.
-  const reader: SourceReader = {
-    read(relativePath) {
-      const contained = containedPath(relativePath);
-      if ('problem' in contained) return contained;
-      const found = readFileAtCommit(topLevel, commit, [dir, contained.path].filter(Boolean).join('/'));
-      return found === null ? { problem: `cannot read "${relativePath}" at ${ref}: no such file` } : { bytes: found };
-    },
-  };
+  const tree = new TreeAtCommit(topLevel, commit, dir); // listed once for vars files and every watching group
+  const reader = treeReader(ref, () => tree.blobs(), (entries) => readBlobs(topLevel, entries));
   const old = expandAt(`${configFile}@${ref}`, bytes, reader);
   if (!old.expansions || !old.config || old.diagnostics.some((d) => d.severity === 'error')) {
     diagnostics.push({ file: configFile, line: 1, col: 1, severity: 'warning', message: `${configFile} at ${ref} is not valid, so every group is planned as new`, hint: `run purgeplan validate on the ${ref} version to see why` });
     return { baseline, groups };
   }
   const zones = new Map(old.config.zones.map((z) => [z.name, z]));
-  const tree = new TreeAtCommit(topLevel, commit, dir); // listed once for every watching group
   for (const expansion of old.expansions) {
     const group = expansion.group;
     groups.set(group.name, {

@@ -10,6 +10,8 @@ import { compare as compareStrings } from '../expand/normalize.js';
 /** One entry of a tree at a commit: a file (or symlink) with its blob id and size in bytes. */
 export interface TreeBlob {
   readonly path: string;
+  /** git's file mode: "100644", "100755", or "120000" for a symbolic link (its blob is the link's text). */
+  readonly mode: string;
   readonly oid: string;
   readonly size: number;
 }
@@ -88,17 +90,18 @@ export function gitTopLevel(dir: string): string | null {
   return topLevel === '' ? null : topLevel;
 }
 
-/** Like gitTopLevel, for `--base`: a clear error when git or the repository is missing. */
-export function requireGitTopLevel(dir: string): string {
+/**
+ * The top level for `--base REF`: a clear error when git itself cannot be run (not installed, not
+ * on PATH) and when `dir` is not inside a repository, which are two different things to fix.
+ */
+export function baseTopLevel(dir: string, ref: string): string {
   const result = runGit(dir, ['rev-parse', '--show-toplevel']);
   if (result.kind === 'unavailable') {
-    throw new UserError(`--base needs git: ${result.reason}`, { hint: 'install git, or plan against the state file instead of --base' });
+    throw new UserError(`--base ${ref} needs git: ${result.reason}`, { hint: 'install git (or put it on PATH), or drop --base to use the state file' });
   }
   const topLevel = result.kind === 'ok' ? result.stdout.toString('utf8').replace(/\n$/, '') : '';
   if (topLevel === '') {
-    throw new UserError(`--base needs a git repository, and ${dir} is not inside one`, {
-      hint: 'run purgeplan in a clone of the repository, or plan against the state file instead of --base',
-    });
+    throw new UserError(`--base ${ref}: ${dir} is not inside a git repository`, { hint: 'run purgeplan from a git checkout, or drop --base to use the state file' });
   }
   return topLevel;
 }
@@ -148,12 +151,12 @@ export function listBlobsAtCommit(topLevel: string, commit: string, repoRelative
   const blobs: TreeBlob[] = [];
   for (const entry of splitNul(gitOutput(topLevel, args))) {
     const tab = entry.indexOf('\t');
-    const [, type, oid, size] = entry.slice(0, tab).split(/ +/);
+    const [mode, type, oid, size] = entry.slice(0, tab).split(/ +/);
     const path = entry.slice(tab + 1);
     if (type !== 'blob') continue;
     // Without the trailing "/", `ls-tree -- dir` would also list a sibling file named exactly `dir`.
     if (dir !== '' && !path.startsWith(`${dir}/`)) continue;
-    blobs.push({ path, oid, size: Number(size) });
+    blobs.push({ path, mode, oid, size: Number(size) });
   }
   return blobs.sort((a, b) => compareStrings(a.path, b.path));
 }

@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { listBlobsAtCommit, listWorkingFiles, normalizeRepoPath, readBlobs } from './git.js';
+import type { LoadedConfig } from '../config/load.js';
+import { displayPath } from '../config/schema.js';
+import type { Diagnostic } from '../diagnostics.js';
 import { compare as compareStrings } from '../expand/normalize.js';
 
 /**
@@ -108,6 +111,9 @@ function compilePattern(pattern: string): CompiledPattern {
 export function watchPatternProblem(pattern: string): string | undefined {
   const body = pattern.startsWith('!') ? pattern.slice(1) : pattern;
   if (body.replace(/\/+/g, '') === '') return `watch pattern "${pattern}" is empty`;
+  if (body.startsWith('/') || body.startsWith('\\') || /^[A-Za-z]:/.test(body)) {
+    return `watch pattern "${pattern}" is an absolute path: patterns are relative to the directory of purge.yaml and cannot leave it`;
+  }
   if (body.split('/').some((segment) => segment === '..' || segment === '.')) {
     return `watch pattern "${pattern}" may not contain "." or ".." segments: patterns are relative to the directory of purge.yaml and cannot leave it`;
   }
@@ -116,9 +122,49 @@ export function watchPatternProblem(pattern: string): string | undefined {
 }
 
 /**
+ * The `watch` entries of every group, checked (spec §6a): a pattern that leaves the directory of
+ * purge.yaml (`..`, an absolute path) is an error at the entry; a pattern that matches no file of
+ * `listFiles()` is a warning there (a typo would make the group never due for its content).
+ * Without `listFiles` (purge.yaml at `--base REF`, whose own warnings are not shown) only the
+ * errors are looked for. Exclusions (`!pattern`) matching nothing are fine: there is nothing to exclude.
+ */
+export function checkWatchPatterns(loaded: LoadedConfig, listFiles?: () => readonly string[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const groups = loaded.value.groups;
+  if (groups === null || typeof groups !== 'object' || Array.isArray(groups)) return diagnostics;
+  let files: readonly string[] | undefined;
+  for (const name of loaded.locate.keys(['groups'])) {
+    const watch = ((groups as Record<string, unknown>)[name] as Record<string, unknown> | null | undefined)?.watch;
+    if (!Array.isArray(watch)) continue;
+    watch.forEach((pattern, index) => {
+      if (typeof pattern !== 'string' || pattern === '') return; // reported by the schema
+      const path = ['groups', name, 'watch', index];
+      const { line, col } = loaded.locate.value(path);
+      const problem = watchPatternProblem(pattern);
+      if (problem !== undefined) {
+        diagnostics.push({ file: loaded.file, line, col, severity: 'error', message: `${displayPath(path)}: ${problem}`, hint: 'write the path from the directory of purge.yaml, e.g. content/posts/**' });
+        return;
+      }
+      if (listFiles === undefined || pattern.startsWith('!')) return;
+      files ??= listFiles().filter((file) => !file.startsWith(OWN_DIRECTORY));
+      const matches = compileWatch([pattern]);
+      if (!files.some(matches)) {
+        diagnostics.push({
+          file: loaded.file, line, col, severity: 'warning',
+          message: `${displayPath(path)}: watch pattern "${pattern}" matches no file`,
+          hint: 'check the spelling: patterns are relative to the directory of purge.yaml, and files git ignores do not count; until a file matches, this pattern never makes the group due',
+        });
+      }
+    });
+  }
+  return diagnostics;
+}
+
+/**
  * A matcher for paths relative to the directory of purge.yaml ("/" separators). Rules, as in
  * gitignore: `*` and `?` do not cross "/"; `**` matches any depth; `[abc]`, `[a-z]`, `[!a]`;
- * a pattern without "/" matches a name at any depth; a leading "/" anchors; a pattern matching a
+ * a pattern without "/" matches a name at any depth; a leading "/" anchors (validation refuses it
+ * in purge.yaml, where it reads as an absolute path: checkWatchPatterns); a pattern matching a
  * directory matches everything below it ("dir/" only directories); `!pattern` excludes; when
  * several patterns match a path, the last one decides.
  */
@@ -183,12 +229,12 @@ export function digestWatchedWorking(baseDir: string, patterns: readonly string[
  * watches some of them, and each blob read and hashed once however many groups watch it.
  */
 export class TreeAtCommit {
-  private listing: { relative: string; oid: string; size: number }[] | undefined;
+  private listing: { relative: string; mode: string; oid: string; size: number }[] | undefined;
   private readonly hashes = new Map<string, string>();
 
   constructor(private readonly topLevel: string, private readonly commit: string, private readonly baseDirRepoRelative: string) {}
 
-  blobs(): readonly { relative: string; oid: string; size: number }[] {
+  blobs(): readonly { relative: string; mode: string; oid: string; size: number }[] {
     if (this.listing === undefined) {
       const prefix = normalizeRepoPath(this.baseDirRepoRelative);
       this.listing = listBlobsAtCommit(this.topLevel, this.commit, prefix).map((blob) => ({

@@ -1,0 +1,74 @@
+// Hosts, prefixes and tags as patterns (spec §7.1): each entry takes the URL pattern syntax of
+// §2.1 with the group's vars, and each value it expands to follows §2.4. Entries are counted
+// before any is expanded, so that a huge range meets --max-items instead of being built.
+import { countPattern, expandPattern, parsePattern } from '../expand/patterns.js';
+import type { PathSegment } from './load.js';
+import { displayPath } from './schema.js';
+import { quoteValue } from './values.js';
+import type { Checked } from './values.js';
+
+type Report = (path: readonly PathSegment[], at: 'key' | 'value', message: string, hint?: string) => void;
+
+export interface EntryOptions {
+  readonly vars: ReadonlyMap<string, readonly string[]>;
+  /** Variables whose values could not be read: reported already, so their entries are not expanded. */
+  readonly brokenVars: ReadonlySet<string>;
+  /** How many more items the plan may have: an entry past it is counted but not expanded. */
+  readonly budget: number;
+  /** Entries written as '' are skipped (the schema reports them). */
+  readonly skipEmpty?: boolean;
+  /** The entry's text as written (a YAML number keeps its digits: spec §6a). */
+  readonly textOf: (value: unknown, path: readonly PathSegment[]) => string | undefined;
+}
+
+export interface Entries {
+  /** The normalized values, unique, in entry order. */
+  readonly values: string[];
+  /** Values the entries expand to, counted before expansion (what --max-items compares). */
+  readonly counted: number;
+  readonly usedVars: ReadonlySet<string>;
+  /** Some entry is not a valid pattern: which variables it would have used is unknown. */
+  readonly unparsed: boolean;
+  /** Each value's entry (its index in the list), for messages about a value (e.g. routing, §7.2). */
+  readonly entryOf: ReadonlyMap<string, number>;
+}
+
+/**
+ * Expands and normalizes the entries of one list (`groups.g.tags`). A value that breaks §2.4 is
+ * reported at its entry, quoting the value and the pattern it came from, once per entry.
+ */
+export function expandEntries(raw: unknown, path: readonly PathSegment[], normalize: (value: string) => Checked, error: Report, options: EntryOptions): Entries {
+  const values = new Map<string, number>();
+  const usedVars = new Set<string>();
+  let counted = 0;
+  let unparsed = false;
+  if (!Array.isArray(raw)) return { values: [], counted, usedVars, unparsed, entryOf: values };
+  raw.forEach((value, i) => {
+    const entryPath = [...path, i];
+    const written = options.textOf(value, entryPath);
+    if (written === undefined) return; // the wrong type was reported by the schema
+    if (options.skipEmpty && written === '') return;
+    const parsed = parsePattern(written, options.vars);
+    if ('problem' in parsed) {
+      error(entryPath, 'value', `${displayPath(entryPath)}: ${parsed.problem}`, parsed.hint);
+      unparsed = true;
+      return;
+    }
+    parsed.pattern.vars.forEach((v) => usedVars.add(v));
+    counted += countPattern(parsed.pattern);
+    if (counted > options.budget || parsed.pattern.vars.some((v) => options.brokenVars.has(v))) return;
+    let reported = false;
+    expandPattern(parsed.pattern, (expanded) => {
+      if (reported) return;
+      const result = normalize(expanded);
+      if ('problem' in result) {
+        reported = true;
+        const source = expanded === written ? '' : `${quoteValue(expanded)} (from ${quoteValue(written)}): `;
+        error(entryPath, 'value', `${displayPath(entryPath)}: ${source}${result.problem}`, result.hint);
+        return;
+      }
+      if (!values.has(result.value)) values.set(result.value, i);
+    });
+  });
+  return { values: [...values.keys()], counted, usedVars, unparsed, entryOf: values };
+}

@@ -91,12 +91,13 @@ export const planSchema = {
         },
         preview: strings,
         cache_key: { type: ['string', 'null'] },
+        action: { enum: ['purge', 'invalidate'] },
         record: { $ref: '#/definitions/groupRecord' },
       },
     }),
     requests: list({
       type: 'object',
-      required: ['zone', 'zone_id', 'groups', 'kind', 'size', 'body'],
+      required: ['zone', 'zone_id', 'action', 'groups', 'kind', 'size', 'body'],
       properties: {
         zone: nonEmpty,
         zone_id: { type: ['string', 'null'] },
@@ -133,7 +134,7 @@ export const planSchema = {
     coverage: list({
       type: 'object',
       required: ['zone', 'kind', 'value', 'covered'],
-      properties: { zone: str, kind: str, value: str, covered: count },
+      properties: { zone: str, kind: str, value: str, covered: count, action: { const: 'invalidate' } },
     }),
     cache_keys: { type: 'object', additionalProperties: str },
     state: {

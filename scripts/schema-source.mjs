@@ -31,6 +31,9 @@ const allOrList = (description) => ({
   'x-hint': 'write a list such as [id, page], or "*" for every parameter',
 });
 
+// `action` (spec §7.3): which endpoint the group's items go to, purge_cache or invalidate_cache.
+const action = (description) => ({ enum: ['purge', 'invalidate'], description, 'x-hint': 'one of purge, invalidate' });
+
 const hexId = (description, what) => str(description, { pattern: '^[0-9a-f]{32}$', 'x-expected': `${what} (32 lower-case hex characters)`, 'x-hint': 'copy it from the Cloudflare dashboard (zone Overview, API section)' });
 
 export const schema = {
@@ -77,6 +80,7 @@ export const schema = {
         plan: { enum: ['free', 'pro', 'business', 'enterprise'], description: 'The zone\'s Cloudflare plan: sets batch sizes and rate limits (default free).', 'x-hint': 'one of free, pro, business, enterprise' },
         token_env: str('Name of the environment variable holding the API token (default CLOUDFLARE_API_TOKEN).', { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-expected': 'an environment variable name', 'x-hint': 'the name of an environment variable, such as CLOUDFLARE_API_TOKEN (never the token itself)' }),
         cache_key: str('A profile from cache_keys used by this zone\'s groups (default: Cloudflare\'s default cache key).'),
+        action: action('What this zone\'s groups do by default: purge (delete the cached copies, the default) or invalidate (mark them stale: they are revalidated with the origin, and may still be served stale under stale-while-revalidate or stale-if-error).'),
         schemes: list('Purge each URL under these schemes (e.g. [https, http]); default: the scheme the URL is written with.', { enum: ['http', 'https'], description: 'A URL scheme.' }, { minItems: 1, uniqueItems: true }),
         allow_purge_everything: bool('A group may ask for everything: true only when this is true.'),
         limits: {
@@ -147,6 +151,7 @@ export const schema = {
         description: str('What this group is, for reviewers.'),
         zone: str('The zone (a key of zones). May be omitted when there is exactly one zone.'),
         cache_key: str('A profile from cache_keys; overrides the zone\'s.'),
+        action: action('purge (delete the cached copies) or invalidate (mark them stale); default: the zone\'s action, else purge. Content that must not be served again (legal removals, leaked data) must be purged.'),
         urls: list('URL patterns: {var}, {a,b} alternatives, {1..5} and {01..10} ranges; {{ and }} are literal braces.', str('An absolute http(s) URL pattern.', { minLength: 1 })),
         vars: {
           type: 'object',

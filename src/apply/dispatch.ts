@@ -1,7 +1,7 @@
 // The dispatch loop: requests go out in plan order as far as pacing allows. A request waiting
 // for its limiter never holds up one whose limiter is ready (the URL window is not held up by the
 // request bucket); within one limiter, plan order is kept. At most `concurrency` are in flight.
-import type { PlannedRequest, RequestKind } from '../plan/types.js';
+import type { Action, PlannedRequest, RequestKind } from '../plan/types.js';
 import type { ApiOutcome } from '../cloudflare/client.js';
 import type { JournalWriter } from './journal.js';
 import type { Limiter } from './pacing.js';
@@ -9,6 +9,17 @@ import { observeRateLimitHeaders } from './pacing.js';
 import type { ApplyEvent, RequestOutcome } from './run.js';
 import type { SendContext, SendResult } from '../cloudflare/send.js';
 import { send } from '../cloudflare/send.js';
+
+/**
+ * Where each action's bodies go (cloudflare-reality.md §2): invalidate_cache takes the same body
+ * forms and per-request maxima as purge_cache, and draws from the same limits (pacing.ts).
+ */
+export const ENDPOINTS: Readonly<Record<Action, string>> = { purge: 'purge_cache', invalidate: 'invalidate_cache' };
+
+/** A request's action; `purge` for one without (a plan made before invalidation existed). */
+export function actionOf(request: Pick<PlannedRequest, 'action'>): Action {
+  return request.action === 'invalidate' ? 'invalidate' : 'purge';
+}
 
 export interface Job {
   readonly index: number;
@@ -70,9 +81,9 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
   }
 
   async function run(job: Job): Promise<void> {
-    const base = { index: job.index, zone: job.request.zone, groups: job.request.groups, kind: job.kind, items: job.items };
+    const base = { index: job.index, zone: job.request.zone, groups: job.request.groups, action: actionOf(job.request), kind: job.kind, items: job.items };
     emit({ type: 'request_start', ...base });
-    const result = await send('POST', `/zones/${encodeURIComponent(job.zoneId)}/purge_cache`, job.token, job.request.body, {
+    const result = await send('POST', `/zones/${encodeURIComponent(job.zoneId)}/${ENDPOINTS[actionOf(job.request)]}`, job.token, job.request.body, {
       ...context,
       beforeRetry: () => acquire(job),
       onOutcome: onOutcome(job),
@@ -156,7 +167,7 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
   function refuse(job: Job, refused: SendResult & { kind: 'failed' }): void {
     const outcome = outcomes[job.index];
     Object.assign(outcome, failedFields(refused), { status: 'not_sent', message: `not sent: Cloudflare refused the token in ${job.tokenEnv} on its first purge` });
-    emit({ type: 'request_failed', index: job.index, zone: job.request.zone, groups: job.request.groups, kind: job.kind, items: job.items, attempts: 0, ...failedView(refused), message: outcome.message });
+    emit({ type: 'request_failed', index: job.index, zone: job.request.zone, groups: job.request.groups, action: actionOf(job.request), kind: job.kind, items: job.items, attempts: 0, ...failedView(refused), message: outcome.message });
   }
 
   while (!signal?.aborted && fatal === null && anyLeft()) {

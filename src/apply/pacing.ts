@@ -114,7 +114,11 @@ export class MovingWindow implements Limiter {
   }
 }
 
-/** The limiters of a run, by tier: one request bucket and one URL window each, created on first use. */
+/**
+ * The limiters of a run, by tier: one request bucket and one URL window each, created on first use.
+ * Purges and invalidations share them: "Purge and invalidation requests draw from the same limits"
+ * (cloudflare-reality.md §2), so a limiter is chosen by tier and kind, never by action.
+ */
 export class Pacer {
   private readonly buckets = new Map<PlanTier, TokenBucket>();
   private readonly windows = new Map<PlanTier, MovingWindow>();

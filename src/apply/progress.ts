@@ -138,6 +138,12 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** `purge files`, `invalidate hosts`: what a request does (§7.3); the kind alone for an event without action. */
+function what(event: Readonly<Record<string, unknown>>): string {
+  const action = text(event.action);
+  return action ? `${action} ${text(event.kind)}` : text(event.kind);
+}
+
 export function formatStart(event: ApplyEvent): string {
   const pending = num(event.pending);
   const total = num(event.requests);
@@ -148,14 +154,14 @@ export function formatStart(event: ApplyEvent): string {
 
 /** `✓ [3/12] www files 30 items  id=…` or `✗ [3/12] www files 30 items  HTTP 400: 1016 …`. */
 export function formatRequestLine(event: ApplyEvent, total: number): string {
-  const head = `[${num(event.index) + 1}/${total}] ${text(event.zone)} ${text(event.kind)} ${plural(num(event.items), 'item')}`;
+  const head = `[${num(event.index) + 1}/${total}] ${text(event.zone)} ${what(event)} ${plural(num(event.items), 'item')}`;
   const attempts = num(event.attempts) > 1 ? ` (${num(event.attempts)} attempts)` : '';
   if (event.type === 'request_done') return `✓ ${head}  id=${text(event.id) || '(none)'}${attempts}`;
   return `✗ ${head}  ${formatErrors(event)}${attempts}`;
 }
 
 export function formatRetryLine(event: ApplyEvent, total: number): string {
-  return `↻ [${num(event.index) + 1}/${total}] ${text(event.zone)} ${text(event.kind)}: ${text(event.reason)}; attempt ${num(event.attempt) + 1} in ${formatDuration(num(event.delay_ms))}`;
+  return `↻ [${num(event.index) + 1}/${total}] ${text(event.zone)} ${what(event)}: ${text(event.reason)}; attempt ${num(event.attempt) + 1} in ${formatDuration(num(event.delay_ms))}`;
 }
 
 /** Our message (`HTTP 400`, `connection reset …`) then Cloudflare's codes and messages. */
@@ -227,7 +233,8 @@ export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], 
     lines.push('Failures:');
     for (const failure of failures) {
       const groups = Array.isArray(failure.groups) ? ` (${(failure.groups as string[]).join(', ')})` : '';
-      lines.push(`  ✗ [${num(failure.index) + 1}/${total}] ${text(failure.zone)}${groups}: ${formatErrors(failure)}`);
+      const action = text(failure.action) ? ` ${text(failure.action)}` : '';
+      lines.push(`  ✗ [${num(failure.index) + 1}/${total}] ${text(failure.zone)}${action}${groups}: ${formatErrors(failure)}`);
     }
   }
   if (summary.interrupted === true || notSent > 0) lines.push('Re-run the same plan to send what was not applied; requests already applied are skipped.');

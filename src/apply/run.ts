@@ -16,7 +16,7 @@ import { readZoneTokens, resolveZoneIds, verifyTokens } from './preflight.js';
 import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
 import type { Clock, SendContext } from '../cloudflare/send.js';
 import { systemClock } from '../cloudflare/send.js';
-import { dispatch } from './dispatch.js';
+import { actionOf, dispatch } from './dispatch.js';
 import type { Job } from './dispatch.js';
 
 export interface ApplyEvent {
@@ -131,7 +131,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     });
     for (const outcome of outcomes) {
       if (outcome.status === 'skipped') {
-        emit({ type: 'request_skipped', index: outcome.index, zone: outcome.zone, groups: outcome.groups, kind: requestKind(plan.requests[outcome.index].body), items: itemsOf(outcome.index), id: outcome.id });
+        emit({ type: 'request_skipped', index: outcome.index, zone: outcome.zone, groups: outcome.groups, action: actionOf(plan.requests[outcome.index]), kind: requestKind(plan.requests[outcome.index].body), items: itemsOf(outcome.index), id: outcome.id });
       }
     }
     if (pendingIndexes.length === 0) return finish(false, 0);
@@ -242,13 +242,13 @@ function summaryEvent(result: ApplyResult, plan: Plan): ApplyEvent {
     rate_limited: result.rateLimited,
     elapsed_ms: result.elapsedMs,
     completed_groups: result.completedGroups,
-    failures: failures.map((o) => failureView(o)),
+    failures: failures.map((o) => failureView(o, plan)),
   };
 }
 
-function failureView(o: RequestOutcome): { index: number; zone: string; groups: readonly string[]; status: string; http_status?: number; errors: ApiError[]; message?: string } {
+function failureView(o: RequestOutcome, plan: Plan): { index: number; zone: string; action: string; groups: readonly string[]; status: string; http_status?: number; errors: ApiError[]; message?: string } {
   return {
-    index: o.index, zone: o.zone, groups: o.groups, status: o.status,
+    index: o.index, zone: o.zone, action: actionOf(plan.requests[o.index]), groups: o.groups, status: o.status,
     ...(o.httpStatus === undefined ? {} : { http_status: o.httpStatus }),
     errors: o.errors ?? [],
     ...(o.message === undefined ? {} : { message: o.message }),

@@ -20,6 +20,7 @@ import { expandEntries } from './entries.js';
 import { resolveDimensions } from './variants.js';
 import { DEFAULT_CACHE_KEY } from './types.js';
 import type { CacheKey, Config, Group, Scheme, UrlPattern, Zone } from './types.js';
+import type { Action } from '../plan/types.js';
 import { count } from '../format.js';
 
 export interface CheckOptions {
@@ -43,6 +44,8 @@ function varsFileDisplay(configFile: string, file: string): string {
   return dir === '.' ? relativePath : `${dir}/${relativePath}`;
 }
 const flag = (value: unknown): boolean => value === true;
+/** `action: purge | invalidate` (§7.3); anything else was reported by the schema. */
+const actionOf = (value: unknown): Action | undefined => (value === 'purge' || value === 'invalidate' ? value : undefined);
 /** A list key that asks for something: present and not `[]` (a wrong type was reported by the schema). */
 const given = (value: unknown): boolean => value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
 
@@ -91,7 +94,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     const schemes = Array.isArray(raw.schemes) ? (strings(raw.schemes).filter((s) => s === 'http' || s === 'https') as Scheme[]) : null;
     zones.push({
       name, id, zoneName, accountId: text(raw.account_id) ?? null, plan, tokenEnv: text(raw.token_env) ?? DEFAULT_TOKEN_ENV, cacheKey,
-      schemes: schemes && schemes.length ? schemes : null, allowPurgeEverything: flag(raw.allow_purge_everything),
+      schemes: schemes && schemes.length ? schemes : null, allowPurgeEverything: flag(raw.allow_purge_everything), action: actionOf(raw.action) ?? 'purge',
       filesPerRequest: Math.min(filesPerRequest, limits.maxFilesPerRequest), itemsPerRequest: Math.min(itemsPerRequest, limits.maxItemsPerRequest),
     });
   }
@@ -249,7 +252,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     const revision = typeof raw.revision === 'number' ? raw.revision : 0;
     groups.push({
       name, description: text(raw.description) ?? null, zone: zone?.name ?? '', cacheKeyName: keyName, cacheKey, urls, vars, dimensions,
-      hosts: hosts.values, prefixes: prefixes.values, tags: tags.values, everything, revision, watch: strings(raw.watch), position: loaded.locate.key(path),
+      hosts: hosts.values, prefixes: prefixes.values, tags: tags.values, everything, action: actionOf(raw.action) ?? zone?.action ?? 'purge', revision, watch: strings(raw.watch), position: loaded.locate.key(path),
     });
   }
   if (totalExact > BigInt(options.maxItems)) {

@@ -2,6 +2,7 @@
 // Everything later in the pipeline reads these types, never the raw YAML value.
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { Position } from '../diagnostics.js';
+import type { Action } from '../plan/types.js';
 
 export type Scheme = 'http' | 'https';
 
@@ -15,6 +16,8 @@ export interface Zone {
   readonly cacheKey: string | null;
   readonly schemes: readonly Scheme[] | null;
   readonly allowPurgeEverything: boolean;
+  /** What the zone's groups do by default (§7.3): purge (delete) or invalidate (mark stale). */
+  readonly action: Action;
   readonly filesPerRequest: number;
   readonly itemsPerRequest: number;
 }
@@ -73,6 +76,8 @@ export interface Group {
   readonly prefixes: readonly string[];
   readonly tags: readonly string[];
   readonly everything: boolean;
+  /** Its own `action`, else its zone's, else purge (§7.3). */
+  readonly action: Action;
   readonly revision: number;
   readonly watch: readonly string[];
   readonly position: Position;

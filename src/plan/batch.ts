@@ -1,13 +1,15 @@
-// Stage 5: due groups' items -> request bodies (spec §2.5, §2.6). Per zone: identical items kept
-// once (remembering every group that asked), items covered by a broader one dropped and counted,
-// one purge type per request, chunked to the zone's limits, in the fixed deterministic order.
+// Stage 5: due groups' items -> request bodies (spec §2.5, §2.6, §7.3). Per zone and action
+// (purges first, then invalidations): identical items kept once (remembering every group that
+// asked), items covered by a broader one dropped and counted, one purge type per request, chunked
+// to the zone's limits, in the fixed deterministic order. A purge also covers the invalidations
+// under it (an item planned for both is only purged); an invalidation covers only invalidations.
 import type { Zone } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { fileKey } from '../expand/group.js';
 import type { Variant } from '../expand/variants.js';
-import { compactFilesBody } from './files.js';
+import { compactFilesBody, compactFilesOf } from './files.js';
 import type { FilesRun } from './files.js';
-import type { CoverageEntry, PlannedRequest, PurgeBody } from './types.js';
+import type { Action, CoverageEntry, PlannedRequest, PurgeBody } from './types.js';
 import { requestKind, requestSize } from './types.js';
 
 export interface BatchResult {
@@ -99,25 +101,106 @@ function coveringPrefix(hostPath: string, prefixes: ReadonlySet<string>): string
   return prefixes.has(path) ? path : undefined;
 }
 
+type Counts = BatchResult['counts'];
+interface Member { readonly e: GroupExpansion; readonly i: number }
+
+/**
+ * What a zone's purges reach, for its invalidations (§7.3): a purge of everything, of a host or
+ * of a prefix covers the invalidations under it, and an item planned for both is only purged.
+ * Invalidations absorbed by a purge host, prefix or everything are counted in `coverage` (the
+ * purge pass's), so their groups are credited to that purge's request; identical tags and files
+ * are counted in `same` and credited the same way.
+ */
+interface PurgeReach {
+  readonly everything: boolean;
+  readonly hosts: ReadonlySet<string>;
+  /** The purge prefixes sent (a prefix under a sent one is covered by it, so these suffice). */
+  readonly prefixes: ReadonlySet<string>;
+  readonly tags: ReadonlySet<string>;
+  /** A purged URL's variant keys (all variants of every purge group that has the URL). */
+  readonly variantsOf: (url: string) => ReadonlySet<string> | undefined;
+  readonly coverage: Coverage;
+  readonly same: { count: number; readonly tags: Map<string, number[]>; readonly files: Map<string, Map<string, number[]>> };
+}
+
+const pushTo = <K, V>(map: Map<K, V[]>, key: K, value: V) => {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+};
+
 export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): BatchResult {
   const requests: PlannedRequest[] = [];
   const coverageEntries: CoverageEntry[] = [];
-  const counts = { files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 0, covered: 0, duplicates: 0 };
+  const counts: Counts = { files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 0, covered: 0, duplicates: 0 };
   const names = due.map((e) => e.group.name);
   // Groups are indexed by their position in `due` (file order), so sorting indices sorts by file order.
   const groupNames = (indices: Iterable<number>) => [...new Set(indices)].sort((a, b) => a - b).map((i) => names[i]);
-  const byZone = new Map<string, { e: GroupExpansion; i: number }[]>();
-  due.forEach((e, i) => {
-    const list = byZone.get(e.group.zone);
-    if (list) list.push({ e, i });
-    else byZone.set(e.group.zone, [{ e, i }]);
-  });
+  const indexOf = new Map(names.map((name, i) => [name, i]));
+  const byZone = new Map<string, Member[]>();
+  due.forEach((e, i) => pushTo(byZone, e.group.zone, { e, i }));
 
   for (const zone of zones) {
     const members = byZone.get(zone.name) ?? [];
     if (members.length === 0) continue;
+    const purges = members.filter(({ e }) => e.group.action !== 'invalidate');
+    const invalidations = members.filter(({ e }) => e.group.action === 'invalidate');
+    const purgeStart = requests.length;
+    const purge = zonePass(zone, purges, 'purge', undefined);
+    const purgeEnd = requests.length;
+    if (invalidations.length === 0) {
+      emitCoverage(zone, purge.coverage, 'purge');
+      continue;
+    }
+    const reach = purge.reach();
+    const invalidate = zonePass(zone, invalidations, 'invalidate', reach);
+    creditCoveredInvalidations(purgeStart, purgeEnd, reach, invalidations);
+    emitCoverage(zone, purge.coverage, 'purge');
+    emitCoverage(zone, invalidate.coverage, 'invalidate');
+    if (reach.same.count > 0) {
+      coverageEntries.push({ zone: zone.name, kind: 'same', value: '', covered: reach.same.count });
+      counts.covered += reach.same.count;
+    }
+  }
+  return { requests, coverage: coverageEntries, counts };
+
+  function emitCoverage(zone: Zone, coverage: Coverage, action: Action): void {
+    for (const [key, covered] of coverage.absorbed) {
+      const space = key.indexOf(' ');
+      coverageEntries.push({
+        zone: zone.name, kind: key.slice(0, space) as CoverageEntry['kind'], value: key.slice(space + 1), covered,
+        ...(action === 'invalidate' ? { action } : {}),
+      });
+      counts.covered += covered;
+    }
+  }
+
+  /** Adds to the zone's purge requests the groups whose invalidations they cover (spec §6a: covered groups are applied). */
+  function creditCoveredInvalidations(from: number, to: number, reach: PurgeReach, invalidations: readonly Member[]): void {
+    for (let r = from; r < to; r++) {
+      const request = requests[r];
+      const extra: number[] = [];
+      const body = request.body;
+      if ('purge_everything' in body) extra.push(...invalidations.map(({ i }) => i));
+      else if ('hosts' in body) for (const h of body.hosts) extra.push(...(reach.coverage.groups.get(`host ${h}`) ?? []));
+      else if ('prefixes' in body) for (const p of body.prefixes) extra.push(...(reach.coverage.groups.get(`prefix ${p}`) ?? []));
+      else if ('tags' in body) for (const t of body.tags) extra.push(...(reach.same.tags.get(t) ?? []));
+      else if (reach.same.files.size) {
+        for (const run of compactFilesOf(body)?.runs ?? []) {
+          const variants = reach.same.files.get(run.url);
+          if (variants === undefined) continue;
+          for (const variant of run.variants) extra.push(...(variants.get(variant.key) ?? []));
+        }
+      }
+      if (extra.length === 0) continue;
+      requests[r] = { ...request, groups: groupNames([...request.groups.map((g) => indexOf.get(g)!), ...extra]) };
+    }
+  }
+
+  /** One action's items of one zone -> its requests, appended in order; its coverage, and what it reaches. */
+  function zonePass(zone: Zone, members: readonly Member[], action: Action, purged: PurgeReach | undefined): { coverage: Coverage; reach: () => PurgeReach } {
     const coverage = new Coverage();
-    const push = (groups: Iterable<number>, body: PurgeBody) => requests.push({ zone: zone.name, zone_id: zone.id, action: 'purge', groups: groupNames(groups), kind: requestKind(body), size: requestSize(body), body });
+    const push = (groups: Iterable<number>, body: PurgeBody) => requests.push({ zone: zone.name, zone_id: zone.id, action, groups: groupNames(groups), kind: requestKind(body), size: requestSize(body), body });
 
     const everything = members.filter(({ e }) => e.everything).map(({ i }) => i);
     const hosts = new Collected();
@@ -138,16 +221,17 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
       const largest = members.reduce((a, b) => (b.e.urls.length > a.e.urls.length ? b : a));
       for (const { e, i } of members) {
         if (e === largest.e) continue;
-        for (const url of e.urls) {
-          const owners = urlOwners.get(url);
-          if (owners) owners.push(i);
-          else urlOwners.set(url, [i]);
-        }
+        for (const url of e.urls) pushTo(urlOwners, url, i);
       }
       for (const url of largest.e.urls) urlOwners.get(url)?.push(largest.i);
       for (const owners of urlOwners.values()) owners.sort((a, b) => a - b);
     }
     const variantKeys = new Map<number, Set<string>>();
+    const keysOf = (i: number, variants: readonly Variant[]) => {
+      let keys = variantKeys.get(i);
+      if (keys === undefined) variantKeys.set(i, (keys = new Set(variants.map((v) => v.key))));
+      return keys;
+    };
     // The items to send, as runs of one URL's variants; items are numbered across the runs.
     const runs: FilesRun[] = [];
     let fileCount = 0;
@@ -156,35 +240,73 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
     let lastGroup = -1;
     const extraGroups = new Map<number, number[]>();
     const sharedIndex = new Map<string, number>();
-    const hostSet = everything.length ? new Set<string>() : new Set(hosts.values);
+    // Invalidations under a purge of everything are all covered by it: none is sent.
+    const coveredWhole = purged?.everything === true;
+    const sendsNothing = everything.length > 0 || coveredWhole;
+
+    // Hosts, prefixes and tags an invalidation shares with a purge are only purged.
+    const sentHosts = purged === undefined || coveredWhole ? hosts.values : hosts.values.filter((h) => {
+      if (!purged.hosts.has(h)) return true;
+      const owners = hosts.groups.get(h) ?? [];
+      purged.coverage.add('host', h, 1, owners[0]);
+      for (const owner of owners.slice(1)) purged.coverage.alsoFor('host', h, owner);
+      return false;
+    });
+    const sentTags = purged === undefined || coveredWhole ? tags.values : tags.values.filter((t) => {
+      if (!purged.tags.has(t)) return true;
+      purged.same.count++;
+      for (const owner of tags.groups.get(t) ?? []) pushTo(purged.same.tags, t, owner);
+      return false;
+    });
+    const hostSet = sendsNothing ? new Set<string>() : new Set(sentHosts);
     const allPrefixes = new Set(prefixes.values);
-    const coverPrefix = (kind: 'host' | 'prefix', value: string, p: string) => {
+    const coverPrefix = (target: Coverage, kind: 'host' | 'prefix', value: string, p: string) => {
       const owners = prefixes.groups.get(p) ?? [];
-      coverage.add(kind, value, 1, owners[0]);
-      for (const owner of owners.slice(1)) coverage.alsoFor(kind, value, owner);
+      target.add(kind, value, 1, owners[0]);
+      for (const owner of owners.slice(1)) target.alsoFor(kind, value, owner);
     };
-    const sentPrefixes = everything.length ? [] : prefixes.values.filter((p) => {
-      if (hostSet.has(hostOf(p))) { coverPrefix('host', hostOf(p), p); return false; }
+    const sentPrefixes = sendsNothing ? [] : prefixes.values.filter((p) => {
+      if (purged !== undefined) {
+        if (purged.hosts.has(hostOf(p))) { coverPrefix(purged.coverage, 'host', hostOf(p), p); return false; }
+        const broader = purged.prefixes.has(p) ? p : broadestCovering(p, purged.prefixes);
+        if (broader !== undefined) { coverPrefix(purged.coverage, 'prefix', broader, p); return false; }
+      }
+      if (hostSet.has(hostOf(p))) { coverPrefix(coverage, 'host', hostOf(p), p); return false; }
       const broader = broadestCovering(p, allPrefixes);
-      if (broader !== undefined) { coverPrefix('prefix', broader, p); return false; }
+      if (broader !== undefined) { coverPrefix(coverage, 'prefix', broader, p); return false; }
       return true;
     });
     const prefixSet = new Set(sentPrefixes);
+    const checkPurged = purged !== undefined && !coveredWhole;
     let distinctFiles = 0;
     for (const { e, i } of members) {
       const variants = e.variants;
       for (const url of e.urls) {
         const owners = urlOwners.get(url);
         const shared = owners !== undefined && owners.length > 1;
-        let host: string | undefined;
-        let prefix: string | undefined;
-        if (hostSet.size > 0 || prefixSet.size > 0) {
+        // The item that covers this URL's variants, if any: a purge's host or prefix, then one of this action's.
+        let cover: { coverage: Coverage; kind: 'host' | 'prefix'; value: string } | undefined;
+        let purgedVariants: ReadonlySet<string> | undefined;
+        if (checkPurged || hostSet.size > 0 || prefixSet.size > 0) {
           const hostPath = url.slice(url.indexOf('//') + 2);
           const urlHost = hostOf(hostPath);
-          host = hostSet.has(urlHost) ? urlHost : undefined;
-          prefix = host === undefined ? coveringPrefix(hostPath, prefixSet) : undefined;
+          if (checkPurged && purged !== undefined) {
+            if (purged.hosts.has(urlHost)) cover = { coverage: purged.coverage, kind: 'host', value: urlHost };
+            else {
+              const prefix = coveringPrefix(hostPath, purged.prefixes);
+              if (prefix !== undefined) cover = { coverage: purged.coverage, kind: 'prefix', value: prefix };
+              else purgedVariants = purged.variantsOf(url);
+            }
+          }
+          if (cover === undefined) {
+            if (hostSet.has(urlHost)) cover = { coverage, kind: 'host', value: urlHost };
+            else {
+              const prefix = coveringPrefix(hostPath, prefixSet);
+              if (prefix !== undefined) cover = { coverage, kind: 'prefix', value: prefix };
+            }
+          }
         }
-        if (!shared && host === undefined && prefix === undefined && everything.length === 0) {
+        if (!shared && cover === undefined && purgedVariants === undefined && !sendsNothing) {
           // The common case: every variant of this URL is a new item to send.
           if (lastGroup !== i) groupRuns.push({ start: fileCount, group: (lastGroup = i) });
           runs.push({ url, variants });
@@ -193,25 +315,28 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
           continue;
         }
         const earlier = shared ? owners!.filter((g) => g < i) : [];
-        if (shared && !variantKeys.has(i)) variantKeys.set(i, new Set(variants.map((v) => v.key)));
+        if (shared) keysOf(i, variants);
         const kept: Variant[] = [];
         for (const variant of variants) {
+          if (purgedVariants?.has(variant.key)) {
+            // Planned for both actions: only purged (§7.3); its groups are credited to the purge.
+            const byVariant = purged!.same.files.get(url) ?? new Map<string, number[]>();
+            purged!.same.files.set(url, byVariant);
+            if (byVariant.has(variant.key)) counts.duplicates++;
+            else purged!.same.count++;
+            pushTo(byVariant, variant.key, i);
+            continue;
+          }
           if (earlier.length && earlier.some((g) => variantKeys.get(g)?.has(variant.key))) {
             counts.duplicates++;
-            if (host !== undefined) coverage.alsoFor('host', host, i);
-            else if (prefix !== undefined) coverage.alsoFor('prefix', prefix, i);
+            if (cover !== undefined) cover.coverage.alsoFor(cover.kind, cover.value, i);
             const at = sharedIndex.get(fileKey(url, variant));
-            if (at !== undefined) {
-              const extra = extraGroups.get(at);
-              if (extra) extra.push(i);
-              else extraGroups.set(at, [i]);
-            }
+            if (at !== undefined) pushTo(extraGroups, at, i);
             continue;
           }
           distinctFiles++;
-          if (everything.length) continue;
-          if (host !== undefined) { coverage.add('host', host, 1, i); continue; }
-          if (prefix !== undefined) { coverage.add('prefix', prefix, 1, i); continue; }
+          if (sendsNothing) continue;
+          if (cover !== undefined) { cover.coverage.add(cover.kind, cover.value, 1, i); continue; }
           if (shared) sharedIndex.set(fileKey(url, variant), fileCount + kept.length);
           if (lastGroup !== i) groupRuns.push({ start: fileCount + kept.length, group: (lastGroup = i) });
           kept.push(variant);
@@ -223,9 +348,12 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
       }
     }
 
-    if (everything.length) {
-      // Everything covers every other item of the zone.
-      coverage.add('everything', 'everything', hosts.values.length + prefixes.values.length + tags.values.length + distinctFiles);
+    if (coveredWhole && purged !== undefined) {
+      // A purge of everything covers every invalidation of the zone (their groups are credited to it).
+      purged.coverage.add('everything', 'everything', (everything.length ? 1 : 0) + hosts.values.length + prefixes.values.length + tags.values.length + distinctFiles);
+    } else if (everything.length) {
+      // Everything covers every other item of the zone (of this action).
+      coverage.add('everything', 'everything', sentHosts.length + prefixes.values.length + sentTags.length + distinctFiles);
       // It purges every group of the zone: theirs are covered items.
       push(members.map(({ i }) => i), { purge_everything: true });
       counts.everything++;
@@ -238,9 +366,9 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
           push(groups, body(chunk));
         }
       };
-      chunked(hosts.values, hosts.groups, zone.itemsPerRequest, (chunk) => ({ hosts: chunk }), 'host');
+      chunked(sentHosts, hosts.groups, zone.itemsPerRequest, (chunk) => ({ hosts: chunk }), 'host');
       chunked(sentPrefixes, prefixes.groups, zone.itemsPerRequest, (chunk) => ({ prefixes: chunk }), 'prefix');
-      chunked(tags.values, tags.groups, zone.itemsPerRequest, (chunk) => ({ tags: chunk }));
+      chunked(sentTags, tags.groups, zone.itemsPerRequest, (chunk) => ({ tags: chunk }));
       // Items that later groups asked for too, in item order.
       const extraAt = [...extraGroups.keys()].sort((a, b) => a - b);
       let extra = 0;
@@ -265,16 +393,37 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
         }
         push(groups, compactFilesBody(chunk, end - start));
       }
-      counts.hosts += hosts.values.length;
+      counts.hosts += sentHosts.length;
       counts.prefixes += sentPrefixes.length;
-      counts.tags += tags.values.length;
+      counts.tags += sentTags.length;
       counts.files += fileCount;
     }
-    for (const [key, covered] of coverage.absorbed) {
-      const space = key.indexOf(' ');
-      coverageEntries.push({ zone: zone.name, kind: key.slice(0, space) as CoverageEntry['kind'], value: key.slice(space + 1), covered });
-      counts.covered += covered;
-    }
+
+    const reach = (): PurgeReach => {
+      // A purged URL's variants: those of every purge group that has it (built on demand, once).
+      const purgedUrls = new Map<string, number[]>();
+      for (const { e, i } of members) for (const url of e.urls) pushTo(purgedUrls, url, i);
+      const variantsByUrl = new Map<string, Set<string>>();
+      return {
+        everything: everything.length > 0,
+        hosts: hostSet,
+        prefixes: prefixSet,
+        tags: new Set(tags.values),
+        variantsOf: (url) => {
+          const owners = purgedUrls.get(url);
+          if (owners === undefined) return undefined;
+          let keys = variantsByUrl.get(url);
+          if (keys === undefined) {
+            keys = new Set<string>();
+            for (const owner of owners) for (const key of keysOf(owner, due[owner].variants)) keys.add(key);
+            variantsByUrl.set(url, keys);
+          }
+          return keys;
+        },
+        coverage,
+        same: { count: 0, tags: new Map(), files: new Map() },
+      };
+    };
+    return { coverage, reach };
   }
-  return { requests, coverage: coverageEntries, counts };
 }

@@ -56,6 +56,7 @@ export function buildPlan(input: PlanInput): Plan {
       due: decision.due,
       ...(group.description !== null ? { description: group.description } : {}),
       cache_key: group.cacheKeyName,
+      action: group.action,
       revision: group.revision,
       fingerprint,
       ...(watchDigest !== undefined ? { watch_digest: watchDigest } : {}),

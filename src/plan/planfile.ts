@@ -61,7 +61,7 @@ export function planDifference(saved: Plan, rebuilt: Plan): string | null {
     if (key === 'requests') {
       if (saved.requests.length !== rebuilt.requests.length) return `it has ${saved.requests.length} requests where the configuration gives ${rebuilt.requests.length}`;
       for (let i = 0; i < rebuilt.requests.length; i++) {
-        if (JSON.stringify(saved.requests[i]) !== requestJson(rebuilt.requests[i])) return `requests[${i}] (zone ${rebuilt.requests[i].zone}, ${rebuilt.requests[i].kind}) is not what the configuration gives`;
+        if (JSON.stringify(saved.requests[i]) !== requestJson(rebuilt.requests[i])) return `requests[${i}] (zone ${rebuilt.requests[i].zone}, ${rebuilt.requests[i].action} ${rebuilt.requests[i].kind}) is not what the configuration gives`;
       }
       continue;
     }

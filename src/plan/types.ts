@@ -35,7 +35,7 @@ export interface PlannedRequest {
   readonly kind: RequestKind;
   /** Items in the body (purge_everything counts as one). */
   readonly size: number;
-  /** Exactly the JSON that apply POSTs to /zones/{zone_id}/purge_cache. Always the last key. */
+  /** Exactly the JSON that apply POSTs to /zones/{zone_id}/purge_cache (or invalidate_cache). Always the last key. */
   readonly body: PurgeBody;
 }
 
@@ -82,16 +82,21 @@ export interface PlanGroup {
   readonly preview?: readonly string[];
   /** The group's cache key profile (null: Cloudflare's default key). */
   readonly cache_key?: string | null;
+  /** What the group's items go to (§7.3): purge_cache or invalidate_cache. Absent for removed groups. */
+  readonly action?: Action;
   /** For due groups: the state record a successful apply writes (apply copies it). */
   readonly record?: GroupRecordData;
 }
 
 export interface CoverageEntry {
   readonly zone: string;
-  readonly kind: 'everything' | 'host' | 'prefix';
+  /** `same`: invalidations of items that are purged too, so only purged (§7.3); `value` is empty. */
+  readonly kind: 'everything' | 'host' | 'prefix' | 'same';
   readonly value: string;
   /** How many items this covering item absorbed. */
   readonly covered: number;
+  /** `invalidate` when the covering item is an invalidation (absent: a purge). */
+  readonly action?: 'invalidate';
 }
 
 export interface PlanSummary {

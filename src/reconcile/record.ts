@@ -52,6 +52,9 @@ export function groupFingerprint(expansion: GroupExpansion, zone?: string): stri
     for (let start = 0; start < values.length; start += 4096) hash.update(`${values.slice(start, start + 4096).join('\n')}\n`);
   };
   if (zone !== undefined) section('zone', [zone]);
+  // What decides a purge (spec §6a): switching a group between purge and invalidate makes it
+  // `changed`. Only invalidate is hashed, so the fingerprints of purging groups stay as they were.
+  if (expansion.group.action === 'invalidate') section('action', ['invalidate']);
   section('everything', expansion.everything ? ['everything'] : []);
   section('hosts', expansion.hosts);
   section('prefixes', expansion.prefixes);

@@ -2,8 +2,8 @@
 // a line per group with its status and counts, the items (`+ URL  [header=value, …]`), and the
 // closing Plan line. Pure: Plan -> string.
 import type { Styler } from '../diagnostics.js';
-import type { Plan, PlanGroup } from '../plan/types.js';
-import { planLine } from './summary.js';
+import type { CoverageEntry, Plan, PlanGroup } from '../plan/types.js';
+import { INVALIDATE_MEANING, planLine, requestsText } from './summary.js';
 import { baselineText, count, plural, printable } from '../format.js';
 
 export interface HumanOptions {
@@ -13,12 +13,40 @@ export interface HumanOptions {
 }
 
 const LEGEND: readonly (readonly [string, string])[] = [
-  ['+', 'purge'], ['~', 'purge (changed since the baseline)'], ['=', 'not due'], ['-', 'removed (purges nothing)'],
+  ['+', 'purge'], ['~', 'purge (changed since the baseline)'], ['~', INVALIDATE_MEANING], ['=', 'not due'], ['-', 'removed (purges nothing)'],
 ];
 
 const SYMBOL: Record<PlanGroup['status'], string> = {
   new: '+', changed: '~', revised: '+', content: '+', forced: '+', unchanged: '=', removed: '-',
 };
+
+/** A due group that invalidates is marked `~`, as are its items (spec §7.3); purges keep their symbols. */
+function groupSymbol(group: PlanGroup): string {
+  return group.due && group.action === 'invalidate' ? '~' : SYMBOL[group.status];
+}
+
+/** The legend entry a group's line uses. */
+function legendEntry(group: PlanGroup): string {
+  return group.due && group.action === 'invalidate' ? INVALIDATE_MEANING : LEGEND.find(([symbol]) => symbol === SYMBOL[group.status])![1];
+}
+
+/** The symbol of a group's items: `~` invalidated, `+` purged. */
+export function itemSymbol(group: PlanGroup): string {
+  return group.action === 'invalidate' ? '~' : '+';
+}
+
+/** `· invalidate` after the status of a group that invalidates; nothing for purges (the default). */
+export function actionText(group: PlanGroup): string {
+  return group.action === 'invalidate' && group.status !== 'removed' ? 'invalidate' : '';
+}
+
+/** A coverage note: what absorbed the items (`already purged by prefix X`). */
+export function coveredBy(entry: CoverageEntry, code: (text: string) => string = (text) => text): string {
+  if (entry.kind === 'same') return 'they are purged too (an item planned for both is only purged)';
+  const done = entry.action === 'invalidate' ? 'invalidated' : 'purged';
+  const action = entry.action === 'invalidate' ? 'invalidate' : 'purge';
+  return `already ${done} by ${entry.kind === 'everything' ? `${action} everything` : `${entry.kind} ${code(entry.value)}`}`;
+}
 
 /** `URL [h=v, …]` keys are shown as `URL  [h=v, …]`: two spaces set the headers apart. */
 export function itemLine(key: string): string {
@@ -52,10 +80,10 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
   const dueCount = plan.groups.filter((g) => g.due).length;
   if (dueCount > 0) {
     // Like Terraform, the legend lists only the symbols this plan uses.
-    const used = new Set(plan.groups.map((g) => SYMBOL[g.status]));
-    const legend = LEGEND.filter(([symbol]) => used.has(symbol)).map(([symbol, meaning]) => `${symbol === '=' ? style.dim(symbol) : symbol === '-' ? style.red(symbol) : style.green(symbol)} ${meaning}`);
+    const used = new Set(plan.groups.map(legendEntry));
+    const legend = LEGEND.filter(([, meaning]) => used.has(meaning)).map(([symbol, meaning]) => `${symbol === '=' ? style.dim(symbol) : symbol === '-' ? style.red(symbol) : style.green(symbol)} ${meaning}`);
     // With nothing to send, the closing line says so once ("No purges planned.").
-    lines.push(plan.summary.requests > 0 ? `purgeplan will send ${plural(plan.summary.requests, 'purge request')} for ${plural(dueCount, 'group')}. Symbols: ${legend.join(', ')}.` : `Symbols: ${legend.join(', ')}.`);
+    lines.push(plan.summary.requests > 0 ? `purgeplan will send ${requestsText(plan)} for ${plural(dueCount, 'group')}. Symbols: ${legend.join(', ')}.` : `Symbols: ${legend.join(', ')}.`);
   }
   // A file with no groups has nothing to compare: the plan is only its closing line.
   if (plan.groups.length > 0) lines.push(`Baseline: ${baselineText(plan.baseline)}.`, '');
@@ -72,28 +100,29 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
       lines.push(style.red(style.bold(`  ! purge EVERYTHING: every cached file of zone ${zoneName} will be removed`)));
     }
     for (const group of groups) {
-      const symbol = group.due ? style.green(SYMBOL[group.status]) : style.dim(SYMBOL[group.status]);
+      const symbol = group.due ? style.green(groupSymbol(group)) : style.dim(groupSymbol(group));
+      const action = actionText(group) ? ` ${style.dim('·')} ${actionText(group)}` : '';
       const ownKey = group.cache_key !== undefined && group.cache_key !== zoneKey && group.status !== 'removed' ? ` ${style.dim('·')} ${keyText(group.cache_key)}` : '';
-      const head = `  ${symbol} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)} ${style.dim('·')} ${itemsText(group)}${ownKey}`;
+      const head = `  ${symbol} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)}${action} ${style.dim('·')} ${itemsText(group)}${ownKey}`;
       lines.push(group.due ? head : style.dim(head));
       if (group.description) lines.push(style.dim(`      ${printable(group.description.trim())}`));
       if (!group.due) continue;
       if (group.diff) {
-        group.diff.added.slice(0, limit).forEach((key) => lines.push(`      ${style.green('+')} ${itemLine(key)}`));
+        group.diff.added.slice(0, limit).forEach((key) => lines.push(`      ${style.green(itemSymbol(group))} ${itemLine(key)}`));
         group.diff.removed.slice(0, limit).forEach((key) => lines.push(`      ${style.red('-')} ${itemLine(key)} ${style.dim('(no longer planned)')}`));
         const hidden = group.diff.added_count + group.diff.removed_count - Math.min(limit, group.diff.added.length) - Math.min(limit, group.diff.removed.length);
         if (hidden > 0) lines.push(style.dim(`      … and ${count(hidden)} more changes`));
         continue;
       }
       const preview = group.preview ?? [];
-      preview.slice(0, limit).forEach((key) => lines.push(`      ${style.green('+')} ${itemLine(key)}`));
+      preview.slice(0, limit).forEach((key) => lines.push(`      ${style.green(itemSymbol(group))} ${itemLine(key)}`));
       const more = group.items - Math.min(limit, preview.length);
       if (more > 0) lines.push(style.dim(`      … and ${count(more)} more`));
     }
     lines.push('');
   }
   for (const entry of plan.coverage) {
-    lines.push(style.dim(`Covered: ${plural(entry.covered, 'item')} in zone ${entry.zone} not sent: already purged by ${entry.kind === 'everything' ? 'purge everything' : `${entry.kind} ${entry.value}`}.`));
+    lines.push(style.dim(`Covered: ${plural(entry.covered, entry.kind === 'same' ? 'invalidation' : 'item')} in zone ${entry.zone} not sent: ${coveredBy(entry, printable)}.`));
   }
   if (plan.summary.duplicates > 0) lines.push(style.dim(`Deduplicated: ${plural(plan.summary.duplicates, 'item')} asked for by more than one group ${plan.summary.duplicates === 1 ? 'is' : 'are'} sent once.`));
   if (plan.coverage.length || plan.summary.duplicates) lines.push('');

@@ -1,7 +1,8 @@
 // The plan as a pull-request comment: a summary table and one <details> per due group, kept
 // under 60,000 characters (GitHub refuses comments over 65,536) with a note of what was cut.
 import type { Plan } from '../plan/types.js';
-import { itemLine, itemsText, statusText } from './human.js';
+import { actionText, coveredBy, itemLine, itemSymbol, itemsText, statusText } from './human.js';
+import type { PlanGroup } from '../plan/types.js';
 import { planLine } from './summary.js';
 import { baselineText, count, plural, printable } from '../format.js';
 
@@ -31,6 +32,9 @@ function fitLines(lines: readonly string[], budget: number): { kept: string[]; l
   return { kept, left: lines.length - kept.length };
 }
 
+/** A group's status, and `invalidate` for a group that invalidates (§7.3). */
+const statusOf = (g: PlanGroup): string => (actionText(g) ? `${statusText(g)}, ${actionText(g)}` : statusText(g));
+
 export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   const head: string[] = ['### purgeplan plan', ''];
   for (const request of plan.requests) {
@@ -50,7 +54,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   let rowsLeft = 0;
   if (plan.groups.length) {
     head.push('| Group | Zone | Status | Items | Due |', '|---|---|---|--:|:-:|');
-    const rows = plan.groups.map((g) => `| ${escapeCell(g.name)} | ${escapeCell(g.zone)} | ${escapeCell(statusText(g))} | ${g.status === 'removed' ? '—' : count(g.items)} | ${g.due ? '✅' : '—'} |`);
+    const rows = plan.groups.map((g) => `| ${escapeCell(g.name)} | ${escapeCell(g.zone)} | ${escapeCell(statusOf(g))} | ${g.status === 'removed' ? '—' : count(g.items)} | ${g.due ? '✅' : '—'} |`);
     const { kept, left } = fitLines(rows, Math.floor(limit * 0.4));
     head.push(...kept);
     if (left) head.push(`| … and ${plural(left, 'more group')} | | | | |`);
@@ -58,7 +62,11 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     head.push('');
   }
   const notes: string[] = [];
-  for (const entry of plan.coverage) notes.push(`- ${plural(entry.covered, 'item')} in zone \`${entry.zone}\` covered by ${entry.kind === 'everything' ? 'purge everything' : `${entry.kind} \`${entry.value}\``} (not sent)`);
+  for (const entry of plan.coverage) {
+    // Purges keep their note; invalidations say what absorbed them (§7.3).
+    if (entry.kind !== 'same' && entry.action === undefined) notes.push(`- ${plural(entry.covered, 'item')} in zone \`${entry.zone}\` covered by ${entry.kind === 'everything' ? 'purge everything' : `${entry.kind} \`${entry.value}\``} (not sent)`);
+    else notes.push(`- ${plural(entry.covered, entry.kind === 'same' ? 'invalidation' : 'item')} in zone \`${entry.zone}\` not sent: ${coveredBy(entry, (value) => `\`${value}\``)}`);
+  }
   const { kept: coverageNotes, left: notesLeft } = fitLines(notes, Math.floor(limit * 0.1));
   if (notesLeft) coverageNotes.push(`- … and ${plural(notesLeft, 'more covering item')}`);
   if (plan.summary.duplicates) coverageNotes.push(`- ${plural(plan.summary.duplicates, 'duplicate item')} sent once`);
@@ -74,8 +82,8 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n${descriptions.get(name) ?? ''}${fence}diff\n${body}\n${fence}\n</details>\n`;
   };
   const linesOf = (g: (typeof due)[number]): { lines: string[]; total: number } => {
-    if (g.diff) return { lines: [...g.diff.added.map((k) => `+ ${itemLine(k)}`), ...g.diff.removed.map((k) => `- ${itemLine(k)}`)], total: g.diff.added_count + g.diff.removed_count };
-    return { lines: (g.preview ?? []).map((k) => `+ ${itemLine(k)}`), total: g.items };
+    if (g.diff) return { lines: [...g.diff.added.map((k) => `${itemSymbol(g)} ${itemLine(k)}`), ...g.diff.removed.map((k) => `- ${itemLine(k)}`)], total: g.diff.added_count + g.diff.removed_count };
+    return { lines: (g.preview ?? []).map((k) => `${itemSymbol(g)} ${itemLine(k)}`), total: g.items };
   };
   const fixed = `${head.join('\n')}\n`;
   // A loop, not Math.max(...spread): past ~120,000 due groups a spread overflows the stack.
@@ -91,7 +99,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     fits = true;
     for (const g of due) {
       const { lines, total } = linesOf(g);
-      const next = section(g.name, `${statusText(g)}, ${itemsText(g)}`, lines.slice(0, perGroup), total);
+      const next = section(g.name, `${statusOf(g)}, ${itemsText(g)}`, lines.slice(0, perGroup), total);
       length += next.length + (sections.length ? 1 : 0);
       if (length > limit - NOTE_ROOM) { fits = false; break; }
       sections.push(next);
@@ -104,7 +112,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     // Even without items the sections are too long: keep the ones that fit.
     let kept = fixed;
     for (const g of due) {
-      const next = section(g.name, `${statusText(g)}, ${itemsText(g)}`, [], linesOf(g).total);
+      const next = section(g.name, `${statusOf(g)}, ${itemsText(g)}`, [], linesOf(g).total);
       if (kept.length + next.length > limit - NOTE_ROOM) { omitted++; continue; }
       kept += `${next}\n`;
     }

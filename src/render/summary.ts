@@ -1,18 +1,66 @@
 // Wording shared by the renderers: the closing Plan line.
-import type { Plan } from '../plan/types.js';
+import type { Action, Plan } from '../plan/types.js';
 import { formatDuration, plural } from '../format.js';
 
-/** `Plan: 4 requests — 112 files, 1 host, 2 tags in 1 zone. Estimated 3 s at free-plan limits.` */
+/** What `~` means for an invalidating group and its items (spec §7.3). */
+export const INVALIDATE_MEANING = 'invalidate (marked stale, not deleted)';
+
+interface KindCounts { everything: number; files: number; hosts: number; prefixes: number; tags: number }
+
+function countParts(c: KindCounts, everythingWord: string): string[] {
+  return [
+    c.everything ? `${c.everything} ${everythingWord}` : '',
+    c.files ? plural(c.files, 'file') : '',
+    c.hosts ? plural(c.hosts, 'host') : '',
+    c.prefixes ? plural(c.prefixes, 'prefix', 'prefixes') : '',
+    c.tags ? plural(c.tags, 'tag') : '',
+  ].filter(Boolean);
+}
+
+/** Items by action and kind, from the requests. */
+function countsByAction(plan: Plan): Record<Action, KindCounts> {
+  const counts = { purge: { everything: 0, files: 0, hosts: 0, prefixes: 0, tags: 0 }, invalidate: { everything: 0, files: 0, hosts: 0, prefixes: 0, tags: 0 } };
+  for (const request of plan.requests) {
+    const c = counts[request.action === 'invalidate' ? 'invalidate' : 'purge'];
+    switch (request.kind) {
+      case 'purge_everything': c.everything += 1; break;
+      case 'files': c.files += request.size; break;
+      case 'hosts': c.hosts += request.size; break;
+      case 'prefixes': c.prefixes += request.size; break;
+      case 'tags': c.tags += request.size; break;
+    }
+  }
+  return counts;
+}
+
+const invalidates = (plan: Plan): boolean => plan.requests.some((r) => r.action === 'invalidate');
+
+/** `3 purge requests`, or with invalidations `3 requests (2 purge, 1 invalidate)`. */
+export function requestsText(plan: Plan): string {
+  const total = plan.summary.requests;
+  if (!invalidates(plan)) return plural(total, 'purge request');
+  const invalidations = plan.requests.filter((r) => r.action === 'invalidate').length;
+  return `${plural(total, 'request')} (${total - invalidations} purge, ${invalidations} invalidate)`;
+}
+
+/**
+ * `Plan: 4 requests — 112 files, 1 host, 2 tags in 1 zone. Estimated 3 s at free-plan limits.`
+ * With invalidations each action is named (§7.3): `90 files purged, 1 prefix invalidated`; a plan
+ * of purges only keeps the wording of §4.1.
+ */
 export function planLine(plan: Plan): string {
   const s = plan.summary;
   if (s.requests === 0) return 'No purges planned.';
-  const parts = [
-    s.everything ? `${s.everything} purge everything` : '',
-    s.files ? plural(s.files, 'file') : '',
-    s.hosts ? plural(s.hosts, 'host') : '',
-    s.prefixes ? plural(s.prefixes, 'prefix', 'prefixes') : '',
-    s.tags ? plural(s.tags, 'tag') : '',
-  ].filter(Boolean);
+  let parts: string[];
+  if (invalidates(plan)) {
+    const byAction = countsByAction(plan);
+    parts = [
+      ...countParts(byAction.purge, 'purge everything').map((part) => (part.endsWith('purge everything') ? part : `${part} purged`)),
+      ...countParts(byAction.invalidate, 'invalidate everything').map((part) => (part.endsWith('invalidate everything') ? part : `${part} invalidated`)),
+    ];
+  } else {
+    parts = countParts(s, 'purge everything');
+  }
   const zones = new Set(plan.requests.map((r) => r.zone));
   const tiers = [...new Set(plan.zones.filter((z) => zones.has(z.name)).map((z) => z.plan))];
   const at = tiers.length === 1 ? `${tiers[0]}-plan limits` : `${tiers.join('/')}-plan limits`;

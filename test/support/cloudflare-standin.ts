@@ -6,6 +6,7 @@
  *   GET  /accounts/{account_id}/tokens/verify
  *   GET  /zones?name=…
  *   POST /zones/{zone_id}/purge_cache
+ *   POST /zones/{zone_id}/invalidate_cache   (same bodies, limits and rate budget: cloudflare-reality.md §2)
  *   GET  /zones/{zone_id}/rulesets/phases/{phase}/entrypoint   (Cache Rules, for drift/import)
  *
  * Facts come from /work/shared/spec/cloudflare-api.md (cited as "§n"). Where Cloudflare's
@@ -58,7 +59,12 @@ export interface StandinOptions {
   /** Tokens allowed to read rulesets (Zone > Cache Rules > Read); default: every valid token. Others get 403. */
   rulesetReaders?: string[];
 }
-export interface AcceptedPurge { seq: number; zoneId: string; body: any; at: number; id: string }   // at = ms since the stand-in started
+export interface AcceptedPurge {
+  seq: number; zoneId: string; body: any; at: number; id: string;   // at = ms since the stand-in started
+  /** Which endpoint accepted it: purge_cache deletes, invalidate_cache marks stale (cloudflare-reality.md §2). */
+  endpoint: 'purge_cache' | 'invalidate_cache';
+  action: 'purge' | 'invalidate';
+}
 export interface LoggedRequest { seq: number; method: string; path: string; status: number | 'reset'; at: number; authorization: string | undefined }
 /*
  * Notes on the agreed shapes:
@@ -74,7 +80,7 @@ export interface LoggedRequest { seq: number; method: string; path: string; stat
  */
 export interface Standin {
   url: string;                 // base URL, e.g. http://127.0.0.1:PORT/client/v4
-  accepted: AcceptedPurge[];   // every purge that succeeded, in order
+  accepted: AcceptedPurge[];   // every purge and invalidation that succeeded, in order (see `endpoint`)
   log: LoggedRequest[];        // every request received
   rateLimited: number;         // how many 429s it answered because of its own limits (not injected faults)
   connections: number;         // TCP connections accepted so far
@@ -470,9 +476,9 @@ class StandinServer implements Standin {
         if (!zone) {
           // Not an identifier at all → 400 7003 "Could not route…" [observed shape]; a well-formed
           // id we do not know → 403 10000, as tokens see for a wrong zone id [observed, §3].
-          if (!ZONE_ID_RE.test(route.zoneId)) {
+            if (!ZONE_ID_RE.test(route.zoneId)) {
             return fail(400, STANDIN_ERRORS.badIdentifier,
-              `Could not route to /zones/${route.zoneId}/purge_cache, perhaps your object identifier is invalid?`);
+              `Could not route to /zones/${route.zoneId}/${route.endpoint}, perhaps your object identifier is invalid?`);
           }
           return fail(403, STANDIN_ERRORS.authentication.code, STANDIN_ERRORS.authentication.message);
         }
@@ -480,7 +486,7 @@ class StandinServer implements Standin {
         if (!isUser && accountOf !== zone.account_id) {
           return fail(403, STANDIN_ERRORS.authentication.code, STANDIN_ERRORS.authentication.message);
         }
-        return this.purge(zone, req, seq, body, bodyParsed, rawLength);
+        return this.purge(zone, route.endpoint, req, seq, body, bodyParsed, rawLength);
       }
       case 'ruleset': {
         if (!isUser && accountOf === undefined) return fail(403, STANDIN_ERRORS.authentication.code, STANDIN_ERRORS.authentication.message);
@@ -529,7 +535,13 @@ class StandinServer implements Standin {
 
   // ---- purge --------------------------------------------------------------------------------
 
-  private purge(zone: StandinZone, req: IncomingMessage, seq: number, body: unknown,
+  /**
+   * purge_cache and invalidate_cache alike: "The request body uses the same format as the
+   * corresponding purge request", with the same per-request maxima, and "Purge and invalidation
+   * requests draw from the same limits" (cloudflare-reality.md §2): one bucket and one URL window
+   * per account and plan, whichever endpoint a request hits.
+   */
+  private purge(zone: StandinZone, endpoint: PurgeEndpoint, req: IncomingMessage, seq: number, body: unknown,
                 bodyParsed: boolean, rawLength: number): Answer {
     const purgeBody = () => fail(400, STANDIN_ERRORS.purgeBody.code, STANDIN_ERRORS.purgeBody.message);
     // A form-encoded (or otherwise non-JSON) body gets 1012 [observed, §3].
@@ -569,7 +581,7 @@ class StandinServer implements Standin {
       }
     }
     const id = randomBytes(16).toString('hex');
-    const accepted: AcceptedPurge = { seq, zoneId: zone.id, body, at: this.elapsed(), id };
+    const accepted: AcceptedPurge = { seq, zoneId: zone.id, body, at: this.elapsed(), id, endpoint, action: endpoint === 'invalidate_cache' ? 'invalidate' : 'purge' };
     this.accepted.push(accepted);
     for (const listener of this.purgeListeners) listener(accepted);
     return { status: 200, body: envelopeOk({ id }), headers };
@@ -622,12 +634,14 @@ class StandinServer implements Standin {
 
 // ---- helpers ----------------------------------------------------------------------------------
 
+type PurgeEndpoint = 'purge_cache' | 'invalidate_cache';
+
 type Route =
   | { kind: 'none'; zoneId?: undefined }
   | { kind: 'userVerify'; zoneId?: undefined }
   | { kind: 'accountVerify'; accountId: string; zoneId?: undefined }
   | { kind: 'zones'; query: URLSearchParams; zoneId?: undefined }
-  | { kind: 'purge'; zoneId: string }
+  | { kind: 'purge'; zoneId: string; endpoint: PurgeEndpoint }
   | { kind: 'ruleset'; zoneId: string; phase: string };
 
 function parseRoute(rawPath: string): Route {
@@ -642,7 +656,9 @@ function parseRoute(rawPath: string): Route {
     return { kind: 'accountVerify', accountId: segs[1]! };
   }
   if (segs.length === 1 && segs[0] === 'zones') return { kind: 'zones', query: u.searchParams };
-  if (segs.length === 3 && segs[0] === 'zones' && segs[1] !== '' && segs[2] === 'purge_cache') return { kind: 'purge', zoneId: segs[1]! };
+  if (segs.length === 3 && segs[0] === 'zones' && segs[1] !== '' && (segs[2] === 'purge_cache' || segs[2] === 'invalidate_cache')) {
+    return { kind: 'purge', zoneId: segs[1]!, endpoint: segs[2] };
+  }
   if (segs.length === 6 && segs[0] === 'zones' && segs[1] !== '' && segs[2] === 'rulesets' && segs[3] === 'phases' && segs[4] !== '' && segs[5] === 'entrypoint') {
     return { kind: 'ruleset', zoneId: segs[1]!, phase: segs[4]! };
   }

@@ -51,7 +51,7 @@ groups:
       site.write('elsewhere/release.plan', site.read('site/release.plan'));
       const result = await site.run(['apply', 'elsewhere/release.plan'], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
       assert.equal(result.code, 1);
-      assert.match(result.stderr, /^error: the plan elsewhere\/release\.plan names the configuration elsewhere\/purge\.yaml \(relative to the plan file\), which does not exist\n {2}hint: pass -c FILE/m);
+      assert.match(result.stderr, /^error: the plan elsewhere\/release\.plan names the configuration elsewhere\/purge\.yaml \(relative to the plan file\): no such file\n {2}hint: pass -c FILE/m);
       assert.doesNotMatch(result.stderr, /stale|no longer valid|purgeplan init/);
     } finally {
       site.remove();

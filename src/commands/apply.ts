@@ -90,7 +90,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   const configFile = saved?.configFile ?? options.config;
   if (saved && !options.configGiven && !existsSync(resolve(io.cwd, configFile))) {
     // A plan copied away from its configuration: it is found beside the plan file, unless -c says where.
-    throw new UserError(`the plan ${planfile} names the configuration ${configFile} (relative to the plan file), which does not exist`, { hint: `pass -c FILE to say where the plan's purge.yaml is, e.g. purgeplan apply ${planfile} -c path/to/purge.yaml` });
+    throw new UserError(`the plan ${planfile} names the configuration ${configFile} (relative to the plan file): no such file`, { hint: `pass -c FILE to say where the plan's purge.yaml is, e.g. purgeplan apply ${planfile} -c path/to/purge.yaml` });
   }
   if (options.checkDrift) {
     const { checkDriftBeforeApply } = await import('./drift.js');

@@ -20,7 +20,7 @@ import type { SourceReader } from '../src/config/files.js';
 import { formatDiagnostic, sortDiagnostics } from '../src/diagnostics.js';
 import type { Diagnostic, Severity } from '../src/diagnostics.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
 const VARS_DIR = fileURLToPath(new URL('../../test/fixtures/validate/vars-files/', import.meta.url));
 
 /** Strips the indentation common to every line (and the first newline) of a template literal. */

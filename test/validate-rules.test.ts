@@ -12,14 +12,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { COUNTRY_CODES } from '../src/cloudflare/countries.js';
-import { checkAndExpand, DEFAULT_MAX_ITEMS } from '../src/commands/pipeline.js';
+import { DEFAULT_MAX_ITEMS } from '../src/defaults.js';
+import { checkAndExpand } from '../src/commands/pipeline.js';
 import type { Checked } from '../src/commands/pipeline.js';
 import { workingTreeReader } from '../src/config/files.js';
 import type { SourceReader } from '../src/config/files.js';
 import { formatDiagnostic, sortDiagnostics } from '../src/diagnostics.js';
 import type { Diagnostic, Severity } from '../src/diagnostics.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
 const VARS_DIR = fileURLToPath(new URL('../../test/fixtures/validate/vars-files/', import.meta.url));
 
 /** Strips the indentation common to every line (and the first newline) of a template literal. */

@@ -14,9 +14,6 @@ import type { GroupExpansion } from '../expand/group.js';
 import { listWorkingFiles } from '../reconcile/git.js';
 import { checkWatchPatterns } from '../reconcile/watch.js';
 
-export const DEFAULT_CONFIG = 'purge.yaml';
-export const DEFAULT_MAX_ITEMS = 1_000_000;
-
 export interface Checked {
   readonly config?: Config;
   readonly expansions?: readonly GroupExpansion[];

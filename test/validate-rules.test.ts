@@ -276,7 +276,9 @@ table('references: zones, cache key profiles, {vars}, groups that purge nothing'
     expect: [error('9:11', 'groups.posts.zone: unknown zone "wwx" (did you mean "www"?)')],
   },
   {
-    rule: 'zone omitted while there are several zones: at the group mapping',
+    // Spec §7.2: such a group is routed by host, and tags have no host (before v1.1 this row
+    // expected 'missing key "zone"' at the group mapping).
+    rule: 'zone omitted while there are several zones: a routed group cannot purge tags (at the tags key)',
     yaml: yaml`
       version: 1
       zones:
@@ -284,6 +286,21 @@ table('references: zones, cache key profiles, {vars}, groups that purge nothing'
           name: example.com
         cdn:
           name: example.net
+      groups:
+        posts:
+          tags: [posts]
+    `,
+    expect: [error('9:5', 'groups.posts.tags: a group without zone is routed by host, and tags have no host')],
+  },
+  {
+    rule: 'zone omitted while there are several zones, none with a name to route by: at the group mapping',
+    yaml: yaml`
+      version: 1
+      zones:
+        www:
+          id: 023e105f4ecef8ad9ca31a8372d0c353
+        cdn:
+          id: 9a7806061c88ada191ed06f989cc3dac
       groups:
         posts:
           tags: [posts]

@@ -48,6 +48,7 @@ describe('human reporter without a terminal: one line per finished request', () 
   it('summary: counts, Cloudflare ids and failures', () => {
     assert.deepEqual(lines.slice(6), [
       'Apply failed: 2 of 4 requests applied, 1 skipped (already applied), 1 failed, 1 rate-limited answer in 2.1 s.',
+      'Applied by this run: www: 2 requests (60 items).',
       'Cloudflare purge ids:',
       '  [2/4] www files  id=id1',
       '  [4/4] www files  id=id3',
@@ -97,6 +98,7 @@ describe('formatters', () => {
     const text = formatSummary({ type: 'summary', ok: false, interrupted: true, done: 5, skipped: 0, failed: 0, not_sent: 3, rate_limited: 0, elapsed_ms: 65_000, failures: [] }, done, 8, { maxListedIds: 2, journalPath: '.purgeplan/journal.json' });
     assert.deepEqual(text.split('\n'), [
       'Interrupted: 5 of 8 requests applied, 3 not sent in 1 min 5 s.',
+      'Applied by this run: www: 5 requests (150 items).',
       'Cloudflare purge ids:',
       '  [1/8] www files  id=id0',
       '  [2/8] www files  id=id1',

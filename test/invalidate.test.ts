@@ -3,6 +3,7 @@
 // the stand-in (which endpoint got which bodies, one rate budget for both), reconciliation and
 // saved plans.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { startStandin } from './support/cloudflare-standin.js';
 import type { Standin, StandinOptions } from './support/cloudflare-standin.js';
@@ -242,7 +243,7 @@ groups:
     await withSite(`${yaml}  more: { action: invalidate, urls: ["https://www.example.com/feeds/rss", "https://www.example.com/p/1"] }\n`, async (site) => {
       const human = await site.run(['plan']);
       assert.match(human.stdout, /^Covered: 1 item in zone www not sent: already invalidated by prefix www\.example\.com\/feeds\/\.$/m);
-      assert.match(human.stdout, /^Covered: 1 invalidation in zone www not sent: they are purged too \(an item planned for both is only purged\)\.$/m);
+      assert.match(human.stdout, /^Covered: 1 invalidation in zone www not sent: purged too \(an item planned for both is only purged\)\.$/m);
       const markdown = await site.run(['plan', '--markdown']);
       assert.match(markdown.stdout, /^- 1 item in zone `www` not sent: already invalidated by prefix `www\.example\.com\/feeds\/`$/m);
     });
@@ -273,6 +274,7 @@ groups:
       assert.match(result.stdout, /^✓ \[1\/5\] www purge tags 1 item {2}id=/m);
       assert.match(result.stdout, /^✓ \[3\/5\] www invalidate prefixes 1 item {2}id=/m);
       assert.match(result.stdout, /^ {2}\[5\/5\] www invalidate files {2}id=/m);
+      assert.match(result.stdout, /^Applied by this run: www: 2 purge requests \(2 items\), 3 invalidate requests \(4 items\)\.$/m);
     });
   });
 
@@ -375,5 +377,49 @@ groups:
       assert.doesNotMatch(damaged.stderr, /internal error|\n\s+at /);
       assert.equal(standin.log.length, 0);
     });
+  });
+});
+
+describe('explain, init and the blog example', () => {
+  it('explain names the action of every item that reaches the entry', async () => {
+    const yaml = `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com }
+groups:
+  soft: { action: invalidate, prefixes: [www.example.com/docs/] }
+  hard: { urls: ["https://www.example.com/docs/a"] }
+`;
+    await withSite(yaml, async (site) => {
+      const human = await site.run(['explain', 'https://www.example.com/docs/a']);
+      assert.equal(human.code, 0, human.stderr);
+      assert.match(human.stdout, /^ {2}~ soft +prefix www\.example\.com\/docs\/ {2}\(invalidated\)$/m);
+      assert.match(human.stdout, /^ {2}\+ hard +https:\/\/www\.example\.com\/docs\/a$/m);
+      const json = await site.run(['explain', 'https://www.example.com/docs/a', '--json']);
+      const explained = JSON.parse(json.stdout) as { purged_by: { group: string; action: string }[] };
+      assert.deepEqual(explained.purged_by.map((p) => [p.group, p.action]).sort(), [['hard', 'purge'], ['soft', 'invalidate']]);
+    });
+  });
+
+  it('the init starter mentions action', async () => {
+    await withSite('', async (site) => {
+      assert.equal((await site.run(['init', '-c', 'new.yaml'])).code, 0);
+      assert.match(site.read('new.yaml'), /^ {4}action: purge +# purge deletes cached copies; invalidate marks them stale/m);
+      assert.equal((await site.run(['validate', '--strict', '-c', 'new.yaml'])).code, 0);
+    });
+  });
+
+  it('examples/blog invalidates its index and tag pages and purges its posts', async () => {
+    const example = new URL('../../examples/blog/', import.meta.url);
+    const site = new Site()
+      .write('purge.yaml', readFileSync(new URL('purge.yaml', example), 'utf8'))
+      .write('posts.txt', readFileSync(new URL('posts.txt', example), 'utf8'))
+      .write('tags.txt', readFileSync(new URL('tags.txt', example), 'utf8'));
+    try {
+      const plan = await planJson(site, ['--all']);
+      assert.deepEqual(plan.groups.map((g) => [g.name, g.action]), [['home', 'invalidate'], ['posts', 'purge'], ['tags', 'invalidate'], ['feeds', 'purge']]);
+      assert.ok(plan.requests.some((r) => r.action === 'invalidate') && plan.requests.some((r) => r.action === 'purge'));
+    } finally {
+      site.remove();
+    }
   });
 });

@@ -167,6 +167,21 @@ export function formatDuration(ms: number): string {
   return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
 }
 
+/** `www: 2 purge requests (31 items), 1 invalidate request (2 items)`, per zone in order of appearance (spec §6a). */
+function appliedByZoneAndAction(done: readonly ApplyEvent[]): string {
+  const zones = new Map<string, Map<string, { requests: number; items: number }>>();
+  for (const event of [...done].sort((a, b) => num(a.index) - num(b.index))) {
+    let actions = zones.get(text(event.zone));
+    if (!actions) zones.set(text(event.zone), (actions = new Map()));
+    const key = text(event.action);
+    const counts = actions.get(key) ?? { requests: 0, items: 0 };
+    counts.requests++;
+    counts.items += num(event.items);
+    actions.set(key, counts);
+  }
+  return [...zones].map(([zone, actions]) => `${zone}: ${[...actions].map(([action, c]) => `${plural(c.requests, `${action ? `${action} ` : ''}request`)} (${plural(c.items, 'item')})`).join(', ')}`).join('; ');
+}
+
 /** The closing report: counts, Cloudflare's ids for this run's purges, then every failure. */
 export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], total: number, options: Pick<ReporterOptions, 'maxListedIds' | 'journalPath'> = {}): string {
   const lines: string[] = [];
@@ -179,6 +194,8 @@ export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], 
   if (num(summary.rate_limited) > 0) parts.push(`${plural(num(summary.rate_limited), 'rate-limited answer')}`);
   const verdict = summary.interrupted === true ? 'Interrupted' : summary.ok === true ? 'Apply complete' : 'Apply failed';
   lines.push(`${verdict}: ${parts.join(', ')} in ${formatDuration(num(summary.elapsed_ms))}.`);
+  const applied = appliedByZoneAndAction(done);
+  if (applied) lines.push(`Applied by this run: ${applied}.`);
   const ids = [...done].sort((a, b) => num(a.index) - num(b.index));
   if (ids.length > 0) {
     const limit = options.maxListedIds ?? 50;

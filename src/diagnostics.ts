@@ -2,6 +2,7 @@
 // as FILE:LINE:COL: error|warning: message (spec §3) and picks the exit code.
 
 import { printable } from './format.js';
+import { compare } from './expand/normalize.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -50,5 +51,5 @@ export function hasErrors(diagnostics: readonly Diagnostic[], strict = false): b
 
 /** Deterministic report order: by line, then column, then message. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  return [...diagnostics].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  return [...diagnostics].sort((a, b) => compare(a.file, b.file) || a.line - b.line || a.col - b.col || compare(a.message, b.message));
 }

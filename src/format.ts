@@ -1,8 +1,10 @@
 // Numbers, counts and durations for people: 1,008,000; "3 requests"; "2 min 5 s". Written by hand
 // because Number#toLocaleString initializes ICU, which costs more start-up time than
 // `purgeplan validate` spends on a whole purge.yaml.
-export function count(n: number): string {
-  const [whole, fraction] = String(n).split('.');
+export function count(n: number | bigint): string {
+  // A whole number past 2^53 is printed as the integer it holds, never as "1e+21".
+  const digits = typeof n === 'bigint' ? String(n) : Number.isInteger(n) && Math.abs(n) >= 1e21 ? BigInt(n).toString() : String(n);
+  const [whole, fraction] = digits.split('.');
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return fraction === undefined ? grouped : `${grouped}.${fraction}`;
 }

@@ -1,15 +1,30 @@
 // Reporters: apply events -> output (spec §4.2 "Progress"). The formatters are pure functions of
 // events; the reporters only keep counts and call `write`. On a terminal a live line redrawn with
-// \r; otherwise one line per finished request; `--json` prints each event as one JSON line.
+// \r (and again every second from a timer, so the rate and the ETA move while requests are in
+// flight); otherwise one line per finished request; `--json` prints each event as one JSON line.
+import { formatDuration, plural } from '../format.js';
 import type { ApplyEvent } from './run.js';
+
+/** How often the live line is redrawn on a terminal, whatever the requests do (spec §6a "apply UX"). */
+export const PROGRESS_REDRAW_MS = 1000;
+
+/** Runs `tick` every `ms` until the returned function is called; never keeps the process alive. */
+export type Ticker = (tick: () => void, ms: number) => () => void;
+
+const realTicker: Ticker = (tick, ms) => {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
 
 export interface ReporterOptions {
   readonly write: (text: string) => void;
   readonly isTTY: boolean;
-  /** How many Cloudflare ids the summary lists before pointing at the journal. */
-  readonly maxListedIds?: number;
-  /** Named in the summary when ids are cut. */
+  /** Named in the summary as where Cloudflare's ids are kept. */
   readonly journalPath?: string;
+  /** The clock (ms) and the timer that redraws the live line: injected by tests. */
+  readonly now?: () => number;
+  readonly ticker?: Ticker;
 }
 
 export type Reporter = (event: ApplyEvent) => void;
@@ -33,6 +48,9 @@ export interface Progress {
 
 export function createHumanReporter(options: ReporterOptions): Reporter {
   const { write, isTTY } = options;
+  const now = options.now ?? Date.now;
+  let startedAt = 0;
+  let stopTicker: (() => void) | undefined;
   const progress: Progress = { total: 0, items: 0, completed: 0, itemsDone: 0, sentRequests: 0, sentItems: 0, failed: 0, elapsedMs: 0 };
   const done: ApplyEvent[] = [];
   let skipped = 0;
@@ -45,7 +63,7 @@ export function createHumanReporter(options: ReporterOptions): Reporter {
     liveShown = false;
   };
   const redraw = (): void => {
-    if (!isTTY) return;
+    if (!isTTY || stopTicker === undefined) return;
     write(`\r\x1b[K${formatProgressLine(progress)}`);
     liveShown = true;
   };
@@ -60,6 +78,13 @@ export function createHumanReporter(options: ReporterOptions): Reporter {
         progress.total = num(event.requests);
         progress.items = num(event.items);
         line(formatStart(event));
+        if (isTTY && stopTicker === undefined) {
+          startedAt = now();
+          stopTicker = (options.ticker ?? realTicker)(() => {
+            progress.elapsedMs = Math.max(progress.elapsedMs, now() - startedAt);
+            redraw();
+          }, PROGRESS_REDRAW_MS);
+        }
         return;
       case 'request_skipped':
         skipped++;
@@ -94,8 +119,10 @@ export function createHumanReporter(options: ReporterOptions): Reporter {
         redraw();
         return;
       case 'summary':
+        stopTicker?.();
         reportSkipped();
         line(formatSummary(event, done, progress.total, options));
+        stopTicker = undefined;
         return;
       default:
         return;
@@ -115,10 +142,6 @@ function text(value: unknown): string {
 function what(event: Readonly<Record<string, unknown>>): string {
   const action = text(event.action);
   return action ? `${action} ${text(event.kind)}` : text(event.kind);
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 export function formatStart(event: ApplyEvent): string {
@@ -148,42 +171,49 @@ function formatErrors(event: Readonly<Record<string, unknown>>): string {
   return errors.length === 0 ? message : `${message}: ${errors.map((e) => `${e.code} ${e.message}`).join('; ')}`;
 }
 
-/** `[5/12 requests] 150/360 items · 3.2 req/s · ETA 4 s` (rate and ETA from this run's completions). */
+/**
+ * `[5/12 requests] 150/360 items · 3.2 req/s · ETA 4 s` (rate and ETA from this run's completions
+ * over the time elapsed so far); once every item is done, `done` instead of an ETA.
+ */
 export function formatProgressLine(progress: Readonly<Progress>): string {
   const seconds = progress.elapsedMs / 1000;
   const rate = seconds > 0 ? progress.sentRequests / seconds : 0;
   const itemRate = seconds > 0 ? progress.sentItems / seconds : 0;
   const remaining = progress.items - progress.itemsDone;
-  const eta = itemRate > 0 ? formatDuration((remaining / itemRate) * 1000) : '…';
+  const eta = remaining <= 0 ? 'done' : itemRate > 0 ? `ETA ${formatDuration((remaining / itemRate) * 1000)}` : 'ETA …';
   const failed = progress.failed > 0 ? ` · ${progress.failed} failed` : '';
-  return `[${progress.completed}/${progress.total} requests] ${progress.itemsDone}/${progress.items} items · ${rate.toFixed(1)} req/s · ETA ${eta}${failed}`;
+  return `[${progress.completed}/${progress.total} requests] ${progress.itemsDone}/${progress.items} items · ${rate.toFixed(1)} req/s · ${eta}${failed}`;
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
-}
+const UNITS: Readonly<Record<string, readonly [string, string]>> = {
+  files: ['file', 'files'], hosts: ['host', 'hosts'], prefixes: ['prefix', 'prefixes'], tags: ['tag', 'tags'], everything: ['purge of everything', 'purges of everything'],
+};
 
-/** `www: 2 purge requests (31 items), 1 invalidate request (2 items)`, per zone in order of appearance (spec §6a). */
-function appliedByZoneAndAction(done: readonly ApplyEvent[]): string {
-  const zones = new Map<string, Map<string, { requests: number; items: number }>>();
+/**
+ * `www: 12 purge requests, 340 files, 2 tags`: what this run sent, per zone and action, in the
+ * order first sent. Cloudflare's `result.id` is the zone id, so a list of ids says nothing here;
+ * they stay in the journal and in `--json`. Requests that carry no action are purges.
+ */
+export function formatSentCounts(done: readonly ApplyEvent[]): string[] {
+  const byZoneAction = new Map<string, { zone: string; action: string; requests: number; items: Map<string, number> }>();
   for (const event of [...done].sort((a, b) => num(a.index) - num(b.index))) {
-    let actions = zones.get(text(event.zone));
-    if (!actions) zones.set(text(event.zone), (actions = new Map()));
-    const key = text(event.action);
-    const counts = actions.get(key) ?? { requests: 0, items: 0 };
-    counts.requests++;
-    counts.items += num(event.items);
-    actions.set(key, counts);
+    const zone = text(event.zone);
+    const action = text(event.action) || 'purge';
+    const key = `${zone}\0${action}`;
+    const entry = byZoneAction.get(key) ?? { zone, action, requests: 0, items: new Map<string, number>() };
+    byZoneAction.set(key, entry);
+    entry.requests += 1;
+    const kind = text(event.kind);
+    entry.items.set(kind, (entry.items.get(kind) ?? 0) + num(event.items));
   }
-  return [...zones].map(([zone, actions]) => `${zone}: ${[...actions].map(([action, c]) => `${plural(c.requests, `${action ? `${action} ` : ''}request`)} (${plural(c.items, 'item')})`).join(', ')}`).join('; ');
+  return [...byZoneAction.values()].map((entry) => {
+    const items = [...entry.items].map(([kind, n]) => (UNITS[kind] ? plural(n, UNITS[kind][0], UNITS[kind][1]) : plural(n, `${kind} item`)));
+    return `  ${entry.zone}: ${plural(entry.requests, `${entry.action} request`)}${items.length ? `, ${items.join(', ')}` : ''}`;
+  });
 }
 
-/** The closing report: counts, Cloudflare's ids for this run's purges, then every failure. */
-export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], total: number, options: Pick<ReporterOptions, 'maxListedIds' | 'journalPath'> = {}): string {
+/** The closing report: counts, what was sent per zone and action, then every failure. */
+export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], total: number, options: Pick<ReporterOptions, 'journalPath'> = {}): string {
   const lines: string[] = [];
   const failed = num(summary.failed);
   const notSent = num(summary.not_sent);
@@ -194,14 +224,9 @@ export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], 
   if (num(summary.rate_limited) > 0) parts.push(`${plural(num(summary.rate_limited), 'rate-limited answer')}`);
   const verdict = summary.interrupted === true ? 'Interrupted' : summary.ok === true ? 'Apply complete' : 'Apply failed';
   lines.push(`${verdict}: ${parts.join(', ')} in ${formatDuration(num(summary.elapsed_ms))}.`);
-  const applied = appliedByZoneAndAction(done);
-  if (applied) lines.push(`Applied by this run: ${applied}.`);
-  const ids = [...done].sort((a, b) => num(a.index) - num(b.index));
-  if (ids.length > 0) {
-    const limit = options.maxListedIds ?? 50;
-    lines.push('Cloudflare purge ids:');
-    for (const event of ids.slice(0, limit)) lines.push(`  [${num(event.index) + 1}/${total}] ${text(event.zone)} ${what(event)}  id=${text(event.id) || '(none)'}`);
-    if (ids.length > limit) lines.push(`  … and ${ids.length - limit} more${options.journalPath ? ` in ${options.journalPath}` : ' in the journal'}`);
+  if (done.length > 0) {
+    lines.push(`Sent by this run (Cloudflare's ids are in ${options.journalPath ?? 'the journal'} and in --json):`);
+    lines.push(...formatSentCounts(done));
   }
   const failures = Array.isArray(summary.failures) ? (summary.failures as Record<string, unknown>[]) : [];
   if (failures.length > 0) {

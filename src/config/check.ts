@@ -7,7 +7,7 @@ import type { PlanTier } from '../cloudflare/limits.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { didYouMean } from '../suggest.js';
 import { normalizeUrl } from '../expand/normalize.js';
-import { countPattern, parsePattern } from '../expand/patterns.js';
+import { countPattern, countPatternExact, parsePattern } from '../expand/patterns.js';
 import type { ParsedPattern } from '../expand/patterns.js';
 import { posix, sep } from 'node:path';
 import { containedPath, parseValuesFile } from './files.js';
@@ -105,6 +105,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
   const groups: Group[] = [];
   const enterpriseWarned = new Set<string>();
   let totalItems = 0;
+  let totalExact = 0n; // the same, exactly, for messages: a double would print 1e+21
   for (const name of loaded.locate.keys(['groups'])) {
     const raw = record(rawGroups[name]);
     const path = ['groups', name];
@@ -181,6 +182,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     const urls: UrlPattern[] = [];
     const usedVars = new Set<string>();
     let urlCount = 0;
+    let urlCountExact = 0n;
     let unparsed = false;
     const rawUrls = Array.isArray(raw.urls) ? raw.urls : [];
     rawUrls.forEach((pattern, i) => {
@@ -190,6 +192,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
       if ('problem' in parsed) { error(urlPath, 'value', `${displayPath(urlPath)}: ${parsed.problem}`, parsed.hint); unparsed = true; return; }
       parsed.pattern.vars.forEach((v) => usedVars.add(v));
       urlCount += countPattern(parsed.pattern);
+      urlCountExact += countPatternExact(parsed.pattern);
       urls.push({ pattern, index: i, position: loaded.locate.value(urlPath) });
       // Expansion runs only on a valid file, so a URL that cannot be parsed at all is found here
       // from its first expansion, to be reported with the other problems of the file.
@@ -207,6 +210,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
 
     // Size of the URLs, from the product of the dimensions: nothing is expanded yet.
     const variantCount = dimensions.reduce((n, d) => n * d.values.length, 1);
+    const variantExact = dimensions.reduce((n, d) => n * BigInt(d.values.length), 1n);
     const schemeCount = zone?.schemes?.length ?? 1;
     const urlItems = urlCount * schemeCount * variantCount;
 
@@ -238,9 +242,11 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
 
     // Size, counted before expansion (spec §3, §7.1).
     const items = urlItems + hosts.counted + prefixes.counted + tags.counted + (everything ? 1 : 0);
+    const itemsExact = urlCountExact * BigInt(schemeCount) * variantExact + hosts.countedExact + prefixes.countedExact + tags.countedExact + (everything ? 1n : 0n);
     totalItems += items;
-    if (items > GROUP_ITEMS_WARNING) {
-      warning(path, 'key', `${displayPath(path)}: group "${name}" expands to ${count(items)} items, more than ${count(GROUP_ITEMS_WARNING)} (${count(urlCount)} URL${urlCount === 1 ? '' : 's'} × ${schemeCount} scheme${schemeCount === 1 ? '' : 's'} × ${count(variantCount)} header variant${variantCount === 1 ? '' : 's'})`, 'consider purging by tags or prefixes, which cover every variant in one item');
+    totalExact += itemsExact;
+    if (itemsExact > BigInt(GROUP_ITEMS_WARNING)) {
+      warning(path, 'key', `${displayPath(path)}: group "${name}" expands to ${count(itemsExact)} items, more than ${count(GROUP_ITEMS_WARNING)} (${count(urlCountExact)} URL${urlCountExact === 1n ? '' : 's'} × ${schemeCount} scheme${schemeCount === 1 ? '' : 's'} × ${count(variantExact)} header variant${variantExact === 1n ? '' : 's'})`, 'consider purging by tags or prefixes, which cover every variant in one item');
     }
 
     const revision = typeof raw.revision === 'number' ? raw.revision : 0;
@@ -249,8 +255,8 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
       hosts: hosts.values, prefixes: prefixes.values, tags: tags.values, everything, action: actionOf(raw.action) ?? zone?.action ?? 'purge', revision, watch: strings(raw.watch), position: loaded.locate.key(path),
     });
   }
-  if (totalItems > options.maxItems) {
-    error(['groups'], 'key', `groups: the plan would expand to ${count(totalItems)} purge items, more than --max-items ${count(options.maxItems)}`, 'purge by prefixes or tags, split the groups, or raise --max-items if you really mean it');
+  if (totalExact > BigInt(options.maxItems)) {
+    error(['groups'], 'key', `groups: the plan would expand to ${count(totalExact)} purge items, more than --max-items ${count(options.maxItems)}`, 'purge by prefixes or tags, split the groups, or raise --max-items if you really mean it');
   }
   return { config: { file: loaded.file, digest: loaded.digest, inputsDigest: `sha256:${inputs.digest('hex')}`, zones, groups, cacheKeys: profiles }, diagnostics };
 }

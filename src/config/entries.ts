@@ -1,7 +1,7 @@
 // Hosts, prefixes and tags as patterns (spec §7.1): each entry takes the URL pattern syntax of
 // §2.1 with the group's vars, and each value it expands to follows §2.4. Entries are counted
 // before any is expanded, so that a huge range meets --max-items instead of being built.
-import { countPattern, expandPattern, parsePattern } from '../expand/patterns.js';
+import { countPattern, countPatternExact, expandPattern, parsePattern } from '../expand/patterns.js';
 import type { PathSegment } from './load.js';
 import { displayPath } from './schema.js';
 import { quoteValue } from './values.js';
@@ -26,6 +26,8 @@ export interface Entries {
   readonly values: string[];
   /** Values the entries expand to, counted before expansion (what --max-items compares). */
   readonly counted: number;
+  /** The same count as an exact integer, for messages (a double would print 1e+21). */
+  readonly countedExact: bigint;
   readonly usedVars: ReadonlySet<string>;
   /** Some entry is not a valid pattern: which variables it would have used is unknown. */
   readonly unparsed: boolean;
@@ -41,8 +43,9 @@ export function expandEntries(raw: unknown, path: readonly PathSegment[], normal
   const values = new Map<string, number>();
   const usedVars = new Set<string>();
   let counted = 0;
+  let countedExact = 0n;
   let unparsed = false;
-  if (!Array.isArray(raw)) return { values: [], counted, usedVars, unparsed, entryOf: values };
+  if (!Array.isArray(raw)) return { values: [], counted, countedExact, usedVars, unparsed, entryOf: values };
   raw.forEach((value, i) => {
     const entryPath = [...path, i];
     const written = options.textOf(value, entryPath);
@@ -56,6 +59,7 @@ export function expandEntries(raw: unknown, path: readonly PathSegment[], normal
     }
     parsed.pattern.vars.forEach((v) => usedVars.add(v));
     counted += countPattern(parsed.pattern);
+    countedExact += countPatternExact(parsed.pattern);
     if (counted > options.budget || parsed.pattern.vars.some((v) => options.brokenVars.has(v))) return;
     let reported = false;
     expandPattern(parsed.pattern, (expanded) => {
@@ -70,5 +74,5 @@ export function expandEntries(raw: unknown, path: readonly PathSegment[], normal
       if (!values.has(result.value)) values.set(result.value, i);
     });
   });
-  return { values: [...values.keys()], counted, usedVars, unparsed, entryOf: values };
+  return { values: [...values.keys()], counted, countedExact, usedVars, unparsed, entryOf: values };
 }

@@ -5,6 +5,7 @@
 // stays `007`, `1e3` stays `1e3`) instead of being parsed as a number and re-printed.
 import { isMap, isNode, isScalar, Parser, parseDocument } from 'yaml';
 import type { Document, Pair, YAMLMap } from 'yaml';
+import { compare } from '../expand/normalize.js';
 
 /** The key order of a mapping and of the mappings below it. */
 interface KeyOrder {
@@ -201,7 +202,7 @@ export function sameMeaning(before: string, after: string): boolean {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => compare(a, b));
     return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'undefined';

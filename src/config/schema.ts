@@ -66,6 +66,18 @@ function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   return node;
 }
 
+/** The punycode form of a domain typed with non-ASCII letters (bücher.de), when that form is what `pattern` wants. */
+function punycodeForm(value: unknown, pattern: unknown): string | undefined {
+  if (typeof value !== 'string' || typeof pattern !== 'string' || !/[^\x00-\x7f]/u.test(value)) return undefined;
+  let ascii: string;
+  try {
+    ascii = new URL(`http://${value}/`).hostname;
+  } catch {
+    return undefined;
+  }
+  return ascii !== value && new RegExp(pattern, 'u').test(ascii) ? ascii : undefined;
+}
+
 function quote(value: unknown): string {
   return typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
 }
@@ -104,9 +116,13 @@ export function checkSchema(config: LoadedConfig): Diagnostic[] {
       }
       case 'type': {
         const expected = ([] as string[]).concat(error.params.type as string | string[]).map((t) => TYPE_NAMES[t] ?? t).join(' or ');
-        message = value === null ? `${where} is empty: expected ${expected}` : `${where} must be ${expected} (got ${describeType(value)})`;
+        // A number is quoted as typed (`007`, `0x1F`, a 32-digit zone id), never as YAML re-prints it.
+        const got = typeof value === 'number' ? `number ${config.locate.text(path) ?? String(value)}` : describeType(value);
+        message = value === null ? `${where} is empty: expected ${expected}` : `${where} must be ${expected} (got ${got})`;
         // An empty value is a key written without its content: say what belongs there.
         if (value === null && !hint && typeof owner?.description === 'string') extraHint = owner.description;
+        // YAML reads an unquoted 1234…, 007 or 1e3 as a number: the fix is quotes, whatever the field.
+        if (typeof value === 'number' && expected === 'a string') extraHint = `put it in quotes so that YAML keeps it as text: "${config.locate.text(path) ?? String(value)}"`;
         break;
       }
       case 'enum': {
@@ -122,6 +138,10 @@ export function checkSchema(config: LoadedConfig): Diagnostic[] {
         // A bad name under propertyNames is reported once, by the propertyNames error.
         if (error.schemaPath.endsWith('/propertyNames/pattern') || badNames.has(error.instancePath)) continue;
         message = typeof owner?.['x-expected'] === 'string' ? `${where}: ${quote(value)} is not ${owner['x-expected']}` : `${where}: ${quote(value)} is not valid here`;
+        {
+          const ascii = punycodeForm(value, owner?.pattern);
+          if (ascii !== undefined) extraHint = `a domain with non-ASCII letters is written in its punycode form here, as Cloudflare names it: "${ascii}"`;
+        }
         break;
       case 'propertyNames': {
         const name = String(error.params.propertyName);

@@ -39,7 +39,10 @@ export function expandUrls(group: Group, zone: Zone | undefined, file: string): 
       }
       if (!outside && zone?.zoneName && result.host !== zone.zoneName && !result.host.endsWith(`.${zone.zoneName}`)) {
         outside = true;
-        diagnostics.push({ file, ...position, severity: 'warning', message: `groups.${group.name}.urls[${index}]: host "${result.host}" is not in zone "${zone.name}" (${zone.zoneName})`, hint: 'a purge only reaches URLs of the zone it is sent to: check the zone or the URL' });
+        // A host typed with non-ASCII letters is sent in punycode: name both, or the two look unrelated.
+        const typed = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^:/?#]*)/iu.exec(raw)?.[1] ?? '';
+        const shown = /[^\x00-\x7f]/u.test(typed) ? `"${typed}" (sent as "${result.host}", its punycode form)` : `"${result.host}"`;
+        diagnostics.push({ file, ...position, severity: 'warning', message: `groups.${group.name}.urls[${index}]: host ${shown} is not in zone "${zone.name}" (${zone.zoneName})`, hint: 'a purge only reaches URLs of the zone it is sent to: check the zone or the URL' });
       }
       for (const url of result.urls) urls.add(url);
     });

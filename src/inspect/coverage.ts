@@ -5,6 +5,7 @@ import type { RequestField } from './entry.js';
 import type { Inspector, NearMiss } from './inspector.js';
 import { fixFor } from './inspector.js';
 import type { LogRecord } from './logs.js';
+import { compare } from '../expand/normalize.js';
 
 export type CoverageClass = 'purged' | 'missed' | 'outside' | 'unknown';
 export const CLASSES: readonly CoverageClass[] = ['purged', 'missed', 'outside', 'unknown'];
@@ -161,25 +162,21 @@ export class CoverageTally {
     const byRequests = <T extends { requests: number }>(a: T, b: T) => b.requests - a.requests;
     const missedValues = [...byDimension.values()]
       .flatMap((list) => list.sort((a, b) => byRequests(a, b) || b.entries - a.entries || compareValues(a.value, b.value)).slice(0, top))
-      .sort((a, b) => byRequests(a, b) || compareText(a.dimension, b.dimension) || compareValues(a.value, b.value));
+      .sort((a, b) => byRequests(a, b) || compare(a.dimension, b.dimension) || compareValues(a.value, b.value));
     const { purged, missed: missedRequests } = this.requests;
     return {
       requests: { ...this.requests },
       entries,
       coverage: purged + missedRequests === 0 ? null : purged / (purged + missedRequests),
       missedValues,
-      missedEntries: missed.sort((a, b) => byRequests(a, b) || compareText(a.entry, b.entry)).slice(0, top),
-      unknownFields: [...this.unknownFields].map(([field, requests]) => ({ field, requests })).sort((a, b) => byRequests(a, b) || compareText(a.field, b.field)),
+      missedEntries: missed.sort((a, b) => byRequests(a, b) || compare(a.entry, b.entry)).slice(0, top),
+      unknownFields: [...this.unknownFields].map(([field, requests]) => ({ field, requests })).sort((a, b) => byRequests(a, b) || compare(a.field, b.field)),
       skippedLines: [...this.skipped],
       files: this.files.map((f) => ({ ...f })),
     };
   }
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function compareValues(a: string | null, b: string | null): number {
-  return a === b ? 0 : a === null ? -1 : b === null ? 1 : compareText(a, b);
+  return a === b ? 0 : a === null ? -1 : b === null ? 1 : compare(a, b);
 }

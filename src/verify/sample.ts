@@ -3,6 +3,7 @@
 // chosen the same way for the same plan (the plan id seeds the order). Pure: plan in, items out.
 import { compactFilesOf } from '../plan/files.js';
 import type { Action, FileEntry, Plan, PurgeBody } from '../plan/types.js';
+import { compare } from '../expand/normalize.js';
 
 export type VerifyAction = Action;
 
@@ -73,12 +74,12 @@ export function sampleItems(plan: Plan, options: SampleOptions): VerifyItem[] {
     });
   });
   const groups: GroupPool[] = [...pools.values()]
-    .sort((a, b) => (groupOrder.get(a.name) ?? Infinity) - (groupOrder.get(b.name) ?? Infinity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .sort((a, b) => (groupOrder.get(a.name) ?? Infinity) - (groupOrder.get(b.name) ?? Infinity) || compare(a.name, b.name))
     .map((pool) => ({
       name: pool.name,
       picks: 0,
       urls: [...pool.byUrl.values()].map((entry) => ({ entry, rank: hash32(entry.url, seed) }))
-        .sort((a, b) => a.rank - b.rank || (a.entry.url < b.entry.url ? -1 : a.entry.url > b.entry.url ? 1 : 0))
+        .sort((a, b) => a.rank - b.rank || compare(a.entry.url, b.entry.url))
         .map(({ entry }) => entry),
     }));
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { run as runMeasured } from './process.js';
 import type { Run as Timed } from './process.js';
 
-const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
 
 const PAGES = 20_000;
 const RECORDS = 400_000;

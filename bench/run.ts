@@ -12,7 +12,7 @@ import { startStandin } from '../test/support/cloudflare-standin.js';
 import { benchCoverage } from './coverage.js';
 import { run } from './process.js';
 
-const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
 const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

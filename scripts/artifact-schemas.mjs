@@ -28,8 +28,8 @@ const groupRecord = {
   description: 'What a successful apply records about a group.',
   required: ['zone', 'zone_id', 'fingerprint', 'revision', 'items_count'],
   properties: {
-    zone: nonEmpty,
-    zone_id: str,
+    zone: { ...nonEmpty, description: 'The zone; for a group routed to several zones (spec §7.2), their names joined by ",".' },
+    zone_id: { ...str, description: 'The zone\'s id (or name:NAME), joined by "," like zone for a routed group.' },
     fingerprint: digest,
     revision,
     watch_digest: digest,
@@ -76,7 +76,14 @@ export const planSchema = {
       required: ['name', 'zone', 'status', 'items', 'due'],
       properties: {
         name: nonEmpty,
-        zone: str,
+        zone: { type: ['string', 'null'], description: 'The zone the group\'s items go to; null for a routed group (spec §7.2) that sends to several.' },
+        zones: list(nonEmpty, { description: 'The zones the group\'s items go to, in file order.' }),
+        routes: list({
+          type: 'object',
+          description: 'A routed group\'s items per zone.',
+          required: ['zone', 'cache_key', 'action', 'items', 'preview'],
+          properties: { zone: nonEmpty, cache_key: { type: ['string', 'null'] }, action: { enum: ['purge', 'invalidate'] }, items: count, preview: strings },
+        }),
         status: { enum: ['new', 'changed', 'revised', 'content', 'forced', 'unchanged', 'removed'] },
         items: count,
         due: { type: 'boolean' },

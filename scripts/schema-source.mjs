@@ -149,7 +149,7 @@ export const schema = {
       additionalProperties: false,
       properties: {
         description: str('What this group is, for reviewers.'),
-        zone: str('The zone (a key of zones). May be omitted when there is exactly one zone.'),
+        zone: str('The zone (a key of zones). Without it, a file\'s only zone; with several zones, each URL, host and prefix goes to the zone whose name matches its host (routing).'),
         cache_key: str('A profile from cache_keys; overrides the zone\'s.'),
         action: action('purge (delete the cached copies) or invalidate (mark them stale); default: the zone\'s action, else purge. Content that must not be served again (legal removals, leaked data) must be purged.'),
         urls: list('URL patterns: {var}, {a,b} alternatives, {1..5} and {01..10} ranges; {{ and }} are literal braces.', str('An absolute http(s) URL pattern.', { minLength: 1 })),

@@ -3,6 +3,7 @@
 // so `--help` and `validate` never load what only apply needs (undici, diff).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_CONFIG, DEFAULT_MAX_ITEMS } from './defaults.js';
 import { UserError } from './errors.js';
 import type { Io } from './commands/io.js';
 
@@ -30,7 +31,7 @@ interface Common { config: string; color: boolean }
 
 function common(command: Command): Command {
   return command
-    .option('-c, --config <file>', 'the purge configuration', 'purge.yaml')
+    .option('-c, --config <file>', 'the purge configuration', DEFAULT_CONFIG)
     .option('--no-color', 'plain output without colours (also: NO_COLOR=1)');
 }
 
@@ -40,7 +41,7 @@ function planningOptions(command: Command): Command {
     .option('--all', 'ignore the baseline: every group is due', false)
     .option('--base <ref>', 'git baseline: compare with purge.yaml and watched files at this commit')
     .option('--state <file>', 'state file (default: .purgeplan/state.json beside purge.yaml; .purgeplan/NAME.state.json for NAME.yaml)')
-    .option('--max-items <n>', 'refuse plans larger than this many purge items', positiveInteger('--max-items'), 1_000_000)
+    .option('--max-items <n>', 'refuse plans larger than this many purge items', positiveInteger('--max-items'), DEFAULT_MAX_ITEMS)
     .option('--strict', 'warnings fail like errors', false);
 }
 
@@ -76,7 +77,7 @@ Environment:
   common(program.command('validate'))
     .description('check purge.yaml: every problem, with FILE:LINE:COL')
     .option('--strict', 'warnings fail like errors', false)
-    .option('--max-items <n>', 'refuse configurations larger than this many purge items', positiveInteger('--max-items'), 1_000_000)
+    .option('--max-items <n>', 'refuse configurations larger than this many purge items', positiveInteger('--max-items'), DEFAULT_MAX_ITEMS)
     .addHelpText('after', `
 Exit codes: 0 valid, 1 invalid or unreadable.
 

@@ -11,7 +11,7 @@ import AjvModule from 'ajv';
 import { parse } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'dist', 'src', 'cli.js');
+const CLI = join(ROOT, 'dist', 'bin', 'purgeplan.js');
 const SCHEMA = join(ROOT, 'schemas', 'purge.schema.json');
 
 /** Every examples/<site>/purge.yaml (other files there, such as CI snippets, are not configurations). */

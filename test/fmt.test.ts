@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { formatYaml, sameMeaning } from '../src/config/format.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'fmt');
 const MESSY = readFileSync(join(FIXTURES, 'messy.yaml'), 'utf8');

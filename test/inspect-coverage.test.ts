@@ -42,7 +42,7 @@ const LOG = [
   '',
 ].join('\n');
 
-const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
 
 function runWithStdin(args: readonly string[], cwd: string, input: Buffer | string) {
   const result = spawnSync(process.execPath, [cli, ...args], { cwd, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

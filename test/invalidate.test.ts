@@ -89,6 +89,32 @@ groups:
   });
 });
 
+describe('routed groups (§7.2) take each zone\'s action', () => {
+  it('a routed group without action invalidates in an invalidating zone and purges in the other; plans show each', async () => {
+    const yaml = `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, action: invalidate }
+  cdn: { id: ${OTHER_ZONE_ID}, name: example-cdn.net }
+groups:
+  assets: { urls: ["https://www.example.com/app.js", "https://img.example-cdn.net/logo.png"] }
+  legal: { action: purge, urls: ["https://www.example.com/terms"] }
+`;
+    await withSite(yaml, async (site) => {
+      const plan = await planJson(site);
+      assert.deepEqual(shape(plan), [
+        ['www', 'purge', 'files', 'legal', '["https://www.example.com/terms"]'],
+        ['www', 'invalidate', 'files', 'assets', '["https://www.example.com/app.js"]'],
+        ['cdn', 'purge', 'files', 'assets', '["https://img.example-cdn.net/logo.png"]'],
+      ]);
+      const human = (await site.run(['plan'])).stdout;
+      assert.match(human, /^zone www .*\n {2}~ assets · new · invalidate · 2 items · routed by host: 1 item of 2 here\n {6}~ https:\/\/www\.example\.com\/app\.js$/m);
+      assert.match(human, /^zone cdn .*\n {2}\+ assets · new · 2 items · routed by host: 1 item of 2 here\n {6}\+ https:\/\/img\.example-cdn\.net\/logo\.png$/m);
+      const markdown = (await site.run(['plan', '--markdown'])).stdout;
+      assert.match(markdown, /```diff\n~ https:\/\/www\.example\.com\/app\.js\n\+ https:\/\/img\.example-cdn\.net\/logo\.png\n```/);
+    });
+  });
+});
+
 describe('request order: zone, then action (purge first), then kind, then items', () => {
   it('orders mixed actions and kinds', async () => {
     const yaml = `version: 1

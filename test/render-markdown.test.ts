@@ -60,7 +60,8 @@ describe('structure', () => {
       assert.ok(markdown.startsWith('### purgeplan plan\n'));
       const rows = tableRows(markdown);
       assert.equal(rows.length, plan.groups.length);
-      plan.groups.forEach((group, i) => assert.ok(rows[i].startsWith(`| ${group.name} | ${group.zone} | `), rows[i]));
+      // A routed group sending to several zones (§7.2) names them all.
+      plan.groups.forEach((group, i) => assert.ok(rows[i].startsWith(`| ${group.name} | ${group.zone ?? group.zones.join(', ')} | `), rows[i]));
       plan.groups.forEach((group, i) => assert.ok(rows[i].endsWith(group.due ? ' | ✅ |' : ' | — |'), rows[i]));
       const summaries = [...markdown.matchAll(/^<details><summary><b>([^<]*)<\/b> — /gm)].map((m) => m[1]);
       assert.deepEqual(summaries, plan.groups.filter((g) => g.due).map((g) => g.name));

@@ -151,7 +151,7 @@ describe('no cliff: large outputs are streamed, the git tree is listed once', ()
     mkdirSync(bin);
     const log = join(scratch, 'git.log');
     writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
-    const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+    const cli = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
     const result = spawnSync(process.execPath, [cli, 'plan', '--base', 'HEAD', '--json'], { cwd: repo, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1' } });
     assert.equal(result.status, 0, result.stderr);
     const plan = JSON.parse(result.stdout) as Plan;

@@ -35,3 +35,26 @@ groups:
     }
   });
 });
+
+describe('apply PLANFILE copied away from its configuration (issue 9 item 7)', () => {
+  it('says the configuration beside the plan is missing and how to name it, not "stale: no longer valid"', async () => {
+    const site = new Site().write('site/purge.yaml', `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com }
+groups:
+  home:
+    urls: ["https://www.example.com/"]
+`);
+    try {
+      const saved = await site.run(['plan', '-c', 'site/purge.yaml', '--out', 'site/release.plan']);
+      assert.equal(saved.code, 0, saved.stderr);
+      site.write('elsewhere/release.plan', site.read('site/release.plan'));
+      const result = await site.run(['apply', 'elsewhere/release.plan'], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /^error: the plan elsewhere\/release\.plan names the configuration elsewhere\/purge\.yaml \(relative to the plan file\): no such file\n {2}hint: pass -c FILE/m);
+      assert.doesNotMatch(result.stderr, /stale|no longer valid|purgeplan init/);
+    } finally {
+      site.remove();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/validate/', import.meta.url));
 
 interface Result {

@@ -12,14 +12,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { COUNTRY_CODES } from '../src/cloudflare/countries.js';
-import { checkAndExpand, DEFAULT_MAX_ITEMS } from '../src/commands/pipeline.js';
+import { DEFAULT_MAX_ITEMS } from '../src/defaults.js';
+import { checkAndExpand } from '../src/commands/pipeline.js';
 import type { Checked } from '../src/commands/pipeline.js';
 import { workingTreeReader } from '../src/config/files.js';
 import type { SourceReader } from '../src/config/files.js';
 import { formatDiagnostic, sortDiagnostics } from '../src/diagnostics.js';
 import type { Diagnostic, Severity } from '../src/diagnostics.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
 const VARS_DIR = fileURLToPath(new URL('../../test/fixtures/validate/vars-files/', import.meta.url));
 
 /** Strips the indentation common to every line (and the first newline) of a template literal. */
@@ -275,7 +276,9 @@ table('references: zones, cache key profiles, {vars}, groups that purge nothing'
     expect: [error('9:11', 'groups.posts.zone: unknown zone "wwx" (did you mean "www"?)')],
   },
   {
-    rule: 'zone omitted while there are several zones: at the group mapping',
+    // Spec §7.2: such a group is routed by host, and tags have no host (before v1.1 this row
+    // expected 'missing key "zone"' at the group mapping).
+    rule: 'zone omitted while there are several zones: a routed group cannot purge tags (at the tags key)',
     yaml: yaml`
       version: 1
       zones:
@@ -283,6 +286,21 @@ table('references: zones, cache key profiles, {vars}, groups that purge nothing'
           name: example.com
         cdn:
           name: example.net
+      groups:
+        posts:
+          tags: [posts]
+    `,
+    expect: [error('9:5', 'groups.posts.tags: a group without zone is routed by host, and tags have no host')],
+  },
+  {
+    rule: 'zone omitted while there are several zones, none with a name to route by: at the group mapping',
+    yaml: yaml`
+      version: 1
+      zones:
+        www:
+          id: 023e105f4ecef8ad9ca31a8372d0c353
+        cdn:
+          id: 9a7806061c88ada191ed06f989cc3dac
       groups:
         posts:
           tags: [posts]

@@ -58,7 +58,7 @@ export function journalHeader(plan: Plan, startedAt: string, options: JournalOpt
   return {
     type: 'plan', format_version: JOURNAL_FORMAT_VERSION, plan_id: plan.plan_id, started_at: startedAt,
     baseline: plan.baseline, state: plan.state,
-    groups: plan.groups.map((g) => ({ name: g.name, zone: g.zone, status: g.status, due: g.due })),
+    groups: plan.groups.map((g) => ({ name: g.name, zone: g.zones.join(','), status: g.status, due: g.due })),
     options,
   };
 }

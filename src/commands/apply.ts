@@ -3,6 +3,7 @@
 // interrupted one resumed, or a new one — then the tokens, all before the plan is shown and `yes`
 // asked; then send, and copy the records of the groups whose requests all succeeded into the
 // state. Ctrl-C is a clean stop (130) at any point.
+import { existsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { DEFAULT_API_URL } from '../cloudflare/limits.js';
 import { UserError } from '../errors.js';
@@ -87,6 +88,10 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   const verify = options.verify === undefined ? null : verifySettings(options);
   const saved = planfile === undefined ? undefined : readSavedPlan(planfile, options, io);
   const configFile = saved?.configFile ?? options.config;
+  if (saved && !options.configGiven && !existsSync(resolve(io.cwd, configFile))) {
+    // A plan copied away from its configuration: it is found beside the plan file, unless -c says where.
+    throw new UserError(`the plan ${planfile} names the configuration ${configFile} (relative to the plan file): no such file`, { hint: `pass -c FILE to say where the plan's purge.yaml is, e.g. purgeplan apply ${planfile} -c path/to/purge.yaml` });
+  }
   if (options.checkDrift) {
     const { checkDriftBeforeApply } = await import('./drift.js');
     if (await checkDriftBeforeApply(configFile, { apiUrl, strict: options.strict, maxRetries: options.maxRetries }, io) !== 0) return 1;

@@ -15,7 +15,8 @@ import { readRulesets } from '../drift/read.js';
 import type { Ruleset } from '../drift/rules.js';
 import type { Io } from './io.js';
 import { printDiagnostics } from './io.js';
-import { checkAndExpand, DEFAULT_MAX_ITEMS, readConfigFile } from './pipeline.js';
+import { DEFAULT_MAX_ITEMS } from '../defaults.js';
+import { checkAndExpand, readConfigFile } from './pipeline.js';
 
 export interface DriftOptions {
   readonly config: string;

@@ -26,6 +26,8 @@ cache_keys:
       sort: true
     device_type: true                # one cache entry per device type: each is purged
 
+# Groups name no zone here: with one zone they purge it. With several zones, a group without
+# zone is routed: each URL, host and prefix goes to the zone whose name matches its host.
 groups:
   home:
     description: The home page and the blog index

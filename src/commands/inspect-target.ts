@@ -13,7 +13,8 @@ import { readPlanFile } from '../plan/planfile.js';
 import { reconcile } from '../reconcile/baseline.js';
 import type { Io } from './io.js';
 import { printDiagnostics, summarizeProblems } from './io.js';
-import { checkAndExpand, DEFAULT_MAX_ITEMS, loadWorkingConfig } from './pipeline.js';
+import { DEFAULT_MAX_ITEMS } from '../defaults.js';
+import { checkAndExpand, loadWorkingConfig } from './pipeline.js';
 
 export interface TargetOptions {
   readonly config: string;

@@ -14,9 +14,6 @@ import type { GroupExpansion } from '../expand/group.js';
 import { listWorkingFiles } from '../reconcile/git.js';
 import { checkWatchPatterns } from '../reconcile/watch.js';
 
-export const DEFAULT_CONFIG = 'purge.yaml';
-export const DEFAULT_MAX_ITEMS = 1_000_000;
-
 export interface Checked {
   readonly config?: Config;
   readonly expansions?: readonly GroupExpansion[];
@@ -51,13 +48,19 @@ export function checkAndExpand(file: string, bytes: Uint8Array, reader: SourceRe
   const checked = checkConfig(loaded.config, reader, { maxItems });
   diagnostics.push(...checked.diagnostics, ...checkWatchPatterns(loaded.config, listFiles));
   if (diagnostics.some((d) => d.severity === 'error')) return { config: checked.config, diagnostics };
-  const zones = new Map(checked.config.zones.map((z) => [z.name, z]));
-  const expansions = checked.config.groups.map((group) => {
-    const { expansion, diagnostics: found } = expandGroup(group, zones.get(group.zone), file);
+  const expansions = checked.config.groups.flatMap((group) => {
+    const { expansions: parts, diagnostics: found } = expandGroup(group, checked.config.zones, file);
     diagnostics.push(...found);
-    return expansion;
+    return parts;
   });
-  return { config: checked.config, expansions, diagnostics };
+  // A problem found once per zone a routed group sends to (the Enterprise warning of a key) is
+  // said once.
+  const said = new Set<string>();
+  const unique = diagnostics.filter((d) => {
+    const key = `${d.file}:${d.line}:${d.col}:${d.severity}:${d.message}`;
+    return said.has(key) ? false : (said.add(key), true);
+  });
+  return { config: checked.config, expansions, diagnostics: unique };
 }
 
 export function loadWorkingConfig(file: string, cwd: string, maxItems: number): Checked & { baseDir?: string } {

@@ -2,7 +2,7 @@
 // file into a Config (defaults applied, names resolved, vars files read). Every problem is
 // collected; values of the wrong type were reported by the schema and are skipped here.
 import { createHash } from 'node:crypto';
-import { DEFAULT_TOKEN_ENV, PLAN_TIERS, TIER_LIMITS, UNINCLUDABLE_HEADERS } from '../cloudflare/limits.js';
+import { DEFAULT_TOKEN_ENV, PLAN_TIERS, TIER_LIMITS } from '../cloudflare/limits.js';
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { didYouMean } from '../suggest.js';
@@ -18,9 +18,12 @@ import { normalizeHost, normalizePrefix, normalizeTag, substitutionProblem } fro
 import type { Checked } from './values.js';
 import { expandEntries } from './entries.js';
 import { resolveDimensions } from './variants.js';
+import { enterpriseFeatures, resolveCacheKey } from './cache-key.js';
 import { DEFAULT_CACHE_KEY } from './types.js';
-import type { CacheKey, Config, Group, Scheme, UrlPattern, Zone } from './types.js';
+import type { CacheKey, Config, Group, GroupRoute, RouteProblem, Scheme, UrlPattern, Zone } from './types.js';
 import type { Action } from '../plan/types.js';
+import { zoneForHost } from './route.js';
+import type { Entries } from './entries.js';
 import { count } from '../format.js';
 
 export interface CheckOptions {
@@ -34,6 +37,7 @@ type Raw = Record<string, unknown>;
 const record = (value: unknown): Raw | undefined => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : undefined);
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v) => typeof v === 'string' || typeof v === 'number').map(String) : []);
+type Report = (path: readonly PathSegment[], at: 'key' | 'value', message: string, hint?: string) => void;
 const SUBSTITUTION_HINT = 'a value is put into the URL as it is: remove the character, or percent-encode it (%20 for a space, %23 for #)';
 
 /** A vars file as messages name it: beside the configuration, as the user wrote its path. */
@@ -106,16 +110,22 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
   const enterpriseWarned = new Set<string>();
   let totalItems = 0;
   let totalExact = 0n; // the same, exactly, for messages: a double would print 1e+21
+  // Zones that take routed items: those with a name (spec §7.2).
+  const routable = zones.filter((z) => z.zoneName !== null);
+  const routableText = routable.map((z) => `${z.name} (${z.zoneName})`).join(', ');
   for (const name of loaded.locate.keys(['groups'])) {
     const raw = record(rawGroups[name]);
     const path = ['groups', name];
     if (!raw) continue; // not a mapping (an empty group included): reported by the schema
     // Zone.
     let zone: Zone | undefined;
+    // A group without zone in a file of several zones is routed by host (spec §7.2).
+    let routed = false;
     const zoneRef = text(raw.zone);
     if (zoneRef === undefined) {
       if (zones.length === 1) zone = zones[0];
-      else if (raw.zone === undefined) error(path, 'value', `groups.${name}: missing key "zone"`, zones.length ? `there are ${zones.length} zones (${zones.map((z) => z.name).join(', ')}): say which one this group purges` : 'define a zone under zones first');
+      else if (raw.zone === undefined && routable.length > 0) routed = true;
+      else if (raw.zone === undefined) error(path, 'value', `groups.${name}: missing key "zone"`, zones.length ? `there are ${zones.length} zones (${zones.map((z) => z.name).join(', ')}), none with a name to route items by host: say which one this group purges` : 'define a zone under zones first');
     } else {
       zone = zoneByName.get(zoneRef);
       if (!zone) error([...path, 'zone'], 'value', `groups.${name}.zone: unknown zone "${zoneRef}"${didYouMean(zoneRef, zoneByName.keys())}`, zones.length ? `zones: ${zones.map((z) => z.name).join(', ')}` : 'define it under zones');
@@ -125,16 +135,18 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     if (ownKey !== undefined && !profiles.has(ownKey)) error([...path, 'cache_key'], 'value', `groups.${name}.cache_key: unknown cache key profile "${ownKey}"${didYouMean(ownKey, profiles.keys())}`, profiles.size ? `profiles: ${[...profiles.keys()].join(', ')}` : 'define it under cache_keys');
     const keyName = ownKey !== undefined ? ownKey : zone?.cacheKey ?? null;
     const cacheKey = (keyName !== null ? profiles.get(keyName) : undefined) ?? DEFAULT_CACHE_KEY;
-    if (zone && keyName !== null && profiles.has(keyName) && zone.plan !== 'enterprise' && !enterpriseWarned.has(`${zone.name}/${keyName}`)) {
-      const features = enterpriseFeatures(cacheKey);
-      if (features.length) {
-        enterpriseWarned.add(`${zone.name}/${keyName}`);
-        const at = ownKey !== undefined ? [...path, 'cache_key'] : ['zones', zone.name, 'cache_key'];
-        warning(at, 'value',
-          `${displayPath(at)}: cache key "${keyName}" uses ${features.join(', ')}, which Cloudflare offers on Enterprise only, but zone "${zone.name}" is on the ${zone.plan} plan`,
-          'if the zone really is Enterprise, set plan: enterprise; otherwise its cache key cannot vary this way and these variants purge nothing');
-      }
-    }
+    /** The key's Enterprise-only features on a zone of another plan (a warning, once per zone and key). */
+    const checkPlan = (inZone: Zone, name: string | null, key: CacheKey, warn: Report, once: Set<string> | null) => {
+      if (name === null || !profiles.has(name) || inZone.plan === 'enterprise' || once?.has(`${inZone.name}/${name}`)) return;
+      const features = enterpriseFeatures(key);
+      if (!features.length) return;
+      once?.add(`${inZone.name}/${name}`);
+      const at = ownKey !== undefined ? [...path, 'cache_key'] : ['zones', inZone.name, 'cache_key'];
+      warn(at, 'value',
+        `${displayPath(at)}: cache key "${name}" uses ${features.join(', ')}, which Cloudflare offers on Enterprise only, but zone "${inZone.name}" is on the ${inZone.plan} plan`,
+        'if the zone really is Enterprise, set plan: enterprise; otherwise its cache key cannot vary this way and these variants purge nothing');
+    };
+    if (zone) checkPlan(zone, keyName, cacheKey, warning, enterpriseWarned);
 
     // Vars. One that could not be read still counts as defined (with a stand-in value), so that
     // its problem is reported once, not again as an unknown variable in every URL using it.
@@ -202,16 +214,36 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
         if ('problem' in url) error(urlPath, 'value', `${displayPath(urlPath)}: ${url.problem}${sample === pattern ? '' : ` (expanded from "${pattern}")`}`, url.hint);
       }
     });
-    if (cacheKey.hostResolved && rawUrls.length > 0) {
-      error([...path, 'urls'], 'key', `groups.${name} purges URLs, but cache key "${keyName}" uses the resolved host (host.resolved: true)`, 'a URL purge cannot match a key built on a host rewritten by an Origin Rule: purge the rewritten host with hosts: [...] instead');
-    }
+    /** The rules that tie a group's URLs and variants to a cache key (spec §2.3, §3). */
+    const keyed = (profile: string | null, key: CacheKey, report: { error: Report; warning: Report; notInKey?: Report }) => {
+      if (key.hostResolved && rawUrls.length > 0) {
+        report.error([...path, 'urls'], 'key', `groups.${name} purges URLs, but cache key "${profile}" uses the resolved host (host.resolved: true)`, 'a URL purge cannot match a key built on a host rewritten by an Origin Rule: purge the rewritten host with hosts: [...] instead');
+      }
+      return resolveDimensions(key, profile, raw.variants, path, report, { purgesUrls: given(raw.urls), textOf: scalarText });
+    };
+    // A routed group is expanded with each zone's key (or its own, in every zone); what those keys
+    // say about its variants is reported for the zones its items go to (src/expand/group.ts).
+    const routes = routed ? new Map(routable.map((inZone): [string, GroupRoute] => {
+      const routeKeyName = ownKey !== undefined ? ownKey : inZone.cacheKey;
+      const routeKey = (routeKeyName !== null ? profiles.get(routeKeyName) : undefined) ?? DEFAULT_CACHE_KEY;
+      const problems: RouteProblem[] = [];
+      const where = ` (for the items routed to zone "${inZone.name}")`;
+      const collect = (severity: 'error' | 'warning', notInKey?: boolean): Report => (at, side, message, hint) => {
+        const { line, col } = side === 'key' ? loaded.locate.key(at) : loaded.locate.value(at);
+        problems.push({ diagnostic: { file: loaded.file, line, col, severity, message: message + where, hint }, ...(notInKey ? { notInKey: displayPath(at) } : {}) });
+      };
+      checkPlan(inZone, routeKeyName, routeKey, collect('warning'), null);
+      const dimensions = keyed(routeKeyName, routeKey, { error: collect('error'), warning: collect('warning'), notInKey: collect('error', true) });
+      return [inZone.name, { zone: inZone.name, cacheKeyName: routeKeyName, cacheKey: routeKey, dimensions, action: actionOf(raw.action) ?? inZone.action, problems }];
+    })) : null;
+    const dimensions = routes ? [] : keyed(keyName, cacheKey, { error, warning });
 
-    const dimensions = resolveDimensions(cacheKey, keyName, raw.variants, path, { error, warning }, { purgesUrls: given(raw.urls), textOf: scalarText });
-
-    // Size of the URLs, from the product of the dimensions: nothing is expanded yet.
-    const variantCount = dimensions.reduce((n, d) => n * d.values.length, 1);
-    const variantExact = dimensions.reduce((n, d) => n * BigInt(d.values.length), 1n);
-    const schemeCount = zone?.schemes?.length ?? 1;
+    // Size of the URLs, from the product of the dimensions: nothing is expanded yet. A routed
+    // group is counted as if every URL went to its largest zone.
+    const variantDimensions = routes ? [...routes.values()].map((r) => r.dimensions) : [dimensions];
+    const variantCount = Math.max(...variantDimensions.map((list) => list.reduce((n, d) => n * d.values.length, 1)));
+    const variantExact = variantDimensions.map((list) => list.reduce((n, d) => n * BigInt(d.values.length), 1n)).reduce((a, b) => (b > a ? b : a));
+    const schemeCount = routes ? Math.max(...routable.map((z) => z.schemes?.length ?? 1)) : zone?.schemes?.length ?? 1;
     const urlItems = urlCount * schemeCount * variantCount;
 
     // Hosts, prefixes, tags (patterns too: spec §7.1), everything.
@@ -224,6 +256,18 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
       if (found.unparsed) unparsed = true;
       return found;
     };
+    /** Each value of a routed group's hosts or prefixes must fall in a zone: an error at its entry naming the host. */
+    const routeEntries = (found: Entries, key: 'hosts' | 'prefixes', hostOf: (value: string) => string) => {
+      const reported = new Set<number>();
+      for (const value of found.values) {
+        const host = hostOf(value);
+        const entry = found.entryOf.get(value)!;
+        if (zoneForHost(zones, host) !== undefined || reported.has(entry)) continue;
+        reported.add(entry);
+        const at = [...path, key, entry];
+        error(at, 'value', `${displayPath(at)}: host "${host}" is in no zone: a group without zone sends each item to the zone whose name is its host or a parent domain of it`, `zones by name: ${routableText}; or give the group a zone`);
+      }
+    };
     const hosts = entries('hosts', normalizeHost);
     const prefixes = entries('prefixes', normalizePrefix);
     const tags = entries('tags', normalizeTag);
@@ -233,6 +277,14 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
       if (!usedVars.has(varName) && !unparsed && (rawUrls.length > 0 || otherPatterns)) warning([...path, 'vars', varName], 'key', `${displayPath([...path, 'vars', varName])} is not used by any ${patternKinds} pattern`, `use it as {${varName}} in a ${patternKinds}, or remove it`);
     }
     const everything = flag(raw.everything);
+    if (routed) {
+      // Tags and everything belong to no host: a routed group cannot send them anywhere.
+      for (const key of ['tags', 'everything'] as const) {
+        if (key === 'tags' ? given(raw.tags) : everything) error([...path, key], 'key', `groups.${name}.${key}: a group without zone is routed by host, and ${key === 'tags' ? 'tags have' : 'purge everything has'} no host`, `give the group a zone (${zones.map((z) => z.name).join(', ')}), or move ${key === 'tags' ? 'the tags' : 'everything: true'} to a group that has one`);
+      }
+      routeEntries(hosts, 'hosts', (host) => host);
+      routeEntries(prefixes, 'prefixes', (prefix) => prefix.split('/')[0]!);
+    }
     if (everything && zone && !zone.allowPurgeEverything) {
       error([...path, 'everything'], 'key', `groups.${name}.everything: purging everything needs allow_purge_everything: true on zone "${zone.name}"`, 'purge hosts, prefixes or tags instead, or opt in on the zone if you really mean to empty its whole cache');
     }
@@ -251,7 +303,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
 
     const revision = typeof raw.revision === 'number' ? raw.revision : 0;
     groups.push({
-      name, description: text(raw.description) ?? null, zone: zone?.name ?? '', cacheKeyName: keyName, cacheKey, urls, vars, dimensions,
+      name, description: text(raw.description) ?? null, zone: zone?.name ?? '', routes, cacheKeyName: routes ? ownKey ?? null : keyName, cacheKey, urls, vars, dimensions,
       hosts: hosts.values, prefixes: prefixes.values, tags: tags.values, everything, action: actionOf(raw.action) ?? zone?.action ?? 'purge', revision, watch: strings(raw.watch), position: loaded.locate.key(path),
     });
   }
@@ -259,67 +311,6 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     error(['groups'], 'key', `groups: the plan would expand to ${count(totalExact)} purge items, more than --max-items ${count(options.maxItems)}`, 'purge by prefixes or tags, split the groups, or raise --max-items if you really mean it');
   }
   return { config: { file: loaded.file, digest: loaded.digest, inputsDigest: `sha256:${inputs.digest('hex')}`, zones, groups, cacheKeys: profiles }, diagnostics };
-}
-
-function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void): CacheKey {
-  const query = record(raw.query_string) ?? {};
-  const headers = record(raw.headers) ?? {};
-  const cookies = record(raw.cookies) ?? {};
-  const modes = ['ignore', 'include', 'exclude'].filter((mode) => (mode === 'ignore' ? query.ignore === true : Array.isArray(query[mode]) || query[mode] === '*'));
-  if (modes.length > 1) {
-    error([...path, 'query_string', modes[1]], 'key', `${displayPath([...path, 'query_string'])}: ${modes.map((m) => `"${m}"`).join(' and ')} cannot be used together`, 'Cloudflare keys a query string by one of: ignore it, include only some parameters, or exclude some parameters');
-  }
-  // A refused header or cookie is reported here and left out of the key, so that groups are not
-  // also told to list values for it.
-  const acceptedHeaders = (list: 'include' | 'check_presence'): string[] => strings(headers[list]).flatMap((name, i) => {
-    const header = name.toLowerCase();
-    if (!(UNINCLUDABLE_HEADERS as readonly string[]).includes(header) && !header.startsWith('cf-')) return [header];
-    const why = header === 'origin' ? 'Origin is in the key already unless exclude_origin is true' : header === 'cookie' ? 'use cookies.include for cookies' : header.startsWith('cf-') ? 'Cloudflare sets its cf-* headers itself; use device_type or geo for cf-device-type and cf-ipcountry' : 'Cloudflare does not allow this header in a custom cache key';
-    const at = [...path, 'headers', list, i];
-    error(at, 'value', `${displayPath(at)}: header "${name}" cannot be part of a custom cache key`, why);
-    return [];
-  });
-  const headerInclude = acceptedHeaders('include');
-  const headerPresence = acceptedHeaders('check_presence');
-  headerInclude.filter((h) => headerPresence.includes(h)).forEach((h) => error([...path, 'headers', 'check_presence'], 'key', `${displayPath([...path, 'headers'])}: header "${h}" is in both include and check_presence`, 'keep it in one of them'));
-  const acceptedCookies = (list: 'include' | 'check_presence'): string[] => strings(cookies[list]).flatMap((cookie, i) => {
-    if (!cookie.toLowerCase().startsWith('__cf')) return [cookie];
-    const at = [...path, 'cookies', list, i];
-    error(at, 'value', `${displayPath(at)}: cookie "${cookie}" cannot be part of a cache key`, 'Cloudflare refuses its own __cf* cookies in cache keys');
-    return [];
-  });
-  const cookieInclude = acceptedCookies('include');
-  const cookiePresence = acceptedCookies('check_presence');
-  cookieInclude.filter((c) => cookiePresence.includes(c)).forEach((c) => error([...path, 'cookies', 'check_presence'], 'key', `${displayPath([...path, 'cookies'])}: cookie "${c}" is in both include and check_presence`, 'keep it in one of them'));
-  return {
-    querySort: query.sort === true,
-    // `*` means every parameter, as in Cloudflare's rules (spec §6a): include all = the whole
-    // query string as if include were absent; exclude all = ignore the query string.
-    queryIgnore: query.ignore === true || allParameters(query.exclude),
-    queryInclude: Array.isArray(query.include) && !allParameters(query.include) ? strings(query.include) : null,
-    queryExclude: Array.isArray(query.exclude) && !allParameters(query.exclude) ? strings(query.exclude) : null,
-    deviceType: flag(raw.device_type), geo: flag(raw.geo), lang: flag(raw.lang),
-    headerInclude, headerPresence, excludeOrigin: flag(headers.exclude_origin),
-    cookieInclude, cookiePresence,
-    hostResolved: flag(record(raw.host)?.resolved),
-  };
-}
-
-/** `"*"` or a list holding `"*"`: every query parameter. */
-function allParameters(value: unknown): boolean {
-  return value === '*' || (Array.isArray(value) && value.includes('*'));
-}
-
-/** Cache key features that Cloudflare offers on Enterprise only (cloudflare-api.md §5.3). */
-function enterpriseFeatures(key: CacheKey): string[] {
-  const features: string[] = [];
-  if (key.queryInclude || key.queryExclude) features.push('query_string include/exclude');
-  if (key.geo) features.push('geo');
-  if (key.lang) features.push('lang');
-  if (key.headerInclude.length || key.headerPresence.length || key.excludeOrigin) features.push('headers');
-  if (key.cookieInclude.length || key.cookiePresence.length) features.push('cookies');
-  if (key.hostResolved) features.push('host.resolved');
-  return features;
 }
 
 /** The first string a pattern expands to (each placeholder at its first value). */

@@ -1,7 +1,7 @@
 // The configuration after validation: defaults applied, names resolved, vars files read.
 // Everything later in the pipeline reads these types, never the raw YAML value.
 import type { PlanTier } from '../cloudflare/limits.js';
-import type { Position } from '../diagnostics.js';
+import type { Diagnostic, Position } from '../diagnostics.js';
 import type { Action } from '../plan/types.js';
 
 export type Scheme = 'http' | 'https';
@@ -63,10 +63,40 @@ export interface UrlPattern {
   readonly position: Position;
 }
 
+/**
+ * How a routed group (spec §7.2) is expanded in one zone its items may go to: with that zone's
+ * cache key (or the group's own `cache_key`), and the variant dimensions that key gives. The
+ * problems of those variants against that key are reported only if items go to the zone.
+ */
+export interface GroupRoute {
+  readonly zone: string;
+  readonly cacheKeyName: string | null;
+  readonly cacheKey: CacheKey;
+  readonly dimensions: readonly Dimension[];
+  /** The group's own action, else the zone's (spec §7.3). */
+  readonly action: Action;
+  readonly problems: readonly RouteProblem[];
+}
+
+export interface RouteProblem {
+  readonly diagnostic: Diagnostic;
+  /**
+   * Set for "a variant for a dimension the key lacks" (the variant's path): for a routed group
+   * that is an error only when no zone its items go to has the dimension.
+   */
+  readonly notInKey?: string;
+}
+
 export interface Group {
   readonly name: string;
   readonly description: string | null;
+  /** The group's zone; '' for a routed group (see `routes`). */
   readonly zone: string;
+  /**
+   * For a group without `zone` in a file with several zones (spec §7.2): per zone with a `name`,
+   * in file order, how its items are expanded there. Null for a group with a zone.
+   */
+  readonly routes: ReadonlyMap<string, GroupRoute> | null;
   readonly cacheKeyName: string | null;
   readonly cacheKey: CacheKey;
   readonly urls: readonly UrlPattern[];

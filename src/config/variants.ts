@@ -11,6 +11,8 @@ import type { CacheKey, Dimension } from './types.js';
 export interface VariantReporter {
   error(path: readonly PathSegment[], at: 'key' | 'value', message: string, hint?: string): void;
   warning(path: readonly PathSegment[], at: 'key' | 'value', message: string, hint?: string): void;
+  /** A variant for a dimension the key lacks (an error unless the caller says otherwise: §7.2). */
+  notInKey?(path: readonly PathSegment[], at: 'key' | 'value', message: string, hint?: string): void;
 }
 
 interface RawDimension {
@@ -82,7 +84,7 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
     report.error(at, 'value', `${displayPath([...vpath, ...sub])} is required: ${keyLabel} varies on ${what}`, `add ${example}`);
   };
   const notInKey = (p: readonly PathSegment[], what: string, setting: string) =>
-    report.error(p, 'key', `${displayPath(p)}: ${keyLabel} does not vary on ${what}, so these variants would purge nothing`, `remove it, or set ${setting} in the cache key`);
+    (report.notInKey ?? report.error).call(report, p, 'key', `${displayPath(p)}: ${keyLabel} does not vary on ${what}, so these variants would purge nothing`, `remove it, or set ${setting} in the cache key`);
   const empty = (p: readonly PathSegment[]) => report.error(p, 'value', `${displayPath(p)} has no values: the group would purge no variant of it`, 'list at least one value');
   const textOf = options.textOf ?? plainText;
   const read = (value: unknown, at: readonly PathSegment[]) => readDimension(value, at, textOf);

@@ -237,7 +237,7 @@ export function checkDrift(input: DriftInput): DriftReport {
         const patternLabel = `groups.${group.name}.urls[${index}] ${pattern}`;
         for (const { url, resolution } of resolutions) {
           const rule = resolution.effective;
-          for (const difference of differences(group.cacheKey, keyOf(rule))) {
+          for (const difference of differences(group.routes?.get(zone.name)?.cacheKey ?? group.cacheKey, keyOf(rule))) {
             const id = [profileKey, difference.dimension, rule?.id ?? '', difference.declared, difference.actual, split ? patternLabel : ''].join('\0');
             const bucket = drift.get(id) ?? { groups: new Set<string>(), url, patterns: new Set<string>(), difference, rule, group };
             bucket.groups.add(group.name);

@@ -1,15 +1,27 @@
-// Stage 3: one group -> its purge items, kept compact: the sorted unique URLs and the sorted
+// Stage 3: one group -> its purge items (per zone: spec §7.2), kept compact: the sorted unique URLs and the sorted
 // header variants whose cross product the file items are (URL-major order is the spec's item
 // order, so nothing has to be sorted item by item), plus hosts, prefixes, tags and everything.
 import type { Diagnostic } from '../diagnostics.js';
-import type { Group, Zone } from '../config/types.js';
+import { zoneForHost } from '../config/route.js';
+import { DEFAULT_CACHE_KEY } from '../config/types.js';
+import type { CacheKey, Dimension, Group, GroupRoute, RouteProblem, Zone } from '../config/types.js';
 import { expandPattern, parsePattern } from './patterns.js';
 import { compare, normalizeUrl } from './normalize.js';
 import { expandVariants } from './variants.js';
 import type { Variant } from './variants.js';
+import type { Action } from '../plan/types.js';
 
+/**
+ * A group's items in one zone. A group with a zone has one expansion; a routed group (spec §7.2)
+ * one per zone its items go to, in file order of the zones, each with that zone's cache key.
+ */
 export interface GroupExpansion {
   readonly group: Group;
+  readonly zone: string;
+  readonly cacheKeyName: string | null;
+  readonly cacheKey: CacheKey;
+  /** What is done to these items (spec §7.3): a routed group takes each zone's unless it has its own. */
+  readonly action: Action;
   readonly urls: readonly string[];
   readonly variants: readonly Variant[];
   readonly hosts: readonly string[];
@@ -50,20 +62,120 @@ export function expandUrls(group: Group, zone: Zone | undefined, file: string): 
   return { urls: [...urls].sort(compare), diagnostics };
 }
 
-export function expandGroup(group: Group, zone: Zone | undefined, file: string): { expansion: GroupExpansion; diagnostics: Diagnostic[] } {
-  const { urls, diagnostics } = expandUrls(group, zone, file);
-  const variants = urls.length ? expandVariants(group.dimensions) : [];
-  const expansion: GroupExpansion = {
-    group,
-    urls,
+interface Part {
+  readonly zone: string;
+  readonly action: Action;
+  readonly cacheKeyName: string | null;
+  readonly cacheKey: CacheKey;
+  readonly urls: readonly string[];
+  readonly dimensions: readonly Dimension[];
+  readonly hosts: readonly string[];
+  readonly prefixes: readonly string[];
+}
+
+function expansionOf(group: Group, part: Part): GroupExpansion {
+  const variants = part.urls.length ? expandVariants(part.dimensions) : [];
+  const tags = [...new Set(group.tags)].sort(compare);
+  return {
+    group, zone: part.zone, action: part.action, cacheKeyName: part.cacheKeyName, cacheKey: part.cacheKey,
+    urls: part.urls,
     variants,
-    hosts: [...group.hosts].sort(compare),
-    prefixes: [...group.prefixes].sort(compare),
-    tags: [...new Set(group.tags)].sort(compare),
+    hosts: [...part.hosts].sort(compare),
+    prefixes: [...part.prefixes].sort(compare),
+    tags,
     everything: group.everything,
-    items: urls.length * variants.length + group.hosts.length + group.prefixes.length + new Set(group.tags).size + (group.everything ? 1 : 0),
+    items: part.urls.length * variants.length + part.hosts.length + part.prefixes.length + tags.length + (group.everything ? 1 : 0),
   };
-  return { expansion, diagnostics };
+}
+
+/** A group's expansions: one for a group with a zone, one per zone its items go to for a routed group. */
+export function expandGroup(group: Group, zones: readonly Zone[], file: string): { expansions: GroupExpansion[]; diagnostics: Diagnostic[] } {
+  if (group.routes !== null) return expandRouted(group, group.routes, zones, file);
+  const zone = zones.find((z) => z.name === group.zone);
+  const { urls, diagnostics } = expandUrls(group, zone, file);
+  const part = { zone: group.zone, action: group.action, cacheKeyName: group.cacheKeyName, cacheKey: group.cacheKey, urls, dimensions: group.dimensions, hosts: group.hosts, prefixes: group.prefixes };
+  return { expansions: [expansionOf(group, part)], diagnostics };
+}
+
+/**
+ * Routing (spec §7.2): each URL, host and prefix goes to the zone whose name is its host or a
+ * parent domain (the longest wins), and is expanded there with that zone's cache key and schemes.
+ * A URL in no zone is an error at its entry naming the host (hosts and prefixes were checked with
+ * the file). What a zone's key says about the group's variants is reported when items go there;
+ * a variant for a dimension is refused only when no zone the group sends to has it.
+ */
+function expandRouted(group: Group, routes: ReadonlyMap<string, GroupRoute>, zones: readonly Zone[], file: string): { expansions: GroupExpansion[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const urlsByZone = new Map<string, Set<string>>();
+  const byZone = <T>(map: Map<string, T[]>, zone: string, value: T) => {
+    const list = map.get(zone);
+    if (list) list.push(value);
+    else map.set(zone, [value]);
+  };
+  for (const { pattern, index, position } of group.urls) {
+    const parsed = parsePattern(pattern, group.vars);
+    if ('problem' in parsed) continue; // reported by the checker
+    let reported = false;
+    expandPattern(parsed.pattern, (raw) => {
+      if (reported) return;
+      const where = normalizeUrl(raw, DEFAULT_CACHE_KEY, null);
+      const zone = 'problem' in where ? undefined : zoneForHost(zones, where.host);
+      const route = zone && routes.get(zone.name);
+      const result = route ? normalizeUrl(raw, route.cacheKey, zone.schemes) : where;
+      if ('problem' in result) {
+        reported = true;
+        diagnostics.push({ file, ...position, severity: 'error', message: `groups.${group.name}.urls[${index}]: ${result.problem}${raw === pattern ? '' : ` (expanded from "${pattern}")`}`, hint: result.hint });
+        return;
+      }
+      if (!zone || !route) {
+        reported = true;
+        const names = zones.filter((z) => z.zoneName !== null).map((z) => `${z.name} (${z.zoneName})`).join(', ');
+        diagnostics.push({ file, ...position, severity: 'error', message: `groups.${group.name}.urls[${index}]: host "${result.host}" is in no zone: a group without zone sends each URL to the zone whose name is its host or a parent domain of it${raw === pattern ? '' : ` (expanded from "${pattern}")`}`, hint: `zones by name: ${names}; or give the group a zone` });
+        return;
+      }
+      let set = urlsByZone.get(zone.name);
+      if (!set) urlsByZone.set(zone.name, (set = new Set()));
+      for (const url of result.urls) set.add(url);
+    });
+  }
+  const hostsByZone = new Map<string, string[]>();
+  const prefixesByZone = new Map<string, string[]>();
+  for (const host of group.hosts) {
+    const zone = zoneForHost(zones, host);
+    if (zone) byZone(hostsByZone, zone.name, host);
+  }
+  for (const prefix of group.prefixes) {
+    const zone = zoneForHost(zones, prefix.split('/')[0]!);
+    if (zone) byZone(prefixesByZone, zone.name, prefix);
+  }
+  const touched = [...routes.values()].filter((r) => urlsByZone.has(r.zone) || hostsByZone.has(r.zone) || prefixesByZone.has(r.zone));
+  // A variant the key of some zone it goes to has is not "for a dimension the key lacks".
+  const lacking = (problem: RouteProblem) => problem.notInKey === undefined || touched.every((r) => r.problems.some((p) => p.notInKey === problem.notInKey));
+  const seen = new Set<string>();
+  for (const route of touched) {
+    for (const problem of route.problems) {
+      if (!lacking(problem) || (problem.notInKey !== undefined && seen.has(problem.notInKey))) continue;
+      if (problem.notInKey !== undefined) seen.add(problem.notInKey);
+      diagnostics.push(problem.diagnostic);
+    }
+  }
+  const expansions = touched.map((route) => expansionOf(group, {
+    zone: route.zone, action: route.action, cacheKeyName: route.cacheKeyName, cacheKey: route.cacheKey,
+    urls: [...(urlsByZone.get(route.zone) ?? [])].sort(compare), dimensions: route.dimensions,
+    hosts: hostsByZone.get(route.zone) ?? [], prefixes: prefixesByZone.get(route.zone) ?? [],
+  }));
+  return { expansions, diagnostics };
+}
+
+/** Expansions by group, in file order (a routed group has one per zone, next to each other). */
+export function byGroup(expansions: readonly GroupExpansion[]): { group: Group; parts: GroupExpansion[] }[] {
+  const groups: { group: Group; parts: GroupExpansion[] }[] = [];
+  for (const expansion of expansions) {
+    const last = groups[groups.length - 1];
+    if (last && last.group === expansion.group) last.parts.push(expansion);
+    else groups.push({ group: expansion.group, parts: [expansion] });
+  }
+  return groups;
 }
 
 /** Item keys as shown to reviewers and compared by reconciliation: `URL [h=v, …]`, `host X`, … */

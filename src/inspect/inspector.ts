@@ -49,8 +49,11 @@ export class Inspector {
       const own = zone.cacheKey;
       const keys: { name: string | null; key: CacheKey }[] = [];
       for (const group of config.groups) {
-        if (group.zone !== zone.name || group.cacheKeyName === own || keys.some((k) => k.name === group.cacheKeyName)) continue;
-        keys.push({ name: group.cacheKeyName, key: group.cacheKey });
+        // A routed group (§7.2) may send to this zone, with the zone's key or its own.
+        const route = group.routes?.get(zone.name);
+        const [name, key] = route ? [route.cacheKeyName, route.cacheKey] : [group.cacheKeyName, group.cacheKey];
+        if ((route === undefined && group.zone !== zone.name) || name === own || keys.some((k) => k.name === name)) continue;
+        keys.push({ name, key });
       }
       this.groupKeys.set(zone.name, keys);
     }
@@ -127,16 +130,17 @@ export class Inspector {
       seen.add(owner.group);
       const group = this.groups.get(owner.group);
       if (!group) continue;
+      const dimensions = group.routes?.get(zone)?.dimensions ?? group.dimensions;
       const matched = new Set<Dimension>();
       builder.dimensions.forEach((d, i) => {
-        const declared = group.dimensions.find((g) => g.kind === d.kind && g.name === d.name);
+        const declared = dimensions.find((g) => g.kind === d.kind && g.name === d.name);
         if (declared) matched.add(declared);
         const values = declared ? declared.values : [null];
         const value = entry.values[i] ?? null;
         if (!values.includes(value)) misses.push(nearMiss(group, d.path, value, values));
       });
       // A group whose own key varies on more than the entry's: its items all carry that header.
-      for (const declared of group.dimensions) {
+      for (const declared of dimensions) {
         if (matched.has(declared) || declared.values.includes(null)) continue;
         misses.push(nearMiss(group, variantPath(declared), null, declared.values));
       }

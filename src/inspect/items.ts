@@ -4,7 +4,7 @@
 // group that purges an entry is named) or from a saved plan's requests.
 import type { Config, Group } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
-import { fileKey } from '../expand/group.js';
+import { byGroup, fileKey } from '../expand/group.js';
 import { compare } from '../expand/normalize.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Plan } from '../plan/types.js';
@@ -79,8 +79,8 @@ export class PurgeIndex {
     for (const expansion of expansions) {
       const group = expansion.group;
       if (due !== null && !due.has(group.name)) continue;
-      const zone = index.zone(group.zone);
-      const owner: Owner = { group: group.name, action: actionOf(group) };
+      const zone = index.zone(expansion.zone);
+      const owner: Owner = { group: group.name, action: actionOf(expansion) };
       if (expansion.everything) zone.everything.push(owner);
       for (const host of expansion.hosts) push(zone.hosts, host, owner);
       for (const prefix of expansion.prefixes) push(zone.prefixes, prefix, owner);
@@ -99,18 +99,18 @@ export class PurgeIndex {
    */
   static fromPlan(config: Config, expansions: readonly GroupExpansion[], plan: Plan): PurgeIndex {
     const index = new PurgeIndex(config);
-    const byName = new Map(expansions.map((e) => [e.group.name, e]));
+    const byName = new Map(byGroup(expansions).map(({ group, parts }) => [group.name, parts]));
     const urlSets = new Map<string, Set<string>>();
     const has = (group: string, kind: ItemKind, value: string): boolean => {
-      const e = byName.get(group);
-      if (!e) return false;
+      const parts = byName.get(group);
+      if (!parts) return false;
       switch (kind) {
-        case 'everything': return e.everything;
-        case 'host': return e.hosts.includes(value);
-        case 'prefix': return e.prefixes.includes(value);
+        case 'everything': return parts.some((e) => e.everything);
+        case 'host': return parts.some((e) => e.hosts.includes(value));
+        case 'prefix': return parts.some((e) => e.prefixes.includes(value));
         case 'file': {
           let urls = urlSets.get(group);
-          if (!urls) urlSets.set(group, (urls = new Set(e.urls)));
+          if (!urls) urlSets.set(group, (urls = new Set(parts.flatMap((e) => e.urls))));
           return urls.has(value);
         }
       }

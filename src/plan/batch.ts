@@ -138,13 +138,13 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
   const groupNames = (indices: Iterable<number>) => [...new Set(indices)].sort((a, b) => a - b).map((i) => names[i]);
   const indexOf = new Map(names.map((name, i) => [name, i]));
   const byZone = new Map<string, Member[]>();
-  due.forEach((e, i) => pushTo(byZone, e.group.zone, { e, i }));
+  due.forEach((e, i) => pushTo(byZone, e.zone, { e, i }));
 
   for (const zone of zones) {
     const members = byZone.get(zone.name) ?? [];
     if (members.length === 0) continue;
-    const purges = members.filter(({ e }) => e.group.action !== 'invalidate');
-    const invalidations = members.filter(({ e }) => e.group.action === 'invalidate');
+    const purges = members.filter(({ e }) => e.action !== 'invalidate');
+    const invalidations = members.filter(({ e }) => e.action === 'invalidate');
     const purgeStart = requests.length;
     const purge = zonePass(zone, purges, 'purge', undefined);
     const purgeEnd = requests.length;

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import { describeCacheKey } from '../config/describe.js';
 import type { GroupExpansion } from '../expand/group.js';
-import { groupItemKeys } from '../expand/group.js';
+import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../expand/normalize.js';
 import { estimateSeconds } from '../apply/pacing.js';
-import { groupFingerprint, groupRecord, zoneIdentity } from '../reconcile/record.js';
+import { groupFingerprintOf, groupRecord, partsItems } from '../reconcile/record.js';
 import { batch } from './batch.js';
 import { requestChunks } from '../render/json.js';
 import type { Baseline, GroupDiff, GroupStatus, Plan, PlanGroup, PlanZone } from './types.js';
@@ -35,34 +35,39 @@ export const PREVIEW_ITEMS = 50;
 
 export function buildPlan(input: PlanInput): Plan {
   const { config, expansions, decisions } = input;
-  const byName = new Map(expansions.map((e) => [e.group.name, e]));
+  const byName = new Map(byGroup(expansions).map((g) => [g.group.name, g.parts]));
   const zonesByName = new Map(config.zones.map((z) => [z.name, z]));
   const dueNames = new Set(decisions.filter((d) => d.due).map((d) => d.name));
   const due = expansions.filter((e) => dueNames.has(e.group.name));
   const { requests, coverage, counts } = batch(config.zones, due);
 
   const groups: PlanGroup[] = decisions.map((decision) => {
-    const expansion = byName.get(decision.name);
-    if (!expansion) return { name: decision.name, zone: decision.zone, zones: decision.zone === null ? [] : [decision.zone], status: decision.status, items: 0, due: false };
-    const group = expansion.group;
+    const parts = byName.get(decision.name);
+    if (!parts) {
+      const zones = decision.zone === '' ? [] : decision.zone.split(',');
+      return { name: decision.name, zone: zones.length === 1 ? zones[0] : null, zones, status: decision.status, items: 0, due: false };
+    }
+    const group = parts[0].group;
     const watchDigest = input.watchDigests.get(group.name);
-    const fingerprint = groupFingerprint(expansion, zoneIdentity(zonesByName.get(group.zone)));
+    const fingerprint = groupFingerprintOf(parts, zonesByName);
     return {
       name: group.name,
-      zone: group.zone,
-      zones: [group.zone],
+      zone: parts.length === 1 ? parts[0].zone : null,
+      zones: parts.map((p) => p.zone),
+      ...(group.routes !== null ? { routes: parts.map((p) => ({ zone: p.zone, cache_key: p.cacheKeyName, action: p.action, items: p.items, preview: groupItemKeys(p, PREVIEW_ITEMS) })) } : {}),
       status: decision.status,
-      items: expansion.items,
+      items: partsItems(parts),
       due: decision.due,
       ...(group.description !== null ? { description: group.description } : {}),
       cache_key: group.cacheKeyName,
-      action: group.action,
+      // A routed group sending to zones of different actions shows its own (§7.3 default: purge).
+      action: parts.every((p) => p.action === parts[0].action) ? parts[0].action : group.action,
       revision: group.revision,
       fingerprint,
       ...(watchDigest !== undefined ? { watch_digest: watchDigest } : {}),
       ...(decision.diff ? { diff: decision.diff } : {}),
-      preview: groupItemKeys(expansion, PREVIEW_ITEMS),
-      ...(decision.due ? { record: groupRecord(expansion, zoneIdentity(zonesByName.get(group.zone)), fingerprint, watchDigest) } : {}),
+      preview: parts.flatMap((p) => groupItemKeys(p, PREVIEW_ITEMS)).slice(0, PREVIEW_ITEMS),
+      ...(decision.due ? { record: groupRecord(parts, zonesByName, fingerprint, watchDigest) } : {}),
     };
   });
 
@@ -73,7 +78,7 @@ export function buildPlan(input: PlanInput): Plan {
   const tiers = new Map(zones.map((z) => [z.name, z.plan]));
   const estimated = estimateSeconds(requests.map((r) => ({ tier: tiers.get(r.zone) ?? 'free', kind: r.kind, size: r.size })));
   const cacheKeys: Record<string, string> = {};
-  for (const { group } of expansions) cacheKeys[group.cacheKeyName ?? 'default'] ??= describeCacheKey(group.cacheKey);
+  for (const { cacheKeyName, cacheKey } of expansions) cacheKeys[cacheKeyName ?? 'default'] ??= describeCacheKey(cacheKey);
   const plan: Omit<Plan, 'plan_id'> = {
     format_version: 1,
     config: { path: input.configPath, digest: config.digest, inputs_digest: config.inputsDigest },

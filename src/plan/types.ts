@@ -63,9 +63,12 @@ export interface GroupDiff {
 
 export interface PlanGroup {
   readonly name: string;
-  readonly zone: string;
+  /** The zone its items go to; null for a routed group (§7.2) that sends to several zones. */
+  readonly zone: string | null;
   /** The zones the group's items went to, in file order (§7.2). */
   readonly zones: readonly string[];
+  /** For a routed group (no `zone` in a file of several zones): its items and preview per zone. */
+  readonly routes?: readonly PlanRoute[];
   readonly status: GroupStatus;
   /** Items the group expands to (URLs x schemes x header variants, plus hosts, prefixes, tags). */
   readonly items: number;
@@ -86,6 +89,16 @@ export interface PlanGroup {
   readonly action?: Action;
   /** For due groups: the state record a successful apply writes (apply copies it). */
   readonly record?: GroupRecordData;
+}
+
+/** What a routed group sends to one zone, with the cache key its items were expanded with there. */
+export interface PlanRoute {
+  readonly zone: string;
+  readonly cache_key: string | null;
+  /** What the group's items do in this zone: its own action, else this zone's (§7.3). */
+  readonly action: Action;
+  readonly items: number;
+  readonly preview: readonly string[];
 }
 
 export interface CoverageEntry {

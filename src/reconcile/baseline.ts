@@ -5,11 +5,12 @@ import type { SourceReader } from '../config/files.js';
 import type { Config } from '../config/types.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { GroupExpansion } from '../expand/group.js';
+import { byGroup } from '../expand/group.js';
 import type { Baseline } from '../plan/types.js';
 import { decide } from './due.js';
 import type { BaselineGroup, CurrentGroup, Decision } from './due.js';
 import { baseTopLevel, listWorkingFiles, readBlobs, readFileAtCommit, repoRelativeDir, resolveCommit } from './git.js';
-import { expansionKeys, groupFingerprint, MAX_RECORDED_ITEMS, recordedKeys, zoneIdentity } from './record.js';
+import { groupFingerprint, groupFingerprintOf, MAX_RECORDED_ITEMS, partsItems, partsKeys, recordedKeys, zonesKey } from './record.js';
 import { checkStateOwner, readState, stateDigest, statePaths } from './state.js';
 import type { ReadState } from './state.js';
 import { treeReader } from './tree-reader.js';
@@ -50,13 +51,14 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
   const digest = stateDigest(state.absolutePath);
   const watchDigests = workingWatchDigests(expansions, baseDir);
   const zones = new Map(config.zones.map((z) => [z.name, z]));
-  const current: CurrentGroup[] = expansions.map((e) => ({
-    name: e.group.name, zone: e.group.zone, fingerprint: groupFingerprint(e, zoneIdentity(zones.get(e.group.zone))), revision: e.group.revision,
-    ...(watchDigests.has(e.group.name) ? { watch_digest: watchDigests.get(e.group.name) } : {}),
-    legacyFingerprint: () => groupFingerprint(e),
-    items: () => (e.items > MAX_RECORDED_ITEMS ? [] : expansionKeys(e)),
+  const grouped = byGroup(expansions);
+  const current: CurrentGroup[] = grouped.map(({ group, parts }) => ({
+    name: group.name, zone: zonesKey(parts), fingerprint: groupFingerprintOf(parts, zones), revision: group.revision,
+    ...(watchDigests.has(group.name) ? { watch_digest: watchDigests.get(group.name) } : {}),
+    legacyFingerprint: () => (parts.length === 1 ? groupFingerprint(parts[0]) : groupFingerprintOf(parts, zones)),
+    items: () => (partsItems(parts) > MAX_RECORDED_ITEMS ? [] : partsKeys(parts)),
   }));
-  const tooLarge = new Set(expansions.filter((e) => e.items > MAX_RECORDED_ITEMS).map((e) => e.group.name));
+  const tooLarge = new Set(grouped.filter(({ parts }) => partsItems(parts) > MAX_RECORDED_ITEMS).map(({ group }) => group.name));
 
   // Read even with --all: a state written for another configuration is an error either way.
   const saved: ReadState | null = readState(state.absolutePath);
@@ -100,12 +102,11 @@ function gitBaseline(baseDir: string, configFile: string, ref: string, expandAt:
     return { baseline, groups };
   }
   const zones = new Map(old.config.zones.map((z) => [z.name, z]));
-  for (const expansion of old.expansions) {
-    const group = expansion.group;
+  for (const { group, parts } of byGroup(old.expansions)) {
     groups.set(group.name, {
-      zone: group.zone, fingerprint: groupFingerprint(expansion, zoneIdentity(zones.get(group.zone))), revision: group.revision,
+      zone: zonesKey(parts), fingerprint: groupFingerprintOf(parts, zones), revision: group.revision,
       ...(group.watch.length ? { watch_digest: digestWatchedAtCommit(topLevel, commit, dir, group.watch, tree) } : {}),
-      ...(expansion.items <= MAX_RECORDED_ITEMS ? { items: () => expansionKeys(expansion) } : {}),
+      ...(partsItems(parts) <= MAX_RECORDED_ITEMS ? { items: () => partsKeys(parts) } : {}),
     });
   }
   return { baseline, groups };

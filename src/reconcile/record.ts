@@ -54,7 +54,7 @@ export function groupFingerprint(expansion: GroupExpansion, zone?: string): stri
   if (zone !== undefined) section('zone', [zone]);
   // What decides a purge (spec §6a): switching a group between purge and invalidate makes it
   // `changed`. Only invalidate is hashed, so the fingerprints of purging groups stay as they were.
-  if (expansion.group.action === 'invalidate') section('action', ['invalidate']);
+  if (expansion.action === 'invalidate') section('action', ['invalidate']);
   section('everything', expansion.everything ? ['everything'] : []);
   section('hosts', expansion.hosts);
   section('prefixes', expansion.prefixes);
@@ -100,15 +100,68 @@ export function expansionKeys(expansion: GroupExpansion): string[] {
   return groupItemKeys(expansion).sort(compare);
 }
 
-export function groupRecord(expansion: GroupExpansion, zone: string, fingerprint: string, watchDigest: string | undefined): GroupRecordData {
-  const items = recordedItems(expansion);
+/**
+ * Records a group's expansions (one per zone it sends to; several for a routed group, §7.2).
+ * `zone` and `zone_id` name every zone, joined by ',' (zone names cannot contain one).
+ */
+export function groupRecord(parts: readonly GroupExpansion[], zones: ZoneLookup, fingerprint: string, watchDigest: string | undefined): GroupRecordData {
+  const items = parts.length === 1 ? recordedItems(parts[0]) : mergedItems(parts);
   return {
-    zone: expansion.group.zone,
-    zone_id: zone,
+    zone: zonesKey(parts),
+    zone_id: parts.map((p) => zoneIdentity(zones.get(p.zone))).join(','),
     fingerprint,
-    revision: expansion.group.revision,
+    revision: parts[0].group.revision,
     ...(watchDigest !== undefined ? { watch_digest: watchDigest } : {}),
-    items_count: expansion.items,
+    items_count: partsItems(parts),
     ...(items !== undefined ? { items } : {}),
   };
+}
+
+type ZoneLookup = ReadonlyMap<string, Pick<Zone, 'id' | 'zoneName'>>;
+
+/** The zones a group's items go to, as decisions and records name them: one name, or several joined by ','. */
+export function zonesKey(parts: readonly GroupExpansion[]): string {
+  return parts.map((p) => p.zone).join(',');
+}
+
+/** Items of a group over every zone it sends to. */
+export function partsItems(parts: readonly GroupExpansion[]): number {
+  return parts.reduce((n, p) => n + p.items, 0);
+}
+
+/**
+ * A group's fingerprint over every zone it sends to. A group in one zone keeps the fingerprint
+ * it always had; a routed group's names each zone (its identity) with that zone's items.
+ */
+export function groupFingerprintOf(parts: readonly GroupExpansion[], zones: ZoneLookup): string {
+  if (parts.length === 1) return groupFingerprint(parts[0], zoneIdentity(zones.get(parts[0].zone)));
+  const hash = createHash('sha256').update('routed group\n');
+  for (const part of parts) hash.update(`${part.zone}\n${groupFingerprint(part, zoneIdentity(zones.get(part.zone)))}\n`);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/**
+ * A routed group's items as one record: its zones' URL lists merged, when every zone varies them
+ * the same way (a URL goes to one zone only, so nothing is merged twice); otherwise none are kept
+ * (as for a group too large to record: its next change shows no item diff).
+ */
+function mergedItems(parts: readonly GroupExpansion[]): RecordedItems | undefined {
+  if (partsItems(parts) > MAX_RECORDED_ITEMS) return undefined;
+  const withUrls = parts.filter((p) => p.urls.length);
+  const variants = withUrls[0]?.variants.map((v) => v.key) ?? [];
+  if (withUrls.some((p) => p.variants.map((v) => v.key).join('\n') !== variants.join('\n'))) return undefined;
+  const merged = (list: (p: GroupExpansion) => readonly string[]) => parts.flatMap(list).sort(compare);
+  const hosts = merged((p) => p.hosts);
+  const prefixes = merged((p) => p.prefixes);
+  const urls = merged((p) => p.urls);
+  return {
+    ...(hosts.length ? { hosts } : {}),
+    ...(prefixes.length ? { prefixes } : {}),
+    ...(urls.length ? { urls, variants } : {}),
+  };
+}
+
+/** The sorted item keys of a group over every zone it sends to (for diffs). */
+export function partsKeys(parts: readonly GroupExpansion[]): string[] {
+  return parts.flatMap((p) => groupItemKeys(p)).sort(compare);
 }

@@ -87,16 +87,18 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
   const dueCount = plan.groups.filter((g) => g.due).length;
   if (dueCount > 0) {
     // Like Terraform, the legend lists only the symbols this plan uses.
-    const used = new Set(plan.groups.map(legendEntry));
+    // A routed group (§7.2) may purge in one zone and invalidate in another.
+    const used = new Set(plan.groups.flatMap((g) => (g.routes ? g.routes.map((r) => legendEntry({ ...g, action: r.action })) : [legendEntry(g)])));
     const legend = LEGEND.filter(([, meaning]) => used.has(meaning)).map(([symbol, meaning]) => `${symbol === '=' ? style.dim(symbol) : symbol === '-' ? style.red(symbol) : style.green(symbol)} ${meaning}`);
     // With nothing to send, the closing line says so once ("No purges planned.").
     lines.push(plan.summary.requests > 0 ? `purgeplan will send ${requestsText(plan)} for ${plural(dueCount, 'group')}. Symbols: ${legend.join(', ')}.` : `Symbols: ${legend.join(', ')}.`);
   }
   // A file with no groups has nothing to compare: the plan is only its closing line.
   if (plan.groups.length > 0) lines.push(`Baseline: ${baselineText(plan.baseline)}.`, '');
-  const zoneNames = [...plan.zones.map((z) => z.name), ...new Set(plan.groups.map((g) => g.zone).filter((z) => !plan.zones.some((pz) => pz.name === z)))];
+  const zoneNames = [...plan.zones.map((z) => z.name), ...new Set(plan.groups.flatMap((g) => g.zones).filter((z) => !plan.zones.some((pz) => pz.name === z)))];
   for (const zoneName of zoneNames) {
-    const groups = plan.groups.filter((g) => g.zone === zoneName);
+    // A routed group (§7.2) appears under each zone it sends to, with what it sends there.
+    const groups = plan.groups.filter((g) => g.zones.includes(zoneName));
     if (groups.length === 0) continue;
     const zone = plan.zones.find((z) => z.name === zoneName);
     const zoneKey = zone?.cache_key ?? null;
@@ -106,14 +108,23 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
     if (plan.requests.some((r) => r.zone === zoneName && 'purge_everything' in r.body)) {
       lines.push(style.red(style.bold(`  ! purge EVERYTHING: every cached file of zone ${zoneName} will be removed`)));
     }
-    for (const group of groups) {
+    for (const planGroup of groups) {
+      const route = planGroup.routes?.find((r) => r.zone === zoneName);
+      // Under each zone a routed group shows what it does there.
+      const group = route ? { ...planGroup, action: route.action } : planGroup;
       const symbol = group.due ? style.green(groupSymbol(group)) : style.dim(groupSymbol(group));
       const action = actionText(group) ? ` ${style.dim('·')} ${actionText(group)}` : '';
-      const ownKey = group.cache_key !== undefined && group.cache_key !== zoneKey && group.status !== 'removed' ? ` ${style.dim('·')} ${keyText(group.cache_key)}` : '';
-      const head = `  ${symbol} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)}${action} ${style.dim('·')} ${itemsText(group)}${ownKey}`;
+      const groupKey = route ? route.cache_key : group.cache_key;
+      const ownKey = groupKey !== undefined && groupKey !== zoneKey && group.status !== 'removed' ? ` ${style.dim('·')} ${keyText(groupKey)}` : '';
+      const routed = route ? ` ${style.dim('·')} routed by host${group.zones.length > 1 ? `: ${plural(route.items, 'item')} of ${count(group.items)} here` : ''}` : '';
+      const head = `  ${symbol} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)}${action} ${style.dim('·')} ${itemsText(group)}${routed}${ownKey}`;
       lines.push(group.due ? head : style.dim(head));
       if (group.description) lines.push(style.dim(`      ${printable(group.description.trim())}`));
       if (!group.due) continue;
+      if (group.diff && group.zones.length > 1 && group.zones[0] !== zoneName) {
+        lines.push(style.dim(`      (changes listed under zone ${group.zones[0]})`));
+        continue;
+      }
       if (group.diff && !sameItems(group)) {
         group.diff.added.slice(0, limit).forEach((key) => lines.push(`      ${style.green(itemSymbol(group))} ${itemLine(key)}`));
         group.diff.removed.slice(0, limit).forEach((key) => lines.push(`      ${style.red('-')} ${itemLine(key)} ${style.dim('(no longer planned)')}`));
@@ -121,9 +132,9 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
         if (hidden > 0) lines.push(style.dim(`      … and ${count(hidden)} more changes`));
         continue;
       }
-      const preview = group.preview ?? [];
+      const preview = route?.preview ?? group.preview ?? [];
       preview.slice(0, limit).forEach((key) => lines.push(`      ${style.green(itemSymbol(group))} ${itemLine(key)}`));
-      const more = group.items - Math.min(limit, preview.length);
+      const more = (route?.items ?? group.items) - Math.min(limit, preview.length);
       if (more > 0) lines.push(style.dim(`      … and ${count(more)} more`));
     }
     lines.push('');

@@ -43,8 +43,10 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   head.push(`**${planLine(plan)}**`, '');
   if (plan.groups.length > 0) head.push(`Baseline: ${escapeText(baselineText(plan.baseline))}`, '');
   // Each zone and the cache keys its groups use: what the header variants below are derived from.
-  const zoneLines = plan.zones.filter((z) => plan.groups.some((g) => g.zone === z.name)).map((z) => {
-    const keys = [...new Set(plan.groups.filter((g) => g.zone === z.name && g.status !== 'removed').map((g) => g.cache_key ?? z.cache_key ?? null))];
+  // A routed group (§7.2) counts in every zone it sends to, with the key it was expanded with there.
+  const zoneLines = plan.zones.filter((z) => plan.groups.some((g) => g.zones.includes(z.name))).map((z) => {
+    const keyIn = (g: Plan['groups'][number]) => { const route = g.routes?.find((r) => r.zone === z.name); return route ? route.cache_key : g.cache_key ?? z.cache_key ?? null; };
+    const keys = [...new Set(plan.groups.filter((g) => g.zones.includes(z.name) && g.status !== 'removed').map(keyIn))];
     const keyText = keys.map((k) => `\`${k ?? 'default'}\` (${escapeHtml(plan.cache_keys[k ?? 'default'] ?? 'not described')})`).join('; ');
     return `- Zone \`${z.name}\` (${[z.zone_name, `${z.plan} plan`].filter(Boolean).join(', ')})${keyText ? `: cache key ${keyText}` : ''}`;
   });
@@ -54,7 +56,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   let rowsLeft = 0;
   if (plan.groups.length) {
     head.push('| Group | Zone | Status | Items | Due |', '|---|---|---|--:|:-:|');
-    const rows = plan.groups.map((g) => `| ${escapeCell(g.name)} | ${escapeCell(g.zone)} | ${escapeCell(statusOf(g))} | ${g.status === 'removed' ? '—' : count(g.items)} | ${g.due ? '✅' : '—'} |`);
+    const rows = plan.groups.map((g) => `| ${escapeCell(g.name)} | ${escapeCell(g.zone ?? g.zones.join(', '))} | ${escapeCell(statusOf(g))} | ${g.status === 'removed' ? '—' : count(g.items)} | ${g.due ? '✅' : '—'} |`);
     const { kept, left } = fitLines(rows, Math.floor(limit * 0.4));
     head.push(...kept);
     if (left) head.push(`| … and ${plural(left, 'more group')} | | | | |`);
@@ -83,6 +85,10 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   };
   const linesOf = (g: (typeof due)[number]): { lines: string[]; total: number } => {
     if (g.diff && !sameItems(g)) return { lines: [...g.diff.added.map((k) => `${itemSymbol(g)} ${itemLine(k)}`), ...g.diff.removed.map((k) => `- ${itemLine(k)}`)], total: g.diff.added_count + g.diff.removed_count };
+    // A routed group whose zones differ in action: each zone's items with that zone's symbol.
+    if (g.routes && g.routes.some((r) => r.action !== g.routes![0].action)) {
+      return { lines: g.routes.flatMap((r) => r.preview.map((k) => `${itemSymbol({ ...g, action: r.action })} ${itemLine(k)}`)), total: g.items };
+    }
     return { lines: (g.preview ?? []).map((k) => `${itemSymbol(g)} ${itemLine(k)}`), total: g.items };
   };
   const fixed = `${head.join('\n')}\n`;

@@ -16,7 +16,7 @@ export async function startVerification(plan: Plan, expansions: readonly GroupEx
     for (const name of requestGroups) {
       let urls = urlsOf.get(name);
       if (!urls) {
-        urls = new Set(expansions.find((e) => e.group.name === name)?.urls ?? []);
+        urls = new Set(expansions.filter((e) => e.group.name === name).flatMap((e) => e.urls));
         urlsOf.set(name, urls);
       }
       if (urls.has(url)) return name;

@@ -11,7 +11,8 @@ import { plainStyle } from '../../src/diagnostics.js';
 import type { Config } from '../../src/config/types.js';
 import type { GroupExpansion } from '../../src/expand/group.js';
 import { buildPlan } from '../../src/plan/plan.js';
-import { expansionKeys, groupFingerprint } from '../../src/reconcile/record.js';
+import { expansionKeys, groupFingerprint, groupFingerprintOf, partsKeys, zonesKey } from '../../src/reconcile/record.js';
+import { byGroup } from '../../src/expand/group.js';
 import type { Baseline, Plan } from '../../src/plan/types.js';
 import { decide } from '../../src/reconcile/due.js';
 import type { BaselineGroup, CurrentGroup } from '../../src/reconcile/due.js';
@@ -53,10 +54,11 @@ export interface ReconcileInput {
 export function planFor(yaml: string, input: ReconcileInput = {}): Plan {
   const { config, expansions } = checked(yaml);
   const watchNow = new Map(Object.entries(input.watchNow ?? {}));
-  const current: CurrentGroup[] = expansions.map((e) => ({
-    name: e.group.name, zone: e.group.zone, fingerprint: groupFingerprint(e), revision: e.group.revision,
-    ...(watchNow.has(e.group.name) ? { watch_digest: watchNow.get(e.group.name) } : {}),
-    items: expansionKeys(e),
+  const zones = new Map(config.zones.map((z) => [z.name, z]));
+  const current: CurrentGroup[] = byGroup(expansions).map(({ group, parts }) => ({
+    name: group.name, zone: zonesKey(parts), fingerprint: parts.length === 1 ? groupFingerprint(parts[0]) : groupFingerprintOf(parts, zones), revision: group.revision,
+    ...(watchNow.has(group.name) ? { watch_digest: watchNow.get(group.name) } : {}),
+    items: partsKeys(parts),
   }));
   let baselineGroups: Map<string, BaselineGroup> | null = null;
   let baseline: Baseline = { kind: 'none' };
@@ -84,6 +86,29 @@ export function planFor(yaml: string, input: ReconcileInput = {}): Plan {
 }
 
 /** Two zones on different plans; a group with its own cache key; coverage, duplicates and a cut list. */
+/** Spec §7.2: groups without zone, routed by host; each zone's cache key applies to its items. */
+function routed(): Plan {
+  return planFor(yamlOf({
+    zones: {
+      www: { id: ZONE_ID, name: 'example.com', plan: 'business', cache_key: 'pages' },
+      shop: { id: OTHER_ZONE_ID, name: 'shop.example.com', plan: 'pro', schemes: ['https', 'http'] },
+      cdn: { name: 'example-cdn.net', plan: 'pro' },
+    },
+    cache_keys: { pages: { device_type: true } },
+    groups: {
+      release: {
+        description: 'Routed by host: www, shop and cdn items in one group',
+        urls: ['https://www.example.com/{pricing,features}/', 'https://shop.example.com/cart'],
+        variants: { device_type: ['mobile', 'desktop'] },
+        hosts: ['img{1..2}.example-cdn.net'],
+        prefixes: ['shop.example.com/p/'],
+      },
+      fonts: { zone: 'cdn', tags: ['fonts'] },
+      home: { urls: ['https://www.example.com/'] },
+    },
+  }));
+}
+
 function multiZone(): Plan {
   return planFor(yamlOf({
     zones: {
@@ -222,6 +247,7 @@ function invalidate(): Plan {
 
 export const SCENARIOS: readonly { readonly name: string; readonly plan: () => Plan }[] = [
   { name: 'multi-zone', plan: multiZone },
+  { name: 'routed', plan: routed },
   { name: 'reconciled', plan: reconciled },
   { name: 'purge-everything', plan: purgeEverything },
   { name: 'single-file', plan: singleFile },

@@ -105,9 +105,9 @@ export function filesOf(plan: Plan): FileEntry[] {
   return plan.requests.flatMap((request) => ('files' in request.body ? [...request.body.files] : []));
 }
 
-/** Runs the built CLI (dist/src/cli.js) with `args` in `cwd`. */
+/** Runs the built CLI (dist/bin/purgeplan.js, the bundle `bin` names) with `args` in `cwd`. */
 export function runCli(args: readonly string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+  const cli = fileURLToPath(new URL('../../bin/purgeplan.js', import.meta.url));
   const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

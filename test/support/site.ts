@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../bin/purgeplan.js', import.meta.url));
 export const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
 export const TOKEN = 'cfut_secret0123456789abcdefghijklmnopqrstuvwxyzAB';
 

@@ -1,0 +1,72 @@
+// Cache key profiles (spec §1 `cache_keys`): a profile resolved into the CacheKey the planner
+// uses, with the rules a schema cannot express, and which of its features are Enterprise-only.
+import { UNINCLUDABLE_HEADERS } from '../cloudflare/limits.js';
+import type { PathSegment } from './load.js';
+import { displayPath } from './schema.js';
+import type { CacheKey } from './types.js';
+
+type Raw = Record<string, unknown>;
+const record = (value: unknown): Raw | undefined => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : undefined);
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v) => typeof v === 'string' || typeof v === 'number').map(String) : []);
+const flag = (value: unknown): boolean => value === true;
+
+export function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void): CacheKey {
+  const query = record(raw.query_string) ?? {};
+  const headers = record(raw.headers) ?? {};
+  const cookies = record(raw.cookies) ?? {};
+  const modes = ['ignore', 'include', 'exclude'].filter((mode) => (mode === 'ignore' ? query.ignore === true : Array.isArray(query[mode]) || query[mode] === '*'));
+  if (modes.length > 1) {
+    error([...path, 'query_string', modes[1]], 'key', `${displayPath([...path, 'query_string'])}: ${modes.map((m) => `"${m}"`).join(' and ')} cannot be used together`, 'Cloudflare keys a query string by one of: ignore it, include only some parameters, or exclude some parameters');
+  }
+  // A refused header or cookie is reported here and left out of the key, so that groups are not
+  // also told to list values for it.
+  const acceptedHeaders = (list: 'include' | 'check_presence'): string[] => strings(headers[list]).flatMap((name, i) => {
+    const header = name.toLowerCase();
+    if (!(UNINCLUDABLE_HEADERS as readonly string[]).includes(header) && !header.startsWith('cf-')) return [header];
+    const why = header === 'origin' ? 'Origin is in the key already unless exclude_origin is true' : header === 'cookie' ? 'use cookies.include for cookies' : header.startsWith('cf-') ? 'Cloudflare sets its cf-* headers itself; use device_type or geo for cf-device-type and cf-ipcountry' : 'Cloudflare does not allow this header in a custom cache key';
+    const at = [...path, 'headers', list, i];
+    error(at, 'value', `${displayPath(at)}: header "${name}" cannot be part of a custom cache key`, why);
+    return [];
+  });
+  const headerInclude = acceptedHeaders('include');
+  const headerPresence = acceptedHeaders('check_presence');
+  headerInclude.filter((h) => headerPresence.includes(h)).forEach((h) => error([...path, 'headers', 'check_presence'], 'key', `${displayPath([...path, 'headers'])}: header "${h}" is in both include and check_presence`, 'keep it in one of them'));
+  const acceptedCookies = (list: 'include' | 'check_presence'): string[] => strings(cookies[list]).flatMap((cookie, i) => {
+    if (!cookie.toLowerCase().startsWith('__cf')) return [cookie];
+    const at = [...path, 'cookies', list, i];
+    error(at, 'value', `${displayPath(at)}: cookie "${cookie}" cannot be part of a cache key`, 'Cloudflare refuses its own __cf* cookies in cache keys');
+    return [];
+  });
+  const cookieInclude = acceptedCookies('include');
+  const cookiePresence = acceptedCookies('check_presence');
+  cookieInclude.filter((c) => cookiePresence.includes(c)).forEach((c) => error([...path, 'cookies', 'check_presence'], 'key', `${displayPath([...path, 'cookies'])}: cookie "${c}" is in both include and check_presence`, 'keep it in one of them'));
+  return {
+    querySort: query.sort === true,
+    // `*` means every parameter, as in Cloudflare's rules (spec §6a): include all = the whole
+    // query string as if include were absent; exclude all = ignore the query string.
+    queryIgnore: query.ignore === true || allParameters(query.exclude),
+    queryInclude: Array.isArray(query.include) && !allParameters(query.include) ? strings(query.include) : null,
+    queryExclude: Array.isArray(query.exclude) && !allParameters(query.exclude) ? strings(query.exclude) : null,
+    deviceType: flag(raw.device_type), geo: flag(raw.geo), lang: flag(raw.lang),
+    headerInclude, headerPresence, excludeOrigin: flag(headers.exclude_origin),
+    cookieInclude, cookiePresence,
+    hostResolved: flag(record(raw.host)?.resolved),
+  };
+}
+
+/** `"*"` or a list holding `"*"`: every query parameter. */
+function allParameters(value: unknown): boolean {
+  return value === '*' || (Array.isArray(value) && value.includes('*'));
+}
+
+/** Cache key features that Cloudflare offers on Enterprise only (cloudflare-api.md §5.3). */
+export function enterpriseFeatures(key: CacheKey): string[] {
+  const features: string[] = [];
+  if (key.queryInclude || key.queryExclude) features.push('query_string include/exclude');
+  if (key.geo) features.push('geo');
+  if (key.lang) features.push('lang');
+  if (key.headerInclude.length || key.headerPresence.length || key.excludeOrigin) features.push('headers');
+  if (key.cookieInclude.length || key.cookiePresence.length) features.push('cookies');
+  if (key.hostResolved) features.push('host.resolved');
+  return features;
+}

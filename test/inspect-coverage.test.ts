@@ -143,3 +143,34 @@ describe('purgeplan coverage --logs (spec §9)', () => {
     assert.equal(report.requests.missed, 0);
   });
 });
+
+describe('coverage with two cache keys in one zone (entries counted by builder, then by key)', () => {
+  it('counts an entry once however its requests interleave with the other key\'s', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'purgeplan-coverage-keys-'));
+    try {
+      writeFileSync(join(dir, 'purge.yaml'), configYaml({
+        zones: { www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', cache_key: 'pages' } },
+        cache_keys: { pages: { device_type: true, lang: true }, assets: { query_string: { ignore: true } } },
+        groups: {
+          posts: { urls: ['https://www.example.com/posts/a/'], variants: { lang: ['ja'] } },
+          static: { urls: ['https://www.example.com/static/app.js'], cache_key: 'assets' },
+        },
+      }));
+      writeFileSync(join(dir, 'access.log'), [
+        ...repeat(2, logLine({ url: POST, headers: { 'accept-language': 'ja' } })),
+        logLine({ url: 'https://www.example.com/static/app.js?v=1' }),
+        logLine({ url: 'https://www.example.com/static/app.js?v=2', device: 'mobile' }),
+        logLine({ url: POST, headers: { 'accept-language': 'ja' } }),
+        logLine({ url: POST, headers: { 'accept-language': 'fr-FR' } }),
+        logLine({ url: POST, headers: { 'accept-language': 'fr-FR' } }),
+      ].join('\n'));
+      const result = runCli(['coverage', '--logs', 'access.log', '--json'], dir);
+      assert.equal(result.status, 2, result.stderr);
+      const report = JSON.parse(result.stdout) as Report;
+      assert.deepEqual(report.requests, { purged: 5, missed: 2, outside: 0, unknown: 0, not_cached: 0, skipped: 0 });
+      assert.deepEqual(report.entries, { purged: 2, missed: 1, outside: 0, unknown: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

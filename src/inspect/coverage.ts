@@ -1,7 +1,7 @@
 // `purgeplan coverage --logs` (spec §9), the pure part: log records -> entries -> classes, counted
 // by requests and by distinct entries, and the values that missed, with their fixes. Memory holds
 // one small record per distinct entry, never a line.
-import type { RequestField } from './entry.js';
+import type { CacheEntry, EntryBuilder, RequestField } from './entry.js';
 import type { Inspector, NearMiss } from './inspector.js';
 import { fixFor } from './inspector.js';
 import type { LogRecord } from './logs.js';
@@ -17,6 +17,8 @@ interface EntryTally {
   readonly nearMisses?: readonly NearMiss[];
   /** For missed entries: the entry as the plan prints items. */
   readonly key?: string;
+  /** For entries of a cache key (not outside, not unknown): the entry. */
+  readonly entry?: CacheEntry;
 }
 
 export interface SkippedLine {
@@ -58,7 +60,15 @@ export interface CoverageReport {
 export const SKIPPED_SHOWN = 5;
 
 export class CoverageTally {
+  /** Tallies by key: outside and unknown entries, and every entry once entries of two builders are counted. */
   private readonly entries = new Map<string, EntryTally>();
+  /**
+   * Entry tallies by builder and entry ordinal: a repeated entry is counted without a lookup by
+   * key, and while one builder (cache key) serves every request, an entry's key is never built
+   * unless the entry is missed (the key is only needed to tell apart entries of two builders).
+   */
+  private readonly byOrdinal = new Map<EntryBuilder, EntryTally[]>();
+  private keyed = false;
   private readonly requests = { purged: 0, missed: 0, outside: 0, unknown: 0, not_cached: 0, skipped: 0 };
   private readonly unknownFields = new Map<RequestField, number>();
   private readonly skipped: SkippedLine[] = [];
@@ -79,7 +89,10 @@ export class CoverageTally {
   }
 
   get distinctEntries(): number {
-    return this.entries.size;
+    if (this.keyed) return this.entries.size;
+    let size = this.entries.size;
+    for (const tallies of this.byOrdinal.values()) size += tallies.length;
+    return size;
   }
 
   get totalRequests(): number {
@@ -108,22 +121,51 @@ export class CoverageTally {
       if ('problem' in result) return this.skip(lineNumber, result.problem);
       if ('unknown' in result) {
         for (const field of result.unknown) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + 1);
-        key = result.key;
+        key = `\u0001${result.key}`;
         tally = this.entries.get(key) ?? { entryClass: 'unknown', requests: 0 };
       } else {
         const entry = result.entry;
-        key = entry.key;
-        tally = this.entries.get(key);
-        if (tally === undefined) {
-          const entryClass = this.inspector.classOf(zone.name, entry);
-          tally = entryClass === 'missed' ? { entryClass, requests: 0, nearMisses: this.inspector.nearMisses(zone.name, entry, builder), key } : { entryClass, requests: 0 };
+        let tallies = this.byOrdinal.get(builder);
+        if (tallies === undefined) {
+          this.byOrdinal.set(builder, (tallies = []));
+          if (this.byOrdinal.size === 2) this.keyAll();
         }
+        tally = tallies[entry.ordinal];
+        if (tally === undefined) {
+          tally = this.keyed ? this.entries.get(entry.key) : undefined;
+          if (tally === undefined) {
+            const entryClass = this.inspector.classOf(zone.name, entry);
+            tally = entryClass === 'missed' ? { entryClass, requests: 0, nearMisses: this.inspector.nearMisses(zone.name, entry, builder), key: entry.key, entry } : { entryClass, requests: 0, entry };
+            if (this.keyed) this.entries.set(entry.key, tally);
+          }
+          tallies[entry.ordinal] = tally;
+        }
+        this.count(tally);
+        return;
       }
     }
     if (tally.requests === 0) this.entries.set(key, tally);
+    this.count(tally);
+  }
+
+  private count(tally: EntryTally): void {
     this.file.records++;
     tally.requests++;
     this.requests[tally.entryClass]++;
+  }
+
+  /** Entries of a second builder may have an entry key of the first: from now on, entries are found by key. */
+  private keyAll(): void {
+    this.keyed = true;
+    for (const tallies of this.byOrdinal.values()) for (const tally of tallies) if (tally !== undefined) this.entries.set(tally.entry!.key, tally);
+  }
+
+  /** Every entry's tally, once. */
+  private allTallies(): Iterable<EntryTally> {
+    if (this.keyed) return this.entries.values();
+    const all = [...this.entries.values()];
+    for (const tallies of this.byOrdinal.values()) for (const tally of tallies) if (tally !== undefined) all.push(tally);
+    return all;
   }
 
   private skip(lineNumber: number, reason: string): void {
@@ -136,7 +178,7 @@ export class CoverageTally {
     const entries = { purged: 0, missed: 0, outside: 0, unknown: 0 };
     const values = new Map<string, { dimension: string; value: string | null; requests: number; entries: number; groups: Set<string> }>();
     const missed: MissedEntry[] = [];
-    for (const tally of this.entries.values()) {
+    for (const tally of this.allTallies()) {
       entries[tally.entryClass]++;
       if (tally.entryClass !== 'missed') continue;
       const seen = new Set<string>();

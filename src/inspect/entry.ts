@@ -89,6 +89,11 @@ export interface CacheEntry {
   readonly values: readonly (string | null)[];
   /** entryKey(url, variant). */
   readonly key: string;
+  /**
+   * The entry's number within its builder (0, 1, … in the order entries are first built): a
+   * dense index, so a consumer counting requests per entry (coverage) needs no lookup by key.
+   */
+  readonly ordinal: number;
 }
 
 export type EntryResult =
@@ -121,8 +126,8 @@ export function normalizeRequestUrl(raw: string, key: CacheKey): NormalizeResult
 interface NormalizedUrl {
   readonly url: string;
   readonly host: string;
-  /** Entry keys by variant: a repeated entry reuses its key string (and the hash V8 keeps in it). */
-  readonly keys: Map<Variant, string>;
+  /** This URL's entries by their variant's number: a repeated entry is the same object, built once. */
+  readonly entries: ({ readonly entry: CacheEntry } | undefined)[];
 }
 
 /**
@@ -132,7 +137,8 @@ interface NormalizedUrl {
 export class EntryBuilder {
   readonly dimensions: readonly KeyDimension[];
   private readonly urls = new Map<string, NormalizedUrl | { problem: string; hint?: string }>();
-  private readonly variants = new Map<string, { variant: Variant; values: readonly (string | null)[] }>();
+  private readonly variants = new Map<string, { variant: Variant; values: readonly (string | null)[]; index: number }>();
+  private entryCount = 0;
   /** Dimension index by header name (value and presence headers), and by cookie name. */
   private readonly headerIndex = new Map<string, number>();
   private readonly cookieIndex = new Map<string, number>();
@@ -161,7 +167,7 @@ export class EntryBuilder {
     let found = this.urls.get(raw);
     if (found === undefined) {
       const result = normalizeRequestUrl(raw, this.key);
-      found = 'problem' in result ? { problem: result.problem, ...(result.hint ? { hint: result.hint } : {}) } : { url: result.urls[0]!, host: result.host, keys: new Map() };
+      found = 'problem' in result ? { problem: result.problem, ...(result.hint ? { hint: result.hint } : {}) } : { url: result.urls[0]!, host: result.host, entries: [] };
       if (memoize) this.urls.set(raw, found);
     }
     return found;
@@ -223,13 +229,25 @@ export class EntryBuilder {
     let found = this.variants.get(memo);
     if (found === undefined) {
       const known = values as (string | null)[];
-      found = { variant: variantOf(dimensions, known), values: known };
+      found = { variant: variantOf(dimensions, known), values: known, index: this.variants.size };
       this.variants.set(memo, found);
     }
-    const variant = found.variant;
-    let key = normalized.keys.get(variant);
-    if (key === undefined) normalized.keys.set(variant, (key = entryKey(normalized.url, variant)));
-    return { entry: { url: normalized.url, host: normalized.host, variant, values: found.values, key } };
+    let result = normalized.entries[found.index];
+    if (result === undefined) {
+      const { variant, values } = found;
+      result = { entry: new BuiltEntry(normalized.url, normalized.host, variant, values, this.entryCount++) };
+      normalized.entries[found.index] = result;
+    }
+    return result;
+  }
+}
+
+/** A CacheEntry whose key is built when first asked for: coverage asks only for missed entries'. */
+class BuiltEntry implements CacheEntry {
+  private builtKey: string | undefined;
+  constructor(readonly url: string, readonly host: string, readonly variant: Variant, readonly values: readonly (string | null)[], readonly ordinal: number) {}
+  get key(): string {
+    return (this.builtKey ??= entryKey(this.url, this.variant));
   }
 }
 

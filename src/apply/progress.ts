@@ -107,7 +107,7 @@ export function createHumanReporter(options: ReporterOptions): Reporter {
         progress.itemsDone += num(event.items);
         progress.sentRequests++;
         progress.sentItems += num(event.items);
-        progress.elapsedMs = num(event.elapsed_ms);
+        progress.elapsedMs = Math.max(progress.elapsedMs, num(event.elapsed_ms)); // never backwards past a tick
         done.push(event);
         if (!isTTY) line(formatRequestLine(event, progress.total));
         redraw();

@@ -143,7 +143,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
 
     if (verify) verification = await startVerification(plan, loaded.expansions, journalPath, verify, io);
     if (verification && (await verification.before(interrupt.signal)) === 'interrupted') return 130;
-    const report = options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath });
+    const report = options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath: relative(io.cwd, journalPath) || journalPath });
     const result = await applyPlan(plan, {
       apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath,
       signal: interrupt.signal, hardSignal: interrupt.hardSignal, onEvent: report, lockPath: null,

@@ -102,7 +102,9 @@ function gitBaseline(baseDir: string, configFile: string, ref: string, expandAt:
     return { baseline, groups };
   }
   const zones = new Map(old.config.zones.map((z) => [z.name, z]));
-  for (const { group, parts } of byGroup(old.expansions)) {
+  const grouped = byGroup(old.expansions);
+  tree.prefetch(grouped.filter(({ group }) => group.watch.length).map(({ group }) => group.watch));
+  for (const { group, parts } of grouped) {
     groups.set(group.name, {
       zone: zonesKey(parts), fingerprint: groupFingerprintOf(parts, zones), revision: group.revision,
       ...(group.watch.length ? { watch_digest: digestWatchedAtCommit(topLevel, commit, dir, group.watch, tree) } : {}),

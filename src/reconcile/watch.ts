@@ -231,8 +231,31 @@ export function digestWatchedWorking(baseDir: string, patterns: readonly string[
 export class TreeAtCommit {
   private listing: { relative: string; mode: string; oid: string; size: number }[] | undefined;
   private readonly hashes = new Map<string, string>();
+  private readonly matched = new Map<readonly string[], readonly { relative: string; mode: string; oid: string; size: number }[]>();
 
   constructor(private readonly topLevel: string, private readonly commit: string, private readonly baseDirRepoRelative: string) {}
+
+  /** The blobs a list of watch patterns matches (memoized by the list). */
+  watched(patterns: readonly string[]): readonly { relative: string; mode: string; oid: string; size: number }[] {
+    let found = this.matched.get(patterns);
+    if (found === undefined) {
+      const blobs = this.blobs();
+      const watched = new Set(watchedPaths(blobs.map((blob) => blob.relative), patterns));
+      found = blobs.filter((blob) => watched.has(blob.relative));
+      this.matched.set(patterns, found);
+    }
+    return found;
+  }
+
+  /**
+   * Reads and hashes every blob some of these pattern lists watch, in one `git cat-file --batch`
+   * (chunked by size) instead of one per list: 100 watching groups are one batch, not 100.
+   */
+  prefetch(patternLists: readonly (readonly string[])[]): void {
+    const all = new Set<{ oid: string; size: number }>();
+    for (const patterns of patternLists) for (const blob of this.watched(patterns)) all.add(blob);
+    this.sha256Of([...all]);
+  }
 
   blobs(): readonly { relative: string; mode: string; oid: string; size: number }[] {
     if (this.listing === undefined) {
@@ -262,9 +285,7 @@ export function digestWatchedAtCommit(
   patterns: readonly string[],
   tree: TreeAtCommit = new TreeAtCommit(topLevel, commit, baseDirRepoRelative),
 ): string {
-  const blobs = tree.blobs();
-  const watched = new Set(watchedPaths(blobs.map((blob) => blob.relative), patterns));
-  const matching = blobs.filter((blob) => watched.has(blob.relative));
+  const matching = tree.watched(patterns);
   const hashes = tree.sha256Of(matching);
   return digestOfHashes(matching.map((blob, index) => ({ path: blob.relative, sha256: hashes[index] })));
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Plan } from '../src/plan/types.js';
 import { startStandin } from './support/cloudflare-standin.js';
+import { logLine } from './support/logpush.js';
 import { Site, TOKEN } from './support/site.js';
 
 const WWW_ID = '023e105f4ecef8ad9ca31a8372d0c353';
@@ -247,5 +248,25 @@ describe('spec §7.2: routing items to zones by host', () => {
       const missed = await site.run(['explain', 'https://shop.example.com/other']);
       assert.equal(missed.code, 2, missed.stdout + missed.stderr);
     });
+  });
+  it('coverage finds a routed group\'s items in each zone, and its near misses name the routed zone\'s dimension', async () => {
+    const zones = ZONES.replace('    name: example.com\n    cache_key: devices\n', '    name: example.com\n    cache_key: languages\n    plan: enterprise\n').replace('cache_keys:\n', 'cache_keys:\n  languages:\n    lang: true\n');
+    await withSite(`  release:
+    urls: [https://www.example.com/a, https://shop.example.com/cart]
+    variants:
+      lang: [ja]
+`, async (site) => {
+      site.write('access.log', [
+        logLine({ url: 'https://www.example.com/a', headers: { 'accept-language': 'ja' } }),
+        logLine({ url: 'https://shop.example.com/cart' }),
+        logLine({ url: 'https://www.example.com/a', headers: { 'accept-language': 'fr-FR' } }),
+      ].join('\n'));
+      const result = await site.run(['coverage', '--logs', 'access.log', '--json']);
+      assert.equal(result.code, 2, result.stdout + result.stderr);
+      const report = JSON.parse(result.stdout) as { requests: Record<string, number>; missed_values: { dimension: string; value: string | null; groups: string[]; fix: string }[] };
+      assert.equal(report.requests.purged, 2);
+      assert.equal(report.requests.missed, 1);
+      assert.deepEqual(report.missed_values.map((m) => [m.dimension, m.value, m.groups, m.fix]), [['lang', 'fr-FR', ['release'], 'add "fr-FR" to groups.release.variants.lang']]);
+    }, zones);
   });
 });

@@ -81,8 +81,8 @@ export const planSchema = {
         routes: list({
           type: 'object',
           description: 'A routed group\'s items per zone.',
-          required: ['zone', 'cache_key', 'items', 'preview'],
-          properties: { zone: nonEmpty, cache_key: { type: ['string', 'null'] }, items: count, preview: strings },
+          required: ['zone', 'cache_key', 'action', 'items', 'preview'],
+          properties: { zone: nonEmpty, cache_key: { type: ['string', 'null'] }, action: { enum: ['purge', 'invalidate'] }, items: count, preview: strings },
         }),
         status: { enum: ['new', 'changed', 'revised', 'content', 'forced', 'unchanged', 'removed'] },
         items: count,

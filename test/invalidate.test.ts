@@ -3,6 +3,7 @@
 // the stand-in (which endpoint got which bodies, one rate budget for both), reconciliation and
 // saved plans.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { startStandin } from './support/cloudflare-standin.js';
 import type { Standin, StandinOptions } from './support/cloudflare-standin.js';
@@ -84,6 +85,32 @@ groups:
       assert.equal(result.code, 1);
       assert.match(result.stderr, /^purge\.yaml:7:31: error: groups\.legal\.action: "delete" is not one of purge, invalidate/m);
       assert.doesNotMatch(result.stderr, /\n\s+at /);
+    });
+  });
+});
+
+describe('routed groups (§7.2) take each zone\'s action', () => {
+  it('a routed group without action invalidates in an invalidating zone and purges in the other; plans show each', async () => {
+    const yaml = `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, action: invalidate }
+  cdn: { id: ${OTHER_ZONE_ID}, name: example-cdn.net }
+groups:
+  assets: { urls: ["https://www.example.com/app.js", "https://img.example-cdn.net/logo.png"] }
+  legal: { action: purge, urls: ["https://www.example.com/terms"] }
+`;
+    await withSite(yaml, async (site) => {
+      const plan = await planJson(site);
+      assert.deepEqual(shape(plan), [
+        ['www', 'purge', 'files', 'legal', '["https://www.example.com/terms"]'],
+        ['www', 'invalidate', 'files', 'assets', '["https://www.example.com/app.js"]'],
+        ['cdn', 'purge', 'files', 'assets', '["https://img.example-cdn.net/logo.png"]'],
+      ]);
+      const human = (await site.run(['plan'])).stdout;
+      assert.match(human, /^zone www .*\n {2}~ assets · new · invalidate · 2 items · routed by host: 1 item of 2 here\n {6}~ https:\/\/www\.example\.com\/app\.js$/m);
+      assert.match(human, /^zone cdn .*\n {2}\+ assets · new · 2 items · routed by host: 1 item of 2 here\n {6}\+ https:\/\/img\.example-cdn\.net\/logo\.png$/m);
+      const markdown = (await site.run(['plan', '--markdown'])).stdout;
+      assert.match(markdown, /```diff\n~ https:\/\/www\.example\.com\/app\.js\n\+ https:\/\/img\.example-cdn\.net\/logo\.png\n```/);
     });
   });
 });
@@ -242,7 +269,7 @@ groups:
     await withSite(`${yaml}  more: { action: invalidate, urls: ["https://www.example.com/feeds/rss", "https://www.example.com/p/1"] }\n`, async (site) => {
       const human = await site.run(['plan']);
       assert.match(human.stdout, /^Covered: 1 item in zone www not sent: already invalidated by prefix www\.example\.com\/feeds\/\.$/m);
-      assert.match(human.stdout, /^Covered: 1 invalidation in zone www not sent: they are purged too \(an item planned for both is only purged\)\.$/m);
+      assert.match(human.stdout, /^Covered: 1 invalidation in zone www not sent: purged too \(an item planned for both is only purged\)\.$/m);
       const markdown = await site.run(['plan', '--markdown']);
       assert.match(markdown.stdout, /^- 1 item in zone `www` not sent: already invalidated by prefix `www\.example\.com\/feeds\/`$/m);
     });
@@ -376,5 +403,49 @@ groups:
       assert.doesNotMatch(damaged.stderr, /internal error|\n\s+at /);
       assert.equal(standin.log.length, 0);
     });
+  });
+});
+
+describe('explain, init and the blog example', () => {
+  it('explain names the action of every item that reaches the entry', async () => {
+    const yaml = `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com }
+groups:
+  soft: { action: invalidate, prefixes: [www.example.com/docs/] }
+  hard: { urls: ["https://www.example.com/docs/a"] }
+`;
+    await withSite(yaml, async (site) => {
+      const human = await site.run(['explain', 'https://www.example.com/docs/a']);
+      assert.equal(human.code, 0, human.stderr);
+      assert.match(human.stdout, /^ {2}~ soft +prefix www\.example\.com\/docs\/ {2}\(invalidated\)$/m);
+      assert.match(human.stdout, /^ {2}\+ hard +https:\/\/www\.example\.com\/docs\/a$/m);
+      const json = await site.run(['explain', 'https://www.example.com/docs/a', '--json']);
+      const explained = JSON.parse(json.stdout) as { purged_by: { group: string; action: string }[] };
+      assert.deepEqual(explained.purged_by.map((p) => [p.group, p.action]).sort(), [['hard', 'purge'], ['soft', 'invalidate']]);
+    });
+  });
+
+  it('the init starter mentions action', async () => {
+    await withSite('', async (site) => {
+      assert.equal((await site.run(['init', '-c', 'new.yaml'])).code, 0);
+      assert.match(site.read('new.yaml'), /^ {4}action: purge +# purge deletes cached copies; invalidate marks them stale/m);
+      assert.equal((await site.run(['validate', '--strict', '-c', 'new.yaml'])).code, 0);
+    });
+  });
+
+  it('examples/blog invalidates its index and tag pages and purges its posts', async () => {
+    const example = new URL('../../examples/blog/', import.meta.url);
+    const site = new Site()
+      .write('purge.yaml', readFileSync(new URL('purge.yaml', example), 'utf8'))
+      .write('posts.txt', readFileSync(new URL('posts.txt', example), 'utf8'))
+      .write('tags.txt', readFileSync(new URL('tags.txt', example), 'utf8'));
+    try {
+      const plan = await planJson(site, ['--all']);
+      assert.deepEqual(plan.groups.map((g) => [g.name, g.action]), [['home', 'invalidate'], ['posts', 'purge'], ['tags', 'invalidate'], ['feeds', 'purge']]);
+      assert.ok(plan.requests.some((r) => r.action === 'invalidate') && plan.requests.some((r) => r.action === 'purge'));
+    } finally {
+      site.remove();
+    }
   });
 });

@@ -48,6 +48,13 @@ describe('human output matches the golden files', () => {
     assert.match(golden('purge-everything.txt'), /^ {2}! purge EVERYTHING: every cached file of zone www will be removed$/m);
     assert.match(golden('single-file.txt'), /^Plan: 1 request — 1 file in 1 zone\. Estimated < 1 s at free-plan limits\.$/m);
     assert.match(golden('nothing-due.txt'), /\nNo purges planned\.\n$/);
+    const invalidate = golden('invalidate.txt');
+    assert.match(invalidate, /^ {2}~ docs · new · invalidate · 4 items$/m, 'an invalidating group is marked ~');
+    assert.match(invalidate, /^ {6}~ https:\/\/www\.example\.com\/docs\/intro\/$/m, 'and so are its items');
+    assert.match(invalidate, /^ {6}\+ https:\/\/www\.example\.com\/docs\/api\/$/m, 'purged items keep +');
+    assert.match(invalidate, /^ {2}~ feeds · changed: same items, another action or zone id · invalidate · invalidates all 1 item$/m);
+    assert.match(invalidate, /^Covered: 1 invalidation in zone www not sent: purged too/m);
+    assert.match(invalidate, /^Plan: 5 requests — 1 file purged, 1 host purged, 2 files invalidated, 1 prefix invalidated, 1 tag invalidated in 1 zone\./m);
   });
 });
 

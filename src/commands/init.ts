@@ -17,6 +17,8 @@ zones:
     plan: free                       # free | pro | business | enterprise: sets batch sizes and rate limits
     token_env: CLOUDFLARE_API_TOKEN  # the environment variable that holds the API token
     cache_key: pages
+    action: purge                    # purge deletes cached copies; invalidate marks them stale (revalidated,
+                                     # possibly still served stale): never invalidate what must disappear
 
 cache_keys:
   pages:                             # mirror your Cache Rule's "cache key" settings here

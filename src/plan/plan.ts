@@ -54,7 +54,7 @@ export function buildPlan(input: PlanInput): Plan {
       name: group.name,
       zone: parts.length === 1 ? parts[0].zone : null,
       zones: parts.map((p) => p.zone),
-      ...(group.routes !== null ? { routes: parts.map((p) => ({ zone: p.zone, cache_key: p.cacheKeyName, items: p.items, preview: groupItemKeys(p, PREVIEW_ITEMS) })) } : {}),
+      ...(group.routes !== null ? { routes: parts.map((p) => ({ zone: p.zone, cache_key: p.cacheKeyName, action: p.action, items: p.items, preview: groupItemKeys(p, PREVIEW_ITEMS) })) } : {}),
       status: decision.status,
       items: partsItems(parts),
       due: decision.due,

@@ -95,6 +95,8 @@ export interface PlanGroup {
 export interface PlanRoute {
   readonly zone: string;
   readonly cache_key: string | null;
+  /** What the group's items do in this zone: its own action, else this zone's (§7.3). */
+  readonly action: Action;
   readonly items: number;
   readonly preview: readonly string[];
 }

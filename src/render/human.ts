@@ -42,7 +42,7 @@ export function actionText(group: PlanGroup): string {
 
 /** A coverage note: what absorbed the items (`already purged by prefix X`). */
 export function coveredBy(entry: CoverageEntry, code: (text: string) => string = (text) => text): string {
-  if (entry.kind === 'same') return 'they are purged too (an item planned for both is only purged)';
+  if (entry.kind === 'same') return 'purged too (an item planned for both is only purged)';
   const done = entry.action === 'invalidate' ? 'invalidated' : 'purged';
   const action = entry.action === 'invalidate' ? 'invalidate' : 'purge';
   return `already ${done} by ${entry.kind === 'everything' ? `${action} everything` : `${entry.kind} ${code(entry.value)}`}`;
@@ -54,10 +54,17 @@ export function itemLine(key: string): string {
   return printable(bracket === -1 || !key.startsWith('http') ? key : `${key.slice(0, bracket)}  ${key.slice(bracket + 1)}`);
 }
 
+/** A changed group whose items are the same: what changed is its action (§7.3) or its zone's id (§6a). */
+export function sameItems(group: PlanGroup): boolean {
+  return group.diff !== undefined && group.diff.added_count === 0 && group.diff.removed_count === 0;
+}
+
 export function statusText(group: PlanGroup): string {
   switch (group.status) {
     case 'new': return 'new';
-    case 'changed': return group.diff ? `changed: ${plural(group.diff.added_count, 'item')} added, ${group.diff.removed_count} removed` : 'changed';
+    case 'changed':
+      if (group.diff && sameItems(group)) return 'changed: same items, another action or zone id';
+      return group.diff ? `changed: ${plural(group.diff.added_count, 'item')} added, ${group.diff.removed_count} removed` : 'changed';
     case 'revised': return `revised (revision ${group.revision ?? 0})`;
     case 'content': return 'watched content changed';
     case 'forced': return 'forced by --group';
@@ -69,7 +76,7 @@ export function statusText(group: PlanGroup): string {
 /** A group's size as a reviewer needs it: a changed group purges all its items, not only the new ones. */
 export function itemsText(group: PlanGroup): string {
   if (group.status === 'removed') return 'nothing to purge';
-  if (group.status === 'changed') return `purges all ${plural(group.items, 'item')}`;
+  if (group.status === 'changed') return `${group.action === 'invalidate' ? 'invalidates' : 'purges'} all ${plural(group.items, 'item')}`;
   return plural(group.items, 'item');
 }
 
@@ -80,7 +87,8 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
   const dueCount = plan.groups.filter((g) => g.due).length;
   if (dueCount > 0) {
     // Like Terraform, the legend lists only the symbols this plan uses.
-    const used = new Set(plan.groups.map(legendEntry));
+    // A routed group (§7.2) may purge in one zone and invalidate in another.
+    const used = new Set(plan.groups.flatMap((g) => (g.routes ? g.routes.map((r) => legendEntry({ ...g, action: r.action })) : [legendEntry(g)])));
     const legend = LEGEND.filter(([, meaning]) => used.has(meaning)).map(([symbol, meaning]) => `${symbol === '=' ? style.dim(symbol) : symbol === '-' ? style.red(symbol) : style.green(symbol)} ${meaning}`);
     // With nothing to send, the closing line says so once ("No purges planned.").
     lines.push(plan.summary.requests > 0 ? `purgeplan will send ${requestsText(plan)} for ${plural(dueCount, 'group')}. Symbols: ${legend.join(', ')}.` : `Symbols: ${legend.join(', ')}.`);
@@ -100,10 +108,12 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
     if (plan.requests.some((r) => r.zone === zoneName && 'purge_everything' in r.body)) {
       lines.push(style.red(style.bold(`  ! purge EVERYTHING: every cached file of zone ${zoneName} will be removed`)));
     }
-    for (const group of groups) {
+    for (const planGroup of groups) {
+      const route = planGroup.routes?.find((r) => r.zone === zoneName);
+      // Under each zone a routed group shows what it does there.
+      const group = route ? { ...planGroup, action: route.action } : planGroup;
       const symbol = group.due ? style.green(groupSymbol(group)) : style.dim(groupSymbol(group));
       const action = actionText(group) ? ` ${style.dim('·')} ${actionText(group)}` : '';
-      const route = group.routes?.find((r) => r.zone === zoneName);
       const groupKey = route ? route.cache_key : group.cache_key;
       const ownKey = groupKey !== undefined && groupKey !== zoneKey && group.status !== 'removed' ? ` ${style.dim('·')} ${keyText(groupKey)}` : '';
       const routed = route ? ` ${style.dim('·')} routed by host${group.zones.length > 1 ? `: ${plural(route.items, 'item')} of ${count(group.items)} here` : ''}` : '';
@@ -115,7 +125,7 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
         lines.push(style.dim(`      (changes listed under zone ${group.zones[0]})`));
         continue;
       }
-      if (group.diff) {
+      if (group.diff && !sameItems(group)) {
         group.diff.added.slice(0, limit).forEach((key) => lines.push(`      ${style.green(itemSymbol(group))} ${itemLine(key)}`));
         group.diff.removed.slice(0, limit).forEach((key) => lines.push(`      ${style.red('-')} ${itemLine(key)} ${style.dim('(no longer planned)')}`));
         const hidden = group.diff.added_count + group.diff.removed_count - Math.min(limit, group.diff.added.length) - Math.min(limit, group.diff.removed.length);

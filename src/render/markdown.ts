@@ -1,7 +1,7 @@
 // The plan as a pull-request comment: a summary table and one <details> per due group, kept
 // under 60,000 characters (GitHub refuses comments over 65,536) with a note of what was cut.
 import type { Plan } from '../plan/types.js';
-import { actionText, coveredBy, itemLine, itemSymbol, itemsText, statusText } from './human.js';
+import { actionText, coveredBy, itemLine, itemSymbol, itemsText, sameItems, statusText } from './human.js';
 import type { PlanGroup } from '../plan/types.js';
 import { planLine } from './summary.js';
 import { baselineText, count, plural, printable } from '../format.js';
@@ -84,7 +84,11 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n${descriptions.get(name) ?? ''}${fence}diff\n${body}\n${fence}\n</details>\n`;
   };
   const linesOf = (g: (typeof due)[number]): { lines: string[]; total: number } => {
-    if (g.diff) return { lines: [...g.diff.added.map((k) => `${itemSymbol(g)} ${itemLine(k)}`), ...g.diff.removed.map((k) => `- ${itemLine(k)}`)], total: g.diff.added_count + g.diff.removed_count };
+    if (g.diff && !sameItems(g)) return { lines: [...g.diff.added.map((k) => `${itemSymbol(g)} ${itemLine(k)}`), ...g.diff.removed.map((k) => `- ${itemLine(k)}`)], total: g.diff.added_count + g.diff.removed_count };
+    // A routed group whose zones differ in action: each zone's items with that zone's symbol.
+    if (g.routes && g.routes.some((r) => r.action !== g.routes![0].action)) {
+      return { lines: g.routes.flatMap((r) => r.preview.map((k) => `${itemSymbol({ ...g, action: r.action })} ${itemLine(k)}`)), total: g.items };
+    }
     return { lines: (g.preview ?? []).map((k) => `${itemSymbol(g)} ${itemLine(k)}`), total: g.items };
   };
   const fixed = `${head.join('\n')}\n`;

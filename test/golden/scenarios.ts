@@ -224,6 +224,27 @@ function nothingDue(): Plan {
   return planFor(yaml, { before: yaml });
 }
 
+/**
+ * `action` (§7.3): a zone that invalidates by default, a group that purges (its purge wins over the
+ * same invalidated URL, and its host covers another group's invalidations whole), and a group whose
+ * action was switched since the baseline.
+ */
+function invalidate(): Plan {
+  const zones = { www: { id: ZONE_ID, name: 'example.com', plan: 'pro', action: 'invalidate' } };
+  const now = yamlOf({
+    zones,
+    groups: {
+      docs: { description: 'Rebuilt on every deploy', urls: ['https://www.example.com/docs/{intro,setup,api}/'], prefixes: ['www.example.com/blog/'] },
+      takedown: { description: 'Removed for legal reasons', action: 'purge', urls: ['https://www.example.com/docs/api/'], hosts: ['old.example.com'] },
+      archive: { prefixes: ['old.example.com/2019/'] },
+      feeds: { tags: ['feeds'] },
+    },
+  });
+  // At the baseline the feeds were purged: switching them to invalidate makes them changed.
+  const before = yamlOf({ zones, groups: { feeds: { action: 'purge', tags: ['feeds'] } } });
+  return planFor(now, { before });
+}
+
 export const SCENARIOS: readonly { readonly name: string; readonly plan: () => Plan }[] = [
   { name: 'multi-zone', plan: multiZone },
   { name: 'routed', plan: routed },
@@ -232,6 +253,7 @@ export const SCENARIOS: readonly { readonly name: string; readonly plan: () => P
   { name: 'single-file', plan: singleFile },
   { name: 'forced', plan: forced },
   { name: 'nothing-due', plan: nothingDue },
+  { name: 'invalidate', plan: invalidate },
 ];
 
 /** What each golden file holds: the plan rendered without colour (`.txt`) and as markdown (`.md`). */

@@ -287,8 +287,8 @@ class EdgeServer implements Edge {
 
   purge(purge: AcceptedPurge): void {
     this.purges.push(purge);
-    // ASSUMPTION: lang's invalidate_cache purges reach the hook with `action: 'invalidate'`.
-    const invalidate = (purge as AcceptedPurge & { action?: string }).action === 'invalidate';
+    // The Cloudflare stand-in says which endpoint accepted it: invalidate_cache marks stale.
+    const invalidate = purge.action === 'invalidate';
     const zone = this.options.zones?.find((z) => z.id === purge.zoneId);
     const inZone = (host: string): boolean => !zone || host === zone.name || host.endsWith(`.${zone.name}`);
     const body = purge.body as Record<string, unknown>;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStandin } from '../test/support/cloudflare-standin.js';
 import { benchCoverage } from './coverage.js';
+import { benchScaleCases } from './scale-cases.js';
 import { run } from './process.js';
 
 const cli = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
@@ -229,6 +230,7 @@ async function main(): Promise<void> {
   if (!skip.has('plan')) for (const line of await benchPlan()) console.log(line);
   if (!skip.has('issue15')) for (const line of await benchIssue15()) console.log(line);
   if (!skip.has('scale')) for (const line of await benchScale()) console.log(line);
+  if (!skip.has('cases')) for (const line of await benchScaleCases()) console.log(line);
   if (!skip.has('coverage')) for (const line of await benchCoverage()) console.log(line);
   if (!skip.has('apply')) {
     // 12,000 URLs at 800 URLs/s: the first 800 go at once, the rest take 11,200 / 800 s. In

@@ -48,6 +48,14 @@ describe('spec §7.1: patterns in hosts, prefixes and tags', () => {
     assert.equal(p.requests.length, 2, 'chunked at 100 tags per request');
   });
 
+  it('a group too large because of its tag patterns says so, not "0 URLs × 1 scheme" (regression)', () => {
+    const result = run('tags: ["t{1..200000}"]\n', ['validate']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /warning: groups\.g: group "g" expands to 200,000 items, more than 100,000 \(200,000 tags\)$/m);
+    assert.match(result.stderr, /hint: check the ranges and value lists of its host, prefix and tag patterns/);
+    assert.doesNotMatch(result.stderr, /0 URLs/);
+  });
+
   it('ranges, zero-padded ranges and alternatives in hosts, prefixes and tags; hosts lower-cased; tags emitted lower-cased', () => {
     const p = plan(['hosts: ["img{01..03}.Example.COM"]', 'prefixes: ["https://WWW.example.com/{en,ja}/docs/"]', 'tags: ["Post-{1..2}"]', ''].join('\n'));
     assert.deepEqual(bodies(p), [

@@ -72,6 +72,12 @@ describe('watchPatternProblem', () => {
     ['../shared/**', /"\.\." segments/],
     ['a/./b', /"\.\." segments/],
     ['[z-a]', /invalid character range/],
+    ['/etc/passwd', /is an absolute path/],
+    ['!/etc/passwd', /is an absolute path/],
+    ['C:/Users/x', /is an absolute path/],
+    ['\\\\server\\share', /is an absolute path/],
+    ['\\!important.md', undefined],
+    ['C:notes', undefined],
   ];
   for (const [pattern, problem] of rows) {
     it(`${JSON.stringify(pattern)} -> ${problem ?? 'fine'}`, () => {

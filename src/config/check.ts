@@ -298,7 +298,18 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     totalItems += items;
     totalExact += itemsExact;
     if (itemsExact > BigInt(GROUP_ITEMS_WARNING)) {
-      warning(path, 'key', `${displayPath(path)}: group "${name}" expands to ${count(itemsExact)} items, more than ${count(GROUP_ITEMS_WARNING)} (${count(urlCountExact)} URL${urlCountExact === 1n ? '' : 's'} × ${schemeCount} scheme${schemeCount === 1 ? '' : 's'} × ${count(variantExact)} header variant${variantExact === 1n ? '' : 's'})`, 'consider purging by tags or prefixes, which cover every variant in one item');
+      // Name where the items come from: URL variants, or hosts, prefixes and tags from patterns.
+      const fileItems = urlCountExact * BigInt(schemeCount) * variantExact;
+      const plural = (n: bigint | number, word: string) => `${count(n)} ${word}${n === 1n || n === 1 ? '' : 's'}`;
+      const parts: string[] = [];
+      if (fileItems > 0n) parts.push(`${plural(urlCountExact, 'URL')} × ${plural(schemeCount, 'scheme')} × ${plural(variantExact, 'header variant')}`);
+      for (const [kind, list] of [['host', hosts], ['prefix', prefixes], ['tag', tags]] as const) {
+        if (list.countedExact > 0n) parts.push(kind === 'prefix' ? `${count(list.countedExact)} prefix${list.countedExact === 1n ? '' : 'es'}` : plural(list.countedExact, kind));
+      }
+      const hint = fileItems * 2n > itemsExact
+        ? 'consider purging by tags or prefixes, which cover every variant in one item'
+        : 'check the ranges and value lists of its host, prefix and tag patterns';
+      warning(path, 'key', `${displayPath(path)}: group "${name}" expands to ${count(itemsExact)} items, more than ${count(GROUP_ITEMS_WARNING)} (${parts.join(' + ')})`, hint);
     }
 
     const revision = typeof raw.revision === 'number' ? raw.revision : 0;

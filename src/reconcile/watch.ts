@@ -111,7 +111,8 @@ function compilePattern(pattern: string): CompiledPattern {
 export function watchPatternProblem(pattern: string): string | undefined {
   const body = pattern.startsWith('!') ? pattern.slice(1) : pattern;
   if (body.replace(/\/+/g, '') === '') return `watch pattern "${pattern}" is empty`;
-  if (body.startsWith('/') || body.startsWith('\\') || /^[A-Za-z]:/.test(body)) {
+  // "\!x" is a literal "!x" as in gitignore; "\\server" and "C:/" are Windows absolute paths.
+  if (body.startsWith('/') || body.startsWith('\\\\') || /^[A-Za-z]:[\\/]/.test(body)) {
     return `watch pattern "${pattern}" is an absolute path: patterns are relative to the directory of purge.yaml and cannot leave it`;
   }
   if (body.split('/').some((segment) => segment === '..' || segment === '.')) {

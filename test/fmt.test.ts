@@ -91,6 +91,20 @@ describe('fmt: the canonical form', () => {
     assert.ok(sameMeaning(text, out));
   });
 
+  it('a trailing comment continued on the lines below it, at its column, stays one aligned comment', () => {
+    const text = 'version: 1\nzones:\n  www:\n    id: 023e105f4ecef8ad9ca31a8372d0c353\n    action: purge    # first line\n                     # second line\n                     # third line\n    plan: free\n';
+    const out = formatYaml(text);
+    assert.equal(out, 'version: 1\nzones:\n  www:\n    id: 023e105f4ecef8ad9ca31a8372d0c353\n    plan: free\n    action: purge    # first line\n                     # second line\n                     # third line\n');
+    assert.equal(formatYaml(out), out);
+    assert.ok(sameMeaning(text, out));
+  });
+
+  it('a comment after a block scalar is never joined into its text', () => {
+    const text = 'version: 1\ngroups:\n  g:\n    description: |\n      two\n      lines\n    # about the urls\n    urls: [https://a.example/]\n';
+    const out = formatYaml(text);
+    assert.equal(out, text);
+  });
+
   it('flow mappings are padded `{ a: 1 }`, flow sequences are not `[a, b]`; a # inside quotes is not a comment', () => {
     const out = formatYaml('version: 1\ngroups:\n  g:\n    vars:\n      slug: {file: posts.txt}\n    tags: [ "a#b", c ]   # tags\n');
     assert.match(out, /slug: \{ file: posts\.txt \}\n/);
@@ -131,6 +145,26 @@ describe('fmt never changes meaning', () => {
       assert.equal(purgeplan(['fmt', '--check'], dir).status, 0, 'a second fmt finds nothing to change');
     });
   }
+});
+
+describe('the shipped files are in canonical form', () => {
+  // What users copy from should be what `purgeplan fmt` writes: the root purge.yaml, every example
+  // and the starter `init` writes.
+  const shipped = ['purge.yaml', ...readdirSync(join(ROOT, 'examples'), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'ci').map((d) => join('examples', d.name, 'purge.yaml'))];
+  for (const file of shipped) {
+    it(`${file} is canonical`, () => {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      assert.equal(formatYaml(text), text, `run \`purgeplan fmt ${file}\``);
+    });
+  }
+
+  it('the starter written by init is canonical', () => {
+    const dir = join(work, `init-${++counter}`);
+    const init = purgeplan(['init', '-c', join(dir, 'purge.yaml')], work);
+    assert.equal(init.status, 0, init.stderr);
+    const check = purgeplan(['fmt', '--check', 'purge.yaml'], dir);
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+  });
 });
 
 describe('fmt --check and --diff', () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { startStandin } from './support/cloudflare-standin.js';
+import { startEdge } from './support/edge-standin.js';
 import type { Standin, StandinOptions } from './support/cloudflare-standin.js';
 import { Site, TOKEN, ZONE_ID } from './support/site.js';
 
@@ -265,6 +266,26 @@ groups:
     });
   });
 
+  it('invalidating everything says so: marked stale, not removed', async () => {
+    const everything = `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, allow_purge_everything: true }
+groups:
+  all: { action: invalidate, everything: true }
+  page: { action: invalidate, urls: ["https://www.example.com/a"] }
+`;
+    await withSite(everything, async (site) => {
+      const plan = await planJson(site);
+      assert.deepEqual(shape(plan), [['www', 'invalidate', 'purge_everything', 'all+page', 'true']]);
+      const human = (await site.run(['plan'])).stdout;
+      assert.match(human, /^ {2}! invalidate EVERYTHING: every cached file of zone www will be marked stale$/m);
+      assert.doesNotMatch(human, /purge EVERYTHING/);
+      assert.match(human, /^Plan: 1 request — 1 invalidate everything in 1 zone\./m);
+      const markdown = (await site.run(['plan', '--markdown'])).stdout;
+      assert.match(markdown, /^> \*\*Invalidate everything\*\* in zone `www`: every cached file of the zone will be marked stale\.$/m);
+    });
+  });
+
   it('coverage notes say what absorbed an invalidation', async () => {
     await withSite(`${yaml}  more: { action: invalidate, urls: ["https://www.example.com/feeds/rss", "https://www.example.com/p/1"] }\n`, async (site) => {
       const human = await site.run(['plan']);
@@ -447,5 +468,28 @@ groups:
     } finally {
       site.remove();
     }
+  });
+});
+
+describe('apply --verify on invalidations (§11 with §7.3)', () => {
+  it('an invalidated entry is revalidated at the edge, not deleted: reported as invalidated', async () => {
+    const yaml = `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, plan: pro, action: invalidate }
+groups:
+  pages: { urls: ["http://www.example.com/p/{1..3}"] }
+`;
+    await withStandin(yaml, {}, async (site, standin) => {
+      const edge = await startEdge({ standin });
+      try {
+        const result = await site.run(['apply', '--auto-approve', '--api-url', standin.url, '--verify', '3', '--verify-settle', '0', '--connect-to', `www.example.com:80:127.0.0.1:${edge.port}`], { env });
+        assert.equal(result.code, 0, result.stderr);
+        assert.deepEqual(standin.accepted.map((a) => a.endpoint), ['invalidate_cache']);
+        assert.match(result.stdout, /^ {2}invalidated {2}http:\/\/www\.example\.com\/p\/1 {2}MISS, HIT → REVALIDATED$/m);
+        assert.doesNotMatch(result.stdout, /NOT PURGED/);
+      } finally {
+        await edge.close();
+      }
+    });
   });
 });

@@ -131,14 +131,22 @@ function rejoinKeyComments(original: string, formatted: string): string {
   for (const comment of trailingComments(original)) missing.set(comment.source, (missing.get(comment.source) ?? 0) + 1);
   for (const comment of trailingComments(formatted)) missing.set(comment.source, (missing.get(comment.source) ?? 0) - 1);
   const cuts: Array<{ readonly from: number; readonly to: number }> = [];
-  for (const token of sourceTokens(formatted)) {
+  const tokens = sourceTokens(formatted);
+  // Whether a line ends in a key's `:` or a one-line value, with no comment: a comment can join it
+  // there without becoming part of a value (a block scalar's text, say).
+  const endsInValueOrKey = (start: number, end: number): boolean => {
+    const onLine = tokens.filter((t) => t.offset >= start && t.offset < end && t.type !== 'space' && t.type !== 'newline');
+    const last = onLine[onLine.length - 1];
+    return last !== undefined && !onLine.some((t) => t.type === 'comment') &&
+      ['scalar', 'single-quoted-scalar', 'double-quoted-scalar', 'map-value-ind', 'flow-seq-end', 'flow-map-end'].includes(last.type);
+  };
+  for (const token of tokens) {
     if (token.type !== 'comment' || (missing.get(token.source) ?? 0) <= 0) continue;
     const lineStart = formatted.lastIndexOf('\n', token.offset - 1) + 1;
     if (lineStart === 0 || formatted.slice(lineStart, token.offset).trim() !== '') continue;
     const previousEnd = lineStart - 1;
     const previousStart = formatted.lastIndexOf('\n', previousEnd - 1) + 1;
-    const previous = formatted.slice(previousStart, previousEnd);
-    if (!/^\s*[^#\s][^#]*:$/.test(previous)) continue;
+    if (!endsInValueOrKey(previousStart, previousEnd)) continue;
     missing.set(token.source, missing.get(token.source)! - 1);
     cuts.push({ from: previousEnd, to: token.offset });
   }
@@ -183,7 +191,50 @@ function alignTrailingComments(original: string, rawFormatted: string): string {
     const wanted = relative === undefined ? undefined : relative + comment.indent;
     if (wanted !== undefined && wanted > comment.column) insertions.push([comment.offset, ' '.repeat(wanted - comment.column)]);
   }
-  return insertAt(formatted, insertions);
+  return alignContinuations(original, insertAt(formatted, insertions));
+}
+
+/**
+ * Own-line comments that continue a trailing comment (written under it, at its column) return
+ * to that column; the printer indents them as comments before the next line.
+ */
+function alignContinuations(original: string, formatted: string): string {
+  const continuations = (text: string) => {
+    const found: Array<{ readonly lineStart: number; readonly offset: number; readonly source: string; readonly aboveColumn: number | undefined }> = [];
+    let previousTrailing: { readonly line: number; readonly column: number } | undefined;
+    const trailing = new Map(trailingComments(text).map((c) => [text.lastIndexOf('\n', c.offset - 1) + 1, c.column]));
+    for (const token of sourceTokens(text)) {
+      if (token.type !== 'comment') continue;
+      const lineStart = text.lastIndexOf('\n', token.offset - 1) + 1;
+      if (trailing.has(lineStart)) {
+        previousTrailing = { line: lineStart, column: trailing.get(lineStart)! };
+        continue;
+      }
+      const aboveStart = lineStart === 0 ? -1 : text.lastIndexOf('\n', lineStart - 2) + 1;
+      const above = previousTrailing !== undefined && previousTrailing.line === aboveStart ? previousTrailing.column : undefined;
+      found.push({ lineStart, offset: token.offset, source: token.source, aboveColumn: above });
+      if (above !== undefined) previousTrailing = { line: lineStart, column: above };
+    }
+    return found;
+  };
+  const wanted = new Map<string, number>();
+  for (const comment of continuations(original)) {
+    if (comment.aboveColumn !== undefined && comment.offset - comment.lineStart === comment.aboveColumn) wanted.set(comment.source, (wanted.get(comment.source) ?? 0) + 1);
+  }
+  if (wanted.size === 0) return formatted;
+  const edits: Array<{ readonly from: number; readonly to: number; readonly column: number }> = [];
+  for (const comment of continuations(formatted)) {
+    if (comment.aboveColumn === undefined || (wanted.get(comment.source) ?? 0) <= 0) continue;
+    wanted.set(comment.source, wanted.get(comment.source)! - 1);
+    edits.push({ from: comment.lineStart, to: comment.offset, column: comment.aboveColumn });
+  }
+  let out = '';
+  let from = 0;
+  for (const edit of edits) {
+    out += `${formatted.slice(from, edit.from)}${' '.repeat(edit.column)}`;
+    from = edit.to;
+  }
+  return out + formatted.slice(from);
 }
 
 /**

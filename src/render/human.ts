@@ -105,8 +105,11 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
     const keyText = (name: string | null) => `cache key ${name === null ? 'default' : `"${name}"`} (${plan.cache_keys[name ?? 'default'] ?? 'not described'})`;
     const where = zone ? [zone.zone_name, zone.zone_id ?? 'id looked up at apply', `${zone.plan} plan`].filter(Boolean).join(', ') : 'no longer in purge.yaml';
     lines.push(`${style.bold(`zone ${zoneName}`)} (${where})${zone ? ` — ${keyText(zoneKey)}` : ''}`);
-    if (plan.requests.some((r) => r.zone === zoneName && 'purge_everything' in r.body)) {
-      lines.push(style.red(style.bold(`  ! purge EVERYTHING: every cached file of zone ${zoneName} will be removed`)));
+    for (const request of plan.requests) {
+      if (request.zone !== zoneName || !('purge_everything' in request.body)) continue;
+      lines.push(style.red(style.bold(request.action === 'invalidate'
+        ? `  ! invalidate EVERYTHING: every cached file of zone ${zoneName} will be marked stale`
+        : `  ! purge EVERYTHING: every cached file of zone ${zoneName} will be removed`)));
     }
     for (const planGroup of groups) {
       const route = planGroup.routes?.find((r) => r.zone === zoneName);

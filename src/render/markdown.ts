@@ -38,7 +38,11 @@ const statusOf = (g: PlanGroup): string => (actionText(g) ? `${statusText(g)}, $
 export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   const head: string[] = ['### purgeplan plan', ''];
   for (const request of plan.requests) {
-    if ('purge_everything' in request.body) head.push(`> [!WARNING]\n> **Purge everything** in zone \`${request.zone}\`: every cached file of the zone will be removed.`, '');
+    if ('purge_everything' in request.body) {
+      head.push(request.action === 'invalidate'
+        ? `> [!WARNING]\n> **Invalidate everything** in zone \`${request.zone}\`: every cached file of the zone will be marked stale.`
+        : `> [!WARNING]\n> **Purge everything** in zone \`${request.zone}\`: every cached file of the zone will be removed.`, '');
+    }
   }
   head.push(`**${planLine(plan)}**`, '');
   if (plan.groups.length > 0) head.push(`Baseline: ${escapeText(baselineText(plan.baseline))}`, '');

@@ -487,6 +487,8 @@ groups:
         assert.deepEqual(standin.accepted.map((a) => a.endpoint), ['invalidate_cache']);
         assert.match(result.stdout, /^ {2}invalidated {2}http:\/\/www\.example\.com\/p\/1 {2}MISS, HIT → REVALIDATED$/m);
         assert.doesNotMatch(result.stdout, /NOT PURGED/);
+        // The closing count says invalidated too, not "3 purged" under lines that say invalidated.
+        assert.match(result.stdout, /^Verify: 0 purged, 3 invalidated, 0 not purged, 0 inconclusive\.$/m);
       } finally {
         await edge.close();
       }

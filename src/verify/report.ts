@@ -99,8 +99,11 @@ export function formatResults(records: readonly ItemRecord[], summary: VerifySum
     const reason = record.verdict === 'purged' || record.reason === undefined ? '' : `\n      ${record.reason}`;
     return `  ${verdictWord(record).padEnd(width)}  ${itemLabel(record.item)}${statuses}${reason}`;
   });
+  // An invalidated entry is revalidated, not deleted: said as such, as on its own line.
+  const invalidated = records.filter((r) => verdictWord(r) === 'invalidated').length;
   const counts = [
-    `${summary.purged} purged`,
+    `${summary.purged - invalidated} purged`,
+    ...(invalidated ? [`${invalidated} invalidated`] : []),
     `${summary.not_purged} not purged`,
     `${summary.inconclusive} inconclusive`,
     ...(summary.not_probed ? [`${summary.not_probed} not probed`] : []),

@@ -77,6 +77,29 @@ describe('moving window of URLs (files)', () => {
     assert.equal(window.tryTake(30, 1000), 0);
   });
 
+  it('counts a request from its answer: a request that travelled late still leaves the window late (regression)', () => {
+    // Two requests let go at 0 and 10; the first is answered at 40 (its write was delayed), the
+    // second at 12. The server counted them from their arrivals, at most 40 and 12, so the window
+    // frees the first 40 URLs only at 40 + window, not at 0 + window.
+    const window = new MovingWindow(60, 1000);
+    assert.equal(window.tryTake(30, 0), 0);
+    assert.equal(window.tryTake(30, 10), 0);
+    window.answered(30, 12);
+    window.answered(30, 40);
+    assert.equal(window.tryTake(30, 1000), 12, 'the earliest answer (12) leaves the window at 1012');
+    assert.equal(window.tryTake(30, 1012), 0);
+    assert.equal(window.tryTake(30, 1013), 27, 'the next leaves at 1040');
+  });
+
+  it('an answer slower than the window counts its URLs again from the answer', () => {
+    const window = new MovingWindow(30, 1000);
+    assert.equal(window.tryTake(30, 0), 0);
+    assert.equal(window.tryTake(30, 1000), 0, 'the first left the window');
+    window.answered(30, 1005);
+    window.answered(30, 1200);
+    assert.ok(window.tryTake(30, 1300) > 0, 'the late answer holds the window');
+  });
+
   it('a request larger than the window goes alone into an empty window', () => {
     const window = new MovingWindow(10, 1000);
     assert.equal(window.tryTake(50, 0), 0);

@@ -68,6 +68,7 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
   const onOutcome = (job: Job) => (outcome: ApiOutcome): void => {
     if (outcome.kind !== 'response') return;
     if (outcome.status === 429) rateLimited++;
+    job.limiter.answered(job.items, clock.now());
     observeRateLimitHeaders(job.limiter, outcome.headers, clock.now());
   };
 

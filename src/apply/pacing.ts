@@ -23,6 +23,8 @@ export interface Limiter {
   holdUntil(until: number, now: number): void;
   /** `x-ratelimit-remaining` on an answer, in this limiter's units when it has any. */
   observeRemaining(remaining: number, now: number): void;
+  /** A request of `cost` this limiter let go got an answer `now`: the server had it by then. */
+  answered(cost: number, now: number): void;
 }
 
 /** Token bucket, one token per request: hosts, prefixes, tags and purge_everything requests. */
@@ -66,11 +68,22 @@ export class TokenBucket implements Limiter {
     this.refill(now);
     this.tokens = Math.min(this.tokens, Math.max(0, remaining));
   }
+
+  answered(_cost: number, _now: number): void {
+    // The bucket's 2% slower refill absorbs the lag between a send and its arrival.
+  }
 }
 
 /** Moving window of URLs per second: files requests, which the request bucket does not limit. */
 export class MovingWindow implements Limiter {
-  private readonly entries: { at: number; cost: number }[] = [];
+  /**
+   * URLs in the window, oldest first. An entry is stamped when its request is let go, then
+   * re-stamped when its answer arrives (`answered`): the server received the request at some time
+   * between the two, so counting it from the answer never lets a later request reach the server
+   * while the server still counts this one, however late the request travelled (a burst of
+   * requests whose writes were delayed, then sent on time, drew 429s when stamped at the send only).
+   */
+  private readonly entries: { at: number; cost: number; answered: boolean }[] = [];
   private used = 0;
   private heldUntil = 0;
   private readonly capacity: number;
@@ -91,7 +104,7 @@ export class MovingWindow implements Limiter {
     // A request larger than the whole window can only go alone.
     const fits = this.used + cost <= this.capacity || this.entries.length === 0;
     if (fits) {
-      this.entries.push({ at: now, cost });
+      this.entries.push({ at: now, cost, answered: false });
       this.used += cost;
       return 0;
     }
@@ -106,6 +119,26 @@ export class MovingWindow implements Limiter {
 
   holdUntil(until: number, _now: number): void {
     this.heldUntil = Math.max(this.heldUntil, until);
+  }
+
+  answered(cost: number, now: number): void {
+    // Entries of one cost are interchangeable for the count: re-stamp the oldest unanswered one.
+    const index = this.entries.findIndex((entry) => !entry.answered && entry.cost === cost);
+    if (index === -1) {
+      // It already left the window (an answer slower than the window): count it again from now.
+      this.insert({ at: now, cost, answered: true });
+      this.used += cost;
+      return;
+    }
+    const [entry] = this.entries.splice(index, 1);
+    this.insert({ at: Math.max(entry!.at, now), cost, answered: true });
+  }
+
+  /** Keeps the entries in time order, so the oldest leave first. */
+  private insert(entry: { at: number; cost: number; answered: boolean }): void {
+    let index = this.entries.length;
+    while (index > 0 && this.entries[index - 1]!.at > entry.at) index--;
+    this.entries.splice(index, 0, entry);
   }
 
   observeRemaining(_remaining: number, _now: number): void {

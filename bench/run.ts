@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStandin } from '../test/support/cloudflare-standin.js';
 import { benchCoverage } from './coverage.js';
-import { benchScaleCases } from './scale-cases.js';
+import { benchScaleCases, writeIssue15Site } from './scale-cases.js';
 import { run } from './process.js';
 
 const cli = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
@@ -135,27 +135,7 @@ async function benchApply(label: string, tier: 'free' | 'pro', body: 'files' | '
 async function benchIssue15(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'purgeplan-bench15-'));
   try {
-    const slugs = Array.from({ length: 25_000 }, (_, i) => `article-${String(i).padStart(5, '0')}-some-headline-words`);
-    writeFileSync(join(dir, 'slugs.txt'), `${slugs.join('\n')}\n`);
-    writeFileSync(join(dir, 'overlap.txt'), `${slugs.slice(0, 2_500).join('\n')}\n`);
-    writeFileSync(join(dir, 'purge.yaml'), `version: 1
-zones:
-  www: { id: ${ZONE_ID}, name: example.com, plan: enterprise, cache_key: pages }
-cache_keys:
-  pages: { device_type: true, geo: true, query_string: { sort: true } }
-groups:
-  articles:
-    urls:
-      - https://www.example.com/news/{slug}/
-      - https://www.example.com/news/{slug}/amp/
-      - https://www.example.com/news/{slug}/?page=1&lang=en
-    vars: { slug: { file: slugs.txt } }
-    variants: { geo: [JP, US, DE, FR] }
-  front:
-    urls: ["https://www.example.com/news/{slug}/"]
-    vars: { slug: { file: overlap.txt } }
-    variants: { geo: [JP, US, DE, FR] }
-`);
+    writeIssue15Site(dir);
     // awk prints the query already sorted (lang=en&page=1), as the cache key normalizes it.
     writeFileSync(join(dir, 'expand.awk'), `BEGIN { split("desktop mobile tablet", d, " "); split("DE FR JP US", c, " ") }
 FILENAME ~ /slugs/ { for (p = 1; p <= 3; p++) { u = "https://www.example.com/news/" $1 (p == 1 ? "/" : p == 2 ? "/amp/" : "/?lang=en&page=1"); for (i = 1; i <= 3; i++) for (j = 1; j <= 4; j++) print u " [cf-device-type=" d[i] ", cf-ipcountry=" c[j] "]" } }

@@ -24,15 +24,15 @@ async function measured(label: string, args: string[], cwd: string, rounds: numb
   return `${label}: median ${median(times).toFixed(2)} s, peak RSS ${peak.toFixed(0)} MB (median of ${rounds})`;
 }
 
-export async function benchScaleCases(rounds = 3): Promise<string[]> {
-  const out: string[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'purgeplan-bench-cases-'));
-  try {
-    // The issue-15 configuration: 930,000 items.
-    const slugs = Array.from({ length: 25_000 }, (_, i) => `article-${String(i).padStart(5, '0')}-some-headline-words`);
-    writeFileSync(join(dir, 'slugs.txt'), `${slugs.join('\n')}\n`);
-    writeFileSync(join(dir, 'overlap.txt'), `${slugs.slice(0, 2_500).join('\n')}\n`);
-    writeFileSync(join(dir, 'purge.yaml'), `version: 1
+/**
+ * The issue-15 site in `dir`: 25,000 slugs x 3 URL patterns (one with a query to sort) x 3 device
+ * types x 4 countries, plus 2,500 overlapping slugs: 930,000 items, 900,000 after dedupe.
+ */
+export function writeIssue15Site(dir: string): void {
+  const slugs = Array.from({ length: 25_000 }, (_, i) => `article-${String(i).padStart(5, '0')}-some-headline-words`);
+  writeFileSync(join(dir, 'slugs.txt'), `${slugs.join('\n')}\n`);
+  writeFileSync(join(dir, 'overlap.txt'), `${slugs.slice(0, 2_500).join('\n')}\n`);
+  writeFileSync(join(dir, 'purge.yaml'), `version: 1
 zones:
   www: { id: ${ZONE_ID}, name: example.com, plan: enterprise, cache_key: pages }
 cache_keys:
@@ -50,6 +50,13 @@ groups:
     vars: { slug: { file: overlap.txt } }
     variants: { geo: [JP, US, DE, FR] }
 `);
+}
+
+export async function benchScaleCases(rounds = 3): Promise<string[]> {
+  const out: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'purgeplan-bench-cases-'));
+  try {
+    writeIssue15Site(dir);
     out.push(await measured('plan --all --out, 930,000 items', ['plan', '--all', '--out', 'big.plan'], dir, rounds));
     out.push(await measured('show --json, the same plan', ['show', 'big.plan', '--json'], dir, rounds));
 

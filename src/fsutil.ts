@@ -3,28 +3,10 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writ
 import { dirname, join, basename } from 'node:path';
 
 export function writeFileAtomic(path: string, data: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(temp, 'w', 0o644);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    unlinkSync(temp);
-    throw error;
-  }
-  closeSync(fd);
-  try {
-    renameSync(temp, path);
-  } catch (error) {
-    // Never leave the temp file behind (a directory in the way, a read-only target…).
-    unlinkSync(temp);
-    throw error;
-  }
+  writeChunksAtomic(path, [data]);
 }
 
-/** writeFileAtomic for a document produced in chunks (a plan of millions of items): no single string. */
+/** A file written whole or not at all, from chunks (a plan of millions of items needs no single string). */
 export function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8Array>): void {
   mkdirSync(dirname(path), { recursive: true });
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
@@ -41,5 +23,11 @@ export function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8A
     throw error;
   }
   closeSync(fd);
-  renameSync(temp, path);
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    // Never leave the temp file behind (a directory in the way, a read-only target…).
+    unlinkSync(temp);
+    throw error;
+  }
 }

@@ -2,6 +2,9 @@
 // whole pipeline (purge.yaml -> plan) and asserts the URLs of the files body.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DEFAULT_CACHE_KEY } from '../src/config/types.js';
+import type { CacheKey, Scheme } from '../src/config/types.js';
+import { normalizeUrl, normalizeUrlByParser } from '../src/expand/normalize.js';
 import { filesOf, keyedConfig, planOf } from './support/config-builder.js';
 
 type Json = Record<string, unknown>;
@@ -98,5 +101,58 @@ describe('normalize: URLs that normalize alike are one item', () => {
   it('path case and trailing slash make different items', () => {
     const { plan } = planOf(keyedConfig(null, { urls: ['https://www.example.com/a', 'https://www.example.com/A', 'https://www.example.com/a/'] }));
     assert.deepEqual(filesOf(plan), ['https://www.example.com/A', 'https://www.example.com/a', 'https://www.example.com/a/']);
+  });
+});
+
+// The plain-URL path of normalizeUrl skips the WHATWG parser for URLs it would leave unchanged;
+// it must give exactly what the parser gives, for every URL, key and scheme list.
+describe('normalize: the plain-URL path agrees with the WHATWG parser', () => {
+  const keys: CacheKey[] = [
+    DEFAULT_CACHE_KEY,
+    { ...DEFAULT_CACHE_KEY, querySort: true },
+    { ...DEFAULT_CACHE_KEY, queryIgnore: true },
+    { ...DEFAULT_CACHE_KEY, queryInclude: ['a', 'page'] },
+    { ...DEFAULT_CACHE_KEY, queryExclude: ['utm_source'], querySort: true },
+  ];
+  const schemeLists: (readonly Scheme[] | null)[] = [null, ['http', 'https'], ['https'], ['http']];
+  const hosts = [
+    'www.example.com', 'example.com', 'Example.COM', 'a-b.example.com', 'xn--bcher-kva.example', 'xn--a.example',
+    '1.2.3.4', 'a.0x1f', 'example.123', 'ex_ample.com', 'münchen.de', 'a..b', 'example.com.', '-a.example.com',
+    'a-.example.com', 'x', 'user:pw@example.com', 'example.com:80', 'example.com:443', 'example.com:8080', '[::1]', '',
+  ];
+  const schemes = ['https', 'http', 'HTTPS', 'Http', 'ftp', 'wss'];
+  const pathParts = ['a', 'news', 'article-00001', '.', '..', '.a', 'a.', '%2e', '%2E', '.%2e', '%', '%zz', '%41', "it's",
+    'a b', 'é', '"', '<', '{x}', '|', '\\', '\t', '~user', '(1)', 'a;b=c', 'a:b', '@', '!', '*', '+', ',', '$', '&', '=', ''];
+  const queryParts = ['a=1', 'b=2', 'page=1', 'lang=en', 'utm_source=x', 'a', '=', '', 'a=1&a=0', "q='x'", 'q=a b', 'q="x"',
+    'q=é', 'q=%20', 'q=?', 'q=/', 'x=[1]', 'x={y}', 'x=|'];
+  let seed = 0x2545f491;
+  const random = (n: number) => {
+    seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const pick = <T>(list: readonly T[]) => list[random(list.length)]!;
+
+  it('gives the same URLs, host or problem for 30,000 generated URLs', () => {
+    let plain = 0;
+    for (let n = 0; n < 30_000; n++) {
+      const segments = Array.from({ length: random(4) }, () => pick(pathParts));
+      const path = random(10) === 0 ? '' : `/${segments.join('/')}${random(3) === 0 ? '/' : ''}`;
+      const query = random(3) === 0 ? `?${Array.from({ length: random(4) }, () => pick(queryParts)).join('&')}` : '';
+      const fragment = random(15) === 0 ? '#top' : '';
+      const raw = `${pick(schemes)}://${pick(hosts)}${path}${query}${fragment}`;
+      const key = pick(keys);
+      const schemeList = pick(schemeLists);
+      const byParser = normalizeUrlByParser(raw, key, schemeList);
+      assert.deepEqual(normalizeUrl(raw, key, schemeList), byParser, raw);
+      if ('urls' in byParser && byParser.urls[0] === raw) plain++;
+    }
+    // The generator reaches the plain path often, not only the parser's.
+    assert.ok(plain > 1_000, `${plain} URLs came out as written`);
+  });
+
+  it('takes typical site URLs as written', () => {
+    for (const raw of ['https://www.example.com/news/article-00001-some-words/', 'https://www.example.com/news/a/?lang=en&page=1', 'http://example.com/a%20b/']) {
+      assert.deepEqual(normalizeUrl(raw, { ...DEFAULT_CACHE_KEY, querySort: true }, null), { urls: [raw], host: new URL(raw).hostname });
+    }
   });
 });

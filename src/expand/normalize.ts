@@ -5,7 +5,30 @@ import type { CacheKey, Scheme } from '../config/types.js';
 
 export type NormalizeResult = { readonly urls: readonly string[]; readonly host: string } | { readonly problem: string; readonly hint?: string };
 
+/**
+ * A URL the WHATWG serializer leaves byte-identical: lower-case http(s) scheme and ASCII host
+ * name (last label starting with a letter, so never an IPv4 address; no punycode to check), no
+ * port, credentials or fragment, and a path and query of characters it never percent-encodes,
+ * with no segment starting with a dot (nor %2e). Most URLs of a site are; they skip the parser,
+ * which costs more than the rest of a URL's expansion. A property test compares both paths.
+ */
+const PLAIN_URL = /^(https?):\/\/((?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*)(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*)(?:\?([A-Za-z0-9\-._~!$&()*+,;=:@%/?]*))?$/;
+const DOT_SEGMENT = /\/\.|%2e/i;
+
 export function normalizeUrl(raw: string, key: CacheKey, schemes: readonly Scheme[] | null): NormalizeResult {
+  const plain = PLAIN_URL.exec(raw);
+  if (plain === null || plain[2]!.includes('xn--') || DOT_SEGMENT.test(plain[3]!)) return normalizeUrlByParser(raw, key, schemes);
+  const host = plain[2]!;
+  const query = plain[4] === undefined ? '' : normalizeQuery(plain[4], key);
+  // Most often the URL is its own normal form: the string itself is kept (no copy to build and hash).
+  const same = plain[4] === undefined || (query !== '' && query === plain[4]);
+  const suffix = query ? `${plain[3]}?${query}` : plain[3]!;
+  const urlFor = (scheme: string) => (same && scheme === plain[1] ? raw : `${scheme}://${host}${suffix}`);
+  return { urls: schemes ? schemes.map(urlFor) : [urlFor(plain[1]!)], host };
+}
+
+/** normalizeUrl by the WHATWG parser, for every URL (exported for the test that compares both). */
+export function normalizeUrlByParser(raw: string, key: CacheKey, schemes: readonly Scheme[] | null): NormalizeResult {
   let url: URL;
   try {
     url = new URL(raw);
@@ -28,10 +51,27 @@ export function normalizeUrl(raw: string, key: CacheKey, schemes: readonly Schem
   return { urls, host: url.hostname };
 }
 
+/** Reordered queries by cache key: a site's URLs repeat a few queries many times. */
+const reordered = new WeakMap<CacheKey, Map<string, string>>();
+const REORDERED_KEPT = 10_000;
+
 /** The query string as the cache key sees it ('' when none is left). */
 export function normalizeQuery(query: string, key: CacheKey): string {
   if (query === '' || key.queryIgnore) return '';
   if (!key.querySort && !key.queryInclude && !key.queryExclude) return query;
+  let memo = reordered.get(key);
+  if (memo === undefined) reordered.set(key, (memo = new Map()));
+  let result = memo.get(query);
+  if (result === undefined) {
+    if (memo.size >= REORDERED_KEPT) memo.clear();
+    result = reorderQuery(query, key);
+    memo.set(query, result);
+  }
+  return result;
+}
+
+/** normalizeQuery's work: the pairs the key keeps, sorted when it sorts. */
+function reorderQuery(query: string, key: CacheKey): string {
   let pairs = query.split('&').filter((pair) => pair !== '');
   const nameOf = (pair: string) => {
     const eq = pair.indexOf('=');

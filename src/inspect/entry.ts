@@ -6,8 +6,7 @@
 import { DEFAULT_KEY_HEADERS } from '../cloudflare/limits.js';
 import type { CacheKey } from '../config/types.js';
 import { fileKey } from '../expand/group.js';
-import { compare, normalizeQuery, normalizeUrl } from '../expand/normalize.js';
-import type { NormalizeResult } from '../expand/normalize.js';
+import { compare, normalizeUrl } from '../expand/normalize.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
 
@@ -107,22 +106,6 @@ export function entryKey(url: string, variant: Variant): string {
   return fileKey(url, variant);
 }
 
-/**
- * A URL the WHATWG serializer leaves byte-identical: lower-case http(s) scheme and ASCII host
- * name (last label starting with a letter, so never an IPv4 address; no punycode to check), no
- * port, credentials or fragment, and a path and query of characters it never percent-encodes,
- * with no dot segment. Anything else takes the parser (`normalizeUrl`); a test compares both.
- */
-const PLAIN_URL = /^(https?):\/\/((?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*)(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*)(?:\?([A-Za-z0-9\-._~!$&()*+,;=:@%/?]*))?$/;
-
-/** normalizeUrl for one request URL, without the parser when the URL is already in its form. */
-export function normalizeRequestUrl(raw: string, key: CacheKey): NormalizeResult {
-  const plain = PLAIN_URL.exec(raw);
-  if (plain === null || plain[2]!.includes('xn--') || /\/\.|%2e/i.test(plain[3]!)) return normalizeUrl(raw, key, null);
-  const query = plain[4] === undefined ? '' : normalizeQuery(plain[4], key);
-  return { urls: [`${plain[1]}://${plain[2]}${plain[3]}${query ? `?${query}` : ''}`], host: plain[2]! };
-}
-
 interface NormalizedUrl {
   readonly url: string;
   readonly host: string;
@@ -166,7 +149,7 @@ export class EntryBuilder {
   normalize(raw: string, memoize = true): NormalizedUrl | { problem: string; hint?: string } {
     let found = this.urls.get(raw);
     if (found === undefined) {
-      const result = normalizeRequestUrl(raw, this.key);
+      const result = normalizeUrl(raw, this.key, null);
       found = 'problem' in result ? { problem: result.problem, ...(result.hint ? { hint: result.hint } : {}) } : { url: result.urls[0]!, host: result.host, entries: [] };
       if (memoize) this.urls.set(raw, found);
     }

@@ -5,7 +5,6 @@
 // under it (an item planned for both is only purged); an invalidation covers only invalidations.
 import type { Zone } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
-import { fileKey } from '../expand/group.js';
 import type { Variant } from '../expand/variants.js';
 import { compactFilesBody, compactFilesOf } from './files.js';
 import type { FilesRun } from './files.js';
@@ -239,7 +238,8 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
     const groupRuns: { start: number; group: number }[] = [];
     let lastGroup = -1;
     const extraGroups = new Map<number, number[]>();
-    const sharedIndex = new Map<string, number>();
+    // Where a shared URL's items are, by URL then variant key (no item key string is built).
+    const sharedIndex = new Map<string, Map<string, number>>();
     // Invalidations under a purge of everything are all covered by it: none is sent.
     const coveredWhole = purged?.everything === true;
     const sendsNothing = everything.length > 0 || coveredWhole;
@@ -330,14 +330,18 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
           if (earlier.length && earlier.some((g) => variantKeys.get(g)?.has(variant.key))) {
             counts.duplicates++;
             if (cover !== undefined) cover.coverage.alsoFor(cover.kind, cover.value, i);
-            const at = sharedIndex.get(fileKey(url, variant));
+            const at = sharedIndex.get(url)?.get(variant.key);
             if (at !== undefined) pushTo(extraGroups, at, i);
             continue;
           }
           distinctFiles++;
           if (sendsNothing) continue;
           if (cover !== undefined) { cover.coverage.add(cover.kind, cover.value, 1, i); continue; }
-          if (shared) sharedIndex.set(fileKey(url, variant), fileCount + kept.length);
+          if (shared) {
+            let at = sharedIndex.get(url);
+            if (at === undefined) sharedIndex.set(url, (at = new Map()));
+            at.set(variant.key, fileCount + kept.length);
+          }
           if (lastGroup !== i) groupRuns.push({ start: fileCount + kept.length, group: (lastGroup = i) });
           kept.push(variant);
         }

@@ -1,12 +1,10 @@
 // `plan --json` and saved plan files: the Plan value, one JSON document (spec §4.1). The document
 // is produced as a sequence of byte chunks, byte-identical to JSON.stringify(plan) + "\n": a
 // million-item plan is over 100 MB of JSON, and one string that size costs more to build and
-// encode than the plan itself. Compact files bodies (plan/files.ts) are written straight into the
-// chunk: a URL's JSON once per run of its variants (copied within the chunk for the next
-// variants), each variant's `,"headers":{…}}` bytes once per plan.
+// encode than the plan itself. Compact files bodies (plan/files.ts) are written from their runs:
+// a URL's JSON made once per run of its variants, each variant's `,"headers":{…}}` once per plan.
 import type { Variant } from '../expand/variants.js';
 import { compactFilesOf } from '../plan/files.js';
-import type { FilesRun } from '../plan/files.js';
 import type { Plan, PlannedRequest } from '../plan/types.js';
 
 const CHUNK_BYTES = 1 << 20;
@@ -52,7 +50,7 @@ class ChunkWriter {
 
 export function* jsonChunks(plan: Plan): Generator<Uint8Array> {
   const out = new ChunkWriter();
-  const suffixes = new Map<Variant, Uint8Array | null>();
+  const suffixes = new Map<Variant, string>();
   out.byte(0x7b); // {
   let first = true;
   for (const [key, value] of Object.entries(plan)) {
@@ -85,7 +83,7 @@ export function renderJson(plan: Plan): string {
  * the request's last key (it is in every plan made here); anything else, e.g. a plan read back
  * from a file, goes through JSON.stringify.
  */
-function writeRequest(out: ChunkWriter, request: PlannedRequest, suffixes: Map<Variant, Uint8Array | null>): void {
+function writeRequest(out: ChunkWriter, request: PlannedRequest, suffixes: Map<Variant, string>): void {
   const compact = compactFilesOf(request.body);
   const keys = Object.keys(request);
   if (!compact || keys[keys.length - 1] !== 'body') {
@@ -94,54 +92,38 @@ function writeRequest(out: ChunkWriter, request: PlannedRequest, suffixes: Map<V
   }
   const { body: _body, ...head } = request;
   const headJson = JSON.stringify(head);
-  out.text(`${headJson.length > 2 ? `${headJson.slice(0, -1)},` : '{'}"body":{"files":[`);
-  let comma = false;
+  // Items are joined into one string of some 64 kB before encoding: one encode call per many
+  // items costs less than copying each item's few pieces into the chunk one by one.
+  let text = `${headJson.length > 2 ? `${headJson.slice(0, -1)},` : '{'}"body":{"files":[`;
+  let first = true;
   for (const run of compact.runs) {
-    writeRun(out, run, suffixes, comma);
-    comma = true;
+    const urlJson = JSON.stringify(run.url);
+    const variants = run.variants;
+    for (let v = 0; v < variants.length; v++) {
+      const variant = variants[v];
+      let suffix = suffixes.get(variant);
+      if (suffix === undefined) {
+        suffix = variant.objectJson === null ? '' : `,"headers":${variant.objectJson}}`;
+        suffixes.set(variant, suffix);
+      }
+      if (suffix === '') text += (first ? '' : ',') + urlJson;
+      else text += (first ? '{"url":' : ',{"url":') + urlJson + suffix;
+      first = false;
+    }
+    if (text.length > TEXT_BATCH) {
+      out.text(text);
+      text = '';
+    }
   }
-  out.text(']}}');
+  out.text(`${text}]}}`);
 }
 
-const URL_OPEN = [0x7b, 0x22, 0x75, 0x72, 0x6c, 0x22, 0x3a]; // {"url":
+const TEXT_BATCH = 1 << 16;
 
-/** One run's items: `"URL"` for a variant without headers, `{"url":"URL","headers":{…}}` otherwise. */
-function writeRun(out: ChunkWriter, run: FilesRun, suffixes: Map<Variant, Uint8Array | null>, comma: boolean): void {
-  const urlJson = JSON.stringify(run.url);
-  const urlMax = urlJson.length * 3;
-  let urlAt = -1; // where the URL's JSON already is in the current chunk
-  let urlBytes = 0;
-  for (const variant of run.variants) {
-    let suffix = suffixes.get(variant);
-    if (suffix === undefined) {
-      suffix = variant.objectJson === null ? null : Buffer.from(`,"headers":${variant.objectJson}}`);
-      suffixes.set(variant, suffix);
-    }
-    if (out.ensure(1 + URL_OPEN.length + (urlAt < 0 ? urlMax : urlBytes) + (suffix ? suffix.length : 0))) urlAt = -1;
-    const buffer = out.buffer;
-    let pos = out.pos;
-    if (comma) buffer[pos++] = 0x2c;
-    comma = true;
-    if (suffix) for (const byte of URL_OPEN) buffer[pos++] = byte;
-    if (urlAt < 0) {
-      urlAt = pos;
-      urlBytes = buffer.write(urlJson, pos);
-    } else {
-      buffer.copyWithin(pos, urlAt, urlAt + urlBytes);
-    }
-    pos += urlBytes;
-    if (suffix) {
-      buffer.set(suffix, pos);
-      pos += suffix.length;
-    }
-    out.pos = pos;
-  }
-}
-
-/** The requests' JSON, one request after another (each as in the plan document): what plan_id digests. */
+/** The requests' JSON, one request after another (each as in the plan document). */
 export function* requestChunks(requests: readonly PlannedRequest[]): Generator<Uint8Array> {
   const out = new ChunkWriter();
-  const suffixes = new Map<Variant, Uint8Array | null>();
+  const suffixes = new Map<Variant, string>();
   for (const request of requests) {
     writeRequest(out, request, suffixes);
     out.byte(0x0a);

@@ -5,14 +5,26 @@ import { TIER_LIMITS } from '../src/cloudflare/limits.js';
 import type { Limiter } from '../src/apply/pacing.js';
 import { MovingWindow, observeRateLimitHeaders, PACING_MARGIN, Pacer, TokenBucket } from '../src/apply/pacing.js';
 
-/** Sends `count` requests of `cost` as fast as `limiter` allows; returns the send times. */
-function drive(limiter: Limiter, count: number, cost: number, start = 0): number[] {
+/**
+ * Sends `count` requests of `cost` as fast as `limiter` allows; returns the send times. Each answer
+ * comes `answerLag(i)` ms after its send (default: at once; null: never).
+ */
+function drive(limiter: Limiter, count: number, cost: number, start = 0, answerLag: (i: number) => number | null = () => 0): number[] {
   let now = start;
   const sent: number[] = [];
+  let pending: number[] = []; // answer times, delivered at those times
   while (sent.length < count) {
+    for (const at of pending.filter((t) => t <= now).sort((a, b) => a - b)) limiter.answered(cost, at);
+    pending = pending.filter((t) => t > now);
     const wait = limiter.tryTake(cost, now);
-    if (wait === 0) sent.push(now);
-    else now += wait;
+    if (wait === 0) {
+      const lag = answerLag(sent.length);
+      sent.push(now);
+      if (lag === 0) limiter.answered(cost, now);
+      else if (lag !== null) pending.push(now + lag);
+    } else {
+      now = Math.min(now + wait, ...pending);
+    }
   }
   return sent;
 }
@@ -33,6 +45,20 @@ describe('token bucket (hosts, prefixes, tags, purge_everything)', () => {
     assert.equal(sent[24], 0);
     assert.ok(sent[25] >= 12_000 && sent[25] < 12_500, String(sent[25]));
     assert.ok(sent[26] - sent[25] >= 12_000 && sent[26] - sent[25] < 12_500);
+  });
+
+  it('refills from the first answer, not the first send: a slow first request cannot put the server behind', () => {
+    const { bucketSize, requestsPerSecond } = TIER_LIMITS.pro;
+    // The burst reaches the server (and is answered) 80 ms after it was sent, later requests at once.
+    const sent = drive(new TokenBucket(bucketSize, requestsPerSecond, 0), bucketSize + 5, 1, 0, (i) => (i < bucketSize ? 80 : 0));
+    const gap = Math.ceil(1000 / (requestsPerSecond * PACING_MARGIN.rateFactor));
+    assert.equal(sent[bucketSize], 80 + gap, 'the first refilled token counts from the answer at 80 ms');
+  });
+
+  it('without any answer, refilling starts a second after the first request (pacing never stalls)', () => {
+    const { bucketSize, requestsPerSecond } = TIER_LIMITS.pro;
+    const sent = drive(new TokenBucket(bucketSize, requestsPerSecond, 0), bucketSize + 1, 1, 0, () => null);
+    assert.equal(sent[bucketSize], 1_000 + Math.ceil(1000 / (requestsPerSecond * PACING_MARGIN.rateFactor)));
   });
 
   it('a 429 hold empties the bucket until the server\'s time, then one request may go', () => {
@@ -147,6 +173,22 @@ describe('no 429 from a server enforcing the exact documented limits', () => {
       const span = (sends[sends.length - 1] - sends[0]) / 1000;
       const rate = ((sends.length - 1) * perRequest) / span;
       assert.ok(rate > TIER_LIMITS[tier].urlsPerSecond * 0.9, `throughput ${rate.toFixed(0)} URLs/s is within 10% of the limit`);
+    });
+
+    it(`${tier}: request bucket starting at the first arrival, the burst arriving late`, () => {
+      const { bucketSize, requestsPerSecond } = TIER_LIMITS[tier];
+      // Arrival (and answer) 0-40 ms after the send; the opening burst 60 ms more (connections opening).
+      const lag = (i: number) => (i < bucketSize ? 60 : 0) + jitter(i);
+      const sends = drive(new TokenBucket(bucketSize, requestsPerSecond, 0), bucketSize * 2 + 10, 1, 0, lag);
+      const arrivals = sends.map((t, i) => t + lag(i)).sort((a, b) => a - b);
+      let tokens = bucketSize;
+      let last = arrivals[0]!;
+      for (const at of arrivals) {
+        tokens = Math.min(bucketSize, tokens + ((at - last) * requestsPerSecond) / 1000);
+        last = at;
+        assert.ok(tokens >= 1, `bucket empty at ${at} ms`);
+        tokens -= 1;
+      }
     });
 
     it(`${tier}: request bucket`, () => {

@@ -211,14 +211,14 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   const usedCookies = new Set<string>();
   for (const cookie of key.cookieInclude) {
     usedCookies.add(cookie);
-    const dimension = cookie in rawCookies ? sendable(read(rawCookies[cookie], [...vpath, 'cookies', cookie]), 'cookie') : undefined;
+    const dimension = Object.hasOwn(rawCookies, cookie) ? sendable(read(rawCookies[cookie], [...vpath, 'cookies', cookie]), 'cookie') : undefined;
     if (dimension === undefined) { missing(['cookies', cookie], `cookie ${cookie} (cookies.include)`, `variants.cookies.${cookie}: [value, …]`); continue; }
     if (dimension && isEmpty(dimension)) empty([...vpath, 'cookies', cookie]);
     dimensions.push({ kind: 'cookie', name: cookie, values: withAbsent(dimension) });
   }
   for (const cookie of key.cookiePresence) {
     usedCookies.add(cookie);
-    const dimension = cookie in rawCookies ? read(rawCookies[cookie], [...vpath, 'cookies', cookie]) : null;
+    const dimension = Object.hasOwn(rawCookies, cookie) ? read(rawCookies[cookie], [...vpath, 'cookies', cookie]) : null;
     if (dimension?.values) report.error([...vpath, 'cookies', cookie], 'value', `${displayPath([...vpath, 'cookies', cookie])}: cookie "${cookie}" is keyed on presence only (check_presence), so its values do not matter`, 'purgeplan purges it present (value 1) and absent; remove the values, or write {absent: false}');
     dimensions.push({ kind: 'cookie', name: cookie, values: dimension?.absent === false ? ['1'] : ['1', null] });
   }

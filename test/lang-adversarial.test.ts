@@ -74,3 +74,72 @@ describe('names that are also properties of every JavaScript object', () => {
     ] }]);
   });
 });
+
+describe('hosts and prefixes: a backslash is not a path separator here (§2.4)', () => {
+  // Regression: the URL parser reads "\" as "/", so `www.example.com\docs\` in prefixes was
+  // planned as the prefix "www.example.com" (the whole host), and `static.example.com\img` in
+  // hosts as the host static.example.com: a silent, much broader purge.
+  const file = (lines: readonly string[]) => ['version: 1', 'zones:', '  www:', '    id: 023e105f4ecef8ad9ca31a8372d0c353', '    name: example.com', 'groups:', '  g:', ...lines, ''].join('\n');
+
+  it('a prefix with "\\" is an error at its entry, nothing planned', () => {
+    const result = run(file(['    prefixes: ["www.example.com\\\\docs\\\\"]']));
+    assert.equal(result.status, 1, result.stdout);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /^purge\.yaml:8:16: error: groups\.g\.prefixes\[0\]: prefix "www\.example\.com\\docs\\" has "\\" in its host part$/m);
+    assert.match(result.stderr, /hint: separate the host and the path with "\/": www\.example\.com\/docs\/$/m);
+    assert.doesNotMatch(result.stderr, STACK_LINE);
+  });
+
+  it('a host with "\\" is an error at its entry', () => {
+    const result = run(file(['    hosts:', '      - static.example.com\\img'], ), ['validate']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^purge\.yaml:9:9: error: groups\.g\.hosts\[0\]: host "static\.example\.com\\img" contains "\\"$/m);
+    assert.match(result.stderr, /hint: a host name has no backslash; for a path, write a prefix with "\/"/);
+  });
+
+  it('a host or prefix pattern expanding to a value with "\\" is refused too', () => {
+    const result = run(file(['    prefixes: ["www.example.com{\\\\a,/b}/"]']), ['validate']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /groups\.g\.prefixes\[0\]: "www\.example\.com\\\\a\/" \(from "www\.example\.com\{\\\\a,\/b\}\/"\): prefix .* has "\\" in its host part/);
+  });
+});
+
+describe('a variant header the default key lacks: the hint says what to write instead (§2.3)', () => {
+  // Regression: every such header was told "set headers.include: [cookie] in the cache key",
+  // which validation then refuses for cookie, host and cf-* headers.
+  const rows: readonly { header: string; hint: RegExp }[] = [
+    { header: 'cookie', hint: /hint: list cookie values under variants\.cookies, with the cookie names in the cache key's cookies\.include or cookies\.check_presence$/m },
+    { header: 'cf-device-type', hint: /hint: list device types under variants\.device_type, with device_type: true in the cache key$/m },
+    { header: 'cf-ipcountry', hint: /hint: list countries under variants\.geo, with geo: true in the cache key$/m },
+    { header: 'accept-language', hint: /hint: list languages under variants\.lang, with lang: true in the cache key \(or headers\.include: \[accept-language\]\)$/m },
+    { header: 'host', hint: /hint: Cloudflare does not allow header host in a cache key: remove it$/m },
+    { header: 'x-tenant', hint: /hint: remove it, or set headers\.include: \[x-tenant\] in the cache key$/m },
+  ];
+  for (const { header, hint } of rows) {
+    it(header, () => {
+      const result = run(['version: 1', 'zones:', '  www:', '    id: 023e105f4ecef8ad9ca31a8372d0c353', 'groups:', '  g:', '    urls: ["https://www.example.com/"]', '    variants:', '      headers:', `        ${header}: [v]`, ''].join('\n'), ['validate']);
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, new RegExp(`^purge\\.yaml:10:9: error: groups\\.g\\.variants\\.headers\\.${header}: Cloudflare's default cache key does not vary on header ${header}, so these variants would purge nothing$`, 'm'));
+      assert.match(result.stderr, hint);
+      assert.doesNotMatch(result.stderr, /headers\.include: \[(cookie|host|cf-[a-z-]+)\]/);
+    });
+  }
+});
+
+describe('zone limits written as huge numbers (§1, §6a "Values")', () => {
+  const file = (limits: string) => ['version: 1', 'zones:', '  www:', '    id: 023e105f4ecef8ad9ca31a8372d0c353', `    limits: ${limits}`, 'groups:', '  g:', '    urls: ["https://www.example.com/"]', ''].join('\n');
+
+  it('9007199254740993 is quoted as typed, not as the double 9007199254740992', () => {
+    const result = run(file('{items_per_request: 9007199254740993}'), ['validate']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^purge\.yaml:5:33: error: zones\.www\.limits\.items_per_request: 9007199254740993 is above Cloudflare's maximum of 100 hosts, prefixes or tags per request$/m);
+  });
+
+  it('1e400 is one error (not a whole number), not also "Infinity is above the maximum"', () => {
+    const result = run(file('{files_per_request: 1e400}'), ['validate']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^purge\.yaml:5:33: error: zones\.www\.limits\.files_per_request must be a whole number \(got number 1e400\)$/m);
+    assert.doesNotMatch(result.stderr, /Infinity/);
+    assert.equal(result.stderr.split('\n').filter((line) => / error: /.test(line)).length, 1, result.stderr);
+  });
+});

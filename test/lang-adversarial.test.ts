@@ -143,3 +143,35 @@ describe('zone limits written as huge numbers (§1, §6a "Values")', () => {
     assert.equal(result.stderr.split('\n').filter((line) => / error: /.test(line)).length, 1, result.stderr);
   });
 });
+
+describe('one problem, one message', () => {
+  it('vars: {x: {file: ""}} is reported once (regression: also "\\"\\" is not a file name")', () => {
+    const result = run(['version: 1', 'zones:', '  www:', '    id: 023e105f4ecef8ad9ca31a8372d0c353', 'groups:', '  g:', '    urls: ["https://www.example.com/{x}"]', '    vars: {x: {file: ""}}', ''].join('\n'), ['validate']);
+    assert.equal(result.status, 1);
+    assert.deepEqual(result.stderr.split('\n').filter((line) => / (error|warning): /.test(line)), ['purge.yaml:8:22: error: groups.g.vars.x.file must not be empty']);
+  });
+});
+
+describe('lang: true with accept-language also in headers.include is one dimension (§2.3, §6a)', () => {
+  // Regression: two accept-language dimensions were crossed, giving {"accept-language": "ja"}
+  // twice in one body (en × ja became ja), against "identical items are kept once" (§2.5).
+  const file = (group: readonly string[]) => ['version: 1', 'zones:', '  www:', '    id: 023e105f4ecef8ad9ca31a8372d0c353', '    plan: enterprise', '    cache_key: k', 'cache_keys:', '  k:', '    lang: true', '    headers:', '      include: [Accept-Language]', 'groups:', '  g:', '    urls: ["https://www.example.com/"]', '    variants:', ...group, ''].join('\n');
+
+  it('a warning at the headers.include entry; the languages of variants.lang, each once', () => {
+    const result = run(file(['      lang: [en, ja]']));
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /^purge\.yaml:11:17: warning: cache_keys\.k\.headers\.include\[0\]: header "Accept-Language" is in the key already, by lang: true$/m);
+    const plan = JSON.parse(result.stdout) as Plan;
+    assert.deepEqual(plan.requests.map((r) => r.body), [{ files: [
+      'https://www.example.com/',
+      { url: 'https://www.example.com/', headers: { 'accept-language': 'en' } },
+      { url: 'https://www.example.com/', headers: { 'accept-language': 'ja' } },
+    ] }]);
+  });
+
+  it('values under variants.headers.accept-language are refused, pointing to variants.lang', () => {
+    const result = run(file(['      lang: [en]', '      headers:', '        accept-language: [ja]']), ['validate']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /error: groups\.g\.variants\.headers\.accept-language: cache key "k" does not vary on header accept-language, so these variants would purge nothing\n  hint: list languages under variants\.lang/);
+  });
+});

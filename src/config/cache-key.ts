@@ -10,7 +10,9 @@ const record = (value: unknown): Raw | undefined => (value !== null && typeof va
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v) => typeof v === 'string' || typeof v === 'number').map(String) : []);
 const flag = (value: unknown): boolean => value === true;
 
-export function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void): CacheKey {
+type Report = (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void;
+
+export function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: Report, warning: Report = error): CacheKey {
   const query = record(raw.query_string) ?? {};
   const headers = record(raw.headers) ?? {};
   const cookies = record(raw.cookies) ?? {};
@@ -22,6 +24,13 @@ export function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: (
   // also told to list values for it.
   const acceptedHeaders = (list: 'include' | 'check_presence'): string[] => strings(headers[list]).flatMap((name, i) => {
     const header = name.toLowerCase();
+    // lang: true keys accept-language by its value already: listed again it would be a second
+    // dimension of the same header, crossed with the first (duplicate and contradictory items).
+    if (header === 'accept-language' && raw.lang === true) {
+      const at = [...path, 'headers', list, i];
+      warning(at, 'value', `${displayPath(at)}: header "${name}" is in the key already, by lang: true`, 'remove it here; lang: true keys the accept-language value, and groups list the languages under variants.lang');
+      return [];
+    }
     if (!(UNINCLUDABLE_HEADERS as readonly string[]).includes(header) && !header.startsWith('cf-')) return [header];
     const why = header === 'origin' ? 'Origin is in the key already unless exclude_origin is true' : header === 'cookie' ? 'use cookies.include for cookies' : header.startsWith('cf-') ? 'Cloudflare sets its cf-* headers itself; use device_type or geo for cf-device-type and cf-ipcountry' : 'Cloudflare does not allow this header in a custom cache key';
     const at = [...path, 'headers', list, i];

@@ -73,7 +73,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
   for (const name of loaded.locate.keys(['cache_keys'])) {
     const raw = record(rawProfiles[name]);
     if (!raw) continue;
-    profiles.set(name, resolveCacheKey(raw, ['cache_keys', name], error));
+    profiles.set(name, resolveCacheKey(raw, ['cache_keys', name], error, warning));
   }
 
   // Zones.
@@ -173,6 +173,7 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
         if (value.length === 0) { error(varPath, 'value', `${displayPath(varPath)} is empty: the URL patterns using it would expand to nothing`, 'give at least one value'); brokenVars.add(varName); }
       } else if (record(value) && typeof record(value)?.file === 'string') {
         const file = String(record(value)?.file);
+        if (file === '') { brokenVars.add(varName); continue; } // reported by the schema (minLength)
         const result = reader.read(file);
         if ('problem' in result) { error([...varPath, 'file'], 'value', `${displayPath([...varPath, 'file'])}: ${result.problem}`, result.hint); brokenVars.add(varName); continue; }
         inputs.update(`\0${file}\0`).update(result.bytes);

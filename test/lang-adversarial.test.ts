@@ -175,3 +175,28 @@ describe('lang: true with accept-language also in headers.include is one dimensi
     assert.match(result.stderr, /error: groups\.g\.variants\.headers\.accept-language: cache key "k" does not vary on header accept-language, so these variants would purge nothing\n  hint: list languages under variants\.lang/);
   });
 });
+
+describe('a header or cookie listed twice in the cache key is one dimension (§2.3, §2.5)', () => {
+  // Regression: each listing was a dimension of its own, crossed with the other: 81 items, most
+  // of them repeated, and cookie headers such as "a=1; a=1; b=1; b=1".
+  const yaml = ['version: 1', 'zones:', '  www:', '    id: 023e105f4ecef8ad9ca31a8372d0c353', '    plan: enterprise', '    cache_key: k', 'cache_keys:', '  k:',
+    '    headers:', '      include: [X-Tenant, x-tenant]', '      check_presence: [x-beta, X-BETA]',
+    '    cookies:', '      include: [a, a]', '      check_presence: [b, b]',
+    'groups:', '  g:', '    urls: ["https://www.example.com/"]', '    variants:', '      headers: {x-tenant: [t]}', '      cookies: {a: ["1"]}', ''].join('\n');
+
+  it('a warning at each repeated entry; 2 × 2 × 2 × 2 distinct items, each cookie once in its header', () => {
+    const result = run(yaml);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /^purge\.yaml:10:27: warning: cache_keys\.k\.headers\.include\[1\]: header "x-tenant" is listed twice \(header names are case-insensitive\)$/m);
+    assert.match(result.stderr, /^purge\.yaml:11:32: warning: cache_keys\.k\.headers\.check_presence\[1\]: header "X-BETA" is listed twice/m);
+    assert.match(result.stderr, /^purge\.yaml:13:20: warning: cache_keys\.k\.cookies\.include\[1\]: cookie "a" is listed twice$/m);
+    assert.match(result.stderr, /^purge\.yaml:14:27: warning: cache_keys\.k\.cookies\.check_presence\[1\]: cookie "b" is listed twice$/m);
+    const plan = JSON.parse(result.stdout) as Plan;
+    const files = plan.requests.flatMap((r) => ('files' in r.body ? r.body.files : []));
+    const texts = files.map((file) => JSON.stringify(file));
+    assert.equal(files.length, 16, texts.join('\n'));
+    assert.equal(new Set(texts).size, 16, 'no item twice');
+    const cookies = files.flatMap((file) => (typeof file === 'string' || !file.headers?.cookie ? [] : [file.headers.cookie]));
+    assert.deepEqual([...new Set(cookies)].sort(), ['a=1', 'a=1; b=1', 'b=1']);
+  });
+});

@@ -22,8 +22,18 @@ export function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: R
   }
   // A refused header or cookie is reported here and left out of the key, so that groups are not
   // also told to list values for it.
-  const acceptedHeaders = (list: 'include' | 'check_presence'): string[] => strings(headers[list]).flatMap((name, i) => {
+  /**
+   * A name listed twice would be two dimensions of one header or cookie, crossed with each other:
+   * every item repeated, and `a=1; a=1` in the cookie header. It is kept once, with a warning.
+   */
+  const repeated = (seen: Set<string>, id: string, name: string, at: readonly PathSegment[], what: string): boolean => {
+    if (!seen.has(id)) { seen.add(id); return false; }
+    warning(at, 'value', `${displayPath(at)}: ${what} "${name}" is listed twice${what === 'header' ? ' (header names are case-insensitive)' : ''}`, 'remove this entry');
+    return true;
+  };
+  const acceptedHeaders = (list: 'include' | 'check_presence', seen = new Set<string>()): string[] => strings(headers[list]).flatMap((name, i) => {
     const header = name.toLowerCase();
+    if (repeated(seen, header, name, [...path, 'headers', list, i], 'header')) return [];
     // lang: true keys accept-language by its value already: listed again it would be a second
     // dimension of the same header, crossed with the first (duplicate and contradictory items).
     if (header === 'accept-language' && raw.lang === true) {
@@ -40,7 +50,8 @@ export function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: R
   const headerInclude = acceptedHeaders('include');
   const headerPresence = acceptedHeaders('check_presence');
   headerInclude.filter((h) => headerPresence.includes(h)).forEach((h) => error([...path, 'headers', 'check_presence'], 'key', `${displayPath([...path, 'headers'])}: header "${h}" is in both include and check_presence`, 'keep it in one of them'));
-  const acceptedCookies = (list: 'include' | 'check_presence'): string[] => strings(cookies[list]).flatMap((cookie, i) => {
+  const acceptedCookies = (list: 'include' | 'check_presence', seen = new Set<string>()): string[] => strings(cookies[list]).flatMap((cookie, i) => {
+    if (repeated(seen, cookie, cookie, [...path, 'cookies', list, i], 'cookie')) return [];
     if (!cookie.toLowerCase().startsWith('__cf')) return [cookie];
     const at = [...path, 'cookies', list, i];
     error(at, 'value', `${displayPath(at)}: cookie "${cookie}" cannot be part of a cache key`, 'Cloudflare refuses its own __cf* cookies in cache keys');

@@ -12,10 +12,11 @@ const work = mkdtempSync(join(tmpdir(), 'purgeplan-lang-adv-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 let counter = 0;
 
-function run(yaml: string, args: readonly string[] = ['plan', '--json']) {
+function run(yaml: string | Uint8Array, args: readonly string[] = ['plan', '--json'], files: Record<string, string | Uint8Array> = {}) {
   const dir = join(work, `case-${++counter}`);
   mkdirSync(dir);
   writeFileSync(join(dir, 'purge.yaml'), yaml);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return runCli([...args, '-c', 'purge.yaml'], dir);
 }
 
@@ -198,5 +199,56 @@ describe('a header or cookie listed twice in the cache key is one dimension (§2
     assert.equal(new Set(texts).size, 16, 'no item twice');
     const cookies = files.flatMap((file) => (typeof file === 'string' || !file.headers?.cookie ? [] : [file.headers.cookie]));
     assert.deepEqual([...new Set(cookies)].sort(), ['a=1', 'a=1; b=1', 'b=1']);
+  });
+});
+
+describe('UTF-16 files are named as such, not as binary (§5 "bad input of any kind")', () => {
+  // Regression: Windows PowerShell 5 writes UTF-16 with `>`; purgeplan said "the file is binary
+  // (it contains NUL bytes), not YAML" and hinted at the -c path.
+  const utf16 = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  const yaml = ['version: 1', 'zones:', '  www:', '    id: 023e105f4ecef8ad9ca31a8372d0c353', 'groups:', '  g:', '    urls: ["https://www.example.com/{p}"]', '    vars: {p: {file: posts.txt}}', ''].join('\n');
+
+  it('purge.yaml in UTF-16: exit 1, "UTF-16 text", save it as UTF-8', () => {
+    const result = run(utf16(yaml), ['validate']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^purge\.yaml:1:1: error: the file is UTF-16 text; purgeplan reads UTF-8$/m);
+    assert.match(result.stderr, /hint: save it as UTF-8/);
+    assert.doesNotMatch(result.stderr, /binary|NUL/);
+  });
+
+  it('a vars file in UTF-16 (big-endian mark too): an error at the file value', () => {
+    const result = run(yaml, ['validate'], { 'posts.txt': Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('\0a\0\n', 'latin1')]) });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^purge\.yaml:8:22: error: groups\.g\.vars\.p\.file: "posts\.txt" is UTF-16 text, not UTF-8$/m);
+  });
+});
+
+describe('a token pasted as token_env is never printed back (§5)', () => {
+  // Regression: `token_env: <the token>` was accepted as a variable name (and written into plan
+  // --json), and a token with "-" in it was quoted in full in the schema error.
+  const file = (tokenEnv: string) => ['version: 1', 'zones:', '  www:', '    id: 023e105f4ecef8ad9ca31a8372d0c353', `    token_env: ${tokenEnv}`, 'groups:', '  g:', '    urls: ["https://www.example.com/"]', ''].join('\n');
+  const tokens = [
+    'Ab3dEfGh1jKlMn0pQrStUvWxYz0123456789AbCd', // 40 alphanumeric characters (pre-2026 token)
+    'cfut_Ab3dEfGh1jKlMn0pQrStUvWxYz0123456789AbCd1a2b', // new user-token format
+    '0123456789abcdef0123456789abcdef01234', // 37-character hex global key
+    'Ab3dEfGh1jKl-n0pQrStUvWxYz0123456789AbCd', // with "-": not a variable name at all
+  ];
+  for (const token of tokens) {
+    it(`${token.slice(0, 8)}…: an error at token_env, the value nowhere in the output`, () => {
+      for (const args of [['validate'], ['plan', '--json'], ['plan', '--markdown']]) {
+        const result = run(file(token), args);
+        assert.equal(result.status, 1, args.join(' '));
+        assert.match(result.stderr, /^purge\.yaml:5:16: error: zones\.www\.token_env (looks like an API token|is not an environment variable name)/m);
+        assert.ok(!result.stdout.includes(token) && !result.stderr.includes(token), `${args.join(' ')} printed the token:\n${result.stdout}${result.stderr}`);
+        assert.ok(!result.stderr.includes(token.slice(5, 25)), 'not even in part');
+      }
+    });
+  }
+
+  it('ordinary variable names stay valid, however long', () => {
+    for (const name of ['CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_API_TOKEN_FOR_THE_PRODUCTION_ZONE_NUMBER_2', 'cf_token']) {
+      const result = run(file(name), ['validate']);
+      assert.equal(result.status, 0, `${name}: ${result.stderr}`);
+    }
   });
 });

@@ -14,7 +14,7 @@ import { containedPath, parseValuesFile } from './files.js';
 import type { SourceReader } from './files.js';
 import type { LoadedConfig, PathSegment } from './load.js';
 import { displayPath } from './schema.js';
-import { normalizeHost, normalizePrefix, normalizeTag, substitutionProblem } from './values.js';
+import { looksLikeSecret, normalizeHost, normalizePrefix, normalizeTag, substitutionProblem } from './values.js';
 import type { Checked } from './values.js';
 import { expandEntries } from './entries.js';
 import { resolveDimensions } from './variants.js';
@@ -86,6 +86,9 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     const id = text(raw.id) ?? null;
     const zoneName = text(raw.name)?.toLowerCase() ?? null;
     if (raw.id === undefined && raw.name === undefined) error(path, 'value', `zones.${name}: give "id" (the 32-hex zone id) or "name" (looked up at apply)`, 'the zone id is on the zone Overview page of the Cloudflare dashboard');
+    if (typeof raw.token_env === 'string' && looksLikeSecret(raw.token_env)) {
+      error([...path, 'token_env'], 'value', `zones.${name}.token_env looks like an API token, not the name of an environment variable (the value is not shown)`, 'put the token in an environment variable such as CLOUDFLARE_API_TOKEN and name that variable here; if this file was shared, roll the token');
+    }
     const plan: PlanTier = (PLAN_TIERS as readonly string[]).includes(String(raw.plan)) ? (raw.plan as PlanTier) : 'free';
     const cacheKey = text(raw.cache_key) ?? null;
     if (cacheKey !== null && !profiles.has(cacheKey)) error([...path, 'cache_key'], 'value', `zones.${name}.cache_key: unknown cache key profile "${cacheKey}"${didYouMean(cacheKey, profiles.keys())}`, profiles.size ? `profiles: ${[...profiles.keys()].join(', ')}` : 'define it under cache_keys');

@@ -89,7 +89,7 @@ export function parseValuesFile(bytes: Uint8Array): { values: FileValue[] } | { 
   if ('problem' in decoded) {
     return decoded.problem === 'binary'
       ? { problem: 'is a binary file, not text with one value a line', hint: 'check the file name' }
-      : { problem: 'is not valid UTF-8 text', hint: 'save it as UTF-8' };
+      : { problem: decoded.problem === 'utf16' ? 'is UTF-16 text, not UTF-8' : 'is not valid UTF-8 text', hint: 'save it as UTF-8' };
   }
   const values: FileValue[] = [];
   const text = decoded.text.startsWith('\uFEFF') ? decoded.text.slice(1) : decoded.text;

@@ -50,6 +50,7 @@ export function loadConfig(file: string, bytes: Uint8Array): { config?: LoadedCo
   if (bytes.length > MAX_BYTES) return { diagnostics: [at(1, 1, `the file is ${bytes.length} bytes; purgeplan reads configurations up to ${MAX_BYTES} bytes`)] };
   const decoded = decodeText(bytes);
   if ('problem' in decoded) {
+    if (decoded.problem === 'utf16') return { diagnostics: [at(1, 1, 'the file is UTF-16 text; purgeplan reads UTF-8', 'save it as UTF-8 (in PowerShell: Out-File -Encoding utf8, or Set-Content -Encoding utf8)')] };
     if (decoded.problem === 'binary') {
       const { line, col } = bytePosition(bytes, bytes.indexOf(0));
       return { diagnostics: [at(line, col, 'the file is binary (it contains NUL bytes), not YAML', 'check the -c/--config path')] };

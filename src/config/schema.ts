@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../diagnostics.js';
 import { didYouMean } from '../suggest.js';
+import { looksLikeSecret } from './values.js';
 import type { LoadedConfig, PathSegment } from './load.js';
 import { validate } from './schema-validate.js';
 import type { SchemaError } from './schema-validate.js';
@@ -137,6 +138,11 @@ export function checkSchema(config: LoadedConfig): Diagnostic[] {
       case 'pattern':
         // A bad name under propertyNames is reported once, by the propertyNames error.
         if (error.schemaPath.endsWith('/propertyNames/pattern') || badNames.has(error.instancePath)) continue;
+        // token_env holds a name, but a pasted token lands here too: never quote it back (spec §5).
+        if (path[path.length - 1] === 'token_env' || (typeof value === 'string' && looksLikeSecret(value))) {
+          message = `${where} is not ${typeof owner?.['x-expected'] === 'string' ? owner['x-expected'] : 'valid here'} (the value is not shown: it may be a secret)`;
+          break;
+        }
         message = typeof owner?.['x-expected'] === 'string' ? `${where}: ${quote(value)} is not ${owner['x-expected']}` : `${where}: ${quote(value)} is not valid here`;
         {
           const ascii = punycodeForm(value, owner?.pattern);

@@ -103,3 +103,12 @@ export function normalizeTag(input: string): Checked {
   if (!/^[\x21-\x7e]+$/.test(input)) return { problem: `tag "${input}" is not printable ASCII` };
   return { value: input.toLowerCase() };
 }
+
+/**
+ * Whether a value looks like a Cloudflare credential rather than a name: a `cfut_`/`cfat_`/`cfk_`
+ * token or key, a 40-character alphanumeric token, or a 37–45-character hex global key
+ * (cloudflare-api.md §4). Such a value is never quoted back (spec §5: no token in an error).
+ */
+export function looksLikeSecret(value: string): boolean {
+  return /^cf(?:ut|at|k)_[A-Za-z0-9]/.test(value) || (/^[A-Za-z0-9]{37,}$/.test(value) && /[0-9]/.test(value));
+}

@@ -3,7 +3,7 @@
 // `--check` exits 3 listing the files. Through the built CLI, on files in a temporary directory.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -308,5 +308,30 @@ describe('fmt with anchors and aliases', () => {
 
   it('sameMeaning is false, not an exception, for a text that does not read back', () => {
     assert.equal(sameMeaning('a: &x 1\nb: *x\n', 'b: *x\na: &x 1\n'), false);
+  });
+});
+
+describe('fmt writes the file itself', () => {
+  // Regression: the atomic write renamed a new file over the link, so purge.yaml -> shared/purge.yaml
+  // became a plain file and the real configuration was left as it was.
+  it('through a symbolic link: the link stays, its target is formatted', () => {
+    const dir = dirWith({});
+    mkdirSync(join(dir, 'shared'));
+    writeFileSync(join(dir, 'shared', 'purge.yaml'), MESSY);
+    rmSync(join(dir, 'purge.yaml'), { force: true });
+    symlinkSync(join('shared', 'purge.yaml'), join(dir, 'purge.yaml'));
+    const result = purgeplan(['fmt'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    assert.ok(lstatSync(join(dir, 'purge.yaml')).isSymbolicLink(), 'purge.yaml is still a link');
+    assert.equal(readFileSync(join(dir, 'shared', 'purge.yaml'), 'utf8'), CANONICAL);
+  });
+
+  it('keeps its permissions', () => {
+    const dir = dirWith({ 'purge.yaml': MESSY });
+    chmodSync(join(dir, 'purge.yaml'), 0o600);
+    const result = purgeplan(['fmt'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(readFileSync(join(dir, 'purge.yaml'), 'utf8'), CANONICAL);
+    assert.equal(statSync(join(dir, 'purge.yaml')).mode & 0o777, 0o600);
   });
 });

@@ -1,6 +1,7 @@
 // `purgeplan fmt [--check] [--diff] [FILE…]` (spec §7.4): rewrites each file in canonical form.
 // Exit 0 done (or nothing to change), 3 with --check when a file would change, 1 on an invalid
 // or unreadable file, which is left untouched.
+import { chmodSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatYaml, sameMeaning } from '../config/format.js';
 import { loadConfig } from '../config/load.js';
@@ -17,6 +18,17 @@ export interface FmtOptions {
 }
 
 export const EXIT_WOULD_CHANGE = 3;
+
+/**
+ * Rewrites the file itself: through a symbolic link to its target (the link stays a link, as an
+ * editor would leave it), keeping the file's permissions (the atomic write creates it 0644).
+ */
+function writeInPlace(path: string, text: string): void {
+  const target = realpathSync(path);
+  const { mode } = statSync(target);
+  writeFileAtomic(target, text);
+  chmodSync(target, mode & 0o7777);
+}
 
 /** The canonical text, or undefined when the formatter cannot produce one (reported as a refusal, never an internal error). */
 function formatted(text: string): string | undefined {
@@ -60,7 +72,7 @@ export async function fmtCommand(files: readonly string[], options: FmtOptions, 
       const { createTwoFilesPatch } = await import('diff');
       io.stdout(createTwoFilesPatch(`a/${file.replace(/^\/+/, "")}`, `b/${file.replace(/^\/+/, "")}`, before, after, undefined, undefined, { context: 3 }));
     }
-    if (!options.check) writeFileAtomic(resolve(io.cwd, file), after);
+    if (!options.check) writeInPlace(resolve(io.cwd, file), after);
   }
   // Like `terraform fmt`: the files that changed (or would), one a line; a diff names them itself.
   if (options.check || !options.diff) for (const file of changed) io.stdout(`${file}\n`);

@@ -223,4 +223,26 @@ groups:
     assert.match(human.stdout, /^purge\.yaml:7:5: error: cache_keys\.pages: device_type is true, but Cache Rule "Pages" .* gives false/m);
     assert.match(human.stdout, /hint: set cache_keys\.pages\.device_type: false/);
   });
+
+  it('import names a routed group once, however many zones its URLs go to', async () => {
+    serve(ruleset(rule('Pages', 'http.host eq "www.example.com"', { cache_by_device_type: true })));
+    const result = await run(['import'], ROUTED);
+    assert.equal(result.code, 0, result.stderr);
+    // www gives "pages", org its default key: one cache_key on the group cannot match both.
+    const block = parse(result.stdout) as { groups: Record<string, unknown> | null };
+    assert.equal(block.groups, null, result.stdout);
+    assert.match(result.stdout, /^ {2}# posts: different keys by zone \(zone www → pages; zone org → cloudflare-default\): set zones\.NAME\.cache_key instead$/m);
+    assert.match(result.stderr, /warning: groups\.posts: routed by host, its URLs get different cache keys by zone/);
+    // When the zones agree, the group gets one entry.
+    const geo = rule('Pages', 'true', { custom_key: { user: { geo: true } } });
+    serve(ruleset(geo));
+    rulesets[ZONE2_ID] = { [PHASE]: ruleset(geo) };
+    try {
+      const one = await run(['import'], ROUTED);
+      assert.equal(one.code, 0, one.stderr);
+      assert.deepEqual((parse(one.stdout) as { groups: unknown }).groups, { posts: { cache_key: 'pages' } });
+    } finally {
+      delete rulesets[ZONE2_ID];
+    }
+  });
 });

@@ -4,7 +4,7 @@
 // job output and step summary (so they exist whatever the forge says), then the forge.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { ForgeError } from '../forge/http.js';
+import { ForgeError, rateLimitWait } from '../forge/http.js';
 import { measureUtf8Bytes, splitMarkdown } from '../forge/split.js';
 import { printable } from '../format.js';
 import { carriesMarker, defaultTag, foldOutdated, markerFor, outdatedMarkerFor, ownComment, partLine, reMarked, stickyActions } from '../forge/sticky.js';
@@ -168,8 +168,7 @@ async function carryOut(actions: readonly CommentAction[], client: ForgeClient, 
 /** 403 and 404 without a rate limit behind them: the token may read but not write. */
 function isReadOnlyRefusal(error: ForgeError): boolean {
   if (error.status !== 403 && error.status !== 404) return false;
-  const rateLimited = error.headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(error.message);
-  return !rateLimited;
+  return rateLimitWait(error, Date.now()) === null;
 }
 
 function hintFor(error: ForgeError, client: ForgeClient): string | undefined {

@@ -30,6 +30,9 @@ export interface GitHubComment {
 
 export interface GitHubRequest { method: string; path: string; authorization: string | undefined; userAgent: string | undefined; body: unknown }
 
+/** A fault with GitHub's own message and headers (a secondary rate limit: 403, retry-after). */
+export interface GitHubFault { readonly status: number; readonly message?: string; readonly headers?: Readonly<Record<string, string>> }
+
 export interface GitHubStandinOptions {
   /** Tokens that may read and write. */
   readonly tokens: readonly string[];
@@ -46,7 +49,7 @@ export interface GitHubStandinOptions {
   /** False: GraphQL does not know `viewer` (to test the fallbacks). */
   readonly viewer?: boolean;
   /** Consulted first for every request: a status to answer instead (a 502 from a gateway, say). */
-  readonly fault?: (request: GitHubRequest, seq: number) => number | undefined;
+  readonly fault?: (request: GitHubRequest, seq: number) => number | GitHubFault | undefined;
 }
 
 export interface GitHubStandin {
@@ -98,7 +101,8 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       requests.push({ method: request.method ?? '', path: `${url.pathname}${url.search}`, authorization: request.headers.authorization, userAgent: request.headers['user-agent'], body });
       const base = `http://${request.headers.host}`;
       const fault = options.fault?.(requests[requests.length - 1]!, requests.length - 1);
-      if (fault !== undefined) return json(response, fault, { message: fault === 404 ? 'Not Found' : 'Server Error' });
+      if (typeof fault === 'number') return json(response, fault, { message: fault === 404 ? 'Not Found' : 'Server Error' });
+      if (fault !== undefined) return json(response, fault.status, { message: fault.message ?? 'Server Error', documentation_url: docs }, { ...fault.headers });
       // Authentication first, as GitHub does.
       const auth = /^(?:Bearer|token) (.+)$/.exec(request.headers.authorization ?? '');
       const token = auth?.[1];

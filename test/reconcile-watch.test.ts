@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { compileWatch, digestWatchedAtCommit, digestWatchedWorking, watchDigest, watchPatternProblem } from '../src/reconcile/watch.js';
 
 const scratch = realpathSync(mkdtempSync(join(tmpdir(), 'purgeplan-watch-')));
@@ -183,5 +184,27 @@ describe('digestWatchedAtCommit', () => {
 
     unlinkSync(join(repo, 'site/content/sub dir/b.md'));
     assert.notEqual(digestWatchedWorking(join(repo, 'site'), patterns), changed, 'a deleted, still tracked file counts as gone');
+  });
+});
+
+describe('the working tree is listed once per command', () => {
+  it('plan lists it once for the watch-pattern check and the watch digests together', () => {
+    const repo = join(scratch, 'listed-once');
+    write(repo, {
+      'purge.yaml': 'version: 1\nzones:\n  www: { id: 023e105f4ecef8ad9ca31a8372d0c353 }\ngroups:\n  blog:\n    urls: ["https://www.example.com/blog/"]\n    watch: ["content/**"]\n  docs:\n    urls: ["https://www.example.com/docs/"]\n    watch: ["docs/*.md"]\n',
+      'content/a.md': '# a\n',
+      'docs/b.md': '# b\n',
+    });
+    git(repo, 'init', '-q');
+    // A git on PATH that logs its arguments, then runs the real one.
+    const bin = join(scratch, 'logging-git');
+    const log = join(scratch, 'git-calls.log');
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    write(bin, { git: `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}' "$@"\n` });
+    execFileSync('chmod', ['+x', join(bin, 'git')]);
+    const cli = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
+    execFileSync(process.execPath, [cli, 'plan', '--json'], { cwd: repo, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const listings = readFileSync(log, 'utf8').split('\n').filter((line) => line.startsWith('ls-files') && !line.includes('--deleted'));
+    assert.equal(listings.length, 1, readFileSync(log, 'utf8'));
   });
 });

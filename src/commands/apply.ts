@@ -239,7 +239,7 @@ function checkSavedPlan(planfile: string, plan: Plan, loaded: Loaded, configFile
     const ours = isJournal(journal) && journal.header.plan_id === plan.plan_id && journal.stateDigest === current;
     if (!ours) throw stale(`the state ${relative(io.cwd, stateFile) || stateFile} changed since it was made (another apply ran)`);
   }
-  const watchDigests = workingWatchDigests(loaded.expansions, loaded.baseDir);
+  const watchDigests = workingWatchDigests(loaded.expansions, loaded.baseDir, loaded.listFiles);
   for (const group of plan.groups) {
     if (group.due && watchDigests.get(group.name) !== group.watch_digest) throw stale(`the content group ${group.name} watches changed since it was made`);
   }

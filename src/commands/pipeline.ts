@@ -63,9 +63,15 @@ export function checkAndExpand(file: string, bytes: Uint8Array, reader: SourceRe
   return { config: checked.config, expansions, diagnostics: unique };
 }
 
-export function loadWorkingConfig(file: string, cwd: string, maxItems: number): Checked & { baseDir?: string } {
+/**
+ * The configuration at `file` from the working tree, checked and expanded. `listFiles` lists the
+ * working tree once for the whole command: the watch-pattern check and the watch digests share it.
+ */
+export function loadWorkingConfig(file: string, cwd: string, maxItems: number): Checked & { baseDir?: string; listFiles?: () => readonly string[] } {
   const read = readConfigFile(file, cwd);
   if ('diagnostic' in read) return { diagnostics: [read.diagnostic] };
   const baseDir = read.baseDir;
-  return { ...checkAndExpand(file, read.bytes, workingTreeReader(baseDir), maxItems, () => listWorkingFiles(baseDir)), baseDir };
+  let files: readonly string[] | undefined;
+  const listFiles = () => (files ??= listWorkingFiles(baseDir));
+  return { ...checkAndExpand(file, read.bytes, workingTreeReader(baseDir), maxItems, listFiles), baseDir, listFiles };
 }

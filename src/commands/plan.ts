@@ -39,7 +39,7 @@ export interface Planned {
   readonly reconciled: Reconciled;
 }
 
-export type Loaded = Checked & { readonly config: Config; readonly expansions: readonly GroupExpansion[]; readonly baseDir: string };
+export type Loaded = Checked & { readonly config: Config; readonly expansions: readonly GroupExpansion[]; readonly baseDir: string; readonly listFiles?: () => readonly string[] };
 
 /** Loads and checks the configuration, printing diagnostics; 1 when it is invalid. */
 export function loadValid(config: string, options: { maxItems: number; strict: boolean }, io: Io, what = 'nothing was planned'): Loaded | 1 {
@@ -55,7 +55,7 @@ export function loadValid(config: string, options: { maxItems: number; strict: b
 /** Reconciles a loaded configuration with its baseline and builds the plan (reads the state). */
 export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io): Planned {
   const reconciled = reconcile(loaded.config, loaded.expansions, loaded.baseDir, options.config, io.cwd, options,
-    (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems));
+    (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems), loaded.listFiles);
   printDiagnostics(io, [...loaded.diagnostics, ...reconciled.diagnostics]);
   const plan = buildPlan({
     config: loaded.config,

@@ -35,21 +35,21 @@ export interface Reconciled {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Watched-content digests of the groups that watch paths, from the working tree. */
-export function workingWatchDigests(expansions: readonly GroupExpansion[], baseDir: string): Map<string, string> {
+/** Watched-content digests of the groups that watch paths, from the working tree (listed by `listFiles`, once). */
+export function workingWatchDigests(expansions: readonly GroupExpansion[], baseDir: string, listFiles: () => readonly string[] = () => listWorkingFiles(baseDir)): Map<string, string> {
   const watchDigests = new Map<string, string>();
-  let files: string[] | undefined;
+  let files: readonly string[] | undefined;
   for (const { group } of expansions) {
-    if (group.watch.length) watchDigests.set(group.name, digestWatchedWorking(baseDir, group.watch, (files ??= listWorkingFiles(baseDir))));
+    if (group.watch.length) watchDigests.set(group.name, digestWatchedWorking(baseDir, group.watch, (files ??= listFiles())));
   }
   return watchDigests;
 }
 
-export function reconcile(config: Config, expansions: readonly GroupExpansion[], baseDir: string, configFile: string, cwd: string, options: ReconcileOptions, expandAt: ExpandAt): Reconciled {
+export function reconcile(config: Config, expansions: readonly GroupExpansion[], baseDir: string, configFile: string, cwd: string, options: ReconcileOptions, expandAt: ExpandAt, listFiles?: () => readonly string[]): Reconciled {
   const diagnostics: Diagnostic[] = [];
   const state = statePaths(baseDir, cwd, configFile, options.state);
   const digest = stateDigest(state.absolutePath);
-  const watchDigests = workingWatchDigests(expansions, baseDir);
+  const watchDigests = workingWatchDigests(expansions, baseDir, listFiles);
   const zones = new Map(config.zones.map((z) => [z.name, z]));
   const grouped = byGroup(expansions);
   const current: CurrentGroup[] = grouped.map(({ group, parts }) => ({

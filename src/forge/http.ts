@@ -58,6 +58,12 @@ export interface ForgeHttpOptions {
 export function requireToken(env: NodeJS.ProcessEnv, variable: string, hint: string): string {
   const token = env[variable];
   if (token === undefined || token === '') throw new UserError(`${variable} is ${token === undefined ? 'not set' : 'empty'}: no token to post the comment with`, { hint });
+  // An HTTP header cannot carry it (undici would refuse it as "invalid authorization header"); the
+  // usual cause is a secret saved with a line break. The token itself is never shown.
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    const what = /[\r\n]/.test(token) ? 'a line break' : /\s/.test(token) ? 'whitespace' : /[\x00-\x1f\x7f]/.test(token) ? 'a control character' : 'a character outside printable ASCII';
+    throw new UserError(`${variable} holds ${what}, which no token has: nothing was sent`, { hint: `save the secret again without it (${token.length} characters now)` });
+  }
   return token;
 }
 

@@ -219,3 +219,26 @@ describe('drift expressions: wildcard', () => {
     assert.equal(wildcardMatches(w('/A*', false), '/a'), false);
   });
 });
+
+describe('drift expressions: nesting is capped, chains are not', () => {
+  it('128 levels of parentheses or functions are read, 129 are an error at the 129th', () => {
+    assert.equal(run(`${'('.repeat(128)}ssl${')'.repeat(128)}`), true);
+    assert.throws(() => parseExpression(`${'('.repeat(129)}ssl${')'.repeat(129)}`), (e: unknown) => e instanceof ExpressionError && e.offset === 128 && /nested more than 128/.test(e.message));
+    assert.equal(run(`${'lower('.repeat(128)}http.host${')'.repeat(128)} eq "www.example.com"`), true);
+    assert.throws(() => parseExpression(`${'lower('.repeat(129)}http.host${')'.repeat(129)} eq "a"`), /nested more than 128/);
+  });
+  it('regular expressions nest groups 250 deep, as Rust\'s regex', () => {
+    assert.equal(compileRegex(`${'('.repeat(250)}a${')'.repeat(250)}`).test('a'), true);
+    assert.throws(() => compileRegex(`${'(?:'.repeat(251)}a${')'.repeat(251)}`), (e: unknown) => e instanceof RegexError && e.offset === 750);
+  });
+  it('long chains keep precedence and three-valued logic', () => {
+    assert.equal(run(`${'false or '.repeat(10_000)}true and false`), false);
+    assert.equal(run(`${'true xor '.repeat(9_999)}true`), false); // 10,000 trues
+    assert.equal(run(`${'true xor '.repeat(10_000)}true`), true);
+    assert.equal(run(`${'true and '.repeat(10_000)}http.cookie contains "a"`), 'depends');
+    assert.equal(run(`http.cookie contains "a" and ${'true and '.repeat(10_000)}false`), false);
+    assert.equal(run(`http.cookie contains "a" or ${'false or '.repeat(10_000)}ssl`), true);
+    assert.equal(run(`${'not '.repeat(10_000)}ssl`), true);
+    assert.equal(run(`${'not '.repeat(10_001)}http.cookie contains "a"`), 'depends');
+  });
+});

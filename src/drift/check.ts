@@ -145,7 +145,7 @@ function dependsOn(expr: Expr): string[] {
   switch (expr.kind) {
     case 'depends': return [expr.what];
     case 'not': return dependsOn(expr.operand);
-    case 'logic': return [...dependsOn(expr.left), ...dependsOn(expr.right)];
+    case 'logic': return expr.operands.flatMap(dependsOn);
     default: return [];
   }
 }

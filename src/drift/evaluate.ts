@@ -58,13 +58,25 @@ export function evaluate(expr: Expr, fields: UrlFields): Outcome {
     case 'depends': return 'depends';
     case 'not': return not(evaluate(expr.operand, fields));
     case 'logic': {
-      const left = evaluate(expr.left, fields);
-      if (expr.op === 'and' && left === false) return false;
-      if (expr.op === 'or' && left === true) return true;
-      const right = evaluate(expr.right, fields);
-      if (expr.op === 'and') return right === false ? false : left === true && right === true ? true : 'depends';
-      if (expr.op === 'or') return right === true ? true : left === false && right === false ? false : 'depends';
-      return left === 'depends' || right === 'depends' ? 'depends' : left !== right;
+      // Kleene's three-valued logic: a false (and) or true (or) operand decides the chain
+      // whatever the request; xor needs every operand.
+      if (expr.op === 'xor') {
+        let parity = false;
+        for (const operand of expr.operands) {
+          const value = evaluate(operand, fields);
+          if (value === 'depends') return 'depends';
+          parity = parity !== value;
+        }
+        return parity;
+      }
+      const decisive = expr.op === 'or';
+      let outcome: Outcome = !decisive;
+      for (const operand of expr.operands) {
+        const value = evaluate(operand, fields);
+        if (value === decisive) return decisive;
+        if (value === 'depends') outcome = 'depends';
+      }
+      return outcome;
     }
     case 'boolean_field': return valueOf(expr.lhs, fields) === true;
     case 'compare': {

@@ -37,7 +37,8 @@ export type SetMember = { readonly kind: 'string'; readonly value: string } | { 
 export type Expr =
   | { readonly kind: 'const'; readonly value: boolean }
   | { readonly kind: 'not'; readonly operand: Expr }
-  | { readonly kind: 'logic'; readonly op: 'and' | 'or' | 'xor'; readonly left: Expr; readonly right: Expr }
+  /** A chain of one operator (`a and b and c`), flat so that a long chain never recurses deeply. */
+  | { readonly kind: 'logic'; readonly op: 'and' | 'or' | 'xor'; readonly operands: readonly Expr[] }
   | { readonly kind: 'compare'; readonly op: CompareOp; readonly lhs: Value; readonly rhs: string | number }
   | { readonly kind: 'in'; readonly lhs: Value; readonly members: readonly SetMember[] }
   | { readonly kind: 'matches'; readonly lhs: Value; readonly regex: CompiledRegex }
@@ -58,6 +59,11 @@ const PUNCTUATION = ['==', '!=', '<=', '>=', '&&', '||', '^^', '..', '<', '>', '
 const COMPARISON_WORDS: Readonly<Record<string, CompareOp>> = { eq: 'eq', ne: 'ne', lt: 'lt', le: 'le', gt: 'gt', ge: 'ge', contains: 'contains' };
 const COMPARISON_SYMBOLS: Readonly<Record<string, CompareOp>> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
 const KEYWORDS = new Set(['and', 'or', 'xor', 'not', 'in', 'matches', 'wildcard', 'strict', 'true', 'false', ...Object.keys(COMPARISON_WORDS)]);
+/**
+ * Deepest nesting of parentheses and function calls read. Rust's regex engine stops at 250 for
+ * the same reason: a hostile or damaged rule must give an error, not exhaust the stack.
+ */
+export const MAX_NESTING = 128;
 /** Functions of the subset; any other function call is outside it. */
 const FUNCTIONS = new Set(['lower', 'len', 'starts_with', 'ends_with']);
 
@@ -183,6 +189,7 @@ export function parseExpression(source: string): Expr {
 
 class ExpressionParser {
   private readonly lexer: Lexer;
+  private depth = 0;
   constructor(source: string) {
     this.lexer = new Lexer(source);
   }
@@ -202,45 +209,55 @@ class ExpressionParser {
 
   // Precedence, lowest first: or, xor, and, not (Cloudflare's operators page).
   private or(): Expr {
-    let left = this.xor();
-    while (this.isWord(this.lexer.peek(), 'or', '||')) {
-      this.lexer.next();
-      left = { kind: 'logic', op: 'or', left, right: this.xor() };
-    }
-    return left;
+    return this.chain('or', ['or', '||'], () => this.xor());
   }
 
   private xor(): Expr {
-    let left = this.and();
-    while (this.isWord(this.lexer.peek(), 'xor', '^^')) {
-      this.lexer.next();
-      left = { kind: 'logic', op: 'xor', left, right: this.and() };
-    }
-    return left;
+    return this.chain('xor', ['xor', '^^'], () => this.and());
   }
 
   private and(): Expr {
-    let left = this.not();
-    while (this.isWord(this.lexer.peek(), 'and', '&&')) {
-      this.lexer.next();
-      left = { kind: 'logic', op: 'and', left, right: this.not() };
-    }
-    return left;
+    return this.chain('and', ['and', '&&'], () => this.not());
   }
 
-  private not(): Expr {
-    if (this.isWord(this.lexer.peek(), 'not', '!')) {
+  /** `a OP b OP c…`, one flat node (and, or and xor are associative). */
+  private chain(op: 'and' | 'or' | 'xor', words: string[], operand: () => Expr): Expr {
+    const first = operand();
+    if (!this.isWord(this.lexer.peek(), ...words)) return first;
+    const operands = [first];
+    while (this.isWord(this.lexer.peek(), ...words)) {
       this.lexer.next();
-      return { kind: 'not', operand: this.not() };
+      operands.push(operand());
     }
-    return this.primary();
+    return { kind: 'logic', op, operands };
+  }
+
+  /** `not not x` is x, in three-valued logic too: a chain of nots is read without recursion. */
+  private not(): Expr {
+    let negations = 0;
+    while (this.isWord(this.lexer.peek(), 'not', '!')) {
+      this.lexer.next();
+      negations++;
+    }
+    const operand = this.primary();
+    return negations % 2 === 1 ? { kind: 'not', operand } : operand;
+  }
+
+  /** Guards one level of nesting (parentheses, function calls). */
+  private nested<T>(at: number, read: () => T): T {
+    if (++this.depth > MAX_NESTING) throw new ExpressionError(`nested more than ${MAX_NESTING} levels deep`, at);
+    try {
+      return read();
+    } finally {
+      this.depth--;
+    }
   }
 
   private primary(): Expr {
     const token = this.lexer.peek();
     if (token.kind === 'punct' && token.text === '(') {
       this.lexer.next();
-      const inner = this.or();
+      const inner = this.nested(token.offset, () => this.or());
       this.expect(')', token.offset);
       return inner;
     }
@@ -286,7 +303,7 @@ class ExpressionParser {
         throw new ExpressionError(`function ${token.text}() is outside what drift can evaluate (lower, len, starts_with, ends_with)`, token.offset);
       }
       this.lexer.next();
-      const arg = this.value();
+      const arg = this.nested(token.offset, () => this.value());
       this.expect(')');
       if (arg === 'depends') return 'depends';
       return { kind: token.text as 'lower' | 'len', arg };

@@ -4,6 +4,7 @@
 import type { CacheKey, Config, Group } from '../config/types.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
 import { compare } from '../expand/normalize.js';
+import { printable } from '../format.js';
 import { flowList, queryMode, yamlScalar } from './dimensions.js';
 import { describeRule, groupsOfZone, keyOf, keyRules, plannedUrls, resolveUrl, sameKey } from './check.js';
 import type { CacheRule, Ruleset } from './rules.js';
@@ -62,8 +63,10 @@ export function renderImport(config: Config, rulesets: ReadonlyMap<string, Rules
     const key = keyOf(rule);
     const found = profiles.find((profile) => sameKey(profile.key, key));
     if (found) return found;
-    let name = rule === null ? DEFAULT_PROFILE : slug(rule.description, `rule-${rule.id.slice(0, 8)}`);
-    for (let n = 2; used.has(name); n++) name = `${name.replace(/-\d+$/, '')}-${n}`;
+    // The rule's id comes from the API: only its letters and digits go into a profile name.
+    const base = rule === null ? DEFAULT_PROFILE : slug(rule.description, `rule-${rule.id.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8) || rule.index + 1}`);
+    let name = base;
+    for (let n = 2; used.has(name); n++) name = `${base}-${n}`;
     used.add(name);
     const profile = { name, key, rule };
     profiles.push(profile);
@@ -101,7 +104,10 @@ export function renderImport(config: Config, rulesets: ReadonlyMap<string, Rules
   ];
   if (!profiles.some((profile) => profile.rule !== null || referenced.has(profile))) lines.push('  # (none: every zone uses its default key)');
   lines.push('', '# the cache_key each group should use:', 'groups:', ...groupLines);
-  return { text: `${lines.join('\n')}\n`, warnings };
+  // Descriptions and ids come from the zone: a line break or escape sequence in one must not
+  // forge a line of YAML nor drive the terminal (spec §6a). In a double-quoted scalar, printable's
+  // \uXXXX is YAML's own escape, so the value read back is unchanged.
+  return { text: `${lines.map(printable).join('\n')}\n`, warnings: warnings.map(printable) };
 }
 
 /** What groups using a key must list under `variants` (spec §1), as a comment. */

@@ -8,6 +8,7 @@ import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from '../cloudf
 import { DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
 import { describeFailure, send, systemClock } from '../cloudflare/send.js';
 import type { SendContext } from '../cloudflare/send.js';
+import { printable } from '../format.js';
 import { readRuleset } from './rules.js';
 import type { Ruleset } from './rules.js';
 
@@ -50,25 +51,41 @@ export async function readRulesets(zones: readonly Zone[], options: ReadOptions)
       const path = `/zones/${encodeURIComponent(zoneId)}/rulesets/phases/${CACHE_RULES_PHASE}/entrypoint`;
       const result = await send('GET', path, token, undefined, context);
       if (result.kind === 'done') {
-        rulesets.set(zone.name, readRuleset(result.result));
+        // A success without a ruleset is not "no rules": reading it as such would hide every rule.
+        const answer = result.result;
+        if (answer === null || typeof answer !== 'object' || Array.isArray(answer) || ('rules' in answer && !Array.isArray((answer as { rules: unknown }).rules))) {
+          throw new UserError(`could not read the Cache Rules of zone ${zone.name} (${zoneId}): the answer holds no ruleset (its result is ${answer === null || answer === undefined ? 'empty' : 'not a ruleset with a list of rules'})`, {
+            hint: '--api-url must point to Cloudflare\'s API (https://api.cloudflare.com/client/v4) or a faithful proxy of it',
+          });
+        }
+        rulesets.set(zone.name, readRuleset(answer));
         continue;
       }
       if (result.kind === 'interrupted') throw new UserError('interrupted');
-      if (result.httpStatus === 404 && (result.errors.length === 0 || result.errors.some((e) => e.code === NO_ENTRYPOINT_CODE))) {
+      // Only Cloudflare's own "no entry-point ruleset" (10003) means no Cache Rules: any other 404
+      // (a wrong --api-url, a proxy's page, another error) is an error, never a silent default key.
+      if (result.httpStatus === 404 && result.errors.some((e) => e.code === NO_ENTRYPOINT_CODE)) {
         rulesets.set(zone.name, null);
         continue;
       }
       if (result.httpStatus === 401 || result.httpStatus === 403) {
-        throw new UserError(`Cloudflare refused to read the Cache Rules of zone ${zone.name} (${zoneId}): ${describeFailure(result)}`, {
+        throw new UserError(`Cloudflare refused to read the Cache Rules of zone ${zone.name} (${zoneId}): ${failure(result)}`, {
           hint: `the token in ${zone.tokenEnv} needs ${PERMISSION} on this zone (the API calls it Cache Settings Read)`,
         });
       }
-      throw new UserError(`could not read the Cache Rules of zone ${zone.name} (${zoneId}): ${describeFailure(result)}`);
+      throw new UserError(`could not read the Cache Rules of zone ${zone.name} (${zoneId}): ${failure(result)}`, result.httpStatus === 404 ? {
+        hint: `only Cloudflare's code ${NO_ENTRYPOINT_CODE} means a zone without Cache Rules; check zones.${zone.name}.id and --api-url`,
+      } : {});
     }
     return rulesets;
   } finally {
     await client.close();
   }
+}
+
+/** Cloudflare's words for a failure, never able to drive the terminal (spec §6a). */
+function failure(result: Parameters<typeof describeFailure>[0]): string {
+  return printable(describeFailure(result));
 }
 
 async function lookUpZone(zone: Zone, token: string, context: SendContext): Promise<string> {
@@ -77,7 +94,7 @@ async function lookUpZone(zone: Zone, token: string, context: SendContext): Prom
   if (zone.accountId !== null) query.set('account.id', zone.accountId);
   const result = await send('GET', `/zones?${query.toString()}`, token, undefined, context);
   if (result.kind !== 'done') {
-    throw new UserError(`could not look up zone ${zone.zoneName} (zones.${zone.name}): ${result.kind === 'failed' ? describeFailure(result) : 'interrupted'}`, {
+    throw new UserError(`could not look up zone ${zone.zoneName} (zones.${zone.name}): ${result.kind === 'failed' ? failure(result) : 'interrupted'}`, {
       hint: `the token in ${zone.tokenEnv} needs Zone › Zone › Read to find a zone by name; or give zones.${zone.name}.id`,
     });
   }

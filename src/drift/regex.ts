@@ -8,6 +8,8 @@
 export const MAX_PATTERN_LENGTH = 4096;
 /** Most NFA instructions after counted repetitions are expanded (`a{1000}{1000}` is refused). */
 export const MAX_PROGRAM_SIZE = 20_000;
+/** Deepest nesting of groups read: Rust's regex-syntax refuses more than 250 by default (`nest_limit`). */
+export const MAX_GROUP_NESTING = 250;
 
 export class RegexError extends Error {
   /** Offset in the pattern (0-based). */
@@ -39,6 +41,7 @@ const upperCode = (c: number): number => (c >= 97 && c <= 122 ? c - 32 : c);
 
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly source: string) {}
 
   parse(): Node {
@@ -150,7 +153,9 @@ class Parser {
       inner = this.applyFlags(flags, text[1], this.pos + 1);
       this.pos += text[0].length;
     } else if (rest.startsWith('?')) throw new RegexError('unsupported group syntax', start);
+    if (++this.depth > MAX_GROUP_NESTING) throw new RegexError(`groups nested more than ${MAX_GROUP_NESTING} deep`, start);
     const node = this.alternation(inner);
+    this.depth--;
     if (this.peek() !== ')') throw new RegexError('unclosed group', start);
     this.pos++;
     return node;

@@ -55,8 +55,10 @@ function readRule(value: unknown, index: number): CacheRule {
   try {
     expression = parseExpression(expressionText);
   } catch (error) {
-    if (!(error instanceof ExpressionError)) throw error;
-    expression = { unreadable: error.message, offset: error.offset };
+    // Nesting is capped, so the stack cannot run out; should it anyway, the rule is unreadable.
+    if (error instanceof RangeError) expression = { unreadable: 'the expression is too complex to read', offset: 0 };
+    else if (!(error instanceof ExpressionError)) throw error;
+    else expression = { unreadable: error.message, offset: error.offset };
   }
   const parameters = record(raw.action_parameters) ?? {};
   const problems: string[] = [];

@@ -1,0 +1,195 @@
+// `purgeplan drift` and `import` (spec §10, §5, §6a) against hostile or broken answers: rules
+// nested deeper than any stack, answers that are not Cloudflare's "no Cache Rules", descriptions
+// and error messages carrying line breaks, escape sequences or the token itself. Each gives a
+// clear message and the right exit code through the CLI, never a stack trace nor a silent default.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { startStandin } from './support/cloudflare-standin.js';
+import type { Fault, FaultContext, Standin } from './support/cloudflare-standin.js';
+import { Site, TOKEN, ZONE_ID } from './support/site.js';
+
+const PHASE = 'http_request_cache_settings';
+const ZONE = { id: ZONE_ID, name: 'example.com', plan: 'enterprise' as const, account_id: 'acc1' };
+const CONFIG = `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, plan: enterprise }
+groups:
+  posts:
+    urls: ["https://www.example.com/posts/{1..3}/"]
+`;
+
+type Json = Record<string, unknown>;
+let seq = 0;
+function rule(description: string, expression: string, cacheKey: Json): Json {
+  seq++;
+  const id = `${String(seq).padStart(2, '0')}deadbeef${'0'.repeat(22)}`;
+  return { id, version: '1', enabled: true, description, expression, action: 'set_cache_settings', action_parameters: { cache: true, cache_key: cacheKey } };
+}
+const ruleset = (...rules: Json[]): Json => ({ id: 'rs1', name: 'default', kind: 'zone', phase: PHASE, version: '3', rules });
+const GEO = { custom_key: { user: { geo: true } } };
+
+let standin: Standin;
+const rulesets: Record<string, Record<string, unknown>> = {};
+let fault: ((ctx: FaultContext) => Fault | undefined) | undefined;
+const serve = (value: Json) => { rulesets[ZONE_ID] = { [PHASE]: value }; };
+
+async function run(args: string[], yaml = CONFIG) {
+  const site = new Site().write('purge.yaml', yaml);
+  try {
+    return await site.run([...args, '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
+  } finally {
+    site.remove();
+  }
+}
+
+function assertClean(result: { stdout: string; stderr: string }): void {
+  const all = result.stdout + result.stderr;
+  assert.doesNotMatch(all, /internal error/);
+  assert.doesNotMatch(all, /\n\s+at /, 'no stack trace');
+  assert.doesNotMatch(all, /\u001b/, 'no escape sequence from the zone reaches the terminal');
+  assert.ok(!all.includes(TOKEN), 'the token is never printed');
+}
+
+before(async () => {
+  standin = await startStandin({ tokens: [TOKEN], zones: [ZONE], rulesets, fault: (ctx) => fault?.(ctx) });
+});
+after(async () => {
+  await standin.close();
+});
+
+describe('drift: rules nested deeper than a stack', () => {
+  it('20,000 parentheses or nested lower() are unreadable with a position, not a crash', async () => {
+    for (const expression of [
+      `${'('.repeat(20_000)}http.host eq "www.example.com"${')'.repeat(20_000)}`,
+      `${'lower('.repeat(20_000)}http.host${')'.repeat(20_000)} eq "www.example.com"`,
+    ]) {
+      serve(ruleset(rule('Deep', expression, GEO)));
+      const result = await run(['drift']);
+      assertClean(result);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /warning: zones\.www: the expression of Cache Rule "Deep" .* is unreadable at character \d+: nested more than 128 levels deep/);
+      assert.equal((await run(['drift', '--strict'])).code, 2);
+    }
+  });
+
+  it('a regular expression with 2,000 nested groups is unreadable (Rust stops at 250)', async () => {
+    serve(ruleset(rule('Deep regex', `http.request.uri.path matches "${'('.repeat(2000)}x${')'.repeat(2000)}"`, GEO)));
+    const result = await run(['drift']);
+    assertClean(result);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /is unreadable at character 282: regular expression: groups nested more than 250 deep/);
+  });
+
+  it('chains of 50,000 terms and 20,001 nots are read and evaluated', async () => {
+    serve(ruleset(rule('Long', `${'http.request.uri.path contains "/posts/" and '.repeat(50_000)}ssl`, GEO)));
+    const long = await run(['drift', '--json']);
+    assertClean(long);
+    assert.equal(long.code, 2, long.stderr);
+    assert.ok((JSON.parse(long.stdout) as { findings: Json[] }).findings.some((f) => f.kind === 'drift' && f.dimension === 'geo'));
+    serve(ruleset(rule('Nots', `${'not '.repeat(20_001)}ssl`, GEO)));
+    const nots = await run(['drift']);
+    assertClean(nots);
+    assert.equal(nots.code, 0, nots.stdout); // not^odd ssl: false on https URLs
+    serve(ruleset(rule('Nots', `${'! '.repeat(20_000)}ssl or ${'http.host eq "x" or '.repeat(20_000)}false`, GEO)));
+    assert.equal((await run(['drift'])).code, 2);
+  });
+
+  it('import reads them too', async () => {
+    serve(ruleset(rule('Deep', `${'('.repeat(20_000)}true${')'.repeat(20_000)}`, GEO)));
+    const result = await run(['import']);
+    assertClean(result);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /its expression is unreadable \(nested more than 128 levels deep\)/);
+  });
+});
+
+describe('drift: only Cloudflare\'s 404 with code 10003 means "no Cache Rules"', () => {
+  it('a 404 without code 10003 (a wrong --api-url, a proxy page) is an error, never the default key', async () => {
+    serve(ruleset(rule('Geo', 'true', GEO)));
+    for (const errors of [[], [{ code: 7003, message: 'Could not route to /zones/x/rulesets, perhaps your object identifier is invalid?' }]]) {
+      fault = (ctx) => (ctx.path.includes('/rulesets/') ? { kind: 'status', status: 404, errors } : undefined);
+      try {
+        for (const command of ['drift', 'import']) {
+          const result = await run([command]);
+          assertClean(result);
+          assert.equal(result.code, 1, `${command} ${JSON.stringify(errors)}: ${result.stdout}${result.stderr}`);
+          assert.match(result.stderr, /error: could not read the Cache Rules of zone www .*HTTP 404/);
+          assert.match(result.stderr, /hint: only Cloudflare's code 10003 means a zone without Cache Rules/);
+          assert.doesNotMatch(result.stdout, /No drift|no Cache Rules|cache_keys:/);
+        }
+        const json = await run(['drift', '--json']);
+        assert.equal(json.code, 1);
+        assert.match((JSON.parse(json.stdout) as { error: { message: string } }).error.message, /HTTP 404/);
+      } finally {
+        fault = undefined;
+      }
+    }
+  });
+
+  it('a success whose result is not a ruleset is an error, not an empty rule list', async () => {
+    fault = (ctx) => (ctx.path.includes('/rulesets/') ? { kind: 'status', status: 200 } : undefined); // {"success":true,"result":null}
+    try {
+      const result = await run(['drift']);
+      assertClean(result);
+      assert.equal(result.code, 1, result.stdout);
+      assert.match(result.stderr, /could not read the Cache Rules of zone www .*the answer holds no ruleset \(its result is empty\)/);
+    } finally {
+      fault = undefined;
+    }
+    serve({ ...ruleset(), rules: { 0: rule('Geo', 'true', GEO) } });
+    const odd = await run(['drift']);
+    assert.equal(odd.code, 1, odd.stdout);
+    assert.match(odd.stderr, /not a ruleset with a list of rules/);
+    // A ruleset without a `rules` field has no rules.
+    const { rules: _none, ...empty } = ruleset();
+    serve(empty);
+    assert.equal((await run(['drift'])).code, 0);
+  });
+});
+
+describe('drift and import: what the zone says cannot forge output', () => {
+  it('an API error carrying escape sequences or the token prints neither', async () => {
+    fault = (ctx) => (ctx.path.includes('/rulesets/') ? { kind: 'status', status: 403, errors: [{ code: 10000, message: `Authentication error \u001b[2J\u001b[31mfor ${TOKEN}` }] } : undefined);
+    try {
+      const result = await run(['drift']);
+      assertClean(result);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /Authentication error \\u001b\[2J/);
+    } finally {
+      fault = undefined;
+    }
+  });
+
+  it('a description with a line break or an escape sequence cannot forge a line of YAML', async () => {
+    const forged = rule('Pages\n  evil: {}\n\u001b[31mred', 'true', { custom_key: { header: { contains: { 'accept-encoding': ['br'] } }, user: { geo: true } } });
+    serve(ruleset(forged));
+    const result = await run(['import']);
+    assertClean(result);
+    assert.equal(result.code, 0, result.stderr);
+    const block = parse(result.stdout) as { cache_keys: Record<string, unknown>; groups: Record<string, Json> };
+    assert.deepEqual(Object.keys(block.cache_keys), ['pages-evil-31mred']);
+    assert.deepEqual(block.groups, { posts: { cache_key: 'pages-evil-31mred' } });
+    assert.match(result.stdout, /# Cache Rule "Pages\\u000a {2}evil: \{\}\\u000a\\u001b\[31mred"/);
+    assert.match(result.stderr, /warning: Cache Rule "Pages\\u000a/);
+    const drift = await run(['drift']);
+    assertClean(drift);
+    assert.equal(drift.code, 2);
+  });
+
+  it('two rules with the same description get distinct profile names that keep the description whole', async () => {
+    const anonymous = rule('', 'http.request.uri.path contains "/3/"', { custom_key: { user: { device_type: true } } });
+    const fallback = `rule-${String(anonymous.id).slice(0, 8)}`;
+    serve(ruleset(
+      rule('Blog 2024', 'http.request.uri.path contains "/1/"', GEO),
+      rule('Blog 2024', 'http.request.uri.path contains "/2/"', { custom_key: { user: { lang: true } } }),
+      anonymous,
+    ));
+    const yaml = CONFIG.replace('    urls: ["https://www.example.com/posts/{1..3}/"]', '    urls: ["https://www.example.com/posts/1/"]\n  two:\n    urls: ["https://www.example.com/posts/2/"]\n  three:\n    urls: ["https://www.example.com/posts/3/"]');
+    const result = await run(['import'], yaml);
+    assert.equal(result.code, 0, result.stderr);
+    const block = parse(result.stdout) as { cache_keys: Record<string, unknown>; groups: Record<string, Json> };
+    assert.deepEqual(Object.keys(block.cache_keys).sort(), ['blog-2024', 'blog-2024-2', fallback]);
+    assert.deepEqual(block.groups, { posts: { cache_key: 'blog-2024' }, two: { cache_key: 'blog-2024-2' }, three: { cache_key: fallback } });
+  });
+});

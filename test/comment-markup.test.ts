@@ -13,7 +13,7 @@ cache_keys:
   k: { query_string: { include: ["![x](https://evil.example/p.png)", "@octo/admins", "**b**"] } }
 groups:
   posts:
-    description: "cc @octo/security, see #12 and octo/other#3 ![i](https://evil.example/i.png) <img src=x> [a](https://evil.example)"
+    description: "cc @octo/security, see !12, ~bug and %v1, see #12 and octo/other#3 ![i](https://evil.example/i.png) <img src=x> [a](https://evil.example)"
     urls: ["https://www.example.com/posts/1/"]
   tagged:
     tags: ["a\`@octo/t\`b"]
@@ -29,6 +29,7 @@ function activeMarkup(markdown: string): string[] {
     const text = line.replace(/(`+)(?:(?!\1).)*?\1/g, '');
     for (const m of text.matchAll(/(^|[^\w`])@[A-Za-z0-9][\w/-]*/g)) found.push(m[0].trim());
     for (const m of text.matchAll(/(^|[^\w&])#\d+|[\w.-]+\/[\w.-]+#\d+/g)) found.push(m[0].trim());
+    for (const m of text.matchAll(/(^|[^\w&])[!~%$][\w"]/g)) found.push(m[0].trim());
     for (const m of text.matchAll(/(?<!\\)!?(?<!\\)\[[^\]]*(?<!\\)\]\([^)]*\)/g)) found.push(m[0]);
     for (const m of text.matchAll(/<(?!\/?(details|summary|b)\b)[a-z][^>]*>/gi)) found.push(m[0]);
   }
@@ -44,7 +45,9 @@ describe('comment markdown: a purge.yaml cannot inject markup or mentions', () =
       assert.deepEqual(activeMarkup(result.stdout), []);
       // The text is still there to read.
       assert.match(result.stdout, /cc @\u200b?(&#8203;)?octo\/security/);
-      assert.match(result.stdout, /only \\!\\\[x\\\]\(https:\/\/evil\.example\/p\.png\), @&#8203;octo\/admins, \\\*\\\*b\\\*\\\*/);
+      assert.match(result.stdout, /only \\!&#8203;\\\[x\\\]\(https:\/\/evil\.example\/p\.png\), @&#8203;octo\/admins, \\\*\\\*b\\\*\\\*/);
+      // GitLab's references too: !12 (a merge request), ~label, %milestone.
+      assert.match(result.stdout, /see \\!&#8203;12, \\~&#8203;bug and %&#8203;v1/);
     } finally {
       site.remove();
     }

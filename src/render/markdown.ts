@@ -11,13 +11,14 @@ export const MARKDOWN_LIMIT = 60_000;
 const escapeHtml = (text: string) => printable(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 /**
  * Free text (a description, a cache key's parameter names) as one inert paragraph: no markup, no
- * HTML, no line of its own, and no @mention or #reference for GitHub or GitLab to act on (a
- * zero-width space after `@` and `#`, as Renovate does: it notifies no one and links nothing).
+ * HTML, no line of its own, and no @mention or reference for GitHub or GitLab to act on (#12,
+ * GitLab's !12, ~label, %milestone, $snippet): a zero-width space after the sign, as Renovate
+ * does, notifies no one and links nothing.
  */
 const escapeText = (text: string) => escapeHtml(text.replace(/\s+/g, ' ').trim())
   .replace(/[\\`*_[\]!|~]/g, (ch) => `\\${ch}`)
   .replace(/^([-+=]|\d+[.)])/, '\\$1')
-  .replace(/[@#]/g, (ch) => `${ch}&#8203;`);
+  .replace(/[@#!~%$]/g, (ch) => `${ch}&#8203;`);
 /** A value in a code span however many backticks it holds (CommonMark: a longer run delimits it). */
 const codeSpan = (text: string) => {
   const value = printable(text);

@@ -259,3 +259,54 @@ function scramble(text: string): string {
 function withoutDigests(plan: Record<string, unknown>): unknown {
   return JSON.parse(JSON.stringify(plan, (key, value) => (key === 'digest' || key === 'plan_id' || key === 'inputs_digest' ? undefined : value)));
 }
+
+describe('fmt with anchors and aliases', () => {
+  // Regression: moving `vars` above `variants` put `*langs` before `&langs`, and fmt stopped
+  // with "internal error: Unresolved alias" on a valid file.
+  const ALIAS_BEFORE_ANCHOR = [
+    'version: 1',
+    'zones:',
+    '  www:',
+    '    id: 023e105f4ecef8ad9ca31a8372d0c353',
+    '    cache_key: k',
+    '    plan: enterprise',
+    'cache_keys:',
+    '  k:',
+    '    lang: true',
+    'groups:',
+    '  a:',
+    '    variants:',
+    '      lang: &langs [en, ja]',
+    '    vars:',
+    '      lang: *langs',
+    '    urls: ["https://www.example.com/{lang}/"]',
+    '',
+  ].join('\n');
+
+  it('a key moved above the anchor its alias names: the anchor moves with it, meaning kept, idempotent', () => {
+    const dir = dirWith({ 'purge.yaml': ALIAS_BEFORE_ANCHOR });
+    const before = purgeplan(['plan', '--json', '--all'], dir);
+    assert.equal(before.status, 0, before.stderr);
+    const result = purgeplan(['fmt'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /internal error/);
+    const text = readFileSync(join(dir, 'purge.yaml'), 'utf8');
+    assert.match(text, /  a:\n    urls: \["https:\/\/www\.example\.com\/\{lang\}\/"\]\n    vars:\n      lang: &langs \[en, ja\]\n    variants:\n      lang: \*langs\n/);
+    const after = purgeplan(['plan', '--json', '--all'], dir);
+    assert.equal(after.status, 0, after.stderr);
+    assert.deepEqual(withoutDigests(JSON.parse(after.stdout)), withoutDigests(JSON.parse(before.stdout)));
+    assert.equal(purgeplan(['fmt', '--check'], dir).status, 0, 'a second fmt finds nothing to change');
+  });
+
+  it('an anchor in a later top-level key used by an earlier one after reordering', () => {
+    const text = 'groups:\n  a:\n    hosts: [&h www.example.com]\n    zone: www\nzones:\n  www:\n    name: *h\n    id: 023e105f4ecef8ad9ca31a8372d0c353\nversion: 1\n';
+    const out = formatYaml(text);
+    assert.equal(sameMeaning(text, out), true, out);
+    assert.equal(formatYaml(out), out);
+    assert.match(out, /^version: 1\nzones:\n  www:\n    id: \S+\n    name: &h www\.example\.com\ngroups:\n  a:\n    zone: www\n    hosts: \[\*h\]\n$/);
+  });
+
+  it('sameMeaning is false, not an exception, for a text that does not read back', () => {
+    assert.equal(sameMeaning('a: &x 1\nb: *x\n', 'b: *x\na: &x 1\n'), false);
+  });
+});

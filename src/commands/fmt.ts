@@ -18,6 +18,15 @@ export interface FmtOptions {
 
 export const EXIT_WOULD_CHANGE = 3;
 
+/** The canonical text, or undefined when the formatter cannot produce one (reported as a refusal, never an internal error). */
+function formatted(text: string): string | undefined {
+  try {
+    return formatYaml(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function fmtCommand(files: readonly string[], options: FmtOptions, io: Io): Promise<number> {
   let failed = false;
   const changed: string[] = [];
@@ -38,9 +47,9 @@ export async function fmtCommand(files: readonly string[], options: FmtOptions, 
       continue;
     }
     const before = Buffer.from(read.bytes).toString('utf8');
-    const after = formatYaml(before);
+    const after = formatted(before);
     if (after === before) continue;
-    if (!sameMeaning(before, after)) {
+    if (after === undefined || !sameMeaning(before, after)) {
       const problem: Diagnostic = { file, line: 1, col: 1, severity: 'error', message: 'fmt could not keep the meaning of this file, so it was left untouched', hint: 'this is a bug in purgeplan; please report it with the file' };
       printDiagnostics(io, [problem]);
       failed = true;

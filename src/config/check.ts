@@ -91,10 +91,14 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
     if (cacheKey !== null && !profiles.has(cacheKey)) error([...path, 'cache_key'], 'value', `zones.${name}.cache_key: unknown cache key profile "${cacheKey}"${didYouMean(cacheKey, profiles.keys())}`, profiles.size ? `profiles: ${[...profiles.keys()].join(', ')}` : 'define it under cache_keys');
     const limits = TIER_LIMITS[plan];
     const rawLimits = record(raw.limits) ?? {};
-    const filesPerRequest = typeof rawLimits.files_per_request === 'number' ? rawLimits.files_per_request : limits.filesPerRequest;
-    const itemsPerRequest = typeof rawLimits.items_per_request === 'number' ? rawLimits.items_per_request : limits.itemsPerRequest;
-    if (filesPerRequest > limits.maxFilesPerRequest) error([...path, 'limits', 'files_per_request'], 'value', `zones.${name}.limits.files_per_request: ${filesPerRequest} is above Cloudflare's maximum of ${limits.maxFilesPerRequest} URLs per request on the ${plan} plan`, `use at most ${limits.maxFilesPerRequest}`);
-    if (itemsPerRequest > limits.maxItemsPerRequest) error([...path, 'limits', 'items_per_request'], 'value', `zones.${name}.limits.items_per_request: ${itemsPerRequest} is above Cloudflare's maximum of ${limits.maxItemsPerRequest} hosts, prefixes or tags per request`, `use at most ${limits.maxItemsPerRequest}`);
+    // A limit that is not a whole number (1.5, 1e400) was reported by the schema: the default stands.
+    const limitOf = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isInteger(value) ? value : fallback);
+    const filesPerRequest = limitOf(rawLimits.files_per_request, limits.filesPerRequest);
+    const itemsPerRequest = limitOf(rawLimits.items_per_request, limits.itemsPerRequest);
+    // Quoted as typed: 9007199254740993 is not re-printed as the double it reads as (spec §6a).
+    const typed = (key: string, value: number) => scalarText(value, [...path, 'limits', key]) ?? String(value);
+    if (filesPerRequest > limits.maxFilesPerRequest) error([...path, 'limits', 'files_per_request'], 'value', `zones.${name}.limits.files_per_request: ${typed('files_per_request', filesPerRequest)} is above Cloudflare's maximum of ${limits.maxFilesPerRequest} URLs per request on the ${plan} plan`, `use at most ${limits.maxFilesPerRequest}`);
+    if (itemsPerRequest > limits.maxItemsPerRequest) error([...path, 'limits', 'items_per_request'], 'value', `zones.${name}.limits.items_per_request: ${typed('items_per_request', itemsPerRequest)} is above Cloudflare's maximum of ${limits.maxItemsPerRequest} hosts, prefixes or tags per request`, `use at most ${limits.maxItemsPerRequest}`);
     const schemes = Array.isArray(raw.schemes) ? (strings(raw.schemes).filter((s) => s === 'http' || s === 'https') as Scheme[]) : null;
     zones.push({
       name, id, zoneName, accountId: text(raw.account_id) ?? null, plan, tokenEnv: text(raw.token_env) ?? DEFAULT_TOKEN_ENV, cacheKey,

@@ -3,8 +3,8 @@
 // order of groups, lists and list items are kept. The document is read with YAML's failsafe
 // schema, where every scalar is text, so a value is printed exactly as it was typed (`007`
 // stays `007`, `1e3` stays `1e3`) instead of being parsed as a number and re-printed.
-import { isMap, isNode, isScalar, Parser, parseDocument } from 'yaml';
-import type { Document, Pair, YAMLMap } from 'yaml';
+import { Alias, isAlias, isMap, isNode, isScalar, Parser, parseDocument, visit } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import { compare } from '../expand/normalize.js';
 
 /** The key order of a mapping and of the mappings below it. */
@@ -62,9 +62,48 @@ export function formatYaml(text: string): string {
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: true });
   if (doc.errors.length > 0) throw new Error(`formatYaml: ${doc.errors[0]!.message}`);
   if (isMap(doc.contents)) reorder(doc.contents, FILE, doc);
+  anchorsBeforeAliases(doc);
   const printed = doc.toString(FORMAT_OPTIONS);
   const formatted = alignTrailingComments(text, padFlowMaps(printed.endsWith('\n') ? printed : `${printed}\n`));
   return formatted;
+}
+
+/**
+ * Moving keys can put an alias before its anchor (`variants: {lang: &langs [en]}` written above
+ * `vars: {lang: *langs}`), which YAML cannot read. Where that happens the anchored node moves to
+ * the alias's place and an alias to it takes the node's old place: the same data, readable.
+ */
+function anchorsBeforeAliases(doc: Document): void {
+  const anchored = new Map<string, Node>();
+  visit(doc, {
+    Node(_, node) {
+      if (!isAlias(node) && node.anchor && !anchored.has(node.anchor)) anchored.set(node.anchor, node);
+    },
+  });
+  const seen = new Set<string>();
+  const standIns = new Map<Node, Alias>();
+  visit(doc, {
+    Alias(_, alias) {
+      const node = anchored.get(alias.source);
+      if (seen.has(alias.source) || node === undefined || standIns.has(node)) return undefined;
+      const stand = new Alias(alias.source);
+      stand.commentBefore = node.commentBefore;
+      stand.comment = node.comment;
+      stand.spaceBefore = node.spaceBefore;
+      node.commentBefore = alias.commentBefore;
+      node.comment = alias.comment;
+      node.spaceBefore = alias.spaceBefore;
+      standIns.set(node, stand);
+      return node;
+    },
+    Node(_, node) {
+      if (isAlias(node)) return undefined;
+      const stand = standIns.get(node);
+      if (stand !== undefined && seen.has(node.anchor!)) return stand;
+      if (node.anchor) seen.add(node.anchor);
+      return undefined;
+    },
+  });
 }
 
 /** A token of the yaml package's concrete syntax tree: what it is and where it starts. */
@@ -244,8 +283,18 @@ function alignContinuations(original: string, formatted: string): string {
  */
 export function sameMeaning(before: string, after: string): boolean {
   for (const schema of ['core', 'failsafe'] as const) {
-    const read = (text: string) => canonicalJson(parseDocument(text, { schema }).toJS({ maxAliasCount: -1 }));
-    if (read(before) !== read(after)) return false;
+    // A text that does not read back (an alias before its anchor, say) has no meaning to compare.
+    const read = (text: string): string | undefined => {
+      const doc = parseDocument(text, { schema });
+      if (doc.errors.length > 0) return undefined;
+      try {
+        return canonicalJson(doc.toJS({ maxAliasCount: -1 }));
+      } catch {
+        return undefined;
+      }
+    };
+    const meaning = read(before);
+    if (meaning === undefined || meaning !== read(after)) return false;
   }
   return true;
 }

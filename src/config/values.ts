@@ -56,6 +56,8 @@ const HOST_CHARS = /^[a-z0-9.-]+$/;
 export function normalizeHost(input: string): Checked {
   const raw = input.trim();
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return { problem: `host "${input}" has a scheme`, hint: 'write the bare host name, e.g. static.example.com' };
+  // The URL parser reads `\` as `/`: `host\path` would quietly become the whole host.
+  if (raw.includes('\\')) return { problem: `host "${input}" contains "\\"`, hint: 'a host name has no backslash; for a path, write a prefix with "/": www.example.com/blog/' };
   if (/[/?#:@\s*]/.test(raw)) return { problem: `host "${input}" is not a bare host name`, hint: 'no port, path, wildcard or spaces: e.g. static.example.com (use prefixes for a path)' };
   let host: string;
   try {
@@ -74,6 +76,7 @@ export function normalizePrefix(input: string): Checked {
   if (raw.includes('?') || raw.includes('#')) return { problem: `prefix "${input}" has a query string or fragment`, hint: 'Cloudflare purges prefixes by host and path only; a prefix already covers every query string under it' };
   const slash = raw.indexOf('/');
   const hostPart = slash === -1 ? raw : raw.slice(0, slash);
+  if (hostPart.includes('\\')) return { problem: `prefix "${input}" has "\\" in its host part`, hint: 'separate the host and the path with "/": www.example.com/docs/' };
   const host = normalizeHost(hostPart);
   if ('problem' in host) return { problem: `prefix "${input}": ${host.problem}`, hint: 'write host/path, e.g. www.example.com/blog/' };
   let path = '';

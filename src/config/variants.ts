@@ -1,6 +1,6 @@
 // Validation and resolution of a group's `variants` against its cache key (spec §2.3): which
 // dimensions the key has, which the group must give values for, and which would purge nothing.
-import { DEFAULT_KEY_HEADERS, DEVICE_TYPES } from '../cloudflare/limits.js';
+import { DEFAULT_KEY_HEADERS, DEVICE_TYPES, UNINCLUDABLE_HEADERS } from '../cloudflare/limits.js';
 import { COUNTRY_CODES, COUNTRY_SET } from '../cloudflare/countries.js';
 import { didYouMean } from '../suggest.js';
 import type { PathSegment } from './load.js';
@@ -83,8 +83,8 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
     const at = isMapping(raw[sub[0]]) ? [...vpath, sub[0]] : variants !== undefined ? vpath : path;
     report.error(at, 'value', `${displayPath([...vpath, ...sub])} is required: ${keyLabel} varies on ${what}`, `add ${example}`);
   };
-  const notInKey = (p: readonly PathSegment[], what: string, setting: string) =>
-    (report.notInKey ?? report.error).call(report, p, 'key', `${displayPath(p)}: ${keyLabel} does not vary on ${what}, so these variants would purge nothing`, `remove it, or set ${setting} in the cache key`);
+  const notInKey = (p: readonly PathSegment[], what: string, setting: string, hint?: string) =>
+    (report.notInKey ?? report.error).call(report, p, 'key', `${displayPath(p)}: ${keyLabel} does not vary on ${what}, so these variants would purge nothing`, hint ?? `remove it, or set ${setting} in the cache key`);
   const empty = (p: readonly PathSegment[]) => report.error(p, 'value', `${displayPath(p)} has no values: the group would purge no variant of it`, 'list at least one value');
   const textOf = options.textOf ?? plainText;
   const read = (value: unknown, at: readonly PathSegment[]) => readDimension(value, at, textOf);
@@ -203,7 +203,7 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   for (const [lower, entry] of given) {
     if (used.has(lower)) continue;
     if (lower === 'origin') notInKey([...vpath, 'headers', entry.original], 'Origin (exclude_origin is true)', 'exclude_origin: false');
-    else notInKey([...vpath, 'headers', entry.original], `header ${lower}`, `headers.include: [${lower}]`);
+    else notInKey([...vpath, 'headers', entry.original], `header ${lower}`, `headers.include: [${lower}]`, headerHint(lower));
   }
 
   // Cookies: one `cookie` header per variant, in the key's order (include, then check_presence).
@@ -211,14 +211,14 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
   const usedCookies = new Set<string>();
   for (const cookie of key.cookieInclude) {
     usedCookies.add(cookie);
-    const dimension = cookie in rawCookies ? sendable(read(rawCookies[cookie], [...vpath, 'cookies', cookie]), 'cookie') : undefined;
+    const dimension = Object.hasOwn(rawCookies, cookie) ? sendable(read(rawCookies[cookie], [...vpath, 'cookies', cookie]), 'cookie') : undefined;
     if (dimension === undefined) { missing(['cookies', cookie], `cookie ${cookie} (cookies.include)`, `variants.cookies.${cookie}: [value, …]`); continue; }
     if (dimension && isEmpty(dimension)) empty([...vpath, 'cookies', cookie]);
     dimensions.push({ kind: 'cookie', name: cookie, values: withAbsent(dimension) });
   }
   for (const cookie of key.cookiePresence) {
     usedCookies.add(cookie);
-    const dimension = cookie in rawCookies ? read(rawCookies[cookie], [...vpath, 'cookies', cookie]) : null;
+    const dimension = Object.hasOwn(rawCookies, cookie) ? read(rawCookies[cookie], [...vpath, 'cookies', cookie]) : null;
     if (dimension?.values) report.error([...vpath, 'cookies', cookie], 'value', `${displayPath([...vpath, 'cookies', cookie])}: cookie "${cookie}" is keyed on presence only (check_presence), so its values do not matter`, 'purgeplan purges it present (value 1) and absent; remove the values, or write {absent: false}');
     dimensions.push({ kind: 'cookie', name: cookie, values: dimension?.absent === false ? ['1'] : ['1', null] });
   }
@@ -226,6 +226,21 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
     if (!usedCookies.has(cookie)) notInKey([...vpath, 'cookies', cookie], `cookie ${cookie}`, `cookies.include: [${cookie}]`);
   }
   return dimensions;
+}
+
+/**
+ * Headers that headers.include cannot take (Cloudflare refuses them, or purgeplan keys them
+ * another way): the hint names what to write instead of `headers.include: [name]`.
+ */
+function headerHint(header: string): string | undefined {
+  switch (header) {
+    case 'cookie': return 'list cookie values under variants.cookies, with the cookie names in the cache key\'s cookies.include or cookies.check_presence';
+    case 'cf-device-type': return 'list device types under variants.device_type, with device_type: true in the cache key';
+    case 'cf-ipcountry': return 'list countries under variants.geo, with geo: true in the cache key';
+    case 'accept-language': return 'list languages under variants.lang, with lang: true in the cache key (or headers.include: [accept-language])';
+    default:
+      return (UNINCLUDABLE_HEADERS as readonly string[]).includes(header) || header.startsWith('cf-') ? `Cloudflare does not allow header ${header} in a cache key: remove it` : undefined;
+  }
 }
 
 function withAbsent(dimension: RawDimension | null): (string | null)[] {

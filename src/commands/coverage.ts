@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { count } from '../format.js';
 import { CoverageTally } from '../inspect/coverage.js';
 import { coverageJson, renderCoverageHuman, renderCoverageMarkdown } from '../inspect/coverage-render.js';
-import { forEachLine, logInputs } from '../inspect/logfiles.js';
+import { forEachLine, logInputs, MAX_LINE_BYTES } from '../inspect/logfiles.js';
 import { parseLogLine } from '../inspect/logs.js';
 import type { Io } from './io.js';
 import { loadTarget } from './inspect-target.js';
@@ -41,7 +41,7 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
   for (const input of inputs) {
     tally.startFile(input.name);
     await forEachLine(input, edges.stdin, (line, lineNumber) => {
-      tally.add(parseLogLine(line), lineNumber);
+      tally.add(line === null ? { kind: 'skipped', reason: `longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB: not a Logpush record` } : parseLogLine(line), lineNumber);
       if (edges.stderrIsTTY && (++lines & 4095) === 0) {
         const now = edges.now();
         if (now - started >= PROGRESS_AFTER_MS && now - lastDrawn >= PROGRESS_EVERY_MS) {

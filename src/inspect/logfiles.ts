@@ -1,6 +1,7 @@
 // The edge of coverage: Logpush files and stdin, line by line, gzip by suffix or magic bytes.
-// Lines are handed on as they are read, so memory holds one chunk, never the file.
-import { createReadStream, closeSync, openSync, readSync, statSync } from 'node:fs';
+// Lines are handed on as they are read, so memory holds one chunk (and at most one cut line of
+// MAX_LINE_BYTES), never the file.
+import { createReadStream, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -19,67 +20,81 @@ export function logInputs(names: readonly string[], cwd: string): LogInput[] {
   return names.map((name) => {
     if (name === '-') return { name, path: null };
     const path = resolve(cwd, name);
-    let isFile: boolean;
+    let isDirectory: boolean;
     try {
-      isFile = statSync(path).isFile();
+      isDirectory = statSync(path).isDirectory();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new UserError(`--logs ${name}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read it (${code ?? 'error'})`}`);
     }
-    if (!isFile) throw new UserError(`--logs ${name}: not a file`);
+    // A pipe is read like a file: `--logs <(zcat a.gz b.gz)` names one.
+    if (isDirectory) throw new UserError(`--logs ${name}: is a directory, not a file`, { hint: `name its files, e.g. --logs ${name}/*.log.gz` });
     return { name, path };
   });
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-function startsWithGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
-}
+/**
+ * A line longer than this is no Logpush record (one is a few kilobytes, custom fields included):
+ * it is skipped, and its bytes are not kept, so a binary file or one without line ends cannot
+ * exhaust memory.
+ */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
-function fileStartsWithGzip(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    return readSync(fd, head, 0, 2, 0) === 2 && startsWithGzip(head);
-  } finally {
-    closeSync(fd);
-  }
-}
+/** What `onLine` gets for a line longer than MAX_LINE_BYTES. */
+export const TOO_LONG = null;
 
-/** The input's bytes, decompressed when it ends in .gz or starts with gzip's magic bytes. */
+/**
+ * The input's bytes, decompressed when its name ends in .gz or its first bytes are gzip's magic.
+ * The magic is read from the stream itself (files, pipes and stdin alike), never by a second read.
+ */
 async function* bytesOf(input: LogInput, stdin: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
-  let source: AsyncIterable<Buffer>;
-  if (input.path !== null) {
-    const gzip = input.name.endsWith('.gz') || fileStartsWithGzip(input.path);
-    const file = createReadStream(input.path, { highWaterMark: 1 << 20 });
-    source = gzip ? file.pipe(createGunzip()) : file;
-  } else {
-    const iterator = (stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    if (first.done) return;
-    const rest = { [Symbol.asyncIterator]: () => iterator };
-    async function* all(): AsyncGenerator<Buffer> {
-      yield first.value as Buffer;
-      yield* rest;
-    }
-    source = startsWithGzip(first.value as Buffer) ? Readable.from(all()).pipe(createGunzip()) : all();
-  }
   try {
-    for await (const chunk of source) yield chunk as Buffer;
+    const stream: NodeJS.ReadableStream = input.path !== null ? createReadStream(input.path, { highWaterMark: 1 << 20 }) : stdin;
+    const iterator = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+    const chunks: Buffer[] = [];
+    let head = 0;
+    // The first two bytes decide; a first chunk of one byte waits for the next.
+    while (head < 2) {
+      const next = await iterator.next();
+      if (next.done) break;
+      const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+      chunks.push(chunk);
+      head += chunk.length;
+    }
+    const first = Buffer.concat(chunks);
+    async function* all(): AsyncGenerator<Buffer> {
+      if (first.length) yield first;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+      }
+    }
+    const gzip = input.name.endsWith('.gz') || (first.length >= 2 && first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1]);
+    const source: AsyncIterable<Buffer> = gzip ? Readable.from(all()).pipe(createGunzip()) : all();
+    for await (const chunk of source) yield chunk;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const message = code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' ? 'not valid gzip data (damaged or cut short)' : (error as Error).message;
+    const message = code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' ? 'not valid gzip data (damaged or cut short)'
+      : code === 'EACCES' ? 'permission denied'
+      : code === 'EISDIR' ? 'is a directory, not a file'
+      : `cannot read it (${code ?? (error as Error).message})`;
     throw new UserError(`--logs ${input.name}: ${message}`);
   }
 }
 
 /**
- * Calls `onLine` with each line (line end removed) and its 1-based number. Each chunk is decoded
- * up to its last line end (a byte UTF-8 never uses inside a character), the rest carried over.
+ * Calls `onLine` with each line (line end removed), or TOO_LONG for a line over MAX_LINE_BYTES,
+ * and its 1-based number. Each chunk is decoded up to its last line end (a byte UTF-8 never uses
+ * inside a character); a line cut by chunk ends has its pieces are kept apart and joined once, so a long line
+ * costs its length, not its length squared.
  */
-export async function forEachLine(input: LogInput, stdin: NodeJS.ReadableStream, onLine: (line: string, lineNumber: number) => void): Promise<number> {
-  let carry: Buffer | null = null;
+export async function forEachLine(input: LogInput, stdin: NodeJS.ReadableStream, onLine: (line: string | typeof TOO_LONG, lineNumber: number) => void): Promise<number> {
+  let carry: Buffer[] = [];
+  let carried = 0;
+  let tooLong = false;
   let lineNumber = 0;
   const emit = (text: string) => {
     let start = 0;
@@ -91,28 +106,44 @@ export async function forEachLine(input: LogInput, stdin: NodeJS.ReadableStream,
       start = end + 1;
     }
   };
+  /** Keeps the start of a line cut by a chunk's end (or drops it, once the line is too long). */
+  const keep = (piece: Buffer) => {
+    if (tooLong || piece.length === 0) return;
+    carried += piece.length;
+    if (carried > MAX_LINE_BYTES) {
+      tooLong = true;
+      carry = [];
+    } else carry.push(Buffer.from(piece));
+  };
+  /** The cut line ends with `piece`. */
+  const finish = (piece: Buffer) => {
+    if (tooLong || carried + piece.length > MAX_LINE_BYTES) onLine(TOO_LONG, ++lineNumber);
+    else emit(Buffer.concat([...carry, piece]).toString('utf8'));
+    carry = [];
+    carried = 0;
+    tooLong = false;
+  };
   for await (const chunk of bytesOf(input, stdin)) {
     let from = 0;
-    if (carry) {
-      // Only the cut line is copied, not the whole chunk.
+    if (carried > 0 || tooLong) {
       const first = chunk.indexOf(10);
       if (first === -1) {
-        carry = Buffer.concat([carry, chunk]);
+        keep(chunk);
         continue;
       }
-      emit(Buffer.concat([carry, chunk.subarray(0, first)]).toString('utf8'));
-      carry = null;
+      finish(chunk.subarray(0, first));
       from = first + 1;
     }
     const last = chunk.lastIndexOf(10);
     if (last < from) {
-      carry = Buffer.from(chunk.subarray(from));
+      keep(chunk.subarray(from));
       continue;
     }
-    if (last > from) emit(chunk.toString('utf8', from, last));
-    else emit('');
-    if (last + 1 < chunk.length) carry = Buffer.from(chunk.subarray(last + 1));
+    // The chunk's whole lines (a chunk is at most a megabyte: the stream's own size).
+    emit(chunk.toString('utf8', from, last));
+    if (last + 1 < chunk.length) keep(chunk.subarray(last + 1));
   }
-  if (carry && carry.length) emit(carry.toString('utf8'));
+  if (tooLong) onLine(TOO_LONG, ++lineNumber);
+  else if (carried) emit(Buffer.concat(carry).toString('utf8'));
   return lineNumber;
 }

@@ -27,6 +27,27 @@ interface RawRecord {
 
 const isStringRecord = (value: unknown): value is Readonly<Record<string, string>> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * RequestHeaders with lower-case names, as the key's headers are named: custom fields log them in
+ * lower case (cloudflare-reality.md §3), but a record that does not must not have its headers
+ * taken as absent. The first of two names differing only in case wins.
+ */
+function lowerCaseNames(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  for (const name in headers) {
+    if (name === name.toLowerCase()) continue;
+    const lowered: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const [key, value] of Object.entries(headers)) {
+      const lower = key.toLowerCase();
+      if (!(lower in lowered)) lowered[lower] = value;
+    }
+    return lowered;
+  }
+  return headers;
+}
+
+/** A field's string value; an empty one tells nothing, like a missing one. */
+const textOf = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
 /** One line of a Logpush file (without its line end). Blank lines are null: no record at all. */
 export function parseLogLine(line: string): LogRecord | null {
   let start = 0;
@@ -62,9 +83,9 @@ export function parseLogLine(line: string): LogRecord | null {
   const request: CacheRequest = {
     url,
     parts,
-    deviceType: typeof raw.ClientDeviceType === 'string' ? raw.ClientDeviceType : undefined,
-    country: typeof raw.ClientCountry === 'string' ? raw.ClientCountry : undefined,
-    headers: isStringRecord(raw.RequestHeaders) ? raw.RequestHeaders : null,
+    deviceType: textOf(raw.ClientDeviceType),
+    country: textOf(raw.ClientCountry),
+    headers: isStringRecord(raw.RequestHeaders) ? lowerCaseNames(raw.RequestHeaders) : null,
     cookies: isStringRecord(raw.Cookies) ? raw.Cookies : null,
   };
   return { kind: 'cached', request, host: hostName };

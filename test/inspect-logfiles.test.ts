@@ -1,0 +1,140 @@
+// `coverage --logs` inputs as users hand them over (spec §9, §5): pipes (`<(zcat …)`), gzip told
+// by its magic bytes on any stream, lines far too long to be a record, and Logpush fields in the
+// forms they may take (header names not in lower case, empty values). Through the built CLI where
+// the spec describes CLI behaviour; the line reader directly for chunk boundaries.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { forEachLine, MAX_LINE_BYTES } from '../src/inspect/logfiles.js';
+import { configYaml, runCli, ZONE_ID } from './support/config-builder.js';
+import { logLine } from './support/logpush.js';
+
+const SITE = configYaml({
+  zones: { www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', cache_key: 'pages' } },
+  cache_keys: { pages: { device_type: true, geo: true, lang: true, headers: { include: ['x-tenant'] } } },
+  groups: {
+    posts: { urls: ['https://www.example.com/posts/a/'], variants: { geo: ['US'], lang: ['ja'], headers: { 'x-tenant': ['acme'] } } },
+  },
+});
+
+const POST = 'https://www.example.com/posts/a/';
+const PURGED = logLine({ url: POST, headers: { 'accept-language': 'ja', 'x-tenant': 'acme' } });
+const cli = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
+
+type Report = {
+  requests: Record<string, number>;
+  entries: Record<string, number>;
+  missed_values: { dimension: string; value: string | null }[];
+  unknown_fields: { field: string; requests: number }[];
+  skipped_lines: { file: string; line: number; reason: string }[];
+};
+
+describe('coverage --logs: inputs (spec §9)', () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'purgeplan-logfiles-'));
+    writeFileSync(join(dir, 'purge.yaml'), SITE);
+    writeFileSync(join(dir, 'access.log'), `${PURGED}\n${PURGED}\n`);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a pipe (process substitution), plain or gzip told by its magic bytes', () => {
+    for (const producer of ['cat access.log', 'gzip -c access.log']) {
+      const result = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" coverage --logs <(${producer}) --json`], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      assert.equal(result.status, 0, `${producer}: ${result.stderr}`);
+      assert.equal((JSON.parse(result.stdout) as Report).requests.purged, 2, producer);
+    }
+  });
+
+  it('a directory is an error naming it', () => {
+    const result = runCli(['coverage', '--logs', '.'], dir);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /--logs \.: is a directory/);
+    assert.doesNotMatch(result.stderr, /internal error/);
+  });
+
+  it(`a line longer than ${MAX_LINE_BYTES / 1048576} MiB is skipped with its number, quickly, and the next line still counts`, () => {
+    writeFileSync(join(dir, 'long.log'), `${PURGED}\n${'x'.repeat(MAX_LINE_BYTES + 10)}\n${PURGED}\n`);
+    const started = Date.now();
+    const result = runCli(['coverage', '--logs', 'long.log', '--json'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as Report;
+    assert.equal(report.requests.purged, 2);
+    assert.equal(report.requests.skipped, 1);
+    assert.equal(report.skipped_lines[0]!.line, 2);
+    assert.match(report.skipped_lines[0]!.reason, /longer than 16 MiB/);
+    assert.ok(Date.now() - started < 20_000, 'linear in the line length');
+  });
+
+  it('a large binary file without line ends is a clear error, never an internal one', () => {
+    writeFileSync(join(dir, 'blob.bin'), Buffer.alloc(3 * MAX_LINE_BYTES, 0xab));
+    const result = runCli(['coverage', '--logs', 'blob.bin'], dir);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /--logs blob\.bin: no valid Logpush record/);
+    assert.doesNotMatch(result.stderr, /internal error|at .*\.js:\d+/);
+  });
+});
+
+describe('coverage --logs: Logpush field forms (spec §9, cloudflare-reality.md §3)', () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'purgeplan-logfields-'));
+    writeFileSync(join(dir, 'purge.yaml'), SITE);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const report = (lines: readonly string[]): Report => {
+    writeFileSync(join(dir, 'access.log'), `${lines.join('\n')}\n`);
+    const result = runCli(['coverage', '--logs', 'access.log', '--json'], dir);
+    assert.ok(result.status === 0 || result.status === 2, result.stderr);
+    return JSON.parse(result.stdout) as Report;
+  };
+
+  it('RequestHeaders names in any case are the key headers (not taken as absent)', () => {
+    const purged = report([logLine({ url: POST, headers: { 'Accept-Language': 'ja', 'X-Tenant': 'acme' } })]);
+    assert.equal(purged.requests.purged, 1);
+    const missed = report([logLine({ url: POST, headers: { 'Accept-Language': 'fr-FR', 'X-Tenant': 'acme' } })]);
+    assert.equal(missed.requests.missed, 1);
+    assert.deepEqual(missed.missed_values.map((v) => [v.dimension, v.value]), [['lang', 'fr-FR']]);
+  });
+
+  it('an empty ClientCountry or ClientDeviceType tells nothing: the entry is unknown', () => {
+    const result = report([
+      logLine({ url: POST, country: '', headers: { 'accept-language': 'ja', 'x-tenant': 'acme' } }),
+      logLine({ url: POST, device: '', headers: { 'accept-language': 'ja', 'x-tenant': 'acme' } }),
+    ]);
+    assert.equal(result.requests.unknown, 2);
+    assert.equal(result.requests.missed, 0);
+    assert.deepEqual(result.unknown_fields.map((u) => u.field).sort(), ['ClientCountry', 'ClientDeviceType']);
+  });
+});
+
+describe('the log line reader', () => {
+  const lines = async (chunks: readonly Buffer[], name = '-'): Promise<(string | null)[]> => {
+    const seen: (string | null)[] = [];
+    await forEachLine({ name, path: null }, Readable.from(chunks), (line) => seen.push(line));
+    return seen;
+  };
+
+  it('gzip on stdin is recognised even when the first chunk holds one byte', async () => {
+    const gz = gzipSync('{"a":1}\n{"b":2}\n');
+    assert.deepEqual(await lines([gz.subarray(0, 1), gz.subarray(1)]), ['{"a":1}', '{"b":2}']);
+  });
+
+  it('lines cut by chunk ends, CRLF, and a last line without its line end', async () => {
+    const text = Buffer.from('one\r\ntw');
+    assert.deepEqual(await lines([text, Buffer.from('o\nthr'), Buffer.from('ee')]), ['one', 'two', 'three']);
+  });
+
+  it('a cut line over the limit is reported as too long (null), its bytes dropped', async () => {
+    const big = Buffer.alloc(1 << 20, 0x61);
+    const chunks = [Buffer.from('a\n'), ...Array.from({ length: 17 }, () => big), Buffer.from('\nb\n')];
+    assert.deepEqual(await lines(chunks), ['a', null, 'b']);
+  });
+});

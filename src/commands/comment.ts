@@ -57,7 +57,8 @@ export async function commentCommand(forge: Forge, planfile: string | undefined,
   try {
     const where = summaryPath ? "the job's output and the run's step summary" : "the job's output";
     const { parts, cut } = splitMarkdown(markdown, {
-      limit: client.limit,
+      // Room for the longer outdated marker: a later hide-and-new re-marks the comment in place.
+      limit: client.limit - (outdatedMarkerFor(tag).length - marker.length),
       maxParts: MAX_COMMENTS,
       header: (part, count) => (count === 1 ? marker : `${marker}\n${partLine(part, count)}\n`),
       overflowNote: `> [!WARNING]\n> This plan is too long for ${MAX_COMMENTS} comments: the rest is cut here. The whole plan is in ${where}.`,

@@ -11,8 +11,13 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { CoverageTally } from '../src/inspect/coverage.js';
+import { RAW_MEMO_LIMIT } from '../src/inspect/entry.js';
+import { Inspector } from '../src/inspect/inspector.js';
+import { PurgeIndex } from '../src/inspect/items.js';
 import { forEachLine, MAX_LINE_BYTES } from '../src/inspect/logfiles.js';
-import { configYaml, runCli, ZONE_ID } from './support/config-builder.js';
+import { parseLogLine } from '../src/inspect/logs.js';
+import { configYaml, planOf, runCli, ZONE_ID } from './support/config-builder.js';
 import { logLine } from './support/logpush.js';
 
 const SITE = configYaml({
@@ -136,5 +141,41 @@ describe('the log line reader', () => {
     const big = Buffer.alloc(1 << 20, 0x61);
     const chunks = [Buffer.from('a\n'), ...Array.from({ length: 17 }, () => big), Buffer.from('\nb\n')];
     assert.deepEqual(await lines(chunks), ['a', null, 'b']);
+  });
+});
+
+describe('coverage: distinct entries (spec §9)', () => {
+  const QUERY_SITE = configYaml({
+    zones: { www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', cache_key: 'k' } },
+    cache_keys: { k: { query_string: { sort: true, exclude: ['utm'] } } },
+    groups: { g: { urls: ['https://www.example.com/a?x=1&y=2'] } },
+  });
+
+  it('requests spelling one entry\'s URL differently (order, a dropped parameter, host case) are one entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'purgeplan-entries-'));
+    try {
+      writeFileSync(join(dir, 'purge.yaml'), QUERY_SITE);
+      const urls = ['https://www.example.com/a?x=1&y=2', 'https://www.example.com/a?y=2&x=1', 'https://www.example.com/a?x=1&utm=3&y=2', 'https://WWW.example.com/a?x=1&y=2', 'https://www.example.com/a?X=1'];
+      writeFileSync(join(dir, 'access.log'), `${urls.map((url) => logLine({ url })).join('\n')}\n`);
+      const result = runCli(['coverage', '--logs', 'access.log', '--json'], dir);
+      assert.equal(result.status, 0, result.stderr);
+      const report = JSON.parse(result.stdout) as Report;
+      assert.deepEqual(report.requests, { purged: 4, missed: 0, outside: 1, unknown: 0, not_cached: 0, skipped: 0 });
+      assert.deepEqual(report.entries, { purged: 1, missed: 0, outside: 1, unknown: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('past the raw-URL memo limit, a repeated entry is still one entry (memory follows entries, not lines)', () => {
+    const { config, expansions } = planOf(QUERY_SITE);
+    const tally = new CoverageTally(new Inspector(config, PurgeIndex.fromExpansions(config, expansions, null)));
+    tally.startFile('access.log');
+    const requests = RAW_MEMO_LIMIT + 50;
+    for (let i = 1; i <= requests; i++) tally.add(parseLogLine(logLine({ url: `https://www.example.com/a?y=2&utm=${i}&x=1` })), i);
+    tally.add(parseLogLine(logLine({ url: 'https://www.example.com/a?x=1&y=2' })), requests + 1);
+    const report = tally.report(10, () => 0);
+    assert.equal(report.requests.purged, requests + 1);
+    assert.equal(report.entries.purged, 1);
   });
 });

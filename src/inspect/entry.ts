@@ -58,6 +58,9 @@ export function keyDimensions(key: CacheKey): KeyDimension[] {
   return dimensions;
 }
 
+/** How many raw URLs an EntryBuilder memoizes before it starts over. */
+export const RAW_MEMO_LIMIT = 1 << 17;
+
 /** A request as explain builds it from flags, or coverage from a Logpush record. */
 export interface CacheRequest {
   /** The absolute URL requested (scheme, host, path and query). */
@@ -127,6 +130,9 @@ export class EntryBuilder {
   private readonly cookieIndex = new Map<string, number>();
   private readonly httpsHosts = new Map<string, Map<string, NormalizedUrl | { problem: string; hint?: string }>>();
   private readonly httpHosts = new Map<string, Map<string, NormalizedUrl | { problem: string; hint?: string }>>();
+  /** Normalized URLs by their text: the identity of an entry's URL. */
+  private readonly byUrl = new Map<string, NormalizedUrl>();
+  private rawMemoized = 0;
 
   constructor(readonly key: CacheKey) {
     this.dimensions = keyDimensions(key);
@@ -142,7 +148,14 @@ export class EntryBuilder {
     let targets = byHost.get(parts.host);
     if (targets === undefined) byHost.set(parts.host, (targets = new Map()));
     let found = targets.get(parts.target);
-    if (found === undefined) targets.set(parts.target, (found = this.normalize(raw, false)));
+    if (found === undefined) {
+      const normalized = (found = this.normalize(raw, false));
+      this.remember(() => {
+        let again = byHost.get(parts.host);
+        if (again === undefined) byHost.set(parts.host, (again = new Map()));
+        again.set(parts.target, normalized);
+      });
+    }
     return found;
   }
 
@@ -150,10 +163,32 @@ export class EntryBuilder {
     let found = this.urls.get(raw);
     if (found === undefined) {
       const result = normalizeUrl(raw, this.key, null);
-      found = 'problem' in result ? { problem: result.problem, ...(result.hint ? { hint: result.hint } : {}) } : { url: result.urls[0]!, host: result.host, entries: [] };
-      if (memoize) this.urls.set(raw, found);
+      if ('problem' in result) found = { problem: result.problem, ...(result.hint ? { hint: result.hint } : {}) };
+      else {
+        // Requests whose URLs differ only in what the key drops or reorders share one URL, and so
+        // one entry per variant: an entry is counted once however its requests spelled the URL.
+        const url = result.urls[0]!;
+        found = this.byUrl.get(url);
+        if (found === undefined) this.byUrl.set(url, (found = { url, host: result.host, entries: [] }));
+      }
+      if (memoize) this.remember(() => this.urls.set(raw, found!));
     }
     return found;
+  }
+
+  /**
+   * Memoizes a raw URL's normalization. Raw URLs may be many more than entries (a cache-busting
+   * query under a key that drops it): past RAW_MEMO_LIMIT the raw memo starts over, so memory
+   * follows distinct entries, not lines (§9).
+   */
+  private remember(set: () => void): void {
+    if (++this.rawMemoized > RAW_MEMO_LIMIT) {
+      this.urls.clear();
+      this.httpsHosts.clear();
+      this.httpHosts.clear();
+      this.rawMemoized = 1;
+    }
+    set();
   }
 
   entry(request: CacheRequest): EntryResult {

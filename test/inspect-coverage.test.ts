@@ -123,6 +123,14 @@ describe('purgeplan coverage --logs (spec §9)', () => {
     assert.equal((JSON.parse(result.stdout) as Report).coverage, 1);
   });
 
+  it('the human report counts one request in the singular', () => {
+    writeFileSync(join(dir, 'one.log'), `${logLine({ url: POST, headers: { 'accept-language': 'ja' } })}\n`);
+    const result = runCli(['coverage', '--logs', 'one.log'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /Coverage of 1 request \(/);
+    assert.doesNotMatch(result.stdout, /1 requests/);
+  });
+
   it('a file with no valid record is an error, and so is a missing file', () => {
     const empty = runCli(['coverage', '--logs', 'empty.log'], dir);
     assert.equal(empty.status, 1);

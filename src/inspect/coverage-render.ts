@@ -2,7 +2,7 @@
 // (JSON with the fields §9 fixes). Pure: report -> string. Values from logs are untrusted and
 // pass through `printable` / `markdownText` before they are shown.
 import type { Styler } from '../diagnostics.js';
-import { count } from '../format.js';
+import { count, plural } from '../format.js';
 import { itemLine } from '../render/human.js';
 import type { CoverageReport, MissedValue } from './coverage.js';
 import { CLASSES } from './coverage.js';
@@ -43,7 +43,7 @@ export function renderCoverageHuman(report: CoverageReport, context: CoverageCon
   const lines: string[] = [];
   const files = report.files.map((f) => printable(f.name)).join(', ');
   const total = CLASSES.reduce((n, c) => n + report.requests[c], 0) + report.requests.not_cached;
-  lines.push(style.bold(`Coverage of ${count(total)} requests (${files}) against ${context.against} of ${context.config}`));
+  lines.push(style.bold(`Coverage of ${plural(total, 'request')} (${files}) against ${context.against} of ${context.config}`));
   lines.push('');
   const rows: [string, string, string, string][] = [['', 'requests', 'entries', '']];
   for (const c of CLASSES) rows.push([c, count(report.requests[c]), count(report.entries[c]), MEANING[c]]);

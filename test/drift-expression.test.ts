@@ -149,6 +149,20 @@ describe('drift expressions: outside the subset is unreadable, with its position
     ['http.request.uri.path', 21, /needs a comparison/],
     ['ends_with(http.request.uri.path, 3)', 33, /string literal/],
     ['http.host eq "a" and\n  http.host eq', 35, /expected a value/],
+    // Types, as Cloudflare checks them: never a silent false.
+    ['http.host eq 1', 13, /http\.host is a string: it cannot be compared with an integer/],
+    ['http.request.uri.path contains 5', 31, /cannot be compared with an integer/],
+    ['http.host eq 192.0.2.1', 13, /cannot be compared with an IP address/],
+    ['len(http.host) eq "a"', 18, /len\(http\.host\) is an integer: it cannot be compared with a string/],
+    ['len(http.host) contains 3', 15, /contains takes a string on its left, not an integer/],
+    ['len(http.host) matches "a"', 15, /matches takes a string/],
+    ['len(http.host) wildcard "a"', 15, /wildcard takes a string/],
+    ['ssl eq 1', 4, /ssl is a boolean: use it alone or with not/],
+    ['http.host in {"a" 3}', 13, /the set holds an integer/],
+    ['len(http.host) in {"a"}', 18, /the set holds a string/],
+    ['len(ssl) gt 1', 0, /len\(\) takes a string, not a boolean/],
+    ['lower(len(http.host)) eq "a"', 0, /lower\(\) takes a string, not an integer/],
+    ['ends_with(len(http.host), "a")', 0, /ends_with\(\) takes a string, not an integer/],
   ];
   for (const [expression, offset, message] of rows) {
     it(`${JSON.stringify(expression)} at ${offset}`, () => {

@@ -11,6 +11,8 @@ import { Site, TOKEN, ZONE_ID } from './support/site.js';
 
 const PHASE = 'http_request_cache_settings';
 const ZONE = { id: ZONE_ID, name: 'example.com', plan: 'enterprise' as const, account_id: 'acc1' };
+const ZONE2_ID = '9a7806061c88ada191ed06f989cc3dac';
+const ZONE2 = { id: ZONE2_ID, name: 'example.org', plan: 'enterprise' as const, account_id: 'acc1' };
 const CONFIG = `version: 1
 zones:
   www: { id: ${ZONE_ID}, name: example.com, plan: enterprise }
@@ -52,7 +54,7 @@ function assertClean(result: { stdout: string; stderr: string }): void {
 }
 
 before(async () => {
-  standin = await startStandin({ tokens: [TOKEN], zones: [ZONE], rulesets, fault: (ctx) => fault?.(ctx) });
+  standin = await startStandin({ tokens: [TOKEN], zones: [ZONE, ZONE2], rulesets, fault: (ctx) => fault?.(ctx) });
 });
 after(async () => {
   await standin.close();
@@ -191,5 +193,56 @@ describe('drift and import: what the zone says cannot forge output', () => {
     const block = parse(result.stdout) as { cache_keys: Record<string, unknown>; groups: Record<string, Json> };
     assert.deepEqual(Object.keys(block.cache_keys).sort(), ['blog-2024', 'blog-2024-2', fallback]);
     assert.deepEqual(block.groups, { posts: { cache_key: 'blog-2024' }, two: { cache_key: 'blog-2024-2' }, three: { cache_key: fallback } });
+  });
+});
+
+describe('drift: a group routed by host (spec §7.2) is compared with the key it is planned with', () => {
+  // Line numbers: 6 pages, 7 device_type, 9 posts.
+  const ROUTED = `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, plan: enterprise, cache_key: pages }
+  org: { id: ${ZONE2_ID}, name: example.org, plan: enterprise }
+cache_keys:
+  pages:
+    device_type: true
+groups:
+  posts:
+    urls: ["https://www.example.com/posts/{1..3}/", "https://www.example.org/about/"]
+`;
+  it('the zone\'s profile, named and positioned as such, not "no cache_key"', async () => {
+    serve(ruleset(rule('Pages', 'http.host eq "www.example.com"', { cache_by_device_type: true })));
+    const same = await run(['drift'], ROUTED);
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    serve(ruleset(rule('Pages', 'http.host eq "www.example.com"', { custom_key: { user: { geo: true } } })));
+    const result = await run(['drift', '--json'], ROUTED);
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    const drifts = (JSON.parse(result.stdout) as { findings: Json[] }).findings.filter((f) => f.kind === 'drift');
+    assert.deepEqual(drifts.map((f) => [f.zone, f.dimension, f.profile, f.line]), [['www', 'geo', 'pages', 6], ['www', 'device_type', 'pages', 7]]);
+    assert.ok(drifts.every((f) => /^cache_keys\.pages: /.test(String(f.message))), JSON.stringify(drifts));
+    const human = await run(['drift'], ROUTED);
+    assert.match(human.stdout, /^purge\.yaml:7:5: error: cache_keys\.pages: device_type is true, but Cache Rule "Pages" .* gives false/m);
+    assert.match(human.stdout, /hint: set cache_keys\.pages\.device_type: false/);
+  });
+
+  it('import names a routed group once, however many zones its URLs go to', async () => {
+    serve(ruleset(rule('Pages', 'http.host eq "www.example.com"', { cache_by_device_type: true })));
+    const result = await run(['import'], ROUTED);
+    assert.equal(result.code, 0, result.stderr);
+    // www gives "pages", org its default key: one cache_key on the group cannot match both.
+    const block = parse(result.stdout) as { groups: Record<string, unknown> | null };
+    assert.equal(block.groups, null, result.stdout);
+    assert.match(result.stdout, /^ {2}# posts: different keys by zone \(zone www → pages; zone org → cloudflare-default\): set zones\.NAME\.cache_key instead$/m);
+    assert.match(result.stderr, /warning: groups\.posts: routed by host, its URLs get different cache keys by zone/);
+    // When the zones agree, the group gets one entry.
+    const geo = rule('Pages', 'true', { custom_key: { user: { geo: true } } });
+    serve(ruleset(geo));
+    rulesets[ZONE2_ID] = { [PHASE]: ruleset(geo) };
+    try {
+      const one = await run(['import'], ROUTED);
+      assert.equal(one.code, 0, one.stderr);
+      assert.deepEqual((parse(one.stdout) as { groups: unknown }).groups, { posts: { cache_key: 'pages' } });
+    } finally {
+      delete rulesets[ZONE2_ID];
+    }
   });
 });

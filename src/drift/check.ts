@@ -195,6 +195,9 @@ export function checkDrift(input: DriftInput): DriftReport {
       }
     }
 
+    // A routed group (spec §7.2) is keyed in this zone by its route: its own profile, else the zone's.
+    const keyNameIn = (group: Group): string | null => (group.routes ? group.routes.get(zone.name)?.cacheKeyName ?? null : group.cacheKeyName);
+    const declaredKeyIn = (group: Group): CacheKey => group.routes?.get(zone.name)?.cacheKey ?? group.cacheKey;
     const drift = new Map<string, Bucket & { readonly difference: DimensionDifference; readonly rule: CacheRule | null; readonly group: Group }>();
     const ambiguous = new Map<string, Bucket & { readonly rule: CacheRule; readonly group: Group }>();
     const overlaps = new Map<string, Bucket & { readonly rules: readonly CacheRule[]; readonly group: Group }>();
@@ -232,12 +235,12 @@ export function checkDrift(input: DriftInput): DriftReport {
           patterns: perPattern.map((p) => p.pattern),
         });
       }
-      const profileKey = group.cacheKeyName ?? `group ${group.name}`;
+      const profileKey = keyNameIn(group) ?? `group ${group.name}`;
       for (const { index, pattern, resolutions } of perPattern) {
         const patternLabel = `groups.${group.name}.urls[${index}] ${pattern}`;
         for (const { url, resolution } of resolutions) {
           const rule = resolution.effective;
-          for (const difference of differences(group.routes?.get(zone.name)?.cacheKey ?? group.cacheKey, keyOf(rule))) {
+          for (const difference of differences(declaredKeyIn(group), keyOf(rule))) {
             const id = [profileKey, difference.dimension, rule?.id ?? '', difference.declared, difference.actual, split ? patternLabel : ''].join('\0');
             const bucket = drift.get(id) ?? { groups: new Set<string>(), url, patterns: new Set<string>(), difference, rule, group };
             bucket.groups.add(group.name);
@@ -262,23 +265,24 @@ export function checkDrift(input: DriftInput): DriftReport {
     }
 
     const profilePosition = (group: Group, path: readonly PathSegment[]) => {
-      if (group.cacheKeyName === null) return at(['groups', group.name]);
-      const base = ['cache_keys', group.cacheKeyName];
+      const name = keyNameIn(group);
+      if (name === null) return at(['groups', group.name]);
+      const base = ['cache_keys', name];
       return has([...base, ...path]) ? at([...base, ...path]) : at(base);
     };
     for (const bucket of drift.values()) {
       const { difference, rule, group } = bucket;
       const groupNames = [...bucket.groups].sort(compare);
-      const subject = group.cacheKeyName === null ? `groups.${group.name} (Cloudflare's default key: no cache_key)` : `cache_keys.${group.cacheKeyName}`;
+      const subject = keyNameIn(group) === null ? `groups.${group.name} (Cloudflare's default key: no cache_key)` : `cache_keys.${keyNameIn(group)}`;
       const patterns = [...bucket.patterns].sort(compare);
       findings.push({
         kind: 'drift', severity: 'error', file, ...profilePosition(group, difference.path), zone: zone.name, groups: groupNames, url: bucket.url,
-        rules: rule ? [ref(rule)] : [], profile: group.cacheKeyName, dimension: difference.dimension, declared: difference.declared, actual: difference.actual,
+        rules: rule ? [ref(rule)] : [], profile: keyNameIn(group), dimension: difference.dimension, declared: difference.declared, actual: difference.actual,
         ...(patterns.length > 0 ? { patterns } : {}),
         message: `${subject}: ${difference.dimension} is ${difference.declared}, but ${describeRule(rule)} in zone ${zone.name} gives ${difference.actual} (group${groupNames.length > 1 ? 's' : ''} ${groupNames.join(', ')}${patterns.length > 0 ? `, ${patterns.join(', ')}` : ''}; e.g. ${bucket.url})`,
-        hint: group.cacheKeyName === null
+        hint: keyNameIn(group) === null
           ? `give groups.${group.name} a cache_key profile with ${difference.fix} (purgeplan import prints one), or change the rule in the dashboard (Caching › Cache Rules)`
-          : `set cache_keys.${group.cacheKeyName}.${difference.fix}, or change the rule in the dashboard (Caching › Cache Rules)`,
+          : `set cache_keys.${keyNameIn(group)}.${difference.fix}, or change the rule in the dashboard (Caching › Cache Rules)`,
       });
     }
     for (const bucket of ambiguous.values()) {
@@ -287,7 +291,7 @@ export function checkDrift(input: DriftInput): DriftReport {
       const terms = 'unreadable' in rule.expression ? ['an unreadable expression'] : [...new Set(dependsOn(rule.expression))];
       findings.push({
         kind: 'depends_on_request', severity: warn, file, ...profilePosition(group, []), zone: zone.name, groups: groupNames, url: bucket.url,
-        rules: [ref(rule)], profile: group.cacheKeyName,
+        rules: [ref(rule)], profile: keyNameIn(group),
         message: `${describeRule(rule)} in zone ${zone.name} may set another cache key for group${groupNames.length > 1 ? 's' : ''} ${groupNames.join(', ')}: whether it matches depends on the request (${terms.join(', ')}), e.g. for ${bucket.url}`,
         hint: 'drift does not guess: check the rule, or narrow its expression to URL fields; --strict makes this an error',
       });
@@ -297,7 +301,7 @@ export function checkDrift(input: DriftInput): DriftReport {
       const last = bucket.rules.at(-1)!;
       findings.push({
         kind: 'overlap', severity: 'warning', file, ...profilePosition(bucket.group, []), zone: zone.name, groups: groupNames, url: bucket.url,
-        rules: bucket.rules.map(ref), profile: bucket.group.cacheKeyName,
+        rules: bucket.rules.map(ref), profile: keyNameIn(bucket.group),
         message: `several Cache Rules in zone ${zone.name} match ${bucket.url} (group${groupNames.length > 1 ? 's' : ''} ${groupNames.join(', ')}) with different cache keys: ${bucket.rules.map((r) => describeRule(r)).join(', ')}; compared with the last, ${describeRule(last)}`,
         hint: 'Cloudflare does not document whether cache_key settings merge across rules; give the rules disjoint expressions',
       });

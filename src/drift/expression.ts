@@ -290,6 +290,7 @@ class ExpressionParser {
     if (literal.kind !== 'string') throw new ExpressionError(`${name.text}() takes a string literal as its second argument`, literal.offset);
     this.expect(')');
     if (lhs === 'depends') return { kind: 'depends', what: `${name.text}() of a request field`, offset: name.offset };
+    if (typeOf(lhs) !== 'string') throw new ExpressionError(`${name.text}() takes a string, not ${article(typeOf(lhs))}`, name.offset);
     return { kind: 'affix', which: name.text as 'starts_with' | 'ends_with', lhs, affix: literal.value };
   }
 
@@ -306,6 +307,7 @@ class ExpressionParser {
       const arg = this.nested(token.offset, () => this.value());
       this.expect(')');
       if (arg === 'depends') return 'depends';
+      if (typeOf(arg) !== 'string') throw new ExpressionError(`${token.text}() takes a string, not ${article(typeOf(arg))}`, token.offset);
       return { kind: token.text as 'lower' | 'len', arg };
     }
     let indexed = false;
@@ -330,14 +332,21 @@ class ExpressionParser {
     const comparison = operator.kind === 'ident' ? COMPARISON_WORDS[operator.text] : operator.kind === 'punct' ? COMPARISON_SYMBOLS[operator.text] : undefined;
     if (comparison !== undefined) {
       this.lexer.next();
+      const at = this.lexer.peek().offset;
       const literal = this.literal();
       if (lhs === 'depends') return depends();
-      return { kind: 'compare', op: comparison, lhs, rhs: literal };
+      // Cloudflare refuses a comparison across types; drift does not guess its outcome either.
+      const type = typeOf(lhs);
+      if (type === 'boolean') throw new ExpressionError(`${valueText(lhs)} is a boolean: use it alone or with not, without ${operator.kind === 'ident' || operator.kind === 'punct' ? operator.text : 'a comparison'}`, operator.offset);
+      if (comparison === 'contains' && type !== 'string') throw new ExpressionError(`contains takes a string on its left, not ${article(type)}`, operator.offset);
+      if (literal.type !== type) throw new ExpressionError(`${valueText(lhs)} is ${article(type)}: it cannot be compared with ${article(literal.type)}`, at);
+      return { kind: 'compare', op: comparison, lhs, rhs: literal.value };
     }
     if (this.isWord(operator, 'matches', '~')) {
       this.lexer.next();
       const { value, offset } = this.lexer.regexString();
       if (lhs === 'depends') return depends();
+      if (typeOf(lhs) !== 'string') throw new ExpressionError(`matches takes a string on its left, not ${article(typeOf(lhs))}`, operator.offset);
       try {
         return { kind: 'matches', lhs, regex: compileRegex(value) };
       } catch (error) {
@@ -359,12 +368,17 @@ class ExpressionParser {
       const parsed = parseWildcard(literal.value, !strict);
       if ('problem' in parsed) throw new ExpressionError(`wildcard: ${parsed.problem}`, literal.offset);
       if (lhs === 'depends') return depends();
+      if (typeOf(lhs) !== 'string') throw new ExpressionError(`wildcard takes a string on its left, not ${article(typeOf(lhs))}`, operator.offset);
       return { kind: 'wildcard', lhs, pattern: parsed };
     }
     if (this.isWord(operator, 'in')) {
       this.lexer.next();
-      const members = this.set();
+      const at = this.lexer.peek().offset;
+      const { members, types } = this.set();
       if (lhs === 'depends') return depends();
+      const type = typeOf(lhs);
+      const other = [...types].find((t) => t !== type);
+      if (type === 'boolean' || other !== undefined) throw new ExpressionError(`${valueText(lhs)} is ${article(type)}: the set holds ${article(other ?? type)}`, at);
       return { kind: 'in', lhs, members };
     }
     if (lhs === 'depends') return depends();
@@ -372,26 +386,29 @@ class ExpressionParser {
     throw new ExpressionError(`${describeLhs} needs a comparison (eq, contains, matches, in, wildcard…)`, operator.offset);
   }
 
-  private literal(): string | number {
+  private literal(): { value: string | number; type: LiteralType } {
     const token = this.lexer.next();
-    if (token.kind === 'string') return token.value;
-    if (token.kind === 'number' && /^\d+$/.test(token.text)) return Number(token.text);
-    if (token.kind === 'number') return token.text; // an IP address: only request fields take one
+    if (token.kind === 'string') return { value: token.value, type: 'string' };
+    if (token.kind === 'number' && /^\d+$/.test(token.text)) return { value: Number(token.text), type: 'integer' };
+    if (token.kind === 'number') return { value: token.text, type: 'IP address' }; // only request fields take one
     throw new ExpressionError(`expected a value but found ${describe(token)}`, token.offset);
   }
 
   /** `{"a" "b"}`, `{1 3..5}`, IP ranges; or `$list`, which is outside the subset. */
-  private set(): SetMember[] {
+  private set(): { members: SetMember[]; types: Set<LiteralType> } {
     const open = this.lexer.next();
     if (open.kind !== 'punct' || open.text !== '{') {
       throw new ExpressionError(open.kind === 'end' ? 'expected "{" after in' : `expected "{…}" after in but found ${describe(open)} (named lists are outside what drift can evaluate)`, open.offset);
     }
     const members: SetMember[] = [];
+    const types = new Set<LiteralType>();
     for (;;) {
       const token = this.lexer.next();
-      if (token.kind === 'punct' && token.text === '}') return members;
-      if (token.kind === 'string') members.push({ kind: 'string', value: token.value });
-      else if (token.kind === 'number') {
+      if (token.kind === 'punct' && token.text === '}') return { members, types };
+      if (token.kind === 'string') {
+        members.push({ kind: 'string', value: token.value });
+        types.add('string');
+      } else if (token.kind === 'number') {
         let high = token.text;
         if (this.isWord(this.lexer.peek(), '..')) {
           this.lexer.next();
@@ -399,11 +416,33 @@ class ExpressionParser {
           if (end.kind !== 'number') throw new ExpressionError(`expected the end of the range but found ${describe(end)}`, end.offset);
           high = end.text;
         }
-        if (/^\d+$/.test(token.text) && /^\d+$/.test(high)) members.push({ kind: 'range', low: Number(token.text), high: Number(high) });
+        if (/^\d+$/.test(token.text) && /^\d+$/.test(high)) {
+          members.push({ kind: 'range', low: Number(token.text), high: Number(high) });
+          types.add('integer');
+        } else types.add('IP address');
       } else if (token.kind === 'end') throw new ExpressionError(`set not closed (missing "}")`, open.offset);
       else throw new ExpressionError(`unexpected ${describe(token)} in a set`, token.offset);
     }
   }
+}
+
+type ValueType = 'string' | 'integer' | 'boolean';
+type LiteralType = 'string' | 'integer' | 'IP address';
+
+/** The type of a value of the subset (Cloudflare's fields reference: ssl is Boolean, len() Integer). */
+function typeOf(value: Value): ValueType {
+  if (value.kind === 'len') return 'integer';
+  if (value.kind === 'lower') return 'string';
+  return value.field === 'ssl' ? 'boolean' : 'string';
+}
+
+/** A value as written, for messages: `len(http.host)`. */
+function valueText(value: Value): string {
+  return value.kind === 'field' ? value.field : `${value.kind}(${valueText(value.arg)})`;
+}
+
+function article(type: string): string {
+  return `${/^[aeiouAEIOU]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 function describe(token: Token): string {

@@ -73,7 +73,8 @@ export function renderImport(config: Config, rulesets: ReadonlyMap<string, Rules
     return profile;
   };
   const header: string[] = [];
-  const groupLines: string[] = [];
+  // Per group, what each zone its URLs go to gives it (a group routed by host, spec §7.2, has several).
+  const assigned = new Map<string, { zone: string; lines: string[]; chosen: string | null }[]>();
   const referenced = new Set<Profile>();
   for (const zone of config.zones) {
     if (!rulesets.has(zone.name)) continue;
@@ -90,7 +91,8 @@ export function renderImport(config: Config, rulesets: ReadonlyMap<string, Rules
       if ('unreadable' in rule.expression) warnings.push(`${describeRule(rule)} in zone ${zone.name}: its expression is unreadable (${rule.expression.unreadable}); groups it may match are not assigned to it`);
     }
     for (const group of groupsOfZone(config, zone)) {
-      groupLines.push(...assignGroup(group, rules, zone, config.zones, profileFor, warnings, referenced));
+      const result = assignGroup(group, rules, zone, config.zones, profileFor, warnings, referenced);
+      if (result !== null) assigned.set(group.name, [...(assigned.get(group.name) ?? []), { zone: zone.name, ...result }]);
     }
   }
   const lines = [
@@ -103,6 +105,20 @@ export function renderImport(config: Config, rulesets: ReadonlyMap<string, Rules
     ]),
   ];
   if (!profiles.some((profile) => profile.rule !== null || referenced.has(profile))) lines.push('  # (none: every zone uses its default key)');
+  const groupLines: string[] = [];
+  for (const group of config.groups) {
+    const entries = assigned.get(group.name) ?? [];
+    if (entries.length === 0) continue;
+    // One group, one map key: zones that agree give one entry; zones that differ cannot be
+    // matched by the group's own cache_key (it applies in every zone), only by the zones' keys.
+    if (new Set(entries.map((e) => e.chosen)).size === 1) {
+      groupLines.push(...entries[0].lines);
+      continue;
+    }
+    const detail = entries.map((e) => `zone ${e.zone} → ${e.chosen ?? 'no URLs'}`).join('; ');
+    warnings.push(`groups.${group.name}: routed by host, its URLs get different cache keys by zone (${detail}); a cache_key on the group would apply in every zone: set each zone's cache_key (zones.NAME.cache_key) instead, or split the group by host`);
+    groupLines.push(`  # ${group.name}: different keys by zone (${detail}): set zones.NAME.cache_key instead`);
+  }
   lines.push('', '# the cache_key each group should use:', 'groups:', ...groupLines);
   // Descriptions and ids come from the zone: a line break or escape sequence in one must not
   // forge a line of YAML nor drive the terminal (spec §6a). In a double-quoted scalar, printable's
@@ -116,13 +132,13 @@ function variantsNeeded(key: CacheKey): string {
   return needed.length ? `; its groups need variants ${needed.join(', ')}` : '';
 }
 
-function assignGroup(group: Group, rules: readonly CacheRule[], zone: Config['zones'][number], zones: Config['zones'], profileFor: (rule: CacheRule | null) => Profile, warnings: string[], referenced: Set<Profile>): string[] {
+function assignGroup(group: Group, rules: readonly CacheRule[], zone: Config['zones'][number], zones: Config['zones'], profileFor: (rule: CacheRule | null) => Profile, warnings: string[], referenced: Set<Profile>): { lines: string[]; chosen: string | null } | null {
   // The key most of the group's URLs get; a group split across keys is named in a warning.
   const counts = new Map<Profile, number>();
   const patternsByProfile = new Map<Profile, Set<string>>();
   const uncertain = new Set<CacheRule>();
   const planned = plannedUrls(group, zone, zones);
-  if (group.zone !== zone.name && planned.every((p) => p.urls.length === 0)) return [];
+  if (group.zone !== zone.name && planned.every((p) => p.urls.length === 0)) return null;
   for (const { index, pattern, urls } of planned) {
     for (const url of urls) {
       const resolution = resolveUrl(rules, url);
@@ -138,9 +154,9 @@ function assignGroup(group: Group, rules: readonly CacheRule[], zone: Config['zo
   for (const rule of [...uncertain].sort((a, b) => a.index - b.index)) {
     warnings.push(`groups.${group.name}: ${describeRule(rule)} may also apply, depending on the request; not assigned`);
   }
-  if (ranked.length === 0) return [`  # ${group.name}: no URLs, nothing to compare`];
+  if (ranked.length === 0) return { lines: [`  # ${group.name}: no URLs, nothing to compare`], chosen: null };
   const chosen = ranked[0][0];
-  if (sameKey(chosen.key, DEFAULT_CACHE_KEY) && zone.cacheKey === null && ranked.length === 1) return [`  # ${group.name}: Cloudflare's default key, no cache_key needed`];
+  if (sameKey(chosen.key, DEFAULT_CACHE_KEY) && zone.cacheKey === null && ranked.length === 1) return { lines: [`  # ${group.name}: Cloudflare's default key, no cache_key needed`], chosen: chosen.name };
   const lines = [`  ${yamlScalar(group.name)}:`];
   if (ranked.length > 1) {
     const detail = ranked.map(([profile]) => `${[...patternsByProfile.get(profile)!].sort(compare).join(', ')} → ${profile.name}`).join('; ');
@@ -149,5 +165,5 @@ function assignGroup(group: Group, rules: readonly CacheRule[], zone: Config['zo
   }
   referenced.add(chosen);
   lines.push(`    cache_key: ${yamlScalar(chosen.name)}`);
-  return lines;
+  return { lines, chosen: chosen.name };
 }

@@ -260,7 +260,7 @@ describe('comment github: refusals and failures', () => {
 
   it('a 404 on posting (the comment or pull request out of the token\'s reach) is a warning too', async () => {
     await withGitHub({ fault: (request) => (request.method === 'PATCH' ? 404 : undefined) }, smallConfig(), async ({ standin, run }) => {
-      standin.seed(7, `${MARKER}\nold plan`);
+      standin.seed(7, `${MARKER}\nold plan`, 'github-actions[bot]');
       const result = await run(['--all']);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stderr, /^warning: GitHub answered 404 to PATCH \/repos\/octo\/site\/issues\/comments\/\d+/m);
@@ -427,7 +427,7 @@ describe('comment github: pagination', () => {
       return 502;
     };
     await withGitHub({ fault }, smallConfig(), async ({ standin, run }) => {
-      standin.seed(7, `${MARKER}\nold plan`);
+      standin.seed(7, `${MARKER}\nold plan`, 'github-actions[bot]');
       const result = await run(['--all']);
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual(standin.requests.map((r) => r.method), ['GET', 'GET', 'PATCH', 'PATCH']);

@@ -73,7 +73,7 @@ describe('comment gitlab', () => {
       for (let i = 0; i < 5; i++) standin.seed(3, `review ${i}`);
       const result = await run(['--all']);
       assert.equal(result.code, 0, result.stderr);
-      const lists = standin.requests.filter((r) => r.method === 'GET').map((r) => new URL(r.path, 'http://x').searchParams);
+      const lists = standin.requests.filter((r) => r.method === 'GET' && r.path.includes('/notes')).map((r) => new URL(r.path, 'http://x').searchParams);
       assert.deepEqual(lists.map((q) => q.get('page')), ['1', '2', '3', '4']);
       assert.ok(lists.every((q) => q.get('sort') === 'asc' && q.get('order_by') === 'created_at'));
       assert.equal(standin.notes(3)[0]!.body, `${MARKER}\nfirst plan`, 'the older run is left alone');

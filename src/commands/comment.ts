@@ -4,10 +4,11 @@
 // job output and step summary (so they exist whatever the forge says), then the forge.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { ForgeError } from '../forge/http.js';
+import { ForgeError, rateLimitWait } from '../forge/http.js';
 import { measureUtf8Bytes, splitMarkdown } from '../forge/split.js';
-import { defaultTag, foldOutdated, markerFor, outdatedMarkerFor, partLine, reMarked, stickyActions } from '../forge/sticky.js';
-import type { Behavior, CommentAction } from '../forge/sticky.js';
+import { printable } from '../format.js';
+import { carriesMarker, defaultTag, foldOutdated, markerFor, outdatedMarkerFor, ownComment, partLine, reMarked, stickyActions } from '../forge/sticky.js';
+import type { Behavior, CommentAction, ExistingComment } from '../forge/sticky.js';
 import type { ForgeClient } from '../forge/types.js';
 import type { Plan } from '../plan/types.js';
 import { renderMarkdownWhole } from '../render/markdown.js';
@@ -56,14 +57,16 @@ export async function commentCommand(forge: Forge, planfile: string | undefined,
   try {
     const where = summaryPath ? "the job's output and the run's step summary" : "the job's output";
     const { parts, cut } = splitMarkdown(markdown, {
-      limit: client.limit,
+      // Room for the longer outdated marker: a later hide-and-new re-marks the comment in place.
+      limit: client.limit - (outdatedMarkerFor(tag).length - marker.length),
       maxParts: MAX_COMMENTS,
       header: (part, count) => (count === 1 ? marker : `${marker}\n${partLine(part, count)}\n`),
       overflowNote: `> [!WARNING]\n> This plan is too long for ${MAX_COMMENTS} comments: the rest is cut here. The whole plan is in ${where}.`,
     });
-    const existing = await client.list().catch((error: unknown) => {
+    const listed = await client.list().catch((error: unknown) => {
       throw error instanceof ForgeError ? new UserError(error.message, { hint: hintFor(error, client) }) : error;
     });
+    const existing = await ownOnly(listed, marker, client, io);
     const actions = stickyActions({ behavior: options.behavior, marker, parts, existing, skip: nothingDue && options.skipNoChanges });
     if (actions.length === 0) {
       io.stderr(nothingDue && options.skipNoChanges
@@ -78,6 +81,23 @@ export async function commentCommand(forge: Forge, planfile: string | undefined,
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The comments purgeplan may edit, delete or hide: anyone can copy the marker into a comment of
+ * their own, so a marked comment by another author is left alone (with a note). Who the token is
+ * is asked only when a marked comment's author is not a forge-made bot.
+ */
+async function ownOnly(comments: readonly ExistingComment[], marker: string, client: ForgeClient, io: Io): Promise<ExistingComment[]> {
+  const marked = comments.filter((c) => carriesMarker(c, marker));
+  const unsure = marked.some((c) => typeof c.author === 'string' && c.author !== '' && !client.presumedOwn(c.author));
+  const ownership = { presumedOwn: (author: string) => client.presumedOwn(author), identity: unsure ? await client.identity() : null };
+  const foreign = marked.filter((c) => !ownComment(c, ownership));
+  if (foreign.length > 0) {
+    const authors = [...new Set(foreign.map((c) => (c.author ? printable(c.author) : 'a deleted account')))].join(', ');
+    io.stderr(`note: left alone ${foreign.length === 1 ? '1 comment' : `${foreign.length} comments`} carrying this plan's marker but written by ${authors}, not by this token's account.\n`);
+  }
+  return comments.filter((c) => !foreign.includes(c));
 }
 
 /** Resolves the forge's settings now (errors naming what is missing) and connects later. */
@@ -149,8 +169,7 @@ async function carryOut(actions: readonly CommentAction[], client: ForgeClient, 
 /** 403 and 404 without a rate limit behind them: the token may read but not write. */
 function isReadOnlyRefusal(error: ForgeError): boolean {
   if (error.status !== 403 && error.status !== 404) return false;
-  const rateLimited = error.headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(error.message);
-  return !rateLimited;
+  return rateLimitWait(error, Date.now()) === null;
 }
 
 function hintFor(error: ForgeError, client: ForgeClient): string | undefined {

@@ -69,7 +69,14 @@ function pullRequestOfEvent(env: NodeJS.ProcessEnv, readText: (path: string) => 
   return number;
 }
 
-interface RestComment { id: number; node_id?: string; body?: string | null; html_url?: string }
+interface RestComment { id: number; node_id?: string; body?: string | null; html_url?: string; user?: { login?: unknown } | null }
+
+/** The author of a REST comment: its login, null for a deleted account ("ghost"), undefined when not given. */
+function authorOf(comment: RestComment): string | null | undefined {
+  if (!('user' in comment)) return undefined;
+  const login = comment.user?.login;
+  return typeof login === 'string' ? login : null;
+}
 
 const isRestComment = (value: unknown): value is RestComment => typeof value === 'object' && value !== null && typeof (value as RestComment).id === 'number';
 
@@ -102,12 +109,36 @@ export async function createGitHubClient(target: GitHubTarget): Promise<ForgeCli
       const answer = await http.send('GET', url);
       if (!Array.isArray(answer.json)) throw new ForgeError(`GitHub answered GET ${url.pathname} with something other than a list of comments`, answer.status);
       for (const comment of answer.json) {
-        if (isRestComment(comment)) comments.push({ id: String(comment.id), ...(comment.node_id ? { nodeId: comment.node_id } : {}), body: comment.body ?? '' });
+        if (!isRestComment(comment)) continue;
+        const author = authorOf(comment);
+        comments.push({ id: String(comment.id), ...(comment.node_id ? { nodeId: comment.node_id } : {}), body: comment.body ?? '', ...(author === undefined ? {} : { author }) });
       }
       const next = nextLink(answer.headers.link);
       url = next === null ? null : new URL(next, url);
     }
     return comments;
+  }
+
+  /**
+   * Who the token is: GraphQL's viewer (an Actions GITHUB_TOKEN is github-actions[bot]), else
+   * REST's /user (a personal token); null when neither says.
+   */
+  async function identity(): Promise<string | null> {
+    try {
+      const answer = await http.send('POST', target.graphqlUrl, { query: 'query { viewer { login } }' });
+      const login = (answer.json as { data?: { viewer?: { login?: unknown } | null } | null } | null)?.data?.viewer?.login;
+      if (typeof login === 'string' && login !== '') return login;
+    } catch (error) {
+      if (!(error instanceof ForgeError)) throw error;
+    }
+    try {
+      const answer = await http.send('GET', apiUrl(target.apiUrl, '/user'));
+      const login = (answer.json as { login?: unknown } | null)?.login;
+      if (typeof login === 'string' && login !== '') return login;
+    } catch (error) {
+      if (!(error instanceof ForgeError)) throw error;
+    }
+    return null;
   }
 
   async function create(body: string): Promise<{ id: string; url: string | null }> {
@@ -144,6 +175,9 @@ export async function createGitHubClient(target: GitHubTarget): Promise<ForgeCli
     limit: GITHUB_COMMENT_LIMIT,
     target: `pull request #${target.pullRequest} of ${target.owner}/${target.repo}`,
     minimizes: true,
+    // Only a GitHub App posts as name[bot]; no pull request author can.
+    presumedOwn: (author) => /\[bot\]$/i.test(author),
+    identity,
     list, create, update, remove, minimize,
     close: () => http.close(),
   };

@@ -40,7 +40,7 @@ export function gitlabTarget(env: NodeJS.ProcessEnv, options: GitLabOptions): Gi
   return { apiUrl: base, project, mergeRequest, token };
 }
 
-interface RestNote { id: number; body?: string | null; system?: boolean }
+interface RestNote { id: number; body?: string | null; system?: boolean; author?: { username?: unknown } | null }
 
 const isRestNote = (value: unknown): value is RestNote => typeof value === 'object' && value !== null && typeof (value as RestNote).id === 'number';
 
@@ -74,13 +74,28 @@ export async function createGitLabClient(target: GitLabTarget): Promise<ForgeCli
       const answer = await http.send('GET', url);
       if (!Array.isArray(answer.json)) throw new ForgeError(`GitLab answered GET ${url.pathname} with something other than a list of notes`, answer.status);
       for (const note of answer.json) {
-        if (isRestNote(note) && !note.system) notes.push({ id: String(note.id), body: note.body ?? '' });
+        if (!isRestNote(note) || note.system) continue;
+        const username = note.author?.username;
+        const author = !('author' in note) ? undefined : typeof username === 'string' ? username : null;
+        notes.push({ id: String(note.id), body: note.body ?? '', ...(author === undefined ? {} : { author }) });
       }
       // x-next-page is empty on the last page; it stays when x-total is left out (over 10,000 records).
       const next = (answer.headers['x-next-page'] ?? '').trim();
       page = /^\d+$/.test(next) && next !== page ? next : null;
     }
     return notes;
+  }
+
+  /** Who the token is (GET /user: a project access token's bot user, or a person); null when GitLab will not say. */
+  async function identity(): Promise<string | null> {
+    try {
+      const answer = await http.send('GET', apiUrl(target.apiUrl, '/user'));
+      const username = (answer.json as { username?: unknown } | null)?.username;
+      return typeof username === 'string' && username !== '' ? username : null;
+    } catch (error) {
+      if (!(error instanceof ForgeError)) throw error;
+      return null;
+    }
   }
 
   async function create(body: string): Promise<{ id: string; url: string | null }> {
@@ -101,6 +116,9 @@ export async function createGitLabClient(target: GitLabTarget): Promise<ForgeCli
     limit: GITLAB_NOTE_LIMIT,
     target: `merge request !${target.mergeRequest} of project ${target.project}`,
     minimizes: false,
+    // The bot users GitLab makes for project and group access tokens: project_123_bot_<hex>.
+    presumedOwn: (author) => /^(project|group)_\d+_bot(_[0-9a-f]+)?\d*$/.test(author),
+    identity,
     list, create, update, remove,
     minimize: async () => undefined,
     close: () => http.close(),

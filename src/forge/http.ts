@@ -7,7 +7,11 @@ import { UserError } from '../errors.js';
 
 const TIMEOUT_MS = 30_000;
 const RETRY_DELAYS_MS = [1_000, 2_000];
-const RETRIED_STATUSES = [502, 503, 504];
+const RETRIED_STATUSES = [500, 502, 503, 504];
+/** A rate limit asking for a longer wait than this is the forge's final word: a CI job should not sit for an hour. */
+export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+/** GitHub: "If you exceed a secondary rate limit … wait for at least one minute before retrying" when it gives no time. */
+const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 const REDACTED = '[REDACTED]';
@@ -54,6 +58,12 @@ export interface ForgeHttpOptions {
 export function requireToken(env: NodeJS.ProcessEnv, variable: string, hint: string): string {
   const token = env[variable];
   if (token === undefined || token === '') throw new UserError(`${variable} is ${token === undefined ? 'not set' : 'empty'}: no token to post the comment with`, { hint });
+  // An HTTP header cannot carry it (undici would refuse it as "invalid authorization header"); the
+  // usual cause is a secret saved with a line break. The token itself is never shown.
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    const what = /[\r\n]/.test(token) ? 'a line break' : /\s/.test(token) ? 'whitespace' : /[\x00-\x1f\x7f]/.test(token) ? 'a control character' : 'a character outside printable ASCII';
+    throw new UserError(`${variable} holds ${what}, which no token has: nothing was sent`, { hint: `save the secret again without it (${token.length} characters now)` });
+  }
   return token;
 }
 
@@ -97,11 +107,6 @@ export async function createForgeHttp(options: ForgeHttpOptions): Promise<ForgeH
   const secrets = [options.token, encodeURIComponent(options.token)].filter((s) => s.length > 0);
   const scrub = (text: string): string => secrets.reduce((clean, secret) => clean.split(secret).join(REDACTED), text);
 
-  /**
-   * Retries: a request that can be repeated without effect (not POST, which could post twice) is
-   * sent again after a gateway error (502, 503, 504) or no answer, at most twice, 1 s then 2 s
-   * later. Everything else is the forge's final word.
-   */
   async function send(method: Method, url: URL, body?: unknown): Promise<Answer> {
     if (!options.origins.includes(url.origin)) {
       throw new ForgeError(`${options.forge} pointed to ${url.origin}, which is not its API's origin: not following it with the token`, 0);
@@ -110,9 +115,9 @@ export async function createForgeHttp(options: ForgeHttpOptions): Promise<ForgeH
       try {
         return await sendOnce(method, url, body);
       } catch (error) {
-        const transient = error instanceof ForgeError && (error.status === 0 || RETRIED_STATUSES.includes(error.status));
-        if (!transient || method === 'POST' || attempt >= RETRY_DELAYS_MS.length) throw error;
-        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+        const delay = retryDelay(error, method, attempt, Date.now());
+        if (delay === null) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
@@ -155,6 +160,40 @@ export async function createForgeHttp(options: ForgeHttpOptions): Promise<ForgeH
   }
 
   return { send, scrub, close: () => agent.close() };
+}
+
+/**
+ * When to send a request again, in milliseconds, or null to stop; the first matching line decides:
+ * - not a ForgeError (a bug)                      -> never
+ * - two retries done                              -> stop
+ * - rate limited (429, or 403 with Retry-After, x-ratelimit-remaining 0 or "secondary rate limit"):
+ *   the request was refused, not carried out, so any method is sent again after the time asked
+ *   (Retry-After, else until x-ratelimit-reset, else a minute), unless that is over a minute
+ * - POST                                          -> never: it could post twice
+ * - no answer, or 500, 502, 503, 504              -> 1 s, then 2 s
+ * - anything else                                 -> the forge's final word
+ */
+export function retryDelay(error: unknown, method: Method, attempt: number, now: number): number | null {
+  if (!(error instanceof ForgeError)) return null;
+  if (attempt >= RETRY_DELAYS_MS.length) return null;
+  const wait = rateLimitWait(error, now);
+  if (wait !== null) return wait <= MAX_RATE_LIMIT_WAIT_MS ? wait : null;
+  if (method === 'POST') return null;
+  if (error.status === 0 || RETRIED_STATUSES.includes(error.status)) return RETRY_DELAYS_MS[attempt]!;
+  return null;
+}
+
+/** How long a rate-limited answer asks to wait (ms), or null when the answer is not a rate limit. */
+export function rateLimitWait(error: ForgeError, now: number): number | null {
+  if (error.status !== 403 && error.status !== 429) return null;
+  const retryAfter = (error.headers['retry-after'] ?? '').trim();
+  if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1_000;
+  if (retryAfter !== '' && !Number.isNaN(Date.parse(retryAfter))) return Math.max(0, Date.parse(retryAfter) - now);
+  const reset = (error.headers['x-ratelimit-reset'] ?? error.headers['ratelimit-reset'] ?? '').trim();
+  const remaining = error.headers['x-ratelimit-remaining'] ?? error.headers['ratelimit-remaining'];
+  if (remaining === '0' && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1_000 - now) + 1_000;
+  if (error.status === 429 || remaining === '0' || /secondary rate limit|rate limit exceeded/i.test(error.message)) return SECONDARY_RATE_LIMIT_WAIT_MS;
+  return null;
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

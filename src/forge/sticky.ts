@@ -11,6 +11,8 @@ export interface ExistingComment {
   /** GitHub's GraphQL node id (minimizeComment takes it); absent on GitLab. */
   readonly nodeId?: string;
   readonly body: string;
+  /** Who wrote it (GitHub login, GitLab username); null for a deleted account; absent when the forge did not say. */
+  readonly author?: string | null;
 }
 
 export type CommentAction =
@@ -74,6 +76,35 @@ export function markedRuns(comments: readonly ExistingComment[], marker: string)
     expected = part + 1;
   }
   return runs;
+}
+
+/** True when `comment` starts with `marker` (its first line is exactly the marker). */
+export function carriesMarker(comment: ExistingComment, marker: string): boolean {
+  return firstLines(comment.body)[0] === marker;
+}
+
+/** A login compared without case and without GitHub's `[bot]` suffix (GraphQL drops it, REST keeps it). */
+const sameLogin = (a: string, b: string): boolean => a.toLowerCase().replace(/\[bot\]$/, '') === b.toLowerCase().replace(/\[bot\]$/, '');
+
+export interface Ownership {
+  /** Authors only a forge can make (GitHub Apps' `name[bot]`, GitLab's access-token bots): never a pull request's author. */
+  readonly presumedOwn: (author: string) => boolean;
+  /** Who the token is, when the forge says; null when it will not. */
+  readonly identity: string | null;
+}
+
+/**
+ * Whether purgeplan may treat `comment` as its own: anyone can write the marker in a comment, so
+ * a marked comment counts only when the token's own account wrote it (or a forge-made bot, when
+ * the forge will not say who the token is). A comment whose author the forge did not give is
+ * taken as it is; one by a deleted account is not.
+ */
+export function ownComment(comment: ExistingComment, ownership: Ownership): boolean {
+  const author = comment.author;
+  if (author === undefined) return true;
+  if (author === null || author === '') return false;
+  if (ownership.identity !== null && sameLogin(author, ownership.identity)) return true;
+  return ownership.presumedOwn(author);
 }
 
 export interface StickyInput {

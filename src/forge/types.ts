@@ -11,6 +11,10 @@ export interface ForgeClient {
   readonly target: string;
   /** True when older comments can be minimized (GitHub's "outdated"), false when they are folded instead. */
   readonly minimizes: boolean;
+  /** Authors only the forge itself can make (bots of apps and access tokens), presumed to be purgeplan's own. */
+  presumedOwn(author: string): boolean;
+  /** The token's own login or username, or null when the forge will not say (asked only when needed). */
+  identity(): Promise<string | null>;
   /** Every comment, oldest first, across all pages. */
   list(): Promise<ExistingComment[]>;
   create(body: string): Promise<{ readonly id: string; readonly url: string | null }>;

@@ -9,10 +9,23 @@ import { baselineText, count, plural, printable } from '../format.js';
 export const MARKDOWN_LIMIT = 60_000;
 
 const escapeHtml = (text: string) => printable(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-/** Free text (a description) as one inert paragraph: no markup, no HTML, no line of its own. */
+/**
+ * Free text (a description, a cache key's parameter names) as one inert paragraph: no markup, no
+ * HTML, no line of its own, and no @mention or reference for GitHub or GitLab to act on (#12,
+ * GitLab's !12, ~label, %milestone, $snippet): a zero-width space after the sign, as Renovate
+ * does, notifies no one and links nothing.
+ */
 const escapeText = (text: string) => escapeHtml(text.replace(/\s+/g, ' ').trim())
-  .replace(/[\\`*_[\]!|~#]/g, (ch) => `\\${ch}`)
-  .replace(/^([-+=]|\d+[.)])/, '\\$1');
+  .replace(/[\\`*_[\]!|~]/g, (ch) => `\\${ch}`)
+  .replace(/^([-+=]|\d+[.)])/, '\\$1')
+  .replace(/[@#!~%$]/g, (ch) => `${ch}&#8203;`);
+/** A value in a code span however many backticks it holds (CommonMark: a longer run delimits it). */
+const codeSpan = (text: string) => {
+  const value = printable(text);
+  const ticks = '`'.repeat(Math.max(1, ...[...value.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${value}${pad}${ticks}`;
+};
 /** A code fence longer than any backtick run in the body, so that no value can close it. */
 const fenceFor = (body: string) => '`'.repeat(Math.max(3, ...[...body.matchAll(/`+/g)].map((m) => m[0].length + 1)));
 // A table cell is HTML-escaped like the <summary> (GitHub renders inline HTML in cells too).
@@ -51,7 +64,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   const zoneLines = plan.zones.filter((z) => plan.groups.some((g) => g.zones.includes(z.name))).map((z) => {
     const keyIn = (g: Plan['groups'][number]) => { const route = g.routes?.find((r) => r.zone === z.name); return route ? route.cache_key : g.cache_key ?? z.cache_key ?? null; };
     const keys = [...new Set(plan.groups.filter((g) => g.zones.includes(z.name) && g.status !== 'removed').map(keyIn))];
-    const keyText = keys.map((k) => `\`${k ?? 'default'}\` (${escapeHtml(plan.cache_keys[k ?? 'default'] ?? 'not described')})`).join('; ');
+    const keyText = keys.map((k) => `\`${k ?? 'default'}\` (${escapeText(plan.cache_keys[k ?? 'default'] ?? 'not described')})`).join('; ');
     return `- Zone \`${z.name}\` (${[z.zone_name, `${z.plan} plan`].filter(Boolean).join(', ')})${keyText ? `: cache key ${keyText}` : ''}`;
   });
   if (zoneLines.length) head.push(...zoneLines.slice(0, 20), ...(zoneLines.length > 20 ? [`- … and ${plural(zoneLines.length - 20, 'more zone')}`] : []), '');
@@ -70,8 +83,8 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   const notes: string[] = [];
   for (const entry of plan.coverage) {
     // Purges keep their note; invalidations say what absorbed them (§7.3).
-    if (entry.kind !== 'same' && entry.action === undefined) notes.push(`- ${plural(entry.covered, 'item')} in zone \`${entry.zone}\` covered by ${entry.kind === 'everything' ? 'purge everything' : `${entry.kind} \`${entry.value}\``} (not sent)`);
-    else notes.push(`- ${plural(entry.covered, entry.kind === 'same' ? 'invalidation' : 'item')} in zone \`${entry.zone}\` not sent: ${coveredBy(entry, (value) => `\`${value}\``)}`);
+    if (entry.kind !== 'same' && entry.action === undefined) notes.push(`- ${plural(entry.covered, 'item')} in zone \`${entry.zone}\` covered by ${entry.kind === 'everything' ? 'purge everything' : `${entry.kind} ${codeSpan(entry.value)}`} (not sent)`);
+    else notes.push(`- ${plural(entry.covered, entry.kind === 'same' ? 'invalidation' : 'item')} in zone \`${entry.zone}\` not sent: ${coveredBy(entry, codeSpan)}`);
   }
   const { kept: coverageNotes, left: notesLeft } = fitLines(notes, Math.floor(limit * 0.1));
   if (notesLeft) coverageNotes.push(`- … and ${plural(notesLeft, 'more covering item')}`);

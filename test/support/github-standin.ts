@@ -6,6 +6,8 @@
  *   PATCH  /repos/{owner}/{repo}/issues/comments/{id}                      {body} -> 200
  *   DELETE /repos/{owner}/{repo}/issues/comments/{id}                      -> 204
  *   POST   /graphql  minimizeComment(input: {subjectId, classifier})       -> data or errors[]
+ *   POST   /graphql  query { viewer { login } }                            -> the token's login
+ *   GET    /user                                                           -> 403 to an app's token (…[bot]), else {login}
  * It enforces the comment limit (422 "Body is too long (maximum is 65536 characters)", counted in
  * code points), answers 401 "Bad credentials" to unknown tokens, 403 "Resource not accessible by
  * integration" to read-only tokens on writes (a fork's GITHUB_TOKEN), 404 to unknown repositories
@@ -28,6 +30,9 @@ export interface GitHubComment {
 
 export interface GitHubRequest { method: string; path: string; authorization: string | undefined; userAgent: string | undefined; body: unknown }
 
+/** A fault with GitHub's own message and headers (a secondary rate limit: 403, retry-after). */
+export interface GitHubFault { readonly status: number; readonly message?: string; readonly headers?: Readonly<Record<string, string>> }
+
 export interface GitHubStandinOptions {
   /** Tokens that may read and write. */
   readonly tokens: readonly string[];
@@ -39,8 +44,12 @@ export interface GitHubStandinOptions {
   readonly maxPerPage?: number;
   /** Links pages under this origin instead of its own (to check the client never follows one elsewhere). */
   readonly linkBase?: string;
+  /** The login each token posts as (default github-actions[bot], as an Actions GITHUB_TOKEN). */
+  readonly logins?: Readonly<Record<string, string>>;
+  /** False: GraphQL does not know `viewer` (to test the fallbacks). */
+  readonly viewer?: boolean;
   /** Consulted first for every request: a status to answer instead (a 502 from a gateway, say). */
-  readonly fault?: (request: GitHubRequest, seq: number) => number | undefined;
+  readonly fault?: (request: GitHubRequest, seq: number) => number | GitHubFault | undefined;
 }
 
 export interface GitHubStandin {
@@ -92,7 +101,8 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       requests.push({ method: request.method ?? '', path: `${url.pathname}${url.search}`, authorization: request.headers.authorization, userAgent: request.headers['user-agent'], body });
       const base = `http://${request.headers.host}`;
       const fault = options.fault?.(requests[requests.length - 1]!, requests.length - 1);
-      if (fault !== undefined) return json(response, fault, { message: fault === 404 ? 'Not Found' : 'Server Error' });
+      if (typeof fault === 'number') return json(response, fault, { message: fault === 404 ? 'Not Found' : 'Server Error' });
+      if (fault !== undefined) return json(response, fault.status, { message: fault.message ?? 'Server Error', documentation_url: docs }, { ...fault.headers });
       // Authentication first, as GitHub does.
       const auth = /^(?:Bearer|token) (.+)$/.exec(request.headers.authorization ?? '');
       const token = auth?.[1];
@@ -106,8 +116,15 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       const invalid = () => json(response, 422, { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'unprocessable', field: 'data', message: `Body is too long (maximum is ${GITHUB_LIMIT} characters)` }], documentation_url: `${docs}/issues/comments#create-an-issue-comment`, status: '422' });
       const bodyOf = (value: unknown) => (typeof value === 'object' && value !== null ? (value as { body?: unknown }).body : undefined);
 
+      const login = options.logins?.[token!] ?? 'github-actions[bot]';
+      if (url.pathname === '/user' && request.method === 'GET') {
+        return login.endsWith('[bot]') ? forbidden() : json(response, 200, { login, id: 1, type: 'User' });
+      }
       if (url.pathname === '/graphql' && request.method === 'POST') {
         const { query, variables } = (body ?? {}) as { query?: string; variables?: { id?: string } };
+        if (options.viewer !== false && typeof query === 'string' && /^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query)) {
+          return json(response, 200, { data: { viewer: { login } } });
+        }
         if (typeof query !== 'string' || !/minimizeComment\s*\(\s*input:\s*\{[^}]*classifier:\s*OUTDATED/.test(query) || !/subjectId:\s*\$id/.test(query)) {
           return json(response, 200, { errors: [{ message: 'this stand-in only knows minimizeComment(input: { subjectId: $id, classifier: OUTDATED })' }] });
         }
@@ -135,7 +152,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
           const text = bodyOf(body);
           if (typeof text !== 'string') return json(response, 422, { message: 'Invalid request.\n\n"body" wasn\'t supplied.', status: '422' });
           if (tooLong(text)) return invalid();
-          return json(response, 201, view(base, make(Number(list[1]), text, 'github-actions[bot]')));
+          return json(response, 201, view(base, make(Number(list[1]), text, login)));
         }
         return json(response, 404, { message: 'Not Found' });
       }

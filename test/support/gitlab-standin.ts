@@ -7,6 +7,7 @@
  *   POST   /projects/:id/merge_requests/:iid/notes           {body} -> 201
  *   PUT    /projects/:id/merge_requests/:iid/notes/:note_id  {body} -> 200
  *   DELETE /projects/:id/merge_requests/:iid/notes/:note_id  -> 204
+ *   GET    /user                                             -> the token's user {id, username}
  * Tokens come in PRIVATE-TOKEN; unknown -> 401 {"message":"401 Unauthorized"}, read-only writes ->
  * 403 {"message":"403 Forbidden"}. A note over 1,000,000 characters -> 400
  * {"message":"Note {:note=>[\"is too long (maximum is 1000000 characters)\"]}"}. `:id` is the
@@ -28,6 +29,10 @@ export interface GitLabStandinOptions {
   readonly project?: { readonly id: number; readonly path: string };
   readonly mergeRequests?: readonly number[];
   readonly maxPerPage?: number;
+  /** The username each token posts as (default purgeplan-bot). */
+  readonly usernames?: Readonly<Record<string, string>>;
+  /** False: GET /user answers 404 (to test the fallback). */
+  readonly user?: boolean;
 }
 
 export interface GitLabStandin {
@@ -70,6 +75,10 @@ export async function startGitLabStandin(options: GitLabStandinOptions): Promise
       const writable = privateToken !== undefined && options.tokens.includes(privateToken);
       const readable = writable || (privateToken !== undefined && (options.readOnlyTokens ?? []).includes(privateToken));
       if (!readable) return json(response, 401, { message: '401 Unauthorized' });
+      const username = options.usernames?.[privateToken!] ?? 'purgeplan-bot';
+      if (url.pathname === '/api/v4/user' && request.method === 'GET') {
+        return options.user === false ? json(response, 404, { error: '404 Not Found' }) : json(response, 200, { id: 7, username, name: username, state: 'active' });
+      }
       // The path is matched raw: an encoded project path (group%2Fsite) stays one segment.
       const rawPath = (request.url ?? '/').split('?')[0]!;
       const match = /^\/api\/v4\/projects\/([^/]+)\/merge_requests\/(\d+)\/notes(?:\/(\d+))?$/.exec(rawPath);
@@ -103,7 +112,7 @@ export async function startGitLabStandin(options: GitLabStandinOptions): Promise
           if (!writable) return json(response, 403, { message: '403 Forbidden' });
           if (typeof text !== 'string' || text === '') return json(response, 400, { error: 'body is missing' });
           if ([...text].length > GITLAB_LIMIT) return tooLong();
-          return json(response, 201, make(Number(match[2]), text));
+          return json(response, 201, make(Number(match[2]), text, false, username));
         }
         return json(response, 405, { error: '405 Method Not Allowed' });
       }

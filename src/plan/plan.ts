@@ -125,8 +125,19 @@ export function planId(plan: Omit<Plan, 'plan_id'>): string {
  * which a million-item plan would otherwise write twice (once to digest, once to print).
  */
 function digestRequests(requests: readonly PlannedRequest[], update: (text: string) => void): void {
-  const numbers = new Map<Variant, string>();
-  const byHeaders = new Map<string, number>();
+  const references = new Map<Variant, string>();
+  const numbers = new Map<string, number>();
+  /** ` N`, or at the first use of its headers ` N=headers` (which defines N). */
+  const referenceOf = (variant: Variant): string => {
+    const known = references.get(variant);
+    if (known !== undefined) return known;
+    const headers = variant.objectJson ?? 'null';
+    let number = numbers.get(headers);
+    const defined = number !== undefined;
+    if (number === undefined) numbers.set(headers, (number = numbers.size));
+    references.set(variant, ` ${number}`);
+    return defined ? ` ${number}` : ` ${number}=${headers}`;
+  };
   let text = '';
   for (const request of requests) {
     const compact = compactFilesOf(request.body);
@@ -137,25 +148,11 @@ function digestRequests(requests: readonly PlannedRequest[], update: (text: stri
       text += `F${JSON.stringify(head)}\n`;
       for (const { url, variants } of compact.runs) {
         text += `${url.length}:${url}`;
-        for (const variant of variants) {
-          let number = numbers.get(variant);
-          if (number === undefined) {
-            const headers = variant.objectJson ?? 'null';
-            const known = byHeaders.get(headers);
-            if (known === undefined) {
-              byHeaders.set(headers, byHeaders.size);
-              text += ` ${byHeaders.size - 1}=${headers}`;
-            }
-            number = ` ${known ?? byHeaders.size - 1}`;
-            numbers.set(variant, number);
-            if (known === undefined) continue;
-          }
-          text += number;
-        }
+        for (const variant of variants) text += referenceOf(variant);
         text += '\n';
-        if (text.length > 1 << 16) { update(text); text = ''; }
       }
     }
+    // A request holds at most a few hundred items: its text is hashed with the next ones'.
     if (text.length > 1 << 16) { update(text); text = ''; }
   }
   update(text);

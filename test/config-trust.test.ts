@@ -75,19 +75,20 @@ describe('token_env', () => {
       `${file}:6:16: warning: zones.www.token_env: HOME is a system variable, not a Cloudflare API token: apply would send its value to Cloudflare as the token`,
       `${file}:10:16: warning: zones.shop.token_env: GITHUB_TOKEN is a GitHub token, not a Cloudflare API token: apply would send its value to Cloudflare as the token`,
       `${file}:14:16: warning: zones.docs.token_env: AWS_SECRET_ACCESS_KEY is an AWS credential or setting, not a Cloudflare API token: apply would send its value to Cloudflare as the token`,
-    ], 'CLOUDFLARE_API_TOKEN_API is fine');
+    ], 'a long variable name such as CLOUDFLARE_API_TOKEN_FOR_PRODUCTION_ZONE_2 is fine');
     assert.equal(purgeplan(['validate', '--strict', '-c', file]).status, 1);
   });
 
   it('a token pasted as token_env (no known prefix, 40 or 32 characters) is an error that never quotes it, in every command', () => {
     const file = 'token-env-pasted-token/purge.yaml';
-    const tokens = ['Xk9_aB3dEfGh1jKlMnOpQrStUvWxYz0123456789', 'aB3dEfGh1jKlMnOpQrStUvWxYz012345'];
+    const tokens = ['Xk9_aB3dEfGh1jKlMnOpQrStUvWxYz0123456789', 'aB3dEfGh1jKlMnOpQrStUvWxYz012345', 'a23e105f4ecef8ad9ca31a8372d0c353'];
     for (const args of [['validate'], ['plan'], ['plan', '--json'], ['apply', '--auto-approve', '--api-url', 'http://127.0.0.1:9'], ['drift', '--api-url', 'http://127.0.0.1:9']]) {
       const result = purgeplan([...args, '-c', file], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
       assertRefused(result);
       assert.deepEqual(problems(result), [
         `${file}:6:16: error: zones.www.token_env looks like an API token, not the name of an environment variable (the value is not shown)`,
         `${file}:10:16: error: zones.shop.token_env looks like an API token, not the name of an environment variable (the value is not shown)`,
+        `${file}:14:16: error: zones.docs.token_env looks like an API token, not the name of an environment variable (the value is not shown)`,
       ], args.join(' '));
       for (const token of tokens) assert.ok(!result.stderr.includes(token) && !result.stdout.includes(token), `${args.join(' ')}: the token is never shown`);
     }

@@ -48,12 +48,14 @@ const TOKEN_LIKE_LENGTH = 32;
 
 /**
  * Whether a value given as a variable name looks like a token instead: not a variable name at all,
- * 32 characters or more mixing upper case, lower case and digits, or a known Cloudflare
- * credential form (cloudflare-api.md is summarized in docs/purge-yaml.md).
+ * 32 characters or more mixing upper case, lower case and digits (or letters and digits with no
+ * `_`), or a Cloudflare credential form (`cfut_…`, `cfat_…`, `cfk_…`): see docs/purge-yaml.md.
  */
 export function looksLikeToken(value: string): boolean {
   if (!VARIABLE_NAME.test(value)) return true;
   if (value.length >= TOKEN_LIKE_LENGTH && /[A-Z]/.test(value) && /[a-z]/.test(value) && /[0-9]/.test(value)) return true;
+  // As long, letters and digits without a single "_": a key or a pasted zone id, not a name.
+  if (value.length >= TOKEN_LIKE_LENGTH && /^[A-Za-z0-9]+$/.test(value) && /[0-9]/.test(value)) return true;
   return looksLikeSecret(value);
 }
 

@@ -179,7 +179,7 @@ export function checkDrift(input: DriftInput): DriftReport {
         findings.push({
           kind: 'unreadable', severity: warn, file, ...zonePosition, zone: zone.name, groups: [], rules: [ref(rule)],
           message: `zones.${zone.name}: the expression of ${describeRule(rule)} is unreadable at ${line > 1 ? `line ${line}, ` : ''}character ${col}: ${rule.expression.unreadable}`,
-          hint: 'drift evaluates http.host, http.request.full_uri, uri, uri.path, uri.query, uri.path.extension and ssl with eq ne lt le gt ge contains matches in wildcard, starts_with ends_with lower len; URLs this rule may match are reported as depending on it',
+          hint: 'drift evaluates http.host, http.request.full_uri, uri, uri.path, uri.query, uri.path.extension and ssl with eq ne lt le gt ge contains matches in wildcard, starts_with ends_with lower len (other fields, functions and lists depend on the request); check the expression\'s syntax: URLs this rule may match are reported as depending on it',
         });
       }
       for (const problem of rule.keyProblems) {

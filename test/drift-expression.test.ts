@@ -176,6 +176,11 @@ describe('drift expressions: functions outside the subset and named lists make t
     ['http.request.cookies["ab"][0] in {"a" "b"}', 'depends'],
     ['http.request.accepted_languages[0] eq "ja"', 'depends'],
     ['any(http.request.uri.args.names[*] == "utm_source")', 'depends'],
+    ['any(starts_with(http.request.headers.names[*], "x-")[*])', 'depends'],
+    ['any(ends_with(http.request.headers.names[*], "-id")[*]) and http.host eq "other.example"', false],
+    ['http.request.headers.names[*] == "Content-Type"', 'depends'],
+    ['http.request.jwt.claims.aud["api-gw-id"][0] eq "x"', 'depends'],
+    ['ip.src ne 2001:db8::1 and ip.src eq 203.0.113.1', 'depends'],
     // Named lists: the list lives in the account, not in the rule.
     ['http.host in $hosts', 'depends'],
     ['ip.src in $office_ips', 'depends'],

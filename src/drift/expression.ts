@@ -326,6 +326,8 @@ class ExpressionParser {
         affix = { kind: 'unknown', what: `${name.text}() of a value drift does not evaluate` };
       }
       this.expect(')', open.offset);
+      // `starts_with(http.request.headers.names[*], "x-")[*]`: one outcome per header.
+      if (this.indexes() && lhs.kind !== 'unknown') return { kind: 'depends', what: `${name.text}()`, offset: name.offset };
       if (lhs.kind === 'unknown') return { kind: 'depends', what: lhs.what, offset: name.offset };
       if (typeOf(lhs) !== 'string') throw new ExpressionError(`${name.text}() takes a string, not ${article(typeOf(lhs))}`, name.offset);
       if (typeof affix !== 'string') return { kind: 'depends', what: affix.what, offset: name.offset };
@@ -361,15 +363,22 @@ class ExpressionParser {
       }
     } else if ((URL_FIELDS as readonly string[]).includes(token.text)) value = { kind: 'field', field: token.text as UrlField, offset: token.offset };
     else value = { kind: 'unknown', what };
+    if (this.indexes()) value = { kind: 'unknown', what: value.kind === 'unknown' ? value.what : what };
+    return value;
+  }
+
+  /** Indexes after a field or a call (`[0]`, `["key"]`, `[*]`), read and skipped: whether any. */
+  private indexes(): boolean {
+    let any = false;
     while (this.isWord(this.lexer.peek(), '[')) {
+      any = true;
       const open = this.lexer.next();
       const index = this.lexer.next();
       if (index.kind === 'number') parseInteger(index);
       else if (index.kind !== 'string' && !(index.kind === 'punct' && index.text === '*')) throw new ExpressionError(`expected an index ("key", a number or *) but found ${describe(index)}`, index.offset);
       this.expect(']', open.offset);
-      value = { kind: 'unknown', what: value.kind === 'unknown' ? value.what : what };
     }
-    return value;
+    return any;
   }
 
   /** The arguments of a call, after its "(": `()`, `(a)`, `(a, "b", 3, x[*] == "y")`. */

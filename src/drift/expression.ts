@@ -7,6 +7,7 @@
 // is an ExpressionError with its offset. Never `eval`.
 import { compileRegex, RegexError } from './regex.js';
 import type { CompiledRegex } from './regex.js';
+import { quote } from './quote.js';
 import { parseWildcard } from './wildcard.js';
 import type { Wildcard } from './wildcard.js';
 
@@ -122,7 +123,7 @@ class Lexer {
         return { kind: 'punct', text, offset: start };
       }
     }
-    throw new ExpressionError(`unexpected character "${c}"`, start);
+    throw new ExpressionError(`unexpected character ${quote(c)}`, start);
   }
 
   peek(): Token {
@@ -154,7 +155,7 @@ class Lexer {
       if (hex) { out += String.fromCharCode(parseInt(hex[1], 16)); this.pos += 3; continue; }
       const octal = /^[0-7]{3}/.exec(this.source.slice(this.pos));
       if (octal) { out += String.fromCharCode(parseInt(octal[0], 8) & 0xff); this.pos += 3; continue; }
-      throw new ExpressionError(`invalid escape "\\${escaped ?? ''}" in a string (use \\" \\\\ \\xHH or \\ooo)`, this.pos - 1);
+      throw new ExpressionError(`invalid escape ${quote(`\\${escaped ?? ''}`)} in a string (use \\" \\\\ \\xHH or \\ooo)`, this.pos - 1);
     }
   }
 

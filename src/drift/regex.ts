@@ -3,6 +3,7 @@
 // the URL's length times the pattern's size whatever the pattern is: a hostile rule cannot hang
 // drift. What Rust's engine refuses too (look-around, backreferences) and what this engine does
 // not read (Unicode classes, class set operations) is refused with its position, never guessed.
+import { quote } from './quote.js';
 
 /** Longest pattern read (Cloudflare caps a whole expression at 4,096 characters). */
 export const MAX_PATTERN_LENGTH = 4096;
@@ -46,7 +47,7 @@ class Parser {
 
   parse(): Node {
     const node = this.alternation({ i: false, s: false, m: false });
-    if (this.pos < this.source.length) throw new RegexError(`unexpected "${this.source[this.pos]}"`, this.pos);
+    if (this.pos < this.source.length) throw new RegexError(`unexpected ${quote(this.source[this.pos])}`, this.pos);
     return node;
   }
 
@@ -98,7 +99,7 @@ class Parser {
       if (flag === '-') { on = false; continue; }
       if (flag === 'i' || flag === 's' || flag === 'm') next[flag] = on;
       else if (flag === 'u') continue;
-      else throw new RegexError(`flag "${flag}" is not supported`, offset + i);
+      else throw new RegexError(`flag ${quote(flag)} is not supported`, offset + i);
     }
     return next;
   }

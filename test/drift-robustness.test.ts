@@ -208,6 +208,16 @@ describe('drift and import: what the zone says cannot forge output', () => {
     assert.deepEqual(block.cache_keys['my-special-rule-c-cache'].headers.include, ['x-"tenant\\', 'x-plain']);
   });
 
+  it('group names YAML 1.1 reads as booleans are quoted in the printed groups', async () => {
+    serve(ruleset(rule('Pages', 'true', GEO)));
+    const yaml = CONFIG.replace('  posts:\n', '  "y":\n').concat('  "N":\n    urls: ["https://www.example.com/n/"]\n');
+    const result = await run(['import'], yaml);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^ {2}"y":$/m);
+    assert.match(result.stdout, /^ {2}"N":$/m);
+    assert.deepEqual(Object.keys((parse(result.stdout, { version: '1.1' }) as { groups: Json }).groups), ['y', 'N']);
+  });
+
   it('two rules with the same description get distinct profile names that keep the description whole', async () => {
     const anonymous = rule('', 'http.request.uri.path contains "/3/"', { custom_key: { user: { device_type: true } } });
     const fallback = `rule-${String(anonymous.id).slice(0, 8)}`;

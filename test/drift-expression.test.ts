@@ -181,6 +181,12 @@ describe('drift expressions: functions outside the subset and named lists make t
     ['http.request.headers.names[*] == "Content-Type"', 'depends'],
     ['http.request.jwt.claims.aud["api-gw-id"][0] eq "x"', 'depends'],
     ['ip.src ne 2001:db8::1 and ip.src eq 203.0.113.1', 'depends'],
+    // A pattern Rust's regex reads but drift's engine does not run: that term alone is undecided.
+    ['http.request.uri.path matches "\\p{Greek}"', 'depends'],
+    ['http.host eq "other.example" and http.request.uri.path matches "[[:alpha:]]+"', false],
+    ['http.request.uri.path matches "(?x) ^/articles # comment"', 'depends'],
+    ['http.request.uri.path matches "[a-z&&[^aeiou]]" or ssl', true],
+    ['http.request.uri.path matches "(?U)^/articles/.+"', true],
     // Named lists: the list lives in the account, not in the rule.
     ['http.host in $hosts', 'depends'],
     ['ip.src in $office_ips', 'depends'],
@@ -254,7 +260,6 @@ describe('drift expressions: outside the subset is unreadable, with its position
     ['http.request.uri.path strict "/a"', 29, /expected "wildcard"/],
     ['http.request.uri.path matches "(?=a)b"', 31, /look-around/],
     ['http.request.uri.path matches r"(a)\\1"', 35, /backreferences/],
-    ['http.request.uri.path matches "\\p{Greek}"', 31, /Unicode classes/],
     ['http.request.uri.path', 21, /needs a comparison/],
     ['ends_with(http.request.uri.path, 3)', 33, /string literal/],
     ['http.host eq "a" and\n  http.host eq', 35, /expected a value/],

@@ -451,6 +451,8 @@ class ExpressionParser {
       try {
         return { kind: 'matches', lhs, regex: compileRegex(value) };
       } catch (error) {
+        // A pattern Cloudflare runs but this engine does not: that term is undecided, not the rule.
+        if (error instanceof RegexError && error.unsupported) return depends(`${valueText(lhs)} matches a pattern drift cannot run (${error.message})`);
         if (error instanceof RegexError) throw new ExpressionError(`regular expression: ${error.message}`, offset + Math.min(error.offset, value.length));
         throw error;
       }

@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { UserError } from '../errors.js';
+import { printable } from '../format.js';
 import type { VerifyItem } from './sample.js';
 import type { Observation } from './verdict.js';
 
@@ -184,10 +185,12 @@ export async function createProber(options: ProberOptions): Promise<Prober> {
         const raw = response.headers['cf-cache-status'];
         const value = Array.isArray(raw) ? raw[0] : raw;
         await response.body.dump({ limit: 1 << 20 }).catch(() => undefined);
-        return { cacheStatus: value === undefined ? null : value.trim().toUpperCase(), httpStatus: response.statusCode };
+        // What the edge (or whatever answers at --connect-to) sends is printable from here on: it
+        // reaches the report, the verdict's reason and the --json events.
+        return { cacheStatus: value === undefined ? null : printable(value.trim().toUpperCase()), httpStatus: response.statusCode };
       } catch (error) {
         if (signal?.aborted) return { error: 'interrupted' };
-        return { error: describeError(error) };
+        return { error: printable(describeError(error)) };
       }
     },
     close: () => agent.close(),

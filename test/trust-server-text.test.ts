@@ -9,10 +9,13 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { configYaml, runCli } from './support/config-builder.js';
 import { startGitHubStandin } from './support/github-standin.js';
+import { logLine } from './support/logpush.js';
 import { GITHUB_TOKEN, GITLAB_TOKEN, smallConfig } from './support/comment-fixtures.js';
 import { Site, TOKEN, ZONE_ID } from './support/site.js';
 import type { CliResult } from './support/site.js';
@@ -295,6 +298,44 @@ describe('the edge: what apply --verify reads from its answers is escaped', () =
     } finally {
       await server.close();
       await new Promise((resolve) => edge.close(resolve));
+    }
+  });
+});
+
+/** What GitHub or GitLab would act on in markdown, outside code fences: a mention, a reference, a link, raw HTML. */
+function activeMarkup(markdown: string): string[] {
+  const found: string[] = [];
+  let fence = false;
+  for (const line of markdown.split('\n')) {
+    if (/^`{3,}/.test(line)) { fence = !fence; continue; }
+    if (fence) continue;
+    for (const m of line.matchAll(/(^|[^\w`])@[A-Za-z0-9][\w/-]*/g)) found.push(m[0].trim());
+    for (const m of line.matchAll(/(^|[^\w&])#\d+/g)) found.push(m[0].trim());
+    for (const m of line.matchAll(/(?<!\\)\[[^\]]*(?<!\\)\]\([^)]*\)/g)) found.push(m[0]);
+    for (const m of line.matchAll(/<(?!\/?(details|summary|b|code)\b)[a-z][^>]*>/gi)) found.push(m[0]);
+  }
+  return found;
+}
+
+describe('the one markdown escaper: values from logs in coverage --markdown', () => {
+  it('a missed Accept-Language value with a mention, a reference, a link and ESC is inert', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'purgeplan-markdown-'));
+    try {
+      writeFileSync(join(dir, 'purge.yaml'), configYaml({
+        zones: { www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', cache_key: 'pages' } },
+        cache_keys: { pages: { lang: true } },
+        groups: { posts: { urls: ['https://www.example.com/posts/a/'], variants: { lang: ['ja'] } } },
+      }));
+      const value = '@someone #1 [x](http://evil) <img src=x> \u001b[2J \u202eevil';
+      writeFileSync(join(dir, 'access.log'), `${logLine({ url: 'https://www.example.com/posts/a/', headers: { 'accept-language': value } })}\n`);
+      const result = runCli(['coverage', '--logs', 'access.log', '--markdown'], dir);
+      assert.equal(result.status, 2, result.stderr);
+      assertSafe('coverage --markdown', result.stdout);
+      assert.deepEqual(activeMarkup(result.stdout), []);
+      // Still there to read.
+      assert.match(result.stdout, /@&#8203;someone #&#8203;1 \\\[x\\\]\(http:\/\/evil\) &lt;img src=x&gt; \\\\u001b\\\[2J \\\\u202eevil/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -87,15 +87,30 @@ export function parseConnectTo(spec: string): ConnectTo {
   return { host: parts[0].toLowerCase(), port: port(parts[1], 'port'), toHost: parts[2], toPort: port(parts[3], 'target port') };
 }
 
+/** Whether `rule` takes a connection for `hostname:port` (an empty host or port matches any). */
+export function ruleMatches(rule: ConnectTo, hostname: string, port: number): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (rule.host === '' || rule.host === host) && (rule.port === null || rule.port === port);
+}
+
 /** Where a connection for `hostname:port` goes: the first matching rule, else where it was going. */
 export function routeConnection(rules: readonly ConnectTo[], hostname: string, port: number): { hostname: string; port: number } {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  for (const rule of rules) {
-    if ((rule.host === '' || rule.host === host) && (rule.port === null || rule.port === port)) {
-      return { hostname: rule.toHost === '' ? host : rule.toHost, port: rule.toPort ?? port };
-    }
-  }
-  return { hostname: host, port };
+  const rule = rules.find((r) => ruleMatches(r, host, port));
+  return rule ? { hostname: rule.toHost === '' ? host : rule.toHost, port: rule.toPort ?? port } : { hostname: host, port };
+}
+
+/** A rule as curl writes it (IPv6 addresses in brackets), to name it in a message. */
+export function connectToText(rule: ConnectTo): string {
+  const host = (name: string) => (name.includes(':') ? `[${name}]` : name);
+  return `${host(rule.host)}:${rule.port ?? ''}:${host(rule.toHost)}:${rule.toPort ?? ''}`;
+}
+
+/** The host and port a probe of `url` connects to (the scheme's default port when the URL has none). */
+export function endpointOf(url: string): { hostname: string; port: number } {
+  const parsed = new URL(url);
+  const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
+  return { hostname: parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port };
 }
 
 // ---- pacing -----------------------------------------------------------------------------------

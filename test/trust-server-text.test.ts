@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { configYaml, runCli } from './support/config-builder.js';
+import { startStandin } from './support/cloudflare-standin.js';
 import { startGitHubStandin } from './support/github-standin.js';
 import { logLine } from './support/logpush.js';
 import { GITHUB_TOKEN, GITLAB_TOKEN, smallConfig } from './support/comment-fixtures.js';
@@ -213,6 +214,34 @@ describe('Cloudflare answers are escaped where they are read, for every reader',
     } finally {
       site.remove();
       await server.close();
+    }
+  });
+});
+
+describe('what drift reads as sent: a Cache Rule expression keeps its line breaks', () => {
+  it('a multi-line expression still evaluates (drift --strict: no drift), while the rule id is escaped', async () => {
+    const id = `r1${'\u001b[2J'}`;
+    const ruleset = {
+      id: 'b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6', name: 'default', kind: 'zone', phase: 'http_request_cache_settings', version: '1',
+      rules: [{
+        id, ref: id, version: '1', enabled: true, description: 'Posts', action: 'set_cache_settings',
+        expression: '(http.host eq "example.com")\n  and\tstarts_with(http.request.uri.path, "/a")',
+        action_parameters: { cache: true, cache_key: { cache_by_device_type: true } },
+      }],
+    };
+    const standin = await startStandin({ tokens: [TOKEN], zones: [{ id: ZONE_ID, name: 'example.com', plan: 'pro', account_id: 'acc1' }], rulesets: { [ZONE_ID]: { http_request_cache_settings: ruleset } } });
+    const site = new Site().write('purge.yaml', config());
+    try {
+      const same = await site.run(['drift', '--strict', '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
+      // The rule keys on the device type, purge.yaml does not: drift, found by evaluating the expression.
+      assert.equal(same.code, 2, `${same.stdout}${same.stderr}`);
+      assert.doesNotMatch(`${same.stdout}${same.stderr}`, /unreadable/);
+      assert.match(`${same.stdout}${same.stderr}`, /id r1\\u001b\[2J/);
+      assertSafe('stdout', same.stdout);
+      assertSafe('stderr', same.stderr);
+    } finally {
+      site.remove();
+      await standin.close();
     }
   });
 });

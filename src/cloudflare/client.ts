@@ -174,14 +174,19 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
 /**
  * A parsed JSON value with every string in it (keys too) printable; numbers, booleans and null as
  * they are. Cloudflare's results are a few levels deep: anything nested past 64 is dropped (null).
+ * Two exceptions, the text of a Cache Rule (Rulesets API) that `drift` and `import` read as it is
+ * sent: its `expression` is program text (a line break is whitespace there, and positions count
+ * lines) and its `description` becomes a profile name; both are shown only escaped.
  */
-function printableJson(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return printable(value);
+const READ_AS_SENT = new Set(['expression', 'description']);
+
+function printableJson(value: unknown, depth = 0, key = ''): unknown {
+  if (typeof value === 'string') return READ_AS_SENT.has(key) ? value : printable(value);
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= 64) return null;
   if (Array.isArray(value)) return value.map((item) => printableJson(item, depth + 1));
   // fromEntries defines own properties: a "__proto__" key stays a key.
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [printable(key), printableJson(item, depth + 1)]));
+  return Object.fromEntries(Object.entries(value).map(([name, item]) => [printable(name), printableJson(item, depth + 1, name)]));
 }
 
 /** Reads Cloudflare's `{success, errors, messages, result}` (cloudflare-api.md §3) without trusting its shape. */

@@ -98,11 +98,12 @@ export class Verification {
 
   /** Each --connect-to rule that takes none of the sampled items' hosts: a typo would otherwise go unseen. */
   private warnUnmatchedRules(): void {
-    const endpoints = [...new Set(this.records.map((r) => { const e = endpointOf(r.item.url); return `${e.hostname}:${e.port}`; }))].sort();
+    const endpoints = this.records.map((r) => endpointOf(r.item.url));
+    const names = [...new Set(endpoints.map((e) => `${e.hostname}:${e.port}`))].sort();
     for (const rule of this.settings.connectTo) {
+      if (endpoints.some((e) => ruleMatches(rule, e.hostname, e.port))) continue;
       const text = connectToText(rule);
-      if (this.records.some((r) => { const e = endpointOf(r.item.url); return ruleMatches(rule, e.hostname, e.port); })) continue;
-      const sampled = endpoints.length === 0 ? 'no item was sampled' : `the sampled items are on ${endpoints.slice(0, 5).join(', ')}${endpoints.length > 5 ? ` and ${endpoints.length - 5} more` : ''}`;
+      const sampled = names.length === 0 ? 'no item was sampled' : `the sampled items are on ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
       this.warn('unmatched_connect_to', `--connect-to "${text}" matches no sampled host (${sampled}); items no rule takes are not probed`,
         'write the rule for HOST:PORT as the plan\'s URLs have them (http: is port 80, https: 443), e.g. --connect-to www.example.com:443:203.0.113.7:443', { rule: text });
     }

@@ -2,7 +2,6 @@
 // header and cookie values, hosts, prefixes, tags (spec §2.4). Every place that puts a value from
 // purge.yaml or a vars file into a URL, a header or a pattern asks these functions.
 import { MAX_PREFIX_SEPARATORS, MAX_TAG_LENGTH } from '../cloudflare/limits.js';
-import { printable } from '../format.js';
 
 export type Checked = { readonly value: string } | { readonly problem: string; readonly hint?: string };
 
@@ -27,7 +26,7 @@ export function describeCharacter(ch: string): string {
 /** A value as a message quotes it: JSON string syntax, so that no control character is printed raw. */
 export function quoteValue(value: string): string {
   const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-  return printable(JSON.stringify(shown));
+  return JSON.stringify(shown).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

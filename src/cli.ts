@@ -120,7 +120,8 @@ Examples:
     .option('--verify <n>', 'request N sampled file items at the edge before and after the purge, and check that they were purged', positiveInteger('--verify'))
     .option('--verify-rate <n>', 'at most this many verification requests a second', positiveNumber('--verify-rate', false), 10)
     .option('--verify-settle <seconds>', 'wait after the last purge before checking the edge', positiveNumber('--verify-settle', true), 2)
-    .option('--connect-to <HOST:PORT:ADDR:PORT>', 'send verification requests for HOST:PORT to ADDR:PORT, keeping Host and TLS name (as curl; repeatable)', collect, [])
+    .option('--verify-strict', 'with --verify: exit 1 (after the purge) when nothing was confirmed or a --connect-to rule matched no sampled host', false)
+    .option('--connect-to <HOST:PORT:ADDR:PORT>', 'send verification requests for HOST:PORT to ADDR:PORT, keeping Host and TLS name (as curl; repeatable); items no rule takes are not probed', collect, [])
     .option('--check-drift', 'first compare the cache keys with the zones\' Cache Rules (as `drift`); send nothing on drift', false)
     .addHelpText('after', `
 A plan file is checked against its configuration (found beside the plan, or -c) and refused,
@@ -128,13 +129,15 @@ with nothing sent, if it differs; --group, --all, --base and --state cannot be u
 An apply interrupted (Ctrl-C, a crash) is resumed by running the same command again.
 
 Exit codes: 0 every request succeeded (and, with --verify, no sampled item was still cached), 1 a failure
-(summarized), a sampled item not purged or drift found by --check-drift, 130 interrupted (re-run to resume).
+(summarized), a sampled item not purged, drift found by --check-drift, or with --verify-strict a check
+that confirmed nothing or an unmatched --connect-to rule (warnings otherwise), 130 interrupted (re-run to resume).
 
 Examples:
   $ CLOUDFLARE_API_TOKEN=… purgeplan apply release.plan
   $ purgeplan apply --auto-approve --base "$LAST_RELEASE"
   $ purgeplan apply release.plan --json > apply.log
   $ purgeplan apply release.plan --verify 20
+  $ purgeplan apply release.plan --verify 20 --verify-strict   (exit 1 when the edge confirmed nothing)
   $ purgeplan apply release.plan --verify 5 --connect-to www.example.com:443:203.0.113.7:443
   $ purgeplan apply release.plan --check-drift   (token also needs Zone > Cache Rules > Read)`)
     .action(async (planfile: string | undefined, options, command: Command) => {

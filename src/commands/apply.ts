@@ -46,6 +46,8 @@ export interface ApplyCommandOptions extends PlanningOptions {
   readonly verifyRate?: number;
   readonly verifySettleMs?: number;
   readonly connectTo?: readonly string[];
+  /** `--verify-strict`: a verification that confirmed nothing, or an unmatched --connect-to rule, exits 1 (after the purge). */
+  readonly verifyStrict?: boolean;
 }
 
 interface Output {
@@ -84,6 +86,9 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   parseApiUrl(apiUrl);
   if (options.verify === undefined && (options.connectTo ?? []).length > 0) {
     throw new UserError('--connect-to directs the requests of --verify: give --verify N too', { hint: 'e.g. purgeplan apply PLANFILE --verify 10 --connect-to www.example.com:443:203.0.113.7:443' });
+  }
+  if (options.verify === undefined && options.verifyStrict) {
+    throw new UserError('--verify-strict makes the warnings of --verify fail: give --verify N too', { hint: 'e.g. purgeplan apply PLANFILE --verify 10 --verify-strict' });
   }
   const verify = options.verify === undefined ? null : verifySettings(options);
   const saved = planfile === undefined ? undefined : readSavedPlan(planfile, options, io);
@@ -155,7 +160,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     if (!result.ok || !verification) return result.ok ? 0 : 1;
     const sentNow = new Set(result.outcomes.filter((o) => o.status === 'done').map((o) => o.index));
     const verified = await verification.after(interrupt.signal, (request) => sentNow.has(request));
-    return verified === 'interrupted' ? 130 : verified === 'not_purged' ? 1 : 0;
+    return verified === 'interrupted' ? 130 : verified === 'not_purged' || verified === 'unconfirmed' ? 1 : 0;
   } finally {
     interrupt.dispose();
     await verification?.close();
@@ -170,6 +175,7 @@ function verifySettings(options: ApplyCommandOptions): VerifySettings {
     settleMs: options.verifySettleMs ?? DEFAULT_SETTLE_MS,
     connectTo: (options.connectTo ?? []).map(parseConnectTo),
     json: options.json,
+    strict: options.verifyStrict ?? false,
   };
 }
 

@@ -117,7 +117,7 @@ export class CoverageTally {
       key = `\u0000${record.request.url}`;
       tally = this.entries.get(key) ?? { entryClass: 'outside', requests: 0 };
     } else {
-      const { zone, builder, result } = resolved;
+      const { zone, keyName, builder, result } = resolved;
       if ('problem' in result) return this.skip(lineNumber, result.problem);
       if ('unknown' in result) {
         for (const field of result.unknown) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + 1);
@@ -135,7 +135,7 @@ export class CoverageTally {
           tally = this.keyed ? this.entries.get(entry.key) : undefined;
           if (tally === undefined) {
             const entryClass = this.inspector.classOf(zone.name, entry);
-            tally = entryClass === 'missed' ? { entryClass, requests: 0, nearMisses: this.inspector.nearMisses(zone.name, entry, builder), key: entry.key, entry } : { entryClass, requests: 0, entry };
+            tally = entryClass === 'missed' ? { entryClass, requests: 0, nearMisses: this.inspector.nearMisses(zone.name, entry, builder, keyName), key: entry.key, entry } : { entryClass, requests: 0, entry };
             if (this.keyed) this.entries.set(entry.key, tally);
           }
           tallies[entry.ordinal] = tally;
@@ -176,16 +176,17 @@ export class CoverageTally {
 
   report(top: number, groupOrder: (group: string) => number): CoverageReport {
     const entries = { purged: 0, missed: 0, outside: 0, unknown: 0 };
-    const values = new Map<string, { dimension: string; value: string | null; requests: number; entries: number; groups: Set<string> }>();
+    const values = new Map<string, { dimension: string; value: string | null; requests: number; entries: number; groups: Set<string>; fix?: string }>();
     const missed: MissedEntry[] = [];
     for (const tally of this.allTallies()) {
       entries[tally.entryClass]++;
       if (tally.entryClass !== 'missed') continue;
       const seen = new Set<string>();
       for (const miss of tally.nearMisses ?? []) {
-        const id = `${miss.dimension}\u0000${miss.value === null ? '\u0001' : miss.value}`;
+        // A scheme or query parameter is fixed in a zone or a cache key: one row per fix.
+        const id = `${miss.dimension}\u0000${miss.value === null ? '\u0001' : miss.value}\u0000${miss.fixForValue ?? ''}`;
         let value = values.get(id);
-        if (!value) values.set(id, (value = { dimension: miss.dimension, value: miss.value, requests: 0, entries: 0, groups: new Set() }));
+        if (!value) values.set(id, (value = { dimension: miss.dimension, value: miss.value, requests: 0, entries: 0, groups: new Set(), ...(miss.fixForValue !== undefined ? { fix: miss.fixForValue } : {}) }));
         value.groups.add(miss.group);
         if (seen.has(id)) continue;
         seen.add(id);
@@ -198,7 +199,7 @@ export class CoverageTally {
     for (const v of values.values()) {
       const groups = [...v.groups].sort((a, b) => groupOrder(a) - groupOrder(b));
       const list = byDimension.get(v.dimension) ?? [];
-      list.push({ dimension: v.dimension, value: v.value, requests: v.requests, entries: v.entries, groups, fix: fixFor(groups, v.dimension, v.value) });
+      list.push({ dimension: v.dimension, value: v.value, requests: v.requests, entries: v.entries, groups, fix: v.fix ?? fixFor(groups, v.dimension, v.value) });
       byDimension.set(v.dimension, list);
     }
     const byRequests = <T extends { requests: number }>(a: T, b: T) => b.requests - a.requests;

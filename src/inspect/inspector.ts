@@ -4,6 +4,7 @@
 import { zoneForHost } from '../config/route.js';
 import type { CacheKey, Config, Dimension, Group, Zone } from '../config/types.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
+import { hostPathOf } from '../plan/cover.js';
 import { EntryBuilder } from './entry.js';
 import type { CacheEntry, CacheRequest, EntryResult } from './entry.js';
 import type { PurgeIndex, Purger } from './items.js';
@@ -12,13 +13,18 @@ export type EntryClass = 'purged' | 'missed' | 'outside';
 
 export interface NearMiss {
   readonly group: string;
-  /** The dimension's path under `variants` (lang, geo, headers.origin, cookies.ab…). */
+  /** The dimension's path under `variants` (lang, geo, headers.origin, cookies.ab…), or `scheme` or `query`. */
   readonly dimension: string;
-  /** The request's value; null when it did not carry the header or cookie. */
+  /** The request's value (for `query`, the parameter's name); null when it did not carry the header or cookie. */
   readonly value: string | null;
-  /** The values the group declares for it (absent not included). */
+  /** The values the group declares for it (absent not included; the schemes, or the parameter's values, of its URLs). */
   readonly declared: readonly string[];
   readonly fix: string;
+  /**
+   * The fix for every entry with this value, when it is not built from the groups alone (a scheme
+   * or query parameter: the zone's or the key's setting): coverage reports it as is.
+   */
+  readonly fixForValue?: string;
 }
 
 export interface Resolved {
@@ -94,8 +100,8 @@ export class Inspector {
     for (const candidate of this.groupKeys.get(zone.name) ?? []) {
       const normalized = this.builder(candidate.key).normalize(request.url);
       if ('problem' in normalized) break;
-      const owners = this.index.urlOwners(zone.name, normalized.url);
-      if (owners.some((o) => this.groups.get(o.group)?.cacheKeyName === candidate.name)) {
+      const listed = this.index.listedBy(zone.name, normalized.url);
+      if (listed.some((group) => this.groups.get(group)?.cacheKeyName === candidate.name)) {
         const builder = this.builder(candidate.key);
         return { zone, keyName: candidate.name, builder, result: builder.entry(request) };
       }
@@ -108,45 +114,164 @@ export class Inspector {
   /** The class alone (coverage): no list of what purges it is built. */
   classOf(zone: string, entry: CacheEntry): EntryClass {
     if (this.index.purges(zone, entry)) return 'purged';
-    return this.index.urlOwners(zone, entry.url).length ? 'missed' : 'outside';
+    return this.plansUrl(zone, entry) ? 'missed' : 'outside';
   }
 
   /** Purged (some item reaches it), missed (the plan purges its URL, not this variant) or outside. */
   classify(zone: string, entry: CacheEntry): { entryClass: EntryClass; purgers: Purger[] } {
     const purgers = this.index.purgersOf(zone, entry);
     if (purgers.length) return { entryClass: 'purged', purgers };
-    return { entryClass: this.index.urlOwners(zone, entry.url).length ? 'missed' : 'outside', purgers };
+    return { entryClass: this.plansUrl(zone, entry) ? 'missed' : 'outside', purgers };
+  }
+
+  /**
+   * Whether the plan purges the entry's URL under some variant, or a URL that differs from it only
+   * by its scheme or by query parameters the key keeps: each is a cache entry of its own, which the
+   * plan leaves stale (docs/coverage.md).
+   */
+  private plansUrl(zone: string, entry: CacheEntry): boolean {
+    if (this.index.urlOwners(zone, entry.url).length) return true;
+    return this.index.urlsAtPath(zone, pathOf(entry.url)).some((url) => url !== entry.url);
   }
 
   /**
    * For an entry nothing purges: each group with file items for its URL, and each dimension on
-   * which the group's declared values leave out the request's value, with the fix.
+   * which the group's declared values leave out the request's value, with the fix. When no group
+   * has the URL itself, the groups with a URL differing only by scheme or query, and how.
    */
-  nearMisses(zone: string, entry: CacheEntry, builder: EntryBuilder): NearMiss[] {
+  nearMisses(zone: string, entry: CacheEntry, builder: EntryBuilder, keyName: string | null): NearMiss[] {
     const misses: NearMiss[] = [];
+    const owners = this.index.urlOwners(zone, entry.url);
     const seen = new Set<string>();
-    for (const owner of this.index.urlOwners(zone, entry.url)) {
+    for (const owner of owners) {
       if (seen.has(owner.group)) continue;
       seen.add(owner.group);
       const group = this.groups.get(owner.group);
-      if (!group) continue;
-      const dimensions = group.routes?.get(zone)?.dimensions ?? group.dimensions;
-      const matched = new Set<Dimension>();
-      builder.dimensions.forEach((d, i) => {
-        const declared = dimensions.find((g) => g.kind === d.kind && g.name === d.name);
-        if (declared) matched.add(declared);
-        const values = declared ? declared.values : [null];
-        const value = entry.values[i] ?? null;
-        if (!values.includes(value)) misses.push(nearMiss(group, d.path, value, values));
-      });
-      // A group whose own key varies on more than the entry's: its items all carry that header.
-      for (const declared of dimensions) {
-        if (matched.has(declared) || declared.values.includes(null)) continue;
-        misses.push(nearMiss(group, variantPath(declared), null, declared.values));
+      if (group) misses.push(...this.dimensionMisses(zone, entry, builder, group));
+    }
+    if (owners.length) return misses;
+    // The closest URL of each group: the one with the fewest differences (scheme, parameters).
+    const closest = new Map<string, { url: string; differences: UrlDifferences; size: number }>();
+    for (const url of this.index.urlsAtPath(zone, pathOf(entry.url))) {
+      if (url === entry.url) continue;
+      const differences = urlDifferences(entry.url, url);
+      const size = (differences.scheme ? 1 : 0) + differences.parameters.length;
+      for (const owner of this.index.urlOwners(zone, url)) {
+        const best = closest.get(owner.group);
+        if (best === undefined || size < best.size) closest.set(owner.group, { url, differences, size });
       }
+    }
+    const zoneConfig = this.config.zones.find((z) => z.name === zone);
+    for (const [name, { url, differences }] of [...closest].sort((a, b) => this.index.groupOrder(a[0]) - this.index.groupOrder(b[0]))) {
+      const group = this.groups.get(name);
+      if (!group) continue;
+      const planned = this.index.urlsAtPath(zone, pathOf(entry.url)).filter((u) => this.index.urlOwners(zone, u).some((o) => o.group === name));
+      if (differences.scheme && zoneConfig) {
+        const declared = [...new Set(planned.map(schemeOf))];
+        const fix = schemeFix(zoneConfig, differences.scheme, declared);
+        misses.push({ group: name, dimension: 'scheme', value: differences.scheme, declared, fix, fixForValue: fix });
+      }
+      for (const parameter of differences.parameters) {
+        const declared = [...new Set(planned.flatMap((u) => parameterValues(u, parameter)))];
+        misses.push({
+          group: name, dimension: 'query', value: parameter, declared,
+          fix: queryFix(keyName, builder.key, parameter, `purge the prefix ${pathOf(entry.url)}`),
+          fixForValue: queryFix(keyName, builder.key, parameter, 'purge a prefix covering these URLs'),
+        });
+      }
+      // The variant may miss too: the fix for each dimension, as for the URL itself.
+      if (!this.index.urlOwners(zone, url).some((o) => o.group === name && o.variants.has(entry.variant.key))) misses.push(...this.dimensionMisses(zone, entry, builder, group));
     }
     return misses;
   }
+
+  /** The dimensions on which the group's declared values leave out the entry's. */
+  private dimensionMisses(zone: string, entry: CacheEntry, builder: EntryBuilder, group: Group): NearMiss[] {
+    const misses: NearMiss[] = [];
+    const dimensions = group.routes?.get(zone)?.dimensions ?? group.dimensions;
+    const matched = new Set<Dimension>();
+    builder.dimensions.forEach((d, i) => {
+      const declared = dimensions.find((g) => g.kind === d.kind && g.name === d.name);
+      if (declared) matched.add(declared);
+      const values = declared ? declared.values : [null];
+      const value = entry.values[i] ?? null;
+      if (!values.includes(value)) misses.push(nearMiss(group, d.path, value, values));
+    });
+    // A group whose own key varies on more than the entry's: its items all carry that header.
+    for (const declared of dimensions) {
+      if (matched.has(declared) || declared.values.includes(null)) continue;
+      misses.push(nearMiss(group, variantPath(declared), null, declared.values));
+    }
+    return misses;
+  }
+}
+
+/** `host[:port]/path` of a URL: no scheme, no query. */
+function pathOf(url: string): string {
+  const hostPath = hostPathOf(url);
+  const queryAt = hostPath.indexOf('?');
+  return queryAt === -1 ? hostPath : hostPath.slice(0, queryAt);
+}
+
+function schemeOf(url: string): string {
+  return url.slice(0, url.indexOf(':'));
+}
+
+/** The `name=value` pairs of a URL's query, as written. */
+function pairsOf(url: string): string[] {
+  const queryAt = url.indexOf('?');
+  return queryAt === -1 ? [] : url.slice(queryAt + 1).split('&');
+}
+
+const nameOf = (pair: string) => {
+  const eq = pair.indexOf('=');
+  return eq === -1 ? pair : pair.slice(0, eq);
+};
+
+/** The values a URL gives a query parameter. */
+function parameterValues(url: string, parameter: string): string[] {
+  return pairsOf(url).filter((p) => nameOf(p) === parameter).map((p) => (p.includes('=') ? p.slice(p.indexOf('=') + 1) : ''));
+}
+
+interface UrlDifferences {
+  /** The request's scheme, when the planned URL has the other one. */
+  readonly scheme: string | null;
+  /** The names of the query parameters the two URLs do not share (name and value), the request's first. */
+  readonly parameters: readonly string[];
+}
+
+/** How a request's URL differs from a planned URL of the same host and path. */
+function urlDifferences(requested: string, planned: string): UrlDifferences {
+  const scheme = schemeOf(requested) === schemeOf(planned) ? null : schemeOf(requested);
+  const left = pairsOf(planned);
+  const differing: string[] = [];
+  for (const pair of pairsOf(requested)) {
+    const at = left.indexOf(pair);
+    if (at === -1) differing.push(nameOf(pair));
+    else left.splice(at, 1);
+  }
+  differing.push(...left.map(nameOf));
+  return { scheme, parameters: [...new Set(differing)] };
+}
+
+/** `add "http" to zones.www.schemes`: each URL is then purged under that scheme too. */
+function schemeFix(zone: Zone, scheme: string, declared: readonly string[]): string {
+  if (zone.schemes) return `add ${JSON.stringify(scheme)} to zones.${zone.name}.schemes`;
+  return `add schemes: [${[...declared, scheme].join(', ')}] to zones.${zone.name} (each URL is then purged under both schemes)`;
+}
+
+/** Exclude the parameter in the entry's cache key (and its Cache Rule), or purge the prefix. */
+function queryFix(keyName: string | null, key: CacheKey, parameter: string, orPrefix: string): string {
+  const name = JSON.stringify(parameter);
+  if (keyName === null) {
+    return `exclude ${name} from the cache key: a cache_keys profile with query_string: {exclude: [${parameter}]} as the zone's cache_key (and its Cache Rule), or ${orPrefix}`;
+  }
+  const path = `cache_keys.${keyName}.query_string`;
+  const fix = key.queryInclude ? `remove ${name} from ${path}.include`
+    : key.queryExclude ? `add ${name} to ${path}.exclude`
+    : key.querySort ? `add exclude: [${parameter}] to ${path}`
+    : `add query_string: {exclude: [${parameter}]} to cache_keys.${keyName}`;
+  return `${fix} (and to its Cache Rule), or ${orPrefix}`;
 }
 
 /** The path under `variants` of a planner dimension. */

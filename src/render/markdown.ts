@@ -10,17 +10,18 @@ export const MARKDOWN_LIMIT = 60_000;
 
 const escapeHtml = (text: string) => printable(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 /**
- * Free text (a description, a cache key's parameter names) as one inert paragraph: no markup, no
- * HTML, no line of its own, and no @mention or reference for GitHub or GitLab to act on (#12,
- * GitLab's !12, ~label, %milestone, $snippet): a zero-width space after the sign, as Renovate
- * does, notifies no one and links nothing.
+ * Free text (a description, a cache key's parameter names, a value from logs) as one inert
+ * paragraph or table cell: no markup, no HTML, no line of its own, no link (a bare `https://…` or
+ * `www.…` that GitHub and GitLab would turn into one), and no @mention or reference for them to
+ * act on (#12, GitLab's !12, ~label, %milestone, $snippet): a zero-width space after the sign,
+ * as Renovate does, notifies no one and links nothing.
  */
-const escapeText = (text: string) => escapeHtml(text.replace(/\s+/g, ' ').trim())
+export const escapeText = (text: string) => escapeHtml(text.replace(/\s+/g, ' ').trim())
   .replace(/[\\`*_[\]!|~]/g, (ch) => `\\${ch}`)
   .replace(/^([-+=]|\d+[.)])/, '\\$1')
-  .replace(/[@#!~%$]/g, (ch) => `${ch}&#8203;`);
+  .replace(/[@#!~%$]|:(?=\/\/)|\b(?:www)(?=\.)/gi, (match) => `${match}&#8203;`);
 /** A value in a code span however many backticks it holds (CommonMark: a longer run delimits it). */
-const codeSpan = (text: string) => {
+export const codeSpan = (text: string) => {
   const value = printable(text);
   const ticks = '`'.repeat(Math.max(1, ...[...value.matchAll(/`+/g)].map((m) => m[0].length + 1)));
   const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';

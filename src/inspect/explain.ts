@@ -43,7 +43,7 @@ export function explain(inspector: Inspector, request: CacheRequest): ExplainRes
       request: request.url, entry, zone, keyName, keyDescription: describeCacheKey(builder.key),
       purgedBy: purgers,
       tags: inspector.index.tagsOf(zone.name),
-      nearMisses: purgers.length ? [] : inspector.nearMisses(zone.name, entry, builder, keyName),
+      nearMisses: purgers.length ? [] : inspector.nearMisses(zone.name, entry, builder, keyName, true),
     },
   };
 }

@@ -19,12 +19,8 @@ export interface NearMiss {
   readonly value: string | null;
   /** The values the group declares for it (absent not included; the schemes, or the parameter's values, of its URLs). */
   readonly declared: readonly string[];
+  /** For `scheme` and `query`, the zone's or the key's setting: the same for every group. */
   readonly fix: string;
-  /**
-   * The fix for every entry with this value, when it is not built from the groups alone (a scheme
-   * or query parameter: the zone's or the key's setting): coverage reports it as is.
-   */
-  readonly fixForValue?: string;
 }
 
 export interface Resolved {
@@ -48,6 +44,7 @@ export class Inspector {
   /** Per zone: the profiles its groups use other than the zone's own, in file order. */
   private readonly groupKeys = new Map<string, { name: string | null; key: CacheKey }[]>();
   private readonly hosts = new Map<string, Zone | null>();
+  private readonly interned = new Map<string, NearMiss>();
 
   constructor(private readonly config: Config, readonly index: PurgeIndex, private readonly options: InspectorOptions = {}) {
     this.groups = new Map(config.groups.map((g) => [g.name, g]));
@@ -137,9 +134,11 @@ export class Inspector {
   /**
    * For an entry nothing purges: each group with file items for its URL, and each dimension on
    * which the group's declared values leave out the request's value, with the fix. When no group
-   * has the URL itself, the groups with a URL differing only by scheme or query, and how.
+   * has the URL itself, the groups with a URL differing only by scheme or query, and how. With
+   * `forEntry` (explain) the fix names this URL's prefix; otherwise (coverage) a fix holds for
+   * every entry with the value, and one object stands for each distinct near miss.
    */
-  nearMisses(zone: string, entry: CacheEntry, builder: EntryBuilder, keyName: string | null): NearMiss[] {
+  nearMisses(zone: string, entry: CacheEntry, builder: EntryBuilder, keyName: string | null, forEntry = false): NearMiss[] {
     const misses: NearMiss[] = [];
     const owners = this.index.urlOwners(zone, entry.url);
     const seen = new Set<string>();
@@ -147,12 +146,14 @@ export class Inspector {
       if (seen.has(owner.group)) continue;
       seen.add(owner.group);
       const group = this.groups.get(owner.group);
-      if (group) misses.push(...this.dimensionMisses(zone, entry, builder, group));
+      if (group) this.dimensionMisses(zone, entry, builder, group, misses);
     }
     if (owners.length) return misses;
     // The closest URL of each group: the one with the fewest differences (scheme, parameters).
+    const path = pathOf(entry.url);
+    const atPath = this.index.urlsAtPath(zone, path);
     const closest = new Map<string, { url: string; differences: UrlDifferences; size: number }>();
-    for (const url of this.index.urlsAtPath(zone, pathOf(entry.url))) {
+    for (const url of atPath) {
       if (url === entry.url) continue;
       const differences = urlDifferences(entry.url, url);
       const size = (differences.scheme ? 1 : 0) + differences.parameters.length;
@@ -165,44 +166,51 @@ export class Inspector {
     for (const [name, { url, differences }] of [...closest].sort((a, b) => this.index.groupOrder(a[0]) - this.index.groupOrder(b[0]))) {
       const group = this.groups.get(name);
       if (!group) continue;
-      const planned = this.index.urlsAtPath(zone, pathOf(entry.url)).filter((u) => this.index.urlOwners(zone, u).some((o) => o.group === name));
-      if (differences.scheme && zoneConfig) {
+      const planned = atPath.filter((u) => this.index.urlOwners(zone, u).some((o) => o.group === name));
+      const scheme = differences.scheme;
+      if (scheme !== null && zoneConfig) {
         const declared = [...new Set(planned.map(schemeOf))];
-        const fix = schemeFix(zoneConfig, differences.scheme, declared);
-        misses.push({ group: name, dimension: 'scheme', value: differences.scheme, declared, fix, fixForValue: fix });
+        misses.push(this.intern(`${zone}\u0000${name}\u0000scheme\u0000${scheme}\u0000${declared.join(',')}`, () => (
+          { group: name, dimension: 'scheme', value: scheme, declared, fix: schemeFix(zoneConfig, scheme, declared) })));
       }
       for (const parameter of differences.parameters) {
         const declared = [...new Set(planned.flatMap((u) => parameterValues(u, parameter)))];
-        misses.push({
-          group: name, dimension: 'query', value: parameter, declared,
-          fix: queryFix(keyName, builder.key, parameter, `purge the prefix ${pathOf(entry.url)}`),
-          fixForValue: queryFix(keyName, builder.key, parameter, 'purge a prefix covering these URLs'),
-        });
+        const miss = (orPrefix: string): NearMiss => ({ group: name, dimension: 'query', value: parameter, declared, fix: queryFix(keyName, builder.key, parameter, orPrefix) });
+        misses.push(forEntry ? miss(`purge the prefix ${path}`)
+          : this.intern(`${zone}\u0000${keyName ?? '\u0001'}\u0000${name}\u0000query\u0000${parameter}\u0000${declared.join('\u0000')}`, () => miss('purge a prefix covering these URLs')));
       }
       // The variant may miss too: the fix for each dimension, as for the URL itself.
-      if (!this.index.urlOwners(zone, url).some((o) => o.group === name && o.variants.has(entry.variant.key))) misses.push(...this.dimensionMisses(zone, entry, builder, group));
+      if (!this.index.urlOwners(zone, url).some((o) => o.group === name && o.variants.has(entry.variant.key))) this.dimensionMisses(zone, entry, builder, group, misses);
     }
     return misses;
   }
 
-  /** The dimensions on which the group's declared values leave out the entry's. */
-  private dimensionMisses(zone: string, entry: CacheEntry, builder: EntryBuilder, group: Group): NearMiss[] {
-    const misses: NearMiss[] = [];
+  /** One object per distinct near miss: coverage keeps one list per missed entry, not copies. */
+  private intern(id: string, build: () => NearMiss): NearMiss {
+    let miss = this.interned.get(id);
+    if (miss === undefined) this.interned.set(id, (miss = build()));
+    return miss;
+  }
+
+  /** Adds the dimensions on which the group's declared values leave out the entry's. */
+  private dimensionMisses(zone: string, entry: CacheEntry, builder: EntryBuilder, group: Group, misses: NearMiss[]): void {
     const dimensions = group.routes?.get(zone)?.dimensions ?? group.dimensions;
     const matched = new Set<Dimension>();
+    const add = (path: string, value: string | null, values: readonly (string | null)[]) => {
+      misses.push(this.intern(`${zone}\u0000${group.name}\u0000${path}\u0000${value === null ? '\u0001' : value}`, () => nearMiss(group, path, value, values)));
+    };
     builder.dimensions.forEach((d, i) => {
       const declared = dimensions.find((g) => g.kind === d.kind && g.name === d.name);
       if (declared) matched.add(declared);
       const values = declared ? declared.values : [null];
       const value = entry.values[i] ?? null;
-      if (!values.includes(value)) misses.push(nearMiss(group, d.path, value, values));
+      if (!values.includes(value)) add(d.path, value, values);
     });
     // A group whose own key varies on more than the entry's: its items all carry that header.
     for (const declared of dimensions) {
       if (matched.has(declared) || declared.values.includes(null)) continue;
-      misses.push(nearMiss(group, variantPath(declared), null, declared.values));
+      add(variantPath(declared), null, declared.values);
     }
-    return misses;
   }
 }
 

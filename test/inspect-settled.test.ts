@@ -91,8 +91,8 @@ describe('coverage and explain: another scheme or a kept query parameter is miss
     const source = byValue.get('query utm_source posts');
     assert.equal(source?.requests, 2);
     assert.equal(source?.entries, 2);
-    assert.match(source?.fix ?? '', /^add exclude: \[utm_source\] to cache_keys\.pages\.query_string \(and to its Cache Rule\), or purge a prefix/);
-    assert.match(byValue.get('query color products')?.fix ?? '', /^add "color" to cache_keys\.trimmed\.query_string\.exclude/);
+    assert.match(source?.fix ?? '', /^add exclude: \[utm_source\] to cache_keys\.pages\.query_string \(and in its Cache Rule\), or purge a prefix/);
+    assert.equal(byValue.get('query color products')?.fix, 'purge a prefix covering these URLs, or, if "color" does not change the response, add "color" to cache_keys.trimmed.query_string.exclude (and in its Cache Rule)');
   });
 
   it('the human report says it too', () => {
@@ -117,7 +117,7 @@ describe('coverage and explain: another scheme or a kept query parameter is miss
     assert.equal(result.status, 2, result.stderr);
     const json = JSON.parse(result.stdout) as Explained;
     assert.deepEqual(json.near_misses.map((m) => [m.dimension, m.value]), [['query', 'utm_campaign'], ['query', 'utm_source']]);
-    assert.equal(json.near_misses[1]!.fix, 'add exclude: [utm_source] to cache_keys.pages.query_string (and to its Cache Rule), or purge the prefix www.example.com/posts/b/');
+    assert.equal(json.near_misses[1]!.fix, 'add exclude: [utm_source] to cache_keys.pages.query_string (and in its Cache Rule), or purge the prefix www.example.com/posts/b/');
     const dropped = site.run(['explain', 'https://shop.example.net/p/1?utm_medium=a&color=red']);
     assert.equal(dropped.status, 0, dropped.stdout);
   });

@@ -175,7 +175,7 @@ export class Inspector {
       }
       for (const parameter of differences.parameters) {
         const declared = [...new Set(planned.flatMap((u) => parameterValues(u, parameter)))];
-        const miss = (orPrefix: string): NearMiss => ({ group: name, dimension: 'query', value: parameter, declared, fix: queryFix(keyName, builder.key, parameter, orPrefix) });
+        const miss = (orPrefix: string): NearMiss => ({ group: name, dimension: 'query', value: parameter, declared, fix: queryFix(keyName, builder.key, parameter, declared, orPrefix) });
         misses.push(forEntry ? miss(`purge the prefix ${path}`)
           : this.intern(`${zone}\u0000${keyName ?? '\u0001'}\u0000${name}\u0000query\u0000${parameter}\u0000${declared.join('\u0000')}`, () => miss('purge a prefix covering these URLs')));
       }
@@ -268,18 +268,23 @@ function schemeFix(zone: Zone, scheme: string, declared: readonly string[]): str
   return `add schemes: [${[...declared, scheme].join(', ')}] to zones.${zone.name} (each URL is then purged under both schemes)`;
 }
 
-/** Exclude the parameter in the entry's cache key (and its Cache Rule), or purge the prefix. */
-function queryFix(keyName: string | null, key: CacheKey, parameter: string, orPrefix: string): string {
+/**
+ * Exclude the parameter in the entry's cache key (and its Cache Rule), or purge the prefix. A
+ * parameter the group's URLs have (another value of it) most likely changes the response: the
+ * prefix comes first then, and excluding it only if it does not.
+ */
+function queryFix(keyName: string | null, key: CacheKey, parameter: string, declared: readonly string[], orPrefix: string): string {
   const name = JSON.stringify(parameter);
-  if (keyName === null) {
-    return `exclude ${name} from the cache key: a cache_keys profile with query_string: {exclude: [${parameter}]} as the zone's cache_key (and its Cache Rule), or ${orPrefix}`;
+  let exclude: string;
+  if (keyName === null) exclude = `exclude ${name} from the cache key: a cache_keys profile with query_string: {exclude: [${parameter}]} as the zone's cache_key (and in its Cache Rule)`;
+  else {
+    const path = `cache_keys.${keyName}.query_string`;
+    exclude = `${key.queryInclude ? `remove ${name} from ${path}.include`
+      : key.queryExclude ? `add ${name} to ${path}.exclude`
+      : key.querySort ? `add exclude: [${parameter}] to ${path}`
+      : `add query_string: {exclude: [${parameter}]} to cache_keys.${keyName}`} (and in its Cache Rule)`;
   }
-  const path = `cache_keys.${keyName}.query_string`;
-  const fix = key.queryInclude ? `remove ${name} from ${path}.include`
-    : key.queryExclude ? `add ${name} to ${path}.exclude`
-    : key.querySort ? `add exclude: [${parameter}] to ${path}`
-    : `add query_string: {exclude: [${parameter}]} to cache_keys.${keyName}`;
-  return `${fix} (and to its Cache Rule), or ${orPrefix}`;
+  return declared.length ? `${orPrefix}, or, if ${name} does not change the response, ${exclude}` : `${exclude}, or ${orPrefix}`;
 }
 
 /** The path under `variants` of a planner dimension. */

@@ -42,7 +42,7 @@ export interface TagItem {
   readonly action: ItemAction;
 }
 
-/** A saved plan's host, prefix or purge-everything request: its groups may have had items absorbed by its items. */
+/** A saved plan's host, prefix or purge-everything request: its groups' items under one of its items were absorbed by it. */
 interface Absorbing {
   /** Every group the request names (shared by its items). */
   readonly groups: readonly string[];
@@ -261,7 +261,7 @@ export class PurgeIndex {
       const credit = (kind: 'everything' | 'host' | 'prefix', value: string): readonly string[] => {
         const owning = request.groups.filter((g) => groups.has(g, zoneName, kind, value));
         if (owning.length === 0) return request.groups;
-        if (owning.length < request.groups.length) zone.absorbing.set(`${kind} ${value}`, { groups: request.groups, action });
+        zone.absorbing.set(`${kind} ${value}`, { groups: request.groups, action });
         return owning;
       };
       if ('purge_everything' in body) {

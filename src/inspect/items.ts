@@ -13,10 +13,12 @@ import { makeVariant } from '../expand/variants.js';
 import { broadestCovering, coveringPrefix, coveringPrefixes, hostOf, hostPathOf } from '../plan/cover.js';
 import type { Plan } from '../plan/types.js';
 import type { CacheEntry } from './entry.js';
+import { covers, GroupItems } from './group-items.js';
+import type { ItemKind, OwnItem } from './group-items.js';
 
 /** What an item does to the entries it reaches (§7.3); `purge` until a request says otherwise. */
 export type ItemAction = 'purge' | 'invalidate';
-export type ItemKind = 'everything' | 'host' | 'prefix' | 'file';
+export type { ItemKind } from './group-items.js';
 
 export interface Owner {
   readonly group: string;
@@ -56,14 +58,6 @@ interface PurgeReach {
   readonly prefixes: ReadonlySet<string>;
 }
 
-/** A group's own item that reaches an entry. */
-interface OwnItem {
-  readonly kind: ItemKind;
-  /** The host, the prefix, the URL, or '' for everything. */
-  readonly value: string;
-  readonly item: string;
-}
-
 export class ZoneItems {
   readonly files = new Map<string, FileOwner[]>();
   readonly hosts = new Map<string, Owner[]>();
@@ -94,7 +88,7 @@ export class ZoneItems {
     return this.pathsMemo.get(hostPath) ?? [];
   }
 
-  /** Whether a purge of the zone covers the item: then the plan purges it whatever its group's action (§7.3). */
+  /** Whether a purge of the zone covers the item: then the plan purges it whatever its group's action (docs/coverage.md). */
   purgeCovers(item: OwnItem, entry: CacheEntry): boolean {
     const reach = this.reach;
     if (reach.everything) return true;
@@ -127,83 +121,6 @@ const withoutQuery = (hostPath: string) => {
   const queryAt = hostPath.indexOf('?');
   return queryAt === -1 ? hostPath : hostPath.slice(0, queryAt);
 };
-
-/** A group's expansions, with the lookups a saved plan's items are credited by (built on demand). */
-class GroupItems {
-  private urlSets = new Map<GroupExpansion, ReadonlySet<string>>();
-  private variantSets = new Map<GroupExpansion, ReadonlySet<string>>();
-  constructor(private readonly parts: ReadonlyMap<string, readonly GroupExpansion[]>) {}
-
-  private inZone(group: string, zone: string): readonly GroupExpansion[] {
-    return (this.parts.get(group) ?? []).filter((e) => e.zone === zone);
-  }
-
-  private urls(e: GroupExpansion): ReadonlySet<string> {
-    let set = this.urlSets.get(e);
-    if (set === undefined) this.urlSets.set(e, (set = new Set(e.urls)));
-    return set;
-  }
-
-  private variantKeys(e: GroupExpansion): ReadonlySet<string> {
-    let set = this.variantSets.get(e);
-    if (set === undefined) this.variantSets.set(e, (set = new Set(e.variants.map((v) => v.key))));
-    return set;
-  }
-
-  has(group: string, zone: string, kind: 'everything' | 'host' | 'prefix' | 'tag', value: string): boolean {
-    return this.inZone(group, zone).some((e) => {
-      switch (kind) {
-        case 'everything': return e.everything;
-        case 'host': return e.hosts.includes(value);
-        case 'prefix': return e.prefixes.includes(value);
-        case 'tag': return e.tags.includes(value);
-      }
-    });
-  }
-
-  /** The variant keys the group purges `url` under in the zone; undefined when it has no such URL. */
-  variantsOf(group: string, zone: string, url: string): ReadonlySet<string> | undefined {
-    for (const e of this.inZone(group, zone)) if (this.urls(e).has(url)) return this.variantKeys(e);
-    return undefined;
-  }
-
-  /** The group's own items in the zone that reach the entry. */
-  reaching(group: string, zone: string, entry: CacheEntry): OwnItem[] {
-    const found: OwnItem[] = [];
-    const hostPath = hostPathOf(entry.url);
-    const host = hostOf(hostPath);
-    for (const e of this.inZone(group, zone)) {
-      if (e.everything) found.push({ kind: 'everything', value: '', item: 'everything' });
-      if (e.hosts.includes(host)) found.push({ kind: 'host', value: host, item: `host ${host}` });
-      for (const prefix of e.prefixes.length ? coveringPrefixes(hostPath, new Set(e.prefixes)) : []) found.push({ kind: 'prefix', value: prefix, item: `prefix ${prefix}` });
-      if (this.urls(e).has(entry.url) && this.variantKeys(e).has(entry.variant.key)) found.push({ kind: 'file', value: entry.url, item: fileKey(entry.url, entry.variant) });
-    }
-    return found;
-  }
-
-  /** Every URL the groups list in each zone (how a URL's cache key is found), by zone then URL. */
-  listed(groups: readonly string[]): Map<string, Map<string, string[]>> {
-    const byZone = new Map<string, Map<string, string[]>>();
-    for (const group of groups) {
-      for (const e of this.parts.get(group) ?? []) {
-        let urls = byZone.get(e.zone);
-        if (urls === undefined) byZone.set(e.zone, (urls = new Map()));
-        for (const url of e.urls) push(urls, url, group);
-      }
-    }
-    return byZone;
-  }
-}
-
-/** Whether the request's item `absorber` covers a group's own item (the planner's coverage, plan/cover.ts). */
-function covers(absorber: { readonly kind: 'everything' | 'host' | 'prefix'; readonly value: string }, item: OwnItem): boolean {
-  if (absorber.kind === 'everything') return true;
-  if (item.kind === 'everything') return false;
-  if (absorber.kind === 'host') return item.kind === 'host' ? item.value === absorber.value : hostOf(item.kind === 'file' ? hostPathOf(item.value) : item.value) === absorber.value;
-  if (item.kind === 'host') return false;
-  const prefix = new Set([absorber.value]);
-  return item.kind === 'prefix' ? item.value === absorber.value || broadestCovering(item.value, prefix) !== undefined : coveringPrefix(hostPathOf(item.value), prefix) !== undefined;
-}
 
 export class PurgeIndex {
   private readonly zones = new Map<string, ZoneItems>();
@@ -337,7 +254,7 @@ export class PurgeIndex {
   /**
    * Every item that purges the entry (the planner's coverage rules), ordered by kind, then group:
    * each group's own item, with what the plan does to it. A group's item that a purge covers is
-   * purged (an invalidation under a purge is only purged, §7.3); with a saved plan, a group whose
+   * purged (an invalidation under a purge is only purged: docs/coverage.md); with a saved plan, a group whose
    * item a host, prefix or everything request absorbed is named with its own item.
    */
   purgersOf(zone: string, entry: CacheEntry): Purger[] {
@@ -381,7 +298,7 @@ export class PurgeIndex {
   /**
    * The tags of the zone that the plan sends: an entry is purged by one only if its response
    * carried it. A purge of everything sends no tag; an invalidated tag that a purge also sends is
-   * purged, and one under an invalidation of everything is not sent (§7.3).
+   * purged, and one under an invalidation of everything is not sent (docs/coverage.md).
    */
   tagsOf(zone: string): TagItem[] {
     const items = this.zones.get(zone);

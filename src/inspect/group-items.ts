@@ -23,7 +23,9 @@ export class GroupItems {
   constructor(private readonly parts: ReadonlyMap<string, readonly GroupExpansion[]>) {}
 
   private inZone(group: string, zone: string): readonly GroupExpansion[] {
-    return (this.parts.get(group) ?? []).filter((e) => e.zone === zone);
+    const parts = this.parts.get(group) ?? [];
+    // A group has one expansion, or one per zone it is routed to.
+    return parts.length === 1 ? (parts[0]!.zone === zone ? parts : []) : parts.filter((e) => e.zone === zone);
   }
 
   private urls(e: GroupExpansion): ReadonlySet<string> {

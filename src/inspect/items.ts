@@ -207,7 +207,9 @@ export class PurgeIndex {
           for (const group of request.groups) {
             const own = groups.variantsOf(group, zoneName, url);
             if (own === undefined) continue;
-            const shared = [...variants].every((v) => own.has(v)) ? variants : new Set([...variants].filter((v) => own.has(v)));
+            let all = true;
+            for (const v of variants) if (!own.has(v)) all = false;
+            const shared = all ? variants : new Set([...variants].filter((v) => own.has(v)));
             if (shared.size === 0) continue;
             credited = true;
             push(zone.files, url, { group, action, variants: shared });

@@ -33,8 +33,8 @@ const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&l
 /**
  * Text for markdown (a pull-request comment, a step summary): printable, then inert. No HTML (`&`,
  * `<`, `>` as entities), no markup or link (`[x](…)`, emphasis, code, tables: the punctuation
- * backslash-escaped, and a leading list or heading marker too), and no @mention or reference for
- * GitHub or GitLab to act on (`#12`, GitLab's `!12`, `~label`, `%milestone`, `$snippet`): a
+ * backslash-escaped, and a leading list or heading marker too), no bare link (`https://…`,
+ * `www.…`, which GitHub and GitLab would link), and no @mention or reference for GitHub or GitLab to act on (`#12`, GitLab's `!12`, `~label`, `%milestone`, `$snippet`): a
  * zero-width space after the sign, as Renovate does, notifies no one and links nothing. Safe in a
  * paragraph, a table cell, `<summary>` and `<code>`. The one markdown escaper.
  */
@@ -43,7 +43,15 @@ export function markdownText(text: string): string {
     .replace(/[&<>]/g, (ch) => HTML_ENTITIES[ch]!)
     .replace(/[\\`*_[\]!|~]/g, (ch) => `\\${ch}`)
     .replace(/^([-+=]|\d+[.)])/, '\\$1')
-    .replace(/[@#!~%$]/g, (ch) => `${ch}&#8203;`);
+    .replace(/[@#!~%$]|:(?=\/\/)|\bwww(?=\.)/gi, (match) => `${match}&#8203;`);
+}
+
+/** A value in a code span however many backticks it holds (CommonMark: a longer run delimits it). */
+export function codeSpan(text: string): string {
+  const value = printable(text);
+  const ticks = '`'.repeat(Math.max(1, ...[...value.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${value}${pad}${ticks}`;
 }
 
 /** A baseline in words, for the human and markdown plans. */

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CONFIG, DEFAULT_MAX_ITEMS } from './defaults.js';
 import { UserError } from './errors.js';
+import { describeFsError } from './fsutil.js';
 import type { Io } from './commands/io.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -328,28 +329,39 @@ Examples:
  * A reader that closed the pipe early is not an error. A command that only prints
  * (`purgeplan plan --json | head`) ends there, quietly; one that changes something (apply's
  * purges, journal and state; a comment; a formatted file) stops writing to the closed stream and
- * finishes its work, with its own exit code.
+ * finishes its work, with its own exit code. Output that could not be written for another reason
+ * (`> file` on a full disk) is an error naming the stream: at once for a command that only
+ * prints, after the work for one that changes something.
  */
-let finishWhenPipeCloses = false;
+let finishWhenOutputFails = false;
+let lostOutput: string | null = null;
 function finishing(): void {
-  finishWhenPipeCloses = true;
+  finishWhenOutputFails = true;
 }
 
-function onClosedPipe(stream: NodeJS.WriteStream): void {
+function watchOutput(stream: NodeJS.WriteStream, name: 'stdout' | 'stderr'): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-    if (!finishWhenPipeCloses) process.exit(process.exitCode ?? 0);
+    const closedEarly = error.code === 'EPIPE';
+    if (finishWhenOutputFails) {
+      if (!closedEarly) lostOutput ??= `cannot write to ${name}: ${describeFsError(error)}`;
+      return;
+    }
+    if (closedEarly) process.exit(process.exitCode ?? 0);
+    if (name === 'stdout' && !process.stderr.destroyed) process.stderr.write(`error: cannot write to stdout: ${describeFsError(error)}\n`);
+    process.exit(1);
   });
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  onClosedPipe(process.stdout);
-  onClosedPipe(process.stderr);
+  watchOutput(process.stdout, 'stdout');
+  watchOutput(process.stderr, 'stderr');
   let exitCode = 0;
   const program = buildProgram((code) => { exitCode = code; });
   try {
     await program.parseAsync(argv as string[]);
-    return exitCode;
+    if (lostOutput === null) return exitCode;
+    process.stderr.write(`error: ${lostOutput}; the command finished its work, but part of its output is lost\n`);
+    return exitCode === 0 ? 1 : exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
     if (error instanceof UserError) {

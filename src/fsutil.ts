@@ -75,10 +75,10 @@ function kindOf(stats: Stats): string {
   return 'not a regular file';
 }
 
-function notRegular(label: string, stats: Stats): FileWriteError {
+function notRegular(label: string, stats: Stats, hint: string | undefined): FileWriteError {
   const kind = kindOf(stats);
   return new FileWriteError(label, `${label} is ${kind}${kind === 'not a regular file' ? '' : ', not a regular file'}: purgeplan writes only regular files`,
-    stats.isDirectory() ? 'name a file to write, not a directory' : 'name a regular file (or a symbolic link to one)');
+    stats.isDirectory() ? 'name a file to write, not a directory' : hint ?? 'name a regular file (or a symbolic link to one)');
 }
 
 /**
@@ -87,7 +87,7 @@ function notRegular(label: string, stats: Stats): FileWriteError {
  * not a regular file, and a directory that does not exist (it is never created here: a volume
  * that is not mounted must not be replaced by an empty directory).
  */
-export function writeTarget(path: string, label: string): string {
+export function writeTarget(path: string, label: string, notRegularHint?: string): string {
   let existing: Stats | null = null;
   try {
     // Following every link at once sees through /dev/stdout and /proc/self/fd/N to the pipe or terminal.
@@ -95,7 +95,7 @@ export function writeTarget(path: string, label: string): string {
   } catch {
     // Nothing there yet, or a link to nothing yet: walked below.
   }
-  if (existing !== null && !existing.isFile()) throw notRegular(label, existing);
+  if (existing !== null && !existing.isFile()) throw notRegular(label, existing, notRegularHint);
   let current = resolve(path);
   for (let links = 0; ; links++) {
     if (links > MAX_LINKS) throw FileWriteError.of(label, Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' }));
@@ -117,7 +117,7 @@ export function writeTarget(path: string, label: string): string {
       throw FileWriteError.of(label, error);
     }
     if (!stats.isSymbolicLink()) {
-      if (!stats.isFile()) throw notRegular(label, stats);
+      if (!stats.isFile()) throw notRegular(label, stats, notRegularHint);
       return current;
     }
     current = resolve(directory, readlinkSync(current));
@@ -150,6 +150,16 @@ export function checkWritable(path: string, label: string): void {
   }
 }
 
+/** `label`, naming where the link leads when `path` is one: a full disk or a read-only volume is there. */
+export function withLinkTarget(path: string, target: string, label: string): string {
+  try {
+    if (lstatSync(path).isSymbolicLink()) return `${label} (a link to ${target})`;
+  } catch {
+    // Not there yet: not a link.
+  }
+  return label;
+}
+
 export function writeFileAtomic(path: string, data: string, label = path): void {
   writeChunksAtomic(path, [data], label);
 }
@@ -166,6 +176,7 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
  */
 export function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8Array>, label = path): void {
   const target = writeTarget(path, label);
+  label = withLinkTarget(path, target, label);
   let mode: number | null = null;
   try {
     mode = statSync(target).mode & 0o7777;

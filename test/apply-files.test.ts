@@ -4,7 +4,7 @@
 // failed, an interrupt while a request is in flight. Through the built CLI, against the stand-ins.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startStandin } from './support/cloudflare-standin.js';
@@ -142,6 +142,32 @@ describe('a reader that closes the pipe early: apply and comment finish their wo
       await github.close();
       site.remove();
     }
+  });
+
+  it('stdout on a full disk (/dev/full): apply finishes and says its output is lost; plan is a clear error; no stack', { skip: !existsSync('/dev/full') }, async () => {
+    await withSite({}, config(), async (site, standin) => {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const run = (args: readonly string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: site.dir, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+        const planned = run(['plan', '--json']);
+        assert.equal(planned.status, 1);
+        assert.equal(planned.stderr, 'error: cannot write to stdout: no space left on device (ENOSPC)\n');
+        // spawnSync would block the stand-in: the apply runs asynchronously.
+        const applied = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, [CLI, 'apply', '--auto-approve', '--api-url', standin.url], { cwd: site.dir, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, stdio: ['ignore', full, 'pipe'] });
+          let stderr = '';
+          child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+          child.on('close', (code) => resolve({ code, stderr }));
+        });
+        assert.equal(applied.code, 1);
+        assert.match(applied.stderr, /error: cannot write to stdout: no space left on device \(ENOSPC\); the command finished its work/);
+        assert.doesNotMatch(applied.stderr, /\n\s+at |internal error/);
+        assertEverythingOnce(standin);
+        assert.deepEqual(stateGroups(site), ['pages', 'tagged']);
+      } finally {
+        closeSync(full);
+      }
+    });
   });
 
   it('plan --json | head -1 still ends quietly with exit 0', async () => {

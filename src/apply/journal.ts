@@ -5,11 +5,11 @@
 // planned from; once the apply completes, a `complete` line ends it and it can never make a later
 // apply skip a request. A token never enters it (spec §5). Its path is `<state file>.journal`,
 // written through a symbolic link to its target like every file purgeplan writes (fsutil.ts).
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync } from 'node:fs';
 import { validateJournalLine } from '../artifacts/validate.js';
 import { schemaProblem } from '../artifacts/check.js';
 import { UserError } from '../errors.js';
-import { FileWriteError, makeDirectoryOf, writeAll, writeFileAtomic, writeTarget } from '../fsutil.js';
+import { FileWriteError, makeDirectoryOf, withLinkTarget, writeAll, writeFileAtomic, writeTarget } from '../fsutil.js';
 import type { Baseline, GroupStatus, Plan } from '../plan/types.js';
 
 export const JOURNAL_FORMAT_VERSION = 2;
@@ -185,11 +185,12 @@ class JournalFile {
   private constructor(private readonly fd: number, private readonly label: string, private size: number) {}
 
   static open(path: string): JournalFile {
-    const label = journalLabel(path);
-    const target = writeTarget(path, label);
+    const target = writeTarget(path, journalLabel(path));
+    const label = withLinkTarget(path, target, journalLabel(path));
     let fd: number;
     try {
-      fd = openSync(target, 'a+', 0o644);
+      // Never created here: a journal starts with its plan line (JournalWriter.start).
+      fd = openSync(target, constants.O_RDWR | constants.O_APPEND);
     } catch (error) {
       throw FileWriteError.of(label, error);
     }

@@ -80,7 +80,7 @@ export function makePlan(options: PlanningOptions, io: Io): Planned | 1 {
  * directory that exists, and not the configuration itself (README "Commands").
  */
 function checkOutPath(out: string, outPath: string, configPath: string, config: string): void {
-  const target = writeTarget(outPath, `--out ${out}`);
+  const target = writeTarget(outPath, `--out ${out}`, 'to write the plan to stdout, use --out -; else name a regular file');
   let same = target === resolve(configPath);
   try {
     same ||= realpathSync(target) === realpathSync(configPath);

@@ -3,8 +3,9 @@
 // only: a line per accepted request, written (and fsynced) before that request is counted, so
 // each costs O(1) however long the journal is. Its first line names the plan and what it was
 // planned from; once the apply completes, a `complete` line ends it and it can never make a later
-// apply skip a request. A token never enters it (spec §5). Its path is `<state file>.journal`,
-// written through a symbolic link to its target like every file purgeplan writes (fsutil.ts).
+// apply skip a request. A token never enters it (spec §5).
+// Its path is `<state file>.journal`, written through a symbolic link to its target like every
+// file purgeplan writes (fsutil.ts).
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync } from 'node:fs';
 import { validateJournalLine } from '../artifacts/validate.js';
 import { schemaProblem } from '../artifacts/check.js';

@@ -34,18 +34,18 @@ version: 1
 
 zones:
   www:
-    name: example.com                # your zone; or give its id (32 hex characters)
-    plan: free                       # free | pro | business | enterprise: sets batch sizes and rate limits
-    token_env: CLOUDFLARE_API_TOKEN  # the environment variable that holds the API token
+    name: example.com # your zone; or give its id (32 hex characters)
+    plan: free # free | pro | business | enterprise: sets batch sizes and rate limits
+    token_env: CLOUDFLARE_API_TOKEN # the environment variable that holds the API token
     cache_key: pages
-    action: purge                    # purge deletes cached copies; invalidate marks them stale (revalidated,
-                                     # possibly still served stale): never invalidate what must disappear
+    action: purge # purge deletes cached copies; invalidate marks them stale (revalidated,
+                  # possibly still served stale): never invalidate what must disappear
 
 cache_keys:
-  pages:                             # mirror your Cache Rule's "cache key" settings here
+  pages: # mirror your Cache Rule's "cache key" settings here
     query_string:
       sort: true
-    device_type: true                # one cache entry per device type: each is purged
+    device_type: true # one cache entry per device type: each is purged
 
 # Groups name no zone here: with one zone they purge it. With several zones, a group without
 # zone is routed: each URL, host and prefix goes to the zone whose name matches its host.
@@ -60,8 +60,8 @@ groups:
     urls:
       - https://www.example.com/blog/{slug}/
     vars:
-      slug: [hello-world]            # or { file: slugs.txt }: one value a line
-    tags: [blog, "post-{slug}"]      # hosts, prefixes and tags take the same patterns as urls
+      slug: [hello-world] # or {file: slugs.txt}: one value a line
+    tags: [blog, "post-{slug}"] # hosts, prefixes and tags take the same patterns as urls
 `;
 
 export function initCommand(options: { config: string }, io: Io): number {

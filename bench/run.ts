@@ -1,4 +1,4 @@
-// `npm run bench`: the figures in the README.
+// `npm run bench`: the figures in docs/performance.md.
 //  1. plan --json on about a million purge items against `awk | sort -u` producing the same
 //     expanded lines, on this machine in this run (median of 3; peak RSS of purgeplan).
 //  2. apply against the loopback stand-in enforcing Cloudflare's documented limits: 12,000 URLs

@@ -21,7 +21,7 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-
  * Text as it may be shown on a terminal, written to the journal or put in a `--json` event: every
  * unsafe character above written as a `\uXXXX` escape, so that a value can neither drive the
  * terminal nor forge lines. The one terminal escaper: for config text, plan files, log values and
- * whatever a server answers (Cloudflare, GitHub, GitLab, the edge; see the README's "Apply").
+ * whatever a server answers (Cloudflare, GitHub, GitLab, the edge; see docs/commands.md, "apply").
  * Ordinary text comes back unchanged.
  */
 export function printable(text: string): string {

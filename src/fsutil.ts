@@ -1,4 +1,4 @@
-// Files purgeplan writes: plan files (--out), state, journal, lock (README "Apply", "Files").
+// Files purgeplan writes: plan files (--out), state, journal, lock (docs/commands.md, "apply", "Files").
 // Each is written whole or not at all (temp file + rename), through symbolic links to the file
 // they lead to (a state kept on a mounted volume stays there, a link stays a link), and only as a
 // regular file: a device, a fifo or a directory in the way is refused, never replaced.

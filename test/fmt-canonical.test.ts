@@ -1,4 +1,4 @@
-// The canonical form of `purgeplan fmt`, rule by rule as the README ("Formatting") and
+// The canonical form of `purgeplan fmt`, rule by rule as docs/commands.md ("fmt") and
 // docs/purge-yaml.md ("Canonical form") state it: each row is an input text and the exact text fmt
 // writes for it. Every row is also checked to be idempotent and to keep the data.
 import assert from 'node:assert/strict';

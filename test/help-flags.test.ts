@@ -1,6 +1,6 @@
-// Every command's --help lists every flag it takes, and the README documents the same flags for
-// each command (its "Every flag, by command" table); every `purgeplan COMMAND --flag` the README
-// shows exists. The flags commander registers are read from the built program itself.
+// Every command's --help lists every flag it takes, and docs/commands.md documents the same flags
+// for each command (its "Every flag, by command" table); every `purgeplan COMMAND --flag` the
+// README or docs/ show exists. The flags commander registers are read from the built program itself.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,10 +11,12 @@ const CLI = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
 const CLI_MODULE = new URL('../src/cli.js', import.meta.url).href;
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const DOCS_DIR = new URL('../../docs/', import.meta.url);
+/** docs/commands.md: every command and flag. */
+const COMMANDS_DOC = readFileSync(new URL('commands.md', DOCS_DIR), 'utf8');
 /** The README and docs/*.md: where a `purgeplan COMMAND --flag` may be shown. */
 const DOCS = [README, ...readdirSync(DOCS_DIR).filter((f) => f.endsWith('.md')).map((f) => readFileSync(new URL(f, DOCS_DIR), 'utf8'))].join('\n');
 
-/** Flags every command takes (the README says so once, above its table). */
+/** Flags every command takes (docs/commands.md says so once, above its table). */
 const COMMON = ['--config', '--no-color', '--help'];
 
 /**
@@ -54,7 +56,7 @@ function helpFlags(command: string): string[] {
 }
 
 describe('--help lists every flag a command takes', () => {
-  it('the program has the commands the README names', () => {
+  it('the program has the commands the docs name', () => {
     assert.ok(leaves.length >= 12, leaves.join(', '));
     for (const command of ['validate', 'plan', 'apply', 'show', 'init', 'drift', 'import', 'fmt', 'coverage', 'explain', 'comment github', 'comment gitlab']) {
       assert.ok(leaves.includes(command), command);
@@ -70,12 +72,12 @@ describe('--help lists every flag a command takes', () => {
   }
 });
 
-/** The README's "Every flag, by command" table: command -> the long flags of its cell. */
-function readmeTable(): Map<string, string[]> {
-  const start = README.indexOf('Every flag, by command');
-  assert.ok(start >= 0, 'the README has its table of flags by command');
+/** docs/commands.md's "Every flag, by command" table: command -> the long flags of its cell. */
+function flagTable(): Map<string, string[]> {
+  const start = /^#+ Every flag, by command$/m.exec(COMMANDS_DOC)?.index ?? -1;
+  assert.ok(start >= 0, 'docs/commands.md has its table of flags by command');
   const table = new Map<string, string[]>();
-  for (const line of README.slice(start).split('\n').slice(1)) {
+  for (const line of COMMANDS_DOC.slice(start).split('\n').slice(1)) {
     const row = /^\| `([a-z ]+)` \| (.*) \|$/.exec(line);
     if (row) table.set(row[1]!, [...row[2]!.matchAll(/`(?:-\w, )?(--[\w-]+)/g)].map((m) => m[1]!));
     else if (table.size > 0 && !line.startsWith('|')) break;
@@ -83,11 +85,11 @@ function readmeTable(): Map<string, string[]> {
   return table;
 }
 
-describe('the README documents the flags of each command', () => {
-  const table = readmeTable();
+describe('docs/commands.md documents the flags of each command', () => {
+  const table = flagTable();
 
   it('says once that every command takes -c, --config, --no-color and -h, --help', () => {
-    assert.match(README, /each also takes `-c, --config FILE`, `--no-color` and `-h, --help`/);
+    assert.match(COMMANDS_DOC, /[Ee]ach also takes `-c, --config FILE`, `--no-color` and `-h, --help`/);
   });
 
   for (const command of leaves) {
@@ -97,6 +99,13 @@ describe('the README documents the flags of each command', () => {
       assert.deepEqual([...table.get(command)!].sort(), flags.sort());
     });
   }
+
+  it('the README\'s commands table has a row for every command, linked to its section here', () => {
+    for (const command of new Set(leaves.map((c) => c.split(' ')[0]!))) {
+      const row = new RegExp(`^\\| \\[\`${command}\\b[^\`]*\`\\]\\(docs/commands\\.md#[\\w-]+\\) \\|`, 'm');
+      assert.ok(row.test(README), `a row for ${command}`);
+    }
+  });
 
   it('has no row for a command that does not exist', () => {
     assert.deepEqual([...table.keys()].filter((command) => !leaves.includes(command)), []);

@@ -1,4 +1,4 @@
-// What a server answers is untrusted text (docs: README "Apply" and "Plans on pull requests"):
+// What a server answers is untrusted text (docs/commands.md, "apply" and "comment github|gitlab"):
 // Cloudflare's error messages, purge ids, a token's status and zone ids, GitHub's and GitLab's
 // error messages, the edge's cf-cache-status. None of it may reach the terminal, the journal or
 // a --json event with its control characters (ESC sequences, OSC 8 hyperlinks, BEL, a CR that

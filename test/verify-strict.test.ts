@@ -1,4 +1,4 @@
-// `apply --verify` that cannot confirm anything says so (README "Verify at the edge"): no
+// `apply --verify` that cannot confirm anything says so (docs/commands.md, "Verify at the edge"): no
 // conclusive sample, or a --connect-to rule that matches no sampled host, is a warning;
 // --verify-strict makes either exit 1, after the purge is sent (verification never blocks a
 // purge). With --connect-to, an item no rule takes is not probed: its probes never go to the live

@@ -298,7 +298,7 @@ function sameOptions(journal: Journal, options: ApplyCommandOptions): boolean {
 /**
  * Under a git baseline (`--base`), a group whose purge did not complete is due again only for a
  * run against the same commit: the release job of the next push compares with a newer one and
- * never retries it. The state keeps it due until it succeeds (README "Only what changed").
+ * never retries it. The state keeps it due until it succeeds (docs/ci.md, "Release jobs: prefer the state").
  */
 function noteGitBaseline(plan: Plan, completed: readonly string[], output: Output): void {
   if (plan.baseline.kind !== 'git') return;

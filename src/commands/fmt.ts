@@ -1,4 +1,4 @@
-// `purgeplan fmt [--check] [--diff] [FILE…]` (README, "Formatting"): rewrites each file in canonical form.
+// `purgeplan fmt [--check] [--diff] [FILE…]` (docs/commands.md, "fmt"): rewrites each file in canonical form.
 // Exit 0 done (or nothing to change), 3 with --check when a file would change, 1 on an invalid
 // or unreadable file, which is left untouched.
 import { chmodSync, realpathSync, statSync } from 'node:fs';

@@ -77,7 +77,7 @@ export function makePlan(options: PlanningOptions, io: Io): Planned | 1 {
 
 /**
  * `--out` names a regular file (or a link to one; the plan is written to where it leads) in a
- * directory that exists, and not the configuration itself (README "Commands").
+ * directory that exists, and not the configuration itself (docs/commands.md, "plan").
  */
 function checkOutPath(out: string, outPath: string, configPath: string, config: string): void {
   const target = writeTarget(outPath, `--out ${out}`, 'to write the plan to stdout, use --out -; else name a regular file');

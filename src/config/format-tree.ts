@@ -1,4 +1,4 @@
-// The tree `purgeplan fmt` rewrites (README, "Formatting"; docs/purge-yaml.md, "Canonical form").
+// The tree `purgeplan fmt` rewrites (docs/commands.md, "fmt"; docs/purge-yaml.md, "Canonical form").
 // Each entry of a mapping or list owns the comment lines and blank lines written above it and the
 // comment written on its line, so moving a key moves its comments; every value keeps the text it
 // was written with (quotes, `|` and `>` blocks and their lines).

@@ -1,5 +1,5 @@
-// `purgeplan fmt`: purge.yaml in its canonical form (docs/purge-yaml.md, "Canonical form"; the
-// README, "Formatting"). The text is read into a tree whose entries own their comments and blank
+// `purgeplan fmt`: purge.yaml in its canonical form (docs/purge-yaml.md, "Canonical form";
+// docs/commands.md, "fmt"). The text is read into a tree whose entries own their comments and blank
 // lines (format-read.ts), keys are put in the order the reference lists them, and the tree is
 // written out (format-write.ts). Values keep the text they were written with: `007` stays `007`,
 // quotes stay quotes, `|` and `>` blocks keep their lines.

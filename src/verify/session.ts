@@ -65,7 +65,7 @@ export class Verification {
       const probe = probeHeaders(item);
       if (!probe.probeable) return { item, before: [], notProbeable: probe.reason, verdict: 'not_probed', reason: probe.reason };
       // With --connect-to the probes are meant for another address (staging, a test edge): an item
-      // no rule takes is not sent to the live host behind the user's back (README "Verify").
+      // no rule takes is not sent to the live host behind the user's back (docs/commands.md, "Verify at the edge").
       const { hostname, port } = endpointOf(item.url);
       if (settings.connectTo.length > 0 && !settings.connectTo.some((rule) => ruleMatches(rule, hostname, port))) {
         const reason = `no --connect-to rule takes ${hostname}:${port}: not requested from the live host`;

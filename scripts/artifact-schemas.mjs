@@ -40,18 +40,14 @@ const groupRecord = {
 
 const list = (items, extra = {}) => ({ type: 'array', items, ...extra });
 const only = (key, value) => ({ type: 'object', required: [key], additionalProperties: false, properties: { [key]: value } });
-const fileEntry = {
-  type: ['string', 'object'],
-  anyOf: [
-    nonEmpty,
-    {
-      type: 'object',
-      required: ['url', 'headers'],
-      additionalProperties: false,
-      properties: { url: nonEmpty, headers: { type: 'object', additionalProperties: str } },
-    },
-  ],
+const fileObject = {
+  type: 'object',
+  required: ['url'],
+  additionalProperties: false,
+  properties: { url: nonEmpty, headers: { type: 'object', additionalProperties: str } },
 };
+/** A files body is all strings or all objects (Cloudflare's schema): a mixed body writes header-less items as {url}. */
+const filesList = { anyOf: [list(nonEmpty, { minItems: 1 }), list(fileObject, { minItems: 1 })] };
 
 export const planSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -160,7 +156,7 @@ export const planSchema = {
         only('hosts', list(nonEmpty, { minItems: 1 })),
         only('prefixes', list(nonEmpty, { minItems: 1 })),
         only('tags', list(nonEmpty, { minItems: 1 })),
-        only('files', list(fileEntry, { minItems: 1 })),
+        only('files', filesList),
       ],
     },
     groupRecord,

@@ -8,7 +8,11 @@ import { compactFilesOf } from './files.js';
 export type GroupStatus = 'new' | 'changed' | 'revised' | 'content' | 'forced' | 'unchanged' | 'removed';
 export const DUE_STATUSES: readonly GroupStatus[] = ['new', 'changed', 'revised', 'content', 'forced'];
 
-export type FileEntry = string | { readonly url: string; readonly headers: Readonly<Record<string, string>> };
+/**
+ * A file item: a plain URL, or `{url, headers}`. A body is all strings or all objects: in a body
+ * that mixes items with and without headers, the latter are `{url}` with no `headers` key.
+ */
+export type FileEntry = string | { readonly url: string; readonly headers?: Readonly<Record<string, string>> };
 
 export type PurgeBody =
   | { readonly purge_everything: true }

@@ -23,6 +23,28 @@ const recordedItems = {
   },
 };
 
+const removedItems = {
+  type: 'object',
+  description: 'Items a group lost since the baseline, in one zone: each files block is its urls x its variants (header objects, {} for none).',
+  required: ['zone'],
+  additionalProperties: false,
+  properties: {
+    zone: nonEmpty,
+    hosts: strings,
+    prefixes: strings,
+    tags: strings,
+    files: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['urls', 'variants'],
+        additionalProperties: false,
+        properties: { urls: strings, variants: { type: 'array', items: { type: 'object', additionalProperties: str } } },
+      },
+    },
+  },
+};
+
 const groupRecord = {
   type: 'object',
   description: 'What a successful apply records about a group.',
@@ -92,6 +114,7 @@ export const planSchema = {
           required: ['added', 'removed', 'added_count', 'removed_count'],
           properties: { added: strings, removed: strings, added_count: count, removed_count: count },
         },
+        removed_items: list({ $ref: '#/definitions/removedItems' }, { description: 'Items the group lost since the baseline, by zone: purged one last time with its current ones.' }),
         preview: strings,
         cache_key: { type: ['string', 'null'] },
         action: { enum: ['purge', 'invalidate'] },
@@ -161,6 +184,7 @@ export const planSchema = {
     },
     groupRecord,
     recordedItems,
+    removedItems,
   },
 };
 
@@ -229,7 +253,7 @@ export const journalLineSchema = {
         groups: list({
           type: 'object',
           required: ['name', 'zone', 'status', 'due'],
-          properties: { name: nonEmpty, zone: str, status: str, due: { type: 'boolean' } },
+          properties: { name: nonEmpty, zone: str, status: str, due: { type: 'boolean' }, removed_items: list(removedItems) },
         }),
         options: {
           type: 'object',

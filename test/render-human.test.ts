@@ -43,7 +43,7 @@ describe('human output matches the golden files', () => {
     for (const status of ['changed: 3 items added, 3 removed', 'revised (revision 2)', 'watched content changed', 'unchanged', 'removed from purge.yaml', 'new']) {
       assert.ok(reconciled.includes(` · ${status} · `), status);
     }
-    assert.match(reconciled, /^ {6}- https:\/\/www\.example\.com\/docs\/old-api\/ {2}\[cf-device-type=desktop\] \(no longer planned\)$/m);
+    assert.match(reconciled, /^ {6}- https:\/\/www\.example\.com\/docs\/old-api\/ {2}\[cf-device-type=desktop\] \(removed: purged\)$/m);
     assert.match(reconciled, /^ {6}… and 8 more changes$/m);
     assert.match(golden('purge-everything.txt'), /^ {2}! purge EVERYTHING: every cached file of zone www will be removed$/m);
     assert.match(golden('single-file.txt'), /^Plan: 1 request — 1 file in 1 zone\. Estimated < 1 s at free-plan limits\.$/m);

@@ -25,7 +25,7 @@ import { readZoneTokens } from '../apply/preflight.js';
 import { createHumanReporter, createJsonReporter } from '../apply/progress.js';
 import { askYes } from './confirm.js';
 import type { Io } from './io.js';
-import { loadValid, planLoaded } from './plan.js';
+import { loadValid, planLoaded, removedItemsAgain } from './plan.js';
 import type { Loaded, PlanningOptions } from './plan.js';
 import { parseConnectTo } from '../verify/probe.js';
 import { DEFAULT_SETTLE_MS, DEFAULT_VERIFY_RATE } from '../verify/session.js';
@@ -114,7 +114,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     checkStateOwner(state, stateFile, resolve(io.cwd, configFile));
     const journal = readJournal(journalPath);
     const plan = saved
-      ? checkSavedPlan(planfile!, saved.plan, loaded, configFile, stateFile, journal, io)
+      ? checkSavedPlan(planfile!, saved.plan, loaded, configFile, stateFile, journal, io, options.maxItems)
       : resumedPlan(journal, loaded, options, configFile, output) ?? planLoaded(loaded, { ...options, config: configFile }, io).plan;
 
     // Tokens before the plan is shown and `yes` asked (spec §6a "apply UX").
@@ -230,7 +230,7 @@ function readSavedPlan(planfile: string, options: ApplyCommandOptions, io: Io): 
  * configuration and vars, same watched content, same state (or the state as this very plan's
  * apply left it), and, rebuilt from those, the same document byte for byte.
  */
-function checkSavedPlan(planfile: string, plan: Plan, loaded: Loaded, configFile: string, stateFile: string, journal: ReturnType<typeof readJournal>, io: Io): Plan {
+function checkSavedPlan(planfile: string, plan: Plan, loaded: Loaded, configFile: string, stateFile: string, journal: ReturnType<typeof readJournal>, io: Io, maxItems: number): Plan {
   const stale = (why: string) => new UserError(`the plan ${planfile} is stale: ${why}`, { hint: 'plan again (purgeplan plan --out FILE), review, then apply the new plan' });
   if (loaded.config.digest !== plan.config.digest) throw stale(`${configFile} changed since it was made`);
   if (loaded.config.inputsDigest !== plan.config.inputs_digest) throw stale(`${configFile}'s vars files changed since it was made`);
@@ -242,6 +242,13 @@ function checkSavedPlan(planfile: string, plan: Plan, loaded: Loaded, configFile
   const watchDigests = workingWatchDigests(loaded.expansions, loaded.baseDir, loaded.listFiles);
   for (const group of plan.groups) {
     if (group.due && watchDigests.get(group.name) !== group.watch_digest) throw stale(`the content group ${group.name} watches changed since it was made`);
+  }
+  // Items a group lost since the baseline come from the baseline, not from the file. (When this
+  // plan's own apply changed the state, its journal's plan_id, which covers them, vouches instead.)
+  if (current === plan.state.digest) {
+    const removed = removedItemsAgain(plan, loaded, configFile, io, maxItems, planfile);
+    const edited = plan.groups.find((g) => JSON.stringify(g.removed_items ?? null) !== (removed.get(g.name) ?? 'null'));
+    if (edited) throw new UserError(`refusing the plan ${planfile}: the items group ${edited.name} lost since the baseline are not what the baseline gives; nothing was sent`, { hint: `it was edited since \`purgeplan plan --out\` wrote it: plan again from ${configFile}` });
   }
   const rebuilt = buildPlan({
     config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan),

@@ -20,6 +20,11 @@ const recordedItems = {
     tags: strings,
     urls: strings,
     variants: strings,
+    zones: {
+      type: 'object',
+      description: 'A routed group whose zones vary its URLs differently: its items in each zone.',
+      additionalProperties: { $ref: '#/definitions/recordedItems' },
+    },
   },
 };
 

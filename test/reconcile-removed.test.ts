@@ -276,35 +276,47 @@ describe('removed items: resume, zones, --base, and what cannot be known', () =>
     }
   });
 
-  it('a routed group (no zone): a URL it lost is purged in the zone its host routes to', async () => {
-    const standin = await startStandin({ tokens: [TOKEN], zones: [
-      { id: ZONE_ID, name: 'example.com', plan: 'pro', account_id: 'acc1' },
-      { id: OTHER_ID, name: 'shop.example.com', plan: 'pro', account_id: 'acc1' },
-    ] });
-    const config = (pages: string) => `version: 1
+  for (const [label, key, home] of [
+    ['zones that vary URLs alike', '', ['https://www.example.com/']],
+    ['zones that vary URLs differently (www by device type)', ', cache_key: pages', each('https://www.example.com/')],
+  ] as const) {
+    it(`a routed group (no zone), ${label}: a URL it lost is purged in the zone its host routes to`, async () => {
+      const standin = await startStandin({ tokens: [TOKEN], zones: [
+        { id: ZONE_ID, name: 'example.com', plan: 'pro', account_id: 'acc1' },
+        { id: OTHER_ID, name: 'shop.example.com', plan: 'pro', account_id: 'acc1' },
+      ] });
+      const config = (pages: string) => `version: 1
 zones:
-  www: { id: ${ZONE_ID}, name: example.com, plan: pro }
+  www: { id: ${ZONE_ID}, name: example.com, plan: pro${key} }
   shop: { id: ${OTHER_ID}, name: shop.example.com, plan: pro }
+cache_keys:
+  pages: { device_type: true }
 groups:
   release:
     urls: ["https://shop.example.com/{${pages}}/", "https://www.example.com/"]
+    prefixes: ["shop.example.com/{${pages}}-feed/"]
 `;
-    const site = new Site().write('purge.yaml', config('a,b'));
-    try {
-      const env = { CLOUDFLARE_API_TOKEN: TOKEN };
-      assert.equal((await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env })).code, 0);
-      site.write('purge.yaml', config('a,c'));
-      const from = standin.accepted.length;
-      const applied = await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env });
-      assert.equal(applied.code, 0, applied.stderr);
-      const purges = standin.accepted.slice(from);
-      assert.deepEqual(sentFiles(purges, OTHER_ID), ['https://shop.example.com/a/', 'https://shop.example.com/b/', 'https://shop.example.com/c/']);
-      assert.deepEqual(sentFiles(purges, ZONE_ID), ['https://www.example.com/']);
-    } finally {
-      await standin.close();
-      site.remove();
-    }
-  });
+      const site = new Site().write('purge.yaml', config('a,b'));
+      try {
+        const env = { CLOUDFLARE_API_TOKEN: TOKEN };
+        assert.equal((await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env })).code, 0);
+        site.write('purge.yaml', config('a,c'));
+        const planned = await site.run(['plan']);
+        assert.equal(planned.stderr, '');
+        assert.match(planned.stdout, /^ {6}- https:\/\/shop\.example\.com\/b\/ \(removed: purged in zone shop\)$/m);
+        const from = standin.accepted.length;
+        const applied = await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env });
+        assert.equal(applied.code, 0, applied.stderr);
+        const purges = standin.accepted.slice(from);
+        assert.deepEqual(sentFiles(purges, OTHER_ID), ['https://shop.example.com/a/', 'https://shop.example.com/b/', 'https://shop.example.com/c/']);
+        assert.deepEqual(sent(purges, 'prefixes', OTHER_ID), ['shop.example.com/a-feed/', 'shop.example.com/b-feed/', 'shop.example.com/c-feed/']);
+        assert.deepEqual(sentFiles(purges, ZONE_ID), [...home]);
+      } finally {
+        await standin.close();
+        site.remove();
+      }
+    });
+  }
 
   it('--base REF: a renamed slug purges the old one, whatever the state says', async () => {
     const standin = await startStandin({ tokens: [TOKEN], zones: [{ id: ZONE_ID, name: 'example.com', plan: 'pro', account_id: 'acc1' }] });

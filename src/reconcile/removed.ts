@@ -62,16 +62,32 @@ export function recordBaseline(zoneKey: string, items: RecordedItems | undefined
         : `the state keeps item lists only up to ${count(MAX_RECORDED_ITEMS)} items and this group had ${count(itemsCount)}`,
     };
   }
-  const variants: BaselineItems['variants'][number][] = [];
-  for (const key of items.urls?.length ? items.variants ?? [] : []) {
-    const headers = parseVariantKey(key);
-    if (headers === null) return { unknown: 'the state\'s item list for this group cannot be read' };
-    variants.push({ key, headers });
+  const unreadable: BaselineSource = { unknown: 'the state\'s item list for this group cannot be read' };
+  const variantsOf = (recorded: RecordedItems): BaselineItems['variants'][number][] | null => {
+    const variants: BaselineItems['variants'][number][] = [];
+    for (const key of recorded.urls?.length ? recorded.variants ?? [] : []) {
+      const headers = parseVariantKey(key);
+      if (headers === null) return null;
+      variants.push({ key, headers });
+    }
+    return variants;
+  };
+  const partOf = (zone: string, recorded: RecordedItems, variants: BaselineItems['variants']): BaselineItems =>
+    ({ zone, urls: recorded.urls ?? [], variants, hosts: recorded.hosts ?? [], prefixes: recorded.prefixes ?? [], tags: recorded.tags ?? [] });
+  if (items.zones !== undefined) {
+    // Recorded zone by zone (a routed group whose zones vary its URLs differently).
+    const known: BaselineItems[] = [];
+    for (const [zone, recorded] of Object.entries(items.zones)) {
+      const variants = variantsOf(recorded);
+      if (variants === null) return unreadable;
+      known.push(partOf(zone, recorded, variants));
+    }
+    return { known, unplaced: 0 };
   }
+  const variants = variantsOf(items);
+  if (variants === null) return unreadable;
   const names = zoneKey.split(',');
-  if (names.length === 1) {
-    return { known: [{ zone: zoneKey, urls: items.urls ?? [], variants, hosts: items.hosts ?? [], prefixes: items.prefixes ?? [], tags: items.tags ?? [] }], unplaced: 0 };
-  }
+  if (names.length === 1) return { known: [partOf(zoneKey, items, variants)], unplaced: 0 };
   const routable = zones.filter((z) => names.includes(z.name));
   const byZone = new Map(names.map((name) => [name, { urls: [] as string[], hosts: [] as string[], prefixes: [] as string[] }]));
   let unplaced = 0;

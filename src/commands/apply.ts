@@ -239,7 +239,7 @@ function checkSavedPlan(planfile: string, plan: Plan, loaded: Loaded, configFile
     const ours = isJournal(journal) && journal.header.plan_id === plan.plan_id && journal.stateDigest === current;
     if (!ours) throw stale(`the state ${relative(io.cwd, stateFile) || stateFile} changed since it was made (another apply ran)`);
   }
-  const watchDigests = workingWatchDigests(loaded.expansions, loaded.baseDir, loaded.listFiles);
+  const watchDigests = workingWatchDigests(loaded.expansions, loaded.baseDir, loaded.listFiles, stateFile);
   for (const group of plan.groups) {
     if (group.due && watchDigests.get(group.name) !== group.watch_digest) throw stale(`the content group ${group.name} watches changed since it was made`);
   }
@@ -274,7 +274,7 @@ function resumedPlan(journal: ReturnType<typeof readJournal>, loaded: Loaded, op
   const header = journal.header;
   const plan = buildPlan({
     config: loaded.config, configPath: configFile, expansions: loaded.expansions, decisions: header.groups,
-    baseline: header.baseline, state: header.state, watchDigests: workingWatchDigests(loaded.expansions, loaded.baseDir),
+    baseline: header.baseline, state: header.state, watchDigests: workingWatchDigests(loaded.expansions, loaded.baseDir, undefined, resolve(loaded.baseDir, header.state.path)),
   });
   if (plan.plan_id !== header.plan_id) return null;
   output.note(`Resuming the interrupted apply of plan ${plan.plan_id.slice(0, 19)}… started ${header.started_at}: ${journal.done.size} of ${plan.requests.length} requests were applied; sending the rest.`);

@@ -1,6 +1,6 @@
 // Reconciliation at the edge: reads the baseline (state file or git at REF), digests watched
 // files, and decides which groups are due (spec §6). The decision itself is pure (due.ts).
-import { basename } from 'node:path';
+import { basename, isAbsolute, relative, sep } from 'node:path';
 import type { SourceReader } from '../config/files.js';
 import type { Config } from '../config/types.js';
 import type { Diagnostic } from '../diagnostics.js';
@@ -37,12 +37,24 @@ export interface Reconciled {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Watched-content digests of the groups that watch paths, from the working tree (listed by `listFiles`, once). */
-export function workingWatchDigests(expansions: readonly GroupExpansion[], baseDir: string, listFiles: () => readonly string[] = () => listWorkingFiles(baseDir)): Map<string, string> {
+/** The state file as a path relative to `baseDir` ("/" separators), or undefined when it lies outside. */
+function stateRelative(baseDir: string, stateFile: string | undefined): string | undefined {
+  if (stateFile === undefined) return undefined;
+  const path = relative(baseDir, stateFile).split(sep).join('/');
+  return path === '' || path === '..' || path.startsWith('../') || isAbsolute(path) ? undefined : path;
+}
+
+/**
+ * Watched-content digests of the groups that watch paths, from the working tree (listed by
+ * `listFiles`, once). `stateFile` (absolute): the state in use, whose journal, lock and the state
+ * itself are never watched content.
+ */
+export function workingWatchDigests(expansions: readonly GroupExpansion[], baseDir: string, listFiles: () => readonly string[] = () => listWorkingFiles(baseDir), stateFile?: string): Map<string, string> {
   const watchDigests = new Map<string, string>();
+  const statePath = stateRelative(baseDir, stateFile);
   let files: readonly string[] | undefined;
   for (const { group } of expansions) {
-    if (group.watch.length) watchDigests.set(group.name, digestWatchedWorking(baseDir, group.watch, (files ??= listFiles())));
+    if (group.watch.length) watchDigests.set(group.name, digestWatchedWorking(baseDir, group.watch, (files ??= listFiles()), statePath));
   }
   return watchDigests;
 }
@@ -51,7 +63,7 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
   const diagnostics: Diagnostic[] = [];
   const state = statePaths(baseDir, cwd, configFile, options.state);
   const digest = stateDigest(state.absolutePath);
-  const watchDigests = workingWatchDigests(expansions, baseDir, listFiles);
+  const watchDigests = workingWatchDigests(expansions, baseDir, listFiles, state.absolutePath);
   const zones = new Map(config.zones.map((z) => [z.name, z]));
   const grouped = byGroup(expansions);
   const current: CurrentGroup[] = grouped.map(({ group, parts }) => ({
@@ -70,7 +82,7 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
   // What the baseline says each group's items were, for the items that left it (removed.ts).
   let sources = new Map<string, () => BaselineSource>();
   if (options.base !== undefined && !options.all) {
-    const found = gitBaseline(baseDir, configFile, options.base, expandAt, diagnostics);
+    const found = gitBaseline(baseDir, configFile, options.base, expandAt, diagnostics, stateRelative(baseDir, state.absolutePath));
     baseline = found.baseline;
     groups = found.groups;
     sources = found.sources;
@@ -107,7 +119,7 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
 }
 
 /** purge.yaml, its vars files and the watched paths as they were at commit REF. */
-function gitBaseline(baseDir: string, configFile: string, ref: string, expandAt: ExpandAt, diagnostics: Diagnostic[]): { baseline: Baseline; groups: Map<string, BaselineGroup>; sources: Map<string, () => BaselineSource> } {
+function gitBaseline(baseDir: string, configFile: string, ref: string, expandAt: ExpandAt, diagnostics: Diagnostic[], statePath: string | undefined): { baseline: Baseline; groups: Map<string, BaselineGroup>; sources: Map<string, () => BaselineSource> } {
   const topLevel = baseTopLevel(baseDir, ref);
   const commit = resolveCommit(topLevel, ref);
   const dir = repoRelativeDir(topLevel, baseDir);
@@ -117,7 +129,7 @@ function gitBaseline(baseDir: string, configFile: string, ref: string, expandAt:
   const sources = new Map<string, () => BaselineSource>();
   const bytes = readFileAtCommit(topLevel, commit, configPath);
   if (bytes === null) return { baseline, groups, sources }; // purge.yaml did not exist then: every group is new.
-  const tree = new TreeAtCommit(topLevel, commit, dir); // listed once for vars files and every watching group
+  const tree = new TreeAtCommit(topLevel, commit, dir, statePath); // listed once for vars files and every watching group
   const reader = treeReader(ref, () => tree.blobs(), (entries) => readBlobs(topLevel, entries));
   const old = expandAt(`${configFile}@${ref}`, bytes, reader);
   if (!old.expansions || !old.config || old.diagnostics.some((d) => d.severity === 'error')) {

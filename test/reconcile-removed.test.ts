@@ -203,13 +203,14 @@ describe('items that leave a group are purged one last time (state baseline)', (
 });
 
 describe('removed items: resume, zones, --base, and what cannot be known', () => {
-  it('an interrupted apply resumes the same plan, removed items included', async () => {
-    let failTags = true;
-    const standin = await startStandin({
-      tokens: [TOKEN], zones: [{ id: ZONE_ID, name: 'example.com', plan: 'pro', account_id: 'acc1' }],
-      fault: (ctx) => (failTags && (ctx.body as { tags?: unknown } | undefined)?.tags ? { kind: 'status', status: 400, errors: [{ code: 1020, message: 'Invalid tag' }] } : undefined),
-    });
-    const site = new Site().write('purge.yaml', `${zones()}groups:
+  for (const saved of [false, true]) {
+    it(`an interrupted apply${saved ? ' of a saved plan' : ''} resumes the same plan, removed items included`, async () => {
+      let failTags = true;
+      const standin = await startStandin({
+        tokens: [TOKEN], zones: [{ id: ZONE_ID, name: 'example.com', plan: 'pro', account_id: 'acc1' }],
+        fault: (ctx) => (failTags && (ctx.body as { tags?: unknown } | undefined)?.tags ? { kind: 'status', status: 400, errors: [{ code: 1020, message: 'Invalid tag' }] } : undefined),
+      });
+      const site = new Site().write('purge.yaml', `${zones()}groups:
   posts:
     zone: www
     urls: ["${W}/blog/{slug}/"]
@@ -218,30 +219,34 @@ describe('removed items: resume, zones, --base, and what cannot be known', () =>
     zone: www
     tags: [feeds]
 `).write('data/posts.txt', 'hello\nworld\n');
-    try {
-      const env = { CLOUDFLARE_API_TOKEN: TOKEN };
-      const run = () => site.run(['apply', '--auto-approve', '--api-url', standin.url], { env });
-      failTags = false;
-      assert.equal((await run()).code, 0);
-      failTags = true;
-      site.write('data/posts.txt', 'hello\n');
-      site.write('purge.yaml', site.read('purge.yaml').replace('tags: [feeds]', 'tags: [feeds, news]'));
-      const from = standin.accepted.length;
-      const failed = await run();
-      assert.equal(failed.code, 1);
-      assert.deepEqual(sentFiles(standin.accepted.slice(from)), [...each(`${W}/blog/hello/`), ...each(`${W}/blog/world/`)].sort());
-      // posts was recorded (its requests succeeded): the state no longer says what it lost.
-      failTags = false;
-      const resumed = await run();
-      assert.equal(resumed.code, 0, resumed.stderr);
-      assert.match(resumed.stdout, /Resuming the interrupted apply of plan/);
-      const rest = standin.accepted.slice(from).slice(-1);
-      assert.deepEqual(rest.map((a) => a.body), [{ tags: ['feeds', 'news'] }]);
-    } finally {
-      await standin.close();
-      site.remove();
-    }
-  });
+      try {
+        const env = { CLOUDFLARE_API_TOKEN: TOKEN };
+        const first = () => site.run(['apply', '--auto-approve', '--api-url', standin.url], { env });
+        const run = () => site.run(saved ? ['apply', 'release.plan', '--api-url', standin.url] : ['apply', '--auto-approve', '--api-url', standin.url], { env });
+        failTags = false;
+        assert.equal((await first()).code, 0);
+        failTags = true;
+        site.write('data/posts.txt', 'hello\n');
+        site.write('purge.yaml', site.read('purge.yaml').replace('tags: [feeds]', 'tags: [feeds, news]'));
+        if (saved) assert.equal((await site.run(['plan', '--out', 'release.plan'])).code, 0);
+        const from = standin.accepted.length;
+        const failed = await run();
+        assert.equal(failed.code, 1);
+        assert.deepEqual(sentFiles(standin.accepted.slice(from)), [...each(`${W}/blog/hello/`), ...each(`${W}/blog/world/`)].sort());
+        // posts was recorded (its requests succeeded): the state no longer says what it lost, the
+        // journal does, and only the failed request is sent again.
+        failTags = false;
+        const afterFailure = standin.accepted.length;
+        const resumed = await run();
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assert.match(resumed.stdout, saved ? /already applied by an earlier run of this plan: skipped/ : /Resuming the interrupted apply of plan/);
+        assert.deepEqual(standin.accepted.slice(afterFailure).map((a) => a.body), [{ tags: ['feeds', 'news'] }]);
+      } finally {
+        await standin.close();
+        site.remove();
+      }
+    });
+  }
 
   it('a group moved to another zone: its old items are purged in the old zone', async () => {
     const standin = await startStandin({ tokens: [TOKEN], zones: [

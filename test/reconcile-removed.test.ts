@@ -341,6 +341,30 @@ groups:
     }
   });
 
+  it('--group forces a group that lost items: they are purged too; --all ignores the baseline, so it knows of none', async () => {
+    const standin = await startStandin({ tokens: [TOKEN], zones: [{ id: ZONE_ID, name: 'example.com', plan: 'pro', account_id: 'acc1' }] });
+    const site = new Site().write('purge.yaml', POSTS()).write('data/posts.txt', 'hello\nworld\n');
+    try {
+      const env = { CLOUDFLARE_API_TOKEN: TOKEN };
+      assert.equal((await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env })).code, 0);
+      site.write('data/posts.txt', 'hello\n');
+      const forced = JSON.parse((await site.run(['plan', '--json', '--group', 'posts'])).stdout) as JsonPlan;
+      assert.deepEqual(forced.groups.map((g) => [g.name, g.status]), [['posts', 'forced']]);
+      assert.deepEqual(forced.groups[0].removed_items, [{ zone: 'www', files: [{ urls: [`${W}/blog/world/`], variants: DEVICES.map((d) => ({ 'cf-device-type': d })) }] }]);
+      const human = await site.run(['plan', '--group', 'posts']);
+      assert.match(human.stdout, /^ {2}\+ posts · forced by --group · 8 items and 3 removed items$/m);
+      assert.match(human.stdout, /^ {6}- https:\/\/www\.example\.com\/blog\/world\/ {2}\[cf-device-type=tablet\] \(removed: purged\)$/m);
+      const all = JSON.parse((await site.run(['plan', '--json', '--all'])).stdout) as JsonPlan;
+      assert.ok(all.groups.every((g) => g.removed_items === undefined));
+      const from = standin.accepted.length;
+      assert.equal((await site.run(['apply', '--auto-approve', '--group', 'posts', '--api-url', standin.url], { env })).code, 0);
+      assert.ok(sentFiles(standin.accepted.slice(from)).includes(`${W}/blog/world/ mobile`));
+    } finally {
+      await standin.close();
+      site.remove();
+    }
+  });
+
   it('a group the state kept no item list for (over 10,000 items): a clear warning, not a silent skip', async () => {
     const standin = await startStandin({ tokens: [TOKEN], zones: [{ id: ZONE_ID, name: 'example.com', plan: 'enterprise', account_id: 'acc1' }] });
     const config = (last: number) => `version: 1

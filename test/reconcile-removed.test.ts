@@ -365,6 +365,40 @@ groups:
     }
   });
 
+  it('a group moved out of a zone purge.yaml no longer declares: a warning names the zone, nothing is sent there', async () => {
+    const standin = await startStandin({ tokens: [TOKEN], zones: [
+      { id: ZONE_ID, name: 'example.com', plan: 'pro', account_id: 'acc1' },
+      { id: OTHER_ID, name: 'shop.example.com', plan: 'pro', account_id: 'acc1' },
+    ] });
+    const site = new Site().write('purge.yaml', `${zones()}groups:
+  cart:
+    zone: shop
+    urls: ["https://shop.example.com/cart/", "https://shop.example.com/cart/items/"]
+`);
+    try {
+      const env = { CLOUDFLARE_API_TOKEN: TOKEN };
+      assert.equal((await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env })).code, 0);
+      site.write('purge.yaml', `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, plan: pro }
+groups:
+  cart:
+    zone: www
+    urls: ["https://www.example.com/cart/"]
+`);
+      const planned = await site.run(['plan', '--json']);
+      assert.equal(planned.code, 0);
+      assert.match(planned.stderr, /^purge\.yaml:5:3: warning: groups\.cart: 2 items that left this group were cached in zone "shop", which purge\.yaml no longer declares, so they are not purged$/m);
+      assert.equal((JSON.parse(planned.stdout) as JsonPlan).groups[0].removed_items, undefined);
+      const from = standin.accepted.length;
+      assert.equal((await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env })).code, 0);
+      assert.deepEqual(standin.accepted.slice(from).map((a) => [a.zoneId, a.body]), [[ZONE_ID, { files: ['https://www.example.com/cart/'] }]]);
+    } finally {
+      await standin.close();
+      site.remove();
+    }
+  });
+
   it('a group the state kept no item list for (over 10,000 items): a clear warning, not a silent skip', async () => {
     const standin = await startStandin({ tokens: [TOKEN], zones: [{ id: ZONE_ID, name: 'example.com', plan: 'enterprise', account_id: 'acc1' }] });
     const config = (last: number) => `version: 1

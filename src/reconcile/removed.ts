@@ -52,7 +52,7 @@ function urlHost(url: string): string {
 /**
  * The baseline items of a state record. A group in one zone keeps its items there; a routed
  * group's record names its zones (`a,b`) and merges their lists, so each URL, host and prefix is
- * routed again by its host among those zones (a URL goes to one zone: spec of routing).
+ * routed again by its host among those zones (a URL goes to one zone only: docs/purge-yaml.md, routing by host).
  */
 export function recordBaseline(zoneKey: string, items: RecordedItems | undefined, itemsCount: number, legacy: boolean, zones: readonly Zone[]): BaselineSource {
   if (items === undefined) {

@@ -102,6 +102,8 @@ export function parseVariantKey(key: string): [string, string][] | null {
       at += 2;
     }
   }
-  // Only a key makeVariant writes is read back: anything else would send other headers.
-  return makeVariant(headers).key === key ? headers : null;
+  // Only a key expandVariants writes is read back (names sorted, each once): anything else would
+  // send other headers.
+  const sorted = headers.every(([name], i) => i === 0 || compare(headers[i - 1][0], name) < 0);
+  return sorted && makeVariant(headers).key === key ? headers : null;
 }

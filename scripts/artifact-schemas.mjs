@@ -20,6 +20,33 @@ const recordedItems = {
     tags: strings,
     urls: strings,
     variants: strings,
+    zones: {
+      type: 'object',
+      description: 'A routed group whose zones vary its URLs differently: its items in each zone.',
+      additionalProperties: { $ref: '#/definitions/recordedItems' },
+    },
+  },
+};
+
+const removedItems = {
+  type: 'object',
+  description: 'Items a group lost since the baseline, in one zone: each files block is its urls x its variants (header objects, {} for none).',
+  required: ['zone'],
+  additionalProperties: false,
+  properties: {
+    zone: nonEmpty,
+    hosts: strings,
+    prefixes: strings,
+    tags: strings,
+    files: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['urls', 'variants'],
+        additionalProperties: false,
+        properties: { urls: strings, variants: { type: 'array', items: { type: 'object', additionalProperties: str } } },
+      },
+    },
   },
 };
 
@@ -40,18 +67,14 @@ const groupRecord = {
 
 const list = (items, extra = {}) => ({ type: 'array', items, ...extra });
 const only = (key, value) => ({ type: 'object', required: [key], additionalProperties: false, properties: { [key]: value } });
-const fileEntry = {
-  type: ['string', 'object'],
-  anyOf: [
-    nonEmpty,
-    {
-      type: 'object',
-      required: ['url', 'headers'],
-      additionalProperties: false,
-      properties: { url: nonEmpty, headers: { type: 'object', additionalProperties: str } },
-    },
-  ],
+const fileObject = {
+  type: 'object',
+  required: ['url'],
+  additionalProperties: false,
+  properties: { url: nonEmpty, headers: { type: 'object', additionalProperties: str } },
 };
+/** A files body is all strings or all objects (Cloudflare's schema): a mixed body writes header-less items as {url}. */
+const filesList = { anyOf: [list(nonEmpty, { minItems: 1 }), list(fileObject, { minItems: 1 })] };
 
 export const planSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -96,6 +119,7 @@ export const planSchema = {
           required: ['added', 'removed', 'added_count', 'removed_count'],
           properties: { added: strings, removed: strings, added_count: count, removed_count: count },
         },
+        removed_items: list({ $ref: '#/definitions/removedItems' }, { description: 'Items the group lost since the baseline, by zone: purged one last time with its current ones.' }),
         preview: strings,
         cache_key: { type: ['string', 'null'] },
         action: { enum: ['purge', 'invalidate'] },
@@ -160,11 +184,12 @@ export const planSchema = {
         only('hosts', list(nonEmpty, { minItems: 1 })),
         only('prefixes', list(nonEmpty, { minItems: 1 })),
         only('tags', list(nonEmpty, { minItems: 1 })),
-        only('files', list(fileEntry, { minItems: 1 })),
+        only('files', filesList),
       ],
     },
     groupRecord,
     recordedItems,
+    removedItems,
   },
 };
 
@@ -233,7 +258,7 @@ export const journalLineSchema = {
         groups: list({
           type: 'object',
           required: ['name', 'zone', 'status', 'due'],
-          properties: { name: nonEmpty, zone: str, status: str, due: { type: 'boolean' } },
+          properties: { name: nonEmpty, zone: str, status: str, due: { type: 'boolean' }, removed_items: list(removedItems) },
         }),
         options: {
           type: 'object',

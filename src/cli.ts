@@ -39,7 +39,7 @@ function common(command: Command): Command {
 function planningOptions(command: Command): Command {
   return command
     .option('--group <name>', 'only this group, planned as forced (repeatable)', collect, [])
-    .option('--all', 'ignore the baseline: every group is due', false)
+    .option('--all', 'ignore the baseline: every group is due (with --group, only those groups)', false)
     .option('--base <ref>', 'git baseline: compare with purge.yaml and watched files at this commit')
     .option('--state <file>', 'state file (default: .purgeplan/state.json beside purge.yaml; .purgeplan/NAME.state.json for NAME.yaml)')
     .option('--max-items <n>', 'refuse plans larger than this many purge items', positiveInteger('--max-items'), DEFAULT_MAX_ITEMS)

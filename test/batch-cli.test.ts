@@ -125,8 +125,9 @@ describe('plan --json (built CLI)', () => {
     assert.ok(allFiles.slice(0, -2).every((f) => typeof f === 'object' && /^ab_bucket=[ab](; logged_in=1)?$/.test((f as { headers: { cookie: string } }).headers.cookie)), 'ab_bucket is never absent');
     const pageUrls = new Set(allFiles.map((f) => (typeof f === 'string' ? f : (f as { url: string }).url)).filter((u) => u.includes('?')));
     assert.deepEqual([...pageUrls], [1, 2, 3, 4, 5].map((n) => `http://www.example.com/posts/?page=${n}`).concat([1, 2, 3, 4, 5].map((n) => `https://www.example.com/posts/?page=${n}`)));
-    // home, last: its feed URL is under the posts prefix; both schemes of / are plain URLs.
-    assert.deepEqual(allFiles.slice(-2), ['http://www.example.com/', 'https://www.example.com/']);
+    // home, last: its feed URL is under the posts prefix; both schemes of / have no headers, and
+    // in this body of header items they are `{url}` objects (one form per files body).
+    assert.deepEqual(allFiles.slice(-2), [{ url: 'http://www.example.com/' }, { url: 'https://www.example.com/' }]);
     assert.deepEqual(plan.summary, { requests: 3 + fileRequests + 1, files, hosts: 1, prefixes: 1, tags: 2, everything: 1, covered: 2 + 2, duplicates: 1, estimated_seconds: 2.04 });
     assert.deepEqual(plan.coverage.map((c) => [c.zone, c.kind, c.value, c.covered]), [
       ['www', 'prefix', 'www.example.com/feeds/posts/', 2],

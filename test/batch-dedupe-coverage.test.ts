@@ -30,8 +30,9 @@ describe('dedupe §2.5.1: identical items are kept once and remember every group
       { a: { cache_key: 'l', urls: [`${W}/x`], variants: { lang: ['ja'] } }, b: { urls: [`${W}/x`] }, c: { cache_key: 'l', urls: [`${W}/x`], variants: { lang: ['en', 'ja'] } } },
       { zones: { www: { id: ZONE_ID, plan: 'enterprise' } }, cache_keys: { l: { lang: true } } },
     );
-    // a and c use the lang key, b the zone's default key: b's plain URL is a's absent variant.
-    assert.deepEqual(filesOf(plan), [`${W}/x`, { url: `${W}/x`, headers: { 'accept-language': 'ja' } }, { url: `${W}/x`, headers: { 'accept-language': 'en' } }]);
+    // a and c use the lang key, b the zone's default key: b's plain URL is a's absent variant,
+    // sent as `{url}` in a body of header items (one form per files body).
+    assert.deepEqual(filesOf(plan), [{ url: `${W}/x` }, { url: `${W}/x`, headers: { 'accept-language': 'ja' } }, { url: `${W}/x`, headers: { 'accept-language': 'en' } }]);
     assert.equal(plan.summary.files, 3);
     assert.equal(plan.summary.duplicates, 1 + 2);
     assert.deepEqual(plan.requests[0].groups, ['a', 'b', 'c']);

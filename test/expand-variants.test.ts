@@ -68,7 +68,7 @@ describe('variants §2.3: one test per row of the table', () => {
 
   it('lang: absent + each value exactly as written (case-sensitive), sent as accept-language', () => {
     assert.deepEqual(entries({ lang: true }, { lang: ['ja', 'en-US', 'ja-jp', 'ja-Jp'] }), [
-      URL_A,
+      { url: URL_A },
       withHeaders({ 'accept-language': 'en-US' }),
       withHeaders({ 'accept-language': 'ja' }),
       withHeaders({ 'accept-language': 'ja-Jp' }),
@@ -78,14 +78,14 @@ describe('variants §2.3: one test per row of the table', () => {
 
   it('headers.include: absent + the listed values of the header', () => {
     assert.deepEqual(entries({ headers: { include: ['x-tenant'] } }, { headers: { 'x-tenant': ['globex', 'acme'] } }), [
-      URL_A,
+      { url: URL_A },
       withHeaders({ 'x-tenant': 'acme' }),
       withHeaders({ 'x-tenant': 'globex' }),
     ]);
   });
 
   it('headers.include: a header written in upper case is sent lower-case', () => {
-    assert.deepEqual(entries({ headers: { include: ['X-Tenant'] } }, { headers: { 'X-Tenant': ['acme'] } }), [URL_A, withHeaders({ 'x-tenant': 'acme' })]);
+    assert.deepEqual(entries({ headers: { include: ['X-Tenant'] } }, { headers: { 'X-Tenant': ['acme'] } }), [{ url: URL_A }, withHeaders({ 'x-tenant': 'acme' })]);
   });
 
   it('headers.include: values are required', () => {
@@ -94,7 +94,7 @@ describe('variants §2.3: one test per row of the table', () => {
   });
 
   it('headers.check_presence: present (value 1) and absent', () => {
-    assert.deepEqual(entries({ headers: { check_presence: ['x-beta'] } }), [URL_A, withHeaders({ 'x-beta': '1' })]);
+    assert.deepEqual(entries({ headers: { check_presence: ['x-beta'] } }), [{ url: URL_A }, withHeaders({ 'x-beta': '1' })]);
   });
 
   it('Origin (default key): absent only, when no origin is listed', () => {
@@ -103,7 +103,7 @@ describe('variants §2.3: one test per row of the table', () => {
 
   it('Origin (default key): absent + the listed values', () => {
     assert.deepEqual(entries(null, { headers: { origin: ['https://app.example.com', 'https://example.net'] } }), [
-      URL_A,
+      { url: URL_A },
       withHeaders({ origin: 'https://app.example.com' }),
       withHeaders({ origin: 'https://example.net' }),
     ]);
@@ -116,7 +116,7 @@ describe('variants §2.3: one test per row of the table', () => {
 
   for (const header of ['x-forwarded-host', 'x-host', 'x-forwarded-scheme', 'x-original-url', 'x-rewrite-url', 'forwarded', 'x-http-method-override', 'x-http-method', 'x-method-override']) {
     it(`default-key header ${header}: absent + the listed values`, () => {
-      assert.deepEqual(entries(null, { headers: { [header]: ['v2', 'v1'] } }), [URL_A, withHeaders({ [header]: 'v1' }), withHeaders({ [header]: 'v2' })]);
+      assert.deepEqual(entries(null, { headers: { [header]: ['v2', 'v1'] } }), [{ url: URL_A }, withHeaders({ [header]: 'v1' }), withHeaders({ [header]: 'v2' })]);
     });
   }
 
@@ -127,7 +127,7 @@ describe('variants §2.3: one test per row of the table', () => {
 
   it('cookies.include: absent + the listed values, sent as cookie name=value', () => {
     assert.deepEqual(entries({ cookies: { include: ['ab_bucket'] } }, { cookies: { ab_bucket: ['b', 'a'] } }), [
-      URL_A,
+      { url: URL_A },
       withHeaders({ cookie: 'ab_bucket=a' }),
       withHeaders({ cookie: 'ab_bucket=b' }),
     ]);
@@ -139,7 +139,7 @@ describe('variants §2.3: one test per row of the table', () => {
   });
 
   it('cookies.check_presence: present (c=1) and absent', () => {
-    assert.deepEqual(entries({ cookies: { check_presence: ['logged_in'] } }), [URL_A, withHeaders({ cookie: 'logged_in=1' })]);
+    assert.deepEqual(entries({ cookies: { check_presence: ['logged_in'] } }), [{ url: URL_A }, withHeaders({ cookie: 'logged_in=1' })]);
   });
 });
 
@@ -152,7 +152,7 @@ describe('variants §2.3: {values, absent: false} drops the absent variant', () 
     { dimension: 'x-forwarded-host', key: null, variants: { headers: { 'x-forwarded-host': { values: ['w.example'], absent: false } } }, expected: [withHeaders({ 'x-forwarded-host': 'w.example' })] },
     { dimension: 'cookies.include', key: { cookies: { include: ['ab'] } }, variants: { cookies: { ab: { values: ['a'], absent: false } } }, expected: [withHeaders({ cookie: 'ab=a' })] },
     { dimension: 'cookies.check_presence', key: { cookies: { check_presence: ['li'] } }, variants: { cookies: { li: { absent: false } } }, expected: [withHeaders({ cookie: 'li=1' })] },
-    { dimension: 'absent: true keeps it (the default)', key: { lang: true }, variants: { lang: { values: ['ja'], absent: true } }, expected: [URL_A, withHeaders({ 'accept-language': 'ja' })] },
+    { dimension: 'absent: true keeps it (the default)', key: { lang: true }, variants: { lang: { values: ['ja'], absent: true } }, expected: [{ url: URL_A }, withHeaders({ 'accept-language': 'ja' })] },
   ];
   for (const row of rows) {
     it(row.dimension, () => assert.deepEqual(entries(row.key, row.variants), row.expected));
@@ -164,7 +164,7 @@ describe('variants §2.3: cookies are joined into one cookie header', () => {
   const variants = { cookies: { zz: ['1'], aa: ['2'] } };
 
   it('in the order the cache key lists them (include first, then check_presence), separated by "; "', () => {
-    const cookies = (entries(key, variants) as (string | { headers: Record<string, string> })[]).map((entry) => (typeof entry === 'string' ? null : entry.headers.cookie));
+    const cookies = (entries(key, variants) as { headers?: Record<string, string> }[]).map((entry) => entry.headers?.cookie ?? null);
     assert.deepEqual(cookies, [
       null,
       'aa=2',
@@ -180,7 +180,7 @@ describe('variants §2.3: cookies are joined into one cookie header', () => {
   it('with no cookie present the cookie header is left out, and there is exactly one cookie header', () => {
     const found = entries(key, variants);
     assert.equal(found.length, 2 * 2 * 2);
-    assert.equal(found[0], URL_A);
+    assert.deepEqual(found[0], { url: URL_A });
     for (const entry of found.slice(1)) {
       assert.equal(typeof entry, 'object');
       assert.deepEqual(Object.keys((entry as { headers: object }).headers), ['cookie']);
@@ -245,9 +245,9 @@ describe('variants §2.3: the body form', () => {
     assert.equal(JSON.stringify(plan.requests[0].body), '{"files":[{"url":"https://www.example.com/a","headers":{"cf-device-type":"mobile","x-tenant":"acme"}}]}');
   });
 
-  it('plain strings and objects share one files body', () => {
+  it('a body mixing items with and without headers is all objects: the header-less one is {url}', () => {
     const { plan } = planOf(keyedConfig({ lang: true }, { urls: [URL_A], variants: { lang: ['ja'] } }, { plan: 'enterprise' }));
-    assert.equal(JSON.stringify(plan.requests[0].body), '{"files":["https://www.example.com/a",{"url":"https://www.example.com/a","headers":{"accept-language":"ja"}}]}');
+    assert.equal(JSON.stringify(plan.requests[0].body), '{"files":[{"url":"https://www.example.com/a"},{"url":"https://www.example.com/a","headers":{"accept-language":"ja"}}]}');
   });
 
   it('a variant for a dimension the key lacks is an error', () => {

@@ -59,7 +59,7 @@ describe('names that are also properties of every JavaScript object', () => {
     assert.equal(result.status, 0, result.stderr);
     const plan = JSON.parse(result.stdout) as Plan;
     assert.deepEqual(plan.requests.map((r) => r.body), [{ files: [
-      'https://www.example.com/',
+      { url: 'https://www.example.com/' },
       { url: 'https://www.example.com/', headers: { cookie: 'constructor=a' } },
       { url: 'https://www.example.com/', headers: { cookie: 'constructor=b' } },
     ] }]);
@@ -70,7 +70,7 @@ describe('names that are also properties of every JavaScript object', () => {
     assert.equal(result.status, 0, result.stderr);
     const plan = JSON.parse(result.stdout) as Plan;
     assert.deepEqual(plan.requests.map((r) => r.body), [{ files: [
-      'https://www.example.com/',
+      { url: 'https://www.example.com/' },
       { url: 'https://www.example.com/', headers: { cookie: 'toString=1' } },
     ] }]);
   });
@@ -164,7 +164,7 @@ describe('lang: true with accept-language also in headers.include is one dimensi
     assert.match(result.stderr, /^purge\.yaml:11:17: warning: cache_keys\.k\.headers\.include\[0\]: header "Accept-Language" is in the key already, by lang: true$/m);
     const plan = JSON.parse(result.stdout) as Plan;
     assert.deepEqual(plan.requests.map((r) => r.body), [{ files: [
-      'https://www.example.com/',
+      { url: 'https://www.example.com/' },
       { url: 'https://www.example.com/', headers: { 'accept-language': 'en' } },
       { url: 'https://www.example.com/', headers: { 'accept-language': 'ja' } },
     ] }]);

@@ -112,12 +112,13 @@ describe('reconciliation lifecycle', () => {
     const posts = p.groups.find((g) => g.name === 'posts');
     assert.deepEqual(posts?.diff?.added, ['https://www.example.com/blog/news/']);
     assert.deepEqual(posts?.diff?.removed, ['https://www.example.com/blog/world/']);
-    // The group's full current expansion is purged, not only what was added.
-    assert.deepEqual(p.requests.flatMap((r) => r.body.files as string[]), ['https://www.example.com/blog/hello/', 'https://www.example.com/blog/news/']);
+    // The group's full current expansion is purged, not only what was added, and the item that
+    // left it one last time.
+    assert.deepEqual(p.requests.flatMap((r) => r.body.files as string[]), ['https://www.example.com/blog/hello/', 'https://www.example.com/blog/news/', 'https://www.example.com/blog/world/']);
     const human = await site.run(['plan']);
-    assert.match(human.stdout, /~ posts · changed: 1 item added, 1 removed/);
+    assert.match(human.stdout, /± posts · changed: 1 item added, 1 removed · purges all 2 items and 1 removed item/);
     assert.match(human.stdout, /\+ https:\/\/www\.example\.com\/blog\/news\//);
-    assert.match(human.stdout, /- https:\/\/www\.example\.com\/blog\/world\//);
+    assert.match(human.stdout, /- https:\/\/www\.example\.com\/blog\/world\/ \(removed: purged\)/);
     const markdown = await site.run(['plan', '--markdown']);
     assert.match(markdown.stdout, /\| posts \| www \| changed: 1 item added, 1 removed \|/);
   });

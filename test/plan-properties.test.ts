@@ -240,9 +240,10 @@ function generate(seed: number): Generated {
 
 // ---- The spec's rules, written independently of src/plan/batch.ts ----
 
-const entryKey = (entry: FileEntry): string => JSON.stringify(entry);
+// A header-less item is `{url}` in a body that mixes forms, a string elsewhere: the same item.
+const entryKey = (entry: FileEntry): string => JSON.stringify(typeof entry !== 'string' && entry.headers === undefined ? entry.url : entry);
 const entryUrl = (entry: FileEntry): string => (typeof entry === 'string' ? entry : entry.url);
-const headerList = (entry: FileEntry): string => (typeof entry === 'string' ? '' : Object.entries(entry.headers).map(([n, v]) => `${n}=${v}`).join(', '));
+const headerList = (entry: FileEntry): string => (typeof entry === 'string' ? '' : Object.entries(entry.headers ?? {}).map(([n, v]) => `${n}=${v}`).join(', '));
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** §2.5: `prefix` purges `value` (a file's host+path+query, or a longer prefix). */
@@ -353,6 +354,11 @@ function checkPlan(generated: Generated, plan: Plan, expansions: readonly GroupE
     const prefixes = sent('prefixes').flatMap(requestValues);
     const tags = sent('tags').flatMap(requestValues);
     const files = sent('files').flatMap((r) => (r.body as { files: FileEntry[] }).files);
+    // One form per files body (Cloudflare's schema): all strings or all objects.
+    for (const r of sent('files')) {
+      const forms = new Set((r.body as { files: FileEntry[] }).files.map((f) => typeof f));
+      assert.equal(forms.size, 1, `a files body of zone ${zoneName} mixes strings and objects`);
+    }
 
     // No duplicate item after batching.
     for (const [label, values] of [['hosts', hosts], ['prefixes', prefixes], ['tags', tags], ['files', files.map(entryKey)]] as const) {

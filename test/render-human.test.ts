@@ -43,7 +43,7 @@ describe('human output matches the golden files', () => {
     for (const status of ['changed: 3 items added, 3 removed', 'revised (revision 2)', 'watched content changed', 'unchanged', 'removed from purge.yaml', 'new']) {
       assert.ok(reconciled.includes(` · ${status} · `), status);
     }
-    assert.match(reconciled, /^ {6}- https:\/\/www\.example\.com\/docs\/old-api\/ {2}\[cf-device-type=desktop\] \(no longer planned\)$/m);
+    assert.match(reconciled, /^ {6}- https:\/\/www\.example\.com\/docs\/old-api\/ {2}\[cf-device-type=desktop\] \(removed: purged\)$/m);
     assert.match(reconciled, /^ {6}… and 8 more changes$/m);
     assert.match(golden('purge-everything.txt'), /^ {2}! purge EVERYTHING: every cached file of zone www will be removed$/m);
     assert.match(golden('single-file.txt'), /^Plan: 1 request — 1 file in 1 zone\. Estimated < 1 s at free-plan limits\.$/m);
@@ -169,5 +169,57 @@ describe('colour', () => {
     }
     const banner = linesOf(renderHuman(scenario('purge-everything'), { style: ansiStyle })).find((line) => line.includes('purge EVERYTHING'));
     assert.equal(banner, '\u001b[31m\u001b[1m  ! purge EVERYTHING: every cached file of zone www will be removed\u001b[22m\u001b[39m');
+  });
+});
+
+describe('the legend: one meaning per symbol', () => {
+  /** The legend's entries as [symbol, meaning], from the first line. */
+  const legendOf = (text: string): [string, string][] => {
+    const legend = /Symbols: (.*)\.$/m.exec(text)?.[1] ?? '';
+    return legend.split(/, (?=\S )/).map((entry) => [entry.slice(0, entry.indexOf(' ')), entry.slice(entry.indexOf(' ') + 1)]);
+  };
+
+  it('a changed purge group and an invalidating group: `~` is invalidate only, changed has its own symbol', () => {
+    const zones = { www: { id: ZONE_ID, name: 'example.com' } };
+    const before = yamlOf({ zones, groups: { docs: { urls: ['https://www.example.com/docs/{a,b}/'] } } });
+    const now = yamlOf({ zones, groups: { docs: { urls: ['https://www.example.com/docs/{a,c}/'] }, drafts: { action: 'invalidate', urls: ['https://www.example.com/drafts/'] } } });
+    const text = plain(planFor(now, { before }));
+    const legend = legendOf(text);
+    assert.deepEqual(legend.map(([symbol]) => symbol), [...new Set(legend.map(([symbol]) => symbol))], 'no symbol twice');
+    assert.equal(Object.fromEntries(legend)['~'], 'invalidate (marked stale, not deleted)');
+    assert.equal(Object.fromEntries(legend)['±'], 'purge (changed since the baseline)');
+    assert.match(text, /^ {2}± docs · changed: 1 item added, 1 removed · purges all 2 items and 1 removed item$/m);
+    assert.match(text, /^ {2}~ drafts · new · invalidate · 1 item$/m);
+    assert.match(text, /^ {6}- https:\/\/www\.example\.com\/docs\/b\/ \(removed: purged\)$/m);
+  });
+
+  it('every golden plan: each symbol of the legend once, and every symbol shown at a line start is in the legend', () => {
+    for (const { name } of SCENARIOS) {
+      const text = golden(`${name}.txt`);
+      const legend = legendOf(text);
+      if (legend.length === 1 && legend[0][0] === '') continue;
+      const symbols = legend.map(([symbol]) => symbol);
+      assert.deepEqual(symbols, [...new Set(symbols)], name);
+      for (const match of text.matchAll(/^ {2}(?: {4})?([+±~=-]) /gm)) assert.ok(symbols.includes(match[1]), `${name}: ${match[1]} is not in the legend`);
+    }
+  });
+});
+
+describe('counts are pluralized', () => {
+  it('"… and 1 more change", not "1 more changes"', () => {
+    const zones = { www: { id: ZONE_ID } };
+    const before = yamlOf({ zones, groups: { g: { urls: ['https://www.example.com/{1..3}'] } } });
+    const now = yamlOf({ zones, groups: { g: { urls: ['https://www.example.com/{1..2}', 'https://www.example.com/{4..5}'] } } });
+    const text = renderHuman(planFor(now, { before }), { style: plainStyle, itemsPerGroup: 1 });
+    assert.match(text, /^ {6}… and 1 more change$/m);
+    assert.match(text, /^Plan: 1 request — 5 files in 1 zone \(1 removed item purged\)\./m);
+  });
+});
+
+describe('--group: only the named groups are due, whatever the baseline', () => {
+  it('with no baseline (--all), the baseline line does not say every group is due', () => {
+    const text = plain(scenario('forced'));
+    assert.match(text, /^Baseline: none \(only the groups given with --group are due\)\.$/m);
+    assert.doesNotMatch(text, /every group is due/);
   });
 });

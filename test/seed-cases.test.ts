@@ -43,13 +43,13 @@ describe('seed: query string cache rules', () => {
 describe('seed: headers in the default cache key', () => {
   it('Origin: the URL with the Origin header (and without it)', () => {
     assert.deepEqual(bodies(null, { urls: [FOO], variants: { headers: { origin: ['https://example.net'] } } }), [
-      { files: [FOO, { url: FOO, headers: { origin: 'https://example.net' } }] },
+      { files: [{ url: FOO }, { url: FOO, headers: { origin: 'https://example.net' } }] },
     ]);
   });
 
   it('Origin: two origins cached separately are purged separately', () => {
     assert.deepEqual(bodies(null, { urls: [FOO], variants: { headers: { origin: ['https://example.com', 'https://example.net'] } } }), [
-      { files: [FOO, { url: FOO, headers: { origin: 'https://example.com' } }, { url: FOO, headers: { origin: 'https://example.net' } }] },
+      { files: [{ url: FOO }, { url: FOO, headers: { origin: 'https://example.com' } }, { url: FOO, headers: { origin: 'https://example.net' } }] },
     ]);
   });
 
@@ -65,7 +65,7 @@ describe('seed: headers in the default cache key', () => {
   for (const [header, value] of seedHeaders) {
     it(`${header}: the header, lower-case, with its value`, () => {
       assert.deepEqual(bodies(null, { urls: [FOO], variants: { headers: { [header]: [value] } } }), [
-        { files: [FOO, { url: FOO, headers: { [header.toLowerCase()]: value } }] },
+        { files: [{ url: FOO }, { url: FOO, headers: { [header.toLowerCase()]: value } }] },
       ]);
     });
   }
@@ -74,7 +74,7 @@ describe('seed: headers in the default cache key', () => {
 describe('seed: cache key changed with cache rules', () => {
   it('specified request header and value: headers {"z-id": "1"}', () => {
     assert.deepEqual(bodies({ headers: { include: ['z-id'] } }, { urls: [FOO], variants: { headers: { 'z-id': ['1'] } } }), [
-      { files: [FOO, { url: FOO, headers: { 'z-id': '1' } }] },
+      { files: [{ url: FOO }, { url: FOO, headers: { 'z-id': '1' } }] },
     ]);
   });
 
@@ -85,17 +85,17 @@ describe('seed: cache key changed with cache rules', () => {
   });
 
   it('existence of a request header: the header with a value (any works; purgeplan sends 1), and without it', () => {
-    assert.deepEqual(bodies({ headers: { check_presence: ['z-id'] } }, { urls: [FOO] }), [{ files: [FOO, { url: FOO, headers: { 'z-id': '1' } }] }]);
+    assert.deepEqual(bodies({ headers: { check_presence: ['z-id'] } }, { urls: [FOO] }), [{ files: [{ url: FOO }, { url: FOO, headers: { 'z-id': '1' } }] }]);
   });
 
   it('specified cookie and value: headers {"cookie": "z-id=1"}', () => {
     assert.deepEqual(bodies({ cookies: { include: ['z-id'] } }, { urls: [FOO], variants: { cookies: { 'z-id': ['1'] } } }), [
-      { files: [FOO, { url: FOO, headers: { cookie: 'z-id=1' } }] },
+      { files: [{ url: FOO }, { url: FOO, headers: { cookie: 'z-id=1' } }] },
     ]);
   });
 
   it('existence of a cookie: the cookie with a value (any works; purgeplan sends z-id=1), and without it', () => {
-    assert.deepEqual(bodies({ cookies: { check_presence: ['z-id'] } }, { urls: [FOO] }), [{ files: [FOO, { url: FOO, headers: { cookie: 'z-id=1' } }] }]);
+    assert.deepEqual(bodies({ cookies: { check_presence: ['z-id'] } }, { urls: [FOO] }), [{ files: [{ url: FOO }, { url: FOO, headers: { cookie: 'z-id=1' } }] }]);
   });
 
   it('device type: cf-device-type mobile', () => {
@@ -118,7 +118,7 @@ describe('seed: cache key changed with cache rules', () => {
   });
 
   it('language: accept-language ja', () => {
-    assert.deepEqual(bodies({ lang: true }, { urls: [FOO], variants: { lang: ['ja'] } }), [{ files: [FOO, { url: FOO, headers: { 'accept-language': 'ja' } }] }]);
+    assert.deepEqual(bodies({ lang: true }, { urls: [FOO], variants: { lang: ['ja'] } }), [{ files: [{ url: FOO }, { url: FOO, headers: { 'accept-language': 'ja' } }] }]);
   });
 
   it('language is case-sensitive: de is sent as de, DE as DE (not folded)', () => {

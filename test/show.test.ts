@@ -52,7 +52,7 @@ describe('show renders a saved plan as plan did', () => {
     assert.equal(shown.code, 0, shown.stderr);
     assert.equal(shown.stderr, '');
     assert.equal(shown.stdout, planned.stdout);
-    assert.match(shown.stdout, /~ docs · changed: /);
+    assert.match(shown.stdout, /± docs · changed: /);
   });
 
   it('plan --out prints the same plan, then where it was saved', async () => {

@@ -28,7 +28,7 @@ import { readZoneTokens } from '../apply/preflight.js';
 import { createHumanReporter, createJsonReporter } from '../apply/progress.js';
 import { askYes } from './confirm.js';
 import type { Io } from './io.js';
-import { loadValid, planLoaded } from './plan.js';
+import { loadValid, planLoaded, removedItemsAgain } from './plan.js';
 import type { Loaded, PlanningOptions } from './plan.js';
 import { parseConnectTo } from '../verify/probe.js';
 import { DEFAULT_SETTLE_MS, DEFAULT_VERIFY_RATE } from '../verify/session.js';
@@ -129,7 +129,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     checkStateOwner(state, stateFile, resolve(io.cwd, configFile));
     const journal = readJournal(journalPath);
     const plan = saved
-      ? checkSavedPlan(planfile!, saved.plan, loaded, configFile, stateFile, journal, io)
+      ? checkSavedPlan(planfile!, saved.plan, loaded, configFile, stateFile, journal, io, options.maxItems)
       : resumedPlan(journal, loaded, options, configFile, output) ?? planLoaded(loaded, { ...options, config: configFile }, io).plan;
 
     // Tokens before the plan is shown and `yes` asked (spec §6a "apply UX").
@@ -244,7 +244,7 @@ function readSavedPlan(planfile: string, options: ApplyCommandOptions, io: Io): 
  * configuration and vars, same watched content, same state (or the state as this very plan's
  * apply left it), and, rebuilt from those, the same document byte for byte.
  */
-function checkSavedPlan(planfile: string, plan: Plan, loaded: Loaded, configFile: string, stateFile: string, journal: ReturnType<typeof readJournal>, io: Io): Plan {
+function checkSavedPlan(planfile: string, plan: Plan, loaded: Loaded, configFile: string, stateFile: string, journal: ReturnType<typeof readJournal>, io: Io, maxItems: number): Plan {
   const stale = (why: string) => new UserError(`the plan ${planfile} is stale: ${why}`, { hint: 'plan again (purgeplan plan --out FILE), review, then apply the new plan' });
   if (loaded.config.digest !== plan.config.digest) throw stale(`${configFile} changed since it was made`);
   if (loaded.config.inputsDigest !== plan.config.inputs_digest) throw stale(`${configFile}'s vars files changed since it was made`);
@@ -253,9 +253,16 @@ function checkSavedPlan(planfile: string, plan: Plan, loaded: Loaded, configFile
     const ours = isJournal(journal) && journal.header.plan_id === plan.plan_id && journal.stateDigest === current;
     if (!ours) throw stale(`the state ${relative(io.cwd, stateFile) || stateFile} changed since it was made (another apply ran)`);
   }
-  const watchDigests = workingWatchDigests(loaded.expansions, loaded.baseDir, loaded.listFiles);
+  const watchDigests = workingWatchDigests(loaded.expansions, loaded.baseDir, loaded.listFiles, stateFile);
   for (const group of plan.groups) {
     if (group.due && watchDigests.get(group.name) !== group.watch_digest) throw stale(`the content group ${group.name} watches changed since it was made`);
+  }
+  // Items a group lost since the baseline come from the baseline, not from the file. (When this
+  // plan's own apply changed the state, its journal's plan_id, which covers them, vouches instead.)
+  if (current === plan.state.digest) {
+    const removed = removedItemsAgain(plan, loaded, configFile, io, maxItems, planfile);
+    const edited = plan.groups.find((g) => JSON.stringify(g.removed_items ?? null) !== (removed.get(g.name) ?? 'null'));
+    if (edited) throw new UserError(`refusing the plan ${planfile}: the items group ${edited.name} lost since the baseline are not what the baseline gives; nothing was sent`, { hint: `it was edited since \`purgeplan plan --out\` wrote it: plan again from ${configFile}` });
   }
   const rebuilt = buildPlan({
     config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan),
@@ -281,7 +288,7 @@ function resumedPlan(journal: ReturnType<typeof readJournal>, loaded: Loaded, op
   const header = journal.header;
   const plan = buildPlan({
     config: loaded.config, configPath: configFile, expansions: loaded.expansions, decisions: header.groups,
-    baseline: header.baseline, state: header.state, watchDigests: workingWatchDigests(loaded.expansions, loaded.baseDir),
+    baseline: header.baseline, state: header.state, watchDigests: workingWatchDigests(loaded.expansions, loaded.baseDir, undefined, resolve(loaded.baseDir, header.state.path)),
   });
   if (plan.plan_id !== header.plan_id) return null;
   output.note(`Resuming the interrupted apply of plan ${plan.plan_id.slice(0, 19)}… started ${header.started_at}: ${journal.done.size} of ${plan.requests.length} requests were applied; sending the rest.`);

@@ -67,3 +67,43 @@ export function makeVariant(headers: readonly (readonly [string, string])[]): Va
   const object = headers.length ? Object.freeze(Object.fromEntries(headers)) : null;
   return { headers, key, object, objectJson: object ? JSON.stringify(object) : null };
 }
+
+/**
+ * The header pairs of a variant key (the inverse of makeVariant's `key`), or null when `key` is
+ * not one: the state records variants by key, and items that leave a group are sent from it.
+ */
+export function parseVariantKey(key: string): [string, string][] | null {
+  const headers: [string, string][] = [];
+  let at = 0;
+  while (at < key.length) {
+    const equals = key.indexOf('=', at);
+    if (equals <= at) return null;
+    const name = key.slice(at, equals);
+    let value: string;
+    at = equals + 1;
+    if (key[at] === '"') {
+      let end = at + 1;
+      while (end < key.length && key[end] !== '"') end += key[end] === '\\' ? 2 : 1;
+      try {
+        value = JSON.parse(key.slice(at, end + 1)) as string;
+      } catch {
+        return null;
+      }
+      at = end + 1;
+    } else {
+      const next = key.indexOf(', ', at);
+      const end = next === -1 ? key.length : next;
+      value = key.slice(at, end);
+      at = end;
+    }
+    headers.push([name, value]);
+    if (at < key.length) {
+      if (!key.startsWith(', ', at)) return null;
+      at += 2;
+    }
+  }
+  // Only a key expandVariants writes is read back (names sorted, each once): anything else would
+  // send other headers.
+  const sorted = headers.every(([name], i) => i === 0 || compare(headers[i - 1][0], name) < 0);
+  return sorted && makeVariant(headers).key === key ? headers : null;
+}

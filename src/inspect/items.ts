@@ -196,7 +196,7 @@ export class PurgeIndex {
         const variantsByUrl = new Map<string, Set<string>>();
         for (const file of body.files) {
           const url = typeof file === 'string' ? file : file.url;
-          const headers = typeof file === 'string' ? [] : Object.entries(file.headers).map(([n, v]) => [n.toLowerCase(), v] as const).sort((a, b) => compare(a[0], b[0]));
+          const headers = typeof file === 'string' ? [] : Object.entries(file.headers ?? {}).map(([n, v]) => [n.toLowerCase(), v] as const).sort((a, b) => compare(a[0], b[0]));
           let set = variantsByUrl.get(url);
           if (!set) variantsByUrl.set(url, (set = new Set()));
           set.add(makeVariant(headers).key);

@@ -92,9 +92,12 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
   const coverageEntries: CoverageEntry[] = [];
   const counts: Counts = { files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 0, covered: 0, duplicates: 0 };
   const names = due.map((e) => e.group.name);
-  // Groups are indexed by their position in `due` (file order), so sorting indices sorts by file order.
-  const groupNames = (indices: Iterable<number>) => [...new Set(indices)].sort((a, b) => a - b).map((i) => names[i]);
-  const indexOf = new Map(names.map((name, i) => [name, i]));
+  // Groups are indexed by their position in `due` (file order), so sorting indices sorts by file
+  // order. A group may have several expansions in a zone (its current items, then the items it
+  // lost since the baseline), next to each other: each name is listed once.
+  const groupNames = (indices: Iterable<number>) => [...new Set([...new Set(indices)].sort((a, b) => a - b).map((i) => names[i]))];
+  const indexOf = new Map<string, number>();
+  names.forEach((name, i) => { if (!indexOf.has(name)) indexOf.set(name, i); });
   const byZone = new Map<string, Member[]>();
   due.forEach((e, i) => pushTo(byZone, e.zone, { e, i }));
 

@@ -16,6 +16,11 @@ export interface CompactFiles {
   readonly runs: readonly FilesRun[];
   /** Items in the body: the sum of the runs' variant counts. */
   readonly size: number;
+  /**
+   * Every entry is written as an object: the body mixes items with and without headers, so the
+   * header-less ones are `{"url": …}` (a `files` body is all strings or all objects: docs/purge-yaml.md).
+   */
+  readonly objects: boolean;
 }
 
 const compact = new WeakMap<object, CompactFiles>();
@@ -23,19 +28,34 @@ const compact = new WeakMap<object, CompactFiles>();
 export function compactFilesBody(runs: readonly FilesRun[], size: number): PurgeBody {
   let entries: FileEntry[] | undefined;
   const body = {};
+  const objects = mixesForms(runs);
   Object.defineProperty(body, 'files', {
     enumerable: true,
-    get: () => (entries ??= expandRuns(runs, size)),
+    get: () => (entries ??= expandRuns(runs, size, objects)),
   });
-  compact.set(body, { runs, size });
+  compact.set(body, { runs, size, objects });
   return body as PurgeBody;
 }
 
-function expandRuns(runs: readonly FilesRun[], size: number): FileEntry[] {
+/** Whether some items have headers and some have none (Cloudflare's schema takes one form per body). */
+function mixesForms(runs: readonly FilesRun[]): boolean {
+  let plain = false;
+  let headers = false;
+  for (const { variants } of runs) {
+    for (const variant of variants) {
+      if (variant.object === null) plain = true;
+      else headers = true;
+      if (plain && headers) return true;
+    }
+  }
+  return false;
+}
+
+function expandRuns(runs: readonly FilesRun[], size: number, objects: boolean): FileEntry[] {
   const entries: FileEntry[] = new Array(size);
   let k = 0;
   for (const { url, variants } of runs) {
-    for (const variant of variants) entries[k++] = variant.object ? { url, headers: variant.object } : url;
+    for (const variant of variants) entries[k++] = variant.object ? { url, headers: variant.object } : objects ? { url } : url;
   }
   return entries;
 }

@@ -1,6 +1,6 @@
 // Assembles the Plan value from the expanded groups, the reconciliation decisions and the batches.
 import { createHash } from 'node:crypto';
-import type { Config } from '../config/types.js';
+import type { Config, Group } from '../config/types.js';
 import { describeCacheKey } from '../config/describe.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { byGroup, groupItemKeys } from '../expand/group.js';
@@ -9,8 +9,9 @@ import { estimateSeconds } from '../apply/pacing.js';
 import { groupFingerprintOf, groupRecord, partsItems } from '../reconcile/record.js';
 import { batch } from './batch.js';
 import { compactFilesOf } from './files.js';
+import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
-import type { Baseline, GroupDiff, GroupStatus, Plan, PlanGroup, PlannedRequest, PlanZone } from './types.js';
+import type { Baseline, GroupDiff, GroupStatus, Plan, PlanGroup, PlannedRequest, PlanZone, RemovedItems } from './types.js';
 
 export interface GroupDecision {
   readonly name: string;
@@ -18,6 +19,8 @@ export interface GroupDecision {
   readonly status: GroupStatus;
   readonly due: boolean;
   readonly diff?: GroupDiff;
+  /** Items the group lost since the baseline, by zone: due with its current ones (purged one last time). */
+  readonly removed_items?: readonly RemovedItems[];
 }
 
 export interface PlanInput {
@@ -38,8 +41,12 @@ export function buildPlan(input: PlanInput): Plan {
   const { config, expansions, decisions } = input;
   const byName = new Map(byGroup(expansions).map((g) => [g.group.name, g.parts]));
   const zonesByName = new Map(config.zones.map((z) => [z.name, z]));
-  const dueNames = new Set(decisions.filter((d) => d.due).map((d) => d.name));
-  const due = expansions.filter((e) => dueNames.has(e.group.name));
+  const dueDecisions = new Map(decisions.filter((d) => d.due).map((d) => [d.name, d]));
+  // A due group's items, then the items it lost since the baseline (in the zones they were cached in).
+  const due = byGroup(expansions).flatMap(({ group, parts }) => {
+    const decision = dueDecisions.get(group.name);
+    return decision === undefined ? [] : [...parts, ...removedExpansions(group, parts, decision.removed_items ?? [])];
+  });
   const { requests, coverage, counts } = batch(config.zones, due);
 
   const groups: PlanGroup[] = decisions.map((decision) => {
@@ -67,6 +74,7 @@ export function buildPlan(input: PlanInput): Plan {
       fingerprint,
       ...(watchDigest !== undefined ? { watch_digest: watchDigest } : {}),
       ...(decision.diff ? { diff: decision.diff } : {}),
+      ...(decision.due && decision.removed_items?.length ? { removed_items: decision.removed_items } : {}),
       preview: parts.flatMap((p) => groupItemKeys(p, PREVIEW_ITEMS)).slice(0, PREVIEW_ITEMS),
       ...(decision.due ? { record: groupRecord(parts, zonesByName, fingerprint, watchDigest) } : {}),
     };
@@ -93,6 +101,48 @@ export function buildPlan(input: PlanInput): Plan {
     state: input.state,
   };
   return { ...plan, plan_id: planId(plan) };
+}
+
+/**
+ * The items a group lost since the baseline, as expansions batch() sends like any other (deduped,
+ * covered, chunked, credited to the group): one per block of files, hosts, prefixes and tags with
+ * the first. In a zone the group still sends to, they take what the group does there (purge or
+ * invalidate); in a zone it left, what it would do there.
+ */
+function removedExpansions(group: Group, parts: readonly GroupExpansion[], removed: readonly RemovedItems[]): GroupExpansion[] {
+  const variants = new Map<string, Variant>();
+  const variantOf = (headers: Readonly<Record<string, string>>): Variant => {
+    const pairs = Object.entries(headers).sort(([a], [b]) => compare(a, b));
+    const key = JSON.stringify(pairs);
+    let variant = variants.get(key);
+    if (variant === undefined) variants.set(key, (variant = makeVariant(pairs)));
+    return variant;
+  };
+  return removed.flatMap((zone) => {
+    const part = parts.find((p) => p.zone === zone.zone);
+    const route = group.routes?.get(zone.zone);
+    const common = {
+      group, zone: zone.zone, action: part?.action ?? route?.action ?? group.action,
+      cacheKeyName: part?.cacheKeyName ?? route?.cacheKeyName ?? group.cacheKeyName, cacheKey: part?.cacheKey ?? route?.cacheKey ?? group.cacheKey, everything: false,
+    };
+    const hosts = zone.hosts ?? [];
+    const prefixes = zone.prefixes ?? [];
+    const tags = zone.tags ?? [];
+    const blocks = zone.files?.length ? zone.files : [{ urls: [], variants: [] }];
+    return blocks.map((block, index): GroupExpansion => {
+      const first = index === 0;
+      const blockVariants = block.urls.length ? block.variants.map(variantOf).sort((a, b) => compare(a.key, b.key)) : [];
+      return {
+        ...common,
+        urls: block.urls,
+        variants: blockVariants,
+        hosts: first ? hosts : [],
+        prefixes: first ? prefixes : [],
+        tags: first ? tags : [],
+        items: block.urls.length * blockVariants.length + (first ? hosts.length + prefixes.length + tags.length : 0),
+      };
+    });
+  });
 }
 
 /**

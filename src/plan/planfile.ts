@@ -44,7 +44,10 @@ export function readPlanFile(file: string, cwd: string): Plan {
 
 /** The decisions a saved plan was made with (statuses, due groups, diffs for display). */
 export function savedDecisions(plan: Plan): GroupDecision[] {
-  return plan.groups.map((g) => ({ name: g.name, zone: g.zones.join(','), status: g.status, due: g.due, ...(g.diff ? { diff: g.diff } : {}) }));
+  return plan.groups.map((g) => ({
+    name: g.name, zone: g.zones.join(','), status: g.status, due: g.due, ...(g.diff ? { diff: g.diff } : {}),
+    ...(g.removed_items ? { removed_items: g.removed_items } : {}),
+  }));
 }
 
 /**

@@ -8,7 +8,11 @@ import { compactFilesOf } from './files.js';
 export type GroupStatus = 'new' | 'changed' | 'revised' | 'content' | 'forced' | 'unchanged' | 'removed';
 export const DUE_STATUSES: readonly GroupStatus[] = ['new', 'changed', 'revised', 'content', 'forced'];
 
-export type FileEntry = string | { readonly url: string; readonly headers: Readonly<Record<string, string>> };
+/**
+ * A file item: a plain URL, or `{url, headers}`. A body is all strings or all objects: in a body
+ * that mixes items with and without headers, the latter are `{url}` with no `headers` key.
+ */
+export type FileEntry = string | { readonly url: string; readonly headers?: Readonly<Record<string, string>> };
 
 export type PurgeBody =
   | { readonly purge_everything: true }
@@ -61,6 +65,24 @@ export interface GroupDiff {
   readonly removed_count: number;
 }
 
+/** Removed file items: each URL with each variant (its headers; `{}` for none). */
+export interface RemovedFiles {
+  readonly urls: readonly string[];
+  readonly variants: readonly Readonly<Record<string, string>>[];
+}
+
+/**
+ * Items a group lost since the baseline, in one zone (where they were cached): a changed group
+ * purges them one last time, with its current ones (README "Only what changed").
+ */
+export interface RemovedItems {
+  readonly zone: string;
+  readonly hosts?: readonly string[];
+  readonly prefixes?: readonly string[];
+  readonly tags?: readonly string[];
+  readonly files?: readonly RemovedFiles[];
+}
+
 export interface PlanGroup {
   readonly name: string;
   /** The zone its items go to; null for a routed group (§7.2) that sends to several zones. */
@@ -81,6 +103,8 @@ export interface PlanGroup {
   readonly watch_digest?: string;
   /** For `changed` groups: items added and removed since the baseline (lists may be cut). */
   readonly diff?: GroupDiff;
+  /** Items the group lost since the baseline, by zone: due with its current ones, purged one last time. */
+  readonly removed_items?: readonly RemovedItems[];
   /** The first item keys of the group (`URL [h=v, …]`, `host X`, …), for reviewers. */
   readonly preview?: readonly string[];
   /** The group's cache key profile (null: Cloudflare's default key). */
@@ -145,6 +169,16 @@ export interface Plan {
   readonly state: { readonly path: string; readonly digest: string | null };
   /** sha256 of the requests and of every input that made a group due: names the plan in the journal. */
   readonly plan_id: string;
+}
+
+/** How many items removed items stand for. */
+export function removedCount(removed: readonly RemovedItems[] | undefined): number {
+  let n = 0;
+  for (const zone of removed ?? []) {
+    n += (zone.hosts?.length ?? 0) + (zone.prefixes?.length ?? 0) + (zone.tags?.length ?? 0);
+    for (const block of zone.files ?? []) n += block.urls.length * block.variants.length;
+  }
+  return n;
 }
 
 export function requestKind(body: PurgeBody): RequestKind {

@@ -3,7 +3,7 @@
 import { diffArrays } from 'diff';
 import { UserError } from '../errors.js';
 import { compare as compareStrings } from '../expand/normalize.js';
-import type { GroupDiff, GroupStatus } from '../plan/types.js';
+import type { GroupDiff, GroupStatus, RemovedItems } from '../plan/types.js';
 
 /** Item keys, or how to compute them: only a `changed` group's are needed (for its diff). */
 export type ItemKeys = readonly string[] | (() => readonly string[]);
@@ -38,6 +38,8 @@ export interface Decision {
   readonly status: GroupStatus;
   readonly due: boolean;
   readonly diff?: GroupDiff;
+  /** Items the group lost since the baseline, purged one last time (removed.ts adds them). */
+  readonly removed_items?: readonly RemovedItems[];
 }
 
 export interface DecideOptions {

@@ -19,6 +19,8 @@ export interface RecordedItems {
   readonly tags?: readonly string[];
   readonly urls?: readonly string[];
   readonly variants?: readonly string[];
+  /** A routed group whose zones vary its URLs differently: its items in each zone (and nothing else). */
+  readonly zones?: Readonly<Record<string, RecordedItems>>;
 }
 
 /** The state record of a group as a successful apply writes it (less applied_at and plan_id). */
@@ -78,6 +80,7 @@ export function recordedItems(expansion: GroupExpansion): RecordedItems | undefi
 
 /** Item keys (`URL [h=v, …]`, `host X`, …) of recorded items, sorted: what diffs compare. */
 export function recordedKeys(items: RecordedItems): string[] {
+  if (items.zones !== undefined) return Object.values(items.zones).flatMap(recordedKeys).sort(compare);
   const keys: string[] = [];
   if (items.everything) keys.push('everything');
   for (const host of items.hosts ?? []) keys.push(`host ${host}`);
@@ -91,6 +94,7 @@ export function recordedKeys(items: RecordedItems): string[] {
 
 /** How many items recorded items stand for. */
 export function recordedCount(items: RecordedItems): number {
+  if (items.zones !== undefined) return Object.values(items.zones).reduce((n, zone) => n + recordedCount(zone), 0);
   return (items.everything ? 1 : 0) + (items.hosts?.length ?? 0) + (items.prefixes?.length ?? 0) + (items.tags?.length ?? 0)
     + (items.urls?.length ?? 0) * (items.variants?.length ?? 0);
 }
@@ -142,14 +146,16 @@ export function groupFingerprintOf(parts: readonly GroupExpansion[], zones: Zone
 
 /**
  * A routed group's items as one record: its zones' URL lists merged, when every zone varies them
- * the same way (a URL goes to one zone only, so nothing is merged twice); otherwise none are kept
- * (as for a group too large to record: its next change shows no item diff).
+ * the same way (a URL goes to one zone only, so nothing is merged twice); otherwise each zone's
+ * items apart (`zones`), so that the items it loses later are known in each zone.
  */
 function mergedItems(parts: readonly GroupExpansion[]): RecordedItems | undefined {
   if (partsItems(parts) > MAX_RECORDED_ITEMS) return undefined;
   const withUrls = parts.filter((p) => p.urls.length);
   const variants = withUrls[0]?.variants.map((v) => v.key) ?? [];
-  if (withUrls.some((p) => p.variants.map((v) => v.key).join('\n') !== variants.join('\n'))) return undefined;
+  if (withUrls.some((p) => p.variants.map((v) => v.key).join('\n') !== variants.join('\n'))) {
+    return { zones: Object.fromEntries(parts.map((p) => [p.zone, recordedItems(p)!])) };
+  }
   const merged = (list: (p: GroupExpansion) => readonly string[]) => parts.flatMap(list).sort(compare);
   const hosts = merged((p) => p.hosts);
   const prefixes = merged((p) => p.prefixes);

@@ -9,12 +9,32 @@ import { displayPath } from '../config/schema.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { compare as compareStrings } from '../expand/normalize.js';
 
-/**
- * purgeplan's own directory (state, journal, lock) never counts as watched content: otherwise a
- * group watching `**` would change with every apply that records it, and be due forever.
- */
-const OWN_DIRECTORY = '.purgeplan/';
 const DIGEST_DOMAIN = 'purgeplan watch digest v1\0';
+
+/**
+ * purgeplan's own files never count as watched content: otherwise a group watching the directory
+ * they are in would change with every apply that records it (or every plan saved there), and be
+ * due forever. They are every `.purgeplan` directory (a configuration's state, journal and lock),
+ * the state file in use wherever `--state` put it, with its journal, lock and temporary files, and
+ * saved plans (`plan --out`), known by how purgeplan begins them.
+ */
+export function ownFile(statePath: string | undefined): (path: string) => boolean {
+  const stateDir = statePath === undefined ? '' : statePath.slice(0, statePath.lastIndexOf('/') + 1);
+  const tempPrefix = statePath === undefined ? '' : `${stateDir}.${statePath.slice(stateDir.length)}`;
+  return (path) => {
+    if (path.startsWith('.purgeplan/') || path.includes('/.purgeplan/')) return true;
+    if (statePath === undefined) return false;
+    if (path === statePath || path === `${statePath}.journal` || path === `${statePath}.lock`) return true;
+    // Atomic writes go through `.NAME.<pid>.<time>.tmp` beside the file (fsutil.ts).
+    return path.startsWith(tempPrefix) && path.endsWith('.tmp') && !path.slice(stateDir.length).includes('/');
+  };
+}
+
+/** A saved plan: what `plan --out` writes begins so (render/json.ts writes the plan's fields in order). */
+const PLAN_START = Buffer.from('{"format_version":1,"config":{"path":');
+function isPlanDocument(content: Uint8Array): boolean {
+  return content.length >= PLAN_START.length && Buffer.compare(PLAN_START, content.subarray(0, PLAN_START.length)) === 0;
+}
 
 interface CompiledPattern {
   readonly negated: boolean;
@@ -147,7 +167,7 @@ export function checkWatchPatterns(loaded: LoadedConfig, listFiles?: () => reado
         return;
       }
       if (listFiles === undefined || pattern.startsWith('!')) return;
-      files ??= listFiles().filter((file) => !file.startsWith(OWN_DIRECTORY));
+      files ??= listFiles().filter((file) => !ownFile(undefined)(file));
       const matches = compileWatch([pattern]);
       if (!files.some(matches)) {
         diagnostics.push({
@@ -197,9 +217,9 @@ export function watchDigest(files: readonly { path: string; content: Uint8Array 
   return digestOfHashes(files.map((file) => ({ path: file.path, sha256: sha256Hex(file.content) })));
 }
 
-function watchedPaths(paths: readonly string[], patterns: readonly string[]): string[] {
+function watchedPaths(paths: readonly string[], patterns: readonly string[], own: (path: string) => boolean): string[] {
   const matches = compileWatch(patterns);
-  return paths.filter((path) => !path.startsWith(OWN_DIRECTORY) && matches(path));
+  return paths.filter((path) => !own(path) && matches(path));
 }
 
 /**
@@ -207,9 +227,9 @@ function watchedPaths(paths: readonly string[], patterns: readonly string[]): st
  * they are now. A symlink counts by its target path, not the file it points to, as git stores it.
  * `files` is listWorkingFiles(baseDir), when the caller already has it (one listing for all groups).
  */
-export function digestWatchedWorking(baseDir: string, patterns: readonly string[], files: readonly string[] = listWorkingFiles(baseDir)): string {
+export function digestWatchedWorking(baseDir: string, patterns: readonly string[], files: readonly string[] = listWorkingFiles(baseDir), statePath?: string): string {
   const entries: { path: string; sha256: string }[] = [];
-  for (const path of watchedPaths(files, patterns)) {
+  for (const path of watchedPaths(files, patterns, ownFile(statePath))) {
     const absolute = join(baseDir, path);
     let stats;
     try {
@@ -219,7 +239,10 @@ export function digestWatchedWorking(baseDir: string, patterns: readonly string[
       throw error;
     }
     if (stats.isSymbolicLink()) entries.push({ path, sha256: sha256Hex(readlinkSync(absolute, { encoding: 'buffer' })) });
-    else if (stats.isFile()) entries.push({ path, sha256: sha256Hex(readFileSync(absolute)) });
+    else if (stats.isFile()) {
+      const content = readFileSync(absolute);
+      if (!isPlanDocument(content)) entries.push({ path, sha256: sha256Hex(content) });
+    }
     // Anything else (a submodule's directory) is not content git would store as a file.
   }
   return digestOfHashes(entries);
@@ -232,16 +255,22 @@ export function digestWatchedWorking(baseDir: string, patterns: readonly string[
 export class TreeAtCommit {
   private listing: { relative: string; mode: string; oid: string; size: number }[] | undefined;
   private readonly hashes = new Map<string, string>();
+  /** Blobs that are saved plans (not watched content), by oid. */
+  private readonly plans = new Set<string>();
   private readonly matched = new Map<readonly string[], readonly { relative: string; mode: string; oid: string; size: number }[]>();
+  private readonly own: (path: string) => boolean;
 
-  constructor(private readonly topLevel: string, private readonly commit: string, private readonly baseDirRepoRelative: string) {}
+  /** `statePath`: the state file in use, relative to the directory (its journal, lock and temporary files are not watched). */
+  constructor(private readonly topLevel: string, private readonly commit: string, private readonly baseDirRepoRelative: string, statePath?: string) {
+    this.own = ownFile(statePath);
+  }
 
   /** The blobs a list of watch patterns matches (memoized by the list). */
   watched(patterns: readonly string[]): readonly { relative: string; mode: string; oid: string; size: number }[] {
     let found = this.matched.get(patterns);
     if (found === undefined) {
       const blobs = this.blobs();
-      const watched = new Set(watchedPaths(blobs.map((blob) => blob.relative), patterns));
+      const watched = new Set(watchedPaths(blobs.map((blob) => blob.relative), patterns, this.own));
       found = blobs.filter((blob) => watched.has(blob.relative));
       this.matched.set(patterns, found);
     }
@@ -273,8 +302,16 @@ export class TreeAtCommit {
   sha256Of(blobs: readonly { oid: string; size: number }[]): string[] {
     const unread = [...new Map(blobs.filter((blob) => !this.hashes.has(blob.oid)).map((blob) => [blob.oid, blob])).values()];
     const contents = readBlobs(this.topLevel, unread);
-    unread.forEach((blob, index) => this.hashes.set(blob.oid, sha256Hex(contents[index])));
+    unread.forEach((blob, index) => {
+      this.hashes.set(blob.oid, sha256Hex(contents[index]));
+      if (isPlanDocument(contents[index])) this.plans.add(blob.oid);
+    });
     return blobs.map((blob) => this.hashes.get(blob.oid)!);
+  }
+
+  /** Whether a blob hashed by sha256Of is a saved plan. */
+  isPlan(oid: string): boolean {
+    return this.plans.has(oid);
   }
 }
 
@@ -288,5 +325,5 @@ export function digestWatchedAtCommit(
 ): string {
   const matching = tree.watched(patterns);
   const hashes = tree.sha256Of(matching);
-  return digestOfHashes(matching.map((blob, index) => ({ path: blob.relative, sha256: hashes[index] })));
+  return digestOfHashes(matching.flatMap((blob, index) => (tree.isPlan(blob.oid) ? [] : [{ path: blob.relative, sha256: hashes[index] }])));
 }

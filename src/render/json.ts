@@ -96,6 +96,8 @@ function writeRequest(out: ChunkWriter, request: PlannedRequest, suffixes: Map<V
   // items costs less than copying each item's few pieces into the chunk one by one.
   let text = `${headJson.length > 2 ? `${headJson.slice(0, -1)},` : '{'}"body":{"files":[`;
   let first = true;
+  // A body that mixes items with and without headers writes the latter as `{"url":…}` (plan/files.ts).
+  const plain = compact.objects ? '}' : '';
   for (const run of compact.runs) {
     const urlJson = JSON.stringify(run.url);
     const variants = run.variants;
@@ -106,7 +108,7 @@ function writeRequest(out: ChunkWriter, request: PlannedRequest, suffixes: Map<V
         suffix = variant.objectJson === null ? '' : `,"headers":${variant.objectJson}}`;
         suffixes.set(variant, suffix);
       }
-      if (suffix === '') text += (first ? '' : ',') + urlJson;
+      if (suffix === '') text += plain === '' ? (first ? '' : ',') + urlJson : (first ? '{"url":' : ',{"url":') + urlJson + plain;
       else text += (first ? '{"url":' : ',{"url":') + urlJson + suffix;
       first = false;
     }

@@ -1,10 +1,10 @@
 // The plan as a pull-request comment: a summary table and one <details> per due group, kept
 // under 60,000 characters (GitHub refuses comments over 65,536) with a note of what was cut.
 import type { Plan } from '../plan/types.js';
-import { actionText, coveredBy, itemLine, itemSymbol, itemsText, sameItems, statusText } from './human.js';
+import { actionText, changeLines, coveredBy, itemLine, itemSymbol, itemsText, sameItems, statusText } from './human.js';
 import type { PlanGroup } from '../plan/types.js';
-import { planLine } from './summary.js';
-import { baselineText, codeSpan, count, markdownText, plural, printable } from '../format.js';
+import { baselineLine, planLine } from './summary.js';
+import { codeSpan, count, markdownText, plural, printable } from '../format.js';
 
 export const MARKDOWN_LIMIT = 60_000;
 
@@ -15,6 +15,8 @@ const escapeText = (text: string) => markdownText(text.replace(/\s+/g, ' ').trim
 const fenceFor = (body: string) => '`'.repeat(Math.max(3, ...[...body.matchAll(/`+/g)].map((m) => m[0].length + 1)));
 // A table cell is HTML-escaped like the <summary> (GitHub renders inline HTML in cells too).
 const escapeCell = (text: string) => escapeHtml(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Removed items listed per group (a diff lists at most as many). */
+const REMOVED_LINES = 50;
 /** Room kept below the limit for the note of what was cut. */
 const NOTE_ROOM = 400;
 
@@ -43,7 +45,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     }
   }
   head.push(`**${planLine(plan)}**`, '');
-  if (plan.groups.length > 0) head.push(`Baseline: ${escapeText(baselineText(plan.baseline))}`, '');
+  if (plan.groups.length > 0) head.push(`Baseline: ${escapeText(baselineLine(plan))}`, '');
   // Each zone and the cache keys its groups use: what the header variants below are derived from.
   // A routed group (§7.2) counts in every zone it sends to, with the key it was expanded with there.
   const zoneLines = plan.zones.filter((z) => plan.groups.some((g) => g.zones.includes(z.name))).map((z) => {
@@ -86,7 +88,11 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n${descriptions.get(name) ?? ''}${fence}diff\n${body}\n${fence}\n</details>\n`;
   };
   const linesOf = (g: (typeof due)[number]): { lines: string[]; total: number } => {
-    if (g.diff && !sameItems(g)) return { lines: [...g.diff.added.map((k) => `${itemSymbol(g)} ${itemLine(k)}`), ...g.diff.removed.map((k) => `- ${itemLine(k)}`)], total: g.diff.added_count + g.diff.removed_count };
+    // Items added, then items removed, each removed one saying whether it is purged one last time.
+    const changes = changeLines(g, REMOVED_LINES, g.zones.length === 1 ? g.zones[0] : null);
+    const removed = (changes?.removed ?? []).map(({ key, note }) => `- ${itemLine(key)} ${note}`);
+    if (g.diff && !sameItems(g)) return { lines: [...g.diff.added.map((k) => `${itemSymbol(g)} ${itemLine(k)}`), ...removed], total: g.diff.added_count + g.diff.removed_count };
+    if (removed.length) return { lines: [...(g.preview ?? []).map((k) => `${itemSymbol(g)} ${itemLine(k)}`), ...removed], total: g.items + removed.length + (changes?.hidden ?? 0) };
     // A routed group whose zones differ in action: each zone's items with that zone's symbol.
     if (g.routes && g.routes.some((r) => r.action !== g.routes![0].action)) {
       return { lines: g.routes.flatMap((r) => r.preview.map((k) => `${itemSymbol({ ...g, action: r.action })} ${itemLine(k)}`)), total: g.items };

@@ -1,6 +1,7 @@
-// Wording shared by the renderers: the closing Plan line.
+// Wording shared by the renderers: the closing Plan line, the baseline line.
 import type { Action, Plan } from '../plan/types.js';
-import { formatDuration, plural } from '../format.js';
+import { removedCount } from '../plan/types.js';
+import { baselineText, formatDuration, plural } from '../format.js';
 
 /** What `~` means for an invalidating group and its items (spec §7.3). */
 export const INVALIDATE_MEANING = 'invalidate (marked stale, not deleted)';
@@ -43,6 +44,31 @@ export function requestsText(plan: Plan): string {
   return `${plural(total, 'request')} (${total - invalidations} purge, ${invalidations} invalidate)`;
 }
 
+/** The baseline in words; with --group only the groups it names are due, whatever the baseline. */
+export function baselineLine(plan: Plan): string {
+  if (!plan.groups.some((g) => g.status === 'forced')) return baselineText(plan.baseline);
+  const only = 'only the groups given with --group are due';
+  return plan.baseline.kind === 'none' ? `none (${only})` : `${baselineText(plan.baseline)} (${only})`;
+}
+
+/** ` (3 removed items purged)`: the items that left their groups, sent one last time; '' for none. */
+function removedText(plan: Plan): string {
+  let purged = 0;
+  let invalidated = 0;
+  for (const group of plan.groups) {
+    if (!group.due) continue;
+    for (const zone of group.removed_items ?? []) {
+      const n = removedCount([zone]);
+      if ((group.routes?.find((r) => r.zone === zone.zone)?.action ?? group.action) === 'invalidate') invalidated += n;
+      else purged += n;
+    }
+  }
+  if (purged + invalidated === 0) return '';
+  if (invalidated === 0) return ` (${plural(purged, 'removed item')} purged)`;
+  if (purged === 0) return ` (${plural(invalidated, 'removed item')} invalidated)`;
+  return ` (${plural(purged + invalidated, 'removed item')}: ${purged} purged, ${invalidated} invalidated)`;
+}
+
 /**
  * `Plan: 4 requests — 112 files, 1 host, 2 tags in 1 zone. Estimated 3 s at free-plan limits.`
  * With invalidations each action is named (§7.3): `90 files purged, 1 prefix invalidated`; a plan
@@ -65,5 +91,5 @@ export function planLine(plan: Plan): string {
   const tiers = [...new Set(plan.zones.filter((z) => zones.has(z.name)).map((z) => z.plan))];
   const at = tiers.length === 1 ? `${tiers[0]}-plan limits` : `${tiers.join('/')}-plan limits`;
   const estimate = s.estimated_seconds === undefined ? '' : ` Estimated ${formatDuration(s.estimated_seconds * 1000)} at ${at}.`;
-  return `Plan: ${plural(s.requests, 'request')} — ${parts.join(', ')} in ${plural(zones.size, 'zone')}.${estimate}`;
+  return `Plan: ${plural(s.requests, 'request')} — ${parts.join(', ')} in ${plural(zones.size, 'zone')}${removedText(plan)}.${estimate}`;
 }

@@ -172,7 +172,7 @@ function fileAt(body: PurgeBody, position: number): { url: string; headers: Read
     throw new Error(`no file item at ${position}`);
   }
   const entry = body.files[position];
-  return typeof entry === 'string' ? { url: entry, headers: {} } : { url: entry.url, headers: entry.headers };
+  return typeof entry === 'string' ? { url: entry, headers: {} } : { url: entry.url, headers: entry.headers ?? {} };
 }
 
 /** FNV-1a, 32 bits: a cheap, stable hash to order URLs by (not for security). */

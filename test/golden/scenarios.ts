@@ -15,6 +15,8 @@ import { expansionKeys, groupFingerprint, groupFingerprintOf, partsKeys, zonesKe
 import { byGroup } from '../../src/expand/group.js';
 import type { Baseline, Plan } from '../../src/plan/types.js';
 import { decide } from '../../src/reconcile/due.js';
+import { expansionBaseline, withRemovedItems } from '../../src/reconcile/removed.js';
+import type { BaselineSource } from '../../src/reconcile/removed.js';
 import type { BaselineGroup, CurrentGroup } from '../../src/reconcile/due.js';
 import { renderHuman } from '../../src/render/human.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
@@ -61,19 +63,27 @@ export function planFor(yaml: string, input: ReconcileInput = {}): Plan {
     items: partsKeys(parts),
   }));
   let baselineGroups: Map<string, BaselineGroup> | null = null;
+  const sources = new Map<string, () => BaselineSource>();
   let baseline: Baseline = { kind: 'none' };
   if (input.before !== undefined) {
     baseline = { kind: 'git', ref: 'origin/main', commit: '0123456789abcdef0123456789abcdef01234567' };
     const watchBefore = input.watchBefore ?? {};
-    baselineGroups = new Map(checked(input.before).expansions.map((e) => [e.group.name, {
+    const old = checked(input.before).expansions;
+    baselineGroups = new Map(old.map((e) => [e.group.name, {
       zone: e.group.zone, fingerprint: groupFingerprint(e), revision: e.group.revision,
       ...(watchBefore[e.group.name] !== undefined ? { watch_digest: watchBefore[e.group.name] } : {}),
       items: expansionKeys(e),
     }]));
+    for (const { group, parts } of byGroup(old)) sources.set(group.name, () => expansionBaseline(parts));
   }
   const notDue = new Set(input.notDue ?? []);
-  const decisions = decide(current, baselineGroups, { only: input.only ?? [] })
+  const decided = decide(current, baselineGroups, { only: input.only ?? [] })
     .map((d) => (notDue.has(d.name) ? { name: d.name, zone: d.zone, status: 'unchanged' as const, due: false } : d));
+  // Items that left a changed group are purged one last time, as `plan` does.
+  const { decisions } = withRemovedItems({
+    decisions: decided, current: new Map(byGroup(expansions).map(({ group, parts }) => [group.name, { parts, position: group.position }])),
+    baseline: sources, expansionChanged: () => false, zones: config.zones, file: 'purge.yaml',
+  });
   return buildPlan({
     config,
     configPath: 'purge.yaml',

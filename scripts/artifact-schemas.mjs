@@ -38,6 +38,13 @@ const groupRecord = {
   },
 };
 
+const groupDiff = {
+  type: 'object',
+  description: 'For a changed group: items added and removed since the baseline (lists may be cut, counts are whole).',
+  required: ['added', 'removed', 'added_count', 'removed_count'],
+  properties: { added: strings, removed: strings, added_count: count, removed_count: count },
+};
+
 const list = (items, extra = {}) => ({ type: 'array', items, ...extra });
 const only = (key, value) => ({ type: 'object', required: [key], additionalProperties: false, properties: { [key]: value } });
 const fileEntry = {
@@ -73,7 +80,7 @@ export const planSchema = {
     },
     groups: list({
       type: 'object',
-      required: ['name', 'zone', 'status', 'items', 'due'],
+      required: ['name', 'zone', 'zones', 'status', 'items', 'due'],
       properties: {
         name: nonEmpty,
         zone: { type: ['string', 'null'], description: 'The zone the group\'s items go to; null for a routed group (spec §7.2) that sends to several.' },
@@ -91,11 +98,7 @@ export const planSchema = {
         revision,
         fingerprint: digest,
         watch_digest: digest,
-        diff: {
-          type: 'object',
-          required: ['added', 'removed', 'added_count', 'removed_count'],
-          properties: { added: strings, removed: strings, added_count: count, removed_count: count },
-        },
+        diff: { $ref: '#/definitions/groupDiff' },
         preview: strings,
         cache_key: { type: ['string', 'null'] },
         action: { enum: ['purge', 'invalidate'] },
@@ -164,6 +167,7 @@ export const planSchema = {
       ],
     },
     groupRecord,
+    groupDiff,
     recordedItems,
   },
 };
@@ -233,7 +237,7 @@ export const journalLineSchema = {
         groups: list({
           type: 'object',
           required: ['name', 'zone', 'status', 'due'],
-          properties: { name: nonEmpty, zone: str, status: str, due: { type: 'boolean' } },
+          properties: { name: nonEmpty, zone: str, status: str, due: { type: 'boolean' }, diff: { $ref: '#/definitions/groupDiff' } },
         }),
         options: {
           type: 'object',
@@ -261,4 +265,5 @@ export const journalLineSchema = {
       properties: { type: { const: 'complete' }, at: time },
     },
   ],
+  definitions: { groupDiff },
 };

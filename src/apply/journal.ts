@@ -9,7 +9,7 @@ import { validateJournalLine } from '../artifacts/validate.js';
 import { schemaProblem } from '../artifacts/check.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil.js';
-import type { Baseline, GroupStatus, Plan } from '../plan/types.js';
+import type { Baseline, GroupDiff, GroupStatus, Plan } from '../plan/types.js';
 
 export const JOURNAL_FORMAT_VERSION = 2;
 
@@ -28,7 +28,8 @@ export interface JournalHeader {
   readonly started_at: string;
   readonly baseline: Baseline;
   readonly state: { readonly path: string; readonly digest: string | null };
-  readonly groups: readonly { readonly name: string; readonly zone: string; readonly status: GroupStatus; readonly due: boolean }[];
+  /** The decisions, diffs included: they are part of the plan (and of its id), and no baseline rebuilds them once the state has moved on. */
+  readonly groups: readonly { readonly name: string; readonly zone: string; readonly status: GroupStatus; readonly due: boolean; readonly diff?: GroupDiff }[];
   /** The planning flags of the run (an apply without a plan file resumes only when they are the same). */
   readonly options: JournalOptions;
 }
@@ -58,7 +59,7 @@ export function journalHeader(plan: Plan, startedAt: string, options: JournalOpt
   return {
     type: 'plan', format_version: JOURNAL_FORMAT_VERSION, plan_id: plan.plan_id, started_at: startedAt,
     baseline: plan.baseline, state: plan.state,
-    groups: plan.groups.map((g) => ({ name: g.name, zone: g.zones.join(','), status: g.status, due: g.due })),
+    groups: plan.groups.map((g) => ({ name: g.name, zone: g.zones.join(','), status: g.status, due: g.due, ...(g.diff ? { diff: g.diff } : {}) })),
     options,
   };
 }

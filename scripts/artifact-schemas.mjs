@@ -77,6 +77,10 @@ export const planSchema = {
       type: 'object',
       required: ['kind'],
       properties: { kind: { enum: ['none', 'state', 'git'] }, path: str, digest: str, ref: str, commit: str },
+      allOf: [
+        { if: { properties: { kind: { const: 'state' } } }, then: { required: ['path', 'digest'] } },
+        { if: { properties: { kind: { const: 'git' } } }, then: { required: ['ref', 'commit'] } },
+      ],
     },
     groups: list({
       type: 'object',

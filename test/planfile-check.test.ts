@@ -15,7 +15,10 @@ import { compactFilesBody, compactFilesOf } from '../src/plan/files.js';
 import { planId } from '../src/plan/plan.js';
 import { planInconsistency, readPlanFile } from '../src/plan/planfile.js';
 import type { Plan } from '../src/plan/types.js';
+import { plainStyle } from '../src/diagnostics.js';
+import { renderHuman } from '../src/render/human.js';
 import { renderJson } from '../src/render/json.js';
+import { renderMarkdown } from '../src/render/markdown.js';
 import { startStandin } from './support/cloudflare-standin.js';
 import type { Standin } from './support/cloudflare-standin.js';
 import { startGitHubStandin } from './support/github-standin.js';
@@ -291,6 +294,32 @@ describe('show, comment and --plan: every field of a saved plan, edited, is refu
     }
   });
 
+  it('a forger who recomputes plan_id: whatever passes the checks renders (human, markdown, JSON) without an internal error', () => {
+    const variants = (value: unknown): unknown[] => (typeof value === 'string' ? ['', `${value}\u001b[2J`, '@everyone <b>x</b>'] : typeof value === 'number' ? [0, value + 1, 1e9] : typeof value === 'boolean' ? [!value] : value === null ? ['x'] : [[]]);
+    let rendered = 0;
+    for (const path of leafPaths(saved)) {
+      const { parent: original, key } = parentOf(saved, path);
+      for (const value of variants((original as Json)[key as string])) {
+        const edited = clone(saved) as unknown as Json;
+        const { parent } = parentOf(edited, path);
+        (parent as Json)[key as string] = value;
+        reId(edited as unknown as SavedPlan);
+        const file = join(dir, 'forged.plan');
+        writeFileSync(file, JSON.stringify(edited));
+        let plan: Plan;
+        try {
+          plan = readPlanFile(file, dir);
+        } catch (error) {
+          assert.ok(error instanceof UserError, `${path.join('.')}: ${String(error)}`);
+          continue;
+        }
+        assert.doesNotThrow(() => { renderHuman(plan, { style: plainStyle }); renderMarkdown(plan); renderJson(plan); }, path.join('.'));
+        rendered++;
+      }
+    }
+    assert.ok(rendered > 50, `${rendered} forgeries rendered`);
+  });
+
   it('without a recomputed plan_id, an edit the rest does not show is refused by the plan_id', () => {
     const edited = clone(saved);
     edited.groups[0]!.diff!.added[0] = 'https://www.example.com/posts/zzz/ [cf-device-type=desktop]';
@@ -310,6 +339,9 @@ describe('show, comment and --plan: every field of a saved plan, edited, is refu
       ['a group without zones', { ...saved, groups: [(({ zones: _z, ...g }) => g)(saved.groups[0]!), ...saved.groups.slice(1)] }, /groups\[0\]\.zones is missing/],
       ['a size that is a string', { ...saved, requests: [{ ...saved.requests[0], size: '1' }, ...saved.requests.slice(1)] }, /requests\[0\]\.size/],
       ['a control character in a group name', { ...saved, groups: [{ ...saved.groups[0], name: 'po\u001b[2Jsts' }, ...saved.groups.slice(1)] }, /not a consistent/],
+      ['a git baseline without its ref', { ...saved, baseline: { kind: 'git', commit: saved.baseline.commit } }, /baseline\.ref is missing/],
+      ['a state baseline without its path', { ...saved, baseline: { kind: 'state', digest: 'sha256:x' } }, /baseline\.path is missing/],
+      ['lists nested 100,000 deep', `${JSON.stringify(saved).slice(0, -1)},"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, /nests lists or objects more than 32 deep/],
     ];
     for (const [name, document, message] of cases) {
       const error = refused(document, name);

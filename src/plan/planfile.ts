@@ -39,6 +39,9 @@ export function readPlanFile(file: string, cwd: string, options: { consistent?: 
   } catch {
     throw new UserError(`${file} is not a purgeplan plan file (it is not JSON)`, { hint: `${text.trim() === '' ? 'it is empty' : 'it may have been cut short'}; ${SAVE_HINT}` });
   }
+  if (nestingDepth(value) > MAX_DEPTH) {
+    throw new UserError(`${file} is not a purgeplan plan file (it nests lists or objects more than ${MAX_DEPTH} deep)`, { hint: SAVE_HINT });
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value) || !('format_version' in value)) {
     throw new UserError(`${file} is not a purgeplan plan file (no format_version)`, { hint: SAVE_HINT });
   }
@@ -56,6 +59,25 @@ export function readPlanFile(file: string, cwd: string, options: { consistent?: 
     if (inconsistency !== null) throw inconsistentPlan(file, inconsistency);
   }
   return plan;
+}
+
+/** Deeper than any plan purgeplan writes (a files entry's headers are 6 levels down). */
+const MAX_DEPTH = 32;
+
+/** How deep lists and objects nest in a parsed JSON value, counted without recursion (a hostile file may nest 100,000 deep). */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > MAX_DEPTH) return deepest;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return deepest;
 }
 
 /** The refusal of a plan file that does not agree with itself. */

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CONFIG, DEFAULT_MAX_ITEMS } from './defaults.js';
 import { UserError } from './errors.js';
+import { describeFsError } from './fsutil.js';
 import type { Io } from './commands/io.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -91,7 +92,7 @@ Examples:
 
   planningOptions(common(program.command('plan')))
     .description('validate, expand every cache variant, compare with the baseline and show the purges')
-    .option('--out <file>', 'save the plan, to apply exactly it later')
+    .option('--out <file>', 'save the plan, to apply exactly it later; - writes it to stdout (the human plan then goes to stderr)')
     .addOption(new Option('--json', 'print the plan as one JSON document').default(false).conflicts('markdown'))
     .option('--markdown', 'print the plan as a pull-request comment', false)
     .option('--detailed-exitcode', 'exit 0 when nothing is due, 2 when purges are planned', false)
@@ -103,6 +104,7 @@ Examples:
   $ purgeplan plan --json | jq .summary
   $ purgeplan plan --base origin/main --markdown > comment.md
   $ purgeplan plan --group posts --out posts.plan
+  $ purgeplan plan --out - | ssh release-host 'cat > release.plan'
   $ purgeplan plan --all --detailed-exitcode`)
     .action(async (options) => {
       const { planCommand } = await import('./commands/plan.js');
@@ -120,7 +122,8 @@ Examples:
     .option('--verify <n>', 'request N sampled file items at the edge before and after the purge, and check that they were purged', positiveInteger('--verify'))
     .option('--verify-rate <n>', 'at most this many verification requests a second', positiveNumber('--verify-rate', false), 10)
     .option('--verify-settle <seconds>', 'wait after the last purge before checking the edge', positiveNumber('--verify-settle', true), 2)
-    .option('--connect-to <HOST:PORT:ADDR:PORT>', 'send verification requests for HOST:PORT to ADDR:PORT, keeping Host and TLS name (as curl; repeatable)', collect, [])
+    .option('--verify-strict', 'with --verify: exit 1 (after the purge) when nothing was confirmed or a --connect-to rule matched no sampled host', false)
+    .option('--connect-to <HOST:PORT:ADDR:PORT>', 'send verification requests for HOST:PORT to ADDR:PORT, keeping Host and TLS name (as curl; repeatable); items no rule takes are not probed', collect, [])
     .option('--check-drift', 'first compare the cache keys with the zones\' Cache Rules (as `drift`); send nothing on drift', false)
     .addHelpText('after', `
 A plan file is checked against its configuration (found beside the plan, or -c) and refused,
@@ -128,16 +131,19 @@ with nothing sent, if it differs; --group, --all, --base and --state cannot be u
 An apply interrupted (Ctrl-C, a crash) is resumed by running the same command again.
 
 Exit codes: 0 every request succeeded (and, with --verify, no sampled item was still cached), 1 a failure
-(summarized), a sampled item not purged or drift found by --check-drift, 130 interrupted (re-run to resume).
+(summarized), a sampled item not purged, drift found by --check-drift, or with --verify-strict a check
+that confirmed nothing or an unmatched --connect-to rule (warnings otherwise), 130 interrupted (re-run to resume).
 
 Examples:
   $ CLOUDFLARE_API_TOKEN=… purgeplan apply release.plan
   $ purgeplan apply --auto-approve --base "$LAST_RELEASE"
   $ purgeplan apply release.plan --json > apply.log
   $ purgeplan apply release.plan --verify 20
+  $ purgeplan apply release.plan --verify 20 --verify-strict   (exit 1 when the edge confirmed nothing)
   $ purgeplan apply release.plan --verify 5 --connect-to www.example.com:443:203.0.113.7:443
   $ purgeplan apply release.plan --check-drift   (token also needs Zone > Cache Rules > Read)`)
     .action(async (planfile: string | undefined, options, command: Command) => {
+      finishing();
       const { applyCommand } = await import('./commands/apply.js');
       const configGiven = command.getOptionValueSource('config') === 'cli';
       setExit(await applyCommand(planfile, { ...options, groups: options.group, configGiven, verifySettleMs: Math.round(options.verifySettle * 1000) }, await makeIo(options.color)));
@@ -210,6 +216,7 @@ Examples:
   $ purgeplan init
   $ purgeplan init -c sites/docs/purge.yaml`)
     .action(async (options: Common) => {
+      finishing();
       const { initCommand } = await import('./commands/init.js');
       setExit(initCommand(options, await makeIo(options.color)));
     });
@@ -261,6 +268,7 @@ Examples:
   $ purgeplan fmt --check --diff          in CI: fail when purge.yaml is not formatted
   $ purgeplan fmt sites/*/purge.yaml`)
     .action(async (files: string[], options: Common & { check: boolean; diff: boolean }) => {
+      finishing();
       const { fmtCommand } = await import('./commands/fmt.js');
       setExit(await fmtCommand(files, options, await makeIo(options.color)));
     });
@@ -312,6 +320,7 @@ Examples:
   $ purgeplan comment gitlab mr.plan --skip-no-changes
   $ purgeplan comment gitlab --token-env PURGEPLAN_GITLAB_TOKEN --merge-request 7`)
       .action(async (planfile: string | undefined, options) => {
+        finishing();
         const { commentCommand } = await import('./commands/comment.js');
         setExit(await commentCommand(forge, planfile, { ...options, groups: options.group }, await makeIo(options.color)));
       });
@@ -319,22 +328,43 @@ Examples:
   }
 }
 
-/** A reader that closed the pipe early (`purgeplan plan --json | head`) is not an error. */
-function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+/**
+ * A reader that closed the pipe early is not an error. A command that only prints
+ * (`purgeplan plan --json | head`) ends there, quietly; one that changes something (apply's
+ * purges, journal and state; a comment; a formatted file) stops writing to the closed stream and
+ * finishes its work, with its own exit code. Output that could not be written for another reason
+ * (`> file` on a full disk) is an error naming the stream: at once for a command that only
+ * prints, after the work for one that changes something.
+ */
+let finishWhenOutputFails = false;
+let lostOutput: string | null = null;
+function finishing(): void {
+  finishWhenOutputFails = true;
+}
+
+function watchOutput(stream: NodeJS.WriteStream, name: 'stdout' | 'stderr'): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
+    const closedEarly = error.code === 'EPIPE';
+    if (finishWhenOutputFails) {
+      if (!closedEarly) lostOutput ??= `cannot write to ${name}: ${describeFsError(error)}`;
+      return;
+    }
+    if (closedEarly) process.exit(process.exitCode ?? 0);
+    if (name === 'stdout' && !process.stderr.destroyed) process.stderr.write(`error: cannot write to stdout: ${describeFsError(error)}\n`);
+    process.exit(1);
   });
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  endQuietlyOnClosedPipe(process.stdout);
-  endQuietlyOnClosedPipe(process.stderr);
+  watchOutput(process.stdout, 'stdout');
+  watchOutput(process.stderr, 'stderr');
   let exitCode = 0;
   const program = buildProgram((code) => { exitCode = code; });
   try {
     await program.parseAsync(argv as string[]);
-    return exitCode;
+    if (lostOutput === null) return exitCode;
+    process.stderr.write(`error: ${lostOutput}; the command finished its work, but part of its output is lost\n`);
+    return exitCode === 0 ? 1 : exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
     if (error instanceof UserError) {

@@ -1,7 +1,7 @@
 // Problems found in a purge.yaml are values, collected and returned; the CLI prints them
 // as FILE:LINE:COL: error|warning: message (spec §3) and picks the exit code.
 
-import { printable } from './format.js';
+import { count, printable } from './format.js';
 import { compare } from './expand/normalize.js';
 
 export type Severity = 'error' | 'warning';
@@ -40,9 +40,48 @@ export const ansiStyle: Styler = {
 
 export function formatDiagnostic(d: Diagnostic, style: Styler = plainStyle): string {
   const severity = d.severity === 'error' ? style.red('error') : style.yellow('warning');
-  // Messages quote values from the file: never let one drive the terminal (spec §6a).
-  const head = `${style.bold(`${printable(d.file)}:${d.line}:${d.col}:`)} ${severity}: ${printable(d.message)}`;
-  return d.hint ? `${head}\n  ${style.dim(`hint: ${printable(d.hint)}`)}` : head;
+  // Messages quote values from the file: never let one drive the terminal (docs/purge-yaml.md,
+  // "Values"), nor fill it (a 5,000-character value is shown by its start and its length).
+  const head = `${style.bold(`${printable(d.file)}:${d.line}:${d.col}:`)} ${severity}: ${printable(shortenQuoted(d.message))}`;
+  return d.hint ? `${head}\n  ${style.dim(`hint: ${printable(shortenQuoted(d.hint))}`)}` : head;
+}
+
+/** A quoted value longer than this many characters is cut in a message. */
+export const MAX_QUOTED_CHARS = 100;
+/** How many characters of a cut value are kept. */
+const KEPT_CHARS = 80;
+/** A run of text without spaces or quotes longer than this is cut too (a value quoted with a `"` inside it). */
+const MAX_RUN_CHARS = 200;
+
+/**
+ * A message with every long quoted value cut to its first 80 characters, an ellipsis and its
+ * length: `"https://www.example.com/aaaa…" (5,000 characters)`. The one place that does it, so
+ * every message, whoever wrote it, stays readable.
+ */
+export function shortenQuoted(message: string): string {
+  return message.replace(/"((?:[^"\\]|\\.)*)"|[^\s"]+/g, (match: string, inner: string | undefined) => {
+    if (inner === undefined) return [...match].length > MAX_RUN_CHARS ? `${cut(match)} (${count(valueLength(match, false))} characters)` : match;
+    return [...inner].length > MAX_QUOTED_CHARS ? `"${cut(inner)}" (${count(valueLength(inner, true))} characters)` : match;
+  });
+}
+
+/** The first characters of a text, never ending in half an escape sequence, then `…`. */
+function cut(text: string): string {
+  const kept = [...text].slice(0, KEPT_CHARS).join('');
+  // `\u00` or a lone `\` at the end would be half of an escape written by JSON.stringify.
+  return `${kept.replace(/\\u[0-9a-fA-F]{0,3}$/, '').replace(/(?<!\\)((?:\\\\)*)\\$/, '$1')}…`;
+}
+
+/** The length of a value as the user wrote it: a JSON-escaped quote counts `\"` as one character. */
+function valueLength(text: string, quoted: boolean): number {
+  if (quoted && text.includes('\\')) {
+    try {
+      return [...(JSON.parse(`"${text}"`) as string)].length;
+    } catch {
+      // not JSON escapes (a value quoted as written): count what is there
+    }
+  }
+  return [...text].length;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[], strict = false): boolean {

@@ -10,12 +10,48 @@ export function count(n: number | bigint): string {
 }
 
 /**
- * Text from a config or a plan file as it may be shown on a terminal or in a comment: control
- * characters (ESC, CR, LF…), line separators and bidirectional overrides are written as `\uXXXX`
- * escapes, so that a value can neither drive the terminal nor forge lines (spec §6a "Values").
+ * Characters a terminal acts on or that reorder what it shows: C0 controls (ESC starts CSI and OSC 8
+ * hyperlink sequences, BEL, CR that overwrites a line, LF that forges one), DEL, C1 controls, the
+ * line and paragraph separators, and the bidirectional marks, embeddings, overrides and isolates
+ * (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069: "Trojan Source").
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text as it may be shown on a terminal, written to the journal or put in a `--json` event: every
+ * unsafe character above written as a `\uXXXX` escape, so that a value can neither drive the
+ * terminal nor forge lines. The one terminal escaper: for config text, plan files, log values and
+ * whatever a server answers (Cloudflare, GitHub, GitLab, the edge; see the README's "Apply").
+ * Ordinary text comes back unchanged.
  */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+/**
+ * Text for markdown (a pull-request comment, a step summary): printable, then inert. No HTML (`&`,
+ * `<`, `>` as entities), no markup or link (`[x](…)`, emphasis, code, tables: the punctuation
+ * backslash-escaped, and a leading list or heading marker too), no bare link (`https://…`,
+ * `www.…`, which GitHub and GitLab would link), and no @mention or reference for GitHub or GitLab to act on (`#12`, GitLab's `!12`, `~label`, `%milestone`, `$snippet`): a
+ * zero-width space after the sign, as Renovate does, notifies no one and links nothing. Safe in a
+ * paragraph, a table cell, `<summary>` and `<code>`. The one markdown escaper.
+ */
+export function markdownText(text: string): string {
+  return printable(text)
+    .replace(/[&<>]/g, (ch) => HTML_ENTITIES[ch]!)
+    .replace(/[\\`*_[\]!|~]/g, (ch) => `\\${ch}`)
+    .replace(/^([-+=]|\d+[.)])/, '\\$1')
+    .replace(/[@#!~%$]|:(?=\/\/)|\bwww(?=\.)/gi, (match) => `${match}&#8203;`);
+}
+
+/** A value in a code span however many backticks it holds (CommonMark: a longer run delimits it). */
+export function codeSpan(text: string): string {
+  const value = printable(text);
+  const ticks = '`'.repeat(Math.max(1, ...[...value.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+  const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${value}${pad}${ticks}`;
 }
 
 /** A baseline in words, for the human and markdown plans. */

@@ -1,7 +1,7 @@
 // The apply journal and the lock (spec §4.2 "Resume", §5).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../src/errors.js';
@@ -76,6 +76,32 @@ describe('journal (JSON lines, append-only)', () => {
     assert.deepEqual([...loaded(path).done.keys()], [0]);
   });
 
+  it('a line cut short is cut off before the next append, by a resumed writer and by the closing lines', async () => {
+    for (const partial of ['{"type":"requ', '{', '{"type":"request","index":1,"id":"ü']) {
+      const path = join(tmp(), 'state.json.journal');
+      const whole = `${JSON.stringify(HEADER)}\n{"type":"request","index":0,"id":"a","at":"t"}\n`;
+      writeFileSync(path, `${whole}${partial}`);
+      const writer = JournalWriter.resume(path, loaded(path));
+      await writer.record(1, { id: 'b', at: 't' });
+      writer.close();
+      assert.equal(readFileSync(path, 'utf8'), `${whole}{"type":"request","index":1,"id":"b","at":"t"}\n`);
+      writeFileSync(path, `${readFileSync(path, 'utf8')}{"type":"sta`);
+      journalState(path, `sha256:${'b'.repeat(64)}`);
+      writeFileSync(path, `${readFileSync(path, 'utf8')}{"ty`);
+      journalComplete(path, 't');
+      const journal = loaded(path);
+      assert.deepEqual([...journal.done.keys()], [0, 1]);
+      assert.equal(journal.complete, true);
+      assert.ok(readFileSync(path, 'utf8').split('\n').slice(0, -1).every((line) => JSON.parse(line) !== null));
+    }
+  });
+
+  it('a journal that is gone is not recreated by an append (it would lack its plan line)', () => {
+    const path = join(tmp(), 'state.json.journal');
+    assert.throws(() => journalComplete(path, 't'), (error: unknown) => error instanceof UserError && /cannot write the apply journal .*no such file/.test(error.message));
+    assert.equal(existsSync(path), false);
+  });
+
   it('a journal of an older purgeplan (one JSON object) is not resumable', () => {
     const path = join(tmp(), 'journal.json');
     writeFileSync(path, `${JSON.stringify({ format_version: 1, plan_id: PLAN, requests: { '0': { id: 'a', at: 'b' } } })}\n`);
@@ -126,6 +152,20 @@ describe('lock', () => {
     acquireLock(path, context());
     assert.throws(() => acquireLock(path, context({ pid: 1 })), (error: unknown) =>
       error instanceof UserError && /another apply is running/.test(error.message) && /pid 4242 on ci-1, since 2026-10-01T08:00:00.000Z/.test(error.message));
+  });
+
+  it('a lock path that is a symbolic link locks the file it leads to; the link stays', () => {
+    const dir = realpathSync(tmp());
+    const path = join(dir, 'apply.lock');
+    symlinkSync('volume.lock', path);
+    const lock = acquireLock(path, context());
+    assert.ok(lstatSync(path).isSymbolicLink());
+    assert.equal(JSON.parse(readFileSync(join(dir, 'volume.lock'), 'utf8')).pid, 4242);
+    assert.throws(() => acquireLock(path, context({ pid: 1 })), (error: unknown) =>
+      error instanceof UserError && /another apply is running/.test(error.message) && error.hint!.includes(`rm ${join(dir, 'volume.lock')}`));
+    lock.release();
+    assert.equal(existsSync(join(dir, 'volume.lock')), false);
+    assert.ok(lstatSync(path).isSymbolicLink());
   });
 
   it('a lock whose pid is dead on this host is taken over, naming the dead owner', () => {

@@ -103,6 +103,17 @@ describe('formatters', () => {
     ]);
   });
 
+  it('summary of an interrupt with a request in flight: counted and listed as outcome unknown, not as not sent', () => {
+    const failures = [{ index: 5, zone: 'www', action: 'purge', groups: ['posts'], status: 'unknown', errors: [], message: 'no answer came before the interrupt: whether it was applied is unknown' }];
+    const text = formatSummary({ type: 'summary', ok: false, interrupted: true, done: 5, skipped: 0, failed: 0, not_sent: 2, unknown: 1, rate_limited: 0, elapsed_ms: 2000, failures }, [], 8);
+    assert.deepEqual(text.split('\n'), [
+      'Interrupted: 5 of 8 requests applied, 1 in flight when interrupted (outcome unknown), 2 not sent in 2 s.',
+      'In flight when interrupted (Cloudflare may or may not have applied them; a re-run sends them again):',
+      '  ? [6/8] www purge (posts): no answer came before the interrupt: whether it was applied is unknown',
+      'Re-run the same plan to send what was not applied; requests already applied are skipped.',
+    ]);
+  });
+
   it('summary counts per zone, then per action (a request without one is a purge), each kind of item named', () => {
     const sent: ApplyEvent[] = [
       { type: 'request_done', index: 0, zone: 'www', kind: 'files', items: 30, id: 'z1' },

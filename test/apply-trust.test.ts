@@ -281,7 +281,7 @@ describe('6. apply PLANFILE refuses, sending nothing, a plan its configuration d
 describe('7. apply PLANFILE from anywhere; -c overrides; planning flags are refused', () => {
   it('works from another directory, finding purge.yaml beside the plan', async () => {
     await withSite(WATCHED, async (site, standin) => {
-      site.write('elsewhere/.keep', '');
+      site.write('elsewhere/.keep', '').write('plans/.keep', ''); // --out creates no directory
       assert.equal((await site.run(['plan', '--out', 'plans/release.plan'])).code, 0);
       const plan = JSON.parse(site.read('plans/release.plan')) as { config: { path: string } };
       assert.equal(plan.config.path, '../purge.yaml');

@@ -45,7 +45,9 @@ describe('comment markdown: a purge.yaml cannot inject markup or mentions', () =
       assert.deepEqual(activeMarkup(result.stdout), []);
       // The text is still there to read.
       assert.match(result.stdout, /cc @\u200b?(&#8203;)?octo\/security/);
-      assert.match(result.stdout, /only \\!&#8203;\\\[x\\\]\(https:\/\/evil\.example\/p\.png\), @&#8203;octo\/admins, \\\*\\\*b\\\*\\\*/);
+      // A bare URL is no link either: a zero-width space after its `:` (GitHub and GitLab autolink `https://…`).
+      assert.match(result.stdout, /only \\!&#8203;\\\[x\\\]\(https:&#8203;\/\/evil\.example\/p\.png\), @&#8203;octo\/admins, \\\*\\\*b\\\*\\\*/);
+      assert.doesNotMatch(result.stdout.replace(/```[\s\S]*?```/g, ''), /https:\/\/evil/);
       // GitLab's references too: !12 (a merge request), ~label, %milestone.
       assert.match(result.stdout, /see \\!&#8203;12, \\~&#8203;bug and %&#8203;v1/);
     } finally {

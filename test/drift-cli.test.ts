@@ -245,11 +245,38 @@ describe('drift: the declared keys against the zone\'s Cache Rules', () => {
   });
 
   it('an unreadable rule is reported with its position in the expression', async () => {
-    serve(ruleset(blog(), rule('Odd', 'http.host eq "www.example.com" and any(http.request.headers["x"][*] == "a")', { custom_key: { user: { lang: true } } })));
+    serve(ruleset(blog(), rule('Odd', 'http.host eq "www.example.com" and any(http.request.headers["x"][*] == "a"', { custom_key: { user: { lang: true } } })));
     const result = await drift();
     assert.equal(result.code, 0, result.stdout);
-    assert.match(result.stdout, /warning: zones\.www: the expression of Cache Rule "Odd" .* is unreadable at character 36: function any\(\)/);
+    assert.match(result.stdout, /warning: zones\.www: the expression of Cache Rule "Odd" .* is unreadable at character 75: expected "," or "\)"/);
     assert.match(result.stdout, /warning: Cache Rule "Odd" .* may set another cache key/);
+    assert.equal((await drift(['--strict'])).code, 2);
+  });
+
+  it('a function outside the subset or a named list makes only its term depend on the request', async () => {
+    // Limited by a readable term to another host: false for every URL of this zone, whatever
+    // any(), lookup_json_string() or the list hold. No warning; --strict passes.
+    const elsewhere = [
+      'http.host eq "api.example.com" and any(http.request.headers["x-api-key"][*] == "k")',
+      'http.host in {"shop.example.com" "cdn.example.com"} and lookup_json_string(http.request.body.raw, "tier") eq "gold"',
+      'http.host eq "old.example.com" and http.request.uri.path in $legacy_paths',
+      '(ip.src in $office_ips or all(http.request.headers.names[*] ne "x-preview")) and starts_with(http.request.uri.path, "/admin/")',
+      'http.host eq "www.example.com" and http.request.uri.path.extension eq "mp3" and not ip.src in $cf.open_proxies',
+    ];
+    serve(ruleset(blog(), ...elsewhere.map((expression, i) => rule(`Other ${i}`, expression, { custom_key: { user: { geo: true } } }))));
+    const lenient = await drift();
+    assert.equal(lenient.code, 0, lenient.stdout);
+    assert.doesNotMatch(lenient.stdout, /warning|unreadable/, lenient.stdout);
+    assert.match(lenient.stdout, /^No drift/m);
+    const strict = await drift(['--strict']);
+    assert.equal(strict.code, 0, strict.stdout);
+    // On this zone's host, the same term decides nothing: depends on the request, named.
+    serve(ruleset(blog(), rule('Keyed API', 'http.host eq "www.example.com" and any(http.request.headers["x-api-key"][*] == "k")', { custom_key: { user: { geo: true } } }), rule('Listed', 'http.request.uri.path in $legacy_paths', { custom_key: { user: { lang: true } } })));
+    const ours = await drift();
+    assert.equal(ours.code, 0, ours.stdout);
+    assert.doesNotMatch(ours.stdout, /unreadable/);
+    assert.match(ours.stdout, /warning: Cache Rule "Keyed API" .* depends on the request \(any\(\)\)/);
+    assert.match(ours.stdout, /warning: Cache Rule "Listed" .* depends on the request \(http\.request\.uri\.path in the list \$legacy_paths\)/);
     assert.equal((await drift(['--strict'])).code, 2);
   });
 

@@ -179,6 +179,45 @@ describe('drift and import: what the zone says cannot forge output', () => {
     assert.equal(drift.code, 2);
   });
 
+  it('descriptions, ids and names from the zone are quoted with their quotes and backslashes escaped', async () => {
+    const description = 'my "special" rule \\ C:\\cache';
+    const special = { ...rule(description, 'true', { custom_key: { header: { include: ['x-"tenant\\', 'x-plain'], contains: { 'x-"odd': ['a'] } } } }), id: 'id "1") or ("x' };
+    serve(ruleset(special));
+    const quoted = '"my \\"special\\" rule \\\\ C:\\\\cache"';
+    const drift = await run(['drift']);
+    assertClean(drift);
+    assert.equal(drift.code, 2, drift.stdout);
+    assert.ok(drift.stdout.includes(`Cache Rule ${quoted} (id "id \\"1\\") or (\\"x")`), drift.stdout);
+    assert.ok(drift.stdout.includes('keys on header "x-\\"odd" only'), drift.stdout);
+    assert.ok(!drift.stdout.includes('"my "special" rule'), drift.stdout);
+    // The quoted text is one JSON string: reading it back gives the description.
+    const at = drift.stdout.indexOf('Cache Rule "') + 'Cache Rule '.length;
+    assert.equal(JSON.parse(drift.stdout.slice(at, drift.stdout.indexOf(' (id ', at))), description);
+    const json = await run(['drift', '--json']);
+    const report = JSON.parse(json.stdout) as { findings: { rules: { description: string; id: string }[] }[] };
+    assert.ok(report.findings.some((f) => f.rules.some((r) => r.description === description && r.id === special.id)));
+    const imported = await run(['import']);
+    assertClean(imported);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.ok(imported.stdout.includes(`  # Cache Rule ${quoted} (id "id \\"1\\") or (\\"x")`), imported.stdout);
+    assert.ok(imported.stderr.includes(`warning: Cache Rule ${quoted}`), imported.stderr);
+    assert.ok(imported.stderr.includes('header.contains ("x-\\"odd")'), imported.stderr);
+    // Valid YAML whose values read back as the zone sent them.
+    const block = parse(imported.stdout) as { cache_keys: Record<string, { headers: { include: string[] } }> };
+    assert.deepEqual(Object.keys(block.cache_keys), ['my-special-rule-c-cache']);
+    assert.deepEqual(block.cache_keys['my-special-rule-c-cache'].headers.include, ['x-"tenant\\', 'x-plain']);
+  });
+
+  it('group names YAML 1.1 reads as booleans are quoted in the printed groups', async () => {
+    serve(ruleset(rule('Pages', 'true', GEO)));
+    const yaml = CONFIG.replace('  posts:\n', '  "y":\n').concat('  "N":\n    urls: ["https://www.example.com/n/"]\n');
+    const result = await run(['import'], yaml);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^ {2}"y":$/m);
+    assert.match(result.stdout, /^ {2}"N":$/m);
+    assert.deepEqual(Object.keys((parse(result.stdout, { version: '1.1' }) as { groups: Json }).groups), ['y', 'N']);
+  });
+
   it('two rules with the same description get distinct profile names that keep the description whole', async () => {
     const anonymous = rule('', 'http.request.uri.path contains "/3/"', { custom_key: { user: { device_type: true } } });
     const fallback = `rule-${String(anonymous.id).slice(0, 8)}`;
@@ -244,5 +283,40 @@ groups:
     } finally {
       delete rulesets[ZONE2_ID];
     }
+  });
+
+  it('import --zone checks a routed group against the keys of its other zones, as the full import does', async () => {
+    // www's rule gives "pages"; org's rules are not read, and purge.yaml gives org's URLs
+    // Cloudflare's default key: a cache_key on the group would change them too.
+    serve(ruleset(rule('Pages', 'http.host eq "www.example.com"', { cache_by_device_type: true })));
+    const full = await run(['import'], ROUTED);
+    for (const [args, zone] of [[['import', '--zone', 'www'], 'www'], [['import', '--zone', 'org'], 'org']] as const) {
+      const result = await run([...args], ROUTED);
+      assert.equal(result.code, 0, result.stderr);
+      const block = parse(result.stdout) as { groups: Record<string, unknown> | null };
+      assert.equal(block.groups, null, `${zone}: ${result.stdout}`);
+      assert.match(result.stderr, /warning: groups\.posts: routed by host, its URLs get different cache keys by zone/, zone);
+      assert.match(result.stderr, /as purge\.yaml declares it \(its rules not read\)/, zone);
+      assert.match(result.stdout, new RegExp(`^ {2}# posts: different keys by zone .*: set zones\\.${zone}\\.cache_key: \\S+ instead$`, 'm'), result.stdout);
+    }
+    assert.match(full.stderr, /warning: groups\.posts: routed by host/);
+    // The group's own cache_key applies in every zone: the same check.
+    const own = ROUTED.replace('  posts:\n', '  posts:\n    cache_key: pages\n');
+    serve(ruleset(rule('Geo', 'http.host eq "www.example.com"', { custom_key: { user: { geo: true } } })));
+    const ownKey = await run(['import', '--zone', 'www'], own);
+    assert.equal(ownKey.code, 0, ownKey.stderr);
+    assert.match(ownKey.stderr, /groups\.posts: routed by host, .*zone org → cache_keys\.pages as purge\.yaml declares it/);
+    assert.equal((parse(ownKey.stdout) as { groups: unknown }).groups, null);
+    // When org declares the key www's rules give, the suggestion stands and nothing is said.
+    serve(ruleset(rule('Pages', 'http.host eq "www.example.com"', { cache_by_device_type: true })));
+    const agreeing = ROUTED.replace(`org: { id: ${ZONE2_ID}, name: example.org, plan: enterprise }`, `org: { id: ${ZONE2_ID}, name: example.org, plan: enterprise, cache_key: pages }`);
+    const quiet = await run(['import', '--zone', 'www'], agreeing);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stderr, /routed by host/);
+    assert.deepEqual((parse(quiet.stdout) as { groups: unknown }).groups, { posts: { cache_key: 'pages' } });
+    // Only the zone asked for is read.
+    const before = standin.log.length;
+    await run(['import', '--zone', 'www'], agreeing);
+    assert.ok(standin.log.slice(before).every((r) => !r.path.includes(ZONE2_ID)), JSON.stringify(standin.log.slice(before).map((r) => r.path)));
   });
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { isMap, parseDocument, visit } from 'yaml';
 import { formatYaml, sameMeaning } from '../src/config/format.js';
 
 const CLI = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
@@ -73,45 +74,7 @@ describe('fmt: the canonical form', () => {
     assert.ok(out.trimEnd().endsWith('# end'));
   });
 
-  it('trailing comments keep their column (relative to the line\'s indentation), so aligned blocks stay aligned', () => {
-    const text = 'version: 1\nzones:\n  www:\n    plan: free          # tier\n    id: 023e105f4ecef8ad9ca31a8372d0c353   # the id\n';
-    const out = formatYaml(text);
-    assert.equal(out, 'version: 1\nzones:\n  www:\n    id: 023e105f4ecef8ad9ca31a8372d0c353   # the id\n    plan: free          # tier\n');
-    assert.equal(formatYaml(out), out);
-    // Re-indented from four spaces to two: the block's comments move with it and stay aligned.
-    const deep = formatYaml('version: 1\ngroups:\n    g:\n        tags: [a]       # one\n        revision: 2     # two\n');
-    assert.equal(deep, 'version: 1\ngroups:\n  g:\n    tags: [a]       # one\n    revision: 2     # two\n');
-  });
-
-  it('a comment on the line of a key whose value is a block stays on that line', () => {
-    const text = 'version: 1\ngroups:\n  g:\n    variants:\n      headers:\n        origin:     # who calls\n          - https://a.example\n    urls: [https://a.example/]\n';
-    const out = formatYaml(text);
-    assert.match(out, /\n {8}origin: {5}# who calls\n {10}- https:\/\/a\.example\n/);
-    assert.equal(formatYaml(out), out);
-    assert.ok(sameMeaning(text, out));
-  });
-
-  it('a trailing comment continued on the lines below it, at its column, stays one aligned comment', () => {
-    const text = 'version: 1\nzones:\n  www:\n    id: 023e105f4ecef8ad9ca31a8372d0c353\n    action: purge    # first line\n                     # second line\n                     # third line\n    plan: free\n';
-    const out = formatYaml(text);
-    assert.equal(out, 'version: 1\nzones:\n  www:\n    id: 023e105f4ecef8ad9ca31a8372d0c353\n    plan: free\n    action: purge    # first line\n                     # second line\n                     # third line\n');
-    assert.equal(formatYaml(out), out);
-    assert.ok(sameMeaning(text, out));
-  });
-
-  it('a comment after a block scalar is never joined into its text', () => {
-    const text = 'version: 1\ngroups:\n  g:\n    description: |\n      two\n      lines\n    # about the urls\n    urls: [https://a.example/]\n';
-    const out = formatYaml(text);
-    assert.equal(out, text);
-  });
-
-  it('flow mappings are padded `{ a: 1 }`, flow sequences are not `[a, b]`; a # inside quotes is not a comment', () => {
-    const out = formatYaml('version: 1\ngroups:\n  g:\n    vars:\n      slug: {file: posts.txt}\n    tags: [ "a#b", c ]   # tags\n');
-    assert.match(out, /slug: \{ file: posts\.txt \}\n/);
-    assert.match(out, /tags: \["a#b", c\] {5}# tags\n/);
-    assert.equal(formatYaml(out), out);
-  });
-
+  // The exact text of each rule of the canonical form is in fmt-canonical.test.ts.
   it('is idempotent on every file it produces', () => {
     for (const text of [MESSY, CANONICAL, readFileSync(join(ROOT, 'purge.yaml'), 'utf8')]) {
       const once = formatYaml(text);
@@ -146,6 +109,51 @@ describe('fmt never changes meaning', () => {
     });
   }
 });
+
+describe('fmt keeps the data of every shipped file and fixture, and is idempotent on it', () => {
+  // Every purge.yaml users copy from and every YAML fixture the loader accepts, as written and with
+  // every mapping's keys reversed and re-indented (so that fmt has keys and comments to move).
+  const files = ['purge.yaml', ...readdirSync(join(ROOT, 'examples'), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'ci').map((d) => join('examples', d.name, 'purge.yaml'))];
+  for (const dir of readdirSync(join(ROOT, 'test', 'fixtures'), { recursive: true, encoding: 'utf8' })) {
+    if (/\.ya?ml$/.test(dir)) files.push(join('test', 'fixtures', dir));
+  }
+  const readable = files.filter((file) => {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    const doc = parseDocument(text);
+    return !text.includes('\0') && !text.includes('\uFFFD') && doc.errors.length === 0 && isMap(doc.contents) && sameMeaning(text, text);
+  });
+  it('finds the files', () => assert.ok(readable.length >= 8, readable.join(' ')));
+  for (const file of readable) {
+    it(file, () => {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      for (const input of [text, reversed(text, 4), reversed(text, 2)]) {
+        const once = formatYaml(input);
+        assert.ok(sameMeaning(input, once), `the data changed:\n${once}`);
+        assert.equal(formatYaml(once), once, 'fmt twice is fmt once');
+      }
+    });
+  }
+});
+
+/**
+ * The same data with every mapping's keys in reverse order (except where an alias would then come
+ * before its anchor), comments kept, at another indentation.
+ */
+function reversed(text: string, indent: number): string {
+  const doc = parseDocument(text);
+  const options = { indent, indentSeq: indent !== 2, lineWidth: 0 };
+  visit(doc, {
+    Map(_, map) {
+      map.items.reverse();
+      try {
+        doc.toString(options);
+      } catch {
+        map.items.reverse();
+      }
+    },
+  });
+  return doc.toString(options);
+}
 
 describe('the shipped files are in canonical form', () => {
   // What users copy from should be what `purgeplan fmt` writes: the root purge.yaml, every example
@@ -212,6 +220,19 @@ describe('fmt --check and --diff', () => {
   });
 });
 
+describe('fmt keeps the line ending of the file', () => {
+  it('a CRLF file is written with CRLF; a second fmt --check finds nothing to change', () => {
+    const crlf = MESSY.replace(/\n/g, '\r\n');
+    const dir = dirWith({ 'purge.yaml': crlf });
+    const result = purgeplan(['fmt'], dir);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(readFileSync(join(dir, 'purge.yaml'), 'utf8'), CANONICAL.replace(/\n/g, '\r\n'));
+    const check = purgeplan(['fmt', '--check'], dir);
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    assert.equal(check.stdout, '');
+  });
+});
+
 describe('fmt on bad input', () => {
   const cases: Record<string, { text: string; position: RegExp }> = {
     'a YAML syntax error': { text: 'version: 1\ngroups: [\n', position: /^purge\.yaml:\d+:\d+: error: YAML syntax/m },
@@ -234,6 +255,26 @@ describe('fmt on bad input', () => {
     const result = purgeplan(['fmt', 'nothere.yaml'], work);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /nothere\.yaml:1:1: error: cannot read the configuration: no such file/);
+  });
+
+  it('a construct fmt does not rewrite (a comment between a `? key` and its `:`): exit 1, positioned, untouched; with --check too', () => {
+    const text = 'version: 1\n? groups # all of them\n: {}\n';
+    const dir = dirWith({ 'purge.yaml': text });
+    for (const args of [['fmt'], ['fmt', '--check']]) {
+      const result = purgeplan(args, dir);
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stderr, /^purge\.yaml:2:10: error: fmt does not rewrite a comment between a key and its `:`/m);
+      assert.doesNotMatch(result.stderr, STACK_LINE);
+      assert.equal(readFileSync(join(dir, 'purge.yaml'), 'utf8'), text);
+    }
+  });
+
+  it('--check with a file that would change and an invalid one: exit 1, the changed file still listed', () => {
+    const dir = dirWith({ 'a.yaml': MESSY, 'b.yaml': 'x: [\n' });
+    const result = purgeplan(['fmt', '--check', 'a.yaml', 'b.yaml'], dir);
+    assert.equal(result.status, 1);
+    assert.equal(result.stdout, 'a.yaml\n');
+    assert.equal(readFileSync(join(dir, 'a.yaml'), 'utf8'), MESSY);
   });
 
   it('an invalid file among valid ones: the others are still formatted, exit 1', () => {

@@ -12,7 +12,7 @@ import { Inspector } from '../src/inspect/inspector.js';
 import { PurgeIndex } from '../src/inspect/items.js';
 import { parseLogLine } from '../src/inspect/logs.js';
 import type { Variant } from '../src/expand/variants.js';
-import { configYaml, planOf, seededRandom, ZONE_ID } from './support/config-builder.js';
+import { configYaml, OTHER_ZONE_ID, planOf, seededRandom, ZONE_ID } from './support/config-builder.js';
 import { logLine } from './support/logpush.js';
 
 type Json = Record<string, unknown>;
@@ -142,6 +142,65 @@ describe('explain and coverage agree with the plan on random configurations', ()
           const missed = missedTally.report(10, () => 0);
           assert.equal(missed.requests.missed, 1, yaml);
           assert.ok(missed.missedValues.some((v) => v.dimension === 'lang' && v.value === 'xx-UNDECLARED'), yaml);
+        }
+      }
+    });
+  }
+});
+
+/** Purges and invalidations mixed: files, hosts, prefixes, tags and everything, in two zones. */
+function generateActions(random: Random): string {
+  const groups: Record<string, Json> = {};
+  const count = 2 + Math.floor(random() * 4);
+  for (let g = 0; g < count; g++) {
+    const zone = chance(random, 0.75) ? 'www' : 'other';
+    const host = zone === 'www' ? 'www.example.com' : 'cdn.example.org';
+    const group: Json = { zone };
+    if (chance(random, 0.4)) group.action = 'invalidate';
+    if (chance(random, 0.8)) {
+      group.urls = subset(random, [`https://${host}/a/{n}`, `https://${host}/a/b/{n}.xml`, `https://${host}/c/{n}?x=1`]);
+      group.vars = { n: subset(random, ['1', '2']) };
+      if (zone === 'www') group.variants = { lang: subset(random, ['ja', 'en']) };
+    }
+    if (chance(random, 0.35)) group.prefixes = subset(random, [`${host}/a/`, `${host}/a/b`, `${host}/c`]);
+    if (chance(random, 0.15)) group.hosts = [host];
+    if (chance(random, 0.3)) group.tags = subset(random, ['t1', 't2']);
+    if (zone === 'other' && chance(random, 0.2)) group.everything = true;
+    if (!group.urls && !group.prefixes && !group.hosts && !group.tags && !group.everything) group.tags = ['t3'];
+    groups[`g${g}`] = group;
+  }
+  return configYaml({
+    zones: {
+      www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', cache_key: 'k' },
+      other: { id: OTHER_ZONE_ID, name: 'example.org', allow_purge_everything: true },
+    },
+    cache_keys: { k: { lang: true } },
+    groups,
+  });
+}
+
+/**
+ * The plan drops what a broader item covers (an invalidation under a purge is only purged): explain
+ * names each group's own item with what the plan does to it, from the groups or from the plan alike.
+ */
+describe('explain gives one answer against every group and against the plan of every group', () => {
+  for (let seed = 1; seed <= CONFIGS; seed++) {
+    it(`configuration ${seed}`, () => {
+      const yaml = generateActions(seededRandom(1000 + seed));
+      const { config, expansions, plan } = planOf(yaml);
+      const every = new Inspector(config, PurgeIndex.fromExpansions(config, expansions, null));
+      const saved = new Inspector(config, PurgeIndex.fromPlan(config, expansions, plan));
+      const urls = ['/a/1', '/a/2', '/a/b/1.xml', '/a/b/2.xml', '/a/bx', '/c/1?x=1', '/c/2?x=2', '/c/1?x=1&y=2', '/c', '/d'];
+      for (const origin of ['https://www.example.com', 'https://cdn.example.org', 'http://www.example.com']) {
+        for (const path of urls) {
+          for (const language of [undefined, 'ja', 'en', 'fr']) {
+            const request = requestOf(`${origin}${path}`, { header: language ? [`Accept-Language: ${language}`] : [], cookie: [] });
+            const a = explain(every, request);
+            const b = explain(saved, request);
+            assert.ok('explanation' in a && 'explanation' in b);
+            const view = (e: typeof a.explanation) => ({ entry: e.entry.key, purgedBy: e.purgedBy, tags: e.tags, nearMisses: e.nearMisses });
+            assert.deepEqual(view(b.explanation), view(a.explanation), `${origin}${path} ${language}\n${yaml}\n${JSON.stringify(plan.requests)}`);
+          }
         }
       }
     });

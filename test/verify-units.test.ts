@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Plan, PurgeBody } from '../src/plan/types.js';
 import { requestKind, requestSize } from '../src/plan/types.js';
-import { DEVICE_USER_AGENTS, parseConnectTo, probeHeaders, RateGate, routeConnection } from '../src/verify/probe.js';
+import { connectToText, DEVICE_USER_AGENTS, endpointOf, parseConnectTo, probeHeaders, RateGate, routeConnection, ruleMatches } from '../src/verify/probe.js';
 import type { VerifyClock } from '../src/verify/probe.js';
 import { sampleItems } from '../src/verify/sample.js';
 import type { VerifyItem } from '../src/verify/sample.js';
@@ -122,6 +122,23 @@ describe('--connect-to HOST:PORT:ADDR:PORT (curl)', () => {
     assert.deepEqual(routeConnection(rules, 'www.example.com', 80), { hostname: '127.0.0.1', port: 8080 });
     assert.deepEqual(routeConnection(rules, 'www.example.com', 443), { hostname: '10.0.0.1', port: 443 });
     assert.deepEqual(routeConnection([], 'WWW.example.com', 443), { hostname: 'www.example.com', port: 443 });
+  });
+
+  it('a rule matches a host and port; an item\'s endpoint takes the scheme\'s port', () => {
+    const rule = parseConnectTo('www.example.com:443:127.0.0.1:8443');
+    assert.deepEqual(endpointOf('https://WWW.example.com/a'), { hostname: 'www.example.com', port: 443 });
+    assert.deepEqual(endpointOf('http://www.example.com/a'), { hostname: 'www.example.com', port: 80 });
+    assert.deepEqual(endpointOf('http://[::1]:8080/a'), { hostname: '::1', port: 8080 });
+    assert.equal(ruleMatches(rule, 'www.example.com', 443), true);
+    assert.equal(ruleMatches(rule, 'www.example.com', 80), false);
+    assert.equal(ruleMatches(rule, 'static.example.com', 443), false);
+    assert.equal(ruleMatches(parseConnectTo('::127.0.0.1:1'), 'any.example', 1234), true);
+  });
+
+  it('names a rule as curl writes it', () => {
+    for (const spec of ['www.example.com:443:203.0.113.7:8443', '::[::1]:9000', '[2001:db8::1]:443:staging.example.net:', 'a:1::']) {
+      assert.equal(connectToText(parseConnectTo(spec)), spec);
+    }
   });
 });
 

@@ -47,7 +47,8 @@ export interface DispatchContext extends SendContext {
 
 type Gate = 'open' | 'probing' | 'unverified' | { readonly refused: SendResult & { kind: 'failed' } };
 
-export async function dispatch(jobs: readonly Job[], context: DispatchContext): Promise<{ interrupted: boolean; rateLimited: number }> {
+/** `error`: what stopped the run early (the journal could not be written), after the requests in flight settled. */
+export async function dispatch(jobs: readonly Job[], context: DispatchContext): Promise<{ interrupted: boolean; rateLimited: number; error: unknown }> {
   const { clock, signal, emit, outcomes } = context;
   const gates = new Map<string, Gate>();
   for (const job of jobs) gates.set(job.token, context.unverifiedTokens.has(job.token) ? 'unverified' : 'open');
@@ -106,6 +107,10 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
           outcome.id = id;
           counted++;
           emit({ type: 'request_done', ...base, id, attempts: result.attempts, completed: counted, total: context.total, elapsed_ms: clock.now() - context.startedAt });
+        }, (error: unknown) => {
+          // Applied by Cloudflare, but a re-run will send it again: the error says so.
+          Object.assign(outcome, { status: 'done', id, journaled: false });
+          throw error;
         }));
         return;
       }
@@ -114,7 +119,8 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
         emit({ type: 'request_failed', ...base, attempts: result.attempts, ...failedView(result) });
         return;
       case 'interrupted':
-        outcome.status = 'not_sent';
+        if (result.inFlight) Object.assign(outcome, { status: 'unknown', message: 'no answer came before the interrupt: whether it was applied is unknown' });
+        else outcome.status = 'not_sent';
         return;
       default: {
         const never: never = result;
@@ -192,8 +198,7 @@ export async function dispatch(jobs: readonly Job[], context: DispatchContext): 
     stopSleeping.abort();
   }
   while (inFlight.size + journaling.size > 0) await Promise.all([...inFlight, ...journaling]);
-  if (fatal !== null) throw fatal;
-  return { interrupted: signal?.aborted === true, rateLimited };
+  return { interrupted: signal?.aborted === true, rateLimited, error: fatal };
 }
 
 /** After a token's first purge: a 401/403 refuses the token for the rest; any other answer opens it. */

@@ -4,11 +4,13 @@
 // each costs O(1) however long the journal is. Its first line names the plan and what it was
 // planned from; once the apply completes, a `complete` line ends it and it can never make a later
 // apply skip a request. A token never enters it (spec §5).
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+// Its path is `<state file>.journal`, written through a symbolic link to its target like every
+// file purgeplan writes (fsutil.ts).
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync } from 'node:fs';
 import { validateJournalLine } from '../artifacts/validate.js';
 import { schemaProblem } from '../artifacts/check.js';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../fsutil.js';
+import { FileWriteError, makeDirectoryOf, withLinkTarget, writeAll, writeFileAtomic, writeTarget } from '../fsutil.js';
 import type { Baseline, GroupDiff, GroupStatus, Plan } from '../plan/types.js';
 
 export const JOURNAL_FORMAT_VERSION = 2;
@@ -124,15 +126,20 @@ export function isJournal(journal: Journal | ForeignJournal | null): journal is 
 /**
  * Appends to a journal. `start` replaces whatever journal was there (atomically) with a new one
  * for this plan; `resume` continues one. Every append is fsynced before it resolves: only then
- * may the caller count the request as done.
+ * may the caller count the request as done. A line is written whole or not at all: a last line
+ * cut short (a crash, a full disk) is cut off before the next append, so the journal stays one
+ * JSON object a line.
  */
 export class JournalWriter {
-  private fd: number | null = null;
+  private file: JournalFile | null = null;
+  /** The first failed append: the journal may hold a partial line, so nothing more is appended. */
+  private failure: unknown = null;
 
   private constructor(private readonly path: string, private readonly entries: Map<number, JournalEntry>) {}
 
   static start(path: string, header: JournalHeader): JournalWriter {
-    writeFileAtomic(path, `${JSON.stringify(header)}\n`);
+    makeDirectoryOf(path, journalLabel(path));
+    writeFileAtomic(path, `${JSON.stringify(header)}\n`, journalLabel(path));
     return new JournalWriter(path, new Map());
   }
 
@@ -155,39 +162,95 @@ export class JournalWriter {
   }
 
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+    this.file?.close();
+    this.file = null;
   }
 
   private append(line: Record<string, unknown>): void {
-    this.fd ??= openJournal(this.path);
-    appendLine(this.fd, this.path, line);
+    if (this.failure !== null) throw this.failure;
+    try {
+      this.file ??= JournalFile.open(this.path);
+      this.file.append(line);
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    }
   }
 }
 
-function openJournal(path: string): number {
-  try {
-    return openSync(path, 'a', 0o644);
-  } catch (error) {
-    throw new UserError(`cannot write the apply journal ${path}: ${(error as Error).message}`);
+function journalLabel(path: string): string {
+  return `the apply journal ${path}`;
+}
+
+/** An open journal: appends go after its last complete line. */
+class JournalFile {
+  private constructor(private readonly fd: number, private readonly label: string, private size: number) {}
+
+  static open(path: string): JournalFile {
+    const target = writeTarget(path, journalLabel(path));
+    const label = withLinkTarget(path, target, journalLabel(path));
+    let fd: number;
+    try {
+      // Never created here: a journal starts with its plan line (JournalWriter.start).
+      fd = openSync(target, constants.O_RDWR | constants.O_APPEND);
+    } catch (error) {
+      throw FileWriteError.of(label, error);
+    }
+    try {
+      return new JournalFile(fd, label, dropPartialLine(fd));
+    } catch (error) {
+      closeSync(fd);
+      throw FileWriteError.of(label, error);
+    }
+  }
+
+  append(line: Record<string, unknown>): void {
+    try {
+      writeAll(this.fd, Buffer.from(`${JSON.stringify(line)}\n`, 'utf8'));
+      fsyncSync(this.fd);
+    } catch (error) {
+      // Take back what part of the line was written, if the file system lets us.
+      try {
+        ftruncateSync(this.fd, this.size);
+      } catch {
+        // The next open cuts it off instead.
+      }
+      throw FileWriteError.of(this.label, error);
+    }
+    this.size = fstatSync(this.fd).size;
+  }
+
+  close(): void {
+    closeSync(this.fd);
   }
 }
 
-function appendLine(fd: number, path: string, line: Record<string, unknown>): void {
-  try {
-    writeSync(fd, `${JSON.stringify(line)}\n`);
-    fsyncSync(fd);
-  } catch (error) {
-    throw new UserError(`cannot write the apply journal ${path}: ${(error as Error).message}`);
+/** Cuts the file after its last "\n" (a line the last writer did not finish); returns the new size. */
+function dropPartialLine(fd: number): number {
+  const size = fstatSync(fd).size;
+  const block = Buffer.alloc(64 * 1024);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - block.length);
+    const read = readSync(fd, block, 0, end - start, start);
+    const newline = block.subarray(0, read).lastIndexOf(0x0a);
+    if (newline !== -1) {
+      const keep = start + newline + 1;
+      if (keep < size) ftruncateSync(fd, keep);
+      return keep;
+    }
+    end = start;
   }
+  if (size > 0) ftruncateSync(fd, 0);
+  return 0;
 }
 
 function appendOnce(path: string, line: Record<string, unknown>): void {
-  const fd = openJournal(path);
+  const file = JournalFile.open(path);
   try {
-    appendLine(fd, path, line);
+    file.append(line);
   } finally {
-    closeSync(fd);
+    file.close();
   }
 }
 

@@ -2,10 +2,11 @@
 // (spec §5). Created with O_EXCL ('wx'). A lock left by a process of this host that is no longer
 // running (a CI job killed mid-apply, then retried) is taken over, and the caller says so (spec
 // §6a); a lock of another host, or of a live process, is reported with its owner.
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+// A lock path that is a symbolic link locks the file it leads to (the link stays).
+import { closeSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
+import { describeFsError, FileWriteError, makeDirectoryOf, writeAll, writeTarget } from '../fsutil.js';
 
 export interface LockOwner {
   readonly pid: number;
@@ -48,23 +49,21 @@ export const DEFAULT_LOCK_CONTEXT: LockContext = {
 export function acquireLock(path: string, context: LockContext = DEFAULT_LOCK_CONTEXT): Lock {
   const owner: LockOwner = { pid: context.pid, host: context.host, started_at: new Date(context.now()).toISOString() };
   const text = `${JSON.stringify(owner)}\n`;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-  } catch (error) {
-    throw new UserError(`cannot create the directory of the lock file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const label = `the lock file ${path}`;
+  makeDirectoryOf(path, label);
+  const target = writeTarget(path, label);
   let fd: number | null = null;
   let tookOverFrom: LockOwner | null = null;
   for (let attempt = 0; fd === null; attempt++) {
     try {
-      fd = openSync(path, 'wx', 0o644);
+      fd = openSync(target, 'wx', 0o644);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot create the lock file ${path}: ${(error as Error).message}`);
-      const stale = attempt === 0 ? deadOwner(path, context) : null;
-      if (stale === null) throw lockedError(path, context);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new FileWriteError(label, `cannot create ${label}: ${describeFsError(error)}`);
+      const stale = attempt === 0 ? deadOwner(target, context) : null;
+      if (stale === null) throw lockedError(path, target, context);
       // Removed only if it is still the dead owner's: another apply may have taken it meanwhile.
       try {
-        if (readFileSync(path, 'utf8') === stale.text) unlinkSync(path);
+        if (readFileSync(target, 'utf8') === stale.text) unlinkSync(target);
       } catch {
         // Gone already: the next attempt creates it.
       }
@@ -72,10 +71,13 @@ export function acquireLock(path: string, context: LockContext = DEFAULT_LOCK_CO
     }
   }
   try {
-    writeSync(fd, text);
-  } finally {
+    writeAll(fd, Buffer.from(text, 'utf8'));
+  } catch (error) {
     closeSync(fd);
+    unlinkSync(target);
+    throw new FileWriteError(label, `cannot write ${label}: ${describeFsError(error)}`);
   }
+  closeSync(fd);
   let released = false;
   return {
     path,
@@ -86,7 +88,7 @@ export function acquireLock(path: string, context: LockContext = DEFAULT_LOCK_CO
       released = true;
       // Only our own lock: if someone removed a lock they judged stale and took it, leave theirs.
       try {
-        if (readFileSync(path, 'utf8') === text) unlinkSync(path);
+        if (readFileSync(target, 'utf8') === text) unlinkSync(target);
       } catch {
         // Already gone.
       }
@@ -94,9 +96,9 @@ export function acquireLock(path: string, context: LockContext = DEFAULT_LOCK_CO
   };
 }
 
-function lockedError(path: string, context: LockContext): UserError {
-  const owner = readOwner(path);
-  const removal = `if no apply is running, remove it: rm ${quoteForShell(path)}`;
+function lockedError(path: string, target: string, context: LockContext): UserError {
+  const owner = readOwner(target);
+  const removal = `if no apply is running, remove it: rm ${quoteForShell(target)}`;
   if (owner === null) {
     return new UserError(`another apply holds the lock ${path} (its owner could not be read)`, { hint: removal });
   }

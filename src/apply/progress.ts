@@ -217,9 +217,11 @@ export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], 
   const lines: string[] = [];
   const failed = num(summary.failed);
   const notSent = num(summary.not_sent);
+  const unknown = num(summary.unknown);
   const parts = [`${num(summary.done)} of ${plural(total, 'request')} applied`];
   if (num(summary.skipped) > 0) parts.push(`${num(summary.skipped)} skipped (already applied)`);
   if (failed > 0) parts.push(`${failed} failed`);
+  if (unknown > 0) parts.push(`${unknown} in flight when interrupted (outcome unknown)`);
   if (notSent > 0) parts.push(`${notSent} not sent`);
   if (num(summary.rate_limited) > 0) parts.push(`${plural(num(summary.rate_limited), 'rate-limited answer')}`);
   const verdict = summary.interrupted === true ? 'Interrupted' : summary.ok === true ? 'Apply complete' : 'Apply failed';
@@ -228,15 +230,16 @@ export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], 
     lines.push(`Sent by this run (Cloudflare's ids are in ${options.journalPath ?? 'the journal'} and in --json):`);
     lines.push(...formatSentCounts(done));
   }
-  const failures = Array.isArray(summary.failures) ? (summary.failures as Record<string, unknown>[]) : [];
-  if (failures.length > 0) {
-    lines.push('Failures:');
-    for (const failure of failures) {
-      const groups = Array.isArray(failure.groups) ? ` (${(failure.groups as string[]).join(', ')})` : '';
-      const action = text(failure.action) ? ` ${text(failure.action)}` : '';
-      lines.push(`  ✗ [${num(failure.index) + 1}/${total}] ${text(failure.zone)}${action}${groups}: ${formatErrors(failure)}`);
-    }
-  }
+  const listed = Array.isArray(summary.failures) ? (summary.failures as Record<string, unknown>[]) : [];
+  const line = (mark: string, failure: Record<string, unknown>): string => {
+    const groups = Array.isArray(failure.groups) ? ` (${(failure.groups as string[]).join(', ')})` : '';
+    const action = text(failure.action) ? ` ${text(failure.action)}` : '';
+    return `  ${mark} [${num(failure.index) + 1}/${total}] ${text(failure.zone)}${action}${groups}: ${formatErrors(failure)}`;
+  };
+  const failures = listed.filter((failure) => failure.status !== 'unknown');
+  const inFlight = listed.filter((failure) => failure.status === 'unknown');
+  if (failures.length > 0) lines.push('Failures:', ...failures.map((failure) => line('✗', failure)));
+  if (inFlight.length > 0) lines.push('In flight when interrupted (Cloudflare may or may not have applied them; a re-run sends them again):', ...inFlight.map((failure) => line('?', failure)));
   if (summary.interrupted === true || notSent > 0) lines.push('Re-run the same plan to send what was not applied; requests already applied are skipped.');
   return lines.join('\n');
 }

@@ -5,6 +5,7 @@ import { compare } from '../expand/normalize.js';
 import type { Plan, PlanZone, PlannedRequest, RequestKind } from '../plan/types.js';
 import { requestKind, requestSize } from '../plan/types.js';
 import { UserError } from '../errors.js';
+import { plural } from '../format.js';
 import type { ApiClient, ApiError } from '../cloudflare/client.js';
 import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from '../cloudflare/client.js';
 import { isJournal, journalHeader, JournalWriter, readJournal } from './journal.js';
@@ -41,6 +42,12 @@ export interface ApplyOptions {
   /** The planning flags, written into a new journal (see journal.ts). */
   journalOptions?: JournalOptions;
   onEvent?: (e: ApplyEvent) => void;
+  /**
+   * Called once the requests are settled (all sent, or interrupted), before the summary: records
+   * the state. If it throws, the summary says the apply failed and the error (a file that could
+   * not be written) is rethrown with what had been sent.
+   */
+  onSettled?: (result: ApplyResult) => void;
   clock?: Clock;
   random?: () => number;
   requestTimeoutMs?: number;
@@ -55,9 +62,14 @@ export interface RequestOutcome {
   index: number;
   zone: string;
   groups: readonly string[];
-  /** `not_sent`: not completed in this run (interrupted, or its token was refused): a re-run sends it. */
-  status: 'done' | 'skipped' | 'failed' | 'not_sent';
+  /**
+   * `not_sent`: not completed in this run (interrupted, or its token was refused): a re-run sends
+   * it. `unknown`: in flight when interrupted, its answer never came: a re-run sends it again.
+   */
+  status: 'done' | 'skipped' | 'failed' | 'not_sent' | 'unknown';
   id?: string;
+  /** False for a request Cloudflare accepted whose journal line could not be written. */
+  journaled?: false;
   attempts: number;
   errors?: { code: number; message: string }[];
   httpStatus?: number;
@@ -113,10 +125,26 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     const pendingZones = zonesUsedBy(pendingIndexes.map((i) => plan.requests[i]), zonesByName);
     const access = readZoneTokens(pendingZones, options.env);
 
-    const finish = (interrupted: boolean, rateLimited: number): ApplyResult => {
-      const result = summarize(plan, outcomes, interrupted, rateLimited, clock.now() - startedAt);
-      emit(summaryEvent(result, plan));
-      return result;
+    /** The summary, after the state is recorded; a file that could not be written ends the run with what was sent. */
+    const finish = (interrupted: boolean, rateLimited: number, writeFailure: unknown = null): ApplyResult => {
+      let result = summarize(plan, outcomes, interrupted, rateLimited, clock.now() - startedAt);
+      let failure = writeFailure;
+      if (failure === null) {
+        try {
+          options.onSettled?.(result);
+        } catch (error) {
+          failure = error;
+        }
+      }
+      if (failure === null) {
+        emit(summaryEvent(result, plan));
+        return result;
+      }
+      if (!(failure instanceof UserError)) throw failure;
+      result = { ...result, ok: false };
+      const error = withWhatWasSent(failure, result, plan);
+      emit({ ...summaryEvent(result, plan), error: error.message });
+      throw error;
     };
     const itemsOf = (index: number): number => requestSize(plan.requests[index].body);
     emit({
@@ -178,7 +206,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
           limiter: pacer.limiter(zoneAccess.zone.plan, kind, now),
         };
       });
-      const { interrupted, rateLimited } = await dispatch(jobs, {
+      const { interrupted, rateLimited, error } = await dispatch(jobs, {
         ...sendContext,
         concurrency: options.concurrency,
         journal,
@@ -188,7 +216,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         total: plan.requests.length,
         startedAt,
       });
-      return finish(interrupted, rateLimited);
+      return finish(interrupted, rateLimited, error);
     } finally {
       clearTimeout(graceTimer);
       options.signal?.removeEventListener('abort', startGrace);
@@ -227,9 +255,33 @@ function summarize(plan: Plan, outcomes: RequestOutcome[], interrupted: boolean,
   return { outcomes, interrupted, ok, rateLimited, completedGroups, elapsedMs };
 }
 
+/**
+ * A file that could not be written, after requests went out: the error says what Cloudflare had
+ * already accepted (those purges stand) and what a re-run will do.
+ */
+function withWhatWasSent(error: UserError, result: ApplyResult, plan: Plan): UserError {
+  const count = (status: RequestOutcome['status']): number => result.outcomes.filter((o) => o.status === status).length;
+  const total = plan.requests.length;
+  const accepted = count('done') + count('skipped');
+  const unjournaled = result.outcomes.filter((o) => o.journaled === false).length;
+  const sent = accepted === 0 ? 'no request had been accepted by Cloudflare yet'
+    : `${accepted === total ? `all ${plural(total, 'request')} of the plan` : `${accepted} of ${plural(total, 'request')}`} had been sent and accepted by Cloudflare${count('skipped') > 0 ? ` (${count('skipped')} by an earlier run)` : ''}: those purges are done`;
+  const rest = [
+    count('failed') > 0 ? `${count('failed')} failed` : '',
+    count('unknown') > 0 ? `${count('unknown')} in flight (outcome unknown)` : '',
+    count('not_sent') > 0 ? `${count('not_sent')} not sent` : '',
+  ].filter(Boolean);
+  const resend = unjournaled > 0 ? ` (${plural(unjournaled, 'accepted request')} the journal could not record will be sent again)` : '';
+  const recordsState = accepted === total && unjournaled === 0 ? ', and records the state' : '';
+  return new UserError(`${error.message}; ${sent}${rest.length > 0 ? `; ${rest.join(', ')}` : ''}`, {
+    hint: `${error.hint === undefined ? '' : `${error.hint}; then `}run the same command again: it sends only what was not accepted${resend}${recordsState}`,
+    exitCode: error.exitCode,
+  });
+}
+
 function summaryEvent(result: ApplyResult, plan: Plan): ApplyEvent {
   const count = (status: RequestOutcome['status']): number => result.outcomes.filter((o) => o.status === status).length;
-  const failures = result.outcomes.filter((o) => o.status === 'failed' || (o.status === 'not_sent' && o.message !== undefined));
+  const failures = result.outcomes.filter((o) => o.status === 'failed' || o.status === 'unknown' || (o.status === 'not_sent' && o.message !== undefined));
   return {
     type: 'summary',
     ok: result.ok,
@@ -239,6 +291,7 @@ function summaryEvent(result: ApplyResult, plan: Plan): ApplyEvent {
     skipped: count('skipped'),
     failed: count('failed'),
     not_sent: count('not_sent'),
+    ...(count('unknown') > 0 ? { unknown: count('unknown') } : {}),
     rate_limited: result.rateLimited,
     elapsed_ms: result.elapsedMs,
     completed_groups: result.completedGroups,

@@ -2,8 +2,12 @@
 // Failures come back as data (`ApiOutcome`), never as thrown undici errors, and every string that
 // leaves this module is scrubbed of the tokens it was given (spec §5: a token is never printed,
 // logged, written or put in an error; undici's messages and causes are not trusted to be clean).
+// Every string Cloudflare answers (error messages, ids, a token's status, zone names, rule
+// descriptions) is made printable here, once, so that no reader (the terminal, the journal,
+// `--json` events) ever gets its control characters, ESC sequences or bidi overrides raw.
 import type { Pool } from 'undici';
 import { UserError } from '../errors.js';
+import { printable } from '../format.js';
 
 /** One `errors[]` entry of Cloudflare's envelope (cloudflare-api.md §3); `error_chain` is folded into the message. */
 export interface ApiError {
@@ -162,9 +166,27 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    out[name.toLowerCase()] = printable(Array.isArray(value) ? value.join(', ') : value);
   }
   return out;
+}
+
+/**
+ * A parsed JSON value with every string in it (keys too) printable; numbers, booleans and null as
+ * they are. Cloudflare's results are a few levels deep: anything nested past 64 is dropped (null).
+ * Two exceptions, the text of a Cache Rule (Rulesets API) that `drift` and `import` read as it is
+ * sent: its `expression` is program text (a line break is whitespace there, and positions count
+ * lines) and its `description` becomes a profile name; both are shown only escaped.
+ */
+const READ_AS_SENT = new Set(['expression', 'description']);
+
+function printableJson(value: unknown, depth = 0, key = ''): unknown {
+  if (typeof value === 'string') return READ_AS_SENT.has(key) ? value : printable(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= 64) return null;
+  if (Array.isArray(value)) return value.map((item) => printableJson(item, depth + 1));
+  // fromEntries defines own properties: a "__proto__" key stays a key.
+  return Object.fromEntries(Object.entries(value).map(([name, item]) => [printable(name), printableJson(item, depth + 1, name)]));
 }
 
 /** Reads Cloudflare's `{success, errors, messages, result}` (cloudflare-api.md §3) without trusting its shape. */
@@ -178,11 +200,11 @@ export function parseEnvelope(text: string, scrub: (text: string) => string): En
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const record = value as Record<string, unknown>;
   const errors = Array.isArray(record.errors) ? record.errors.map((e) => toApiError(e, scrub)) : [];
-  return { success: record.success === true, errors, result: record.result ?? null };
+  return { success: record.success === true, errors, result: printableJson(record.result ?? null) };
 }
 
 function toApiError(value: unknown, scrub: (text: string) => string): ApiError {
-  if (typeof value !== 'object' || value === null) return { code: 0, message: scrub(String(value)) };
+  if (typeof value !== 'object' || value === null) return { code: 0, message: printable(scrub(String(value))) };
   const record = value as Record<string, unknown>;
   const code = typeof record.code === 'number' ? record.code : 0;
   let message = typeof record.message === 'string' ? record.message : '';
@@ -191,7 +213,7 @@ function toApiError(value: unknown, scrub: (text: string) => string): ApiError {
     const chain = record.error_chain.map((e) => toApiError(e, scrub)).map((e) => `${e.code}: ${e.message}`);
     message = `${message} (${chain.join('; ')})`;
   }
-  return { code, message: scrub(message) };
+  return { code, message: printable(scrub(message)) };
 }
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
@@ -215,5 +237,5 @@ export function describeTransportError(error: unknown, scrub: (text: string) => 
   if (codes.some((c) => TIMEOUT_CODES.has(c))) return { kind: 'transport', reason: 'timeout', message: `timed out${named}` };
   if (codes.some((c) => RESET_CODES.has(c))) return { kind: 'transport', reason: 'reset', message: `connection reset${named}` };
   if (codes.some((c) => NETWORK_CODES.has(c))) return { kind: 'transport', reason: 'network', message: `network unreachable${named}` };
-  return { kind: 'transport', reason: 'other', message: scrub(`${firstMessage || 'request failed'}${named}`) };
+  return { kind: 'transport', reason: 'other', message: printable(scrub(`${firstMessage || 'request failed'}${named}`)) };
 }

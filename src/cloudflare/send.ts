@@ -44,7 +44,12 @@ export interface SendContext {
 export type SendResult =
   | { readonly kind: 'done'; readonly result: unknown; readonly attempts: number }
   | { readonly kind: 'failed'; readonly attempts: number; readonly message: string; readonly httpStatus?: number; readonly errors: readonly ApiError[] }
-  | { readonly kind: 'interrupted'; readonly attempts: number };
+  | {
+      readonly kind: 'interrupted';
+      readonly attempts: number;
+      /** The last attempt was cut off before its answer came: whether it took effect is unknown. */
+      readonly inFlight?: true;
+    };
 
 export async function send(method: 'GET' | 'POST', path: string, token: string, body: unknown, context: SendContext): Promise<SendResult> {
   const { client, clock, signal } = context;
@@ -53,7 +58,8 @@ export async function send(method: 'GET' | 'POST', path: string, token: string, 
     if (attempt > 1 && context.beforeRetry !== undefined && !(await context.beforeRetry())) return { kind: 'interrupted', attempts: attempt - 1 };
     if (context.requestSignal?.aborted) return { kind: 'interrupted', attempts: attempt - 1 };
     const outcome = await client.request(method, path, token, body, context.requestSignal);
-    if (context.requestSignal?.aborted) return { kind: 'interrupted', attempts: attempt };
+    // An answer that arrived counts even after the interrupt; only an exchange cut off is unknown.
+    if (context.requestSignal?.aborted && outcome.kind !== 'response') return { kind: 'interrupted', attempts: attempt, inFlight: true };
     context.onOutcome?.(outcome);
     const decision = decide(outcome, state, context.policy, clock.now(), context.random);
     switch (decision.action) {

@@ -4,6 +4,8 @@
 // asked; then send, and copy the records of the groups whose requests all succeeded into the
 // state. Ctrl-C is a clean stop (130) at any point.
 import { existsSync } from 'node:fs';
+import { checkWritable } from '../fsutil.js';
+import { plural } from '../format.js';
 import { dirname, relative, resolve } from 'node:path';
 import { DEFAULT_API_URL } from '../cloudflare/limits.js';
 import { UserError } from '../errors.js';
@@ -14,7 +16,7 @@ import type { Plan, PlanZone } from '../plan/types.js';
 import { reconcile, workingWatchDigests } from '../reconcile/baseline.js';
 import type { Reconciled } from '../reconcile/baseline.js';
 import {
-  appliedRecords, checkStateOwner, configEntry, journalPathOf, lockPathOf, readState, recordApplied, stateDigest, statePaths, writeState,
+  appliedRecords, checkStateOwner, configEntry, journalPathOf, lockPathOf, readState, recordApplied, stateDigest, stateLabel, statePaths, writeState,
 } from '../reconcile/state.js';
 import { renderHuman } from '../render/human.js';
 import { applyPlan } from '../apply/run.js';
@@ -23,6 +25,7 @@ import { parseApiUrl } from '../cloudflare/client.js';
 import { acquireLock } from '../apply/lock.js';
 import { isJournal, journalComplete, journalState, readJournal } from '../apply/journal.js';
 import type { Journal } from '../apply/journal.js';
+import type { ReadState } from '../reconcile/state.js';
 import { readZoneTokens } from '../apply/preflight.js';
 import { createHumanReporter, createJsonReporter } from '../apply/progress.js';
 import { askYes } from './confirm.js';
@@ -49,6 +52,8 @@ export interface ApplyCommandOptions extends PlanningOptions {
   readonly verifyRate?: number;
   readonly verifySettleMs?: number;
   readonly connectTo?: readonly string[];
+  /** `--verify-strict`: a verification that confirmed nothing, or an unmatched --connect-to rule, exits 1 (after the purge). */
+  readonly verifyStrict?: boolean;
 }
 
 interface Output {
@@ -88,7 +93,14 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   if (options.verify === undefined && (options.connectTo ?? []).length > 0) {
     throw new UserError('--connect-to directs the requests of --verify: give --verify N too', { hint: 'e.g. purgeplan apply PLANFILE --verify 10 --connect-to www.example.com:443:203.0.113.7:443' });
   }
+  if (options.verify === undefined && options.verifyStrict) {
+    throw new UserError('--verify-strict makes the warnings of --verify fail: give --verify N too', { hint: 'e.g. purgeplan apply PLANFILE --verify 10 --verify-strict' });
+  }
   const verify = options.verify === undefined ? null : verifySettings(options);
+  if (planfile === undefined && !options.autoApprove && !io.stdinIsTTY) {
+    // Refused before anything is planned or shown: there is no one to ask.
+    throw new UserError('refusing to apply without confirmation: there is no terminal to ask on, and --auto-approve was not given', { hint: 'save the plan with `purgeplan plan --out FILE`, review it, and run `purgeplan apply FILE`; or pass --auto-approve' });
+  }
   const saved = planfile === undefined ? undefined : readSavedPlan(planfile, options, io);
   const configFile = saved?.configFile ?? options.config;
   if (saved && !options.configGiven && !existsSync(resolve(io.cwd, configFile))) {
@@ -113,6 +125,9 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   const interrupt = new Interrupts(io);
   let verification: Verification | null = null;
   try {
+    // Before the state is read (a fifo would block) and long before anything is sent.
+    checkWritable(stateFile, stateLabel(stateFile));
+    checkWritable(journalPath, `the apply journal ${journalPath}`);
     const state = readState(stateFile);
     checkStateOwner(state, stateFile, resolve(io.cwd, configFile));
     const journal = readJournal(journalPath);
@@ -124,15 +139,12 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     readZoneTokens(zonesWithRequests(plan), io.env);
     if (!saved) output.show(renderHuman(plan, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
     if (plan.requests.length === 0) {
-      recordState(plan, [], true, stateFile, configFile, journalPath, io);
+      recordState(plan, [], true, state, stateFile, configFile, journalPath, io);
       if (options.json) output.report({ type: 'summary', ok: true, interrupted: false, requests: 0, done: 0, skipped: 0, failed: 0, not_sent: 0, rate_limited: 0, elapsed_ms: 0, completed_groups: [], failures: [] });
       else output.note('Nothing to apply.');
       return 0;
     }
     if (!saved && !options.autoApprove) {
-      if (!io.stdinIsTTY) {
-        throw new UserError('refusing to apply without confirmation: there is no terminal to ask on, and --auto-approve was not given', { hint: 'save the plan with `purgeplan plan --out FILE`, review it, and run `purgeplan apply FILE`; or pass --auto-approve' });
-      }
       const question = `\nDo you want to send these purges?\n  purgeplan will purge exactly what is shown above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `;
       const answer = await askYes(question, options.json ? io.stderr : io.stdout, interrupt.signal);
       if (answer !== 'yes') {
@@ -151,14 +163,15 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
       apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath,
       signal: interrupt.signal, hardSignal: interrupt.hardSignal, onEvent: report, lockPath: null,
       journalOptions: { all: options.all, groups: [...options.groups], base: options.base ?? null },
+      onSettled: (settled) => recordState(plan, settled.completedGroups, settled.ok, state, stateFile, configFile, journalPath, io),
     });
-    recordState(plan, result.completedGroups, result.ok, stateFile, configFile, journalPath, io);
+    if (!result.ok) noteGitBaseline(plan, result.completedGroups, output);
     if (result.interrupted) return 130;
     if (!result.ok) verification?.skip('not every request of the plan succeeded');
     if (!result.ok || !verification) return result.ok ? 0 : 1;
     const sentNow = new Set(result.outcomes.filter((o) => o.status === 'done').map((o) => o.index));
     const verified = await verification.after(interrupt.signal, (request) => sentNow.has(request));
-    return verified === 'interrupted' ? 130 : verified === 'not_purged' ? 1 : 0;
+    return verified === 'interrupted' ? 130 : verified === 'not_purged' || verified === 'unconfirmed' ? 1 : 0;
   } finally {
     interrupt.dispose();
     await verification?.close();
@@ -173,6 +186,7 @@ function verifySettings(options: ApplyCommandOptions): VerifySettings {
     settleMs: options.verifySettleMs ?? DEFAULT_SETTLE_MS,
     connectTo: (options.connectTo ?? []).map(parseConnectTo),
     json: options.json,
+    strict: options.verifyStrict ?? false,
   };
 }
 
@@ -315,11 +329,29 @@ function sameOptions(journal: Journal, options: ApplyCommandOptions): boolean {
     && [...asked.groups].sort().join('\n') === [...options.groups].sort().join('\n');
 }
 
-/** Copies the records of the groups applied into the state, and notes its digest in the journal. */
-function recordState(plan: Plan, completed: readonly string[], everySent: boolean, stateFile: string, configFile: string, journalPath: string, io: Io): void {
+/**
+ * Under a git baseline (`--base`), a group whose purge did not complete is due again only for a
+ * run against the same commit: the release job of the next push compares with a newer one and
+ * never retries it. The state keeps it due until it succeeds (README "Only what changed").
+ */
+function noteGitBaseline(plan: Plan, completed: readonly string[], output: Output): void {
+  if (plan.baseline.kind !== 'git') return;
+  const done = new Set(completed);
+  const unfinished = [...new Set(plan.requests.flatMap((request) => request.groups))].filter((group) => !done.has(group));
+  if (unfinished.length === 0) return;
+  output.note(`note: ${plural(unfinished.length, 'group')} did not complete (${unfinished.join(', ')}). This plan compared with ${plan.baseline.ref} (--base): `
+    + 'only a run against that same base sends them again; a later run with a newer --base (the next release) will not retry them. '
+    + 'Re-run this command until it succeeds, or keep the state file between runs (apply without --base, persisting .purgeplan/) so failed groups stay due until they succeed.');
+}
+
+/**
+ * Copies the records of the groups applied into the state (as read at the start: the lock kept
+ * every other apply out since), and notes its digest in the journal.
+ */
+function recordState(plan: Plan, completed: readonly string[], everySent: boolean, state: ReadState | null, stateFile: string, configFile: string, journalPath: string, io: Io): void {
   const { records, removed } = appliedRecords(plan, completed, everySent);
   if (records.length > 0 || removed.length > 0) {
-    const next = recordApplied(readState(stateFile), configEntry(stateFile, resolve(io.cwd, configFile)), records, removed, new Date().toISOString(), plan.plan_id);
+    const next = recordApplied(state, configEntry(stateFile, resolve(io.cwd, configFile)), records, removed, new Date().toISOString(), plan.plan_id);
     writeState(stateFile, next);
   }
   if (plan.requests.length === 0) return;

@@ -4,6 +4,7 @@
 // job output and step summary (so they exist whatever the forge says), then the forge.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { looksLikeToken } from '../config/token-env.js';
 import { ForgeError, rateLimitWait } from '../forge/http.js';
 import { measureUtf8Bytes, splitMarkdown } from '../forge/split.js';
 import { printable } from '../format.js';
@@ -102,6 +103,10 @@ async function ownOnly(comments: readonly ExistingComment[], marker: string, cli
 
 /** Resolves the forge's settings now (errors naming what is missing) and connects later. */
 async function connector(forge: Forge, options: CommentOptions, io: Io): Promise<() => Promise<ForgeClient>> {
+  // A token pasted in place of the variable's name would be quoted back by every message naming it.
+  if (options.tokenEnv !== undefined && looksLikeToken(options.tokenEnv)) {
+    throw new UserError('--token-env looks like a token, not the name of an environment variable (the value is not shown)', { hint: `put the token in an environment variable and name that variable, e.g. --token-env ${forge === 'github' ? 'GITHUB_TOKEN' : 'GITLAB_TOKEN'}; if the command line was logged, roll the token` });
+  }
   if (forge === 'github') {
     const { githubTarget, createGitHubClient } = await import('../forge/github.js');
     const target = githubTarget(io.env, options, (path) => readFileSync(path, 'utf8'));

@@ -1,7 +1,7 @@
 // `purgeplan coverage --logs FILE…` (spec §9): reads Logpush records line by line, tallies their
 // entries against the plan, reports. Exit 0 nothing missed, 2 missed entries, 1 error.
 import { UserError } from '../errors.js';
-import { count } from '../format.js';
+import { plural, printable } from '../format.js';
 import { CoverageTally } from '../inspect/coverage.js';
 import { coverageJson, renderCoverageHuman, renderCoverageMarkdown } from '../inspect/coverage-render.js';
 import { forEachLine, logInputs, MAX_LINE_BYTES } from '../inspect/logfiles.js';
@@ -47,7 +47,7 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
         if (now - started >= PROGRESS_AFTER_MS && now - lastDrawn >= PROGRESS_EVERY_MS) {
           lastDrawn = now;
           drawn = true;
-          io.stderr(`\r\u001b[K${input.name}: ${count(lineNumber)} lines, ${count(tally.totalRequests)} requests, ${count(tally.distinctEntries)} entries…`);
+          io.stderr(`\r\u001b[K${printable(input.name)}: ${plural(lineNumber, 'line')}, ${plural(tally.totalRequests, 'request')}, ${plural(tally.distinctEntries, 'entry', 'entries')}…`);
         }
       }
     });

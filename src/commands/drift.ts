@@ -42,6 +42,8 @@ export function loadForDrift(file: string, io: Io): { config: Config; locate: Lo
     printDiagnostics(io, checked.diagnostics);
     return 1;
   }
+  // Warnings too (a token_env naming another service's token, say): drift sends that token.
+  printDiagnostics(io, checked.diagnostics);
   return { config: checked.config, locate: loaded.config.locate };
 }
 

@@ -1,9 +1,9 @@
-// `purgeplan fmt [--check] [--diff] [FILE…]` (spec §7.4): rewrites each file in canonical form.
+// `purgeplan fmt [--check] [--diff] [FILE…]` (README, "Formatting"): rewrites each file in canonical form.
 // Exit 0 done (or nothing to change), 3 with --check when a file would change, 1 on an invalid
 // or unreadable file, which is left untouched.
 import { chmodSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatYaml, sameMeaning } from '../config/format.js';
+import { FormatError, formatYaml, sameMeaning } from '../config/format.js';
 import { loadConfig } from '../config/load.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { writeFileAtomic } from '../fsutil.js';
@@ -30,12 +30,25 @@ function writeInPlace(path: string, text: string): void {
   chmodSync(target, mode & 0o7777);
 }
 
-/** The canonical text, or undefined when the formatter cannot produce one (reported as a refusal, never an internal error). */
-function formatted(text: string): string | undefined {
+/**
+ * The canonical text, or the diagnostic saying why there is none: a construct fmt does not
+ * rewrite, at its position, or a failure of fmt itself (a refusal, never an internal error).
+ */
+function formatted(file: string, text: string): { readonly text: string } | { readonly diagnostic: Diagnostic } {
+  const bug = { file, line: 1, col: 1, severity: 'error', message: 'fmt could not keep the meaning of this file, so it was left untouched', hint: 'this is a bug in purgeplan; please report it with the file' } as const;
   try {
-    return formatYaml(text);
-  } catch {
-    return undefined;
+    const after = formatYaml(text);
+    return after === text || sameMeaning(text, after) ? { text: after } : { diagnostic: bug };
+  } catch (error) {
+    if (!(error instanceof FormatError)) return { diagnostic: bug };
+    const before = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n').slice(0, error.offset).split('\n');
+    return {
+      diagnostic: {
+        file, line: before.length, col: before[before.length - 1]!.length + 1, severity: 'error',
+        message: `fmt does not rewrite ${error.message}, so the file was left untouched`,
+        hint: error.hint,
+      },
+    };
   }
 }
 
@@ -59,14 +72,14 @@ export async function fmtCommand(files: readonly string[], options: FmtOptions, 
       continue;
     }
     const before = Buffer.from(read.bytes).toString('utf8');
-    const after = formatted(before);
-    if (after === before) continue;
-    if (after === undefined || !sameMeaning(before, after)) {
-      const problem: Diagnostic = { file, line: 1, col: 1, severity: 'error', message: 'fmt could not keep the meaning of this file, so it was left untouched', hint: 'this is a bug in purgeplan; please report it with the file' };
-      printDiagnostics(io, [problem]);
+    const result = formatted(file, before);
+    if ('diagnostic' in result) {
+      printDiagnostics(io, [result.diagnostic]);
       failed = true;
       continue;
     }
+    const after = result.text;
+    if (after === before) continue;
     changed.push(file);
     if (options.diff) {
       const { createTwoFilesPatch } = await import('diff');

@@ -19,13 +19,13 @@ export function processIo(color: boolean): Io {
   const env = process.env;
   const allowColor = color && !('NO_COLOR' in env && env.NO_COLOR !== '') && env.TERM !== 'dumb';
   return {
-    stdout: (text) => { process.stdout.write(text); },
+    stdout: (text) => { writeOpen(process.stdout, text); },
     stdoutChunks: async (chunks) => {
       for (const chunk of chunks) {
-        if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+        if (!writeOpen(process.stdout, chunk)) await drained(process.stdout);
       }
     },
-    stderr: (text) => { process.stderr.write(text); },
+    stderr: (text) => { writeOpen(process.stderr, text); },
     stdoutStyle: allowColor && process.stdout.isTTY ? ansiStyle : plainStyle,
     stderrStyle: allowColor && process.stderr.isTTY ? ansiStyle : plainStyle,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
@@ -33,6 +33,28 @@ export function processIo(color: boolean): Io {
     env,
     cwd: process.cwd(),
   };
+}
+
+/**
+ * Writes unless the reader has gone (a closed pipe: `purgeplan apply | head`): a command that
+ * finishes its work then writes nothing more there. False while the reader catches up.
+ */
+function writeOpen(stream: NodeJS.WriteStream, chunk: string | Uint8Array): boolean {
+  if (stream.destroyed) return true;
+  return stream.write(chunk);
+}
+
+/** Resolves when the reader caught up, or went away. */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }
 
 export function printDiagnostics(io: Io, diagnostics: readonly Diagnostic[]): void {

@@ -1,10 +1,10 @@
 // `purgeplan plan`: validate, expand, reconcile, batch, then render (human, --json, --markdown)
 // and optionally save the plan (--out). Also the planning half of `apply` without a plan file.
-import { realpathSync, statSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { hasErrors } from '../diagnostics.js';
 import { UserError } from '../errors.js';
-import { writeChunksAtomic } from '../fsutil.js';
+import { writeChunksAtomic, writeTarget } from '../fsutil.js';
 import type { Config } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { buildPlan } from '../plan/plan.js';
@@ -75,20 +75,17 @@ export function makePlan(options: PlanningOptions, io: Io): Planned | 1 {
   return loaded === 1 ? 1 : planLoaded(loaded, options, io);
 }
 
-/** `--out` must name a file that is not the configuration itself (spec §6a). */
+/**
+ * `--out` names a regular file (or a link to one; the plan is written to where it leads) in a
+ * directory that exists, and not the configuration itself (README "Commands").
+ */
 function checkOutPath(out: string, outPath: string, configPath: string, config: string): void {
-  let stats;
+  const target = writeTarget(outPath, `--out ${out}`, 'to write the plan to stdout, use --out -; else name a regular file');
+  let same = target === resolve(configPath);
   try {
-    stats = statSync(outPath);
+    same ||= realpathSync(target) === realpathSync(configPath);
   } catch {
-    return; // A new file.
-  }
-  if (stats.isDirectory()) throw new UserError(`--out ${out} is a directory`, { hint: 'name the plan file to write, e.g. --out release.plan' });
-  let same = resolve(outPath) === resolve(configPath);
-  try {
-    same ||= realpathSync(outPath) === realpathSync(configPath);
-  } catch {
-    // The configuration was read, so it exists; a failure here leaves the path comparison.
+    // A new file, which cannot be the configuration.
   }
   if (same) throw new UserError(`--out ${out} is the configuration ${config}: saving the plan there would overwrite it`, { hint: 'save the plan to a file of its own, e.g. --out release.plan' });
 }
@@ -103,11 +100,19 @@ export async function planCommand(options: PlanOptions, io: Io): Promise<number>
   const planned = makePlan(options, io);
   if (planned === 1) return 1;
   const { plan } = planned;
+  const configPath = resolve(io.cwd, options.config);
+  if (options.out === '-') {
+    // The plan document is the whole of stdout (as if saved in the current directory); what a
+    // person reads goes to stderr.
+    await io.stdoutChunks(jsonChunks(savedPlan(plan, join(io.cwd, '-'), configPath)));
+    if (options.markdown) io.stderr(renderMarkdown(plan));
+    else if (!options.json) io.stderr(renderHuman(plan, { style: io.stderrStyle }));
+    return options.detailedExitcode && plan.requests.length > 0 ? 2 : 0;
+  }
   if (options.out) {
     const outPath = resolve(io.cwd, options.out);
-    const configPath = resolve(io.cwd, options.config);
     checkOutPath(options.out, outPath, configPath, options.config);
-    writeChunksAtomic(outPath, jsonChunks(savedPlan(plan, outPath, configPath)));
+    writeChunksAtomic(outPath, jsonChunks(savedPlan(plan, outPath, configPath)), `--out ${options.out}`);
   }
   if (options.json) await io.stdoutChunks(jsonChunks(plan));
   else if (options.markdown) io.stdout(renderMarkdown(plan));

@@ -14,9 +14,10 @@ import { containedPath, parseValuesFile } from './files.js';
 import type { SourceReader } from './files.js';
 import type { LoadedConfig, PathSegment } from './load.js';
 import { displayPath } from './schema.js';
-import { looksLikeSecret, normalizeHost, normalizePrefix, normalizeTag, substitutionProblem } from './values.js';
+import { normalizeHost, normalizePrefix, normalizeTag, substitutionProblem } from './values.js';
 import type { Checked } from './values.js';
 import { expandEntries } from './entries.js';
+import { cloudflareTokenEnvProblem, isVariableName } from './token-env.js';
 import { resolveDimensions } from './variants.js';
 import { enterpriseFeatures, resolveCacheKey } from './cache-key.js';
 import { DEFAULT_CACHE_KEY } from './types.js';
@@ -79,15 +80,32 @@ export function checkConfig(loaded: LoadedConfig, reader: SourceReader, options:
   // Zones.
   const rawZones = record(root.zones) ?? {};
   const zones: Zone[] = [];
+  // Two entries for one Cloudflare zone: one's purges would go to the other's id, and routed items
+  // would all go to the first (docs/purge-yaml.md, "zones"). Ids are hex, names domains: any case.
+  const firstById = new Map<string, string>();
+  const firstByName = new Map<string, string>();
+  const once = (seen: Map<string, string>, key: string | undefined, zone: string): string | undefined => {
+    if (key === undefined) return undefined;
+    const first = seen.get(key.toLowerCase());
+    if (first === undefined) seen.set(key.toLowerCase(), zone);
+    return first;
+  };
   for (const name of loaded.locate.keys(['zones'])) {
     const raw = record(rawZones[name]);
     if (!raw) continue;
     const path = ['zones', name];
     const id = text(raw.id) ?? null;
     const zoneName = text(raw.name)?.toLowerCase() ?? null;
+    const idText = scalarText(raw.id, [...path, 'id']);
+    const sameId = once(firstById, idText, name);
+    if (sameId !== undefined) error([...path, 'id'], 'value', `zones.${name}.id: "${idText}" is already the id of zone "${sameId}" (zones.${sameId}.id): both would purge the same Cloudflare zone`, 'copy this zone\'s own id from the Cloudflare dashboard (zone Overview, API section), or merge the two entries');
+    const sameName = once(firstByName, text(raw.name), name);
+    if (sameName !== undefined) error([...path, 'name'], 'value', `zones.${name}.name: "${text(raw.name)}" is already the name of zone "${sameName}" (zones.${sameName}.name, compared in any case): both would be the same Cloudflare zone, and items routed by host would all go to zone "${sameName}"`, 'give each zone its own domain, or merge the two entries');
     if (raw.id === undefined && raw.name === undefined) error(path, 'value', `zones.${name}: give "id" (the 32-hex zone id) or "name" (looked up at apply)`, 'the zone id is on the zone Overview page of the Cloudflare dashboard');
-    if (typeof raw.token_env === 'string' && looksLikeSecret(raw.token_env)) {
-      error([...path, 'token_env'], 'value', `zones.${name}.token_env looks like an API token, not the name of an environment variable (the value is not shown)`, 'put the token in an environment variable such as CLOUDFLARE_API_TOKEN and name that variable here; if this file was shared, roll the token');
+    // A value that is no variable name at all was reported by the schema, without quoting it.
+    if (typeof raw.token_env === 'string' && isVariableName(raw.token_env)) {
+      const problem = cloudflareTokenEnvProblem(raw.token_env, `zones.${name}.token_env`);
+      if (problem) report(problem.severity)([...path, 'token_env'], 'value', problem.message, problem.hint);
     }
     const plan: PlanTier = (PLAN_TIERS as readonly string[]).includes(String(raw.plan)) ? (raw.plan as PlanTier) : 'free';
     const cacheKey = text(raw.cache_key) ?? null;

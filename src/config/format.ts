@@ -1,11 +1,16 @@
-// `purgeplan fmt` (spec §7.4): purge.yaml in its canonical form, through the yaml package's
-// document API. Keys take the order of spec §1; comments, blank lines, scalar styles and the
-// order of groups, lists and list items are kept. The document is read with YAML's failsafe
-// schema, where every scalar is text, so a value is printed exactly as it was typed (`007`
-// stays `007`, `1e3` stays `1e3`) instead of being parsed as a number and re-printed.
-import { Alias, isAlias, isMap, isNode, isScalar, Parser, parseDocument, visit } from 'yaml';
-import type { Document, Node, Pair, YAMLMap } from 'yaml';
+// `purgeplan fmt`: purge.yaml in its canonical form (docs/purge-yaml.md, "Canonical form"; the
+// README, "Formatting"). The text is read into a tree whose entries own their comments and blank
+// lines (format-read.ts), keys are put in the order the reference lists them, and the tree is
+// written out (format-write.ts). Values keep the text they were written with: `007` stays `007`,
+// quotes stay quotes, `|` and `>` blocks keep their lines.
+import { parseDocument } from 'yaml';
 import { compare } from '../expand/normalize.js';
+import type { Alias, FlowItem, Value } from './format-tree.js';
+import { readFormatTree } from './format-read.js';
+import { FormatError } from './format-tree.js';
+import { writeTree } from './format-write.js';
+
+export { FormatError } from './format-tree.js';
 
 /** The key order of a mapping and of the mappings below it. */
 interface KeyOrder {
@@ -55,225 +60,122 @@ const FILE: KeyOrder = {
   children: { zones: { keys: [], each: ZONE }, cache_keys: { keys: [], each: CACHE_KEY }, groups: { keys: [], each: GROUP } },
 };
 
-export const FORMAT_OPTIONS = { indent: 2, indentSeq: true, lineWidth: 0, flowCollectionPadding: false } as const;
-
-/** The canonical text of a YAML document (which must parse without errors). */
+/**
+ * The canonical text of a YAML document (which must parse without errors). The line ending of
+ * the file's first line is kept for every line, and a byte order mark stays. Throws a
+ * FormatError for what fmt does not rewrite (an explicit `? key`, a key that is a collection).
+ */
 export function formatYaml(text: string): string {
-  const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: true });
-  if (doc.errors.length > 0) throw new Error(`formatYaml: ${doc.errors[0]!.message}`);
-  if (isMap(doc.contents)) reorder(doc.contents, FILE, doc);
-  anchorsBeforeAliases(doc);
-  const printed = doc.toString(FORMAT_OPTIONS);
-  const formatted = alignTrailingComments(text, padFlowMaps(printed.endsWith('\n') ? printed : `${printed}\n`));
-  return formatted;
+  const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
+  const body = text.slice(bom.length);
+  const lineEnding = /\r?\n/.exec(body)?.[0] ?? '\n';
+  const tree = readFormatTree(body.replace(/\r\n/g, '\n'));
+  reorderValue(tree.root, FILE);
+  anchorsBeforeAliases(tree.root);
+  const written = writeTree(tree);
+  return bom + (lineEnding === '\n' ? written : written.replace(/\n/g, lineEnding));
+}
+
+function reorderValue(value: Value | undefined, order: KeyOrder): void {
+  if (value === undefined) return;
+  const rank = (name: string | undefined) => {
+    const index = order.keys.indexOf(name ?? '');
+    return index === -1 ? order.keys.length : index;
+  };
+  // Array.prototype.sort is stable: unknown keys keep their order, after the known ones.
+  if (value.kind === 'map') {
+    value.entries.sort((a, b) => rank(a.key?.name) - rank(b.key?.name));
+    for (const entry of value.entries) reorderValue(entry.value, childOrder(order, entry.key?.name));
+  } else if (value.kind === 'flow' && value.map) {
+    value.items.sort((a, b) => rank(a.key?.name) - rank(b.key?.name));
+    for (const item of value.items) reorderValue(item.value, childOrder(order, item.key?.name));
+  }
+}
+
+function childOrder(order: KeyOrder, name: string | undefined): KeyOrder {
+  return (name === undefined ? undefined : order.children?.[name]) ?? order.each ?? { keys: [] };
+}
+
+/** A place a value is written: the value of an entry, or of an item in a flow collection. */
+interface Slot {
+  readonly get: () => Value | undefined;
+  readonly set: (value: Value) => void;
+  /** Inside `[…]` or `{…}`, where only a one-line value fits. */
+  readonly inFlow: boolean;
+}
+
+/** Every slot under a value, in the order they are written. */
+function slots(value: Value | undefined, inFlow: boolean, into: Slot[]): Slot[] {
+  if (value?.kind === 'map' || value?.kind === 'seq') {
+    for (const entry of value.entries) {
+      into.push({ get: () => entry.value, set: (moved) => { entry.value = moved; }, inFlow });
+      slots(entry.value, inFlow, into);
+    }
+  } else if (value?.kind === 'flow') {
+    for (const item of value.items) {
+      into.push({ get: () => item.value, set: (moved) => { item.value = moved; }, inFlow: true });
+      slots(item.value, true, into);
+    }
+  }
+  return into;
 }
 
 /**
  * Moving keys can put an alias before its anchor (`variants: {lang: &langs [en]}` written above
- * `vars: {lang: *langs}`), which YAML cannot read. Where that happens the anchored node moves to
- * the alias's place and an alias to it takes the node's old place: the same data, readable.
+ * `vars: {lang: *langs}`), which YAML cannot read. Where that happens the anchored value moves to
+ * the alias's place and the alias takes the value's old place: the same data, readable.
  */
-function anchorsBeforeAliases(doc: Document): void {
-  const anchored = new Map<string, Node>();
-  visit(doc, {
-    Node(_, node) {
-      if (!isAlias(node) && node.anchor && !anchored.has(node.anchor)) anchored.set(node.anchor, node);
-    },
-  });
-  const seen = new Set<string>();
-  const standIns = new Map<Node, Alias>();
-  visit(doc, {
-    Alias(_, alias) {
-      const node = anchored.get(alias.source);
-      if (seen.has(alias.source) || node === undefined || standIns.has(node)) return undefined;
-      const stand = new Alias(alias.source);
-      stand.commentBefore = node.commentBefore;
-      stand.comment = node.comment;
-      stand.spaceBefore = node.spaceBefore;
-      node.commentBefore = alias.commentBefore;
-      node.comment = alias.comment;
-      node.spaceBefore = alias.spaceBefore;
-      standIns.set(node, stand);
-      return node;
-    },
-    Node(_, node) {
-      if (isAlias(node)) return undefined;
-      const stand = standIns.get(node);
-      if (stand !== undefined && seen.has(node.anchor!)) return stand;
-      if (node.anchor) seen.add(node.anchor);
-      return undefined;
-    },
-  });
-}
-
-/** A token of the yaml package's concrete syntax tree: what it is and where it starts. */
-interface SourceToken {
-  readonly type: string;
-  readonly offset: number;
-  readonly source: string;
-}
-
-/** Every leaf token of a text, in source order. */
-function sourceTokens(text: string): SourceToken[] {
-  const tokens: SourceToken[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item);
-      return;
+function anchorsBeforeAliases(root: Value): void {
+  // Each move puts an anchor earlier and an alias later: at most one move per alias.
+  const aliases = slots(root, false, []).filter((slot) => slot.get()?.kind === 'alias').length;
+  for (let move = 0; move <= aliases; move++) {
+    const all = slots(root, false, []);
+    const anchoredAt = new Map<string, number>();
+    all.forEach((slot, index) => {
+      for (const prop of slot.get()?.props ?? []) if (prop.startsWith('&') && !anchoredAt.has(prop.slice(1))) anchoredAt.set(prop.slice(1), index);
+    });
+    const late = all.findIndex((slot, index) => {
+      const value = slot.get();
+      return value?.kind === 'alias' && (anchoredAt.get(value.source.slice(1)) ?? -1) > index;
+    });
+    if (late === -1) return;
+    const alias = all[late]!;
+    const aliasValue = alias.get() as Alias;
+    const anchored = all[anchoredAt.get(aliasValue.source.slice(1))!]!;
+    // Inside `[…]` or `{…}` a block list or mapping is written as a flow one: the same data.
+    const value = alias.inFlow ? asFlow(anchored.get()!) : anchored.get()!;
+    if (value === undefined) {
+      throw new FormatError(`an alias ${aliasValue.source} in […] or {…} that the key order puts before its anchor`, 0, 'write the anchored value in […] or {…} form too, or write the values out instead of the alias');
     }
-    if (node === null || typeof node !== 'object') return;
-    const token = node as Partial<SourceToken>;
-    if (typeof token.type === 'string' && typeof token.offset === 'number' && typeof token.source === 'string') {
-      tokens.push(token as SourceToken);
-    }
-    for (const value of Object.values(node)) if (value !== null && typeof value === 'object') visit(value);
-  };
-  for (const top of new Parser().parse(text)) visit(top);
-  return tokens.sort((a, b) => a.offset - b.offset);
+    alias.set(value);
+    anchored.set(aliasValue);
+  }
+  throw new FormatError('aliases that the key order puts before their anchors', 0, 'write the values out instead of the aliases');
 }
 
-/** Inserts text at offsets (each insertion is at the original offset). */
-function insertAt(text: string, insertions: ReadonlyArray<readonly [number, string]>): string {
-  let out = '';
-  let from = 0;
-  for (const [offset, insert] of [...insertions].sort((a, b) => a[0] - b[0])) {
-    out += text.slice(from, offset) + insert;
-    from = offset;
-  }
-  return out + text.slice(from);
-}
-
-/**
- * Flow mappings are written `{ file: posts.txt }` and flow sequences `[a, b]`, as most YAML
- * style guides (and our examples) write them; the printer knows one padding setting for both.
- */
-function padFlowMaps(text: string): string {
-  const insertions: Array<readonly [number, string]> = [];
-  for (const token of sourceTokens(text)) {
-    const next = text[token.offset + 1];
-    const previous = text[token.offset - 1];
-    if (token.type === 'flow-map-start' && next !== undefined && next !== '}' && next !== ' ' && next !== '\n') {
-      insertions.push([token.offset + 1, ' ']);
-    } else if (token.type === 'flow-map-end' && previous !== undefined && previous !== '{' && previous !== ' ' && previous !== '\n') {
-      insertions.push([token.offset, ' ']);
-    }
-  }
-  return insertAt(text, insertions);
-}
-
-/**
- * A comment after a key whose value is a block (`origin:   # who calls`) is read as the comment
- * before the block, and printed on a line of its own under the key: put it back on the key's line.
- */
-function rejoinKeyComments(original: string, formatted: string): string {
-  const missing = new Map<string, number>();
-  for (const comment of trailingComments(original)) missing.set(comment.source, (missing.get(comment.source) ?? 0) + 1);
-  for (const comment of trailingComments(formatted)) missing.set(comment.source, (missing.get(comment.source) ?? 0) - 1);
-  const cuts: Array<{ readonly from: number; readonly to: number }> = [];
-  const tokens = sourceTokens(formatted);
-  // Whether a line ends in a key's `:` or a one-line value, with no comment: a comment can join it
-  // there without becoming part of a value (a block scalar's text, say).
-  const endsInValueOrKey = (start: number, end: number): boolean => {
-    const onLine = tokens.filter((t) => t.offset >= start && t.offset < end && t.type !== 'space' && t.type !== 'newline');
-    const last = onLine[onLine.length - 1];
-    return last !== undefined && !onLine.some((t) => t.type === 'comment') &&
-      ['scalar', 'single-quoted-scalar', 'double-quoted-scalar', 'map-value-ind', 'flow-seq-end', 'flow-map-end'].includes(last.type);
-  };
-  for (const token of tokens) {
-    if (token.type !== 'comment' || (missing.get(token.source) ?? 0) <= 0) continue;
-    const lineStart = formatted.lastIndexOf('\n', token.offset - 1) + 1;
-    if (lineStart === 0 || formatted.slice(lineStart, token.offset).trim() !== '') continue;
-    const previousEnd = lineStart - 1;
-    const previousStart = formatted.lastIndexOf('\n', previousEnd - 1) + 1;
-    if (!endsInValueOrKey(previousStart, previousEnd)) continue;
-    missing.set(token.source, missing.get(token.source)! - 1);
-    cuts.push({ from: previousEnd, to: token.offset });
-  }
-  let out = '';
-  let from = 0;
-  for (const cut of cuts) {
-    out += `${formatted.slice(from, cut.from)} `;
-    from = cut.to;
-  }
-  return out + formatted.slice(from);
-}
-
-/** The comments that follow something on their line, with the column each starts at. */
-function trailingComments(text: string): Array<{ readonly offset: number; readonly column: number; readonly indent: number; readonly source: string }> {
-  const found = [];
-  for (const token of sourceTokens(text)) {
-    if (token.type !== 'comment') continue;
-    const lineStart = text.lastIndexOf('\n', token.offset - 1) + 1;
-    if (text.slice(lineStart, token.offset).trim() === '') continue;
-    const indent = /^ */.exec(text.slice(lineStart, token.offset))![0].length;
-    found.push({ offset: token.offset, column: token.offset - lineStart, indent, source: token.source });
-  }
-  return found;
-}
-
-/**
- * Trailing comments keep the column they were written at, measured from their line's indentation
- * (aligned comment blocks stay aligned when the block is re-indented); the printer puts one space
- * before each. A comment whose line grew past its column keeps one.
- */
-function alignTrailingComments(original: string, rawFormatted: string): string {
-  const formatted = rejoinKeyComments(original, rawFormatted);
-  const columns = new Map<string, number[]>();
-  for (const comment of trailingComments(original)) {
-    const list = columns.get(comment.source) ?? [];
-    list.push(comment.column - comment.indent);
-    columns.set(comment.source, list);
-  }
-  const insertions: Array<readonly [number, string]> = [];
-  for (const comment of trailingComments(formatted)) {
-    const relative = columns.get(comment.source)?.shift();
-    const wanted = relative === undefined ? undefined : relative + comment.indent;
-    if (wanted !== undefined && wanted > comment.column) insertions.push([comment.offset, ' '.repeat(wanted - comment.column)]);
-  }
-  return alignContinuations(original, insertAt(formatted, insertions));
-}
-
-/**
- * Own-line comments that continue a trailing comment (written under it, at its column) return
- * to that column; the printer indents them as comments before the next line.
- */
-function alignContinuations(original: string, formatted: string): string {
-  const continuations = (text: string) => {
-    const found: Array<{ readonly lineStart: number; readonly offset: number; readonly source: string; readonly aboveColumn: number | undefined }> = [];
-    let previousTrailing: { readonly line: number; readonly column: number } | undefined;
-    const trailing = new Map(trailingComments(text).map((c) => [text.lastIndexOf('\n', c.offset - 1) + 1, c.column]));
-    for (const token of sourceTokens(text)) {
-      if (token.type !== 'comment') continue;
-      const lineStart = text.lastIndexOf('\n', token.offset - 1) + 1;
-      if (trailing.has(lineStart)) {
-        previousTrailing = { line: lineStart, column: trailing.get(lineStart)! };
-        continue;
+/** A value as it can be written inside `[…]` or `{…}`, if it can: no comments, no block text. */
+function asFlow(value: Value): Value | undefined {
+  switch (value.kind) {
+    case 'alias':
+    case 'flow':
+      return value;
+    case 'scalar':
+      return value.lines.length === 1 ? value : undefined;
+    case 'map':
+    case 'seq': {
+      if (value.trailing.some((line) => line.kind !== 'blank')) return undefined;
+      const items: FlowItem[] = [];
+      for (const entry of value.entries) {
+        const commented = entry.comment || entry.valueComment || [...entry.leading, ...entry.valueLeading].some((line) => line.kind !== 'blank');
+        const inner = entry.value === undefined ? undefined : asFlow(entry.value);
+        if (commented || (entry.value !== undefined && inner === undefined)) return undefined;
+        items.push({ key: entry.key, colon: entry.key !== undefined, value: inner });
       }
-      const aboveStart = lineStart === 0 ? -1 : text.lastIndexOf('\n', lineStart - 2) + 1;
-      const above = previousTrailing !== undefined && previousTrailing.line === aboveStart ? previousTrailing.column : undefined;
-      found.push({ lineStart, offset: token.offset, source: token.source, aboveColumn: above });
-      if (above !== undefined) previousTrailing = { line: lineStart, column: above };
+      return { kind: 'flow', props: value.props, map: value.kind === 'map', items };
     }
-    return found;
-  };
-  const wanted = new Map<string, number>();
-  for (const comment of continuations(original)) {
-    if (comment.aboveColumn !== undefined && comment.offset - comment.lineStart === comment.aboveColumn) wanted.set(comment.source, (wanted.get(comment.source) ?? 0) + 1);
+    default:
+      return undefined;
   }
-  if (wanted.size === 0) return formatted;
-  const edits: Array<{ readonly from: number; readonly to: number; readonly column: number }> = [];
-  for (const comment of continuations(formatted)) {
-    if (comment.aboveColumn === undefined || (wanted.get(comment.source) ?? 0) <= 0) continue;
-    wanted.set(comment.source, wanted.get(comment.source)! - 1);
-    edits.push({ from: comment.lineStart, to: comment.offset, column: comment.aboveColumn });
-  }
-  let out = '';
-  let from = 0;
-  for (const edit of edits) {
-    out += `${formatted.slice(from, edit.from)}${' '.repeat(edit.column)}`;
-    from = edit.to;
-  }
-  return out + formatted.slice(from);
 }
 
 /**
@@ -285,7 +187,8 @@ export function sameMeaning(before: string, after: string): boolean {
   for (const schema of ['core', 'failsafe'] as const) {
     // A text that does not read back (an alias before its anchor, say) has no meaning to compare.
     const read = (text: string): string | undefined => {
-      const doc = parseDocument(text, { schema });
+      // Duplicate keys were refused when the file was loaded; checking them again is quadratic.
+      const doc = parseDocument(text, { schema, uniqueKeys: false });
       if (doc.errors.length > 0) return undefined;
       try {
         return canonicalJson(doc.toJS({ maxAliasCount: -1 }));
@@ -306,44 +209,4 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'undefined';
-}
-
-function keyName(pair: Pair): string | undefined {
-  return isScalar(pair.key) && typeof pair.key.value === 'string' ? pair.key.value : undefined;
-}
-
-function reorder(map: YAMLMap, order: KeyOrder, doc?: Document): void {
-  const rank = (pair: Pair) => {
-    const index = order.keys.indexOf(keyName(pair) ?? '');
-    return index === -1 ? order.keys.length : index;
-  };
-  // Array.prototype.sort is stable: unknown keys keep their order, after the known ones.
-  const sorted = [...(map.items as Pair[])].sort((a, b) => rank(a) - rank(b));
-  if (sorted[0] !== map.items[0]) {
-    if (doc) keepFileHeaderOnTop(doc, map);
-    // A blank line before a mapping's first key is not kept when another key takes its place.
-    const first = sorted[0]?.key;
-    if (isNode(first)) first.spaceBefore = false;
-  }
-  map.items = sorted;
-  for (const pair of sorted) {
-    const name = keyName(pair);
-    const child = name === undefined ? undefined : order.children?.[name] ?? order.each;
-    if (child && isMap(pair.value)) reorder(pair.value, child);
-  }
-}
-
-/**
- * The comment above a file's first key is the file's header (the yaml-language-server line, a
- * title): it stays at the top when another key moves there.
- */
-function keepFileHeaderOnTop(doc: Document, map: YAMLMap): void {
-  const first = (map.items as Pair[])[0];
-  const key = first?.key;
-  if (!isNode(key)) return;
-  if (key.commentBefore) {
-    doc.commentBefore = doc.commentBefore ? `${doc.commentBefore}\n${key.commentBefore}` : key.commentBefore;
-    key.commentBefore = undefined;
-  }
-  key.spaceBefore = false;
 }

@@ -1,8 +1,8 @@
 // Stage 1: bytes -> YAML document with positions -> plain value. Refuses what YAML allows but a
 // purge file must not have: binary or empty input, duplicate keys, alias bombs, a non-mapping root.
 import { createHash } from 'node:crypto';
-import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
-import type { Alias, Document, Node, Pair } from 'yaml';
+import { Composer, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, Parser, visit, YAMLParseError } from 'yaml';
+import type { Alias, CST, Document, Node, Pair } from 'yaml';
 import { decodeText } from './text.js';
 import type { Diagnostic, Position } from '../diagnostics.js';
 import { displayPath } from './schema.js';
@@ -31,6 +31,12 @@ export interface Locator {
 }
 
 const MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * Collections nested deeper than this are refused before the document is built: a purge file
+ * needs about seven levels (groups.NAME.variants.headers.NAME.values[]), and the YAML composer,
+ * the schema and the checks all recurse, so a file of 10,000 `[` would exhaust the call stack.
+ */
+export const MAX_DEPTH = 64;
 /** Aliases allowed when converting to plain data; beyond this the file is refused (alias bombs). */
 export const MAX_ALIASES = 100;
 /**
@@ -61,9 +67,17 @@ export function loadConfig(file: string, bytes: Uint8Array): { config?: LoadedCo
   const { text } = decoded;
 
   const lineCounter = new LineCounter();
+  // The syntax tree first (yaml's parser keeps its own stack, so any depth parses), its depth
+  // checked, then the document composed from it, as yaml's parseDocument does.
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const deep = firstTooDeep(tokens);
+  if (deep !== undefined) {
+    const { line, col } = lineCounter.linePos(deep);
+    return { diagnostics: [at(line, col, `YAML nesting deeper than ${MAX_DEPTH} levels: refused as a resource-exhaustion risk`, 'a purge file nests a few levels (groups.NAME.variants.headers.NAME); check the brackets and the indentation here')] };
+  }
   // Duplicate keys are found by duplicateKeys (yaml's own check compares each key with every
   // earlier one, quadratic in the size of a mapping: 10,000 groups took seconds).
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
+  const doc = composeDocument(tokens, text.length);
   const diagnostics: Diagnostic[] = [];
   const duplicatePaths = new Map<number, PathSegment[]>();
   for (const { offset, path } of duplicateKeys(doc.contents)) duplicatePaths.set(offset, path);
@@ -128,6 +142,46 @@ export function loadConfig(file: string, bytes: Uint8Array): { config?: LoadedCo
     return { diagnostics: [...diagnostics, at(pos.line, pos.col, `the file must be a mapping with version, zones and groups (got ${Array.isArray(value) ? 'a list' : `a ${typeof value}`})`)] };
   }
   return { config: { file, digest: digestOf(bytes), value: value as Record<string, unknown>, locate: makeLocator(doc, lineCounter) }, diagnostics };
+}
+
+/** The first document of the tokens; a second one is an error (MULTIPLE_DOCS), as in yaml's parseDocument. */
+function composeDocument(tokens: readonly CST.Token[], length: number): Document.Parsed {
+  const composer = new Composer({ uniqueKeys: false, strict: true });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+      break;
+    }
+  }
+  // compose(…, forceDoc = true) yields a document even for empty input.
+  return doc!;
+}
+
+/**
+ * The offset of the first collection (in document order) nested deeper than MAX_DEPTH, or
+ * undefined. Walks the syntax tree with a list, not recursion: the depth is what is in question.
+ */
+function firstTooDeep(tokens: readonly CST.Token[]): number | undefined {
+  let first: number | undefined;
+  const pending: { token: CST.Token; depth: number }[] = tokens.map((token) => ({ token, depth: 0 }));
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { token, depth } = next;
+    if (token.type === 'document') {
+      if (token.value) pending.push({ token: token.value, depth });
+    } else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth >= MAX_DEPTH) {
+        if (first === undefined || token.offset < first) first = token.offset;
+        continue;
+      }
+      for (const item of token.items) {
+        if (item.key) pending.push({ token: item.key, depth: depth + 1 });
+        if (item.value) pending.push({ token: item.value, depth: depth + 1 });
+      }
+    }
+  }
+  return first;
 }
 
 /** Line and column (in characters) of a byte offset; the text before it must be valid UTF-8. */

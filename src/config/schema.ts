@@ -79,6 +79,18 @@ function punycodeForm(value: unknown, pattern: unknown): string | undefined {
   return ascii !== value && new RegExp(pattern, 'u').test(ascii) ? ascii : undefined;
 }
 
+/**
+ * The fix for a value left empty (`key:` or `-` with nothing after it, or YAML's `null`/`~`):
+ * write the value, or remove the line. In a vars list, names the placeholder it is for.
+ */
+function emptyValueHint(path: readonly PathSegment[], expected: string, typed: string | undefined): string {
+  const last = path[path.length - 1];
+  const entry = typeof last === 'number';
+  const what = entry && path.length === 5 && path[0] === 'groups' && path[2] === 'vars' ? `the value for {${String(path[3])}}` : expected;
+  if (typed) return `YAML reads ${typed} as no value: write ${what} instead (in quotes, "${typed}", for that text), or remove the ${entry ? 'entry' : 'key'}`;
+  return entry ? `the "-" has nothing after it: write ${what} after it, or remove the line` : `nothing follows "${String(last)}:": write ${what} there, or remove the key`;
+}
+
 function quote(value: unknown): string {
   return typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
 }
@@ -120,8 +132,8 @@ export function checkSchema(config: LoadedConfig): Diagnostic[] {
         // A number is quoted as typed (`007`, `0x1F`, a 32-digit zone id), never as YAML re-prints it.
         const got = typeof value === 'number' ? `number ${config.locate.text(path) ?? String(value)}` : describeType(value);
         message = value === null ? `${where} is empty: expected ${expected}` : `${where} must be ${expected} (got ${got})`;
-        // An empty value is a key written without its content: say what belongs there.
-        if (value === null && !hint && typeof owner?.description === 'string') extraHint = owner.description;
+        // An empty value is a key or a "-" written without its content: say how to fix it.
+        if (value === null && !hint) extraHint = emptyValueHint(path, expected, config.locate.text(path));
         // YAML reads an unquoted 1234…, 007 or 1e3 as a number: the fix is quotes, whatever the field.
         if (typeof value === 'number' && expected === 'a string') extraHint = `put it in quotes so that YAML keeps it as text: "${config.locate.text(path) ?? String(value)}"`;
         break;

@@ -19,14 +19,22 @@ export function describeCharacter(ch: string): string {
     case '\r': return 'a line break (CR)';
     case '#': return '"#"';
     case ';': return '";"';
+    case '\u00a0': return 'a no-break space (U+00A0)';
+    case '\u202f': return 'a narrow no-break space (U+202F)';
+    case '\u200b': return 'a zero-width space (U+200B)';
+    case '\u3000': return 'an ideographic space (U+3000)';
+    case '\ufeff': return 'a zero-width no-break space (U+FEFF)';
     default: return `${/\s/u.test(ch) ? 'a space character' : 'a control character'} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
   }
 }
 
-/** A value as a message quotes it: JSON string syntax, so that no control character is printed raw. */
+/**
+ * A value as a message quotes it: JSON string syntax, so that no control character is printed raw.
+ * A long value is cut where every message is printed (shortenQuoted in src/diagnostics.ts).
+ */
 export function quoteValue(value: string): string {
-  const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-  return JSON.stringify(shown).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Invisible and look-alike spaces are escaped too, so that a message shows where they are.
+  return JSON.stringify(value).replace(/[\u007f-\u00a0\u1680\u2000-\u200b\u2028-\u202f\u205f\u2066-\u2069\u3000\ufeff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
@@ -48,6 +56,36 @@ export function headerValueProblem(value: string, kind: 'header' | 'cookie'): st
   return match[0] === ';'
     ? `${quoteValue(value)} contains ";": it would end this cookie and start another in the cookie header`
     : `${quoteValue(value)} contains ${describeCharacter(match[0])}: HTTP does not allow control characters in a ${kind} value`;
+}
+
+/** Unicode spaces other than the ASCII space (and the zero-width ones): in a header value, most likely pasted. */
+const NON_ASCII_SPACE = /[\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]/u;
+
+/**
+ * A header or cookie value that no request carries as written (docs/purge-yaml.md, "Header and
+ * cookie values"): HTTP removes the spaces around a field value (RFC 9110, section 5.5) and
+ * browsers those around a cookie value (RFC 6265, section 5.2), so `" ja "` keys as `ja`; a
+ * no-break or ideographic space is a paste from a document, not what a browser sends. A warning:
+ * the value is still purged exactly as written.
+ */
+export function headerValueSpacing(value: string, kind: 'header' | 'cookie'): { problem: string; hint: string } | null {
+  const retyped = value.replace(new RegExp(NON_ASCII_SPACE.source, 'gu'), ' ').trim();
+  const pasted = NON_ASCII_SPACE.exec(value);
+  if (pasted) {
+    return {
+      problem: `${quoteValue(value)} contains ${describeCharacter(pasted[0])}, most likely pasted from a document: browsers send plain spaces in a ${kind} value, so this variant would likely purge no cached entry`,
+      hint: retyped === '' ? 'retype the value' : `retype it with plain spaces, or none: ${quoteValue(retyped)}`,
+    };
+  }
+  const leading = value.startsWith(' ');
+  const trailing = value.endsWith(' ');
+  if (!leading && !trailing) return null;
+  const where = leading && trailing ? 'starts and ends' : leading ? 'starts' : 'ends';
+  const who = kind === 'cookie' ? 'browsers remove the spaces around a cookie value' : 'HTTP removes the spaces around a header value';
+  return {
+    problem: `${quoteValue(value)} ${where} with a space: ${who}, so no request carries it as written and this variant would purge no cached entry`,
+    hint: retyped === '' ? `a value of spaces only reaches the cache as an empty value, the same entry as the ${kind} absent: remove it` : `write ${quoteValue(retyped)}`,
+  };
 }
 
 const HOST_CHARS = /^[a-z0-9.-]+$/;
@@ -98,7 +136,7 @@ export function normalizePrefix(input: string): Checked {
 /** Tags are printable ASCII without spaces or commas, 1 to 1024 characters; emitted lower-cased. */
 export function normalizeTag(input: string): Checked {
   if (input.length === 0) return { problem: 'a tag must not be empty' };
-  if (input.length > MAX_TAG_LENGTH) return { problem: `tag "${input.slice(0, 40)}…" is ${input.length} characters; Cloudflare allows at most ${MAX_TAG_LENGTH}` };
+  if (input.length > MAX_TAG_LENGTH) return { problem: `tag ${quoteValue(input)} is longer than Cloudflare allows (at most ${MAX_TAG_LENGTH} characters)` };
   if (/[ ,]/.test(input)) return { problem: `tag "${input}" contains ${input.includes(',') ? 'a comma' : 'a space'}`, hint: 'Cloudflare separates tags with commas and refuses spaces: list each tag as its own entry' };
   if (!/^[\x21-\x7e]+$/.test(input)) return { problem: `tag "${input}" is not printable ASCII` };
   return { value: input.toLowerCase() };

@@ -5,7 +5,7 @@ import { COUNTRY_CODES, COUNTRY_SET } from '../cloudflare/countries.js';
 import { didYouMean } from '../suggest.js';
 import type { PathSegment } from './load.js';
 import { displayPath } from './schema.js';
-import { headerValueProblem } from './values.js';
+import { headerValueProblem, headerValueSpacing } from './values.js';
 import type { CacheKey, Dimension } from './types.js';
 
 export interface VariantReporter {
@@ -95,8 +95,11 @@ export function resolveDimensions(key: CacheKey, keyName: string | null, variant
     const keptPaths: (readonly PathSegment[])[] = [];
     dimension.values.forEach((value, i) => {
       const problem = headerValueProblem(value, kind);
-      if (problem) report.error(dimension.paths[i], 'value', `${displayPath(dimension.paths[i])}: ${problem}`, kind === 'cookie' ? 'list one cookie value per entry, without ";" or control characters' : 'a header value is one line of visible characters');
-      else { kept.push(value); keptPaths.push(dimension.paths[i]); }
+      if (problem) { report.error(dimension.paths[i], 'value', `${displayPath(dimension.paths[i])}: ${problem}`, kind === 'cookie' ? 'list one cookie value per entry, without ";" or control characters' : 'a header value is one line of visible characters'); return; }
+      const spacing = headerValueSpacing(value, kind);
+      if (spacing) report.warning(dimension.paths[i], 'value', `${displayPath(dimension.paths[i])}: ${spacing.problem}`, spacing.hint);
+      kept.push(value);
+      keptPaths.push(dimension.paths[i]);
     });
     // Every value refused: already reported, not "has no values" again.
     return { ...dimension, values: kept, paths: keptPaths, malformed: dimension.malformed || (kept.length === 0 && dimension.values.length > 0) };

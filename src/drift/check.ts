@@ -16,6 +16,7 @@ import type { DimensionDifference } from './dimensions.js';
 import { evaluate, urlFields } from './evaluate.js';
 import type { Expr } from './expression.js';
 import { positionIn } from './expression.js';
+import { quote, token } from './quote.js';
 import type { CacheRule, RuleCacheKey, Ruleset } from './rules.js';
 
 export type FindingKind = 'drift' | 'depends_on_request' | 'unreadable' | 'overlap' | 'header_contains' | 'split' | 'cache_key_unreadable';
@@ -135,7 +136,7 @@ export function plannedUrls(group: Group, zone: Zone, zones: readonly Zone[]): {
 
 export function describeRule(rule: RuleRef | null): string {
   if (rule === null) return "Cloudflare's default cache key (no Cache Rule sets one)";
-  return `Cache Rule ${rule.description ? `"${rule.description}"` : '(no description)'} (id ${rule.id})`;
+  return `Cache Rule ${rule.description ? quote(rule.description) : '(no description)'} (id ${token(rule.id)})`;
 }
 
 const ref = (rule: CacheRule): RuleRef => ({ id: rule.id, description: rule.description });
@@ -179,7 +180,7 @@ export function checkDrift(input: DriftInput): DriftReport {
         findings.push({
           kind: 'unreadable', severity: warn, file, ...zonePosition, zone: zone.name, groups: [], rules: [ref(rule)],
           message: `zones.${zone.name}: the expression of ${describeRule(rule)} is unreadable at ${line > 1 ? `line ${line}, ` : ''}character ${col}: ${rule.expression.unreadable}`,
-          hint: 'drift evaluates http.host, http.request.full_uri, uri, uri.path, uri.query, uri.path.extension and ssl with eq ne lt le gt ge contains matches in wildcard, starts_with ends_with lower len; URLs this rule may match are reported as depending on it',
+          hint: 'drift evaluates http.host, http.request.full_uri, uri, uri.path, uri.query, uri.path.extension and ssl with eq ne lt le gt ge contains matches in wildcard, starts_with ends_with lower len (other fields, functions and lists depend on the request); check the expression\'s syntax: URLs this rule may match are reported as depending on it',
         });
       }
       for (const problem of rule.keyProblems) {
@@ -189,7 +190,7 @@ export function checkDrift(input: DriftInput): DriftReport {
       if (contains.length > 0) {
         findings.push({
           kind: 'header_contains', severity: 'warning', file, ...zonePosition, zone: zone.name, groups: [], rules: [ref(rule)],
-          message: `zones.${zone.name}: ${describeRule(rule)} keys on header${contains.length > 1 ? 's' : ''} ${contains.join(', ')} only when ${contains.length > 1 ? 'they contain' : 'it contains'} a listed substring (header.contains), which purge.yaml cannot declare yet; not compared`,
+          message: `zones.${zone.name}: ${describeRule(rule)} keys on header${contains.length > 1 ? 's' : ''} ${contains.map(token).join(', ')} only when ${contains.length > 1 ? 'they contain' : 'it contains'} a listed substring (header.contains), which purge.yaml cannot declare yet; not compared`,
           hint: 'purge the variants by hand, or list the header under headers.include if the rule can key on its whole value',
         });
       }

@@ -39,7 +39,7 @@ export function flowList(names: readonly string[]): string {
 
 /** A plain YAML scalar when safe, else double-quoted. */
 export function yamlScalar(text: string): string {
-  return /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/.test(text) && !/^(true|false|null|yes|no|on|off|~)$/i.test(text) && !/^[0-9.+-]/.test(text) ? text : JSON.stringify(text);
+  return /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/.test(text) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(text) && !/^[0-9.+-]/.test(text) ? text : JSON.stringify(text);
 }
 
 function describeQuery(mode: QueryMode): string {

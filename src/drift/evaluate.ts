@@ -11,7 +11,8 @@ export type UrlFields = Readonly<Record<UrlField, string | boolean>>;
 /**
  * The URL's values of the fields a URL determines, as the edge sees them for a request to it:
  * `http.host` without port, `full_uri` with scheme and query, `uri` path and query,
- * `path.extension` lower-cased without the dot (Cloudflare's fields reference).
+ * `path.extension` lower-cased without the dot (Cloudflare's fields reference). A file name
+ * whose only dot leads it (`/.mp3`, `/dir/.htaccess`) is a hidden file without extension.
  */
 export function urlFields(url: string): UrlFields {
   const parsed = new URL(url);
@@ -25,17 +26,23 @@ export function urlFields(url: string): UrlFields {
     'http.request.uri': `${path}${parsed.search}`,
     'http.request.uri.path': path,
     'http.request.uri.query': query,
-    'http.request.uri.path.extension': dot === -1 ? '' : lastSegment.slice(dot + 1).toLowerCase(),
+    'http.request.uri.path.extension': dot <= 0 ? '' : asciiLower(lastSegment.slice(dot + 1)),
     ssl: parsed.protocol === 'https:',
   };
+}
+
+/** lower(): "Only uppercase ASCII bytes are converted" (Cloudflare's functions reference). */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
 }
 
 function valueOf(value: Value, fields: UrlFields): string | number | boolean {
   switch (value.kind) {
     case 'field': return fields[value.field];
+    case 'literal': return value.value;
     case 'lower': {
       const inner = valueOf(value.arg, fields);
-      return typeof inner === 'string' ? inner.toLowerCase() : inner;
+      return typeof inner === 'string' ? asciiLower(inner) : inner;
     }
     case 'len': {
       const inner = valueOf(value.arg, fields);
@@ -92,6 +99,7 @@ export function evaluate(expr: Expr, fields: UrlFields): Outcome {
         case 'gt': return value > rhs;
         case 'ge': return value >= rhs;
         case 'contains': return typeof value === 'string' && value.includes(rhs as string);
+        case 'bitwise_and': return typeof value === 'number' && (BigInt(value) & BigInt(rhs)) !== 0n;
         default: {
           const never: never = op;
           throw new Error(`unknown operator ${String(never)}`);

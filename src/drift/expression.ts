@@ -1,10 +1,13 @@
 // A tokenizer and recursive-descent parser for the part of Cloudflare's Rules language that a
 // URL decides (spec §10; operators and values as in Cloudflare's docs, rules-language/operators
 // and values, and its open-source engine wirefilter). Terms on anything else (headers, cookies,
-// country, scores…) are parsed as far as their shape goes and kept as "depends on the request";
-// anything outside the language subset is an ExpressionError with its offset. Never `eval`.
+// country, scores…), calls of functions outside the subset (`any()`, `lookup_json_string()`…) and
+// named lists (`in $hosts`) are read syntactically (fields, `[0]`, `["key"]`, `[*]`, nested calls,
+// literals, comparisons as arguments) and kept as "depends on the request"; a malformed expression
+// is an ExpressionError with its offset. Never `eval`.
 import { compileRegex, RegexError } from './regex.js';
 import type { CompiledRegex } from './regex.js';
+import { quote } from './quote.js';
 import { parseWildcard } from './wildcard.js';
 import type { Wildcard } from './wildcard.js';
 
@@ -27,10 +30,17 @@ export class ExpressionError extends Error {
 
 export type Value =
   | { readonly kind: 'field'; readonly field: UrlField; readonly offset: number }
+  | { readonly kind: 'literal'; readonly value: string }
   | { readonly kind: 'lower'; readonly arg: Value }
   | { readonly kind: 'len'; readonly arg: Value };
 
-export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'contains';
+/** A value the request decides (a header, a list, a function outside the subset), by name. */
+interface Unknown {
+  readonly kind: 'unknown';
+  readonly what: string;
+}
+
+export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'contains' | 'bitwise_and';
 
 export type SetMember = { readonly kind: 'string'; readonly value: string } | { readonly kind: 'range'; readonly low: number; readonly high: number };
 
@@ -55,17 +65,18 @@ type Token =
   | { readonly kind: 'punct'; readonly text: string; readonly offset: number }
   | { readonly kind: 'end'; readonly offset: number };
 
-const PUNCTUATION = ['==', '!=', '<=', '>=', '&&', '||', '^^', '..', '<', '>', '~', '!', '(', ')', '{', '}', '[', ']', ',', '*'];
-const COMPARISON_WORDS: Readonly<Record<string, CompareOp>> = { eq: 'eq', ne: 'ne', lt: 'lt', le: 'le', gt: 'gt', ge: 'ge', contains: 'contains' };
-const COMPARISON_SYMBOLS: Readonly<Record<string, CompareOp>> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
+const PUNCTUATION = ['==', '!=', '<=', '>=', '&&', '||', '^^', '..', '<', '>', '~', '!', '&', '(', ')', '{', '}', '[', ']', ',', '*'];
+const COMPARISON_WORDS: Readonly<Record<string, CompareOp>> = { eq: 'eq', ne: 'ne', lt: 'lt', le: 'le', gt: 'gt', ge: 'ge', contains: 'contains', bitwise_and: 'bitwise_and' };
+const COMPARISON_SYMBOLS: Readonly<Record<string, CompareOp>> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', '&': 'bitwise_and' };
 const KEYWORDS = new Set(['and', 'or', 'xor', 'not', 'in', 'matches', 'wildcard', 'strict', 'true', 'false', ...Object.keys(COMPARISON_WORDS)]);
 /**
  * Deepest nesting of parentheses and function calls read. Rust's regex engine stops at 250 for
  * the same reason: a hostile or damaged rule must give an error, not exhaust the stack.
  */
 export const MAX_NESTING = 128;
-/** Functions of the subset; any other function call is outside it. */
-const FUNCTIONS = new Set(['lower', 'len', 'starts_with', 'ends_with']);
+/** The Rules language's integers are 64-bit (wirefilter's `i64`). */
+const INT_MIN = -(2n ** 63n);
+const INT_MAX = 2n ** 63n - 1n;
 
 class Lexer {
   pos = 0;
@@ -83,13 +94,20 @@ class Lexer {
     if (rest === '') return { kind: 'end', offset: start };
     const c = rest[0];
     if (c === '"' || (c === 'r' && /^r#*"/.test(rest))) return { kind: 'string', value: this.string(), offset: start };
+    // An IPv6 address or range (`fe80::/10`, `2001:db8::1`) may start with letters: a colon decides.
+    const ipv6 = /^[0-9a-fA-F]*:[0-9a-fA-F:.]*(?:\/\d+)?/.exec(rest);
+    if (ipv6) {
+      this.pos += ipv6[0].length;
+      return { kind: 'number', text: ipv6[0], offset: start };
+    }
     const ident = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*/.exec(rest);
     if (ident) {
       this.pos += ident[0].length;
       return { kind: 'ident', text: ident[0], offset: start };
     }
-    // Numbers, and the IP addresses and CIDR ranges of request-dependent sets (kept as text).
-    const number = /^(?:[0-9a-fA-F:]*:[0-9a-fA-F:.]*|\d+(?:\.\d+){3}|\d+)(?:\/\d+)?/.exec(rest);
+    // Integers (`0x1f` hex, `017` octal, `-3`) and the IPv4 addresses and CIDR ranges of
+    // request-dependent sets, kept as text.
+    const number = /^(?:\d+(?:\.\d+){3}(?:\/\d+)?|0x[0-9a-fA-F]*|-?\d+)/.exec(rest);
     if (number && number[0] !== '') {
       this.pos += number[0].length;
       return { kind: 'number', text: number[0], offset: start };
@@ -105,7 +123,7 @@ class Lexer {
         return { kind: 'punct', text, offset: start };
       }
     }
-    throw new ExpressionError(`unexpected character "${c}"`, start);
+    throw new ExpressionError(`unexpected character ${quote(c)}`, start);
   }
 
   peek(): Token {
@@ -137,7 +155,7 @@ class Lexer {
       if (hex) { out += String.fromCharCode(parseInt(hex[1], 16)); this.pos += 3; continue; }
       const octal = /^[0-7]{3}/.exec(this.source.slice(this.pos));
       if (octal) { out += String.fromCharCode(parseInt(octal[0], 8) & 0xff); this.pos += 3; continue; }
-      throw new ExpressionError(`invalid escape "\\${escaped ?? ''}" in a string (use \\" \\\\ \\xHH or \\ooo)`, this.pos - 1);
+      throw new ExpressionError(`invalid escape ${quote(`\\${escaped ?? ''}`)} in a string (use \\" \\\\ \\xHH or \\ooo)`, this.pos - 1);
     }
   }
 
@@ -265,10 +283,21 @@ class ExpressionParser {
       this.lexer.next();
       return { kind: 'const', value: token.text === 'true' };
     }
-    if (token.kind === 'ident' && (token.text === 'starts_with' || token.text === 'ends_with')) return this.affix();
+    if (token.kind === 'ident' && (token.text === 'starts_with' || token.text === 'ends_with') && this.isCall()) return this.affix();
     if (token.kind === 'ident' && !KEYWORDS.has(token.text)) return this.simple();
     if (token.kind === 'end') throw new ExpressionError('the expression ends where a term was expected', token.offset);
     throw new ExpressionError(`expected a field, a function or "(" but found ${describe(token)}`, token.offset);
+  }
+
+  /** Whether the identifier at the position is followed by "(": a function call. */
+  private isCall(): boolean {
+    const saved = this.lexer.pos;
+    try {
+      this.lexer.next();
+      return this.isWord(this.lexer.peek(), '(');
+    } finally {
+      this.lexer.pos = saved;
+    }
   }
 
   private expect(text: string, openedAt?: number): Token {
@@ -283,44 +312,114 @@ class ExpressionParser {
   /** `starts_with(value, "x")` and `ends_with(value, "x")`. */
   private affix(): Expr {
     const name = this.lexer.next() as Token & { kind: 'ident' };
-    this.expect('(');
-    const lhs = this.value();
-    this.expect(',');
-    const literal = this.lexer.next();
-    if (literal.kind !== 'string') throw new ExpressionError(`${name.text}() takes a string literal as its second argument`, literal.offset);
-    this.expect(')');
-    if (lhs === 'depends') return { kind: 'depends', what: `${name.text}() of a request field`, offset: name.offset };
-    if (typeOf(lhs) !== 'string') throw new ExpressionError(`${name.text}() takes a string, not ${article(typeOf(lhs))}`, name.offset);
-    return { kind: 'affix', which: name.text as 'starts_with' | 'ends_with', lhs, affix: literal.value };
+    const open = this.expect('(');
+    return this.nested(open.offset, () => {
+      const lhs = this.value();
+      this.expect(',');
+      const literal = this.lexer.peek();
+      let affix: string | Unknown;
+      if (literal.kind === 'string') {
+        this.lexer.next();
+        affix = literal.value;
+      } else if (literal.kind === 'number') throw new ExpressionError(`${name.text}() takes a string literal as its second argument`, literal.offset);
+      else {
+        this.argument();
+        affix = { kind: 'unknown', what: `${name.text}() of a value drift does not evaluate` };
+      }
+      this.expect(')', open.offset);
+      // `starts_with(http.request.headers.names[*], "x-")[*]`: one outcome per header.
+      if (this.indexes() && lhs.kind !== 'unknown') return { kind: 'depends', what: `${name.text}()`, offset: name.offset };
+      if (lhs.kind === 'unknown') return { kind: 'depends', what: lhs.what, offset: name.offset };
+      if (typeOf(lhs) !== 'string') throw new ExpressionError(`${name.text}() takes a string, not ${article(typeOf(lhs))}`, name.offset);
+      if (typeof affix !== 'string') return { kind: 'depends', what: affix.what, offset: name.offset };
+      return { kind: 'affix', which: name.text as 'starts_with' | 'ends_with', lhs, affix };
+    });
   }
 
-  /** A value: a field (with indexes), or lower()/len() of one. 'depends' for request fields. */
-  private value(): Value | 'depends' {
+  /**
+   * A value: a field, a function call, either followed by indexes (`[0]`, `["key"]`, `[*]`).
+   * Only the URL fields, string literals and lower()/len() of them are evaluated; anything else
+   * (a request field, an index, another function) is Unknown, named for messages.
+   */
+  private value(): Value | Unknown {
     const token = this.lexer.next();
+    if (token.kind === 'string') return { kind: 'literal', value: token.value };
     if (token.kind !== 'ident' || KEYWORDS.has(token.text)) throw new ExpressionError(`expected a field but found ${describe(token)}`, token.offset);
-    const next = this.lexer.peek();
-    if (next.kind === 'punct' && next.text === '(') {
-      if (!FUNCTIONS.has(token.text) || token.text === 'starts_with' || token.text === 'ends_with') {
-        throw new ExpressionError(`function ${token.text}() is outside what drift can evaluate (lower, len, starts_with, ends_with)`, token.offset);
+    let value: Value | Unknown;
+    let what = token.text;
+    if (this.isWord(this.lexer.peek(), '(')) {
+      const open = this.lexer.next();
+      if (token.text === 'lower' || token.text === 'len') {
+        const arg = this.nested(token.offset, () => this.value());
+        this.expect(')', open.offset);
+        if (arg.kind === 'unknown') value = arg;
+        else if (typeOf(arg) !== 'string') throw new ExpressionError(`${token.text}() takes a string, not ${article(typeOf(arg))}`, token.offset);
+        else value = { kind: token.text, arg };
+      } else {
+        // A function outside the subset (any, all, lookup_json_string, url_decode, concat…): its
+        // arguments are read for their shape; its value depends on the request.
+        this.nested(token.offset, () => this.callArguments(open.offset));
+        what = `${token.text}()`;
+        value = { kind: 'unknown', what };
       }
-      this.lexer.next();
-      const arg = this.nested(token.offset, () => this.value());
-      this.expect(')');
-      if (arg === 'depends') return 'depends';
-      if (typeOf(arg) !== 'string') throw new ExpressionError(`${token.text}() takes a string, not ${article(typeOf(arg))}`, token.offset);
-      return { kind: token.text as 'lower' | 'len', arg };
-    }
-    let indexed = false;
-    while (this.isWord(this.lexer.peek(), '[')) {
-      indexed = true;
-      this.lexer.next();
-      const index = this.lexer.next();
-      if (index.kind !== 'string' && index.kind !== 'number' && !(index.kind === 'punct' && index.text === '*')) throw new ExpressionError(`expected an index but found ${describe(index)}`, index.offset);
-      this.expect(']');
-    }
-    if (!indexed && (URL_FIELDS as readonly string[]).includes(token.text)) return { kind: 'field', field: token.text as UrlField, offset: token.offset };
-    return 'depends';
+    } else if ((URL_FIELDS as readonly string[]).includes(token.text)) value = { kind: 'field', field: token.text as UrlField, offset: token.offset };
+    else value = { kind: 'unknown', what };
+    if (this.indexes()) value = { kind: 'unknown', what: value.kind === 'unknown' ? value.what : what };
+    return value;
   }
+
+  /** Indexes after a field or a call (`[0]`, `["key"]`, `[*]`), read and skipped: whether any. */
+  private indexes(): boolean {
+    let any = false;
+    while (this.isWord(this.lexer.peek(), '[')) {
+      any = true;
+      const open = this.lexer.next();
+      const index = this.lexer.next();
+      if (index.kind === 'number') parseInteger(index);
+      else if (index.kind !== 'string' && !(index.kind === 'punct' && index.text === '*')) throw new ExpressionError(`expected an index ("key", a number or *) but found ${describe(index)}`, index.offset);
+      this.expect(']', open.offset);
+    }
+    return any;
+  }
+
+  /** The arguments of a call, after its "(": `()`, `(a)`, `(a, "b", 3, x[*] == "y")`. */
+  private callArguments(openedAt: number): void {
+    if (this.isWord(this.lexer.peek(), ')')) {
+      this.lexer.next();
+      return;
+    }
+    for (;;) {
+      this.argument();
+      const next = this.lexer.next();
+      if (this.isWord(next, ')')) return;
+      if (!this.isWord(next, ',')) throw new ExpressionError(`expected "," or ")" (to close the one at character ${openedAt + 1}) but found ${describe(next)}`, next.offset);
+    }
+  }
+
+  /**
+   * One argument of a function outside the subset: a literal (string, integer, IP address), a
+   * value (`http.request.headers["x"][*]`, `lower(…)`), or a test (`x[*] == "a"`, `not (…)`).
+   */
+  private argument(): void {
+    const token = this.lexer.peek();
+    if (token.kind === 'string') {
+      this.lexer.next();
+      return;
+    }
+    if (token.kind === 'number') {
+      this.literal();
+      return;
+    }
+    this.bareValues++;
+    try {
+      this.or();
+    } finally {
+      this.bareValues--;
+    }
+  }
+
+  /** Above 0 while reading a function's argument, where a value needs no comparison. */
+  private bareValues = 0;
 
   /** `value`, `value OP literal`, `value in {…}`, `value matches "re"`, `value [strict] wildcard "p"`. */
   private simple(): Expr {
@@ -328,28 +427,32 @@ class ExpressionParser {
     const lhs = this.value();
     const describeLhs = start.kind === 'ident' ? start.text : 'value';
     const operator = this.lexer.peek();
-    const depends = (): Expr => ({ kind: 'depends', what: describeLhs, offset: start.offset });
+    const depends = (what = lhs.kind === 'unknown' ? lhs.what : describeLhs): Expr => ({ kind: 'depends', what, offset: start.offset });
     const comparison = operator.kind === 'ident' ? COMPARISON_WORDS[operator.text] : operator.kind === 'punct' ? COMPARISON_SYMBOLS[operator.text] : undefined;
+    if (lhs.kind === 'literal') throw new ExpressionError('a comparison starts with a field or a function, not a string', start.offset);
     if (comparison !== undefined) {
       this.lexer.next();
       const at = this.lexer.peek().offset;
       const literal = this.literal();
-      if (lhs === 'depends') return depends();
+      if (lhs.kind === 'unknown') return depends();
       // Cloudflare refuses a comparison across types; drift does not guess its outcome either.
       const type = typeOf(lhs);
       if (type === 'boolean') throw new ExpressionError(`${valueText(lhs)} is a boolean: use it alone or with not, without ${operator.kind === 'ident' || operator.kind === 'punct' ? operator.text : 'a comparison'}`, operator.offset);
       if (comparison === 'contains' && type !== 'string') throw new ExpressionError(`contains takes a string on its left, not ${article(type)}`, operator.offset);
+      if (comparison === 'bitwise_and' && type !== 'integer') throw new ExpressionError(`${operator.kind === 'ident' || operator.kind === 'punct' ? operator.text : 'bitwise_and'} takes an integer on its left, not ${article(type)}`, operator.offset);
       if (literal.type !== type) throw new ExpressionError(`${valueText(lhs)} is ${article(type)}: it cannot be compared with ${article(literal.type)}`, at);
       return { kind: 'compare', op: comparison, lhs, rhs: literal.value };
     }
     if (this.isWord(operator, 'matches', '~')) {
       this.lexer.next();
       const { value, offset } = this.lexer.regexString();
-      if (lhs === 'depends') return depends();
+      if (lhs.kind === 'unknown') return depends();
       if (typeOf(lhs) !== 'string') throw new ExpressionError(`matches takes a string on its left, not ${article(typeOf(lhs))}`, operator.offset);
       try {
         return { kind: 'matches', lhs, regex: compileRegex(value) };
       } catch (error) {
+        // A pattern Cloudflare runs but this engine does not: that term is undecided, not the rule.
+        if (error instanceof RegexError && error.unsupported) return depends(`${valueText(lhs)} matches a pattern drift cannot run (${error.message})`);
         if (error instanceof RegexError) throw new ExpressionError(`regular expression: ${error.message}`, offset + Math.min(error.offset, value.length));
         throw error;
       }
@@ -367,21 +470,27 @@ class ExpressionParser {
       this.lexer.next();
       const parsed = parseWildcard(literal.value, !strict);
       if ('problem' in parsed) throw new ExpressionError(`wildcard: ${parsed.problem}`, literal.offset);
-      if (lhs === 'depends') return depends();
+      if (lhs.kind === 'unknown') return depends();
       if (typeOf(lhs) !== 'string') throw new ExpressionError(`wildcard takes a string on its left, not ${article(typeOf(lhs))}`, operator.offset);
       return { kind: 'wildcard', lhs, pattern: parsed };
     }
     if (this.isWord(operator, 'in')) {
       this.lexer.next();
-      const at = this.lexer.peek().offset;
+      const at = this.lexer.peek();
+      // A named list (`$office_hosts`, Cloudflare's managed `$cf.open_proxies`): its items live
+      // in the account, not in the rule, so the term depends on the request's value and the list.
+      if (at.kind === 'punct' && at.text.startsWith('$')) {
+        this.lexer.next();
+        return depends(`${lhs.kind === 'unknown' ? lhs.what : valueText(lhs)} in the list ${at.text}`);
+      }
       const { members, types } = this.set();
-      if (lhs === 'depends') return depends();
+      if (lhs.kind === 'unknown') return depends();
       const type = typeOf(lhs);
       const other = [...types].find((t) => t !== type);
-      if (type === 'boolean' || other !== undefined) throw new ExpressionError(`${valueText(lhs)} is ${article(type)}: the set holds ${article(other ?? type)}`, at);
+      if (type === 'boolean' || other !== undefined) throw new ExpressionError(`${valueText(lhs)} is ${article(type)}: the set holds ${article(other ?? type)}`, at.offset);
       return { kind: 'in', lhs, members };
     }
-    if (lhs === 'depends') return depends();
+    if (lhs.kind === 'unknown' || this.bareValues > 0) return depends();
     if (lhs.kind === 'field' && lhs.field === 'ssl') return { kind: 'boolean_field', lhs };
     throw new ExpressionError(`${describeLhs} needs a comparison (eq, contains, matches, in, wildcard…)`, operator.offset);
   }
@@ -389,16 +498,16 @@ class ExpressionParser {
   private literal(): { value: string | number; type: LiteralType } {
     const token = this.lexer.next();
     if (token.kind === 'string') return { value: token.value, type: 'string' };
-    if (token.kind === 'number' && /^\d+$/.test(token.text)) return { value: Number(token.text), type: 'integer' };
+    if (token.kind === 'number' && isInteger(token.text)) return { value: parseInteger(token), type: 'integer' };
     if (token.kind === 'number') return { value: token.text, type: 'IP address' }; // only request fields take one
     throw new ExpressionError(`expected a value but found ${describe(token)}`, token.offset);
   }
 
-  /** `{"a" "b"}`, `{1 3..5}`, IP ranges; or `$list`, which is outside the subset. */
+  /** `{"a" "b"}`, `{1 3..5}`, IP addresses and ranges. */
   private set(): { members: SetMember[]; types: Set<LiteralType> } {
     const open = this.lexer.next();
     if (open.kind !== 'punct' || open.text !== '{') {
-      throw new ExpressionError(open.kind === 'end' ? 'expected "{" after in' : `expected "{…}" after in but found ${describe(open)} (named lists are outside what drift can evaluate)`, open.offset);
+      throw new ExpressionError(open.kind === 'end' ? 'expected "{" after in' : `expected "{…}" or a list name ($name) after in but found ${describe(open)}`, open.offset);
     }
     const members: SetMember[] = [];
     const types = new Set<LiteralType>();
@@ -409,15 +518,18 @@ class ExpressionParser {
         members.push({ kind: 'string', value: token.value });
         types.add('string');
       } else if (token.kind === 'number') {
-        let high = token.text;
+        let high: Token & { kind: 'number' } = token;
         if (this.isWord(this.lexer.peek(), '..')) {
           this.lexer.next();
           const end = this.lexer.next();
           if (end.kind !== 'number') throw new ExpressionError(`expected the end of the range but found ${describe(end)}`, end.offset);
-          high = end.text;
+          high = end;
         }
-        if (/^\d+$/.test(token.text) && /^\d+$/.test(high)) {
-          members.push({ kind: 'range', low: Number(token.text), high: Number(high) });
+        if (isInteger(token.text) && isInteger(high.text)) {
+          const low = parseInteger(token);
+          const top = parseInteger(high);
+          if (top < low) throw new ExpressionError(`the range ${token.text}..${high.text} ends before it starts`, token.offset);
+          members.push({ kind: 'range', low, high: top });
           types.add('integer');
         } else types.add('IP address');
       } else if (token.kind === 'end') throw new ExpressionError(`set not closed (missing "}")`, open.offset);
@@ -426,19 +538,50 @@ class ExpressionParser {
   }
 }
 
+/** Whether a number token is an integer (not an IP address or range). */
+function isInteger(text: string): boolean {
+  return /^(?:0x[0-9a-fA-F]*|-?\d+)$/.test(text);
+}
+
+/**
+ * An integer literal as the Rules language reads it (wirefilter's lexer): `0x1f` is hex, a
+ * leading `0` means octal (`010` is 8), a `-` takes a decimal number (`-010` is -10); 64 bits.
+ */
+function parseInteger(token: Token & { kind: 'number' }): number {
+  const text = token.text;
+  let digits = text;
+  let radix = 10;
+  if (text.startsWith('0x')) {
+    digits = text.slice(2);
+    radix = 16;
+    if (digits === '') throw new ExpressionError('"0x" needs hexadecimal digits', token.offset);
+  } else if (text.startsWith('0') && text.length > 1) {
+    radix = 8;
+    const bad = /[89]/.exec(text);
+    if (bad) throw new ExpressionError(`${text} is not an octal integer (a leading 0 means octal in the Rules language; digit ${bad[0]})`, token.offset + bad.index);
+  } else if (!/^-?\d+$/.test(text)) throw new ExpressionError(`expected an integer but found "${text}"`, token.offset);
+  const negative = digits.startsWith('-');
+  const magnitude = [...(negative ? digits.slice(1) : digits)].reduce((sum, d) => sum * BigInt(radix) + BigInt(parseInt(d, radix)), 0n);
+  const value = negative ? -magnitude : magnitude;
+  if (value < INT_MIN || value > INT_MAX) throw new ExpressionError(`the integer ${text} is out of range (64 bits)`, token.offset);
+  return Number(value);
+}
+
 type ValueType = 'string' | 'integer' | 'boolean';
 type LiteralType = 'string' | 'integer' | 'IP address';
 
 /** The type of a value of the subset (Cloudflare's fields reference: ssl is Boolean, len() Integer). */
 function typeOf(value: Value): ValueType {
   if (value.kind === 'len') return 'integer';
-  if (value.kind === 'lower') return 'string';
+  if (value.kind === 'lower' || value.kind === 'literal') return 'string';
   return value.field === 'ssl' ? 'boolean' : 'string';
 }
 
 /** A value as written, for messages: `len(http.host)`. */
 function valueText(value: Value): string {
-  return value.kind === 'field' ? value.field : `${value.kind}(${valueText(value.arg)})`;
+  if (value.kind === 'field') return value.field;
+  if (value.kind === 'literal') return JSON.stringify(value.value);
+  return `${value.kind}(${valueText(value.arg)})`;
 }
 
 function article(type: string): string {

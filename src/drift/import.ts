@@ -6,6 +6,7 @@ import { DEFAULT_CACHE_KEY } from '../config/types.js';
 import { compare } from '../expand/normalize.js';
 import { printable } from '../format.js';
 import { flowList, queryMode, yamlScalar } from './dimensions.js';
+import { token } from './quote.js';
 import { describeRule, groupsOfZone, keyOf, keyRules, plannedUrls, resolveUrl, sameKey } from './check.js';
 import type { CacheRule, Ruleset } from './rules.js';
 
@@ -49,6 +50,18 @@ export function profileLines(name: string, key: CacheKey): string[] {
   return [`  ${yamlScalar(name)}:`, ...body.map((line) => `    ${line}`)];
 }
 
+/** What one zone gives a group: read from its rules, or (`import --zone`) declared in purge.yaml. */
+interface Assignment {
+  readonly zone: string;
+  readonly lines: readonly string[];
+  /** The profile name (read: null when the group has no URLs there). */
+  readonly chosen: string | null;
+  /** null: the group has no URLs in the zone. */
+  readonly key: CacheKey | null;
+  readonly declared: boolean;
+  readonly label?: string;
+}
+
 interface Profile {
   readonly name: string;
   readonly key: CacheKey;
@@ -74,7 +87,7 @@ export function renderImport(config: Config, rulesets: ReadonlyMap<string, Rules
   };
   const header: string[] = [];
   // Per group, what each zone its URLs go to gives it (a group routed by host, spec §7.2, has several).
-  const assigned = new Map<string, { zone: string; lines: string[]; chosen: string | null }[]>();
+  const assigned = new Map<string, Assignment[]>();
   const referenced = new Set<Profile>();
   for (const zone of config.zones) {
     if (!rulesets.has(zone.name)) continue;
@@ -83,16 +96,29 @@ export function renderImport(config: Config, rulesets: ReadonlyMap<string, Rules
     const disabled = (ruleset?.rules ?? []).filter((rule) => !rule.enabled).length;
     header.push(ruleset === null
       ? `# zone ${zone.name}: no Cache Rules (Cloudflare's default cache key)`
-      : `# zone ${zone.name}: ruleset ${ruleset.id ?? '?'} version ${ruleset.version ?? '?'}, ${rules.length} rule${rules.length === 1 ? '' : 's'} setting a cache key${disabled ? `, ${disabled} disabled (skipped)` : ''}`);
+      : `# zone ${zone.name}: ruleset ${token(ruleset.id ?? '?')} version ${token(ruleset.version ?? '?')}, ${rules.length} rule${rules.length === 1 ? '' : 's'} setting a cache key${disabled ? `, ${disabled} disabled (skipped)` : ''}`);
     for (const rule of rules) {
       profileFor(rule);
       const contains = Object.keys((rule.cacheKey as { headerContains?: Record<string, unknown> }).headerContains ?? {});
-      if (contains.length > 0) warnings.push(`${describeRule(rule)} in zone ${zone.name} keys on header.contains (${contains.sort(compare).join(', ')}), which purge.yaml cannot declare yet: profile "${profileFor(rule).name}" leaves it out`);
+      if (contains.length > 0) warnings.push(`${describeRule(rule)} in zone ${zone.name} keys on header.contains (${contains.sort(compare).map(token).join(', ')}), which purge.yaml cannot declare yet: profile "${profileFor(rule).name}" leaves it out`);
       if ('unreadable' in rule.expression) warnings.push(`${describeRule(rule)} in zone ${zone.name}: its expression is unreadable (${rule.expression.unreadable}); groups it may match are not assigned to it`);
     }
     for (const group of groupsOfZone(config, zone)) {
       const result = assignGroup(group, rules, zone, config.zones, profileFor, warnings, referenced);
-      if (result !== null) assigned.set(group.name, [...(assigned.get(group.name) ?? []), { zone: zone.name, ...result }]);
+      if (result !== null) assigned.set(group.name, [...(assigned.get(group.name) ?? []), { zone: zone.name, ...result, declared: false }]);
+    }
+  }
+  // `import --zone NAME` reads one zone's rules; a routed group's URLs in the other zones keep the
+  // key purge.yaml gives them there, and a cache_key on the group would replace it too. Those
+  // keys stand in for the rules not read, so the check below is the full import's.
+  for (const zone of config.zones) {
+    if (rulesets.has(zone.name)) continue;
+    for (const group of groupsOfZone(config, zone)) {
+      const entries = assigned.get(group.name);
+      const route = group.routes?.get(zone.name);
+      if (!entries || !route || plannedUrls(group, zone, config.zones).every((p) => p.urls.length === 0)) continue;
+      const name = route.cacheKeyName === null ? "Cloudflare's default key" : `cache_keys.${route.cacheKeyName}`;
+      entries.push({ zone: zone.name, lines: [], chosen: route.cacheKeyName, key: route.cacheKey, declared: true, label: `${name} as purge.yaml declares it (its rules not read)` });
     }
   }
   const lines = [
@@ -111,13 +137,16 @@ export function renderImport(config: Config, rulesets: ReadonlyMap<string, Rules
     if (entries.length === 0) continue;
     // One group, one map key: zones that agree give one entry; zones that differ cannot be
     // matched by the group's own cache_key (it applies in every zone), only by the zones' keys.
-    if (new Set(entries.map((e) => e.chosen)).size === 1) {
-      groupLines.push(...entries[0].lines);
+    const read = entries.filter((e) => !e.declared);
+    const first = read[0].key;
+    if (entries.every((e) => (e.key === null || first === null ? e.key === first : sameKey(e.key, first)))) {
+      groupLines.push(...read[0].lines);
       continue;
     }
-    const detail = entries.map((e) => `zone ${e.zone} → ${e.chosen ?? 'no URLs'}`).join('; ');
-    warnings.push(`groups.${group.name}: routed by host, its URLs get different cache keys by zone (${detail}); a cache_key on the group would apply in every zone: set each zone's cache_key (zones.NAME.cache_key) instead, or split the group by host`);
-    groupLines.push(`  # ${group.name}: different keys by zone (${detail}): set zones.NAME.cache_key instead`);
+    const detail = entries.map((e) => `zone ${e.zone} → ${e.label ?? e.chosen ?? 'no URLs'}`).join('; ');
+    const zones = read.map((e) => `zones.${e.zone}.cache_key${e.chosen === null ? '' : `: ${e.chosen}`}`).join(', ');
+    warnings.push(`groups.${group.name}: routed by host, its URLs get different cache keys by zone (${detail}); a cache_key on the group would apply in every zone: set each zone's cache_key (${read.length < entries.length ? zones : 'zones.NAME.cache_key'}) instead, or split the group by host`);
+    groupLines.push(`  # ${group.name}: different keys by zone (${detail}): set ${read.length < entries.length ? zones : 'zones.NAME.cache_key'} instead`);
   }
   lines.push('', '# the cache_key each group should use:', 'groups:', ...groupLines);
   // Descriptions and ids come from the zone: a line break or escape sequence in one must not
@@ -132,7 +161,7 @@ function variantsNeeded(key: CacheKey): string {
   return needed.length ? `; its groups need variants ${needed.join(', ')}` : '';
 }
 
-function assignGroup(group: Group, rules: readonly CacheRule[], zone: Config['zones'][number], zones: Config['zones'], profileFor: (rule: CacheRule | null) => Profile, warnings: string[], referenced: Set<Profile>): { lines: string[]; chosen: string | null } | null {
+function assignGroup(group: Group, rules: readonly CacheRule[], zone: Config['zones'][number], zones: Config['zones'], profileFor: (rule: CacheRule | null) => Profile, warnings: string[], referenced: Set<Profile>): { lines: string[]; chosen: string | null; key: CacheKey | null } | null {
   // The key most of the group's URLs get; a group split across keys is named in a warning.
   const counts = new Map<Profile, number>();
   const patternsByProfile = new Map<Profile, Set<string>>();
@@ -154,9 +183,9 @@ function assignGroup(group: Group, rules: readonly CacheRule[], zone: Config['zo
   for (const rule of [...uncertain].sort((a, b) => a.index - b.index)) {
     warnings.push(`groups.${group.name}: ${describeRule(rule)} may also apply, depending on the request; not assigned`);
   }
-  if (ranked.length === 0) return { lines: [`  # ${group.name}: no URLs, nothing to compare`], chosen: null };
+  if (ranked.length === 0) return { lines: [`  # ${group.name}: no URLs, nothing to compare`], chosen: null, key: null };
   const chosen = ranked[0][0];
-  if (sameKey(chosen.key, DEFAULT_CACHE_KEY) && zone.cacheKey === null && ranked.length === 1) return { lines: [`  # ${group.name}: Cloudflare's default key, no cache_key needed`], chosen: chosen.name };
+  if (sameKey(chosen.key, DEFAULT_CACHE_KEY) && zone.cacheKey === null && ranked.length === 1) return { lines: [`  # ${group.name}: Cloudflare's default key, no cache_key needed`], chosen: chosen.name, key: chosen.key };
   const lines = [`  ${yamlScalar(group.name)}:`];
   if (ranked.length > 1) {
     const detail = ranked.map(([profile]) => `${[...patternsByProfile.get(profile)!].sort(compare).join(', ')} → ${profile.name}`).join('; ');
@@ -165,5 +194,5 @@ function assignGroup(group: Group, rules: readonly CacheRule[], zone: Config['zo
   }
   referenced.add(chosen);
   lines.push(`    cache_key: ${yamlScalar(chosen.name)}`);
-  return { lines, chosen: chosen.name };
+  return { lines, chosen: chosen.name, key: chosen.key };
 }

@@ -1,8 +1,10 @@
 // The `matches` operator without backtracking: a rule's regular expression (Rust `regex` syntax,
 // cloudflare-reality.md §1) is compiled to an NFA and run as a Pike VM, so matching is linear in
 // the URL's length times the pattern's size whatever the pattern is: a hostile rule cannot hang
-// drift. What Rust's engine refuses too (look-around, backreferences) and what this engine does
-// not read (Unicode classes, class set operations) is refused with its position, never guessed.
+// drift. What Rust's engine refuses too (look-around, backreferences) is refused with its
+// position; what Rust reads but this engine does not (Unicode classes, class set operations,
+// verbose mode) is refused as `unsupported`, so that only its term is left undecided; never guessed.
+import { quote } from './quote.js';
 
 /** Longest pattern read (Cloudflare caps a whole expression at 4,096 characters). */
 export const MAX_PATTERN_LENGTH = 4096;
@@ -14,10 +16,13 @@ export const MAX_GROUP_NESTING = 250;
 export class RegexError extends Error {
   /** Offset in the pattern (0-based). */
   readonly offset: number;
-  constructor(message: string, offset: number) {
+  /** Valid in Rust's `regex` (so in a rule Cloudflare accepted), but not run by this engine. */
+  readonly unsupported: boolean;
+  constructor(message: string, offset: number, unsupported = false) {
     super(message);
     this.name = 'RegexError';
     this.offset = offset;
+    this.unsupported = unsupported;
   }
 }
 
@@ -46,7 +51,7 @@ class Parser {
 
   parse(): Node {
     const node = this.alternation({ i: false, s: false, m: false });
-    if (this.pos < this.source.length) throw new RegexError(`unexpected "${this.source[this.pos]}"`, this.pos);
+    if (this.pos < this.source.length) throw new RegexError(`unexpected ${quote(this.source[this.pos])}`, this.pos);
     return node;
   }
 
@@ -97,8 +102,10 @@ class Parser {
     for (const [i, flag] of [...text].entries()) {
       if (flag === '-') { on = false; continue; }
       if (flag === 'i' || flag === 's' || flag === 'm') next[flag] = on;
-      else if (flag === 'u') continue;
-      else throw new RegexError(`flag "${flag}" is not supported`, offset + i);
+      // u (Unicode) is how this engine reads text anyway; U (swap greed) cannot change whether a
+      // pattern matches, only where; x and R change how the pattern reads and are not run.
+      else if (flag === 'u' || flag === 'U') continue;
+      else throw new RegexError(`flag ${quote(flag)} is not supported`, offset + i, flag === 'x' || flag === 'R');
     }
     return next;
   }
@@ -188,7 +195,7 @@ class Parser {
         if (inClass) throw new RegexError(`\\${c} is not allowed in a class`, start);
         return { kind: 'assert', what: c === 'A' ? 'start' : c === 'z' ? 'end' : c === 'b' ? 'word' : 'not_word' };
       case 'p': case 'P':
-        throw new RegexError('Unicode classes (\\p, \\P) are not supported', start);
+        throw new RegexError('Unicode classes (\\p, \\P) are not supported', start, true);
       default:
         if (c >= '0' && c <= '9') throw new RegexError('backreferences are not supported (they cannot be matched in linear time)', start);
         if (/[A-Za-z]/.test(c)) throw new RegexError(`unknown escape \\${c}`, start);
@@ -207,9 +214,9 @@ class Parser {
       if (c === undefined) throw new RegexError('unclosed character class', start);
       if (c === ']' && !first) { this.pos++; break; }
       first = false;
-      if (c === '[') throw new RegexError('nested classes and [:name:] are not supported', at);
+      if (c === '[') throw new RegexError('nested classes and [:name:] are not supported', at, true);
       if ((c === '&' || c === '-' || c === '~') && this.source[this.pos + 1] === c && this.source[this.pos + 2] !== ']') {
-        throw new RegexError('class set operations (&&, --, ~~) are not supported', at);
+        throw new RegexError('class set operations (&&, --, ~~) are not supported', at, true);
       }
       this.pos++;
       let low: number;
@@ -270,7 +277,7 @@ class Compiler {
   readonly program: Instruction[] = [];
 
   private emit(instruction: Instruction): number {
-    if (this.program.length >= MAX_PROGRAM_SIZE) throw new RegexError(`the pattern is too large (more than ${MAX_PROGRAM_SIZE} steps once repetitions are expanded)`, 0);
+    if (this.program.length >= MAX_PROGRAM_SIZE) throw new RegexError(`the pattern is too large (more than ${MAX_PROGRAM_SIZE} steps once repetitions are expanded)`, 0, true);
     this.program.push(instruction);
     return this.program.length - 1;
   }

@@ -2,6 +2,7 @@
 // `*` is zero or more characters, `\*` a literal star, `\\` a backslash; any other escape and
 // `**` are invalid, as in Cloudflare's engine. `wildcard` ignores case, `strict wildcard` does
 // not. Matching is greedy left to right over the literal pieces: linear, no backtracking.
+import { quote } from './quote.js';
 
 export interface Wildcard {
   readonly pattern: string;
@@ -24,7 +25,7 @@ export function parseWildcard(pattern: string, caseInsensitive: boolean): Wildca
     previousStar = false;
     if (c === '\\') {
       const next = pattern[i + 1];
-      if (next !== '*' && next !== '\\') return { problem: `invalid escape "\\${next ?? ''}" (only \\* and \\\\; character ${i + 1} of the pattern)` };
+      if (next !== '*' && next !== '\\') return { problem: `invalid escape ${quote(`\\${next ?? ''}`)} (only \\* and \\\\; character ${i + 1} of the pattern)` };
       pieces[pieces.length - 1] += next;
       i++;
       continue;

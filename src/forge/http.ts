@@ -4,6 +4,7 @@
 import type { Agent } from 'undici';
 import { isLoopbackHost } from '../cloudflare/client.js';
 import { UserError } from '../errors.js';
+import { printable } from '../format.js';
 
 const TIMEOUT_MS = 30_000;
 const RETRY_DELAYS_MS = [1_000, 2_000];
@@ -16,13 +17,17 @@ const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 const REDACTED = '[REDACTED]';
 
-/** A failed exchange: an HTTP answer other than 2xx (`status`), or none at all (`status` 0). */
+/**
+ * A failed exchange: an HTTP answer other than 2xx (`status`), or none at all (`status` 0). Its
+ * message quotes what the forge said, so it is made printable here, once, for every reader (the
+ * terminal, a warning, a hint): a forge's message can carry ESC sequences, CR or bidi overrides.
+ */
 export class ForgeError extends Error {
   readonly status: number;
   /** Response headers, names lower-case (empty without an answer). */
   readonly headers: Readonly<Record<string, string>>;
   constructor(message: string, status: number, headers: Readonly<Record<string, string>> = {}) {
-    super(message);
+    super(printable(message));
     this.name = 'ForgeError';
     this.status = status;
     this.headers = headers;
@@ -153,7 +158,7 @@ export async function createForgeHttp(options: ForgeHttpOptions): Promise<ForgeH
       json = null;
     }
     if (status < 200 || status > 299) {
-      const said = options.errorMessage(json) ?? (text.trim().slice(0, 200) || 'no message');
+      const said = options.errorMessage(json) ?? (text.replace(/\s+/g, ' ').trim().slice(0, 200) || 'no message');
       throw new ForgeError(scrub(`${options.forge} answered ${status} to ${where}: ${said}`), status, headers);
     }
     return { status, headers, json };

@@ -1,6 +1,7 @@
 // The coverage report for people (terminal), for a pull request (markdown) and for machines
 // (JSON with the fields §9 fixes). Pure: report -> string. Values from logs are untrusted and
-// pass through `printable` / `markdownText` before they are shown.
+// pass through `printable` (terminal) or `markdownText` / `markdownCode` (markdown) before they
+// are shown: no escape sequence, markup, link, mention or reference of theirs survives.
 import type { Styler } from '../diagnostics.js';
 import { count, plural } from '../format.js';
 import { itemLine } from '../render/human.js';
@@ -69,7 +70,7 @@ export function renderCoverageHuman(report: CoverageReport, context: CoverageCon
   if (report.unknownFields.length) {
     lines.push('');
     lines.push(style.bold('Unknown entries: the cache key needs a field these records lack:'));
-    for (const u of report.unknownFields) lines.push(`  ${u.field}: ${count(u.requests)} requests — ${FIELD_HINT[u.field]}`);
+    for (const u of report.unknownFields) lines.push(`  ${u.field}: ${plural(u.requests, 'request')} — ${FIELD_HINT[u.field]}`);
   }
   if (report.skippedLines.length) {
     lines.push('');
@@ -81,7 +82,7 @@ export function renderCoverageHuman(report: CoverageReport, context: CoverageCon
 
 function missedValueLines(v: MissedValue, style: Styler): string[] {
   return [
-    `  ${v.dimension} ${valueText(v.value)}: ${count(v.requests)} requests, ${count(v.entries)} entries — ${v.groups.length === 1 ? 'group' : 'groups'} ${v.groups.join(', ')}`,
+    `  ${v.dimension} ${valueText(v.value)}: ${plural(v.requests, 'request')}, ${plural(v.entries, 'entry', 'entries')} — ${v.groups.length === 1 ? 'group' : 'groups'} ${v.groups.join(', ')}`,
     `    ${style.cyan('fix:')} ${printable(v.fix)}`,
   ];
 }
@@ -102,7 +103,7 @@ export function renderCoverageMarkdown(report: CoverageReport, context: Coverage
   }
   if (report.unknownFields.length) {
     out.push('#### Unknown entries', '');
-    for (const u of report.unknownFields) out.push(`- ${u.field}: ${count(u.requests)} requests — ${FIELD_HINT[u.field]}`);
+    for (const u of report.unknownFields) out.push(`- ${u.field}: ${plural(u.requests, 'request')} — ${FIELD_HINT[u.field]}`);
     out.push('');
   }
   if (report.skippedLines.length) {

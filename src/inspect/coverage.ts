@@ -74,6 +74,7 @@ export class CoverageTally {
   private readonly skipped: SkippedLine[] = [];
   private readonly files: { name: string; lines: number; records: number; skipped: number }[] = [];
   private file = { name: '', lines: 0, records: 0, skipped: 0 };
+  private readonly ids = new WeakMap<NearMiss, string>();
 
   constructor(private readonly inspector: Inspector) {}
 
@@ -117,7 +118,7 @@ export class CoverageTally {
       key = `\u0000${record.request.url}`;
       tally = this.entries.get(key) ?? { entryClass: 'outside', requests: 0 };
     } else {
-      const { zone, builder, result } = resolved;
+      const { zone, keyName, builder, result } = resolved;
       if ('problem' in result) return this.skip(lineNumber, result.problem);
       if ('unknown' in result) {
         for (const field of result.unknown) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + 1);
@@ -135,7 +136,7 @@ export class CoverageTally {
           tally = this.keyed ? this.entries.get(entry.key) : undefined;
           if (tally === undefined) {
             const entryClass = this.inspector.classOf(zone.name, entry);
-            tally = entryClass === 'missed' ? { entryClass, requests: 0, nearMisses: this.inspector.nearMisses(zone.name, entry, builder), key: entry.key, entry } : { entryClass, requests: 0, entry };
+            tally = entryClass === 'missed' ? { entryClass, requests: 0, nearMisses: this.inspector.nearMisses(zone.name, entry, builder, keyName), key: entry.key, entry } : { entryClass, requests: 0, entry };
             if (this.keyed) this.entries.set(entry.key, tally);
           }
           tallies[entry.ordinal] = tally;
@@ -174,34 +175,51 @@ export class CoverageTally {
     if (this.skipped.length < SKIPPED_SHOWN) this.skipped.push({ file: this.file.name, line: lineNumber, reason });
   }
 
+  /**
+   * What a near miss is counted under: its dimension and value, and for a scheme or a query
+   * parameter its fix too (a zone's or a key's setting: one row per setting). Near misses are
+   * shared objects (Inspector.nearMisses), so each id is built once.
+   */
+  private idOf(miss: NearMiss): string {
+    let id = this.ids.get(miss);
+    if (id === undefined) {
+      id = `${miss.dimension}\u0000${miss.value === null ? '\u0001' : miss.value}\u0000${valueFixed(miss) ? miss.fix : ''}`;
+      this.ids.set(miss, id);
+    }
+    return id;
+  }
+
   report(top: number, groupOrder: (group: string) => number): CoverageReport {
     const entries = { purged: 0, missed: 0, outside: 0, unknown: 0 };
-    const values = new Map<string, { dimension: string; value: string | null; requests: number; entries: number; groups: Set<string> }>();
-    const missed: MissedEntry[] = [];
+    const values = new Map<string, { dimension: string; value: string | null; requests: number; entries: number; groups: Set<string>; fix: string | null }>();
+    const byRequests = <T extends { requests: number }>(a: T, b: T) => b.requests - a.requests;
+    const missed: EntryTally[] = [];
     for (const tally of this.allTallies()) {
       entries[tally.entryClass]++;
       if (tally.entryClass !== 'missed') continue;
-      const seen = new Set<string>();
-      for (const miss of tally.nearMisses ?? []) {
-        const id = `${miss.dimension}\u0000${miss.value === null ? '\u0001' : miss.value}`;
+      const misses = tally.nearMisses ?? [];
+      for (let i = 0; i < misses.length; i++) {
+        const miss = misses[i]!;
+        const id = this.idOf(miss);
         let value = values.get(id);
-        if (!value) values.set(id, (value = { dimension: miss.dimension, value: miss.value, requests: 0, entries: 0, groups: new Set() }));
+        if (!value) values.set(id, (value = { dimension: miss.dimension, value: miss.value, requests: 0, entries: 0, groups: new Set(), fix: valueFixed(miss) ? miss.fix : null }));
         value.groups.add(miss.group);
-        if (seen.has(id)) continue;
-        seen.add(id);
+        // An entry counts once per value, however many groups miss it.
+        let counted = false;
+        for (let j = 0; j < i && !counted; j++) counted = this.idOf(misses[j]!) === id;
+        if (counted) continue;
         value.requests += tally.requests;
         value.entries++;
       }
-      missed.push({ entry: tally.key ?? '', requests: tally.requests, groups: [...new Set((tally.nearMisses ?? []).map((m) => m.group))].sort((a, b) => groupOrder(a) - groupOrder(b)) });
+      missed.push(tally);
     }
     const byDimension = new Map<string, MissedValue[]>();
     for (const v of values.values()) {
       const groups = [...v.groups].sort((a, b) => groupOrder(a) - groupOrder(b));
       const list = byDimension.get(v.dimension) ?? [];
-      list.push({ dimension: v.dimension, value: v.value, requests: v.requests, entries: v.entries, groups, fix: fixFor(groups, v.dimension, v.value) });
+      list.push({ dimension: v.dimension, value: v.value, requests: v.requests, entries: v.entries, groups, fix: v.fix ?? fixFor(groups, v.dimension, v.value) });
       byDimension.set(v.dimension, list);
     }
-    const byRequests = <T extends { requests: number }>(a: T, b: T) => b.requests - a.requests;
     const missedValues = [...byDimension.values()]
       .flatMap((list) => list.sort((a, b) => byRequests(a, b) || b.entries - a.entries || compareValues(a.value, b.value)).slice(0, top))
       .sort((a, b) => byRequests(a, b) || compare(a.dimension, b.dimension) || compareValues(a.value, b.value));
@@ -211,12 +229,44 @@ export class CoverageTally {
       entries,
       coverage: purged + missedRequests === 0 ? null : purged / (purged + missedRequests),
       missedValues,
-      missedEntries: missed.sort((a, b) => byRequests(a, b) || compare(a.entry, b.entry)).slice(0, top),
+      missedEntries: firstOf(missed, top, (a, b) => byRequests(a, b) || compare(a.key ?? '', b.key ?? '')).map((tally) => ({
+        entry: tally.key ?? '',
+        requests: tally.requests,
+        groups: [...new Set((tally.nearMisses ?? []).map((m) => m.group))].sort((a, b) => groupOrder(a) - groupOrder(b)),
+      })),
       unknownFields: [...this.unknownFields].map(([field, requests]) => ({ field, requests })).sort((a, b) => byRequests(a, b) || compare(a.field, b.field)),
       skippedLines: [...this.skipped],
       files: this.files.map((f) => ({ ...f })),
     };
   }
+}
+
+/** A near miss whose fix is a zone's or a key's setting rather than a group's variants. */
+function valueFixed(miss: NearMiss): boolean {
+  return miss.dimension === 'scheme' || miss.dimension === 'query';
+}
+
+/**
+ * The first `size` of `items` in `order`. Against a short list (the usual --top), most items cost
+ * one comparison with the last one kept, where sorting every missed entry compares their keys.
+ */
+function firstOf<T>(items: readonly T[], size: number, order: (a: T, b: T) => number): T[] {
+  if (size <= 0) return [];
+  if (size * 8 >= items.length) return [...items].sort(order).slice(0, size);
+  const kept: T[] = [];
+  for (const item of items) {
+    if (kept.length === size && order(item, kept[size - 1]!) >= 0) continue;
+    let low = 0;
+    let high = kept.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (order(kept[middle]!, item) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    kept.splice(low, 0, item);
+    if (kept.length > size) kept.pop();
+  }
+  return kept;
 }
 
 function compareValues(a: string | null, b: string | null): number {

@@ -128,6 +128,8 @@ export class EntryBuilder {
   /** Dimension index by header name (value and presence headers), and by cookie name. */
   private readonly headerIndex = new Map<string, number>();
   private readonly cookieIndex = new Map<string, number>();
+  /** The dimension of the key's language (`lang`), -1 when it has none. */
+  private readonly langIndex: number;
   private readonly httpsHosts = new Map<string, Map<string, NormalizedUrl | { problem: string; hint?: string }>>();
   private readonly httpHosts = new Map<string, Map<string, NormalizedUrl | { problem: string; hint?: string }>>();
   /** Normalized URLs by their text: the identity of an entry's URL. */
@@ -136,6 +138,7 @@ export class EntryBuilder {
 
   constructor(readonly key: CacheKey) {
     this.dimensions = keyDimensions(key);
+    this.langIndex = this.dimensions.findIndex((d) => d.path === 'lang');
     this.dimensions.forEach((d, i) => {
       if (d.source === 'header' || d.source === 'presence') this.headerIndex.set(d.name, i);
       else if (d.source === 'cookie' || d.source === 'cookie-presence') this.cookieIndex.set(d.name, i);
@@ -217,7 +220,8 @@ export class EntryBuilder {
         const value = headers[name];
         if (typeof value !== 'string') continue;
         // Cloudflare keys a missing header as an empty value: an empty header is the absent entry.
-        values[i] = dimensions[i]!.source === 'presence' ? '1' : value === '' ? null : value;
+        const keyed = i === this.langIndex ? firstLanguage(value) : value;
+        values[i] = dimensions[i]!.source === 'presence' ? '1' : keyed === '' ? null : keyed;
       }
     }
     if (cookies !== null) {
@@ -282,6 +286,17 @@ function variantOf(dimensions: readonly KeyDimension[], values: readonly (string
   if (cookies.length) headers.push(['cookie', cookies.join('; ')]);
   headers.sort((a, b) => compare(a[0], b[0]));
   return makeVariant(headers);
+}
+
+/**
+ * The language a cache key with `lang` holds: the first language code of Accept-Language, the
+ * text before the first `,` or `;`, trimmed, its case kept (Cloudflare matches it case-sensitively).
+ * So `ja,en-US;q=0.9` is the entry `ja`. This is our reading of Cloudflare's documentation of the
+ * Language cache key setting (docs/coverage.md).
+ */
+export function firstLanguage(header: string): string {
+  const end = header.search(/[,;]/);
+  return (end === -1 ? header : header.slice(0, end)).trim();
 }
 
 /** `a=1; b=2` -> {a: '1', b: '2'} (the first of a repeated name wins, as servers commonly read it). */

@@ -7,6 +7,7 @@ import type { Styler } from '../diagnostics.js';
 import type { CacheEntry, CacheRequest } from './entry.js';
 import type { Inspector, NearMiss } from './inspector.js';
 import type { Purger, TagItem } from './items.js';
+import { plural } from '../format.js';
 import { printable, quoted } from './text.js';
 
 export interface Explanation {
@@ -42,7 +43,7 @@ export function explain(inspector: Inspector, request: CacheRequest): ExplainRes
       request: request.url, entry, zone, keyName, keyDescription: describeCacheKey(builder.key),
       purgedBy: purgers,
       tags: inspector.index.tagsOf(zone.name),
-      nearMisses: purgers.length ? [] : inspector.nearMisses(zone.name, entry, builder),
+      nearMisses: purgers.length ? [] : inspector.nearMisses(zone.name, entry, builder, keyName, true),
     },
   };
 }
@@ -70,7 +71,7 @@ export function renderExplanation(e: Explanation, style: Styler): string {
   lines.push(`${style.dim('zone')}     ${e.zone.name}${zoneName ? ` (${zoneName})` : ''} — cache key ${e.keyName === null ? 'default' : `"${e.keyName}"`} (${e.keyDescription})`);
   lines.push('');
   if (e.purgedBy.length) {
-    lines.push(style.green(`Purged by ${e.purgedBy.length === 1 ? '1 item' : `${e.purgedBy.length} items`}:`));
+    lines.push(style.green(`Purged by ${plural(e.purgedBy.length, 'item')}:`));
     const width = Math.max(...e.purgedBy.map((p) => p.group.length));
     for (const p of e.purgedBy) {
       const symbol = p.action === 'invalidate' ? '~' : '+';
@@ -83,20 +84,35 @@ export function renderExplanation(e: Explanation, style: Styler): string {
     lines.push('');
     lines.push(style.dim(`Tags in zone ${e.zone.name} (they purge this entry only if its response carried the tag):`));
     for (const t of e.tags.slice(0, 20)) lines.push(style.dim(`  ? ${t.group}: ${t.action === 'invalidate' ? 'invalidated' : 'purged'} if the response carries Cache-Tag: ${printable(t.tag)}`));
-    if (e.tags.length > 20) lines.push(style.dim(`  … and ${e.tags.length - 20} more tags`));
+    if (e.tags.length > 20) lines.push(style.dim(`  … and ${plural(e.tags.length - 20, 'more tag')}`));
   }
   if (!e.purgedBy.length) {
     lines.push('');
     if (e.nearMisses.length === 0) {
       lines.push('No group purges this URL under any variant.');
     } else {
-      lines.push(style.bold('Near misses (groups that purge this URL, but not this variant):'));
+      const otherUrl = e.nearMisses.some((m) => m.dimension === 'scheme' || m.dimension === 'query');
+      lines.push(style.bold(otherUrl
+        ? 'Near misses (groups that purge this URL under another scheme or query, which is another cache entry):'
+        : 'Near misses (groups that purge this URL, but not this variant):'));
       for (const m of e.nearMisses) {
-        const declared = m.declared.length ? m.declared.map(quoted).join(', ') : 'no value (only its absence)';
-        lines.push(`  ${m.group}: ${m.dimension} is ${m.value === null ? 'absent' : quoted(m.value)}; the group declares ${declared}`);
+        lines.push(`  ${m.group}: ${nearMissText(m)}`);
         lines.push(`    ${style.cyan('fix:')} ${printable(m.fix)}`);
       }
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** What differs between the request and what the group purges. */
+function nearMissText(m: NearMiss): string {
+  const list = (values: readonly string[]) => values.map(quoted).join(', ');
+  switch (m.dimension) {
+    case 'scheme':
+      return `the request's scheme is ${quoted(m.value ?? '')}; the group purges this URL under ${list(m.declared)} only`;
+    case 'query':
+      return `the query parameter ${quoted(m.value ?? '')} differs; the group's URLs at this path ${m.declared.length ? `give it ${list(m.declared)}` : 'do not have it'}`;
+    default:
+      return `${m.dimension} is ${m.value === null ? 'absent' : quoted(m.value)}; the group declares ${m.declared.length ? list(m.declared) : 'no value (only its absence)'}`;
+  }
 }

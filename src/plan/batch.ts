@@ -6,6 +6,7 @@
 import type { Zone } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import type { Variant } from '../expand/variants.js';
+import { broadestCovering, coveringPrefix, hostOf } from './cover.js';
 import { compactFilesBody, compactFilesOf } from './files.js';
 import type { FilesRun } from './files.js';
 import type { Action, CoverageEntry, PlannedRequest, PurgeBody } from './types.js';
@@ -56,48 +57,6 @@ class Collected {
     this.groups.set(value, [group]);
     this.values.push(value);
   }
-}
-
-/**
- * The `host[:port]` part of a `host[:port]/path` string. A URL with an explicit port is not
- * taken as covered by a host purge: whether Cloudflare's host purge reaches other ports is
- * undocumented (cloudflare-api.md §6), and sending such a URL costs far less than a stale entry.
- */
-function hostOf(hostPath: string): string {
-  for (let i = 0; i < hostPath.length; i++) {
-    const c = hostPath.charCodeAt(i);
-    if (c === 0x2f || c === 0x3f) return hostPath.slice(0, i); // '/' or '?'
-  }
-  return hostPath;
-}
-
-/**
- * The broadest other prefix in `prefixes` that purges `prefix`, if any. Only the boundaries of
- * `prefix` itself can end such a prefix (before a '/' or '?', or just after a '/'), so each is
- * one lookup, shortest first: linear in the length of the prefix, not in the number of prefixes.
- */
-function broadestCovering(prefix: string, prefixes: ReadonlySet<string>): string | undefined {
-  for (let i = 0; i < prefix.length; i++) {
-    const c = prefix.charCodeAt(i);
-    if (c !== 0x2f && c !== 0x3f) continue;
-    const before = prefix.slice(0, i);
-    if (prefixes.has(before)) return before;
-    if (c === 0x2f && i + 1 < prefix.length && prefixes.has(prefix.slice(0, i + 1))) return prefix.slice(0, i + 1);
-  }
-  return undefined;
-}
-
-/** The broadest prefix in `prefixes` that covers a file's host+path+query, if any. */
-function coveringPrefix(hostPath: string, prefixes: ReadonlySet<string>): string | undefined {
-  if (prefixes.size === 0) return undefined;
-  const queryAt = hostPath.indexOf('?');
-  const path = queryAt === -1 ? hostPath : hostPath.slice(0, queryAt);
-  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) {
-    if (prefixes.has(path.slice(0, i))) return path.slice(0, i);
-    if (prefixes.has(path.slice(0, i + 1))) return path.slice(0, i + 1);
-  }
-  // The end of the path is a boundary too: prefix `host/foo` purges `https://host/foo` itself.
-  return prefixes.has(path) ? path : undefined;
 }
 
 type Counts = BatchResult['counts'];

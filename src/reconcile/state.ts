@@ -8,7 +8,7 @@ import { validateState } from '../artifacts/validate.js';
 import { schemaProblem } from '../artifacts/check.js';
 import { UserError } from '../errors.js';
 import { compare } from '../expand/normalize.js';
-import { writeFileAtomic } from '../fsutil.js';
+import { makeDirectoryOf, writeFileAtomic } from '../fsutil.js';
 import type { Plan } from '../plan/types.js';
 import type { GroupRecordData } from './record.js';
 
@@ -137,7 +137,13 @@ function canonicalJson(value: unknown): string {
 export function writeState(path: string, state: State): void {
   const problem = schemaProblem(validateState, state);
   if (problem !== null) throw new Error(`refusing to write an invalid state: ${problem}`);
-  writeFileAtomic(path, canonicalJson(state));
+  makeDirectoryOf(path, stateLabel(path));
+  writeFileAtomic(path, canonicalJson(state), stateLabel(path));
+}
+
+/** How errors name the state file. */
+export function stateLabel(path: string): string {
+  return `the state file ${path}`;
 }
 
 /** "sha256:<hex>" of the state file's bytes, or null when there is none (a plan records it to detect staleness). */

@@ -4,28 +4,13 @@ import type { Plan } from '../plan/types.js';
 import { actionText, coveredBy, itemLine, itemSymbol, itemsText, sameItems, statusText } from './human.js';
 import type { PlanGroup } from '../plan/types.js';
 import { planLine } from './summary.js';
-import { baselineText, count, plural, printable } from '../format.js';
+import { baselineText, codeSpan, count, markdownText, plural, printable } from '../format.js';
 
 export const MARKDOWN_LIMIT = 60_000;
 
 const escapeHtml = (text: string) => printable(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-/**
- * Free text (a description, a cache key's parameter names) as one inert paragraph: no markup, no
- * HTML, no line of its own, and no @mention or reference for GitHub or GitLab to act on (#12,
- * GitLab's !12, ~label, %milestone, $snippet): a zero-width space after the sign, as Renovate
- * does, notifies no one and links nothing.
- */
-const escapeText = (text: string) => escapeHtml(text.replace(/\s+/g, ' ').trim())
-  .replace(/[\\`*_[\]!|~]/g, (ch) => `\\${ch}`)
-  .replace(/^([-+=]|\d+[.)])/, '\\$1')
-  .replace(/[@#!~%$]/g, (ch) => `${ch}&#8203;`);
-/** A value in a code span however many backticks it holds (CommonMark: a longer run delimits it). */
-const codeSpan = (text: string) => {
-  const value = printable(text);
-  const ticks = '`'.repeat(Math.max(1, ...[...value.matchAll(/`+/g)].map((m) => m[0].length + 1)));
-  const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
-  return `${ticks}${pad}${value}${pad}${ticks}`;
-};
+/** Free text (a description, a cache key's parameter names) as one inert paragraph: no line of its own. */
+const escapeText = (text: string) => markdownText(text.replace(/\s+/g, ' ').trim());
 /** A code fence longer than any backtick run in the body, so that no value can close it. */
 const fenceFor = (body: string) => '`'.repeat(Math.max(3, ...[...body.matchAll(/`+/g)].map((m) => m[0].length + 1)));
 // A table cell is HTML-escaped like the <summary> (GitHub renders inline HTML in cells too).

@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { UserError } from '../errors.js';
+import { printable } from '../format.js';
 import type { VerifyItem } from './sample.js';
 import type { Observation } from './verdict.js';
 
@@ -86,15 +87,30 @@ export function parseConnectTo(spec: string): ConnectTo {
   return { host: parts[0].toLowerCase(), port: port(parts[1], 'port'), toHost: parts[2], toPort: port(parts[3], 'target port') };
 }
 
+/** Whether `rule` takes a connection for `hostname:port` (an empty host or port matches any). */
+export function ruleMatches(rule: ConnectTo, hostname: string, port: number): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (rule.host === '' || rule.host === host) && (rule.port === null || rule.port === port);
+}
+
 /** Where a connection for `hostname:port` goes: the first matching rule, else where it was going. */
 export function routeConnection(rules: readonly ConnectTo[], hostname: string, port: number): { hostname: string; port: number } {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  for (const rule of rules) {
-    if ((rule.host === '' || rule.host === host) && (rule.port === null || rule.port === port)) {
-      return { hostname: rule.toHost === '' ? host : rule.toHost, port: rule.toPort ?? port };
-    }
-  }
-  return { hostname: host, port };
+  const rule = rules.find((r) => ruleMatches(r, host, port));
+  return rule ? { hostname: rule.toHost === '' ? host : rule.toHost, port: rule.toPort ?? port } : { hostname: host, port };
+}
+
+/** A rule as curl writes it (IPv6 addresses in brackets), to name it in a message. */
+export function connectToText(rule: ConnectTo): string {
+  const host = (name: string) => (name.includes(':') ? `[${name}]` : name);
+  return `${host(rule.host)}:${rule.port ?? ''}:${host(rule.toHost)}:${rule.toPort ?? ''}`;
+}
+
+/** The host and port a probe of `url` connects to (the scheme's default port when the URL has none). */
+export function endpointOf(url: string): { hostname: string; port: number } {
+  const parsed = new URL(url);
+  const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
+  return { hostname: parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port };
 }
 
 // ---- pacing -----------------------------------------------------------------------------------
@@ -184,10 +200,12 @@ export async function createProber(options: ProberOptions): Promise<Prober> {
         const raw = response.headers['cf-cache-status'];
         const value = Array.isArray(raw) ? raw[0] : raw;
         await response.body.dump({ limit: 1 << 20 }).catch(() => undefined);
-        return { cacheStatus: value === undefined ? null : value.trim().toUpperCase(), httpStatus: response.statusCode };
+        // What the edge (or whatever answers at --connect-to) sends is printable from here on: it
+        // reaches the report, the verdict's reason and the --json events.
+        return { cacheStatus: value === undefined ? null : printable(value.trim().toUpperCase()), httpStatus: response.statusCode };
       } catch (error) {
         if (signal?.aborted) return { error: 'interrupted' };
-        return { error: describeError(error) };
+        return { error: printable(describeError(error)) };
       }
     },
     close: () => agent.close(),

@@ -6,8 +6,10 @@ import { describeObservation } from './verdict.js';
 
 export interface ItemRecord {
   readonly item: VerifyItem;
-  /** Why it is not probed (a country in its key), or undefined when it is. */
+  /** Why it is not probed (a country in its key, no --connect-to rule for its host), or undefined when it is. */
   readonly notProbeable?: string;
+  /** Not probed because --connect-to was given and no rule takes its host. */
+  readonly unrouted?: boolean;
   readonly before: Observation[];
   after?: Observation;
   verdict?: Verdict;
@@ -25,7 +27,7 @@ export interface VerifySummary {
 
 export interface VerifyEvent {
   readonly type: 'verify';
-  readonly phase: 'sample' | 'before' | 'result' | 'summary' | 'skipped' | 'interrupted';
+  readonly phase: 'sample' | 'before' | 'result' | 'warning' | 'summary' | 'skipped' | 'interrupted';
   readonly [key: string]: unknown;
 }
 
@@ -68,8 +70,9 @@ export function summarize(records: readonly ItemRecord[], requests: number): Ver
   return { sampled: records.length, purged: count('purged'), not_purged: count('not_purged'), inconclusive: count('inconclusive'), not_probed: count('not_probed'), requests };
 }
 
-export function summaryEvent(summary: VerifySummary): VerifyEvent {
-  return { type: 'verify', phase: 'summary', ok: summary.not_purged === 0, ...summary };
+/** `ok`: nothing left cached, and with --verify-strict, nothing unconfirmed. */
+export function summaryEvent(summary: VerifySummary, ok = summary.not_purged === 0): VerifyEvent {
+  return { type: 'verify', phase: 'summary', ok, ...summary };
 }
 
 const VERDICT_WORDS: Record<Verdict, string> = {
@@ -86,9 +89,11 @@ function verdictWord(record: ItemRecord): string {
 
 export function formatSampleLine(records: readonly ItemRecord[], rate: number): string {
   const probeable = records.filter((r) => r.notProbeable === undefined).length;
-  const notProbeable = records.length - probeable;
+  const unrouted = records.filter((r) => r.unrouted).length;
+  const notProbeable = records.length - probeable - unrouted;
   return `Verify: requesting ${probeable} sampled item${probeable === 1 ? '' : 's'} at the edge until cached (at most ${rate} requests/s)` +
-    `${notProbeable ? `; ${notProbeable} not probeable (country in the cache key)` : ''}…\n`;
+    `${notProbeable ? `; ${notProbeable} not probeable (country in the cache key)` : ''}` +
+    `${unrouted ? `; ${unrouted} not requested (no --connect-to rule takes their host)` : ''}…\n`;
 }
 
 /** The closing report: one line per item, then the counts. */

@@ -4,7 +4,7 @@
 import { UserError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import type { ConnectTo, Prober, VerifyClock } from './probe.js';
-import { createProber, DEFAULT_PROBE_TIMEOUT_MS, probeHeaders, RateGate, systemVerifyClock } from './probe.js';
+import { connectToText, createProber, DEFAULT_PROBE_TIMEOUT_MS, endpointOf, probeHeaders, RateGate, ruleMatches, systemVerifyClock } from './probe.js';
 import type { ItemRecord, VerifyEvent } from './report.js';
 import { beforeEvent, formatResults, formatSampleLine, resultEvent, sampleEvent, summarize, summaryEvent } from './report.js';
 import type { SampleOptions } from './sample.js';
@@ -20,6 +20,8 @@ export interface VerifySettings {
   /** Wait after the last request of the plan succeeded, before probing again (propagation, cloudflare-reality.md §5). */
   readonly settleMs: number;
   readonly json: boolean;
+  /** `--verify-strict`: a verification that confirmed nothing, or a --connect-to rule that matched no sampled host, fails (exit 1) after the purge. */
+  readonly strict?: boolean;
 }
 
 export interface VerifyOutput {
@@ -38,13 +40,16 @@ export const DEFAULT_SETTLE_MS = 2000;
 /** Probes in flight at once, at most (the rate is the real limit). */
 const MAX_PROBES_IN_FLIGHT = 8;
 
-export type VerifyOutcome = 'ok' | 'not_purged' | 'interrupted' | 'skipped';
+/** `unconfirmed`: with --verify-strict, a warning (nothing conclusive, an unmatched --connect-to rule). */
+export type VerifyOutcome = 'ok' | 'not_purged' | 'unconfirmed' | 'interrupted' | 'skipped';
 
 export class Verification {
   private readonly records: ItemRecord[];
   private readonly gate: RateGate;
   private readonly clock: VerifyClock;
   private requests = 0;
+  /** What made the check less than it should be, in the order found (each also shown as a warning). */
+  private readonly warnings: string[] = [];
 
   private constructor(
     plan: Plan,
@@ -55,9 +60,17 @@ export class Verification {
   ) {
     this.clock = deps.clock ?? systemVerifyClock;
     this.gate = new RateGate(settings.rate, this.clock);
-    this.records = sampleItems(plan, { count: settings.count, ...deps }).map((item) => {
+    this.records = sampleItems(plan, { count: settings.count, ...deps }).map((item): ItemRecord => {
       const probe = probeHeaders(item);
-      return probe.probeable ? { item, before: [] } : { item, before: [], notProbeable: probe.reason, verdict: 'not_probed' as const, reason: probe.reason };
+      if (!probe.probeable) return { item, before: [], notProbeable: probe.reason, verdict: 'not_probed', reason: probe.reason };
+      // With --connect-to the probes are meant for another address (staging, a test edge): an item
+      // no rule takes is not sent to the live host behind the user's back (README "Verify").
+      const { hostname, port } = endpointOf(item.url);
+      if (settings.connectTo.length > 0 && !settings.connectTo.some((rule) => ruleMatches(rule, hostname, port))) {
+        const reason = `no --connect-to rule takes ${hostname}:${port}: not requested from the live host`;
+        return { item, before: [], notProbeable: reason, unrouted: true, verdict: 'not_probed', reason };
+      }
+      return { item, before: [] };
     });
   }
 
@@ -76,6 +89,26 @@ export class Verification {
     if (this.settings.json) this.output.stdout(`${JSON.stringify(event)}\n`);
   }
 
+  /** A warning on stderr (and a `warning` event with --json); --verify-strict turns it into exit 1 after the purge. */
+  private warn(kind: 'unmatched_connect_to' | 'no_conclusive_sample', message: string, hint: string, extra: Record<string, unknown> = {}): void {
+    this.warnings.push(message);
+    this.emit({ type: 'verify', phase: 'warning', kind, message, ...extra });
+    this.output.stderr(`warning: ${message}${this.settings.strict ? ' (an error with --verify-strict, once the purge is sent)' : ''}\n  hint: ${hint}\n`);
+  }
+
+  /** Each --connect-to rule that takes none of the sampled items' hosts: a typo would otherwise go unseen. */
+  private warnUnmatchedRules(): void {
+    const endpoints = this.records.map((r) => endpointOf(r.item.url));
+    const names = [...new Set(endpoints.map((e) => `${e.hostname}:${e.port}`))].sort();
+    for (const rule of this.settings.connectTo) {
+      if (endpoints.some((e) => ruleMatches(rule, e.hostname, e.port))) continue;
+      const text = connectToText(rule);
+      const sampled = names.length === 0 ? 'no item was sampled' : `the sampled items are on ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
+      this.warn('unmatched_connect_to', `--connect-to "${text}" matches no sampled host (${sampled}); items no rule takes are not probed`,
+        'write the rule for HOST:PORT as the plan\'s URLs have them (http: is port 80, https: 443), e.g. --connect-to www.example.com:443:203.0.113.7:443', { rule: text });
+    }
+  }
+
   private get probeable(): ItemRecord[] {
     return this.records.filter((r) => r.notProbeable === undefined);
   }
@@ -88,6 +121,7 @@ export class Verification {
         ? 'Verify: the plan has no file items to sample: nothing to probe.\n'
         : formatSampleLine(this.records, this.settings.rate));
     }
+    this.warnUnmatchedRules();
     const finished = await this.forEach(this.probeable, signal, async (record) => {
       while (needsWarming(record.before)) {
         const observation = await this.probe(record, signal);
@@ -128,14 +162,26 @@ export class Verification {
       this.emit(resultEvent(record));
     }
     const summary = summarize(this.records, this.requests);
-    this.emit(summaryEvent(summary));
     if (!this.settings.json && this.records.length > 0) this.output.stdout(formatResults(this.records, summary));
+    if (summary.purged + summary.not_purged === 0) {
+      const judged = this.records.length === 0 ? 'the plan has no file item to sample'
+        : `none of the ${summary.sampled} sampled item${summary.sampled === 1 ? '' : 's'} was found cached before the purge and checked after it (${summary.inconclusive} inconclusive, ${summary.not_probed} not probed)`;
+      this.warn('no_conclusive_sample', `--verify confirmed nothing: ${judged}; the purge was sent, but the edge did not show it`,
+        'probe more items (--verify N), and check that the sampled URLs are cacheable (cf-cache-status HIT on a second request) and reach the edge meant (--connect-to)');
+    }
+    const unconfirmed = this.settings.strict === true && this.warnings.length > 0;
+    this.emit(summaryEvent(summary, summary.not_purged === 0 && !unconfirmed));
     if (summary.not_purged > 0) {
       const n = summary.not_purged;
       this.output.stderr(`error: ${n} sampled item${n === 1 ? ' was' : 's were'} still cached (HIT) after Cloudflare accepted the purge: ` +
         `the cache key declared in purge.yaml probably differs from the one the edge uses\n` +
         `  hint: run \`purgeplan drift\` to compare purge.yaml's cache_keys with the zone's Cache Rules (a dimension such as device type or country that the edge keys on and purge.yaml lacks leaves entries behind)\n`);
       return 'not_purged';
+    }
+    if (unconfirmed) {
+      const n = this.warnings.length;
+      this.output.stderr(`error: --verify-strict: the purge was sent, but its check at the edge is not conclusive (${n} warning${n === 1 ? '' : 's'} above)\n`);
+      return 'unconfirmed';
     }
     return 'ok';
   }

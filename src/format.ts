@@ -28,6 +28,18 @@ export function printable(text: string): string {
   return text.replace(UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** What JSON.stringify leaves raw of UNSAFE: it escapes C0 controls itself. */
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON for a machine reader that a person may also see on a terminal (`--json` documents and
+ * events): JSON.stringify, with the unsafe characters it leaves raw (DEL, C1 controls, bidi marks,
+ * line separators) written as `\uXXXX` escapes. The same data to any JSON parser.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
 /**

@@ -20,7 +20,7 @@ zones:
     cache_key: pages
     schemes: [https, http]
   static:
-    name: example.com
+    name: static.example.com
     allow_purge_everything: true
 
 cache_keys:

@@ -246,6 +246,32 @@ describe('what drift reads as sent: a Cache Rule expression keeps its line break
   });
 });
 
+describe('--json documents carry no raw terminal control, whatever the strings hold', () => {
+  it('drift --json with a rule description holding C1 controls, bidi overrides and a line separator', async () => {
+    const ruleset = {
+      id: 'b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6', name: 'default', kind: 'zone', phase: 'http_request_cache_settings', version: '1',
+      rules: [{
+        id: 'r1', ref: 'r1', version: '1', enabled: true, description: 'Posts \u009b2J \u202egnp.exe \u2066x\u2069 \u2028next \u007f', action: 'set_cache_settings',
+        expression: '(http.host eq "example.com")',
+        action_parameters: { cache: true, cache_key: { cache_by_device_type: true } },
+      }],
+    };
+    const standin = await startStandin({ tokens: [TOKEN], zones: [{ id: ZONE_ID, name: 'example.com', plan: 'pro', account_id: 'acc1' }], rulesets: { [ZONE_ID]: { http_request_cache_settings: ruleset } } });
+    const site = new Site().write('purge.yaml', config());
+    try {
+      const result = await site.run(['drift', '--json', '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
+      assert.equal(result.code, 2, `${result.stdout}${result.stderr}`);
+      assertSafe('drift --json', result.stdout);
+      // Still the same document to a JSON parser: the escapes are JSON's own.
+      const document = JSON.parse(result.stdout) as { drift: boolean };
+      assert.equal(document.drift, true);
+    } finally {
+      site.remove();
+      await standin.close();
+    }
+  });
+});
+
 describe('GitHub and GitLab error messages are escaped', () => {
   it('GitHub: a refused comment (422) and a read-only refusal (403 warning)', async () => {
     for (const status of [422, 403]) {

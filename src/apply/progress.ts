@@ -2,7 +2,7 @@
 // events; the reporters only keep counts and call `write`. On a terminal a live line redrawn with
 // \r (and again every second from a timer, so the rate and the ETA move while requests are in
 // flight); otherwise one line per finished request; `--json` prints each event as one JSON line.
-import { formatDuration, plural } from '../format.js';
+import { formatDuration, jsonText, plural } from '../format.js';
 import type { ApplyEvent } from './run.js';
 
 /** How often the live line is redrawn on a terminal, whatever the requests do (spec §6a "apply UX"). */
@@ -30,7 +30,7 @@ export interface ReporterOptions {
 export type Reporter = (event: ApplyEvent) => void;
 
 export function createJsonReporter(write: (text: string) => void): Reporter {
-  return (event) => write(`${JSON.stringify(event)}\n`);
+  return (event) => write(`${jsonText(event)}\n`);
 }
 
 export interface Progress {

@@ -5,7 +5,7 @@
 // state. Ctrl-C is a clean stop (130) at any point.
 import { existsSync } from 'node:fs';
 import { checkWritable } from '../fsutil.js';
-import { plural } from '../format.js';
+import { jsonText, plural } from '../format.js';
 import { dirname, relative, resolve } from 'node:path';
 import { DEFAULT_API_URL } from '../cloudflare/limits.js';
 import { UserError } from '../errors.js';
@@ -66,7 +66,7 @@ interface Output {
 }
 
 export async function applyCommand(planfile: string | undefined, options: ApplyCommandOptions, io: Io): Promise<number> {
-  const emitJson = (event: Record<string, unknown>) => io.stdout(`${JSON.stringify(event)}\n`);
+  const emitJson = (event: Record<string, unknown>) => io.stdout(`${jsonText(event)}\n`);
   let summarized = false;
   const output: Output = options.json
     ? {

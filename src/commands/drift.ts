@@ -2,6 +2,7 @@
 // at the profile in purge.yaml, every dimension in which the key the zone really uses differs
 // from the declared one. Exit 0 no drift, 2 drift (or, with --strict, a rule drift cannot
 // decide), 1 error. Also the check behind `apply --check-drift`. Never purges.
+import { jsonText } from '../format.js';
 import { DEFAULT_API_URL } from '../cloudflare/limits.js';
 import { loadConfig } from '../config/load.js';
 import type { Locator } from '../config/load.js';
@@ -81,7 +82,7 @@ export function renderFindings(findings: readonly Finding[], io: Io): string {
 }
 
 export function driftJson(report: DriftReport): string {
-  return `${JSON.stringify({
+  return `${jsonText({
     format_version: DRIFT_FORMAT_VERSION,
     drift: hasDrift(report),
     zones: report.zones,
@@ -91,7 +92,7 @@ export function driftJson(report: DriftReport): string {
       errors: report.findings.filter((f) => f.severity === 'error').length,
       warnings: report.findings.filter((f) => f.severity === 'warning').length,
     },
-  }, null, 2)}\n`;
+  }, 2)}\n`;
 }
 
 export async function driftCommand(options: DriftOptions, io: Io): Promise<number> {
@@ -105,7 +106,7 @@ export async function driftCommand(options: DriftOptions, io: Io): Promise<numbe
     return hasDrift(report) ? 2 : 0;
   } catch (error) {
     if (options.json && error instanceof UserError) {
-      io.stdout(`${JSON.stringify({ format_version: DRIFT_FORMAT_VERSION, error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) } }, null, 2)}\n`);
+      io.stdout(`${jsonText({ format_version: DRIFT_FORMAT_VERSION, error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) } }, 2)}\n`);
     }
     throw error;
   }

@@ -3,7 +3,7 @@
 // pass through `printable` (terminal) or `markdownText` / `markdownCode` (markdown) before they
 // are shown: no escape sequence, markup, link, mention or reference of theirs survives.
 import type { Styler } from '../diagnostics.js';
-import { count, plural } from '../format.js';
+import { count, jsonText, plural } from '../format.js';
 import { itemLine } from '../render/human.js';
 import type { CoverageReport, MissedValue } from './coverage.js';
 import { CLASSES } from './coverage.js';
@@ -116,7 +116,7 @@ export function renderCoverageMarkdown(report: CoverageReport, context: Coverage
 
 /** The `--json` document: the fields §9 fixes, plus format_version and the details. */
 export function coverageJson(report: CoverageReport, context: CoverageContext): string {
-  return `${JSON.stringify({
+  return `${jsonText({
     format_version: 1,
     config: context.config,
     against: context.against,
@@ -128,5 +128,5 @@ export function coverageJson(report: CoverageReport, context: CoverageContext): 
     missed_entries: report.missedEntries,
     unknown_fields: report.unknownFields,
     skipped_lines: report.skippedLines,
-  }, null, 2)}\n`;
+  }, 2)}\n`;
 }

@@ -7,7 +7,7 @@ import type { Styler } from '../diagnostics.js';
 import type { CacheEntry, CacheRequest } from './entry.js';
 import type { Inspector, NearMiss } from './inspector.js';
 import type { Purger, TagItem } from './items.js';
-import { plural } from '../format.js';
+import { jsonText, plural } from '../format.js';
 import { printable, quoted } from './text.js';
 
 export interface Explanation {
@@ -50,7 +50,7 @@ export function explain(inspector: Inspector, request: CacheRequest): ExplainRes
 
 /** The `--json` document: the fields §8 fixes, plus `format_version` and `purged`. */
 export function explanationJson(e: Explanation): string {
-  return `${JSON.stringify({
+  return `${jsonText({
     format_version: 1,
     entry: { url: e.entry.url, headers: e.entry.variant.object ?? {} },
     zone: e.zone.name,
@@ -59,7 +59,7 @@ export function explanationJson(e: Explanation): string {
     purged_by: e.purgedBy.map((p) => ({ group: p.group, kind: p.kind, item: p.item, action: p.action })),
     tags: e.tags.map((t) => ({ group: t.group, tag: t.tag, action: t.action })),
     near_misses: e.nearMisses.map((m) => ({ group: m.group, dimension: m.dimension, value: m.value, declared: m.declared, fix: m.fix })),
-  }, null, 2)}\n`;
+  }, 2)}\n`;
 }
 
 export function renderExplanation(e: Explanation, style: Styler): string {

@@ -1,6 +1,7 @@
 // `apply --verify N` from start to end (spec §11): sample, request each item until it is cached
 // (before the purge), wait a moment once every request of the plan succeeded, request each once
 // more, judge. apply calls `before()` before sending and `after()` after; nothing else.
+import { jsonText } from '../format.js';
 import { UserError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import type { ConnectTo, Prober, VerifyClock } from './probe.js';
@@ -86,7 +87,7 @@ export class Verification {
   }
 
   private emit(event: VerifyEvent): void {
-    if (this.settings.json) this.output.stdout(`${JSON.stringify(event)}\n`);
+    if (this.settings.json) this.output.stdout(`${jsonText(event)}\n`);
   }
 
   /** A warning on stderr (and a `warning` event with --json); --verify-strict turns it into exit 1 after the purge. */

@@ -136,7 +136,19 @@ describe('validate and plan say where a URL keeps its scheme; the plan purges th
       assert.doesNotMatch(result.stderr, STACK_LINE);
       assert.match(result.stdout, new RegExp(`^entry +${url.replace(/[.?/]/g, '\\$&')}$`, 'm'), result.stdout);
       if (purged) assert.match(result.stdout, /Purged by 1 item/, `${url}: ${result.stdout}`);
-      else assert.match(result.stdout, /Not purged/, `${url}: ${result.stdout}`);
+      else {
+        assert.match(result.stdout, /Not purged/, `${url}: ${result.stdout}`);
+        // The near miss's fix is not the zone's schemes (they do not apply to a URL with a port).
+        assert.match(result.stdout, new RegExp(`fix: list "${url.replace(/[.?/]/g, '\\$&')}" in the group's urls \\(a URL with its own port keeps its scheme`), `${url}: ${result.stdout}`);
+        assert.doesNotMatch(result.stdout, /to zones\.\w+\.schemes|add schemes:/, `${url}: ${result.stdout}`);
+      }
     }
+  });
+
+  it('explain without a port still advises the zone\'s schemes', async () => {
+    const result = await site.run(['explain', 'http://www.example.com/plain']);
+    assert.doesNotMatch(result.stderr, STACK_LINE);
+    assert.match(result.stdout, /Not purged/);
+    assert.match(result.stdout, /fix: add "http" to zones\.www\.schemes/);
   });
 });

@@ -215,7 +215,7 @@ export function planDifference(saved: Plan, rebuilt: Plan): PlanDifference | nul
   const savedKeys = Object.keys(saved);
   const rebuiltKeys = Object.keys(rebuilt).filter((key) => rebuilt[key as keyof Plan] !== undefined);
   for (const key of rebuiltKeys) if (!savedKeys.includes(key)) return { where: `it has no ${key}`, sentence: true };
-  for (const key of savedKeys) if (!rebuiltKeys.includes(key)) return { where: `it has a field "${key}" that purgeplan does not write`, sentence: true };
+  for (const key of savedKeys) if (!rebuiltKeys.includes(key)) return { where: `it has a field ${describeJson(key)} that purgeplan does not write`, sentence: true };
   for (const key of rebuiltKeys as (keyof Plan)[]) {
     if (key === 'requests') {
       const found = requestsDifference(saved.requests, rebuilt.requests);
@@ -238,9 +238,10 @@ function requestsDifference(saved: readonly PlannedRequest[], rebuilt: readonly 
     const json = requestJson(rebuilt[i]);
     if (JSON.stringify(saved[i]) === json) continue;
     const at = `requests[${i}]`;
+    // The same values written another way (escapes, spacing) are the same request.
     const found = jsonDifference(saved[i], JSON.parse(json) as unknown, at);
-    const where = `${at} (zone ${rebuilt[i].zone}, ${rebuilt[i].action} ${rebuilt[i].kind})`;
-    return { where, ...(found ? { detail: `${found.path} is ${found.actual} in the plan, ${found.expected} rebuilt` } : {}) };
+    if (found === null) continue;
+    return { where: `${at} (zone ${rebuilt[i].zone}, ${rebuilt[i].action} ${rebuilt[i].kind})`, detail: `${found.path} is ${found.actual} in the plan, ${found.expected} rebuilt` };
   }
   return null;
 }

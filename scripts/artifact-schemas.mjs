@@ -65,6 +65,13 @@ const groupRecord = {
   },
 };
 
+const groupDiff = {
+  type: 'object',
+  description: 'For a changed group: items added and removed since the baseline (lists may be cut, counts are whole).',
+  required: ['added', 'removed', 'added_count', 'removed_count'],
+  properties: { added: strings, removed: strings, added_count: count, removed_count: count },
+};
+
 const list = (items, extra = {}) => ({ type: 'array', items, ...extra });
 const only = (key, value) => ({ type: 'object', required: [key], additionalProperties: false, properties: { [key]: value } });
 const fileObject = {
@@ -93,10 +100,14 @@ export const planSchema = {
       type: 'object',
       required: ['kind'],
       properties: { kind: { enum: ['none', 'state', 'git'] }, path: str, digest: str, ref: str, commit: str },
+      allOf: [
+        { if: { properties: { kind: { const: 'state' } } }, then: { required: ['path', 'digest'] } },
+        { if: { properties: { kind: { const: 'git' } } }, then: { required: ['ref', 'commit'] } },
+      ],
     },
     groups: list({
       type: 'object',
-      required: ['name', 'zone', 'status', 'items', 'due'],
+      required: ['name', 'zone', 'zones', 'status', 'items', 'due'],
       properties: {
         name: nonEmpty,
         zone: { type: ['string', 'null'], description: 'The zone the group\'s items go to; null for a routed group (spec §7.2) that sends to several.' },
@@ -114,11 +125,7 @@ export const planSchema = {
         revision,
         fingerprint: digest,
         watch_digest: digest,
-        diff: {
-          type: 'object',
-          required: ['added', 'removed', 'added_count', 'removed_count'],
-          properties: { added: strings, removed: strings, added_count: count, removed_count: count },
-        },
+        diff: { $ref: '#/definitions/groupDiff' },
         removed_items: list({ $ref: '#/definitions/removedItems' }, { description: 'Items the group lost since the baseline, by zone: purged one last time with its current ones.' }),
         preview: strings,
         cache_key: { type: ['string', 'null'] },
@@ -188,6 +195,7 @@ export const planSchema = {
       ],
     },
     groupRecord,
+    groupDiff,
     recordedItems,
     removedItems,
   },
@@ -258,7 +266,7 @@ export const journalLineSchema = {
         groups: list({
           type: 'object',
           required: ['name', 'zone', 'status', 'due'],
-          properties: { name: nonEmpty, zone: str, status: str, due: { type: 'boolean' }, removed_items: list(removedItems) },
+          properties: { name: nonEmpty, zone: str, status: str, due: { type: 'boolean' }, diff: { $ref: '#/definitions/groupDiff' }, removed_items: list(removedItems) },
         }),
         options: {
           type: 'object',
@@ -286,4 +294,5 @@ export const journalLineSchema = {
       properties: { type: { const: 'complete' }, at: time },
     },
   ],
+  definitions: { groupDiff },
 };

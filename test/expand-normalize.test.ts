@@ -85,11 +85,18 @@ table('normalize §2.2.4: schemes', [
   { rule: 'without schemes a URL keeps its own scheme (http)', url: 'http://www.example.com/a', expected: ['http://www.example.com/a'] },
   { rule: 'schemes: [https, http] emits both', zone: { schemes: ['https', 'http'] }, url: 'https://www.example.com/a', expected: ['http://www.example.com/a', 'https://www.example.com/a'] },
   { rule: 'schemes: [https] rewrites an http URL', zone: { schemes: ['https'] }, url: 'http://www.example.com/a', expected: ['https://www.example.com/a'] },
-  { rule: 'schemes: a non-default port is kept under both schemes', zone: { schemes: ['https', 'http'] }, url: 'https://www.example.com:8443/a?x=1', expected: ['http://www.example.com:8443/a?x=1', 'https://www.example.com:8443/a?x=1'] },
-  // Regression: the scheme setter used to mutate one URL object in turn, so a port dropped under
-  // the first scheme was lost for the second.
-  { rule: 'schemes: [http, https] on https://…:80 drops :80 only under http', zone: { schemes: ['http', 'https'] }, url: 'https://www.example.com:80/a', expected: ['http://www.example.com/a', 'https://www.example.com:80/a'] },
-  { rule: 'schemes: [https, http] on http://…:443 drops :443 only under https', zone: { schemes: ['https', 'http'] }, url: 'http://www.example.com:443/a', expected: ['http://www.example.com:443/a', 'https://www.example.com/a'] },
+  // Issue 20: a port other than the scheme's default serves that one protocol, so `schemes` never
+  // rewrite such a URL into an entry no request makes (http://x:8080 under https).
+  { rule: 'schemes: [https] keeps http://…:8080 as written (not https://…:8080)', zone: { schemes: ['https'] }, url: 'http://www.example.com:8080/a', expected: ['http://www.example.com:8080/a'] },
+  { rule: 'schemes: [http] keeps https://…:8443 as written', zone: { schemes: ['http'] }, url: 'https://www.example.com:8443/a', expected: ['https://www.example.com:8443/a'] },
+  { rule: 'schemes: [https, http] keep a non-default port under its own scheme only', zone: { schemes: ['https', 'http'] }, url: 'https://www.example.com:8443/a?x=1', expected: ['https://www.example.com:8443/a?x=1'] },
+  { rule: 'schemes: [http, https] keep http://…:3000 as http only', zone: { schemes: ['http', 'https'] }, url: 'http://www.example.com:3000/a', expected: ['http://www.example.com:3000/a'] },
+  { rule: 'schemes: [http, https] keep https://…:80 as https only (80 is not https\'s default)', zone: { schemes: ['http', 'https'] }, url: 'https://www.example.com:80/a', expected: ['https://www.example.com:80/a'] },
+  { rule: 'schemes: [https, http] keep http://…:443 as http only (443 is not http\'s default)', zone: { schemes: ['https', 'http'] }, url: 'http://www.example.com:443/a', expected: ['http://www.example.com:443/a'] },
+  { rule: 'schemes: [https] keep http://…:443 as http only', zone: { schemes: ['https'] }, url: 'http://www.example.com:443/a', expected: ['http://www.example.com:443/a'] },
+  { rule: 'schemes: a default port is no port: https://…:443 goes under every scheme', zone: { schemes: ['https', 'http'] }, url: 'https://www.example.com:443/a', expected: ['http://www.example.com/a', 'https://www.example.com/a'] },
+  { rule: 'schemes: a default port is no port: http://…:80 under [https] is rewritten', zone: { schemes: ['https'] }, url: 'http://www.example.com:80/a', expected: ['https://www.example.com/a'] },
+  { rule: 'schemes: an IPv6 host with a port keeps its scheme', zone: { schemes: ['https'] }, url: 'http://[::1]:8080/a', expected: ['http://[::1]:8080/a'] },
 ]);
 
 describe('normalize: URLs that normalize alike are one item', () => {

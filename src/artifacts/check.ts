@@ -6,11 +6,79 @@ import type { SchemaError, SchemaValidateFunction } from '../config/schema-valid
 /** `requests[3].body.files` from `/requests/3/body/files`. */
 function fieldPath(instancePath: string): string {
   let out = '';
-  for (const part of instancePath.split('/').slice(1)) {
-    const text = part.replace(/~1/g, '/').replace(/~0/g, '~');
-    out += /^\d+$/.test(text) ? `[${text}]` : /^[A-Za-z_][\w]*$/.test(text) ? `${out ? '.' : ''}${text}` : `[${JSON.stringify(text)}]`;
-  }
+  for (const part of instancePath.split('/').slice(1)) out = childPath(out, part.replace(/~1/g, '/').replace(/~0/g, '~'));
   return out || 'the top level';
+}
+
+/** The path of a key or index below `path`: `a.b`, `a[3]`, `a["odd key"]`. */
+function childPath(path: string, key: string | number): string {
+  if (typeof key === 'number' || /^\d+$/.test(key)) return `${path}[${key}]`;
+  return /^[A-Za-z_][\w]*$/.test(key) ? `${path ? `${path}.` : ''}${key}` : `${path}[${describeJson(key)}]`;
+}
+
+const SHOWN_CHARACTERS = 80;
+
+/**
+ * A JSON value for a message, one line and short: `"text"` (JSON-escaped, so control characters
+ * never reach the terminal; cut past 80 characters), a number, `a list of 3`, `an object`.
+ */
+export function describeJson(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list of ${value.length}`;
+  if (typeof value === 'object' && value !== null) return 'an object';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS - 1)}…" (${text.length} characters)` : text;
+}
+
+function kindOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+/** Where two JSON values first differ: the field's path, and each side in a few words. */
+export interface JsonDifference {
+  readonly path: string;
+  /** The value found (describeJson). */
+  readonly actual: string;
+  /** The value expected (describeJson). */
+  readonly expected: string;
+}
+
+/**
+ * The first field where `actual` differs from `expected` (both plain JSON values), or null when
+ * they are the same document: same values, same keys in the same order, same list lengths. Fields
+ * are visited in `expected`'s order, lists item by item, so the path names the first difference a
+ * reader of the file would meet.
+ */
+export function jsonDifference(actual: unknown, expected: unknown, path = ''): JsonDifference | null {
+  const here = (a: unknown, e: unknown, at: string): JsonDifference => ({ path: at || 'the top level', actual: describeJson(a), expected: describeJson(e) });
+  const kind = kindOf(expected);
+  if (kindOf(actual) !== kind) return here(actual, expected, path);
+  if (kind === 'array') {
+    const a = actual as unknown[];
+    const e = expected as unknown[];
+    for (let i = 0; i < Math.min(a.length, e.length); i++) {
+      const found = jsonDifference(a[i], e[i], childPath(path, i));
+      if (found !== null) return found;
+    }
+    if (a.length !== e.length) return a.length > e.length ? here(a[e.length], undefined, childPath(path, e.length)) : here(undefined, e[a.length], childPath(path, a.length));
+    return null;
+  }
+  if (kind === 'object') {
+    const a = actual as Record<string, unknown>;
+    const e = expected as Record<string, unknown>;
+    const expectedKeys = Object.keys(e);
+    for (const key of expectedKeys) {
+      if (!Object.hasOwn(a, key)) return here(undefined, e[key], childPath(path, key));
+      const found = jsonDifference(a[key], e[key], childPath(path, key));
+      if (found !== null) return found;
+    }
+    const actualKeys = Object.keys(a);
+    const extra = actualKeys.find((key) => !Object.hasOwn(e, key));
+    if (extra !== undefined) return here(a[extra], undefined, childPath(path, extra));
+    if (actualKeys.some((key, i) => key !== expectedKeys[i])) return { path: path || 'the top level', actual: 'its fields in another order', expected: 'the order purgeplan writes' };
+    return null;
+  }
+  return Object.is(actual, expected) ? null : here(actual, expected, path);
 }
 
 const BODY_FORMS = '{"purge_everything": true}, {"hosts": [...]}, {"prefixes": [...]}, {"tags": [...]} or {"files": [...]}';

@@ -9,10 +9,12 @@ import { jsonText, plural } from '../format.js';
 import { dirname, relative, resolve } from 'node:path';
 import { DEFAULT_API_URL } from '../cloudflare/limits.js';
 import { UserError } from '../errors.js';
-import { readPlanFile, planDifference, savedDecisions } from '../plan/planfile.js';
+import { printable } from '../format.js';
+import { inconsistentPlan, planDifference, planInconsistency, readPlanFile, savedDecisions, savedPlanning } from '../plan/planfile.js';
 import { buildPlan } from '../plan/plan.js';
 import type { Plan, PlanZone } from '../plan/types.js';
-import { workingWatchDigests } from '../reconcile/baseline.js';
+import { reconcile, workingWatchDigests } from '../reconcile/baseline.js';
+import type { Reconciled } from '../reconcile/baseline.js';
 import {
   appliedRecords, checkStateOwner, configEntry, journalPathOf, lockPathOf, readState, recordApplied, stateDigest, stateLabel, statePaths, writeState,
 } from '../reconcile/state.js';
@@ -28,8 +30,9 @@ import { readZoneTokens } from '../apply/preflight.js';
 import { createHumanReporter, createJsonReporter } from '../apply/progress.js';
 import { askYes } from './confirm.js';
 import type { Io } from './io.js';
-import { loadValid, planLoaded, removedItemsAgain } from './plan.js';
+import { loadValid, planLoaded } from './plan.js';
 import type { Loaded, PlanningOptions } from './plan.js';
+import { checkAndExpand } from './pipeline.js';
 import { parseConnectTo } from '../verify/probe.js';
 import { DEFAULT_SETTLE_MS, DEFAULT_VERIFY_RATE } from '../verify/session.js';
 import type { Verification, VerifySettings } from '../verify/session.js';
@@ -129,7 +132,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     checkStateOwner(state, stateFile, resolve(io.cwd, configFile));
     const journal = readJournal(journalPath);
     const plan = saved
-      ? checkSavedPlan(planfile!, saved.plan, loaded, configFile, stateFile, journal, io, options.maxItems)
+      ? checkSavedPlan(planfile!, saved.plan, loaded, configFile, stateFile, journal, options, io)
       : resumedPlan(journal, loaded, options, configFile, output) ?? planLoaded(loaded, { ...options, config: configFile }, io).plan;
 
     // Tokens before the plan is shown and `yes` asked (spec §6a "apply UX").
@@ -234,47 +237,71 @@ function readSavedPlan(planfile: string, options: ApplyCommandOptions, io: Io): 
       hint: `to plan differently, make a new plan: purgeplan plan ${refused.includes('--group') ? '--group NAME ' : ''}--out FILE`,
     });
   }
-  const plan = readPlanFile(planfile, io.cwd);
+  const plan = readPlanFile(planfile, io.cwd, { consistent: false });
   const configPath = options.configGiven ? resolve(io.cwd, options.config) : resolve(dirname(resolve(io.cwd, planfile)), plan.config.path);
   return { plan, configFile: relative(io.cwd, configPath) || configPath };
 }
 
 /**
- * A saved plan is sent only when its configuration still gives exactly it (spec §6a): same
- * configuration and vars, same watched content, same state (or the state as this very plan's
- * apply left it), and, rebuilt from those, the same document byte for byte.
+ * A saved plan is sent only when its configuration still gives exactly it (README "Saved plans
+ * are checked, not trusted"): same configuration and vars, same watched content, same state (or
+ * the state as this very plan's apply left it), and, rebuilt from those against the same baseline,
+ * the same document, every field of it (statuses and diffs too). A file that does not even agree
+ * with itself is said to be edited rather than stale.
  */
-function checkSavedPlan(planfile: string, plan: Plan, loaded: Loaded, configFile: string, stateFile: string, journal: ReturnType<typeof readJournal>, io: Io, maxItems: number): Plan {
-  const stale = (why: string) => new UserError(`the plan ${planfile} is stale: ${why}`, { hint: 'plan again (purgeplan plan --out FILE), review, then apply the new plan' });
+function checkSavedPlan(planfile: string, plan: Plan, loaded: Loaded, configFile: string, stateFile: string, journal: ReturnType<typeof readJournal>, options: ApplyCommandOptions, io: Io): Plan {
+  const inconsistency = planInconsistency(plan);
+  const stale = (why: string) => (inconsistency !== null ? inconsistentPlan(planfile, inconsistency)
+    : new UserError(`the plan ${planfile} is stale: ${why}`, { hint: 'plan again (purgeplan plan --out FILE), review, then apply the new plan' }));
   if (loaded.config.digest !== plan.config.digest) throw stale(`${configFile} changed since it was made`);
   if (loaded.config.inputsDigest !== plan.config.inputs_digest) throw stale(`${configFile}'s vars files changed since it was made`);
   const current = stateDigest(stateFile);
+  // The state as this plan's own interrupted apply left it: the statuses it was planned with can
+  // no longer be rebuilt from the state, but the journal names this very document (its plan_id).
+  let resuming = false;
   if (current !== plan.state.digest) {
-    const ours = isJournal(journal) && journal.header.plan_id === plan.plan_id && journal.stateDigest === current;
-    if (!ours) throw stale(`the state ${relative(io.cwd, stateFile) || stateFile} changed since it was made (another apply ran)`);
+    resuming = isJournal(journal) && journal.header.plan_id === plan.plan_id && journal.stateDigest === current;
+    if (!resuming) throw stale(`the state ${relative(io.cwd, stateFile) || stateFile} changed since it was made (another apply ran)`);
+    if (inconsistency !== null) throw inconsistentPlan(planfile, inconsistency);
   }
   const watchDigests = workingWatchDigests(loaded.expansions, loaded.baseDir, loaded.listFiles, stateFile);
   for (const group of plan.groups) {
-    if (group.due && watchDigests.get(group.name) !== group.watch_digest) throw stale(`the content group ${group.name} watches changed since it was made`);
+    if (group.due && watchDigests.get(group.name) !== group.watch_digest) throw stale(`the content group ${printable(group.name)} watches changed since it was made`);
   }
-  // Items a group lost since the baseline come from the baseline, not from the file. (When this
-  // plan's own apply changed the state, its journal's plan_id, which covers them, vouches instead.)
-  if (current === plan.state.digest) {
-    const removed = removedItemsAgain(plan, loaded, configFile, io, maxItems, planfile);
-    const edited = plan.groups.find((g) => JSON.stringify(g.removed_items ?? null) !== (removed.get(g.name) ?? 'null'));
-    if (edited) throw new UserError(`refusing the plan ${planfile}: the items group ${edited.name} lost since the baseline are not what the baseline gives; nothing was sent`, { hint: `it was edited since \`purgeplan plan --out\` wrote it: plan again from ${configFile}` });
-  }
-  const rebuilt = buildPlan({
-    config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan),
-    baseline: plan.baseline, state: plan.state, watchDigests,
-  });
+  const rebuilt = resuming
+    ? buildPlan({ config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan), baseline: plan.baseline, state: plan.state, watchDigests })
+    : rebuildSavedPlan(planfile, plan, loaded, configFile, stateFile, options, io, inconsistency, stale);
   const difference = planDifference(plan, rebuilt);
   if (difference !== null) {
-    throw new UserError(`refusing the plan ${planfile}: ${difference}; nothing was sent`, {
-      hint: `it was edited or damaged since \`purgeplan plan --out\` wrote it: plan again from ${configFile}`,
+    throw new UserError(`refusing the plan ${planfile}: ${difference.sentence ? difference.where : `${difference.where} is not what the configuration gives`}; nothing was sent`, {
+      hint: `${difference.detail ? `${difference.detail} from ${configFile}; ` : ''}it was edited or damaged since \`purgeplan plan --out\` wrote it: plan again from ${configFile}`,
     });
   }
   return rebuilt;
+}
+
+/** The plan its configuration gives now against the saved plan's baseline, planned as it was (--all, --group, --base). */
+function rebuildSavedPlan(planfile: string, plan: Plan, loaded: Loaded, configFile: string, stateFile: string, options: ApplyCommandOptions, io: Io, inconsistency: string | null, stale: (why: string) => UserError): Plan {
+  const planning = savedPlanning(plan, new Set(loaded.expansions.map((e) => e.group.name)));
+  let reconciled: Reconciled;
+  try {
+    reconciled = reconcile(loaded.config, loaded.expansions, loaded.baseDir, configFile, io.cwd, { ...planning, state: stateFile, maxItems: options.maxItems },
+      (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems), loaded.listFiles);
+  } catch (error) {
+    if (!(error instanceof UserError) || plan.baseline.kind !== 'git') throw error;
+    // A file that does not agree with itself is refused as edited, whatever its ref names.
+    if (inconsistency !== null) throw inconsistentPlan(planfile, inconsistency);
+    throw new UserError(`cannot check the plan ${planfile} against its git baseline ${printable(plan.baseline.ref)}: ${error.message}; nothing was sent`, {
+      hint: `its statuses are checked against ${configFile} at ${printable(plan.baseline.ref)} (commit ${printable(plan.baseline.commit)}): fetch it (e.g. fetch-depth: 0), or plan again here`,
+    });
+  }
+  if (plan.baseline.kind === 'git' && reconciled.baseline.kind === 'git' && reconciled.baseline.commit !== plan.baseline.commit) {
+    throw stale(`its git baseline ${printable(plan.baseline.ref)} names commit ${reconciled.baseline.commit} now, not ${printable(plan.baseline.commit)} as when it was made`);
+  }
+  return buildPlan({
+    config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: reconciled.decisions,
+    baseline: reconciled.baseline, state: { path: reconciled.state.path, digest: reconciled.state.digest }, watchDigests: reconciled.watchDigests,
+  });
 }
 
 /**

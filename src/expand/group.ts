@@ -1,10 +1,10 @@
 // Stage 3: one group -> its purge items (per zone: spec §7.2), kept compact: the sorted unique URLs and the sorted
 // header variants whose cross product the file items are (URL-major order is the spec's item
 // order, so nothing has to be sorted item by item), plus hosts, prefixes, tags and everything.
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic, Position } from '../diagnostics.js';
 import { zoneForHost } from '../config/route.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
-import type { CacheKey, Dimension, Group, GroupRoute, RouteProblem, Zone } from '../config/types.js';
+import type { CacheKey, Dimension, Group, GroupRoute, RouteProblem, Scheme, Zone } from '../config/types.js';
 import { expandPattern, parsePattern } from './patterns.js';
 import { compare, normalizeUrl } from './normalize.js';
 import { expandVariants } from './variants.js';
@@ -41,6 +41,7 @@ export function expandUrls(group: Group, zone: Zone | undefined, file: string): 
     if ('problem' in parsed) continue; // reported by the checker
     let reported = false;
     let outside = false;
+    let keptScheme = false;
     expandPattern(parsed.pattern, (raw) => {
       if (reported) return;
       const result = normalizeUrl(raw, group.cacheKey, zone?.schemes ?? null);
@@ -48,6 +49,10 @@ export function expandUrls(group: Group, zone: Zone | undefined, file: string): 
         reported = true;
         diagnostics.push({ file, ...position, severity: 'error', message: `groups.${group.name}.urls[${index}]: ${result.problem}${raw === pattern ? '' : ` (expanded from "${pattern}")`}`, hint: result.hint });
         return;
+      }
+      if (!keptScheme && result.keptScheme && zone?.schemes) {
+        keptScheme = true;
+        diagnostics.push(keptSchemeWarning(file, position, `groups.${group.name}.urls[${index}]`, raw, pattern, result.keptScheme, zone));
       }
       if (!outside && zone?.zoneName && result.host !== zone.zoneName && !result.host.endsWith(`.${zone.zoneName}`)) {
         outside = true;
@@ -60,6 +65,19 @@ export function expandUrls(group: Group, zone: Zone | undefined, file: string): 
     });
   }
   return { urls: [...urls].sort(compare), diagnostics };
+}
+
+/**
+ * A URL with its own port keeps its own scheme (normalize.ts): said where it is written, since the
+ * zone's `schemes` look as if they applied to it.
+ */
+function keptSchemeWarning(file: string, position: Position, at: string, raw: string, pattern: string, kept: { port: string; scheme: Scheme }, zone: Zone): Diagnostic {
+  const other = zone.schemes!.filter((s) => s !== kept.scheme);
+  return {
+    file, ...position, severity: 'warning',
+    message: `${at}: "${raw}"${raw === pattern ? '' : ` (expanded from "${pattern}")`} has its own port ${kept.port}, so it is purged as ${kept.scheme}:// only: zone "${zone.name}"'s schemes (${zone.schemes!.join(', ')}) do not apply to it`,
+    hint: `a port serves one protocol, so ${other.map((s) => `${s}://…:${kept.port}`).join(' or ')} is an entry no request makes; to purge the ${other.join(' or ')} copy too, list its URL with the port it is served on`,
+  };
 }
 
 interface Part {
@@ -116,6 +134,7 @@ function expandRouted(group: Group, routes: ReadonlyMap<string, GroupRoute>, zon
     const parsed = parsePattern(pattern, group.vars);
     if ('problem' in parsed) continue; // reported by the checker
     let reported = false;
+    const keptScheme = new Set<string>();
     expandPattern(parsed.pattern, (raw) => {
       if (reported) return;
       const where = normalizeUrl(raw, DEFAULT_CACHE_KEY, null);
@@ -132,6 +151,10 @@ function expandRouted(group: Group, routes: ReadonlyMap<string, GroupRoute>, zon
         const names = zones.filter((z) => z.zoneName !== null).map((z) => `${z.name} (${z.zoneName})`).join(', ');
         diagnostics.push({ file, ...position, severity: 'error', message: `groups.${group.name}.urls[${index}]: host "${result.host}" is in no zone: a group without zone sends each URL to the zone whose name is its host or a parent domain of it${raw === pattern ? '' : ` (expanded from "${pattern}")`}`, hint: `zones by name: ${names}; or give the group a zone` });
         return;
+      }
+      if (result.keptScheme && zone.schemes && !keptScheme.has(zone.name)) {
+        keptScheme.add(zone.name);
+        diagnostics.push(keptSchemeWarning(file, position, `groups.${group.name}.urls[${index}]`, raw, pattern, result.keptScheme, zone));
       }
       let set = urlsByZone.get(zone.name);
       if (!set) urlsByZone.set(zone.name, (set = new Set()));

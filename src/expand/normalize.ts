@@ -3,7 +3,17 @@
 // ignores, includes or excludes parameters, which move whole `name=value` pairs and re-encode nothing.
 import type { CacheKey, Scheme } from '../config/types.js';
 
-export type NormalizeResult = { readonly urls: readonly string[]; readonly host: string } | { readonly problem: string; readonly hint?: string };
+export type NormalizeResult =
+  | {
+    readonly urls: readonly string[];
+    readonly host: string;
+    /**
+     * Set when the zone's `schemes` were not applied because the URL has an explicit port that is
+     * not its scheme's default: the port, and the scheme the URL keeps.
+     */
+    readonly keptScheme?: { readonly port: string; readonly scheme: Scheme };
+  }
+  | { readonly problem: string; readonly hint?: string };
 
 /**
  * A URL the WHATWG serializer leaves byte-identical: lower-case http(s) scheme and ASCII host
@@ -40,15 +50,16 @@ export function normalizeUrlByParser(raw: string, key: CacheKey, schemes: readon
   if (!url.hostname) return { problem: `"${raw}" has no host` };
   const query = normalizeQuery(url.search.slice(1), key);
   const suffix = `${url.pathname}${query ? `?${query}` : ''}`;
-  if (!schemes) return { urls: [`${url.protocol}//${url.host}${suffix}`], host: url.hostname };
-  const urls = schemes.map((scheme) => {
-    // The WHATWG setter drops a port that is the new scheme's default; a fresh copy per scheme,
-    // so that a port dropped under one scheme is kept under the other (https://x:80 -> http://x, https://x:80).
-    const copy = new URL(url.href);
-    copy.protocol = `${scheme}:`;
-    return `${copy.protocol}//${copy.host}${suffix}`;
-  });
-  return { urls, host: url.hostname };
+  const own = `${url.protocol}//${url.host}${suffix}`;
+  if (!schemes) return { urls: [own], host: url.hostname };
+  // A port other than the scheme's default (the parser keeps no other) serves that one protocol:
+  // http://host:8080/ under https would be https://host:8080/, an entry no request ever makes. Such
+  // a URL keeps the scheme it was written with (docs/purge-yaml.md, `schemes`).
+  if (url.port !== '') {
+    const scheme = url.protocol.slice(0, -1) as Scheme;
+    return { urls: [own], host: url.hostname, ...(schemes.length === 1 && schemes[0] === scheme ? {} : { keptScheme: { port: url.port, scheme } }) };
+  }
+  return { urls: schemes.map((scheme) => `${scheme}://${url.host}${suffix}`), host: url.hostname };
 }
 
 /** Reordered queries by cache key: a site's URLs repeat a few queries many times. */

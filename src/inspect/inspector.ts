@@ -171,7 +171,7 @@ export class Inspector {
       if (scheme !== null && zoneConfig) {
         const declared = [...new Set(planned.map(schemeOf))];
         misses.push(this.intern(`${zone}\u0000${name}\u0000scheme\u0000${scheme}\u0000${declared.join(',')}`, () => (
-          { group: name, dimension: 'scheme', value: scheme, declared, fix: schemeFix(zoneConfig, scheme, declared) })));
+          { group: name, dimension: 'scheme', value: scheme, declared, fix: schemeFix(zoneConfig, scheme, declared, entry.url) })));
       }
       for (const parameter of differences.parameters) {
         const declared = [...new Set(planned.flatMap((u) => parameterValues(u, parameter)))];
@@ -262,8 +262,14 @@ function urlDifferences(requested: string, planned: string): UrlDifferences {
   return { scheme, parameters: [...new Set(differing)] };
 }
 
-/** `add "http" to zones.www.schemes`: each URL is then purged under that scheme too. */
-function schemeFix(zone: Zone, scheme: string, declared: readonly string[]): string {
+/**
+ * `add "http" to zones.www.schemes`: each URL is then purged under that scheme too. Not for a URL
+ * with its own port, which keeps the scheme it is written with (docs/purge-yaml.md, `schemes`):
+ * that one is listed as the request has it.
+ */
+function schemeFix(zone: Zone, scheme: string, declared: readonly string[], url: string): string {
+  const authority = url.slice(url.indexOf('//') + 2).split(/[/?#]/)[0]!;
+  if (/:\d+$/.test(authority)) return `list ${JSON.stringify(url)} in the group's urls (a URL with its own port keeps its scheme: zones.${zone.name}.schemes do not apply to it)`;
   if (zone.schemes) return `add ${JSON.stringify(scheme)} to zones.${zone.name}.schemes`;
   return `add schemes: [${[...declared, scheme].join(', ')}] to zones.${zone.name} (each URL is then purged under both schemes)`;
 }

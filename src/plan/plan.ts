@@ -146,61 +146,99 @@ function removedExpansions(group: Group, parts: readonly GroupExpansion[], remov
 }
 
 /**
- * What decides a purge decides the plan's identity (spec §6a): the request bodies, and every
- * input that made a group due — configuration and vars digests, the baseline and the state it
- * was planned against, each group's status, fingerprint (zone id included), revision and
- * watched-content digest, and the zones. Two plans share an id only when applying either would
- * send the very same requests for the very same reasons; the journal resumes only that plan.
- * Presentation (previews, diffs, descriptions, config path) is left out.
+ * The plan's identity (README "Plan ids"): a digest of the whole document but its own id and the
+ * configuration's path (which is relative to where the plan is printed or saved). That is the
+ * request bodies and every input that made a group due (configuration and vars digests, the
+ * baseline and the state it was planned against, each group's status, fingerprint, revision and
+ * watched-content digest, the zones), and what a reviewer reads (diffs, previews, descriptions,
+ * the summary). Two plans share an id only when they are the same document: the journal resumes
+ * only that plan, and `show` refuses a saved plan whose content no longer gives its id. A plan
+ * read back from a file is digested by the same function: its files bodies are lists of entries,
+ * not the compact runs of a plan made here, and give the same text.
  */
 export function planId(plan: Omit<Plan, 'plan_id'>): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({
-    purgeplan: 'plan id v3',
-    config: { digest: plan.config.digest, inputs_digest: plan.config.inputs_digest },
-    baseline: plan.baseline,
-    state: plan.state.digest,
-    zones: plan.zones,
-    groups: plan.groups.map((g) => [g.name, g.zone, g.status, g.due, g.fingerprint ?? null, g.revision ?? null, g.watch_digest ?? null]),
-  }));
+  const { path: _path, ...config } = plan.config;
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(plan)) {
+    if (key !== 'config' && key !== 'requests' && key !== 'plan_id') rest[key] = value;
+  }
+  // Keys in sorted order: a plan read back from a file digests the same whatever order its writer used.
+  hash.update(`${canonicalJson({ purgeplan: 'plan id v4', config, rest })}\n`);
   digestRequests(plan.requests, (text) => hash.update(text));
   return `sha256:${hash.digest('hex')}`;
 }
 
+/** JSON with every object's keys sorted (undefined members left out, as JSON.stringify does). */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const members = Object.keys(value).sort(compare).filter((key) => (value as Record<string, unknown>)[key] !== undefined);
+    return `{${members.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A files entry's headers as the digest names them: their JSON, or 'null' for a URL sent without headers. */
+function entryHeadersJson(entry: unknown): string {
+  const headers = typeof entry === 'object' && entry !== null ? (entry as { headers?: unknown }).headers : undefined;
+  return headers === undefined ? 'null' : JSON.stringify(headers);
+}
+
+/** A files entry's URL (a string entry is its URL). */
+function entryUrl(entry: unknown): string {
+  return typeof entry === 'string' ? entry : String((entry as { url?: unknown } | null)?.url);
+}
+
 /**
  * The requests as text that names every item once, for the digest: a request's head as JSON,
- * then a compact files body run by run, each run its URL (length-prefixed) and its variants by
- * number (a variant's headers JSON written at its first use only). Each line decodes unambiguously, so
- * different requests never give the same text; and it is a tenth the size of the plan's JSON,
- * which a million-item plan would otherwise write twice (once to digest, once to print).
+ * then a files body URL by URL, each URL (length-prefixed) and its items' headers by number (a
+ * headers JSON written at its first use only, which defines its number). Each line decodes
+ * unambiguously, so different requests never give the same text; and it is a tenth the size of
+ * the plan's JSON, which a million-item plan would otherwise write twice (once to digest, once to
+ * print). A compact body (its runs) and the same body read back (its entries) give the same text:
+ * consecutive items of one URL make one line either way.
  */
 function digestRequests(requests: readonly PlannedRequest[], update: (text: string) => void): void {
-  const references = new Map<Variant, string>();
   const numbers = new Map<string, number>();
   /** ` N`, or at the first use of its headers ` N=headers` (which defines N). */
-  const referenceOf = (variant: Variant): string => {
-    const known = references.get(variant);
-    if (known !== undefined) return known;
-    const headers = variant.objectJson ?? 'null';
-    let number = numbers.get(headers);
-    const defined = number !== undefined;
-    if (number === undefined) numbers.set(headers, (number = numbers.size));
-    references.set(variant, ` ${number}`);
-    return defined ? ` ${number}` : ` ${number}=${headers}`;
+  const referenceOf = (headers: string): string => {
+    const number = numbers.get(headers);
+    if (number !== undefined) return ` ${number}`;
+    numbers.set(headers, numbers.size);
+    return ` ${numbers.size - 1}=${headers}`;
+  };
+  // A variant's headers JSON is looked up once; many items share a variant object.
+  const variantHeaders = new Map<Variant, string>();
+  const headersOf = (variant: Variant): string => {
+    let headers = variantHeaders.get(variant);
+    if (headers === undefined) variantHeaders.set(variant, (headers = variant.objectJson ?? 'null'));
+    return headers;
   };
   let text = '';
+  let url: string | null = null;
+  const item = (itemUrl: string, headers: string) => {
+    if (itemUrl !== url) {
+      text += `${url === null ? '' : '\n'}${itemUrl.length}:${itemUrl}`;
+      url = itemUrl;
+    }
+    text += referenceOf(headers);
+  };
   for (const request of requests) {
     const compact = compactFilesOf(request.body);
-    if (compact === undefined) {
+    const files = compact === undefined && 'files' in request.body && Array.isArray(request.body.files) ? request.body.files as readonly unknown[] : undefined;
+    if (compact === undefined && files === undefined) {
       text += `R${JSON.stringify(request)}\n`;
     } else {
       const { body: _body, ...head } = request;
       text += `F${JSON.stringify(head)}\n`;
-      for (const { url, variants } of compact.runs) {
-        text += `${url.length}:${url}`;
-        for (const variant of variants) text += referenceOf(variant);
-        text += '\n';
+      url = null;
+      if (compact !== undefined) {
+        for (const run of compact.runs) for (const variant of run.variants) item(run.url, headersOf(variant));
+      } else {
+        for (const entry of files!) item(entryUrl(entry), entryHeadersJson(entry));
       }
+      if (url !== null) text += '\n';
     }
     // A request holds at most a few hundred items: its text is hashed with the next ones'.
     if (text.length > 1 << 16) { update(text); text = ''; }

@@ -210,7 +210,7 @@ describe('§4.1: summary and zone_id', () => {
   it('zone_id is the id, or null for a zone given by name only', () => {
     const plan = planGroups(
       { a: { zone: 'byid', urls: [`${W}/a`] }, b: { zone: 'byname', urls: [`${W}/a`] }, c: { zone: 'both', urls: [`${W}/a`] } },
-      { byid: { id: ZONE_ID }, byname: { name: 'example.com' }, both: { id: OTHER_ZONE_ID, name: 'example.com' } },
+      { byid: { id: ZONE_ID }, byname: { name: 'example.com' }, both: { id: OTHER_ZONE_ID, name: 'example.org' } },
     );
     assert.deepEqual(plan.requests.map((r) => [r.zone, r.zone_id]), [['byid', ZONE_ID], ['byname', null], ['both', OTHER_ZONE_ID]]);
   });

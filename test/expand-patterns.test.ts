@@ -186,7 +186,7 @@ describe('patterns: validation errors (§2.1)', () => {
     { rule: '"#" in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a#b'] }, message: /vars\.v\[0\]: "a#b" contains "#": it would start the URL's fragment/ },
     { rule: 'a line break in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a\nb'] }, message: /vars\.v\[0\]: "a\\nb" contains a line break \(LF\)/ },
     { rule: 'an escape character in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a\u001b[31mb'] }, message: /"a\\u001b\[31mb" contains a control character \(U\+001B\)/ },
-    { rule: 'a no-break space in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a\u00a0b'] }, message: /contains a space character \(U\+00A0\)/ },
+    { rule: 'a no-break space in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a\u00a0b'] }, message: /contains a no-break space \(U\+00A0\): the URL would carry it percent-encoded/ },
   ];
   for (const row of rows) {
     it(row.rule, () => {

@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isMap, parseDocument, visit } from 'yaml';
 import { formatYaml, sameMeaning } from '../src/config/format.js';
+import { FormatError } from '../src/config/format-tree.js';
 
 const CLI = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -127,7 +128,16 @@ describe('fmt keeps the data of every shipped file and fixture, and is idempoten
     it(file, () => {
       const text = readFileSync(join(ROOT, file), 'utf8');
       for (const input of [text, reversed(text, 4), reversed(text, 2)]) {
-        const once = formatYaml(input);
+        let once: string;
+        try {
+          once = formatYaml(input);
+        } catch (error) {
+          // fmt refuses, with its position, only what it says it does not rewrite: an explicit key
+          // too long or not one line to become `key: value` (the file is then left untouched).
+          if (!(error instanceof FormatError)) throw error;
+          assert.match(input, /^\s*\? /m, `${file}: refused: ${error.message}`);
+          continue;
+        }
         assert.ok(sameMeaning(input, once), `the data changed:\n${once}`);
         assert.equal(formatYaml(once), once, 'fmt twice is fmt once');
       }

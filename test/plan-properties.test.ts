@@ -160,8 +160,12 @@ function generate(seed: number): Generated {
   const zoneNames = ['zc', 'za', 'zb'].slice(0, int(random, 1, 3));
   const zones: Record<string, Json> = {};
   const zoneInfo = new Map<string, { schemes: number; everything: boolean; profile: string | null }>();
+  // Two zones may not share a name: at most one is given by name only.
+  let named = false;
   zoneNames.forEach((name, i) => {
-    const zone: Json = chance(random, 0.2) ? { name: 'example.com' } : { id: ZONE_IDS[i] };
+    const byName = !named && chance(random, 0.2);
+    named ||= byName;
+    const zone: Json = byName ? { name: 'example.com' } : { id: ZONE_IDS[i] };
     const plan = pick(random, ['free', 'pro', 'business', 'enterprise']);
     zone.plan = plan;
     if (chance(random, 0.4)) zone.limits = { files_per_request: int(random, 1, 40), items_per_request: int(random, 1, 5) };

@@ -69,37 +69,6 @@ export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io): Pl
   return { plan, config: loaded.config, expansions: loaded.expansions, baseDir: loaded.baseDir, reconciled };
 }
 
-/**
- * What each group of a saved plan lost since the baseline it was made against, derived again
- * from that baseline (the state file, or purge.yaml at the plan's commit), never read from the
- * plan file: a saved plan is checked, not trusted. JSON by group name; a group that lost nothing
- * is absent.
- */
-export function removedItemsAgain(plan: Plan, loaded: Loaded, configFile: string, io: Io, maxItems: number, planfile: string): Map<string, string> {
-  const expected = new Map<string, string>();
-  if (plan.baseline.kind === 'none') return expected;
-  const forced = plan.groups.filter((g) => g.status === 'forced').map((g) => g.name);
-  const state = resolve(loaded.baseDir, plan.state.path);
-  const options: ReconcileOptions = plan.baseline.kind === 'git'
-    ? { all: false, groups: forced, base: plan.baseline.commit, state, maxItems }
-    : { all: false, groups: forced, state, maxItems };
-  let decisions: Reconciled['decisions'];
-  try {
-    ({ decisions } = reconcile(loaded.config, loaded.expansions, loaded.baseDir, configFile, io.cwd, options,
-      (file, bytes, reader) => checkAndExpand(file, bytes, reader, maxItems), loaded.listFiles));
-  } catch (error) {
-    // A plan made against a commit this clone lacks (a shallow CI checkout) can be checked only
-    // when it purges removed items: then that commit is needed to know they are right.
-    if (!(error instanceof UserError) || plan.baseline.kind !== 'git') throw error;
-    if (!plan.groups.some((g) => g.removed_items)) return expected;
-    throw new UserError(`refusing the plan ${planfile}: it purges items its groups lost since commit ${plan.baseline.commit.slice(0, 12)}, which cannot be read here to check them (${error.message}); nothing was sent`, {
-      hint: 'apply it from a clone that has that commit (e.g. fetch with enough depth), or plan again here',
-    });
-  }
-  for (const decision of decisions) if (decision.removed_items) expected.set(decision.name, JSON.stringify(decision.removed_items));
-  return expected;
-}
-
 /** Plans, printing diagnostics; returns the exit code 1 when the configuration is invalid. */
 export function makePlan(options: PlanningOptions, io: Io): Planned | 1 {
   const loaded = loadValid(options.config, options, io);

@@ -45,7 +45,9 @@ export function quoteValue(value: string): string {
 export function substitutionProblem(value: string): string | null {
   const match = NOT_SUBSTITUTABLE.exec(value);
   if (!match) return null;
-  const why = match[0] === '#' ? 'it would start the URL\'s fragment, which is not part of the cache key' : /\s/u.test(match[0]) && !CONTROL.test(match[0]) ? 'it would become %20 in the URL' : 'the URL parser would drop or encode it';
+  const why = match[0] === '#' ? 'it would start the URL\'s fragment, which is not part of the cache key' : match[0] === ' ' ? 'it would become %20 in the URL'
+    : /\s/u.test(match[0]) && !CONTROL.test(match[0]) ? 'the URL would carry it percent-encoded, and the purge would miss the URL without it'
+    : 'the URL parser would drop or encode it';
   return `${quoteValue(value)} contains ${describeCharacter(match[0])}: ${why}`;
 }
 

@@ -57,7 +57,7 @@ export interface ForgeHttpOptions {
   readonly origins: readonly string[];
   /** Reads the forge's error message out of an error answer's JSON. */
   readonly errorMessage: (json: unknown) => string | undefined;
-  /** Waits between attempts (tests pass their own). */
+  /** Times the waits between attempts (the system clock unless given, so a test can record them instead). */
   readonly clock?: Clock;
 }
 

@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import type { PlanZone } from '../plan/types.js';
 import type { SendContext, SendResult } from '../cloudflare/send.js';
 import { describeFailure, send } from '../cloudflare/send.js';
+import { readZoneTokens as readTokens, zoneIdOf } from '../cloudflare/zones.js';
 
 /** A zone ready to purge: its id and the token (and the variable it came from). */
 export interface ZoneAccess {
@@ -13,38 +14,12 @@ export interface ZoneAccess {
 }
 
 /**
- * Reads the token of every zone from the environment. All missing or empty variables are named in
- * one error, raised before any request is sent. Surrounding whitespace (a trailing newline from a
- * secrets file) is removed; anything else outside visible ASCII is refused without echoing it.
+ * Reads the token of every zone from the environment, before any request is sent (the rules are
+ * cloudflare/zones.ts's, shared with drift and import).
  */
 export function readZoneTokens(zones: readonly PlanZone[], env: NodeJS.ProcessEnv): Map<string, ZoneAccess> {
-  const missing = new Map<string, string[]>();
-  const malformed = new Set<string>();
-  const access = new Map<string, ZoneAccess>();
-  for (const zone of zones) {
-    const token = (env[zone.token_env] ?? '').trim();
-    if (token === '') {
-      missing.set(zone.token_env, [...(missing.get(zone.token_env) ?? []), zone.name]);
-    } else if (!/^[\x21-\x7e]+$/.test(token)) {
-      malformed.add(zone.token_env);
-    } else {
-      access.set(zone.name, { zone, token, tokenEnv: zone.token_env });
-    }
-  }
-  if (missing.size > 0) {
-    const names = [...missing.keys()].sort();
-    const detail = names.map((name) => `${name} (zone${missing.get(name)!.length > 1 ? 's' : ''} ${missing.get(name)!.join(', ')})`).join(', ');
-    throw new UserError(`no API token: environment variable ${detail} ${names.length > 1 ? 'are' : 'is'} not set or empty`, {
-      hint: `export ${names[0]}=… with a Cloudflare API token allowed to purge cache (Zone > Cache Purge > Purge)`,
-    });
-  }
-  if (malformed.size > 0) {
-    const names = [...malformed].sort().join(', ');
-    throw new UserError(`the API token in ${names} contains spaces, control or non-ASCII characters`, {
-      hint: 'copy the token again; Cloudflare tokens are printable ASCII without spaces',
-    });
-  }
-  return access;
+  const tokens = readTokens(zones.map((zone) => ({ name: zone.name, tokenEnv: zone.token_env })), env, 'to purge cache (Zone > Cache Purge > Purge)');
+  return new Map(zones.map((zone) => [zone.name, { zone, token: tokens.get(zone.name)!, tokenEnv: zone.token_env }]));
 }
 
 export type TokenVerdict = 'verified' | 'unverified';
@@ -108,42 +83,13 @@ function checkActive(result: SendResult & { kind: 'done' }, tokenEnv: string): T
   });
 }
 
-/**
- * Looks up, by name, the id of every zone that has none (`GET /zones?name=`, filtered by its
- * account when known). No match and several matches are errors saying what to do.
- */
+/** The id of every zone, looked up by name where purge.yaml gives none. */
 export async function resolveZoneIds(zones: readonly ZoneAccess[], context: SendContext): Promise<Map<string, string> | 'interrupted'> {
   const ids = new Map<string, string>();
   for (const { zone, token, tokenEnv } of zones) {
-    if (zone.zone_id !== null) {
-      ids.set(zone.name, zone.zone_id);
-      continue;
-    }
-    if (zone.zone_name === null) throw new UserError(`zone "${zone.name}" has neither an id nor a name`, { hint: `give zones.${zone.name}.id` });
-    const query = new URLSearchParams({ name: zone.zone_name, per_page: '50' });
-    if (zone.account_id !== null) query.set('account.id', zone.account_id);
-    const result = await send('GET', `/zones?${query.toString()}`, token, undefined, context);
-    if (result.kind === 'interrupted') return 'interrupted';
-    if (result.kind === 'failed') {
-      throw new UserError(`could not look up zone ${zone.zone_name} (zones.${zone.name}): ${describeFailure(result)}`, {
-        hint: `the token in ${tokenEnv} needs Zone > Zone > Read to find a zone by name; or give zones.${zone.name}.id`,
-      });
-    }
-    const wanted = zone.zone_name.toLowerCase();
-    const matches = (Array.isArray(result.result) ? result.result : []).filter(
-      (z): z is { id: string; name: string } => typeof z?.id === 'string' && typeof z?.name === 'string' && z.name.toLowerCase() === wanted,
-    );
-    if (matches.length === 0) {
-      throw new UserError(`no zone named ${zone.zone_name} is visible to this token (${tokenEnv}, zones.${zone.name})`, {
-        hint: `check the name, and that the token's zone resources include it; or give zones.${zone.name}.id`,
-      });
-    }
-    if (matches.length > 1) {
-      throw new UserError(`${matches.length} zones are named ${zone.zone_name}: give zones.${zone.name}.id`, {
-        hint: `ids: ${matches.map((z) => z.id).sort().join(', ')}`,
-      });
-    }
-    ids.set(zone.name, matches[0].id);
+    const id = await zoneIdOf({ name: zone.name, id: zone.zone_id, zoneName: zone.zone_name, accountId: zone.account_id, tokenEnv }, token, context);
+    if (id === 'interrupted') return 'interrupted';
+    ids.set(zone.name, id);
   }
   return ids;
 }

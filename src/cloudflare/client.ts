@@ -6,8 +6,8 @@
 // descriptions) is made printable here, once, so that no reader (the terminal, the journal,
 // `--json` events) ever gets its control characters, ESC sequences or bidi overrides raw.
 import type { Pool } from 'undici';
-import { UserError } from '../errors.js';
 import { printable } from '../format.js';
+import { flattenHeaders, makeScrubber, parseApiBaseUrl, USER_AGENT } from '../http/policy.js';
 
 /** One `errors[]` entry of Cloudflare's envelope (cloudflare-api.md §3); `error_chain` is folded into the message. */
 export interface ApiError {
@@ -52,47 +52,16 @@ export interface ClientOptions {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-const REDACTED = '[REDACTED]';
 
-/**
- * Parses `--api-url` / `PURGEPLAN_API_URL`. `https:` is always accepted; `http:` only for a loopback
- * host, because the token would otherwise travel in clear text (spec §4.2).
- */
+export { isLoopbackHost, makeScrubber } from '../http/policy.js';
+
+/** Parses `--api-url` / `PURGEPLAN_API_URL` by the policy every client shares (http: only on loopback). */
 export function parseApiUrl(apiUrl: string): URL {
-  let url: URL;
-  try {
-    url = new URL(apiUrl);
-  } catch {
-    throw new UserError(`API URL "${apiUrl}" is not an absolute URL`, { hint: 'use e.g. https://api.cloudflare.com/client/v4' });
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new UserError('API URL must not carry credentials (user:password@)', { hint: 'the token is read from the zone\'s token_env variable' });
-  }
-  const shown = `${url.protocol}//${url.host}${url.pathname}`;
-  if (url.search !== '' || url.hash !== '') {
-    throw new UserError(`API URL "${shown}" must not have a query string or fragment`);
-  }
-  if (url.protocol === 'http:') {
-    if (!isLoopbackHost(url.hostname)) {
-      throw new UserError(`refusing plain http API URL "${shown}": the token would travel in clear text`, {
-        hint: 'use https://, or http:// only with a loopback host (127.0.0.1, ::1, localhost)',
-      });
-    }
-  } else if (url.protocol !== 'https:') {
-    throw new UserError(`API URL "${shown}" must use https:`);
-  }
-  url.pathname = url.pathname.replace(/\/+$/, '');
-  return url;
-}
-
-/** `hostname` as the WHATWG parser gives it: IPv4 normalized (`127.1` → `127.0.0.1`), IPv6 in brackets. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  if (host === 'localhost') return true;
-  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return true;
-  if (host === '[::1]') return true;
-  // IPv4-mapped loopback, which the parser writes in hex: [::ffff:7f00:1] is 127.0.0.1.
-  return /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
+  return parseApiBaseUrl(apiUrl, {
+    name: 'API URL',
+    notAbsoluteHint: 'use e.g. https://api.cloudflare.com/client/v4',
+    credentialsHint: 'the token is read from the zone\'s token_env variable',
+  });
 }
 
 export async function createClient(baseUrl: URL, options: ClientOptions): Promise<ApiClient> {
@@ -124,7 +93,7 @@ export async function createClient(baseUrl: URL, options: ClientOptions): Promis
           authorization: `Bearer ${token}`,
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          'user-agent': 'purgeplan',
+          'user-agent': USER_AGENT,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: deadline.signal,
@@ -133,7 +102,7 @@ export async function createClient(baseUrl: URL, options: ClientOptions): Promis
       return {
         kind: 'response',
         status: response.statusCode,
-        headers: flattenHeaders(response.headers),
+        headers: printableHeaders(response.headers),
         envelope: parseEnvelope(text, scrub),
       };
     } catch (error) {
@@ -149,26 +118,9 @@ export async function createClient(baseUrl: URL, options: ClientOptions): Promis
   return { request, close: () => pool.close() };
 }
 
-export function makeScrubber(secrets: readonly string[]): (text: string) => string {
-  const forms = new Set<string>();
-  for (const secret of secrets) {
-    if (secret === '') continue;
-    forms.add(secret);
-    forms.add(encodeURIComponent(secret));
-    forms.add(JSON.stringify(secret).slice(1, -1));
-  }
-  // Longest first, so that a token containing another is removed whole.
-  const ordered = [...forms].sort((a, b) => b.length - a.length);
-  return (text) => ordered.reduce((out, form) => out.split(form).join(REDACTED), text);
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = printable(Array.isArray(value) ? value.join(', ') : value);
-  }
-  return out;
+/** Headers as the client reports them: flattened, and printable (a header can carry ESC sequences too). */
+function printableHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(flattenHeaders(headers)).map(([name, value]) => [name, printable(value)]));
 }
 
 /**

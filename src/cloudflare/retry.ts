@@ -1,6 +1,7 @@
 // What to do after one attempt: a decision table, one line per case of spec §4.2 and
 // cloudflare-api.md §3, read top to bottom like ky's #calculateRetryDelay. Pure: time and
 // randomness come in as arguments.
+import { parseWaitUntil } from '../http/policy.js';
 import type { ApiError, ApiOutcome } from './client.js';
 
 export interface RetryPolicy {
@@ -59,25 +60,10 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number, random
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-/**
- * `retry-after` is seconds or an HTTP date; `x-ratelimit-reset` is an RFC 1123 date per
- * cloudflare-api.md §3, but delta seconds and epoch seconds are accepted too. Returns the clock
- * time to wait until, or null when absent or unreadable.
- */
-export function parseWaitUntil(value: string | undefined, now: number): number | null {
-  if (value === undefined) return null;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) {
-    const number = Number(text);
-    // A bare number this large is an epoch timestamp in seconds, not a delay.
-    return number > 1e9 ? number * 1000 : now + number * 1000;
-  }
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? null : date;
-}
+export { parseWaitUntil } from '../http/policy.js';
 
 /** The clock time a rate-limited answer asks us to wait until: retry-after first, then x-ratelimit-reset. */
-export function rateLimitedUntil(headers: Readonly<Record<string, string>>, now: number): number | null {
+function rateLimitedUntil(headers: Readonly<Record<string, string>>, now: number): number | null {
   return parseWaitUntil(headers['retry-after'], now) ?? parseWaitUntil(headers['x-ratelimit-reset'], now);
 }
 

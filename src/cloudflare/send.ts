@@ -1,29 +1,12 @@
 // One API call with its retries: attempt, ask the decision table, wait, attempt again.
 // Shared by the token checks, the zone lookups and the purges.
+import type { Clock } from '../http/policy.js';
 import type { ApiClient, ApiError, ApiOutcome } from './client.js';
 import type { Decision, RetryPolicy, RetryState } from './retry.js';
 import { decide, INITIAL_RETRY_STATE } from './retry.js';
 
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-};
+export type { Clock } from '../http/policy.js';
+export { systemClock } from '../http/policy.js';
 
 export interface SendContext {
   readonly client: ApiClient;

@@ -107,15 +107,12 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     // A plan copied away from its configuration: it is found beside the plan file, unless -c says where.
     throw new UserError(`the plan ${planfile} names the configuration ${configFile} (relative to the plan file): no such file`, { hint: `pass -c FILE to say where the plan's purge.yaml is, e.g. purgeplan apply ${planfile} -c path/to/purge.yaml` });
   }
-  if (options.checkDrift) {
-    const { checkDriftBeforeApply } = await import('./drift.js');
-    if (await checkDriftBeforeApply(configFile, { apiUrl, strict: options.strict, maxRetries: options.maxRetries }, io) !== 0) return 1;
-  }
   const loaded = loadValid(configFile, options, io, saved ? 'nothing was sent' : 'nothing was planned');
   if (loaded === 1) {
     if (saved) throw new UserError(`the plan ${planfile} is stale: ${configFile} is no longer valid`, { hint: 'fix the configuration and plan again' });
     return 1;
   }
+  if (options.checkDrift && await (await import('./drift.js')).checkDriftBeforeApply(loaded, { apiUrl, strict: options.strict, maxRetries: options.maxRetries }, io) !== 0) return 1;
   const stateFile = saved ? resolve(loaded.baseDir, saved.plan.state.path) : statePaths(loaded.baseDir, io.cwd, configFile, options.state).absolutePath;
   const journalPath = journalPathOf(stateFile);
 

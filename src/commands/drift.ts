@@ -4,11 +4,12 @@
 // decide), 1 error. Also the check behind `apply --check-drift`. Never purges.
 import { jsonText } from '../format.js';
 import { DEFAULT_API_URL } from '../cloudflare/limits.js';
-import { loadConfig } from '../config/load.js';
+import { DEFAULT_MAX_RETRIES } from '../cloudflare/retry.js';
 import type { Locator } from '../config/load.js';
 import { workingTreeReader } from '../config/files.js';
 import type { Config } from '../config/types.js';
 import { formatDiagnostic } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics.js';
 import { UserError } from '../errors.js';
 import { checkDrift } from '../drift/check.js';
 import type { DriftReport, Finding } from '../drift/check.js';
@@ -28,24 +29,28 @@ export interface DriftOptions {
 }
 
 export const DRIFT_FORMAT_VERSION = 1;
-const DEFAULT_MAX_RETRIES = 5;
+
+/** purge.yaml, parsed once: the checked configuration and the positions drift's findings point at. */
+export interface DriftSubject {
+  readonly config: Config;
+  readonly locate: Locator;
+}
 
 /** The configuration (valid) with its locator, or the exit code after printing why not. */
-export function loadForDrift(file: string, io: Io): { config: Config; locate: Locator } | 1 {
+export function loadForDrift(file: string, io: Io): DriftSubject | 1 {
   const read = readConfigFile(file, io.cwd);
   if ('diagnostic' in read) {
     printDiagnostics(io, [read.diagnostic]);
     return 1;
   }
   const checked = checkAndExpand(file, read.bytes, workingTreeReader(read.baseDir), DEFAULT_MAX_ITEMS);
-  const loaded = loadConfig(file, read.bytes);
-  if (!checked.config || !loaded.config || checked.diagnostics.some((d) => d.severity === 'error')) {
+  if (!checked.config || !checked.locate || checked.diagnostics.some((d) => d.severity === 'error')) {
     printDiagnostics(io, checked.diagnostics);
     return 1;
   }
   // Warnings too (a token_env naming another service's token, say): drift sends that token.
   printDiagnostics(io, checked.diagnostics);
-  return { config: checked.config, locate: loaded.config.locate };
+  return { config: checked.config, locate: checked.locate };
 }
 
 /** Reads the rules of every zone (or only `zoneName`'s). */
@@ -112,10 +117,13 @@ export async function driftCommand(options: DriftOptions, io: Io): Promise<numbe
   }
 }
 
-/** `apply --check-drift`: 0 when the keys match; otherwise prints why and returns 1 (nothing sent). */
-export async function checkDriftBeforeApply(configFile: string, options: { apiUrl?: string; strict: boolean; maxRetries?: number }, io: Io): Promise<number> {
-  const loaded = loadForDrift(configFile, io);
-  if (loaded === 1) return 1;
+/**
+ * `apply --check-drift`, on the configuration apply has already loaded and checked (purge.yaml is
+ * parsed once): 0 when the keys match; otherwise prints why and throws (nothing sent).
+ */
+export async function checkDriftBeforeApply(loaded: DriftSubject & { readonly diagnostics: readonly Diagnostic[] }, options: { apiUrl?: string; strict: boolean; maxRetries?: number }, io: Io): Promise<number> {
+  // Its warnings before any request (a token_env naming another service's token: drift sends it).
+  printDiagnostics(io, loaded.diagnostics);
   const rulesets = await fetchRulesets(loaded.config, options, io);
   const report = checkDrift({ config: loaded.config, locate: loaded.locate, rulesets, strict: options.strict });
   if (!hasDrift(report)) return 0;

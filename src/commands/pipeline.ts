@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { checkSchema } from '../config/schema.js';
 import { checkConfig } from '../config/check.js';
 import { loadConfig } from '../config/load.js';
+import type { Locator } from '../config/load.js';
 import { workingTreeReader } from '../config/files.js';
 import type { SourceReader } from '../config/files.js';
 import type { Config } from '../config/types.js';
@@ -16,6 +17,8 @@ import { checkWatchPatterns } from '../reconcile/watch.js';
 
 export interface Checked {
   readonly config?: Config;
+  /** Positions in purge.yaml, from the same parse as `config` (drift places its findings by them). */
+  readonly locate?: Locator;
   readonly expansions?: readonly GroupExpansion[];
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -47,7 +50,8 @@ export function checkAndExpand(file: string, bytes: Uint8Array, reader: SourceRe
   const diagnostics: Diagnostic[] = [...loaded.diagnostics, ...checkSchema(loaded.config)];
   const checked = checkConfig(loaded.config, reader, { maxItems });
   diagnostics.push(...checked.diagnostics, ...checkWatchPatterns(loaded.config, listFiles));
-  if (diagnostics.some((d) => d.severity === 'error')) return { config: checked.config, diagnostics };
+  const locate = loaded.config.locate;
+  if (diagnostics.some((d) => d.severity === 'error')) return { config: checked.config, locate, diagnostics };
   const expansions = checked.config.groups.flatMap((group) => {
     const { expansions: parts, diagnostics: found } = expandGroup(group, checked.config.zones, file);
     diagnostics.push(...found);
@@ -60,7 +64,7 @@ export function checkAndExpand(file: string, bytes: Uint8Array, reader: SourceRe
     const key = `${d.file}:${d.line}:${d.col}:${d.severity}:${d.message}`;
     return said.has(key) ? false : (said.add(key), true);
   });
-  return { config: checked.config, expansions, diagnostics: unique };
+  return { config: checked.config, locate, expansions, diagnostics: unique };
 }
 
 /**

@@ -5,6 +5,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { hasErrors } from '../diagnostics.js';
 import { UserError } from '../errors.js';
 import { writeChunksAtomic, writeTarget } from '../fsutil.js';
+import type { Locator } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { buildPlan } from '../plan/plan.js';
@@ -39,7 +40,7 @@ export interface Planned {
   readonly reconciled: Reconciled;
 }
 
-export type Loaded = Checked & { readonly config: Config; readonly expansions: readonly GroupExpansion[]; readonly baseDir: string; readonly listFiles?: () => readonly string[] };
+export type Loaded = Checked & { readonly config: Config; readonly locate: Locator; readonly expansions: readonly GroupExpansion[]; readonly baseDir: string; readonly listFiles?: () => readonly string[] };
 
 /** Loads and checks the configuration, printing diagnostics; 1 when it is invalid. */
 export function loadValid(config: string, options: { maxItems: number; strict: boolean }, io: Io, what = 'nothing was planned'): Loaded | 1 {

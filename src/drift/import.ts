@@ -7,7 +7,7 @@ import { compare } from '../expand/normalize.js';
 import { printable } from '../format.js';
 import { flowList, queryMode, yamlScalar } from './dimensions.js';
 import { token } from './quote.js';
-import { describeRule, groupsOfZone, keyOf, keyRules, plannedUrls, resolveUrl, sameKey } from './check.js';
+import { describeRule, groupsOfZone, keyOf, keyRules, plannedUrls, resolveUrl, sameKey } from './resolve.js';
 import type { CacheRule, Ruleset } from './rules.js';
 
 export interface ImportResult {

@@ -6,8 +6,10 @@ import type { Zone } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from '../cloudflare/client.js';
 import { DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
-import { describeFailure, send, systemClock } from '../cloudflare/send.js';
+import { describeFailure, send } from '../cloudflare/send.js';
 import type { SendContext } from '../cloudflare/send.js';
+import { readZoneTokens, zoneIdOf } from '../cloudflare/zones.js';
+import { systemClock } from '../http/policy.js';
 import { printable } from '../format.js';
 import { readRuleset } from './rules.js';
 import type { Ruleset } from './rules.js';
@@ -23,31 +25,19 @@ export interface ReadOptions {
   readonly maxRetries: number;
 }
 
-function tokenOf(zone: Zone, env: NodeJS.ProcessEnv): string {
-  const token = (env[zone.tokenEnv] ?? '').trim();
-  if (token === '') {
-    throw new UserError(`no API token: environment variable ${zone.tokenEnv} (zone ${zone.name}) is not set or empty`, {
-      hint: `export ${zone.tokenEnv}=… with a Cloudflare API token allowed ${PERMISSION}`,
-    });
-  }
-  if (!/^[\x21-\x7e]+$/.test(token)) {
-    throw new UserError(`the API token in ${zone.tokenEnv} contains spaces, control or non-ASCII characters`, { hint: 'copy the token again; Cloudflare tokens are printable ASCII without spaces' });
-  }
-  return token;
-}
-
 /** Per zone name: its ruleset, or null when the zone has no Cache Rules. */
 export async function readRulesets(zones: readonly Zone[], options: ReadOptions): Promise<Map<string, Ruleset | null>> {
   const baseUrl = parseApiUrl(options.apiUrl);
   // Every token is read before the first request, so a missing one sends nothing.
-  const tokens = new Map(zones.map((zone) => [zone.name, tokenOf(zone, options.env)]));
+  const tokens = readZoneTokens(zones, options.env, PERMISSION);
   const client = await createClient(baseUrl, { connections: 1, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS, secrets: [...new Set(tokens.values())] });
   const context: SendContext = { client, clock: systemClock, random: Math.random, policy: { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries } };
   try {
     const rulesets = new Map<string, Ruleset | null>();
     for (const zone of zones) {
       const token = tokens.get(zone.name)!;
-      const zoneId = zone.id ?? (await lookUpZone(zone, token, context));
+      const zoneId = await zoneIdOf(zone, token, context);
+      if (zoneId === 'interrupted') throw new UserError('interrupted');
       const path = `/zones/${encodeURIComponent(zoneId)}/rulesets/phases/${CACHE_RULES_PHASE}/entrypoint`;
       const result = await send('GET', path, token, undefined, context);
       if (result.kind === 'done') {
@@ -86,24 +76,4 @@ export async function readRulesets(zones: readonly Zone[], options: ReadOptions)
 /** Cloudflare's words for a failure, never able to drive the terminal (spec §6a). */
 function failure(result: Parameters<typeof describeFailure>[0]): string {
   return printable(describeFailure(result));
-}
-
-async function lookUpZone(zone: Zone, token: string, context: SendContext): Promise<string> {
-  if (zone.zoneName === null) throw new UserError(`zone "${zone.name}" has neither an id nor a name`, { hint: `give zones.${zone.name}.id` });
-  const query = new URLSearchParams({ name: zone.zoneName, per_page: '50' });
-  if (zone.accountId !== null) query.set('account.id', zone.accountId);
-  const result = await send('GET', `/zones?${query.toString()}`, token, undefined, context);
-  if (result.kind !== 'done') {
-    throw new UserError(`could not look up zone ${zone.zoneName} (zones.${zone.name}): ${result.kind === 'failed' ? failure(result) : 'interrupted'}`, {
-      hint: `the token in ${zone.tokenEnv} needs Zone › Zone › Read to find a zone by name; or give zones.${zone.name}.id`,
-    });
-  }
-  const wanted = zone.zoneName.toLowerCase();
-  const matches = (Array.isArray(result.result) ? result.result : []).filter(
-    (z): z is { id: string; name: string } => typeof z?.id === 'string' && typeof z?.name === 'string' && z.name.toLowerCase() === wanted,
-  );
-  if (matches.length !== 1) {
-    throw new UserError(matches.length === 0 ? `no zone named ${zone.zoneName} is visible to the token in ${zone.tokenEnv}` : `${matches.length} zones are named ${zone.zoneName}`, { hint: `give zones.${zone.name}.id` });
-  }
-  return matches[0].id;
 }

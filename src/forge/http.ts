@@ -2,9 +2,10 @@
 // sent to the API's own origin, and every string that leaves this module scrubbed of the token
 // (spec §5, §12: the token is never printed).
 import type { Agent } from 'undici';
-import { isLoopbackHost } from '../cloudflare/client.js';
 import { UserError } from '../errors.js';
 import { printable } from '../format.js';
+import type { Clock } from '../http/policy.js';
+import { flattenHeaders, makeScrubber, parseApiBaseUrl, parseWaitUntil, systemClock, tokenProblem, USER_AGENT } from '../http/policy.js';
 
 const TIMEOUT_MS = 30_000;
 const RETRY_DELAYS_MS = [1_000, 2_000];
@@ -15,7 +16,6 @@ export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-const REDACTED = '[REDACTED]';
 
 /**
  * A failed exchange: an HTTP answer other than 2xx (`status`), or none at all (`status` 0). Its
@@ -57,44 +57,25 @@ export interface ForgeHttpOptions {
   readonly origins: readonly string[];
   /** Reads the forge's error message out of an error answer's JSON. */
   readonly errorMessage: (json: unknown) => string | undefined;
+  /** Times the waits between attempts (the system clock unless given, so a test can record them instead). */
+  readonly clock?: Clock;
 }
 
 /** The token in `variable`; a missing or empty one is an error naming the variable. */
 export function requireToken(env: NodeJS.ProcessEnv, variable: string, hint: string): string {
   const token = env[variable];
   if (token === undefined || token === '') throw new UserError(`${variable} is ${token === undefined ? 'not set' : 'empty'}: no token to post the comment with`, { hint });
-  // An HTTP header cannot carry it (undici would refuse it as "invalid authorization header"); the
-  // usual cause is a secret saved with a line break. The token itself is never shown.
-  if (!/^[\x21-\x7e]+$/.test(token)) {
-    const what = /[\r\n]/.test(token) ? 'a line break' : /\s/.test(token) ? 'whitespace' : /[\x00-\x1f\x7f]/.test(token) ? 'a control character' : 'a character outside printable ASCII';
-    throw new UserError(`${variable} holds ${what}, which no token has: nothing was sent`, { hint: `save the secret again without it (${token.length} characters now)` });
+  // The token itself is never shown, only what is wrong with it.
+  const problem = tokenProblem(token);
+  if (problem !== undefined) {
+    throw new UserError(`${variable} holds ${problem}, which no token has: nothing was sent`, { hint: `save the secret again without it (${token.length} characters now)` });
   }
   return token;
 }
 
-/**
- * Parses an API base URL from the environment. `https:` always; `http:` only for a loopback host,
- * where the token does not travel in clear text over a network (as for apply, spec §4.2).
- */
+/** Parses an API base URL from the environment, by the policy every client shares (http: only on loopback). */
 export function parseForgeUrl(value: string, variable: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UserError(`${variable} "${value}" is not an absolute URL`);
-  }
-  if (url.username !== '' || url.password !== '') throw new UserError(`${variable} must not carry credentials (user:password@)`);
-  const shown = `${url.protocol}//${url.host}${url.pathname}`;
-  if (url.search !== '' || url.hash !== '') throw new UserError(`${variable} "${shown}" must not have a query string or fragment`);
-  if (url.protocol === 'http:') {
-    if (!isLoopbackHost(url.hostname)) {
-      throw new UserError(`refusing plain http ${variable} "${shown}": the token would travel in clear text`, { hint: 'use https://, or http:// only with a loopback host (127.0.0.1, ::1, localhost)' });
-    }
-  } else if (url.protocol !== 'https:') {
-    throw new UserError(`${variable} "${shown}" must use https:`);
-  }
-  url.pathname = url.pathname.replace(/\/+$/, '');
-  return url;
+  return parseApiBaseUrl(value, { name: variable });
 }
 
 /** `base` + `path` (+ query), keeping the base's own path (GitHub Enterprise's /api/v3, GitLab's /api/v4). */
@@ -109,8 +90,8 @@ export async function createForgeHttp(options: ForgeHttpOptions): Promise<ForgeH
   // Lazy: only the commands that talk to a forge load undici (house style, habit 7).
   const { Agent: UndiciAgent } = await import('undici');
   const agent: Agent = new UndiciAgent({ keepAliveTimeout: 5_000, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS, connect: { timeout: TIMEOUT_MS } });
-  const secrets = [options.token, encodeURIComponent(options.token)].filter((s) => s.length > 0);
-  const scrub = (text: string): string => secrets.reduce((clean, secret) => clean.split(secret).join(REDACTED), text);
+  const scrub = makeScrubber([options.token]);
+  const clock = options.clock ?? systemClock;
 
   async function send(method: Method, url: URL, body?: unknown): Promise<Answer> {
     if (!options.origins.includes(url.origin)) {
@@ -120,9 +101,9 @@ export async function createForgeHttp(options: ForgeHttpOptions): Promise<ForgeH
       try {
         return await sendOnce(method, url, body);
       } catch (error) {
-        const delay = retryDelay(error, method, attempt, Date.now());
+        const delay = retryDelay(error, method, attempt, clock.now());
         if (delay === null) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await clock.sleep(delay);
       }
     }
   }
@@ -139,7 +120,7 @@ export async function createForgeHttp(options: ForgeHttpOptions): Promise<ForgeH
         method,
         headers: {
           ...options.headers,
-          'user-agent': 'purgeplan',
+          'user-agent': USER_AGENT,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -191,22 +172,14 @@ export function retryDelay(error: unknown, method: Method, attempt: number, now:
 /** How long a rate-limited answer asks to wait (ms), or null when the answer is not a rate limit. */
 export function rateLimitWait(error: ForgeError, now: number): number | null {
   if (error.status !== 403 && error.status !== 429) return null;
-  const retryAfter = (error.headers['retry-after'] ?? '').trim();
-  if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1_000;
-  if (retryAfter !== '' && !Number.isNaN(Date.parse(retryAfter))) return Math.max(0, Date.parse(retryAfter) - now);
-  const reset = (error.headers['x-ratelimit-reset'] ?? error.headers['ratelimit-reset'] ?? '').trim();
+  const retryAfter = parseWaitUntil(error.headers['retry-after'], now);
+  if (retryAfter !== null) return Math.max(0, retryAfter - now);
+  const reset = parseWaitUntil(error.headers['x-ratelimit-reset'] ?? error.headers['ratelimit-reset'], now);
   const remaining = error.headers['x-ratelimit-remaining'] ?? error.headers['ratelimit-remaining'];
-  if (remaining === '0' && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1_000 - now) + 1_000;
+  // A second more than the reset: the forge's clock and ours are not the same clock.
+  if (remaining === '0' && reset !== null) return Math.max(0, reset - now) + 1_000;
   if (error.status === 429 || remaining === '0' || /secondary rate limit|rate limit exceeded/i.test(error.message)) return SECONDARY_RATE_LIMIT_WAIT_MS;
   return null;
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
 }
 
 /** The `rel="next"` target of a Link header (RFC 8288), or null. */

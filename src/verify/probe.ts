@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { UserError } from '../errors.js';
+import type { Clock } from '../http/policy.js';
 import { printable } from '../format.js';
 import type { VerifyItem } from './sample.js';
 import type { Observation } from './verdict.js';
@@ -115,24 +116,8 @@ export function endpointOf(url: string): { hostname: string; port: number } {
 
 // ---- pacing -----------------------------------------------------------------------------------
 
-export interface VerifyClock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemVerifyClock: VerifyClock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) => new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  }),
-};
+/** Probes are spaced by a monotonic clock (`monotonicClock`); tests pass their own. */
+export type { Clock as VerifyClock } from '../http/policy.js';
 
 /**
  * At most `rate` request starts in any one second: starts are spaced 1000/rate ms apart, so the
@@ -141,7 +126,7 @@ export const systemVerifyClock: VerifyClock = {
 export class RateGate {
   private nextAt = -Infinity;
   private readonly intervalMs: number;
-  constructor(rate: number, private readonly clock: VerifyClock) {
+  constructor(rate: number, private readonly clock: Clock) {
     this.intervalMs = 1000 / rate;
   }
 

@@ -4,8 +4,10 @@
 import { jsonText } from '../format.js';
 import { UserError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
-import type { ConnectTo, Prober, VerifyClock } from './probe.js';
-import { connectToText, createProber, DEFAULT_PROBE_TIMEOUT_MS, endpointOf, probeHeaders, RateGate, ruleMatches, systemVerifyClock } from './probe.js';
+import type { Clock } from '../http/policy.js';
+import { monotonicClock } from '../http/policy.js';
+import type { ConnectTo, Prober } from './probe.js';
+import { connectToText, createProber, DEFAULT_PROBE_TIMEOUT_MS, endpointOf, probeHeaders, RateGate, ruleMatches } from './probe.js';
 import type { ItemRecord, VerifyEvent } from './report.js';
 import { beforeEvent, formatResults, formatSampleLine, resultEvent, sampleEvent, summarize, summaryEvent } from './report.js';
 import type { SampleOptions } from './sample.js';
@@ -31,7 +33,7 @@ export interface VerifyOutput {
 }
 
 export interface VerifyDeps extends Pick<SampleOptions, 'skipRequests' | 'groupOf'> {
-  readonly clock?: VerifyClock;
+  readonly clock?: Clock;
   readonly prober?: Prober;
   readonly probeTimeoutMs?: number;
 }
@@ -47,7 +49,7 @@ export type VerifyOutcome = 'ok' | 'not_purged' | 'unconfirmed' | 'interrupted' 
 export class Verification {
   private readonly records: ItemRecord[];
   private readonly gate: RateGate;
-  private readonly clock: VerifyClock;
+  private readonly clock: Clock;
   private requests = 0;
   /** What made the check less than it should be, in the order found (each also shown as a warning). */
   private readonly warnings: string[] = [];
@@ -59,7 +61,7 @@ export class Verification {
     private readonly prober: Prober,
     deps: VerifyDeps,
   ) {
-    this.clock = deps.clock ?? systemVerifyClock;
+    this.clock = deps.clock ?? monotonicClock;
     this.gate = new RateGate(settings.rate, this.clock);
     this.records = sampleItems(plan, { count: settings.count, ...deps }).map((item): ItemRecord => {
       const probe = probeHeaders(item);

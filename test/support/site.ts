@@ -17,6 +17,11 @@ export interface RunOptions {
   /** Called once the process is running (e.g. to interrupt it). */
   readonly onSpawn?: (child: import('node:child_process').ChildProcess) => void;
   readonly input?: string;
+  /**
+   * A hang guard, not a speed check: past this many ms the process is killed (the result then has
+   * `code` null and `signal` SIGKILL, which a test's exit-code assertion reports). Default: none.
+   */
+  readonly killAfterMs?: number;
 }
 
 export class Site {
@@ -55,8 +60,12 @@ export class Site {
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+      const guard = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
       child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+      child.on('close', (code, signal) => {
+        clearTimeout(guard);
+        resolve({ code, signal, stdout, stderr });
+      });
       if (options.input !== undefined) child.stdin.end(options.input);
       else child.stdin.end();
       options.onSpawn?.(child);

@@ -76,3 +76,16 @@ export class Site {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * `purgeplan ...args --api-url <apiUrl>` once, in a fresh site holding `yaml` as purge.yaml, with
+ * the zone's token in CLOUDFLARE_API_TOKEN unless `env` says otherwise; the site is removed after.
+ */
+export async function runOnce(apiUrl: string, yaml: string, args: readonly string[], env: NodeJS.ProcessEnv = { CLOUDFLARE_API_TOKEN: TOKEN }): Promise<CliResult> {
+  const site = new Site().write('purge.yaml', yaml);
+  try {
+    return await site.run([...args, '--api-url', apiUrl], { env });
+  } finally {
+    site.remove();
+  }
+}

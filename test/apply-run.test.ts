@@ -13,7 +13,7 @@ import { applyPlan } from '../src/apply/run.js';
 import { acquireLock } from '../src/apply/lock.js';
 import type { Fault, Standin, StandinOptions } from './support/cloudflare-standin.js';
 import { DEFAULT_ZONE, startStandin } from './support/cloudflare-standin.js';
-import { VirtualClock } from './support/clock.js';
+import { ManualClock, until, VirtualClock } from './support/clock.js';
 
 const TOKEN = 'test-token';
 const runRoot = mkdtempSync(join(tmpdir(), 'purgeplan-run-'));
@@ -254,22 +254,23 @@ describe('applyPlan against the stand-in', () => {
   });
 
   it('bounds requests in flight by --concurrency', async () => {
-    // Seen from the server: on each purge's arrival, those arrived minus those answered.
-    let standin: Standin | undefined;
-    let arrived = 0;
-    let peak = 0;
-    const fault = ({ purgeSeq }: { purgeSeq?: number }): Fault | undefined => {
-      if (purgeSeq === undefined) return undefined;
-      arrived++;
-      peak = Math.max(peak, arrived - purges(standin!));
-      return { kind: 'delay', ms: 30 };
-    };
-    await withStandin({ fault }, async (started) => {
-      standin = started;
-      const { result } = await run(started, makePlan(fileChunks(10)), { concurrency: 3 });
+    // The stand-in holds every purge on a clock the test moves: in flight = held. The test lets
+    // them go once as many are held as the client may have in flight (or it sends no more).
+    const clock = new ManualClock();
+    const fault = ({ purgeSeq }: { purgeSeq?: number }): Fault | undefined => (purgeSeq === undefined ? undefined : { kind: 'delay', ms: 30 });
+    await withStandin({ fault, clock }, async (standin) => {
+      let finished = false;
+      let peak = 0;
+      const running = run(standin, makePlan(fileChunks(10)), { concurrency: 3 }).finally(() => { finished = true; });
+      while (!finished) {
+        await until(() => finished || clock.sleeping >= Math.min(3, 10 - purges(standin)), 1_000);
+        peak = Math.max(peak, clock.sleeping);
+        await clock.advance(30);
+      }
+      const { result } = await running;
       assert.equal(result.ok, true);
       assert.equal(peak, 3);
-      assert.ok(started.connections <= 3, `${started.connections} connections`);
+      assert.ok(standin.connections <= 3, `${standin.connections} connections`);
     });
   });
 });

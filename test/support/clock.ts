@@ -166,7 +166,15 @@ export class VirtualClock extends SleeperQueue {
   }
 }
 
-/** Resolves once `predicate` holds, looking again after each event-loop turn (e.g. until a stand-in holds a request). */
-export async function until(predicate: () => boolean): Promise<void> {
-  while (!predicate()) await turn();
+/**
+ * Resolves true once `predicate` holds, looking again after each event-loop turn (e.g. until a
+ * stand-in holds a request); false after `maxTurns` turns without it (turns, not time: a loaded
+ * machine runs fewer of them, it does not skip any). Default: no limit.
+ */
+export async function until(predicate: () => boolean, maxTurns = Infinity): Promise<boolean> {
+  for (let turns = 0; !predicate(); turns++) {
+    if (turns >= maxTurns) return false;
+    await turn();
+  }
+  return true;
 }

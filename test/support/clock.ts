@@ -6,7 +6,7 @@
 /** An epoch on a whole second, so that HTTP dates (whole seconds) derived from it are exact. */
 export const TEST_EPOCH = Date.UTC(2026, 0, 1);
 
-export interface TestClock {
+interface TestClock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -109,7 +109,7 @@ export class ManualClock extends SleeperQueue {
   }
 }
 
-export interface VirtualClockOptions {
+interface VirtualClockOptions {
   /**
    * True while work that takes no virtual time is under way (a request in flight, an answer not yet
    * handled): sleepers wait for it. Call `settle()` whenever its answer may have changed.

@@ -10,8 +10,8 @@ import type { CliResult, RunOptions } from './site.js';
 import { GITHUB_TOKEN, GITLAB_TOKEN, assertNoStack, assertNoToken } from './comment-fixtures.js';
 
 /** The pull request (GitHub) and merge request (GitLab) the runs comment on. */
-export const PULL = 7;
-export const MERGE_REQUEST = 3;
+const PULL = 7;
+const MERGE_REQUEST = 3;
 
 export interface ForgeWorld<S> {
   readonly site: Site;

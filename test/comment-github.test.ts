@@ -3,35 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startGitHubStandin } from './support/github-standin.js';
-import type { GitHubStandin, GitHubStandinOptions } from './support/github-standin.js';
+import type { GitHubStandin } from './support/github-standin.js';
 import { Site } from './support/site.js';
-import type { CliResult } from './support/site.js';
 import { GITHUB_TOKEN, assertNoStack, assertNoToken, largeConfig, smallConfig } from './support/comment-fixtures.js';
+import { withGitHub } from './support/forge-world.js';
 
 const MARKER = '<!-- purgeplan:purge.yaml -->';
-
-interface World { site: Site; standin: GitHubStandin; run: (args: readonly string[], env?: NodeJS.ProcessEnv) => Promise<CliResult> }
-
-async function withGitHub(options: Partial<GitHubStandinOptions>, yaml: string, body: (world: World) => Promise<void>): Promise<void> {
-  const standin = await startGitHubStandin({ tokens: [GITHUB_TOKEN], ...options });
-  const site = new Site().write('purge.yaml', yaml).write('event.json', JSON.stringify({ action: 'synchronize', pull_request: { number: 7 } }));
-  const outputs: CliResult[] = [];
-  const run = async (args: readonly string[], env: NodeJS.ProcessEnv = {}) => {
-    const result = await site.run(['comment', 'github', ...args], {
-      env: { GITHUB_TOKEN, GITHUB_API_URL: standin.url, GITHUB_REPOSITORY: 'octo/site', GITHUB_EVENT_PATH: 'event.json', ...env },
-    });
-    outputs.push(result);
-    return result;
-  };
-  try {
-    await body({ site, standin, run });
-    // Whatever happened, the token never showed: not in any output, nor in any comment.
-    assertNoToken(GITHUB_TOKEN, ...outputs, ...standin.comments(7).map((c) => c.body));
-  } finally {
-    await standin.close();
-    site.remove();
-  }
-}
 
 const writes = (standin: GitHubStandin) => standin.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
 

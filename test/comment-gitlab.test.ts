@@ -2,35 +2,11 @@
 // request notes API (test/support/gitlab-standin.ts), as a merge request pipeline runs it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startGitLabStandin } from './support/gitlab-standin.js';
-import type { GitLabStandin, GitLabStandinOptions } from './support/gitlab-standin.js';
-import { Site } from './support/site.js';
-import type { CliResult } from './support/site.js';
+import type { GitLabStandin } from './support/gitlab-standin.js';
 import { GITLAB_TOKEN, assertNoStack, assertNoToken, largeConfig, smallConfig } from './support/comment-fixtures.js';
+import { withGitLab } from './support/forge-world.js';
 
 const MARKER = '<!-- purgeplan:purge.yaml -->';
-
-interface World { site: Site; standin: GitLabStandin; run: (args: readonly string[], env?: NodeJS.ProcessEnv) => Promise<CliResult> }
-
-async function withGitLab(options: Partial<GitLabStandinOptions>, yaml: string, body: (world: World) => Promise<void>): Promise<void> {
-  const standin = await startGitLabStandin({ tokens: [GITLAB_TOKEN], ...options });
-  const site = new Site().write('purge.yaml', yaml);
-  const outputs: CliResult[] = [];
-  const run = async (args: readonly string[], env: NodeJS.ProcessEnv = {}) => {
-    const result = await site.run(['comment', 'gitlab', ...args], {
-      env: { GITLAB_TOKEN, CI_API_V4_URL: standin.url, CI_PROJECT_ID: '42', CI_MERGE_REQUEST_IID: '3', ...env },
-    });
-    outputs.push(result);
-    return result;
-  };
-  try {
-    await body({ site, standin, run });
-    assertNoToken(GITLAB_TOKEN, ...outputs, ...standin.notes(3).map((n) => n.body));
-  } finally {
-    await standin.close();
-    site.remove();
-  }
-}
 
 const writes = (standin: GitLabStandin) => standin.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
 

@@ -3,46 +3,19 @@
 // folded or deleted, and must not stand in for the plan. Built CLI against the loopback stand-ins.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startGitHubStandin } from './support/github-standin.js';
-import type { GitHubStandin, GitHubStandinOptions } from './support/github-standin.js';
-import { startGitLabStandin } from './support/gitlab-standin.js';
-import type { GitLabStandin, GitLabStandinOptions } from './support/gitlab-standin.js';
-import { Site } from './support/site.js';
-import type { CliResult } from './support/site.js';
-import { GITHUB_TOKEN, GITLAB_TOKEN, assertNoStack, assertNoToken, smallConfig } from './support/comment-fixtures.js';
+import type { GitHubStandin } from './support/github-standin.js';
+import { GITHUB_TOKEN, GITLAB_TOKEN, smallConfig } from './support/comment-fixtures.js';
+import { withGitHub, withGitLab } from './support/forge-world.js';
 
 const MARKER = '<!-- purgeplan:purge.yaml -->';
 const FAKE = `${MARKER}\n### purgeplan plan\n\n**Nothing to purge.** (trust me)`;
-
-interface GitHubWorld { site: Site; standin: GitHubStandin; run: (args: readonly string[], env?: NodeJS.ProcessEnv) => Promise<CliResult> }
-
-async function withGitHub(options: Partial<GitHubStandinOptions>, body: (world: GitHubWorld) => Promise<void>): Promise<void> {
-  const standin = await startGitHubStandin({ tokens: [GITHUB_TOKEN], ...options });
-  const site = new Site().write('purge.yaml', smallConfig()).write('event.json', JSON.stringify({ pull_request: { number: 7 } }));
-  const outputs: CliResult[] = [];
-  const run = async (args: readonly string[], env: NodeJS.ProcessEnv = {}) => {
-    const result = await site.run(['comment', 'github', ...args], {
-      env: { GITHUB_TOKEN, GITHUB_API_URL: standin.url, GITHUB_REPOSITORY: 'octo/site', GITHUB_EVENT_PATH: 'event.json', ...env },
-    });
-    outputs.push(result);
-    assertNoStack(result);
-    return result;
-  };
-  try {
-    await body({ site, standin, run });
-    assertNoToken(GITHUB_TOKEN, ...outputs, ...standin.comments(7).map((c) => c.body));
-  } finally {
-    await standin.close();
-    site.remove();
-  }
-}
 
 const writesTo = (standin: GitHubStandin, id: number) => standin.requests.filter((r) => r.method !== 'GET' && r.path.endsWith(`/comments/${id}`));
 const minimizesOf = (standin: GitHubStandin, nodeId: string) => standin.requests.filter((r) => r.path === '/graphql' && JSON.stringify(r.body).includes(nodeId));
 
 describe('comment github: a marked comment by someone else is never purgeplan\'s', () => {
   it('update: a pull request author\'s comment with the marker is left alone; the plan gets its own comment', async () => {
-    await withGitHub({}, async ({ standin, run }) => {
+    await withGitHub({}, smallConfig(), async ({ standin, run }) => {
       const fake = standin.seed(7, FAKE, 'mallory');
       const result = await run(['--all']);
       assert.equal(result.code, 0, result.stderr);
@@ -57,7 +30,7 @@ describe('comment github: a marked comment by someone else is never purgeplan\'s
   });
 
   it('update: a fake marked comment posted after the plan does not take its place', async () => {
-    await withGitHub({}, async ({ site, standin, run }) => {
+    await withGitHub({}, smallConfig(), async ({ site, standin, run }) => {
       assert.equal((await run(['--all'])).code, 0);
       const [own] = standin.comments(7);
       const fake = standin.seed(7, FAKE, 'mallory');
@@ -71,7 +44,7 @@ describe('comment github: a marked comment by someone else is never purgeplan\'s
   });
 
   it('update: a fake "part 2 of 2" after the plan is neither taken as a part nor deleted', async () => {
-    await withGitHub({}, async ({ standin, run }) => {
+    await withGitHub({}, smallConfig(), async ({ standin, run }) => {
       assert.equal((await run(['--all'])).code, 0);
       const fake = standin.seed(7, `${MARKER}\n_purgeplan plan, part 2 of 2_\n\nfake`, 'mallory');
       const result = await run(['--all']);
@@ -82,7 +55,7 @@ describe('comment github: a marked comment by someone else is never purgeplan\'s
   });
 
   it('hide-and-new: another author\'s marked comment is neither minimized nor re-marked', async () => {
-    await withGitHub({}, async ({ standin, run }) => {
+    await withGitHub({}, smallConfig(), async ({ standin, run }) => {
       assert.equal((await run(['--all'])).code, 0);
       const [own] = standin.comments(7);
       const fake = standin.seed(7, FAKE, 'mallory');
@@ -97,7 +70,7 @@ describe('comment github: a marked comment by someone else is never purgeplan\'s
   });
 
   it('--skip-no-changes with nothing due does not edit a fake plan to say so', async () => {
-    await withGitHub({}, async ({ site, standin, run }) => {
+    await withGitHub({}, smallConfig(), async ({ site, standin, run }) => {
       site.initGit();
       site.commit('initial');
       const fake = standin.seed(7, FAKE, 'mallory');
@@ -109,7 +82,7 @@ describe('comment github: a marked comment by someone else is never purgeplan\'s
   });
 
   it('a personal token: its own comments are found by asking GraphQL who the token is', async () => {
-    await withGitHub({ logins: { [GITHUB_TOKEN]: 'alice' } }, async ({ site, standin, run }) => {
+    await withGitHub({ logins: { [GITHUB_TOKEN]: 'alice' } }, smallConfig(), async ({ site, standin, run }) => {
       assert.equal((await run(['--all'])).code, 0);
       standin.seed(7, FAKE, 'mallory');
       site.write('purge.yaml', smallConfig(6));
@@ -124,7 +97,7 @@ describe('comment github: a marked comment by someone else is never purgeplan\'s
   });
 
   it('without GraphQL\'s viewer, REST /user names a personal token', async () => {
-    await withGitHub({ logins: { [GITHUB_TOKEN]: 'alice' }, viewer: false }, async ({ site, standin, run }) => {
+    await withGitHub({ logins: { [GITHUB_TOKEN]: 'alice' }, viewer: false }, smallConfig(), async ({ site, standin, run }) => {
       assert.equal((await run(['--all'])).code, 0);
       site.write('purge.yaml', smallConfig(6));
       assert.equal((await run(['--all'])).code, 0);
@@ -135,7 +108,7 @@ describe('comment github: a marked comment by someone else is never purgeplan\'s
   });
 
   it('when GitHub will not say who the token is, only an app\'s [bot] comments count as its own', async () => {
-    await withGitHub({ viewer: false }, async ({ site, standin, run }) => {
+    await withGitHub({ viewer: false }, smallConfig(), async ({ site, standin, run }) => {
       assert.equal((await run(['--all'])).code, 0);
       const fake = standin.seed(7, FAKE, 'mallory');
       site.write('purge.yaml', smallConfig(6));
@@ -148,32 +121,9 @@ describe('comment github: a marked comment by someone else is never purgeplan\'s
   });
 });
 
-interface GitLabWorld { standin: GitLabStandin; run: (args: readonly string[]) => Promise<CliResult> }
-
-async function withGitLab(options: Partial<GitLabStandinOptions>, body: (world: GitLabWorld) => Promise<void>): Promise<void> {
-  const standin = await startGitLabStandin({ tokens: [GITLAB_TOKEN], ...options });
-  const site = new Site().write('purge.yaml', smallConfig());
-  const outputs: CliResult[] = [];
-  const run = async (args: readonly string[]) => {
-    const result = await site.run(['comment', 'gitlab', ...args], {
-      env: { GITLAB_TOKEN, CI_API_V4_URL: standin.url, CI_PROJECT_ID: '42', CI_MERGE_REQUEST_IID: '3' },
-    });
-    outputs.push(result);
-    assertNoStack(result);
-    return result;
-  };
-  try {
-    await body({ standin, run });
-    assertNoToken(GITLAB_TOKEN, ...outputs, ...standin.notes(3).map((n) => n.body));
-  } finally {
-    await standin.close();
-    site.remove();
-  }
-}
-
 describe('comment gitlab: a marked note by someone else is never purgeplan\'s', () => {
   it('update edits the token\'s own note (GET /user names it), never another author\'s', async () => {
-    await withGitLab({}, async ({ standin, run }) => {
+    await withGitLab({}, smallConfig(), async ({ standin, run }) => {
       const own = standin.seed(3, `${MARKER}\nold plan`, { username: 'purgeplan-bot' });
       const fake = standin.seed(3, FAKE, { username: 'mallory' });
       const result = await run(['--all']);
@@ -186,7 +136,7 @@ describe('comment gitlab: a marked note by someone else is never purgeplan\'s', 
   });
 
   it('hide-and-new folds only its own notes', async () => {
-    await withGitLab({}, async ({ standin, run }) => {
+    await withGitLab({}, smallConfig(), async ({ standin, run }) => {
       const fake = standin.seed(3, FAKE, { username: 'mallory' });
       assert.equal((await run(['--all'])).code, 0);
       const result = await run(['--all', '--behavior', 'hide-and-new']);
@@ -198,7 +148,7 @@ describe('comment gitlab: a marked note by someone else is never purgeplan\'s', 
   });
 
   it('when GitLab will not say who the token is, only its access-token bots count as its own', async () => {
-    await withGitLab({ user: false, usernames: { [GITLAB_TOKEN]: 'project_42_bot_0a1b2c' } }, async ({ standin, run }) => {
+    await withGitLab({ user: false, usernames: { [GITLAB_TOKEN]: 'project_42_bot_0a1b2c' } }, smallConfig(), async ({ standin, run }) => {
       const fake = standin.seed(3, FAKE, { username: 'mallory' });
       assert.equal((await run(['--all'])).code, 0);
       assert.equal((await run(['--all', '--behavior', 'hide-and-new'])).code, 0);

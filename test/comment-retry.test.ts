@@ -6,34 +6,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rateLimitWait, retryDelay, ForgeError } from '../src/forge/http.js';
-import { startGitHubStandin } from './support/github-standin.js';
 import type { GitHubFault, GitHubRequest, GitHubStandin } from './support/github-standin.js';
-import { Site } from './support/site.js';
-import type { CliResult } from './support/site.js';
-import { GITHUB_TOKEN, assertNoStack, assertNoToken, smallConfig } from './support/comment-fixtures.js';
+import { smallConfig } from './support/comment-fixtures.js';
+import { withGitHub } from './support/forge-world.js';
+import type { ForgeWorld } from './support/forge-world.js';
 
 const SECONDARY = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
 
-async function withGitHub(fault: (request: GitHubRequest) => number | GitHubFault | undefined, body: (standin: GitHubStandin, run: () => Promise<CliResult>) => Promise<void>): Promise<void> {
-  const standin = await startGitHubStandin({ tokens: [GITHUB_TOKEN], fault });
-  const site = new Site().write('purge.yaml', smallConfig()).write('event.json', JSON.stringify({ pull_request: { number: 7 } }));
-  const outputs: CliResult[] = [];
-  const run = async () => {
-    const result = await site.run(['comment', 'github', '--all'], {
-      env: { GITHUB_TOKEN, GITHUB_API_URL: standin.url, GITHUB_REPOSITORY: 'octo/site', GITHUB_EVENT_PATH: 'event.json', GITHUB_STEP_SUMMARY: 'summary.md' },
-    });
-    outputs.push(result);
-    assertNoStack(result);
-    return result;
-  };
-  try {
-    await body(standin, run);
-    assertNoToken(GITHUB_TOKEN, ...outputs);
-  } finally {
-    await standin.close();
-    site.remove();
-  }
-}
+/** `comment github --all` on pull request 7 (a job summary as well, as in Actions). */
+const comment = (run: ForgeWorld<GitHubStandin>['run']) => run(['--all'], { GITHUB_STEP_SUMMARY: 'summary.md' });
 
 /** Answers `fault` to the first `times` requests matching `method`. */
 const failing = (method: string, fault: number | GitHubFault, times = 1) => (request: GitHubRequest) => (request.method === method && times-- > 0 ? fault : undefined);
@@ -41,12 +22,16 @@ const sent = (standin: GitHubStandin, method: string) => standin.requests.filter
 
 describe('comment github: rate limits and server errors', () => {
   it('a secondary rate limit on creating (403, retry-after: 1) waits and posts once', async () => {
-    await withGitHub(failing('POST', { status: 403, message: SECONDARY, headers: { 'retry-after': '1' } }), async (standin, run) => {
-      const started = Date.now();
-      const result = await run();
+    await withGitHub({ fault: failing('POST', { status: 403, message: SECONDARY, headers: { 'retry-after': '1' } }) }, smallConfig(), async ({ standin, run }) => {
+      const result = await comment(run);
       assert.equal(result.code, 0, result.stderr);
-      assert.ok(Date.now() - started >= 1_000, 'waited the second asked');
       assert.equal(sent(standin, 'POST'), 2);
+      // Seen at the stand-in: the refused POST, then the same POST a second later. A lower bound the
+      // load cannot break (a slow machine only widens it); 50 ms for a timer armed on the event
+      // loop's cached time. The wait itself is the decision table's (retryDelay, below).
+      const [refused, resent] = standin.requests.filter((r) => r.method === 'POST');
+      assert.ok(resent!.at - refused!.at >= 950, `sent again ${Math.round(resent!.at - refused!.at)} ms after the refusal`);
+      assert.deepEqual(resent!.body, refused!.body);
       assert.equal(standin.comments(7).length, 1, 'posted once');
       assert.doesNotMatch(result.stderr, /warning/);
     });
@@ -55,8 +40,8 @@ describe('comment github: rate limits and server errors', () => {
   it('a 429 on listing with x-ratelimit-remaining: 0 waits until x-ratelimit-reset', async () => {
     const reset = () => String(Math.ceil(Date.now() / 1000));
     let left = 1;
-    await withGitHub((request) => (request.method === 'GET' && left-- > 0 ? { status: 429, message: 'API rate limit exceeded', headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset() } } : undefined), async (standin, run) => {
-      const result = await run();
+    await withGitHub({ fault: (request) => (request.method === 'GET' && left-- > 0 ? { status: 429, message: 'API rate limit exceeded', headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset() } } : undefined) }, smallConfig(), async ({ standin, run }) => {
+      const result = await comment(run);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(sent(standin, 'GET'), 2);
       assert.equal(standin.comments(7).length, 1);
@@ -64,23 +49,23 @@ describe('comment github: rate limits and server errors', () => {
   });
 
   it('a 500 on editing is retried; on creating it is not (it could post twice)', async () => {
-    await withGitHub(failing('PATCH', 500), async (standin, run) => {
+    await withGitHub({ fault: failing('PATCH', 500) }, smallConfig(), async ({ standin, run }) => {
       const own = standin.seed(7, '<!-- purgeplan:purge.yaml -->\nold plan', 'github-actions[bot]');
-      const result = await run();
+      const result = await comment(run);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(sent(standin, 'PATCH'), 2);
       assert.match(own.body, /### purgeplan plan/);
     });
-    await withGitHub(failing('POST', 500), async (standin, run) => {
-      const result = await run();
+    await withGitHub({ fault: failing('POST', 500) }, smallConfig(), async ({ standin, run }) => {
+      const result = await comment(run);
       assert.equal(result.code, 1);
       assert.equal(sent(standin, 'POST'), 1);
     });
   });
 
   it('a rate limit that outlasts the retries is an error (exit 1), not a fork\'s read-only warning', async () => {
-    await withGitHub(failing('POST', { status: 403, message: SECONDARY, headers: { 'retry-after': '0' } }, 10), async (standin, run) => {
-      const result = await run();
+    await withGitHub({ fault: failing('POST', { status: 403, message: SECONDARY, headers: { 'retry-after': '0' } }, 10) }, smallConfig(), async ({ standin, run }) => {
+      const result = await comment(run);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /error: GitHub answered 403 to POST .*secondary rate limit/);
       assert.doesNotMatch(result.stderr, /warning/);
@@ -89,12 +74,12 @@ describe('comment github: rate limits and server errors', () => {
   });
 
   it('a rate limit asking for an hour is not waited for: exit 1 at once', async () => {
-    await withGitHub(failing('POST', { status: 429, message: 'API rate limit exceeded', headers: { 'retry-after': '3600' } }), async (standin, run) => {
-      const started = Date.now();
-      const result = await run();
-      assert.equal(result.code, 1);
-      assert.ok(Date.now() - started < 20_000);
-      assert.equal(sent(standin, 'POST'), 1);
+    await withGitHub({ fault: failing('POST', { status: 429, message: 'API rate limit exceeded', headers: { 'retry-after': '3600' } }) }, smallConfig(), async ({ standin, run }) => {
+      // Killed after two minutes, a run that waits the hour fails on its exit code (null) instead of hanging the suite.
+      const result = await run(['--all'], { GITHUB_STEP_SUMMARY: 'summary.md' }, { killAfterMs: 120_000 });
+      assert.equal(result.code, 1, `${result.signal ?? ''} ${result.stderr}`);
+      assert.match(result.stderr, /error: GitHub answered 429 to POST .*API rate limit exceeded/);
+      assert.equal(sent(standin, 'POST'), 1, 'not sent again');
     });
   });
 });

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { startStandin } from './support/cloudflare-standin.js';
 import type { Standin } from './support/cloudflare-standin.js';
-import { Site, TOKEN, ZONE_ID } from './support/site.js';
+import { runOnce, Site, TOKEN, ZONE_ID } from './support/site.js';
 
 const PHASE = 'http_request_cache_settings';
 const ZONE = { id: ZONE_ID, name: 'example.com', plan: 'enterprise' as const, account_id: 'acc1' };
@@ -56,14 +56,7 @@ function serve(value: Json | undefined): void {
   else rulesets[ZONE_ID] = { [PHASE]: value };
 }
 
-async function drift(args: string[] = [], yaml = CONFIG) {
-  const site = new Site().write('purge.yaml', yaml);
-  try {
-    return await site.run(['drift', '--api-url', standin.url, ...args], { env: env() });
-  } finally {
-    site.remove();
-  }
-}
+const drift = (args: string[] = [], yaml = CONFIG) => runOnce(standin.url, yaml, ['drift', ...args], env());
 
 before(async () => {
   standin = await startStandin({ tokens: [TOKEN, 'purge-only-token'], zones: [ZONE], rulesets, rulesetReaders: [TOKEN] });

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { startStandin } from './support/cloudflare-standin.js';
 import type { Fault, FaultContext, Standin } from './support/cloudflare-standin.js';
-import { Site, TOKEN, ZONE_ID } from './support/site.js';
+import { runOnce, TOKEN, ZONE_ID } from './support/site.js';
 
 const PHASE = 'http_request_cache_settings';
 const ZONE = { id: ZONE_ID, name: 'example.com', plan: 'enterprise' as const, account_id: 'acc1' };
@@ -36,14 +36,7 @@ const rulesets: Record<string, Record<string, unknown>> = {};
 let fault: ((ctx: FaultContext) => Fault | undefined) | undefined;
 const serve = (value: Json) => { rulesets[ZONE_ID] = { [PHASE]: value }; };
 
-async function run(args: string[], yaml = CONFIG) {
-  const site = new Site().write('purge.yaml', yaml);
-  try {
-    return await site.run([...args, '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
-  } finally {
-    site.remove();
-  }
-}
+const run = (args: string[], yaml = CONFIG) => runOnce(standin.url, yaml, args);
 
 function assertClean(result: { stdout: string; stderr: string }): void {
   const all = result.stdout + result.stderr;

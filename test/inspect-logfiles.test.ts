@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { CoverageTally } from '../src/inspect/coverage.js';
@@ -17,7 +16,7 @@ import { Inspector } from '../src/inspect/inspector.js';
 import { PurgeIndex } from '../src/inspect/items.js';
 import { forEachLine, MAX_LINE_BYTES } from '../src/inspect/logfiles.js';
 import { parseLogLine } from '../src/inspect/logs.js';
-import { configYaml, planOf, runCli, ZONE_ID } from './support/config-builder.js';
+import { CLI, configYaml, planOf, runCli, ZONE_ID } from './support/config-builder.js';
 import { logLine } from './support/logpush.js';
 
 const SITE = configYaml({
@@ -30,7 +29,6 @@ const SITE = configYaml({
 
 const POST = 'https://www.example.com/posts/a/';
 const PURGED = logLine({ url: POST, headers: { 'accept-language': 'ja', 'x-tenant': 'acme' } });
-const cli = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
 
 type Report = {
   requests: Record<string, number>;
@@ -51,7 +49,7 @@ describe('coverage --logs: inputs (spec §9)', () => {
 
   it('reads a pipe (process substitution), plain or gzip told by its magic bytes', () => {
     for (const producer of ['cat access.log', 'gzip -c access.log']) {
-      const result = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" coverage --logs <(${producer}) --json`], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const result = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" coverage --logs <(${producer}) --json`], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
       assert.equal(result.status, 0, `${producer}: ${result.stderr}`);
       assert.equal((JSON.parse(result.stdout) as Report).requests.purged, 2, producer);
     }
@@ -64,17 +62,17 @@ describe('coverage --logs: inputs (spec §9)', () => {
     assert.doesNotMatch(result.stderr, /internal error/);
   });
 
-  it(`a line longer than ${MAX_LINE_BYTES / 1048576} MiB is skipped with its number, quickly, and the next line still counts`, () => {
+  it(`a line longer than ${MAX_LINE_BYTES / 1048576} MiB is skipped with its number, and the next line still counts`, () => {
     writeFileSync(join(dir, 'long.log'), `${PURGED}\n${'x'.repeat(MAX_LINE_BYTES + 10)}\n${PURGED}\n`);
-    const started = Date.now();
-    const result = runCli(['coverage', '--logs', 'long.log', '--json'], dir);
+    // The guard only stops a run that would never end (a reader quadratic in the line's length);
+    // the reader's speed is the benchmark's business.
+    const result = runCli(['coverage', '--logs', 'long.log', '--json'], dir, { killAfterMs: 120_000 });
     assert.equal(result.status, 0, result.stderr);
     const report = JSON.parse(result.stdout) as Report;
     assert.equal(report.requests.purged, 2);
     assert.equal(report.requests.skipped, 1);
     assert.equal(report.skipped_lines[0]!.line, 2);
     assert.match(report.skipped_lines[0]!.reason, /longer than 16 MiB/);
-    assert.ok(Date.now() - started < 20_000, 'linear in the line length');
   });
 
   it('a large binary file without line ends is a clear error, never an internal one', () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Plan } from '../src/plan/types.js';
 import { runCli } from './support/config-builder.js';
+import type { CliRunOptions } from './support/config-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'purgeplan-patterns-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,10 +24,10 @@ groups:
 `;
 
 /** Writes purge.yaml with HEAD and the group's lines (indented four spaces) and runs the CLI. */
-function run(groupLines: string, args: readonly string[] = ['plan', '--json'], files: Record<string, string> = {}) {
+function run(groupLines: string, args: readonly string[] = ['plan', '--json'], files: Record<string, string> = {}, options: CliRunOptions = {}) {
   writeFileSync(join(dir, 'purge.yaml'), HEAD + groupLines.split('\n').map((line) => (line ? `    ${line}` : line)).join('\n'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return runCli([...args, '-c', 'purge.yaml'], dir);
+  return runCli([...args, '-c', 'purge.yaml'], dir, options);
 }
 
 function plan(groupLines: string, files: Record<string, string> = {}): Plan {
@@ -118,11 +119,12 @@ describe('spec §7.1: patterns in hosts, prefixes and tags', () => {
   });
 
   it('entries count toward --max-items before expansion: a huge range is refused without being built', () => {
-    const started = Date.now();
-    const result = run('tags: ["t{1..999999999999}"]\nhosts: ["h{1..999999999999}.example.com"]\n', ['validate']);
-    assert.equal(result.status, 1);
+    // Building two trillion entries could only end in a crash or the spawn's hang guard (status
+    // null), never in this refusal; how fast it comes is the benchmark's business.
+    const result = run('tags: ["t{1..999999999999}"]\nhosts: ["h{1..999999999999}.example.com"]\n', ['validate'], {}, { killAfterMs: 120_000 });
+    assert.equal(result.status, 1, result.stderr);
     assert.match(result.stderr, /error: groups: the plan would expand to 1,999,999,999,998 purge items, more than --max-items 1,000,000/);
-    assert.ok(Date.now() - started < 20_000, 'refused before expanding');
+    assert.doesNotMatch(result.stderr, /internal error|\n\s+at /);
   });
 
   it('entries and URLs share the --max-items budget', () => {

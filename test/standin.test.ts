@@ -1,13 +1,13 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Pool, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import {
   startStandin, STANDIN_LIMITS, DEFAULT_ZONE,
   type Standin, type StandinOptions, type StandinZone, type FaultContext,
 } from './support/cloudflare-standin.js';
+import { ManualClock, TEST_EPOCH, until } from './support/clock.js';
 
 const agent = new Agent({ keepAliveTimeout: 2_000 });
 after(() => agent.close());
@@ -56,6 +56,12 @@ function assertCfError(r: Reply, status: number, code: number): void {
 async function withStandin(options: StandinOptions, fn: (s: Standin) => Promise<void>): Promise<void> {
   const s = await startStandin(options);
   try { await fn(s); } finally { await s.close(); }
+}
+
+/** A stand-in on a clock the test moves: its limits see exactly the time the test says. */
+function withClock(options: StandinOptions, fn: (s: Standin, clock: ManualClock) => Promise<void>): Promise<void> {
+  const clock = new ManualClock();
+  return withStandin({ ...options, clock }, (s) => fn(s, clock));
 }
 
 describe('stand-in: basics', () => {
@@ -364,7 +370,7 @@ describe('stand-in: per-request maxima by plan', () => {
 
 describe('stand-in: rate limits', () => {
   it('pro token bucket: a burst of 25, then 429 with retry-after; refills at 5/s', () =>
-    withStandin({ zones: [zone(1, 'pro', 'a')] }, async (s) => {
+    withClock({ zones: [zone(1, 'pro', 'a')] }, async (s, clock) => {
       const z = hexId(1);
       for (let i = 0; i < 25; i++) {
         const r = await purge(s, { tags: [`t${i}`] }, z);
@@ -379,21 +385,19 @@ describe('stand-in: rate limits', () => {
       assert.equal(s.rateLimited, 2);
       assert.equal(s.accepted.length, 25);
 
-      await sleep(120); // ~0.6 token since the bucket started: still not a whole one
-      let limitedSoFar = 2;
-      if (s.elapsed() - s.accepted[0]!.at < 170) { // skip on a badly overloaded machine
-        assertCfError(await purge(s, { prefixes: ['example.com/a'] }, z), 429, 1134);
-        assert.equal(s.rateLimited, ++limitedSoFar);
-      }
-      await sleep(140); // now past one token (200 ms at 5/s) with a margin
+      await clock.advance(120); // 0.6 token since the bucket emptied: still not a whole one
+      assertCfError(await purge(s, { prefixes: ['example.com/a'] }, z), 429, 1134);
+      assert.equal(s.rateLimited, 3);
+      await clock.advance(80); // 200 ms at 5/s: exactly one token
       assert.equal((await purge(s, { prefixes: ['example.com/a'] }, z)).status, 200);
       assertCfError(await purge(s, { prefixes: ['example.com/b'] }, z), 429, 1134);
-      assert.equal(s.rateLimited, limitedSoFar + 1);
+      assert.equal(s.rateLimited, 4);
       assert.equal(s.accepted.length, 26);
+      assert.deepEqual(s.accepted.slice(24).map((a) => a.at), [0, 200]);
     }));
 
   it('free token bucket: 25 then 429 with retry-after 12 s (5 per minute)', () =>
-    withStandin({}, async (s) => {
+    withClock({}, async (s) => {
       for (let i = 0; i < 25; i++) assert.equal((await purge(s, { purge_everything: true })).status, 200);
       const r = await purge(s, { tags: ['x'] });
       assertCfError(r, 429, 1134);
@@ -401,7 +405,7 @@ describe('stand-in: rate limits', () => {
     }));
 
   it('invalid requests and files requests take no bucket tokens', () =>
-    withStandin({ zones: [zone(1, 'pro', 'a')] }, async (s) => {
+    withClock({ zones: [zone(1, 'pro', 'a')] }, async (s) => {
       const z = hexId(1);
       for (let i = 0; i < 10; i++) assert.equal((await purge(s, { tags: ['bad tag'] }, z)).status, 400);
       for (let i = 0; i < 10; i++) assert.equal((await purge(s, { files: files(10) }, z)).status, 200);
@@ -413,9 +417,9 @@ describe('stand-in: rate limits', () => {
     }));
 
   it('free URL window: 800 URLs per moving second, then 429 until the oldest leave the window', () =>
-    withStandin({}, async (s) => {
+    withClock({}, async (s, clock) => {
       assert.equal((await purge(s, { files: files(100, 'h0.example.com') })).status, 200);
-      await sleep(80); // so the first 100 URLs leave the window well before the others
+      await clock.advance(80); // so the first 100 URLs leave the window before the others
       for (let i = 1; i < 8; i++) assert.equal((await purge(s, { files: files(100, `h${i}.example.com`) })).status, 200);
       const r = await purge(s, { files: ['https://example.com/one-more'] });
       assertCfError(r, 429, 1134);
@@ -423,34 +427,33 @@ describe('stand-in: rate limits', () => {
       assert.equal(s.rateLimited, 1);
       // flex requests are not limited by the URL window
       assert.equal((await purge(s, { hosts: ['example.com'] })).status, 200);
-      const firstAt = s.accepted[0]!.at;
-      const secondAt = s.accepted[1]!.at;
-      assert.ok(secondAt - firstAt >= 75);
-      await sleep(firstAt + 1000 + 20 - s.elapsed());
-      assert.ok(s.elapsed() < secondAt + 1000, 'test too slow to observe the sliding window');
+      assert.deepEqual(s.accepted.slice(0, 2).map((a) => a.at), [0, 80]);
+      await clock.advance(919); // 1 ms before the first 100 URLs leave the window
+      assertCfError(await purge(s, { files: files(1, 'w.example.com') }), 429, 1134);
+      await clock.advance(1);
       // only the first 100 URLs have left the window: 100 fit again, but not one more
       assert.equal((await purge(s, { files: files(100, 'z.example.com') })).status, 200);
       assertCfError(await purge(s, { files: files(1, 'w.example.com') }), 429, 1134);
-      assert.equal(s.rateLimited, 2);
+      assert.equal(s.rateLimited, 3);
       assert.equal(s.accepted.filter((a) => 'files' in a.body).length, 9);
     }));
 
   it('retry-after is whole seconds rounded up', () =>
-    withStandin({ zones: [zone(1, 'pro', 'a')], limits: { pro: { requestsPerSecond: 1 / 1.4, bucketSize: 1 } } }, async (s) => {
+    withClock({ zones: [zone(1, 'pro', 'a')], limits: { pro: { requestsPerSecond: 1 / 1.4, bucketSize: 1 } } }, async (s) => {
       assert.equal((await purge(s, { tags: ['a'] }, hexId(1))).status, 200);
       const r = await purge(s, { tags: ['b'] }, hexId(1));
       assertCfError(r, 429, 1134);
-      assert.equal(r.headers['retry-after'], '2'); // ~1.39 s to the next token
+      assert.equal(r.headers['retry-after'], '2'); // 1.4 s to the next token
     }));
 
   it('enterprise window: a 500-file request fits 6 times in a second (3000 URLs), not 7', () =>
-    withStandin({ zones: [zone(1, 'enterprise', 'a')] }, async (s) => {
+    withClock({ zones: [zone(1, 'enterprise', 'a')] }, async (s) => {
       for (let i = 0; i < 6; i++) assert.equal((await purge(s, { files: files(500, `h${i}.example.com`) }, hexId(1))).status, 200);
       assertCfError(await purge(s, { files: files(1) }, hexId(1)), 429, 1134);
     }));
 
   it('zones of the same account and plan share one bucket; other plans and accounts do not', () =>
-    withStandin({ zones: [zone(1, 'pro', 'A'), zone(2, 'pro', 'A'), zone(3, 'business', 'A'), zone(4, 'pro', 'B')] }, async (s) => {
+    withClock({ zones: [zone(1, 'pro', 'A'), zone(2, 'pro', 'A'), zone(3, 'business', 'A'), zone(4, 'pro', 'B')] }, async (s) => {
       for (let i = 0; i < 13; i++) assert.equal((await purge(s, { tags: [`a${i}`] }, hexId(1))).status, 200);
       for (let i = 0; i < 12; i++) assert.equal((await purge(s, { tags: [`b${i}`] }, hexId(2))).status, 200);
       assertCfError(await purge(s, { tags: ['x'] }, hexId(1)), 429, 1134);
@@ -463,7 +466,7 @@ describe('stand-in: rate limits', () => {
     }));
 
   it('zones of the same account and plan share one URL window', () =>
-    withStandin({ zones: [zone(1, 'free', 'A'), zone(2, 'free', 'A'), zone(3, 'free', 'B')] }, async (s) => {
+    withClock({ zones: [zone(1, 'free', 'A'), zone(2, 'free', 'A'), zone(3, 'free', 'B')] }, async (s) => {
       for (let i = 0; i < 4; i++) assert.equal((await purge(s, { files: files(100) }, hexId(1))).status, 200);
       for (let i = 0; i < 4; i++) assert.equal((await purge(s, { files: files(100) }, hexId(2))).status, 200);
       assertCfError(await purge(s, { files: files(1) }, hexId(1)), 429, 1134);
@@ -472,11 +475,12 @@ describe('stand-in: rate limits', () => {
     }));
 
   it('rateLimitHeaders adds x-ratelimit-* to purge answers', () =>
-    withStandin({ zones: [zone(1, 'pro', 'a')], rateLimitHeaders: true }, async (s) => {
+    withClock({ zones: [zone(1, 'pro', 'a')], rateLimitHeaders: true }, async (s) => {
+      const inOneSecond = new Date(TEST_EPOCH + 1000).toUTCString();
       const first = await purge(s, { tags: ['a'] }, hexId(1));
       assert.equal(first.headers['x-ratelimit-limit'], '25');
       assert.equal(first.headers['x-ratelimit-remaining'], '24');
-      assert.ok(!Number.isNaN(Date.parse(String(first.headers['x-ratelimit-reset']))));
+      assert.equal(first.headers['x-ratelimit-reset'], inOneSecond, 'full again in 200 ms, in whole seconds');
       const f = await purge(s, { files: files(100) }, hexId(1));
       assert.equal(f.headers['x-ratelimit-limit'], '1500');
       assert.equal(f.headers['x-ratelimit-remaining'], '1400');
@@ -484,8 +488,7 @@ describe('stand-in: rate limits', () => {
       const r = await purge(s, { tags: ['a'] }, hexId(1));
       assert.equal(r.status, 429);
       assert.equal(r.headers['x-ratelimit-remaining'], '0');
-      const reset = Date.parse(String(r.headers['x-ratelimit-reset']));
-      assert.ok(reset > Date.now() - 1000 && reset <= Date.now() + 2000, String(r.headers['x-ratelimit-reset']));
+      assert.equal(r.headers['x-ratelimit-reset'], inOneSecond, 'a token again in 200 ms: retry-after 1 s from now');
     }));
 
   it('sends no x-ratelimit-* headers by default', () =>
@@ -562,29 +565,32 @@ describe('stand-in: faults', () => {
       }
     }));
 
-  it('delay fault: answers normally after the delay, and the purge is accepted', () =>
-    withStandin({ fault: (ctx) => (ctx.purgeSeq === 1 ? { kind: 'delay', ms: 150 } : undefined) }, async (s) => {
-      const t = performance.now();
-      const r = await purge(s, { tags: ['slow'] });
-      const took = performance.now() - t;
+  it('delay fault: answers normally after the delay, and the purge is accepted; others are not held', () =>
+    withClock({ fault: (ctx) => (ctx.purgeSeq === 1 ? { kind: 'delay', ms: 150 } : undefined) }, async (s, clock) => {
+      const slow = purge(s, { tags: ['slow'] });
+      await until(() => clock.sleeping === 1);
+      const fast = await purge(s, { tags: ['fast'] });
+      assert.equal(fast.status, 200, fast.text);
+      await clock.advance(149);
+      assert.deepEqual(s.accepted.map((a) => a.body.tags[0]), ['fast'], 'the delayed purge is still held 1 ms before its time');
+      await clock.advance(1);
+      const r = await slow;
       assert.equal(r.status, 200, r.text);
-      assert.ok(took >= 140, `took ${took} ms`);
-      assert.equal(s.accepted.length, 1);
-      assert.ok(s.accepted[0]!.at >= 140);
-      const t2 = performance.now();
-      await purge(s, { tags: ['fast'] });
-      assert.ok(performance.now() - t2 < 140);
+      assert.deepEqual(s.accepted.map((a) => [a.body.tags[0], a.seq, a.at]), [['fast', 2, 0], ['slow', 1, 150]]);
+      assert.deepEqual(s.log.map((l) => [l.seq, l.at]), [[2, 0], [1, 150]], 'logged when answered, in arrival seq');
     }));
 
   it('delay fault still applies the limits when it answers', () =>
-    withStandin({
+    withClock({
       zones: [zone(1, 'pro', 'a')],
       limits: { pro: { bucketSize: 1 } },
       fault: (ctx) => (ctx.purgeSeq === 2 ? { kind: 'delay', ms: 50 } : undefined),
-    }, async (s) => {
+    }, async (s, clock) => {
       assert.equal((await purge(s, { tags: ['a'] }, hexId(1))).status, 200);
-      const r = await purge(s, { tags: ['b'] }, hexId(1));
-      assertCfError(r, 429, 1134);
+      const pending = purge(s, { tags: ['b'] }, hexId(1));
+      await until(() => clock.sleeping === 1);
+      await clock.advance(50); // a quarter of a token refilled meanwhile
+      assertCfError(await pending, 429, 1134);
       assert.equal(s.rateLimited, 1);
     }));
 });
@@ -616,24 +622,26 @@ describe('stand-in: connections and close()', () => {
     assert.match(data, /^HTTP\/1\.1 200/);
     assert.match(data, /connection: keep-alive/i);
     assert.equal(socket.destroyed, false);
-    const t = performance.now();
-    await s.close();
-    await Promise.race([closed, sleep(1000, undefined, { ref: false }).then(() => { throw new Error('socket still open after close()'); })]);
-    assert.ok(performance.now() - t < 1000);
+    assert.equal(s.openSockets, 1);
+    const closing = s.close();
+    assert.equal(s.openSockets, 0, 'the idle keep-alive socket is destroyed at once, not left to its timeout');
+    await closing;
+    await closed;
     assert.equal(s.connections, 1);
     await s.close(); // idempotent
   });
 
   it('close() does not wait for a request held by a delay fault', async () => {
-    const s = await startStandin({ fault: () => ({ kind: 'delay', ms: 60_000 }) });
+    const clock = new ManualClock();
+    const s = await startStandin({ clock, fault: () => ({ kind: 'delay', ms: 60_000 }) });
     const pending = purge(s, { tags: ['a'] });
     pending.catch(() => {});
-    while (s.connections === 0) await sleep(5);
-    await sleep(20);
-    const t = performance.now();
-    await s.close();
-    assert.ok(performance.now() - t < 1000);
+    await until(() => clock.sleeping === 1);
+    const closing = s.close();
+    assert.equal(s.openSockets, 0, 'the held request\'s socket is destroyed at once');
+    await closing;
     await assert.rejects(pending);
-    assert.equal(s.accepted.length, 0);
+    assert.equal(s.accepted.length, 0, 'the held purge was never answered');
+    assert.deepEqual(s.log, []);
   });
 });

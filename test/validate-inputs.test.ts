@@ -64,10 +64,13 @@ describe('validate: bad files exit 1 with a positioned message, no stack trace, 
     }
   });
 
-  it('the alias bomb is refused quickly', () => {
-    const started = performance.now();
-    purgeplan(['validate', '-c', 'alias-bomb/purge.yaml']);
-    assert.ok(performance.now() - started < 5000);
+  it('the alias bomb is refused, not expanded: exit 1 with its position, for every command that reads the file', () => {
+    // A crash, a kill by the spawn's hang guard (status null) or an expansion that ran out of
+    // memory all fail here; how fast the refusal comes is the benchmark's business.
+    for (const args of [['validate'], ['plan'], ['plan', '--json']]) {
+      const result = purgeplan([...args, '-c', 'alias-bomb/purge.yaml']);
+      assertCleanFailure(result, /^alias-bomb\/purge\.yaml:4:8: error: too many YAML aliases \(more than 100 expansions\): refused as a resource-exhaustion risk$/m);
+    }
   });
 });
 

@@ -1213,37 +1213,33 @@ describe('vars files must stay inside the directory of purge.yaml (§3)', () => 
 });
 
 describe('size: --max-items is checked before anything is expanded (§3)', () => {
+  // Counted, never built (nothing expanded); how fast is the benchmark's business.
   it('a plan of 1.6 billion items is refused at once', () => {
-    const started = performance.now();
     const checked = run(ZONE + yaml`
       groups:
         pages:
           urls:
             - https://www.example.com/{1..40000}/{1..40000}
     `);
-    const elapsedMs = performance.now() - started;
     assertDiagnostics(checked.diagnostics, [
       error('7:1', 'groups: the plan would expand to 1,600,000,000 purge items, more than --max-items 1,000,000'),
       warning('8:3', 'groups.pages: group "pages" expands to 1,600,000,000 items'),
     ]);
     assert.equal(checked.expansions, undefined, 'nothing was expanded');
-    assert.ok(elapsedMs < 1000, `took ${Math.round(elapsedMs)} ms`);
   });
 
   it('a single range of a billion values is refused at once, counted without being built', () => {
-    const started = performance.now();
     const checked = run(ZONE + yaml`
       groups:
         pages:
           urls:
             - https://www.example.com/{1..1000000000}
     `);
-    const elapsedMs = performance.now() - started;
     assertDiagnostics(checked.diagnostics, [
       error('7:1', 'groups: the plan would expand to 1,000,000,000 purge items, more than --max-items 1,000,000'),
       warning('8:3', 'groups.pages: group "pages" expands to 1,000,000,000 items'),
     ]);
-    assert.ok(elapsedMs < 1000, `took ${Math.round(elapsedMs)} ms`);
+    assert.equal(checked.expansions, undefined, 'nothing was expanded');
   });
 
   it('counts URLs × schemes × header variants across groups against --max-items', () => {

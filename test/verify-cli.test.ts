@@ -166,23 +166,19 @@ groups:
     });
   });
 
-  it('at most --verify-rate requests in any second (timestamps at the edge)', async () => {
+  it('--verify-rate reaches the pacer: the rate it reports, and no faster than it allows (timestamps at the edge)', async () => {
     await withScene(config(), { cacheKey: { cache_by_device_type: true } }, async ({ edge, apply }) => {
-      const result = await apply(['--verify', '4', '--verify-rate', '4']);
+      let spawnedAt = 0;
+      const result = await apply(['--verify', '4', '--verify-rate', '4', '--json'], { onSpawn: () => { spawnedAt = edge.elapsed(); } });
       assert.equal(result.code, 0, result.stderr);
-      const times = edge.log.map((r) => r.at).sort((a, b) => a - b);
-      assert.equal(times.length, 12);
-      // Starts are 250 ms apart. Arrivals jitter on a loaded machine (a new connection's first
-      // request arrives late, the test's own event loop is busy: up to ~300 ms seen with 2 cores
-      // and load 15), which squeezes one gap and widens the next. So: the median gap is the
-      // rate's, no one-second window holds a burst, and the whole run is as long as the rate makes it.
-      const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
-      assert.ok(gaps[Math.floor(gaps.length / 2)] >= 225, `median gap ${Math.round(gaps[Math.floor(gaps.length / 2)])} ms`);
-      for (let i = 0; i + 6 < times.length; i++) {
-        assert.ok(times[i + 6] - times[i] >= 1000, `7 requests within ${Math.round(times[i + 6] - times[i])} ms`);
-      }
-      const span = times[times.length - 1] - times[0];
-      assert.ok(span >= (times.length - 1) * 250 - 300, `${times.length} requests in ${Math.round(span)} ms`);
+      const sample = verifyEvents(result.stdout)[0]!;
+      assert.deepEqual([sample.phase, sample.rate], ['sample', 4]);
+      assert.equal(edge.log.length, 12);
+      // Twelve starts 250 ms apart cannot end before 2.75 s after the process started: a lower
+      // bound a slow machine only widens. The spacing itself is asserted on a virtual clock
+      // (verify-units.test.ts: every probe of a verification goes through the gate).
+      const last = Math.max(...edge.log.map((r) => r.at));
+      assert.ok(last - spawnedAt >= 11 * 250, `12 requests by ${Math.round(last - spawnedAt)} ms after the start`);
     });
   });
 
@@ -228,12 +224,13 @@ groups:
         if (child && !interrupted) { interrupted = true; child.kill('SIGINT'); }
         return 20_000;
       },
-    }, async ({ standin, apply }) => {
+    }, async ({ standin, edge, apply }) => {
       standin.onPurge(() => { purged = true; });
-      const started = Date.now();
       const result = await apply(['--verify', '3'], { onSpawn: (c) => { child = c; } });
       assert.equal(result.code, 130, result.stderr);
-      assert.ok(Date.now() - started < 10_000);
+      // It exited while the edge still held the probe it was interrupted in: it did not wait the 20 s.
+      assert.ok(interrupted);
+      assert.ok(edge.log.some((r) => r.status === undefined), 'a held probe was never answered before the exit');
       assert.match(result.stderr, /interrupted after the purge/);
       assert.equal(standin.accepted.length, 1);
     });

@@ -5,13 +5,15 @@ import { describe, it } from 'node:test';
 import type { Plan, PurgeBody } from '../src/plan/types.js';
 import { requestKind, requestSize } from '../src/plan/types.js';
 import { connectToText, DEVICE_USER_AGENTS, endpointOf, parseConnectTo, probeHeaders, RateGate, routeConnection, ruleMatches } from '../src/verify/probe.js';
-import type { VerifyClock } from '../src/verify/probe.js';
+import type { Prober, VerifyClock } from '../src/verify/probe.js';
+import { Verification } from '../src/verify/session.js';
 import { sampleItems } from '../src/verify/sample.js';
 import type { VerifyItem } from '../src/verify/sample.js';
 import { judge, needsWarming } from '../src/verify/verdict.js';
 import type { Observation } from '../src/verify/verdict.js';
 import { UserError } from '../src/errors.js';
 import { deviceTypeOf } from './support/edge-standin.js';
+import { VirtualClock } from './support/clock.js';
 
 function plan(requests: { groups: string[]; body: PurgeBody; action?: 'purge' | 'invalidate' }[], planId = 'sha256:abc'): Plan {
   const groups = [...new Set(requests.flatMap((r) => r.groups))].map((name) => ({ name, zone: 'www', zones: ['www'], status: 'new' as const, items: 0, due: true }));
@@ -159,6 +161,39 @@ describe('RateGate: at most `rate` starts in any second', () => {
     assert.equal(await gate.take(controller.signal), true);
     controller.abort();
     assert.equal(await gate.take(controller.signal), false);
+  });
+});
+
+describe('Verification: every probe, before and after the purge, goes through the gate (virtual clock)', () => {
+  it('at most `rate` probe starts in any second, with several probes in flight', async () => {
+    // The fake edge answers at once: the clock jumps to the next paced start as soon as nothing runs.
+    const clock = new VirtualClock({ busy: () => false });
+    const starts: number[] = [];
+    const seen = new Map<string, number>();
+    let purged = false;
+    const prober: Prober = {
+      get: async (url, headers) => {
+        starts.push(clock.elapsed());
+        const key = `${url} ${JSON.stringify(headers)}`;
+        const count = purged ? 0 : seen.get(key) ?? 0;
+        seen.set(key, count + 1);
+        return { cacheStatus: count === 0 ? 'MISS' : 'HIT', httpStatus: 200 };
+      },
+      close: async () => undefined,
+    };
+    const sampled = plan([{ groups: ['posts'], body: { files: files('posts', 4) } }]);
+    const lines: string[] = [];
+    const output = { stdout: (text: string) => lines.push(text), stderr: (text: string) => lines.push(text) };
+    const verification = await Verification.start(sampled, { count: 4, rate: 4, connectTo: [], settleMs: 0, json: true }, output, { clock, prober });
+    const signal = new AbortController().signal;
+    assert.equal(await verification.before(signal), 'done');
+    purged = true;
+    assert.equal(await verification.after(signal), 'ok', lines.join(''));
+    assert.equal(starts.length, 12, 'warming (MISS, HIT) then one probe each, for 4 items');
+    for (let i = 0; i + 4 < starts.length; i++) {
+      assert.ok(starts[i + 4] - starts[i] >= 1000, `5 starts within ${starts[i + 4] - starts[i]} ms: ${starts.join(', ')}`);
+    }
+    assert.ok(starts[11] - starts[0] < 11 * 250 + 250, `no slower than the rate: ${starts.join(', ')}`);
   });
 });
 

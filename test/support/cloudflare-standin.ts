@@ -58,6 +58,16 @@ export interface StandinOptions {
   rulesets?: Record<string, Record<string, unknown>>;
   /** Tokens allowed to read rulesets (Zone > Cache Rules > Read); default: every valid token. Others get 403. */
   rulesetReaders?: string[];
+  /**
+   * The stand-in's time (test/support/clock.ts): its limits, `at` stamps and HTTP dates read
+   * `now()` (ms since the epoch), and its delay faults wait on `sleep` when there is one. Default:
+   * the machine's clocks and timers.
+   */
+  clock?: StandinClock;
+}
+export interface StandinClock {
+  now(): number;
+  sleep?(ms: number): Promise<void>;
 }
 export interface AcceptedPurge {
   seq: number; zoneId: string; body: any; at: number; id: string;   // at = ms since the stand-in started
@@ -85,6 +95,8 @@ export interface Standin {
   rateLimited: number;         // how many 429s it answered because of its own limits (not injected faults)
   connections: number;         // TCP connections accepted so far
   close(): Promise<void>;      // closes the server and all sockets
+  /** TCP connections open now, server side (close() destroys every one at once). */
+  readonly openSockets: number;
   // ---- additions ----
   /** ms since the stand-in started (same clock as `accepted[].at` and `log[].at`). */
   elapsed(): number;
@@ -212,8 +224,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function tokenId(token: string): string {
   return createHash('sha256').update(token).digest('hex').slice(0, 32);
 }
-function httpDate(msFromNow: number): string {
-  return new Date(Date.now() + Math.max(0, msFromNow)).toUTCString();
+function httpDate(now: number, msFromNow: number): string {
+  return new Date(now + Math.max(0, msFromNow)).toUTCString();
 }
 function ceilSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000 - 1e-9));
@@ -234,10 +246,11 @@ class StandinServer implements Standin {
   private seq = 0;
   private purgeSeq = 0;
   private closed = false;
-  private readonly t0 = performance.now();
+  private readonly clock: StandinClock | undefined;
+  private readonly t0: number;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
-  private readonly sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  private readonly sleepers = new Set<{ timer: NodeJS.Timeout | undefined; resolve: () => void }>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly windows = new Map<string, WindowEntry[]>();
   private readonly userTokens: Set<string>;
@@ -254,8 +267,11 @@ class StandinServer implements Standin {
 
   get rateLimited(): number { return this._rateLimited; }
   get connections(): number { return this._connections; }
+  get openSockets(): number { return [...this.sockets].filter((socket) => !socket.destroyed).length; }
 
   constructor(options: StandinOptions) {
+    this.clock = options.clock;
+    this.t0 = this.clock ? this.clock.now() : performance.now();
     this.userTokens = new Set(options.tokens ?? [DEFAULT_TOKEN]);
     this.accountTokens = new Map((options.accountTokens ?? []).map((t) => [t.token, t.account_id]));
     this.zones = (options.zones ?? [DEFAULT_ZONE]).map((z) => ({ ...z }));
@@ -300,7 +316,10 @@ class StandinServer implements Standin {
     });
   }
 
-  elapsed(): number { return performance.now() - this.t0; }
+  elapsed(): number { return (this.clock ? this.clock.now() : performance.now()) - this.t0; }
+
+  /** Now, in ms since the epoch (for HTTP dates). */
+  private wallNow(): number { return this.clock ? this.clock.now() : Date.now(); }
 
   resetLimits(): void {
     this.buckets.clear();
@@ -324,10 +343,13 @@ class StandinServer implements Standin {
     });
   }
 
+  /** Resolves after `ms` on the stand-in's clock, or at once when the stand-in closes. */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const entry = { timer: undefined as unknown as NodeJS.Timeout, resolve };
-      entry.timer = setTimeout(() => { this.sleepers.delete(entry); resolve(); }, Math.max(0, ms));
+      const entry = { timer: undefined as NodeJS.Timeout | undefined, resolve };
+      const wake = () => { this.sleepers.delete(entry); resolve(); };
+      if (this.clock?.sleep) void this.clock.sleep(ms).then(wake);
+      else entry.timer = setTimeout(wake, Math.max(0, ms));
       this.sleepers.add(entry);
     });
   }
@@ -570,14 +592,14 @@ class StandinServer implements Standin {
         if (this.rateLimitHeaders) {
           h['x-ratelimit-limit'] = String(verdict.limit);
           h['x-ratelimit-remaining'] = '0';
-          h['x-ratelimit-reset'] = httpDate(retryAfter * 1000);
+          h['x-ratelimit-reset'] = httpDate(this.wallNow(), retryAfter * 1000);
         }
         return { status: 429, body: envelopeErr([{ ...STANDIN_ERRORS.rateLimited }]), headers: h };
       }
       if (this.rateLimitHeaders) {
         headers['x-ratelimit-limit'] = String(verdict.limit);
         headers['x-ratelimit-remaining'] = String(verdict.remaining);
-        headers['x-ratelimit-reset'] = httpDate(Math.ceil(verdict.resetMs / 1000) * 1000);
+        headers['x-ratelimit-reset'] = httpDate(this.wallNow(), Math.ceil(verdict.resetMs / 1000) * 1000);
       }
     }
     const id = randomBytes(16).toString('hex');

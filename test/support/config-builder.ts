@@ -105,10 +105,26 @@ export function filesOf(plan: Plan): FileEntry[] {
   return plan.requests.flatMap((request) => ('files' in request.body ? [...request.body.files] : []));
 }
 
-/** Runs the built CLI (dist/bin/purgeplan.js, the bundle `bin` names) with `args` in `cwd`. */
-export function runCli(args: readonly string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const cli = fileURLToPath(new URL('../../bin/purgeplan.js', import.meta.url));
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
+/** The built CLI (dist/bin/purgeplan.js, the bundle `bin` names). */
+export const CLI = fileURLToPath(new URL('../../bin/purgeplan.js', import.meta.url));
+
+export interface CliRunOptions {
+  /** Given on stdin (`--logs -`). Default: nothing. */
+  readonly input?: string | Buffer;
+  /**
+   * A hang guard, not a speed check: past this many ms the process is killed and `status` is null,
+   * which a test's exit-status assertion reports. Default: none.
+   */
+  readonly killAfterMs?: number;
+}
+
+/** Runs the built CLI with `args` in `cwd`, colours off. */
+export function runCli(args: readonly string[], cwd: string, options: CliRunOptions = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' },
+    ...(options.input === undefined ? {} : { input: options.input }),
+    ...(options.killAfterMs === undefined ? {} : { timeout: options.killAfterMs, killSignal: 'SIGKILL' as const }),
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -89,6 +89,8 @@ export interface Edge {
   readonly purges: AcceptedPurge[];
   /** The keys of the entries cached now (for assertions). */
   entries(): string[];
+  /** ms since the edge started (the clock of `log[].at`). */
+  elapsed(): number;
   /** Apply one accepted purge (done automatically for `options.standin`). */
   purge(purge: AcceptedPurge): void;
   close(): Promise<void>;
@@ -223,6 +225,10 @@ class EdgeServer implements Edge {
 
   entries(): string[] {
     return [...this.cache.keys()].sort(cmp);
+  }
+
+  elapsed(): number {
+    return performance.now() - this.t0;
   }
 
   close(): Promise<void> {

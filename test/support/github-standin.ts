@@ -28,7 +28,11 @@ export interface GitHubComment {
   minimized: string | null;
 }
 
-export interface GitHubRequest { method: string; path: string; authorization: string | undefined; userAgent: string | undefined; body: unknown }
+export interface GitHubRequest {
+  method: string; path: string; authorization: string | undefined; userAgent: string | undefined; body: unknown;
+  /** When it arrived: ms on the stand-in's monotonic clock (performance.now()). */
+  at: number;
+}
 
 /** A fault with GitHub's own message and headers (a secondary rate limit: 403, retry-after). */
 export interface GitHubFault { readonly status: number; readonly message?: string; readonly headers?: Readonly<Record<string, string>> }
@@ -98,7 +102,7 @@ export async function startGitHubStandin(options: GitHubStandinOptions): Promise
       let body: unknown;
       try { body = raw === '' ? undefined : JSON.parse(raw); } catch { body = raw; }
       const url = new URL(request.url ?? '/', `http://${request.headers.host}`);
-      requests.push({ method: request.method ?? '', path: `${url.pathname}${url.search}`, authorization: request.headers.authorization, userAgent: request.headers['user-agent'], body });
+      requests.push({ method: request.method ?? '', path: `${url.pathname}${url.search}`, authorization: request.headers.authorization, userAgent: request.headers['user-agent'], body, at: performance.now() });
       const base = `http://${request.headers.host}`;
       const fault = options.fault?.(requests[requests.length - 1]!, requests.length - 1);
       if (typeof fault === 'number') return json(response, fault, { message: fault === 404 ? 'Not Found' : 'Server Error' });

@@ -17,6 +17,11 @@ export interface RunOptions {
   /** Called once the process is running (e.g. to interrupt it). */
   readonly onSpawn?: (child: import('node:child_process').ChildProcess) => void;
   readonly input?: string;
+  /**
+   * A hang guard, not a speed check: past this many ms the process is killed (the result then has
+   * `code` null and `signal` SIGKILL, which a test's exit-code assertion reports). Default: none.
+   */
+  readonly killAfterMs?: number;
 }
 
 export class Site {
@@ -55,8 +60,12 @@ export class Site {
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+      const guard = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
       child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+      child.on('close', (code, signal) => {
+        clearTimeout(guard);
+        resolve({ code, signal, stdout, stderr });
+      });
       if (options.input !== undefined) child.stdin.end(options.input);
       else child.stdin.end();
       options.onSpawn?.(child);
@@ -65,5 +74,18 @@ export class Site {
 
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `purgeplan ...args --api-url <apiUrl>` once, in a fresh site holding `yaml` as purge.yaml, with
+ * the zone's token in CLOUDFLARE_API_TOKEN unless `env` says otherwise; the site is removed after.
+ */
+export async function runOnce(apiUrl: string, yaml: string, args: readonly string[], env: NodeJS.ProcessEnv = { CLOUDFLARE_API_TOKEN: TOKEN }): Promise<CliResult> {
+  const site = new Site().write('purge.yaml', yaml);
+  try {
+    return await site.run([...args, '--api-url', apiUrl], { env });
+  } finally {
+    site.remove();
   }
 }

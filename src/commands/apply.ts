@@ -20,7 +20,8 @@ import {
 } from '../reconcile/state.js';
 import { renderHuman } from '../render/human.js';
 import { applyPlan } from '../apply/run.js';
-import type { ApplyEvent } from '../apply/run.js';
+import { errorEvent, noteEvent, unsentSummaryEvent } from '../apply/events.js';
+import type { ApplyEvent, ApplyJsonEvent } from '../apply/events.js';
 import { parseApiUrl } from '../cloudflare/client.js';
 import { acquireLock } from '../apply/lock.js';
 import { isJournal, journalComplete, journalState, readJournal } from '../apply/journal.js';
@@ -66,12 +67,12 @@ interface Output {
 }
 
 export async function applyCommand(planfile: string | undefined, options: ApplyCommandOptions, io: Io): Promise<number> {
-  const emitJson = (event: Record<string, unknown>) => io.stdout(`${jsonText(event)}\n`);
+  const emitJson = (event: ApplyJsonEvent) => io.stdout(`${jsonText(event)}\n`);
   let summarized = false;
   const output: Output = options.json
     ? {
         report: (event) => { if (event.type === 'summary') summarized = true; createJsonReporter(io.stdout)(event); },
-        note: (text) => emitJson({ type: 'note', message: text }),
+        note: (text) => emitJson(noteEvent(text)),
         show: (text) => io.stderr(text),
       }
     : { report: () => undefined, note: (text) => io.stdout(`${text}\n`), show: (text) => io.stdout(text) };
@@ -80,8 +81,8 @@ export async function applyCommand(planfile: string | undefined, options: ApplyC
   } catch (error) {
     // Every --json run ends with a summary event, a refusal too (the message also goes to stderr).
     if (options.json && !summarized && error instanceof UserError) {
-      emitJson({ type: 'error', message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
-      emitJson({ type: 'summary', ok: false, interrupted: false, requests: 0, done: 0, skipped: 0, failed: 0, not_sent: 0, error: error.message });
+      emitJson(errorEvent(error.message, error.hint));
+      emitJson(unsentSummaryEvent({ ok: false, interrupted: false, requests: 0, error: error.message }));
     }
     throw error;
   }
@@ -140,7 +141,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     if (!saved) output.show(renderHuman(plan, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
     if (plan.requests.length === 0) {
       recordState(plan, [], true, state, stateFile, configFile, journalPath, io);
-      if (options.json) output.report({ type: 'summary', ok: true, interrupted: false, requests: 0, done: 0, skipped: 0, failed: 0, not_sent: 0, rate_limited: 0, elapsed_ms: 0, completed_groups: [], failures: [] });
+      if (options.json) output.report(unsentSummaryEvent({ ok: true, interrupted: false, requests: 0 }));
       else output.note('Nothing to apply.');
       return 0;
     }
@@ -149,7 +150,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
       const answer = await askYes(question, options.json ? io.stderr : io.stdout, interrupt.signal);
       if (answer !== 'yes') {
         const why = answer === null ? 'interrupted' : 'not approved';
-        if (options.json) output.report({ type: 'summary', ok: false, interrupted: answer === null, cancelled: true, requests: plan.requests.length, done: 0, skipped: 0, failed: 0, not_sent: plan.requests.length, rate_limited: 0, elapsed_ms: 0, completed_groups: [], failures: [] });
+        if (options.json) output.report(unsentSummaryEvent({ ok: false, interrupted: answer === null, cancelled: true, requests: plan.requests.length }));
         else io.stdout(`\nApply cancelled (${why}): nothing was sent.\n`);
         return answer === null ? 130 : 1;
       }

@@ -12,7 +12,7 @@ import type { SendContext, SendResult } from '../cloudflare/send.js';
 import { send } from '../cloudflare/send.js';
 
 /**
- * Where each action's bodies go (cloudflare-reality.md §2): invalidate_cache takes the same body
+ * Where each action's bodies go (docs/cloudflare.md): invalidate_cache takes the same body
  * forms and per-request maxima as purge_cache, and draws from the same limits (pacing.ts).
  */
 export const ENDPOINTS: Readonly<Record<Action, string>> = { purge: 'purge_cache', invalidate: 'invalidate_cache' };
@@ -35,7 +35,7 @@ export interface DispatchContext extends SendContext {
   /** Indexed by request index; updated in place. */
   readonly outcomes: RequestOutcome[];
   readonly emit: (event: ApplyJsonEvent) => void;
-  /** Tokens no verify endpoint would vouch for: their first purge decides (spec §4.2). */
+  /** Tokens no verify endpoint would vouch for: their first purge decides (docs/commands.md "apply"). */
   readonly unverifiedTokens: ReadonlySet<string>;
   readonly total: number;
   readonly startedAt: number;

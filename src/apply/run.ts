@@ -1,4 +1,4 @@
-// applyPlan: sends a Plan's requests to Cloudflare (spec §4.2). Order of work: check the options,
+// applyPlan: sends a Plan's requests to Cloudflare (docs/commands.md "apply"). Order of work: check the options,
 // lock, read the journal, read the tokens (before any request), verify them and look up zones,
 // then dispatch the remaining requests in plan order, paced, retried, journaled.
 import { compare } from '../expand/normalize.js';

@@ -211,6 +211,21 @@ describe('apply output', () => {
     });
   });
 
+  it('--json: a refusal before planning ends with a summary of the same fields as a run\'s', async () => {
+    await withSite({}, config(), async (site, standin) => {
+      const sent = await site.run(['apply', '--auto-approve', '--json', '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
+      const refused = await site.run(['apply', '--auto-approve', '--json', '--api-url', standin.url, '--connect-to', 'www.example.com:443:127.0.0.1:1'], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
+      assert.equal(refused.code, 1);
+      const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+      const summary = last(refused.stdout);
+      assert.deepEqual(summary, {
+        type: 'summary', ok: false, interrupted: false, requests: 0, done: 0, skipped: 0, failed: 0, not_sent: 0,
+        rate_limited: 0, elapsed_ms: 0, completed_groups: [], failures: [], error: '--connect-to directs the requests of --verify: give --verify N too',
+      });
+      assert.deepEqual(Object.keys(summary).filter((key) => key !== 'error'), Object.keys(last(sent.stdout)));
+    });
+  });
+
   it('a 4xx on one request is reported with Cloudflare\'s code and message; the others still go; exit 1', async () => {
     const fault: StandinOptions['fault'] = (ctx) => ((ctx.body as { tags?: unknown } | undefined)?.tags ? { kind: 'status', status: 400, errors: [{ code: 1020, message: 'Invalid tag in request' }] } : undefined);
     await withSite({ fault }, config(), async (site, standin) => {

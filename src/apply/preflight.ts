@@ -1,7 +1,7 @@
 // Before any purge (spec §4.2): every token present, each distinct token verified once, and the
 // zones given by name looked up. All failures here are UserErrors; a token never appears in one.
 import { UserError } from '../errors.js';
-import type { PlanZone } from '../plan/types.js';
+import type { Plan, PlanZone } from '../plan/types.js';
 import type { SendContext, SendResult } from '../cloudflare/send.js';
 import { describeFailure, send } from '../cloudflare/send.js';
 import { readZoneTokens as readTokens, zoneIdOf } from '../cloudflare/zones.js';
@@ -92,4 +92,10 @@ export async function resolveZoneIds(zones: readonly ZoneAccess[], context: Send
     ids.set(zone.name, id);
   }
   return ids;
+}
+
+/** The plan's zones that have requests to send. */
+export function zonesWithRequests(plan: Pick<Plan, 'requests' | 'zones'>): PlanZone[] {
+  const used = new Set(plan.requests.map((r) => r.zone));
+  return plan.zones.filter((z) => used.has(z.name));
 }

@@ -3,7 +3,7 @@
 // \r (and again every second from a timer, so the rate and the ETA move while requests are in
 // flight); otherwise one line per finished request; `--json` prints each event as one JSON line.
 import { formatDuration, jsonText, plural } from '../format.js';
-import type { ApplyEvent } from './run.js';
+import type { ApplyEvent } from './events.js';
 
 /** How often the live line is redrawn on a terminal, whatever the requests do (spec §6a "apply UX"). */
 export const PROGRESS_REDRAW_MS = 1000;

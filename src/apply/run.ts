@@ -1,4 +1,4 @@
-// applyPlan: sends a Plan's requests to Cloudflare (spec §4.2). Order of work: check the options,
+// applyPlan: sends a Plan's requests to Cloudflare (docs/commands.md "apply"). Order of work: check the options,
 // lock, read the journal, read the tokens (before any request), verify them and look up zones,
 // then dispatch the remaining requests in plan order, paced, retried, journaled.
 import { compare } from '../expand/normalize.js';
@@ -6,7 +6,7 @@ import type { Plan, PlanZone, PlannedRequest, RequestKind } from '../plan/types.
 import { requestKind, requestSize } from '../plan/types.js';
 import { UserError } from '../errors.js';
 import { plural } from '../format.js';
-import type { ApiClient, ApiError } from '../cloudflare/client.js';
+import type { ApiClient } from '../cloudflare/client.js';
 import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from '../cloudflare/client.js';
 import { isJournal, journalHeader, JournalWriter, readJournal } from './journal.js';
 import type { JournalOptions } from './journal.js';
@@ -17,13 +17,12 @@ import { readZoneTokens, resolveZoneIds, verifyTokens } from './preflight.js';
 import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
 import type { Clock, SendContext } from '../cloudflare/send.js';
 import { systemClock } from '../cloudflare/send.js';
-import { actionOf, dispatch } from './dispatch.js';
+import { dispatch } from './dispatch.js';
 import type { Job } from './dispatch.js';
+import { requestFields, summaryEvent } from './events.js';
+import type { ApplyEvent, ApplyJsonEvent, ApplyResult, RequestOutcome } from './events.js';
 
-export interface ApplyEvent {
-  type: 'start' | 'request_start' | 'request_done' | 'request_retry' | 'request_failed' | 'request_skipped' | 'summary';
-  [k: string]: unknown;
-}
+export type { ApplyEvent, ApplyResult, RequestOutcome } from './events.js';
 
 export interface ApplyOptions {
   apiUrl: string;
@@ -58,35 +57,6 @@ export interface ApplyOptions {
   lockPath?: string | null;
 }
 
-export interface RequestOutcome {
-  index: number;
-  zone: string;
-  groups: readonly string[];
-  /**
-   * `not_sent`: not completed in this run (interrupted, or its token was refused): a re-run sends
-   * it. `unknown`: in flight when interrupted, its answer never came: a re-run sends it again.
-   */
-  status: 'done' | 'skipped' | 'failed' | 'not_sent' | 'unknown';
-  id?: string;
-  /** False for a request Cloudflare accepted whose journal line could not be written. */
-  journaled?: false;
-  attempts: number;
-  errors?: { code: number; message: string }[];
-  httpStatus?: number;
-  /** Why it failed or was not sent, when Cloudflare's errors do not say it all. */
-  message?: string;
-}
-
-export interface ApplyResult {
-  outcomes: RequestOutcome[];
-  interrupted: boolean;
-  ok: boolean;
-  rateLimited: number;
-  /** Groups all of whose requests are done or skipped-as-journaled. */
-  completedGroups: string[];
-  elapsedMs: number;
-}
-
 export const DEFAULT_CONCURRENCY = 4;
 /** After Ctrl-C, how long purges in flight may take to answer before they are cut off. */
 export const IN_FLIGHT_GRACE_MS = 800;
@@ -95,7 +65,7 @@ export { DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT_MS };
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
-  const emit = (event: ApplyEvent): void => options.onEvent?.(event);
+  const emit = (event: ApplyJsonEvent): void => options.onEvent?.(event);
   const startedAt = clock.now();
   const baseUrl = parseApiUrl(options.apiUrl);
   checkWholeNumber('--concurrency', options.concurrency, 1);
@@ -143,7 +113,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       if (!(failure instanceof UserError)) throw failure;
       result = { ...result, ok: false };
       const error = withWhatWasSent(failure, result, plan);
-      emit({ ...summaryEvent(result, plan), error: error.message });
+      emit(summaryEvent(result, plan, error.message));
       throw error;
     };
     const itemsOf = (index: number): number => requestSize(plan.requests[index].body);
@@ -159,7 +129,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     });
     for (const outcome of outcomes) {
       if (outcome.status === 'skipped') {
-        emit({ type: 'request_skipped', index: outcome.index, zone: outcome.zone, groups: outcome.groups, action: actionOf(plan.requests[outcome.index]), kind: requestKind(plan.requests[outcome.index].body), items: itemsOf(outcome.index), id: outcome.id });
+        emit({ type: 'request_skipped', ...requestFields(outcome.index, plan.requests[outcome.index], requestKind(plan.requests[outcome.index].body), itemsOf(outcome.index)), id: outcome.id });
       }
     }
     if (pendingIndexes.length === 0) return finish(false, 0);
@@ -278,33 +248,3 @@ function withWhatWasSent(error: UserError, result: ApplyResult, plan: Plan): Use
     exitCode: error.exitCode,
   });
 }
-
-function summaryEvent(result: ApplyResult, plan: Plan): ApplyEvent {
-  const count = (status: RequestOutcome['status']): number => result.outcomes.filter((o) => o.status === status).length;
-  const failures = result.outcomes.filter((o) => o.status === 'failed' || o.status === 'unknown' || (o.status === 'not_sent' && o.message !== undefined));
-  return {
-    type: 'summary',
-    ok: result.ok,
-    interrupted: result.interrupted,
-    requests: plan.requests.length,
-    done: count('done'),
-    skipped: count('skipped'),
-    failed: count('failed'),
-    not_sent: count('not_sent'),
-    ...(count('unknown') > 0 ? { unknown: count('unknown') } : {}),
-    rate_limited: result.rateLimited,
-    elapsed_ms: result.elapsedMs,
-    completed_groups: result.completedGroups,
-    failures: failures.map((o) => failureView(o, plan)),
-  };
-}
-
-function failureView(o: RequestOutcome, plan: Plan): { index: number; zone: string; action: string; groups: readonly string[]; status: string; http_status?: number; errors: ApiError[]; message?: string } {
-  return {
-    index: o.index, zone: o.zone, action: actionOf(plan.requests[o.index]), groups: o.groups, status: o.status,
-    ...(o.httpStatus === undefined ? {} : { http_status: o.httpStatus }),
-    errors: o.errors ?? [],
-    ...(o.message === undefined ? {} : { message: o.message }),
-  };
-}
-

@@ -1,0 +1,151 @@
+// The events of `apply --json` (one JSON object a line, docs/commands.md "apply"), and the request
+// outcomes they are made from. Every event is built here, by the functions below, so each type has
+// one shape wherever it is printed from (the run, the command's refusals and cancellations). A leaf:
+// imports only types.
+import type { ApiError } from '../cloudflare/client.js';
+import type { Action, Plan, PlannedRequest, RequestKind } from '../plan/types.js';
+
+/**
+ * The version of the event shapes below. Fields may be added within a version; a field renamed,
+ * removed or retyped is a new version.
+ */
+export const APPLY_EVENTS_VERSION = 1;
+
+/** An event as a reader (a reporter, a test) sees it: its type and fields. */
+export interface ApplyEvent {
+  type: ApplyJsonEvent['type'];
+  [k: string]: unknown;
+}
+
+export interface RequestOutcome {
+  index: number;
+  zone: string;
+  groups: readonly string[];
+  /**
+   * `not_sent`: not completed in this run (interrupted, or its token was refused): a re-run sends
+   * it. `unknown`: in flight when interrupted, its answer never came: a re-run sends it again.
+   */
+  status: 'done' | 'skipped' | 'failed' | 'not_sent' | 'unknown';
+  id?: string;
+  /** False for a request Cloudflare accepted whose journal line could not be written. */
+  journaled?: false;
+  attempts: number;
+  errors?: { code: number; message: string }[];
+  httpStatus?: number;
+  /** Why it failed or was not sent, when Cloudflare's errors do not say it all. */
+  message?: string;
+}
+
+export interface ApplyResult {
+  outcomes: RequestOutcome[];
+  interrupted: boolean;
+  ok: boolean;
+  rateLimited: number;
+  /** Groups all of whose requests are done or skipped-as-journaled. */
+  completedGroups: string[];
+  elapsedMs: number;
+}
+
+/** A request's action; `purge` for one without (a plan made before invalidation existed). */
+export function actionOf(request: Pick<PlannedRequest, 'action'>): Action {
+  return request.action === 'invalidate' ? 'invalidate' : 'purge';
+}
+
+/** What every request event says of its request. */
+export type RequestFields = {
+  index: number; zone: string; groups: readonly string[]; action: Action; kind: RequestKind; items: number;
+};
+/** Cloudflare's answer to a request that failed (or a token refused on its first purge). */
+export type FailedFields = { http_status?: number; errors: readonly ApiError[]; message: string | undefined };
+export type FailureView = {
+  index: number; zone: string; action: string; groups: readonly string[]; status: string; http_status?: number; errors: ApiError[]; message?: string;
+};
+
+export type StartEvent = {
+  type: 'start'; plan_id: string; requests: number; pending: number; items: number; pending_items: number; concurrency: number;
+  applied_before?: true; replaced_journal_of?: string;
+};
+export type RequestStartEvent = { type: 'request_start' } & RequestFields;
+export type RequestSkippedEvent = { type: 'request_skipped' } & RequestFields & { id: string | undefined };
+export type RequestRetryEvent = { type: 'request_retry' } & RequestFields & { attempt: number; rule: string; reason: string; delay_ms: number };
+export type RequestDoneEvent = { type: 'request_done' } & RequestFields & { id: string; attempts: number; completed: number; total: number; elapsed_ms: number };
+export type RequestFailedEvent = { type: 'request_failed' } & RequestFields & { attempts: number } & FailedFields;
+export type SummaryEvent = {
+  type: 'summary'; ok: boolean; interrupted: boolean; cancelled?: true; requests: number; done: number; skipped: number; failed: number; not_sent: number;
+  unknown?: number; rate_limited: number; elapsed_ms: number; completed_groups: readonly string[]; failures: FailureView[]; error?: string;
+};
+export type NoteEvent = { type: 'note'; message: string };
+export type ErrorEvent = { type: 'error'; message: string; hint?: string };
+
+export type ApplyJsonEvent =
+  | StartEvent | RequestStartEvent | RequestSkippedEvent | RequestRetryEvent | RequestDoneEvent | RequestFailedEvent | SummaryEvent | NoteEvent | ErrorEvent;
+
+export function requestFields(index: number, request: PlannedRequest, kind: RequestKind, items: number): RequestFields {
+  return { index, zone: request.zone, groups: request.groups, action: actionOf(request), kind, items };
+}
+
+export function failedAnswer(failure: { httpStatus?: number; errors: readonly ApiError[]; message?: string }): FailedFields {
+  return { ...(failure.httpStatus === undefined ? {} : { http_status: failure.httpStatus }), errors: failure.errors, message: failure.message };
+}
+
+/** The closing event of a run that sent (or skipped) the plan's requests. */
+export function summaryEvent(result: ApplyResult, plan: Plan, error?: string): SummaryEvent {
+  const count = (status: RequestOutcome['status']): number => result.outcomes.filter((o) => o.status === status).length;
+  const failures = result.outcomes.filter((o) => o.status === 'failed' || o.status === 'unknown' || (o.status === 'not_sent' && o.message !== undefined));
+  return {
+    type: 'summary',
+    ok: result.ok,
+    interrupted: result.interrupted,
+    requests: plan.requests.length,
+    done: count('done'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    not_sent: count('not_sent'),
+    ...(count('unknown') > 0 ? { unknown: count('unknown') } : {}),
+    rate_limited: result.rateLimited,
+    elapsed_ms: result.elapsedMs,
+    completed_groups: result.completedGroups,
+    failures: failures.map((o) => failureView(o, plan)),
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+/**
+ * The closing event of a run that sent nothing: nothing to apply, not approved (`cancelled`), or
+ * refused before the plan was known (`error`, with no requests).
+ */
+export function unsentSummaryEvent(how: { ok: boolean; interrupted: boolean; cancelled?: true; requests: number; error?: string }): SummaryEvent {
+  return {
+    type: 'summary',
+    ok: how.ok,
+    interrupted: how.interrupted,
+    ...(how.cancelled ? { cancelled: true as const } : {}),
+    requests: how.requests,
+    done: 0,
+    skipped: 0,
+    failed: 0,
+    not_sent: how.requests,
+    rate_limited: 0,
+    elapsed_ms: 0,
+    completed_groups: [],
+    failures: [],
+    ...(how.error === undefined ? {} : { error: how.error }),
+  };
+}
+
+export function noteEvent(message: string): NoteEvent {
+  return { type: 'note', message };
+}
+
+export function errorEvent(message: string, hint: string | undefined): ErrorEvent {
+  return { type: 'error', message, ...(hint ? { hint } : {}) };
+}
+
+function failureView(o: RequestOutcome, plan: Plan): FailureView {
+  return {
+    index: o.index, zone: o.zone, action: actionOf(plan.requests[o.index]), groups: o.groups, status: o.status,
+    ...(o.httpStatus === undefined ? {} : { http_status: o.httpStatus }),
+    errors: o.errors ?? [],
+    ...(o.message === undefined ? {} : { message: o.message }),
+  };
+}

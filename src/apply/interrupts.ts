@@ -1,0 +1,33 @@
+// Ctrl-C during apply (docs/commands.md "apply"): a clean stop, resumed by running the same command again.
+
+/** Ctrl-C (or SIGTERM): the first stops new requests and waits up to a second for those in flight; a second stops at once. */
+export class Interrupts {
+  private readonly soft = new AbortController();
+  private readonly hard = new AbortController();
+  private readonly handler = () => {
+    if (!this.soft.signal.aborted) {
+      this.warn('\nInterrupted: no new requests; finishing those in flight (at most a second), then saving. (Ctrl-C again to stop at once.)\n');
+      this.soft.abort();
+    } else {
+      this.hard.abort();
+    }
+  };
+
+  constructor(private readonly warn: (text: string) => void) {
+    process.on('SIGINT', this.handler);
+    process.on('SIGTERM', this.handler);
+  }
+
+  get signal(): AbortSignal {
+    return this.soft.signal;
+  }
+
+  get hardSignal(): AbortSignal {
+    return this.hard.signal;
+  }
+
+  dispose(): void {
+    process.off('SIGINT', this.handler);
+    process.off('SIGTERM', this.handler);
+  }
+}

@@ -1,0 +1,35 @@
+// Resuming an interrupted apply (docs/commands.md "apply"): the same command run again sends only
+// what the interrupted run did not, when nothing it was planned from has changed since.
+import { resolve } from 'node:path';
+import type { LoadedConfig } from '../plan/saved.js';
+import { buildPlan } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
+import { workingWatchDigests } from '../reconcile/baseline.js';
+import { isJournal } from './journal.js';
+import type { ForeignJournal, Journal, JournalOptions } from './journal.js';
+
+/**
+ * The plan of an interrupted apply, when nothing it was planned from has changed since: rebuilt
+ * from the journal's decisions, it is the very plan (same plan_id), and only its unsent requests
+ * go out. Null when there is nothing to resume, or it no longer matches. `note` is told what is
+ * resumed.
+ */
+export function resumedPlan(journal: Journal | ForeignJournal | null, loaded: LoadedConfig, asked: JournalOptions, configFile: string, note: (text: string) => void): Plan | null {
+  if (!isJournal(journal) || journal.complete) return null;
+  if (!sameOptions(journal, asked)) return null;
+  const header = journal.header;
+  const plan = buildPlan({
+    config: loaded.config, configPath: configFile, expansions: loaded.expansions, decisions: header.groups,
+    baseline: header.baseline, state: header.state, watchDigests: workingWatchDigests(loaded.expansions, loaded.baseDir, undefined, resolve(loaded.baseDir, header.state.path)),
+  });
+  if (plan.plan_id !== header.plan_id) return null;
+  note(`Resuming the interrupted apply of plan ${plan.plan_id.slice(0, 19)}… started ${header.started_at}: ${journal.done.size} of ${plan.requests.length} requests were applied; sending the rest.`);
+  return plan;
+}
+
+/** Whether this run asks for what the interrupted one asked (the same --group, --all, --base). */
+function sameOptions(journal: Journal, asked: JournalOptions): boolean {
+  const before = journal.header.options;
+  return before.all === asked.all && (before.base ?? null) === (asked.base ?? null)
+    && [...before.groups].sort().join('\n') === [...asked.groups].sort().join('\n');
+}

@@ -1,0 +1,30 @@
+// `purgeplan coverage`: its flags and help (docs/commands.md), registered with the program; the
+// command itself is imported only when it runs.
+import type { Command } from 'commander';
+import { positiveInteger, common, makeIo } from '../cli/options.js';
+import type { SetExit } from '../cli/options.js';
+
+export function registerCoverage(program: Command, setExit: SetExit): void {
+  common(program.command('coverage'))
+    .description('what real traffic cached that the plan would leave stale: Logpush http_requests records against the plan')
+    .requiredOption('--logs <file...>', 'Logpush http_requests NDJSON files (.gz by suffix or content; - for stdin)')
+    .option('--top <n>', 'missed values shown per dimension', positiveInteger('--top'), 10)
+    .option('--plan <file>', 'against this saved plan instead of every group')
+    .option('--base <ref>', 'only the groups due against purge.yaml at this git commit')
+    .option('--state <file>', 'only the groups due against this state file')
+    .option('--cache-key <name>', "build every entry with this cache_keys profile (default: the zone's)")
+    .option('--json', 'print one JSON document', false)
+    .option('--markdown', 'print a pull-request comment', false)
+    .addHelpText('after', `
+Exit codes: 0 nothing missed, 2 missed entries, 1 error.
+
+Examples:
+  $ purgeplan coverage --logs logs/20261130/*.log.gz
+  $ zcat logs/*.gz | purgeplan coverage --logs - --json | jq .coverage
+  $ purgeplan coverage --logs today.log.gz --base origin/main --markdown > coverage.md`)
+    .action(async (options, command: Command) => {
+      const { coverageCommand } = await import('./coverage.js');
+      const io = await makeIo(options.color);
+      setExit(await coverageCommand({ ...options, configGiven: command.getOptionValueSource('config') === 'cli' }, io, { stdin: process.stdin, stderrIsTTY: Boolean(process.stderr.isTTY), now: () => Date.now() }));
+    });
+}

@@ -2,7 +2,7 @@
 // as FILE:LINE:COL: error|warning: message (spec §3) and picks the exit code.
 
 import { count, printable } from './format.js';
-import { compare } from './expand/normalize.js';
+import { compare } from './vocabulary.js';
 
 export type Severity = 'error' | 'warning';
 

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Plan, PurgeBody } from '../src/plan/types.js';
-import { requestKind, requestSize } from '../src/plan/types.js';
+import { requestKind } from '../src/plan/types.js';
+import { requestSize } from '../src/plan/files.js';
 import { connectToText, DEVICE_USER_AGENTS, endpointOf, parseConnectTo, probeHeaders, RateGate, routeConnection, ruleMatches } from '../src/verify/probe.js';
 import type { Prober, VerifyClock } from '../src/verify/probe.js';
 import { Verification } from '../src/verify/session.js';

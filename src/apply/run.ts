@@ -1,9 +1,10 @@
 // applyPlan: sends a Plan's requests to Cloudflare (docs/commands.md "apply"). Order of work: check the options,
 // lock, read the journal, read the tokens (before any request), verify them and look up zones,
 // then dispatch the remaining requests in plan order, paced, retried, journaled.
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 import type { Plan, PlanZone, PlannedRequest, RequestKind } from '../plan/types.js';
-import { requestKind, requestSize } from '../plan/types.js';
+import { requestKind } from '../plan/types.js';
+import { requestSize } from '../plan/files.js';
 import { UserError } from '../errors.js';
 import { plural } from '../format.js';
 import type { ApiClient } from '../cloudflare/client.js';

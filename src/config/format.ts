@@ -4,7 +4,7 @@
 // written out (format-write.ts). Values keep the text they were written with: `007` stays `007`,
 // quotes stay quotes, `|` and `>` blocks keep their lines.
 import { parseDocument } from 'yaml';
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 import type { Alias, FlowItem, Value } from './format-tree.js';
 import { readFormatTree } from './format-read.js';
 import { FormatError } from './format-tree.js';

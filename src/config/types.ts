@@ -2,7 +2,7 @@
 // Everything later in the pipeline reads these types, never the raw YAML value.
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { Diagnostic, Position } from '../diagnostics.js';
-import type { Action } from '../plan/types.js';
+import type { Action } from '../vocabulary.js';
 
 export type Scheme = 'http' | 'https';
 

@@ -6,7 +6,7 @@
 // guessed. Differences are collected per profile, dimension and rule, positioned in purge.yaml.
 import type { Locator, PathSegment } from '../config/load.js';
 import type { CacheKey, Config, Group, Zone } from '../config/types.js';
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 import type { Severity } from '../diagnostics.js';
 import { differences } from './dimensions.js';
 import type { DimensionDifference } from './dimensions.js';

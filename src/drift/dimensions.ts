@@ -3,7 +3,7 @@
 // declared key against a rule's) and import (which keys are the same profile).
 import type { CacheKey } from '../config/types.js';
 import type { PathSegment } from '../config/load.js';
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 
 export interface DimensionDifference {
   /** As purge.yaml spells it, e.g. `query_string.sort`, `headers.include`. */

@@ -3,7 +3,7 @@
 // and the `cache_key:` each group should use, so that pasting both gives no drift.
 import type { CacheKey, Config, Group } from '../config/types.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 import { printable } from '../format.js';
 import { flowList, queryMode, yamlScalar } from './dimensions.js';
 import { token } from './quote.js';

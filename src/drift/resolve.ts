@@ -5,7 +5,8 @@
 import type { CacheKey, Config, Group, Zone } from '../config/types.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
 import { zoneForHost } from '../config/route.js';
-import { compare, normalizeUrl } from '../expand/normalize.js';
+import { normalizeUrl } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 import { expandPattern, parsePattern } from '../expand/patterns.js';
 import { differences } from './dimensions.js';
 import { evaluate, urlFields } from './evaluate.js';

@@ -6,10 +6,11 @@ import { zoneForHost } from '../config/route.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
 import type { CacheKey, Dimension, Group, GroupRoute, RouteProblem, Scheme, Zone } from '../config/types.js';
 import { expandPattern, parsePattern } from './patterns.js';
-import { compare, normalizeUrl } from './normalize.js';
+import { normalizeUrl } from './normalize.js';
+import { compare } from '../vocabulary.js';
 import { expandVariants } from './variants.js';
 import type { Variant } from './variants.js';
-import type { Action } from '../plan/types.js';
+import type { Action } from '../vocabulary.js';
 
 /**
  * A group's items in one zone. A group with a zone has one expansion; a routed group (spec §7.2)

@@ -1,6 +1,7 @@
 // URL normalization: the cache key's view of a URL (spec §2.2). WHATWG serialization for scheme,
 // host (punycode), port and path; the query string is kept byte-exact unless the cache key sorts,
 // ignores, includes or excludes parameters, which move whole `name=value` pairs and re-encode nothing.
+import { compare } from '../vocabulary.js';
 import type { CacheKey, Scheme } from '../config/types.js';
 
 export type NormalizeResult =
@@ -107,8 +108,4 @@ function reorderQuery(query: string, key: CacheKey): string {
       .map((entry) => entry.pair);
   }
   return pairs.join('&');
-}
-
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

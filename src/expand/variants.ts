@@ -1,7 +1,7 @@
 // The header cross product of spec §2.3: every combination of the dimensions' values, with the
 // cookie dimensions joined into one `cookie` header, and *absent* values left out.
 import type { Dimension } from '../config/types.js';
-import { compare } from './normalize.js';
+import { compare } from '../vocabulary.js';
 
 export interface Variant {
   /** Header name/value pairs, names lower-case, sorted by name. */

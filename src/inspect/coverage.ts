@@ -5,7 +5,7 @@ import type { CacheEntry, EntryBuilder, RequestField } from './entry.js';
 import type { Inspector, NearMiss } from './inspector.js';
 import { fixFor } from './inspector.js';
 import type { LogRecord } from './logs.js';
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 
 export type CoverageClass = 'purged' | 'missed' | 'outside' | 'unknown';
 export const CLASSES: readonly CoverageClass[] = ['purged', 'missed', 'outside', 'unknown'];

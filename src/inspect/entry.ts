@@ -6,7 +6,8 @@
 import { DEFAULT_KEY_HEADERS } from '../cloudflare/limits.js';
 import type { CacheKey } from '../config/types.js';
 import { fileKey } from '../expand/group.js';
-import { compare, normalizeUrl } from '../expand/normalize.js';
+import { normalizeUrl } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
 

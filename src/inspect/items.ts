@@ -8,7 +8,7 @@
 import type { Config, Group } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { byGroup, fileKey } from '../expand/group.js';
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 import { makeVariant } from '../expand/variants.js';
 import { broadestCovering, coveringPrefix, coveringPrefixes, hostOf, hostPathOf } from '../plan/cover.js';
 import type { Plan } from '../plan/types.js';

@@ -10,7 +10,8 @@ import { broadestCovering, coveringPrefix, hostOf } from './cover.js';
 import { compactFilesBody, compactFilesOf } from './files.js';
 import type { FilesRun } from './files.js';
 import type { Action, CoverageEntry, PlannedRequest, PurgeBody } from './types.js';
-import { requestKind, requestSize } from './types.js';
+import { requestKind } from './types.js';
+import { requestSize } from './files.js';
 
 export interface BatchResult {
   readonly requests: PlannedRequest[];

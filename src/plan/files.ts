@@ -64,3 +64,12 @@ function expandRuns(runs: readonly FilesRun[], size: number, objects: boolean): 
 export function compactFilesOf(body: PurgeBody): CompactFiles | undefined {
   return compact.get(body);
 }
+
+/** Number of purge items a request carries (purge_everything counts as one). */
+export function requestSize(body: PurgeBody): number {
+  if ('purge_everything' in body) return 1;
+  if ('hosts' in body) return body.hosts.length;
+  if ('prefixes' in body) return body.prefixes.length;
+  if ('tags' in body) return body.tags.length;
+  return compactFilesOf(body)?.size ?? body.files.length;
+}

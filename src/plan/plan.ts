@@ -4,7 +4,7 @@ import type { Config, Group } from '../config/types.js';
 import { describeCacheKey } from '../config/describe.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { byGroup, groupItemKeys } from '../expand/group.js';
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 import { estimateSeconds } from '../apply/pacing.js';
 import { groupFingerprintOf, groupRecord, partsItems } from '../reconcile/record.js';
 import { batch } from './batch.js';

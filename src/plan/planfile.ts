@@ -13,7 +13,8 @@ import { printable } from '../format.js';
 import { requestJson } from '../render/json.js';
 import type { GroupDecision } from './plan.js';
 import { planId, PREVIEW_ITEMS } from './plan.js';
-import { DUE_STATUSES, requestKind, requestSize } from './types.js';
+import { DUE_STATUSES, requestKind } from './types.js';
+import { requestSize } from './files.js';
 import type { Plan, PlanGroup, PlannedRequest } from './types.js';
 
 const SAVE_HINT = 'save a plan with `purgeplan plan --out FILE`';

@@ -3,7 +3,6 @@
 // groups[{name, zone, status, items}], requests[{zone, zone_id, groups, body}] and summary.
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { GroupRecordData } from '../reconcile/record.js';
-import { compactFilesOf } from './files.js';
 
 export type GroupStatus = 'new' | 'changed' | 'revised' | 'content' | 'forced' | 'unchanged' | 'removed';
 export const DUE_STATUSES: readonly GroupStatus[] = ['new', 'changed', 'revised', 'content', 'forced'];
@@ -25,9 +24,10 @@ export type PurgeBody =
 export const REQUEST_KINDS = ['purge_everything', 'hosts', 'prefixes', 'tags', 'files'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
-/** What a request does (spec §7.3): `purge` deletes, `invalidate` marks stale (`/invalidate_cache`). */
-export type Action = 'purge' | 'invalidate';
-export const ACTIONS: readonly Action[] = ['purge', 'invalidate'];
+/** What a request does: `purge` deletes, `invalidate` marks stale (`/invalidate_cache`). */
+import type { Action } from '../vocabulary.js';
+export type { Action };
+export { ACTIONS } from '../vocabulary.js';
 
 export interface PlannedRequest {
   readonly zone: string;
@@ -187,13 +187,4 @@ export function requestKind(body: PurgeBody): RequestKind {
   if ('prefixes' in body) return 'prefixes';
   if ('tags' in body) return 'tags';
   return 'files';
-}
-
-/** Number of purge items a request carries (purge_everything counts as one). */
-export function requestSize(body: PurgeBody): number {
-  if ('purge_everything' in body) return 1;
-  if ('hosts' in body) return body.hosts.length;
-  if ('prefixes' in body) return body.prefixes.length;
-  if ('tags' in body) return body.tags.length;
-  return compactFilesOf(body)?.size ?? body.files.length;
 }

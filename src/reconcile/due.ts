@@ -2,7 +2,7 @@
 // state file or from purge.yaml at a git ref). No files, no git: the callers bring both sides.
 import { diffArrays } from 'diff';
 import { UserError } from '../errors.js';
-import { compare as compareStrings } from '../expand/normalize.js';
+import { compare as compareStrings } from '../vocabulary.js';
 import type { GroupDiff, GroupStatus, RemovedItems } from '../plan/types.js';
 
 /** Item keys, or how to compute them: only a `changed` group's are needed (for its diff). */

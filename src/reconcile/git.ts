@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
-import { compare as compareStrings } from '../expand/normalize.js';
+import { compare as compareStrings } from '../vocabulary.js';
 
 /** One entry of a tree at a commit: a file (or symlink) with its blob id and size in bytes. */
 export interface TreeBlob {

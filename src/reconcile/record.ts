@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Zone } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { groupItemKeys } from '../expand/group.js';
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 
 /** Item lists are kept only up to this many items per group, so the state stays small. */
 export const MAX_RECORDED_ITEMS = 10_000;

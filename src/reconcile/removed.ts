@@ -7,7 +7,7 @@ import { zoneForHost } from '../config/route.js';
 import type { Zone } from '../config/types.js';
 import type { Diagnostic, Position } from '../diagnostics.js';
 import type { GroupExpansion } from '../expand/group.js';
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 import { parseVariantKey } from '../expand/variants.js';
 import { count, plural } from '../format.js';
 import type { RemovedFiles, RemovedItems } from '../plan/types.js';

@@ -7,7 +7,7 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { validateState } from '../artifacts/validate.js';
 import { schemaProblem } from '../artifacts/check.js';
 import { UserError } from '../errors.js';
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 import { makeDirectoryOf, writeFileAtomic } from '../fsutil.js';
 import type { Plan } from '../plan/types.js';
 import type { GroupRecordData } from './record.js';

@@ -7,7 +7,7 @@ import { listBlobsAtCommit, listWorkingFiles, normalizeRepoPath, readBlobs } fro
 import type { LoadedConfig } from '../config/load.js';
 import { displayPath } from '../config/schema.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { compare as compareStrings } from '../expand/normalize.js';
+import { compare as compareStrings } from '../vocabulary.js';
 
 const DIGEST_DOMAIN = 'purgeplan watch digest v1\0';
 

@@ -1,7 +1,7 @@
 // Items that left a group since the baseline, as reviewers see them: each on its own `-` line
 // saying `(removed: purged)` (README "Only what changed"). Pure: PlanGroup -> lines' parts.
 import { fileKey } from '../expand/group.js';
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
 import type { PlanGroup, RemovedItems } from '../plan/types.js';

@@ -3,7 +3,7 @@
 // chosen the same way for the same plan (the plan id seeds the order). Pure: plan in, items out.
 import { compactFilesOf } from '../plan/files.js';
 import type { Action, FileEntry, Plan, PurgeBody } from '../plan/types.js';
-import { compare } from '../expand/normalize.js';
+import { compare } from '../vocabulary.js';
 
 export type VerifyAction = Action;
 

@@ -1,8 +1,8 @@
 // Cache key profiles (spec §1 `cache_keys`): a profile resolved into the CacheKey the planner
 // uses, with the rules a schema cannot express, and which of its features are Enterprise-only.
 import { UNINCLUDABLE_HEADERS } from '../cloudflare/limits.js';
-import type { PathSegment } from './load.js';
-import { displayPath } from './schema.js';
+import type { PathSegment } from './path.js';
+import { displayPath } from './path.js';
 import type { CacheKey } from './types.js';
 
 type Raw = Record<string, unknown>;

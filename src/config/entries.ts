@@ -2,8 +2,8 @@
 // §2.1 with the group's vars, and each value it expands to follows §2.4. Entries are counted
 // before any is expanded, so that a huge range meets --max-items instead of being built.
 import { countPattern, countPatternExact, expandPattern, parsePattern } from '../expand/patterns.js';
-import type { PathSegment } from './load.js';
-import { displayPath } from './schema.js';
+import type { PathSegment } from './path.js';
+import { displayPath } from './path.js';
 import { quoteValue } from './values.js';
 import type { Checked } from './values.js';
 

@@ -5,9 +5,8 @@ import { Composer, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCo
 import type { Alias, CST, Document, Node, Pair } from 'yaml';
 import { decodeText } from './text.js';
 import type { Diagnostic, Position } from '../diagnostics.js';
-import { displayPath } from './schema.js';
-
-export type PathSegment = string | number;
+import { displayPath } from './path.js';
+import type { PathSegment } from './path.js';
 
 export interface LoadedConfig {
   /** The path as shown in messages (as given on the command line). */

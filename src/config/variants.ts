@@ -3,8 +3,8 @@
 import { DEFAULT_KEY_HEADERS, DEVICE_TYPES, UNINCLUDABLE_HEADERS } from '../cloudflare/limits.js';
 import { COUNTRY_CODES, COUNTRY_SET } from '../cloudflare/countries.js';
 import { didYouMean } from '../suggest.js';
-import type { PathSegment } from './load.js';
-import { displayPath } from './schema.js';
+import type { PathSegment } from './path.js';
+import { displayPath } from './path.js';
 import { headerValueProblem, headerValueSpacing } from './values.js';
 import type { CacheKey, Dimension } from './types.js';
 

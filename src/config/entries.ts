@@ -2,12 +2,11 @@
 // §2.1 with the group's vars, and each value it expands to follows §2.4. Entries are counted
 // before any is expanded, so that a huge range meets --max-items instead of being built.
 import { countPattern, countPatternExact, expandPattern, parsePattern } from '../expand/patterns.js';
-import type { PathSegment } from './path.js';
 import { displayPath } from './path.js';
+import type { PathSegment, Report } from './path.js';
+import type { TextOf } from './raw.js';
 import { quoteValue } from './values.js';
 import type { Checked } from './values.js';
-
-type Report = (path: readonly PathSegment[], at: 'key' | 'value', message: string, hint?: string) => void;
 
 export interface EntryOptions {
   readonly vars: ReadonlyMap<string, readonly string[]>;
@@ -17,8 +16,8 @@ export interface EntryOptions {
   readonly budget: number;
   /** Entries written as '' are skipped (the schema reports them). */
   readonly skipEmpty?: boolean;
-  /** The entry's text as written (a YAML number keeps its digits: spec §6a). */
-  readonly textOf: (value: unknown, path: readonly PathSegment[]) => string | undefined;
+  /** The entry's text as written (a YAML number keeps its digits). */
+  readonly textOf: TextOf;
 }
 
 export interface Entries {

@@ -220,7 +220,7 @@ function urlPatterns(c: Checker, { raw, path }: GroupInput, { vars, brokenVars }
     parsed.pattern.vars.forEach((v) => usedVars.add(v));
     total += countPattern(parsed.pattern);
     totalExact += countPatternExact(parsed.pattern);
-    urls.push({ pattern, index: i, position: c.loaded.locate.value(urlPath) });
+    urls.push({ pattern, parsed: parsed.pattern, index: i, position: c.loaded.locate.value(urlPath) });
     if (pattern !== '' && !parsed.pattern.vars.some((v) => brokenVars.has(v))) firstUrlProblem(c, urlPath, pattern, parsed.pattern); // '' is reported by the schema
   });
   return { urls, usedVars, count: total, countExact: totalExact, unparsed };

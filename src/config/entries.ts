@@ -8,7 +8,7 @@ import type { TextOf } from './raw.js';
 import { quoteValue } from './values.js';
 import type { Checked } from './values.js';
 
-export interface EntryOptions {
+interface EntryOptions {
   readonly vars: ReadonlyMap<string, readonly string[]>;
   /** Variables whose values could not be read: reported already, so their entries are not expanded. */
   readonly brokenVars: ReadonlySet<string>;

@@ -37,7 +37,7 @@ const MAX_BYTES = 16 * 1024 * 1024;
  */
 export const MAX_DEPTH = 64;
 /** Aliases allowed when converting to plain data; beyond this the file is refused (alias bombs). */
-export const MAX_ALIASES = 100;
+const MAX_ALIASES = 100;
 /**
  * The tags of YAML's JSON-compatible core schema. The `yaml` package also resolves YAML 1.1 tags
  * (!!binary, !!set, !!omap, !!pairs, !!timestamp) into Buffers, Sets, Maps and Dates, which are
@@ -45,7 +45,7 @@ export const MAX_ALIASES = 100;
  */
 const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`));
 
-export function digestOf(bytes: Uint8Array): string {
+function digestOf(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 

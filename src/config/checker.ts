@@ -2,7 +2,7 @@
 // checked, where its problems go, how a value's text is read, and the digest of every input read.
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic, Position } from '../diagnostics.js';
 import { didYouMean } from '../suggest.js';
 import type { SourceReader } from './files.js';
 import type { LoadedConfig } from './load.js';
@@ -17,6 +17,8 @@ export interface Checker {
   readonly reader: SourceReader;
   /** Every problem found, in the order found. */
   readonly diagnostics: Diagnostic[];
+  /** Where a problem at the key or at the value of `path` is shown. */
+  position(path: readonly PathSegment[], at: 'key' | 'value'): Position;
   readonly error: Report;
   readonly warning: Report;
   report(severity: 'error' | 'warning'): Report;
@@ -28,12 +30,13 @@ export interface Checker {
 
 export function newChecker(loaded: LoadedConfig, reader: SourceReader): Checker {
   const diagnostics: Diagnostic[] = [];
+  const position = (path: readonly PathSegment[], at: 'key' | 'value'): Position => (at === 'key' ? loaded.locate.key(path) : loaded.locate.value(path));
   const report = (severity: 'error' | 'warning'): Report => (path, at, message, hint) => {
-    const { line, col } = at === 'key' ? loaded.locate.key(path) : loaded.locate.value(path);
+    const { line, col } = position(path, at);
     diagnostics.push({ file: loaded.file, line, col, severity, message, hint });
   };
   return {
-    loaded, reader, diagnostics, report,
+    loaded, reader, diagnostics, position, report,
     error: report('error'),
     warning: report('warning'),
     textOf: (value, path) => (typeof value === 'string' ? value : typeof value === 'number' ? loaded.locate.text(path) ?? String(value) : undefined),

@@ -3,7 +3,6 @@
 // is expanded), then checked by the rules below, in order.
 import type { Diagnostic } from '../diagnostics.js';
 import { normalizeUrl } from '../expand/normalize.js';
-import { countPattern, countPatternExact, parsePattern } from '../expand/patterns.js';
 import type { ParsedPattern } from '../expand/patterns.js';
 import { variantCount, variantCountExact } from '../expand/variants.js';
 import { count } from '../format.js';
@@ -14,6 +13,7 @@ import type { Checker } from './checker.js';
 import { expandEntries } from './entries.js';
 import type { Entries } from './entries.js';
 import { displayPath } from './path.js';
+import { PatternCount } from './pattern-count.js';
 import type { PathSegment, Report } from './path.js';
 import { flag, record, strings, text } from './raw.js';
 import type { Raw } from './raw.js';
@@ -110,8 +110,8 @@ function checkGroup(c: Checker, scope: FileScope, input: GroupInput, budget: num
   const everything = flag(raw.everything);
   const items = size.items + hosts.counted + prefixes.counted + tags.counted + (everything ? 1 : 0);
   const itemsExact = size.itemsExact + hosts.countedExact + prefixes.countedExact + tags.countedExact + (everything ? 1n : 0n);
-  const usedVars = new Set([...urls.usedVars, ...hosts.usedVars, ...prefixes.usedVars, ...tags.usedVars]);
-  const unparsed = urls.unparsed || hosts.unparsed || prefixes.unparsed || tags.unparsed;
+  const usedVars = new Set([...urls.count.usedVars, ...hosts.usedVars, ...prefixes.usedVars, ...tags.usedVars]);
+  const unparsed = urls.count.unparsed || hosts.unparsed || prefixes.unparsed || tags.unparsed;
   const facts: GroupFacts = { ...input, zone, routed, vars, usedVars, unparsed, hosts, prefixes, tags, everything, size, items, itemsExact };
   for (const rule of GROUP_RULES) rule(c, scope, facts);
   const group: Group = {
@@ -186,7 +186,7 @@ function routeOf(c: Checker, scope: FileScope, input: GroupInput, ownKey: string
   const problems: RouteProblem[] = [];
   const where = ` (for the items routed to zone "${inZone.name}")`;
   const collect = (severity: 'error' | 'warning', notInKey?: boolean): Report => (at, side, message, hint) => {
-    const { line, col } = side === 'key' ? c.loaded.locate.key(at) : c.loaded.locate.value(at);
+    const { line, col } = c.position(at, side);
     const diagnostic: Diagnostic = { file: c.loaded.file, line, col, severity, message: message + where, hint };
     problems.push({ diagnostic, ...(notInKey ? { notInKey: displayPath(at) } : {}) });
   };
@@ -197,33 +197,24 @@ function routeOf(c: Checker, scope: FileScope, input: GroupInput, ownKey: string
 
 interface UrlPatterns {
   readonly urls: UrlPattern[];
-  readonly usedVars: ReadonlySet<string>;
-  /** URLs the patterns expand to, before any is built. */
-  readonly count: number;
-  readonly countExact: bigint;
-  readonly unparsed: boolean;
+  /** What the patterns count to, and the variables they use. */
+  readonly count: PatternCount;
 }
 
 /** The group's URL patterns, each parsed once with the group's vars. */
 function urlPatterns(c: Checker, { raw, path }: GroupInput, { vars, brokenVars }: Vars): UrlPatterns {
   const urls: UrlPattern[] = [];
-  const usedVars = new Set<string>();
-  let total = 0;
-  let totalExact = 0n;
-  let unparsed = false;
+  const count = new PatternCount();
   const rawUrls = Array.isArray(raw.urls) ? raw.urls : [];
   rawUrls.forEach((pattern, i) => {
     if (typeof pattern !== 'string') return;
     const urlPath = [...path, 'urls', i];
-    const parsed = parsePattern(pattern, vars);
-    if ('problem' in parsed) { c.error(urlPath, 'value', `${displayPath(urlPath)}: ${parsed.problem}`, parsed.hint); unparsed = true; return; }
-    parsed.pattern.vars.forEach((v) => usedVars.add(v));
-    total += countPattern(parsed.pattern);
-    totalExact += countPatternExact(parsed.pattern);
-    urls.push({ pattern, parsed: parsed.pattern, index: i, position: c.loaded.locate.value(urlPath) });
-    if (pattern !== '' && !parsed.pattern.vars.some((v) => brokenVars.has(v))) firstUrlProblem(c, urlPath, pattern, parsed.pattern); // '' is reported by the schema
+    const parsed = count.parse(pattern, vars, urlPath, c.error);
+    if (parsed === undefined) return;
+    urls.push({ pattern, parsed, index: i, position: c.loaded.locate.value(urlPath) });
+    if (pattern !== '' && !parsed.vars.some((v) => brokenVars.has(v))) firstUrlProblem(c, urlPath, pattern, parsed); // '' is reported by the schema
   });
-  return { urls, usedVars, count: total, countExact: totalExact, unparsed };
+  return { urls, count };
 }
 
 /**
@@ -259,7 +250,7 @@ function urlSize(scope: FileScope, zone: Zone | undefined, routes: ReadonlyMap<s
   const variants = Math.max(...lists.map(variantCount));
   const variantsExact = lists.map(variantCountExact).reduce((a, b) => (b > a ? b : a));
   const schemes = routes ? Math.max(...scope.routable.map((z) => z.schemes?.length ?? 1)) : zone?.schemes?.length ?? 1;
-  return { urlsExact: urls.countExact, schemes, variantsExact, items: urls.count * schemes * variants, itemsExact: urls.countExact * BigInt(schemes) * variantsExact };
+  return { urlsExact: urls.count.countedExact, schemes, variantsExact, items: urls.count.counted * schemes * variants, itemsExact: urls.count.countedExact * BigInt(schemes) * variantsExact };
 }
 
 /**

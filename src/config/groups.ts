@@ -13,8 +13,8 @@ import type { Checker } from './checker.js';
 import { expandEntries } from './entries.js';
 import type { Entries } from './entries.js';
 import { displayPath } from './path.js';
-import { PatternCount } from './pattern-count.js';
 import type { PathSegment, Report } from './path.js';
+import { PatternCount } from './pattern-count.js';
 import { flag, record, strings, text } from './raw.js';
 import type { Raw } from './raw.js';
 import { zoneForHost } from './route.js';
@@ -27,7 +27,7 @@ import { readVars } from './vars.js';
 import type { Vars } from './vars.js';
 import { actionOf } from './zones.js';
 
-/** A group past this many items gets a warning (docs/purge-yaml.md, "groups.NAME"). */
+/** A group past this many items gets a warning: most likely a range or a value list larger than meant. */
 const GROUP_ITEMS_WARNING = 100_000;
 
 /** A list key that asks for something: present and not `[]` (a wrong type was reported by the schema). */
@@ -90,7 +90,7 @@ interface GroupFacts extends GroupInput {
   readonly tags: Entries;
   readonly everything: boolean;
   readonly size: UrlSize;
-  readonly items: number;
+  /** Every item of the group, counted exactly. */
   readonly itemsExact: bigint;
 }
 
@@ -112,7 +112,7 @@ function checkGroup(c: Checker, scope: FileScope, input: GroupInput, budget: num
   const itemsExact = size.itemsExact + hosts.countedExact + prefixes.countedExact + tags.countedExact + (everything ? 1n : 0n);
   const usedVars = new Set([...urls.count.usedVars, ...hosts.usedVars, ...prefixes.usedVars, ...tags.usedVars]);
   const unparsed = urls.count.unparsed || hosts.unparsed || prefixes.unparsed || tags.unparsed;
-  const facts: GroupFacts = { ...input, zone, routed, vars, usedVars, unparsed, hosts, prefixes, tags, everything, size, items, itemsExact };
+  const facts: GroupFacts = { ...input, zone, routed, vars, usedVars, unparsed, hosts, prefixes, tags, everything, size, itemsExact };
   for (const rule of GROUP_RULES) rule(c, scope, facts);
   const group: Group = {
     name, description: text(raw.description) ?? null, zone: zone?.name ?? '', routes, cacheKeyName: routes ? key.ownKey ?? null : key.keyName, cacheKey: key.cacheKey,

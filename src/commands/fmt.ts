@@ -11,13 +11,13 @@ import type { Io } from './io.js';
 import { printDiagnostics } from './io.js';
 import { readConfigFile } from './pipeline.js';
 
-export interface FmtOptions {
+interface FmtOptions {
   readonly config: string;
   readonly check: boolean;
   readonly diff: boolean;
 }
 
-export const EXIT_WOULD_CHANGE = 3;
+const EXIT_WOULD_CHANGE = 3;
 
 /**
  * Rewrites the file itself: through a symbolic link to its target (the link stays a link, as an

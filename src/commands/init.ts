@@ -12,7 +12,7 @@ const INSTALLED_SCHEMA = 'node_modules/purgeplan/schemas/purge.schema.json';
  * (as the YAML language server reads it): the installed schema in the nearest directory above the
  * file that has one, else where installing in the current directory would put it.
  */
-export function schemaPathFor(fileDir: string, cwd: string): string {
+function schemaPathFor(fileDir: string, cwd: string): string {
   let schema = join(cwd, INSTALLED_SCHEMA);
   for (let dir = fileDir; ; dir = dirname(dir)) {
     if (existsSync(join(dir, INSTALLED_SCHEMA))) {

@@ -5,7 +5,7 @@ import type { Io } from './io.js';
 import { printDiagnostics, summarizeProblems } from './io.js';
 import { loadWorkingConfig } from './pipeline.js';
 
-export interface ValidateOptions {
+interface ValidateOptions {
   readonly config: string;
   readonly strict: boolean;
   readonly maxItems: number;

@@ -1,16 +1,11 @@
 // Cache key profiles (spec §1 `cache_keys`): a profile resolved into the CacheKey the planner
 // uses, with the rules a schema cannot express, and which of its features are Enterprise-only.
 import { UNINCLUDABLE_HEADERS } from '../cloudflare/limits.js';
-import type { PathSegment } from './load.js';
-import { displayPath } from './schema.js';
+import { displayPath } from './path.js';
+import type { PathSegment, Report } from './path.js';
+import { flag, record, strings } from './raw.js';
+import type { Raw } from './raw.js';
 import type { CacheKey } from './types.js';
-
-type Raw = Record<string, unknown>;
-const record = (value: unknown): Raw | undefined => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : undefined);
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v) => typeof v === 'string' || typeof v === 'number').map(String) : []);
-const flag = (value: unknown): boolean => value === true;
-
-type Report = (p: readonly PathSegment[], at: 'key' | 'value', m: string, h?: string) => void;
 
 export function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: Report, warning: Report = error): CacheKey {
   const query = record(raw.query_string) ?? {};

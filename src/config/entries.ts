@@ -1,15 +1,15 @@
 // Hosts, prefixes and tags as patterns (spec §7.1): each entry takes the URL pattern syntax of
 // §2.1 with the group's vars, and each value it expands to follows §2.4. Entries are counted
 // before any is expanded, so that a huge range meets --max-items instead of being built.
-import { countPattern, countPatternExact, expandPattern, parsePattern } from '../expand/patterns.js';
-import type { PathSegment } from './load.js';
-import { displayPath } from './schema.js';
+import { expandPattern } from '../expand/patterns.js';
+import { displayPath } from './path.js';
+import type { PathSegment, Report } from './path.js';
+import { PatternCount } from './pattern-count.js';
+import type { TextOf } from './raw.js';
 import { quoteValue } from './values.js';
 import type { Checked } from './values.js';
 
-type Report = (path: readonly PathSegment[], at: 'key' | 'value', message: string, hint?: string) => void;
-
-export interface EntryOptions {
+interface EntryOptions {
   readonly vars: ReadonlyMap<string, readonly string[]>;
   /** Variables whose values could not be read: reported already, so their entries are not expanded. */
   readonly brokenVars: ReadonlySet<string>;
@@ -17,8 +17,8 @@ export interface EntryOptions {
   readonly budget: number;
   /** Entries written as '' are skipped (the schema reports them). */
   readonly skipEmpty?: boolean;
-  /** The entry's text as written (a YAML number keeps its digits: spec §6a). */
-  readonly textOf: (value: unknown, path: readonly PathSegment[]) => string | undefined;
+  /** The entry's text as written (a YAML number keeps its digits). */
+  readonly textOf: TextOf;
 }
 
 export interface Entries {
@@ -41,38 +41,29 @@ export interface Entries {
  */
 export function expandEntries(raw: unknown, path: readonly PathSegment[], normalize: (value: string) => Checked, error: Report, options: EntryOptions): Entries {
   const values = new Map<string, number>();
-  const usedVars = new Set<string>();
-  let counted = 0;
-  let countedExact = 0n;
-  let unparsed = false;
-  if (!Array.isArray(raw)) return { values: [], counted, countedExact, usedVars, unparsed, entryOf: values };
-  raw.forEach((value, i) => {
-    const entryPath = [...path, i];
-    const written = options.textOf(value, entryPath);
-    if (written === undefined) return; // the wrong type was reported by the schema
-    if (options.skipEmpty && written === '') return;
-    const parsed = parsePattern(written, options.vars);
-    if ('problem' in parsed) {
-      error(entryPath, 'value', `${displayPath(entryPath)}: ${parsed.problem}`, parsed.hint);
-      unparsed = true;
-      return;
-    }
-    parsed.pattern.vars.forEach((v) => usedVars.add(v));
-    counted += countPattern(parsed.pattern);
-    countedExact += countPatternExact(parsed.pattern);
-    if (counted > options.budget || parsed.pattern.vars.some((v) => options.brokenVars.has(v))) return;
-    let reported = false;
-    expandPattern(parsed.pattern, (expanded) => {
-      if (reported) return;
-      const result = normalize(expanded);
-      if ('problem' in result) {
-        reported = true;
-        const source = expanded === written ? '' : `${quoteValue(expanded)} (from ${quoteValue(written)}): `;
-        error(entryPath, 'value', `${displayPath(entryPath)}: ${source}${result.problem}`, result.hint);
-        return;
-      }
-      if (!values.has(result.value)) values.set(result.value, i);
+  const count = new PatternCount();
+  if (Array.isArray(raw)) {
+    raw.forEach((value, i) => {
+      const entryPath = [...path, i];
+      const written = options.textOf(value, entryPath);
+      if (written === undefined) return; // the wrong type was reported by the schema
+      if (options.skipEmpty && written === '') return;
+      const parsed = count.parse(written, options.vars, entryPath, error);
+      if (parsed === undefined || count.counted > options.budget || parsed.vars.some((v) => options.brokenVars.has(v))) return;
+      let reported = false;
+      expandPattern(parsed, (expanded) => {
+        if (reported) return;
+        const result = normalize(expanded);
+        if ('problem' in result) {
+          reported = true;
+          const source = expanded === written ? '' : `${quoteValue(expanded)} (from ${quoteValue(written)}): `;
+          error(entryPath, 'value', `${displayPath(entryPath)}: ${source}${result.problem}`, result.hint);
+          return;
+        }
+        if (!values.has(result.value)) values.set(result.value, i);
+      });
     });
-  });
+  }
+  const { counted, countedExact, usedVars, unparsed } = count;
   return { values: [...values.keys()], counted, countedExact, usedVars, unparsed, entryOf: values };
 }

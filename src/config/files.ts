@@ -73,7 +73,7 @@ export function workingTreeReader(baseDir: string): SourceReader {
 }
 
 /** A value of a vars file with where it starts (1-based line and column, in characters). */
-export interface FileValue {
+interface FileValue {
   readonly value: string;
   readonly line: number;
   readonly col: number;

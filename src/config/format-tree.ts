@@ -19,7 +19,7 @@ export interface TrailingComment {
 export type Value = Scalar | Alias | BlockScalar | BlockCollection | Flow | VerbatimFlow;
 
 /** A plain or quoted scalar: its first line as written, each later line without its indentation. */
-export interface Scalar {
+interface Scalar {
   readonly kind: 'scalar';
   readonly props: readonly string[];
   readonly lines: readonly string[];

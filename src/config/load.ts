@@ -5,9 +5,8 @@ import { Composer, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCo
 import type { Alias, CST, Document, Node, Pair } from 'yaml';
 import { decodeText } from './text.js';
 import type { Diagnostic, Position } from '../diagnostics.js';
-import { displayPath } from './schema.js';
-
-export type PathSegment = string | number;
+import { displayPath } from './path.js';
+import type { PathSegment } from './path.js';
 
 export interface LoadedConfig {
   /** The path as shown in messages (as given on the command line). */
@@ -38,7 +37,7 @@ const MAX_BYTES = 16 * 1024 * 1024;
  */
 export const MAX_DEPTH = 64;
 /** Aliases allowed when converting to plain data; beyond this the file is refused (alias bombs). */
-export const MAX_ALIASES = 100;
+const MAX_ALIASES = 100;
 /**
  * The tags of YAML's JSON-compatible core schema. The `yaml` package also resolves YAML 1.1 tags
  * (!!binary, !!set, !!omap, !!pairs, !!timestamp) into Buffers, Sets, Maps and Dates, which are
@@ -46,7 +45,7 @@ export const MAX_ALIASES = 100;
  */
 const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`));
 
-export function digestOf(bytes: Uint8Array): string {
+function digestOf(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../diagnostics.js';
 import { didYouMean } from '../suggest.js';
 import { looksLikeSecret } from './values.js';
-import type { LoadedConfig, PathSegment } from './load.js';
+import type { LoadedConfig } from './load.js';
+import { displayPath } from './path.js';
+import type { PathSegment } from './path.js';
 import { validate } from './schema-validate.js';
 import type { SchemaError } from './schema-validate.js';
 
@@ -30,20 +32,11 @@ function ownerOf(error: SchemaError): SchemaNode | undefined {
   return schemaAt(error.schemaPath.slice(0, error.schemaPath.lastIndexOf('/')));
 }
 
-export function pathOf(instancePath: string): PathSegment[] {
+function pathOf(instancePath: string): PathSegment[] {
   return instancePath.split('/').slice(1).map((part) => {
     const text = part.replace(/~1/g, '/').replace(/~0/g, '~');
     return /^\d+$/.test(text) ? Number(text) : text;
   });
-}
-
-export function displayPath(path: readonly PathSegment[]): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out === '' ? segment : `.${segment}`;
-  }
-  return out === '' ? 'the top level' : out;
 }
 
 function describeType(value: unknown): string {

@@ -1,6 +1,6 @@
 // What counts as text for purgeplan's inputs (purge.yaml and vars files): no NUL byte, valid UTF-8.
 
-export type Decoded = { readonly text: string } | { readonly problem: 'binary' | 'not-utf8' | 'utf16' };
+type Decoded = { readonly text: string } | { readonly problem: 'binary' | 'not-utf8' | 'utf16' };
 
 export function decodeText(bytes: Uint8Array): Decoded {
   // A UTF-16 byte order mark (what Windows PowerShell 5's `>` writes) is text in the wrong

@@ -60,12 +60,12 @@ export function looksLikeToken(value: string): boolean {
 }
 
 /** What a well-known variable that is not a Cloudflare token holds, or undefined. */
-export function notCloudflareToken(name: string): string | undefined {
+function notCloudflareToken(name: string): string | undefined {
   const upper = name.toUpperCase();
   return NOT_CLOUDFLARE.get(upper) ?? NOT_CLOUDFLARE_PREFIXES.find(([prefix]) => upper.startsWith(prefix))?.[1];
 }
 
-export interface TokenEnvProblem {
+interface TokenEnvProblem {
   readonly severity: 'error' | 'warning';
   readonly message: string;
   readonly hint: string;

@@ -2,6 +2,7 @@
 // Everything later in the pipeline reads these types, never the raw YAML value.
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { Diagnostic, Position } from '../diagnostics.js';
+import type { ParsedPattern } from '../expand/patterns.js';
 import type { Action } from '../vocabulary.js';
 
 export type Scheme = 'http' | 'https';
@@ -58,6 +59,11 @@ export interface Dimension {
 
 export interface UrlPattern {
   readonly pattern: string;
+  /**
+   * The pattern parsed with the group's `vars`, once, when the file is checked: expansion reads
+   * this instead of parsing the pattern again.
+   */
+  readonly parsed: ParsedPattern;
   /** Its index in the group's `urls` list, for messages (`groups.posts.urls[2]`). */
   readonly index: number;
   readonly position: Position;

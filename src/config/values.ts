@@ -11,7 +11,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const NOT_SUBSTITUTABLE = /[\s\u0000-\u001f\u007f-\u009f#]/u;
 
 /** Names a character for a message: `a space`, `a tab`, `a line break (CR)`, `"#"`, `U+0007`. */
-export function describeCharacter(ch: string): string {
+function describeCharacter(ch: string): string {
   switch (ch) {
     case ' ': return 'a space';
     case '\t': return 'a tab';

@@ -4,7 +4,8 @@
 // default key; it is compared dimension by dimension with the group's declared profile. Rules
 // whose outcome depends on the request, or whose expression cannot be read, are reported, never
 // guessed. Differences are collected per profile, dimension and rule, positioned in purge.yaml.
-import type { Locator, PathSegment } from '../config/load.js';
+import type { Locator } from '../config/load.js';
+import type { PathSegment } from '../config/path.js';
 import type { CacheKey, Config, Group, Zone } from '../config/types.js';
 import { compare } from '../vocabulary.js';
 import type { Severity } from '../diagnostics.js';

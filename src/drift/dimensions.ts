@@ -2,7 +2,7 @@
 // lists, sort, device type, geo, lang, headers, cookies, host.resolved. Pure; used by drift (the
 // declared key against a rule's) and import (which keys are the same profile).
 import type { CacheKey } from '../config/types.js';
-import type { PathSegment } from '../config/load.js';
+import type { PathSegment } from '../config/path.js';
 import { compare } from '../vocabulary.js';
 
 export interface DimensionDifference {

@@ -14,8 +14,14 @@ export interface Variant {
   readonly objectJson: string | null;
 }
 
+/** How many variants the dimensions cross into, before duplicates are merged. */
 export function variantCount(dimensions: readonly Dimension[]): number {
   return dimensions.reduce((n, d) => n * d.values.length, 1);
+}
+
+/** The same count as an exact integer, for messages about groups too large for a double. */
+export function variantCountExact(dimensions: readonly Dimension[]): bigint {
+  return dimensions.reduce((n, d) => n * BigInt(d.values.length), 1n);
 }
 
 /** All variants, deduplicated and sorted by their header list. */

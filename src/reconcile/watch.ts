@@ -5,7 +5,7 @@ import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { listBlobsAtCommit, listWorkingFiles, normalizeRepoPath, readBlobs } from './git.js';
 import type { LoadedConfig } from '../config/load.js';
-import { displayPath } from '../config/schema.js';
+import { displayPath } from '../config/path.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { compare as compareStrings } from '../vocabulary.js';
 

@@ -7,7 +7,7 @@ import { DEFAULT_CACHE_KEY } from '../config/types.js';
 import { zoneForHost } from '../config/route.js';
 import { normalizeUrl } from '../expand/normalize.js';
 import { compare } from '../vocabulary.js';
-import { expandPattern, parsePattern } from '../expand/patterns.js';
+import { expandPattern } from '../expand/patterns.js';
 import { differences } from './dimensions.js';
 import { evaluate, urlFields } from './evaluate.js';
 import { quote, token } from './quote.js';
@@ -72,16 +72,13 @@ export function groupsOfZone(config: Config, zone: Zone): Group[] {
  */
 export function plannedUrls(group: Group, zone: Zone, zones: readonly Zone[]): { index: number; pattern: string; urls: string[] }[] {
   const routed = group.zone !== zone.name;
-  return group.urls.map(({ pattern, index }) => {
+  return group.urls.map(({ pattern, parsed, index }) => {
     const urls = new Set<string>();
-    const parsed = parsePattern(pattern, group.vars);
-    if (!('problem' in parsed)) {
-      expandPattern(parsed.pattern, (raw) => {
-        const result = normalizeUrl(raw, DEFAULT_CACHE_KEY, zone.schemes);
-        if ('problem' in result || (routed && zoneForHost(zones, result.host) !== zone)) return;
-        for (const url of result.urls) urls.add(url);
-      });
-    }
+    expandPattern(parsed, (raw) => {
+      const result = normalizeUrl(raw, DEFAULT_CACHE_KEY, zone.schemes);
+      if ('problem' in result || (routed && zoneForHost(zones, result.host) !== zone)) return;
+      for (const url of result.urls) urls.add(url);
+    });
     return { index, pattern, urls: [...urls].sort(compare) };
   });
 }

@@ -5,7 +5,7 @@ import type { Diagnostic, Position } from '../diagnostics.js';
 import { zoneForHost } from '../config/route.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
 import type { CacheKey, Dimension, Group, GroupRoute, RouteProblem, Scheme, Zone } from '../config/types.js';
-import { expandPattern, parsePattern } from './patterns.js';
+import { expandPattern } from './patterns.js';
 import { normalizeUrl } from './normalize.js';
 import { compare } from '../vocabulary.js';
 import { expandVariants } from './variants.js';
@@ -37,13 +37,11 @@ export interface GroupExpansion {
 export function expandUrls(group: Group, zone: Zone | undefined, file: string): { urls: string[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const urls = new Set<string>();
-  for (const { pattern, index, position } of group.urls) {
-    const parsed = parsePattern(pattern, group.vars);
-    if ('problem' in parsed) continue; // reported by the checker
+  for (const { pattern, parsed, index, position } of group.urls) {
     let reported = false;
     let outside = false;
     let keptScheme = false;
-    expandPattern(parsed.pattern, (raw) => {
+    expandPattern(parsed, (raw) => {
       if (reported) return;
       const result = normalizeUrl(raw, group.cacheKey, zone?.schemes ?? null);
       if ('problem' in result) {
@@ -131,12 +129,10 @@ function expandRouted(group: Group, routes: ReadonlyMap<string, GroupRoute>, zon
     if (list) list.push(value);
     else map.set(zone, [value]);
   };
-  for (const { pattern, index, position } of group.urls) {
-    const parsed = parsePattern(pattern, group.vars);
-    if ('problem' in parsed) continue; // reported by the checker
+  for (const { pattern, parsed, index, position } of group.urls) {
     let reported = false;
     const keptScheme = new Set<string>();
-    expandPattern(parsed.pattern, (raw) => {
+    expandPattern(parsed, (raw) => {
       if (reported) return;
       const where = normalizeUrl(raw, DEFAULT_CACHE_KEY, null);
       const zone = 'problem' in where ? undefined : zoneForHost(zones, where.host);

@@ -47,7 +47,7 @@ export function formatDiagnostic(d: Diagnostic, style: Styler = plainStyle): str
 }
 
 /** A quoted value longer than this many characters is cut in a message. */
-export const MAX_QUOTED_CHARS = 100;
+const MAX_QUOTED_CHARS = 100;
 /** How many characters of a cut value are kept. */
 const KEPT_CHARS = 80;
 /** A run of text without spaces or quotes longer than this is cut too (a value quoted with a `"` inside it). */
@@ -58,7 +58,7 @@ const MAX_RUN_CHARS = 200;
  * length: `"https://www.example.com/aaaa…" (5,000 characters)`. The one place that does it, so
  * every message, whoever wrote it, stays readable.
  */
-export function shortenQuoted(message: string): string {
+function shortenQuoted(message: string): string {
   return message.replace(/"((?:[^"\\]|\\.)*)"|[^\s"]+/g, (match: string, inner: string | undefined) => {
     if (inner === undefined) return [...match].length > MAX_RUN_CHARS ? `${cut(match)} (${count(valueLength(match, false))} characters)` : match;
     return [...inner].length > MAX_QUOTED_CHARS ? `"${cut(inner)}" (${count(valueLength(inner, true))} characters)` : match;

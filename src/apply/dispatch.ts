@@ -15,7 +15,7 @@ import { send } from '../cloudflare/send.js';
  * Where each action's bodies go (docs/cloudflare.md): invalidate_cache takes the same body
  * forms and per-request maxima as purge_cache, and draws from the same limits (pacing.ts).
  */
-export const ENDPOINTS: Readonly<Record<Action, string>> = { purge: 'purge_cache', invalidate: 'invalidate_cache' };
+const ENDPOINTS: Readonly<Record<Action, string>> = { purge: 'purge_cache', invalidate: 'invalidate_cache' };
 
 export interface Job {
   readonly index: number;

@@ -13,7 +13,7 @@ import { UserError } from '../errors.js';
 import { FileWriteError, makeDirectoryOf, withLinkTarget, writeAll, writeFileAtomic, writeTarget } from '../fsutil.js';
 import type { Baseline, GroupDiff, GroupStatus, Plan, RemovedItems } from '../plan/types.js';
 
-export const JOURNAL_FORMAT_VERSION = 2;
+const JOURNAL_FORMAT_VERSION = 2;
 
 export interface JournalEntry {
   /** Cloudflare's `result.id` for the purge. */

@@ -31,7 +31,7 @@ export interface LockContext {
   readonly isAlive: (pid: number) => boolean;
 }
 
-export const DEFAULT_LOCK_CONTEXT: LockContext = {
+const DEFAULT_LOCK_CONTEXT: LockContext = {
   pid: process.pid,
   host: hostname(),
   now: () => Date.now(),

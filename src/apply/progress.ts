@@ -144,7 +144,7 @@ function what(event: Readonly<Record<string, unknown>>): string {
   return action ? `${action} ${text(event.kind)}` : text(event.kind);
 }
 
-export function formatStart(event: ApplyEvent): string {
+function formatStart(event: ApplyEvent): string {
   const pending = num(event.pending);
   const total = num(event.requests);
   const already = total - pending;
@@ -160,7 +160,7 @@ export function formatRequestLine(event: ApplyEvent, total: number): string {
   return `✗ ${head}  ${formatErrors(event)}${attempts}`;
 }
 
-export function formatRetryLine(event: ApplyEvent, total: number): string {
+function formatRetryLine(event: ApplyEvent, total: number): string {
   return `↻ [${num(event.index) + 1}/${total}] ${text(event.zone)} ${what(event)}: ${text(event.reason)}; attempt ${num(event.attempt) + 1} in ${formatDuration(num(event.delay_ms))}`;
 }
 
@@ -194,7 +194,7 @@ const UNITS: Readonly<Record<string, readonly [string, string]>> = {
  * order first sent. Cloudflare's `result.id` is the zone id, so a list of ids says nothing here;
  * they stay in the journal and in `--json`. Requests that carry no action are purges.
  */
-export function formatSentCounts(done: readonly ApplyEvent[]): string[] {
+function formatSentCounts(done: readonly ApplyEvent[]): string[] {
   const byZoneAction = new Map<string, { zone: string; action: string; requests: number; items: Map<string, number> }>();
   for (const event of [...done].sort((a, b) => num(a.index) - num(b.index))) {
     const zone = text(event.zone);

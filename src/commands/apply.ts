@@ -43,6 +43,8 @@ export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags {
   readonly checkDrift?: boolean;
 }
 
+// Loaded with a dynamic import, which the unused-export check does not follow.
+// ts-unused-exports:disable-next-line
 export async function applyCommand(planfile: string | undefined, options: ApplyCommandOptions, io: Io): Promise<number> {
   const output = applyOutput(options.json, io);
   try {

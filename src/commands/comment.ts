@@ -30,10 +30,12 @@ export interface CommentOptions extends PlanningOptions {
 }
 
 /** A plan longer than this many comments is cut (docs/commands.md "comment"). */
-export const MAX_COMMENTS = 10;
+const MAX_COMMENTS = 10;
 /** "each step is restricted to a maximum size of 1MiB" (GitHub's docs on job summaries). */
-export const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
 
+// Loaded with a dynamic import, which the unused-export check does not follow.
+// ts-unused-exports:disable-next-line
 export async function commentCommand(forge: Forge, planfile: string | undefined, options: CommentOptions, io: Io): Promise<number> {
   // The settings first: a missing variable or a bad --tag is reported before any planning.
   const connect = await connector(forge, options, io);

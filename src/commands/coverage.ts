@@ -28,6 +28,8 @@ export interface CoverageEdges {
 const PROGRESS_AFTER_MS = 1000;
 const PROGRESS_EVERY_MS = 250;
 
+// Loaded with a dynamic import, which the unused-export check does not follow.
+// ts-unused-exports:disable-next-line
 export async function coverageCommand(options: CoverageOptions, io: Io, edges: CoverageEdges): Promise<number> {
   if (options.json && options.markdown) throw new UserError('--json and --markdown cannot be combined');
   const inputs = logInputs(options.logs, io.cwd);

@@ -52,6 +52,8 @@ export function requestOf(url: string, options: Pick<ExplainOptions, 'header' | 
   return { url, deviceType: device, country, headers, cookies };
 }
 
+// Loaded with a dynamic import, which the unused-export check does not follow.
+// ts-unused-exports:disable-next-line
 export function explainCommand(url: string, options: ExplainOptions, io: Io): number {
   const request = requestOf(url, options);
   const target = loadTarget(options, io);

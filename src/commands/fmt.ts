@@ -52,6 +52,8 @@ function formatted(file: string, text: string): { readonly text: string } | { re
   }
 }
 
+// Loaded with a dynamic import, which the unused-export check does not follow.
+// ts-unused-exports:disable-next-line
 export async function fmtCommand(files: readonly string[], options: FmtOptions, io: Io): Promise<number> {
   let failed = false;
   const changed: string[] = [];

@@ -12,6 +12,8 @@ export interface ImportOptions {
   readonly maxRetries?: number;
 }
 
+// Loaded with a dynamic import, which the unused-export check does not follow.
+// ts-unused-exports:disable-next-line
 export async function importCommand(options: ImportOptions, io: Io): Promise<number> {
   const loaded = loadForDrift(options.config, io);
   if (loaded === 1) return 1;

@@ -25,7 +25,7 @@ function schemaPathFor(fileDir: string, cwd: string): string {
   return path.startsWith('../') ? path : `./${path}`;
 }
 
-export const starter = (schemaPath: string): string => `# yaml-language-server: $schema=${schemaPath}
+const starter = (schemaPath: string): string => `# yaml-language-server: $schema=${schemaPath}
 # purgeplan: the cache purges of this site, reviewed like code.
 #   purgeplan validate        check this file
 #   purgeplan plan            show what a release would purge (no token needed)
@@ -64,6 +64,8 @@ groups:
     tags: [blog, "post-{slug}"] # hosts, prefixes and tags take the same patterns as urls
 `;
 
+// Loaded with a dynamic import, which the unused-export check does not follow.
+// ts-unused-exports:disable-next-line
 export function initCommand(options: { config: string }, io: Io): number {
   const path = resolve(io.cwd, options.config);
   let fd: number;

@@ -15,6 +15,8 @@ export interface Io {
   readonly cwd: string;
 }
 
+// Loaded with a dynamic import, which the unused-export check does not follow.
+// ts-unused-exports:disable-next-line
 export function processIo(color: boolean): Io {
   const env = process.env;
   const allowColor = color && !('NO_COLOR' in env && env.NO_COLOR !== '') && env.TERM !== 'dumb';

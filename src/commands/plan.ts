@@ -92,11 +92,13 @@ function checkOutPath(out: string, outPath: string, configPath: string, config: 
 }
 
 /** The plan as saved by --out: its configuration's path is relative to the plan file. */
-export function savedPlan(plan: Plan, outPath: string, configPath: string): Plan {
+function savedPlan(plan: Plan, outPath: string, configPath: string): Plan {
   const path = relative(dirname(outPath), configPath).split('\\').join('/') || basename(configPath);
   return { ...plan, config: { ...plan.config, path } };
 }
 
+// Loaded with a dynamic import, which the unused-export check does not follow.
+// ts-unused-exports:disable-next-line
 export async function planCommand(options: PlanOptions, io: Io): Promise<number> {
   const planned = makePlan(options, io);
   if (planned === 1) return 1;

@@ -12,7 +12,7 @@ import { parseWildcard } from './wildcard.js';
 import type { Wildcard } from './wildcard.js';
 
 /** The fields a URL determines (spec §10). */
-export const URL_FIELDS = [
+const URL_FIELDS = [
   'http.host', 'http.request.full_uri', 'http.request.uri', 'http.request.uri.path',
   'http.request.uri.query', 'http.request.uri.path.extension', 'ssl',
 ] as const;
@@ -73,7 +73,7 @@ const KEYWORDS = new Set(['and', 'or', 'xor', 'not', 'in', 'matches', 'wildcard'
  * Deepest nesting of parentheses and function calls read. Rust's regex engine stops at 250 for
  * the same reason: a hostile or damaged rule must give an error, not exhaust the stack.
  */
-export const MAX_NESTING = 128;
+const MAX_NESTING = 128;
 /** The Rules language's integers are 64-bit (wirefilter's `i64`). */
 const INT_MIN = -(2n ** 63n);
 const INT_MAX = 2n ** 63n - 1n;

@@ -16,16 +16,16 @@ export interface ImportResult {
   readonly warnings: readonly string[];
 }
 
-export const DEFAULT_PROFILE = 'cloudflare-default';
+const DEFAULT_PROFILE = 'cloudflare-default';
 
 /** A profile name from a rule description: lower-case words joined by "-". */
-export function slug(description: string, fallback: string): string {
+function slug(description: string, fallback: string): string {
   const text = description.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48).replace(/-+$/, '');
   return text === '' ? fallback : text;
 }
 
 /** The YAML lines of one profile (two-space indented under cache_keys). */
-export function profileLines(name: string, key: CacheKey): string[] {
+function profileLines(name: string, key: CacheKey): string[] {
   const body: string[] = [];
   const mode = queryMode(key);
   const query: string[] = [];

@@ -14,9 +14,9 @@ import { printable } from '../format.js';
 import { readRuleset } from './rules.js';
 import type { Ruleset } from './rules.js';
 
-export const CACHE_RULES_PHASE = 'http_request_cache_settings';
+const CACHE_RULES_PHASE = 'http_request_cache_settings';
 /** "could not find entrypoint ruleset in the … phase" (cloudflare-reality.md §1). */
-export const NO_ENTRYPOINT_CODE = 10003;
+const NO_ENTRYPOINT_CODE = 10003;
 const PERMISSION = 'Zone › Cache Rules › Read';
 
 export interface ReadOptions {

@@ -7,11 +7,11 @@
 import { quote } from './quote.js';
 
 /** Longest pattern read (Cloudflare caps a whole expression at 4,096 characters). */
-export const MAX_PATTERN_LENGTH = 4096;
+const MAX_PATTERN_LENGTH = 4096;
 /** Most NFA instructions after counted repetitions are expanded (`a{1000}{1000}` is refused). */
-export const MAX_PROGRAM_SIZE = 20_000;
+const MAX_PROGRAM_SIZE = 20_000;
 /** Deepest nesting of groups read: Rust's regex-syntax refuses more than 250 by default (`nest_limit`). */
-export const MAX_GROUP_NESTING = 250;
+const MAX_GROUP_NESTING = 250;
 
 export class RegexError extends Error {
   /** Offset in the pattern (0-based). */

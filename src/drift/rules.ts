@@ -77,7 +77,7 @@ function readRule(value: unknown, index: number): CacheRule {
 }
 
 /** One `cache_key` object in any of its wire forms; unreadable parts are named in `problems`. */
-export function readCacheKey(value: unknown, problems: string[]): RuleCacheKey {
+function readCacheKey(value: unknown, problems: string[]): RuleCacheKey {
   const key = record(value);
   if (!key) {
     problems.push('cache_key is not an object');

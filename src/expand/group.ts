@@ -34,7 +34,7 @@ export interface GroupExpansion {
 }
 
 /** The URLs of a group, normalized per its cache key, sorted and unique; problems as diagnostics. */
-export function expandUrls(group: Group, zone: Zone | undefined, file: string): { urls: string[]; diagnostics: Diagnostic[] } {
+function expandUrls(group: Group, zone: Zone | undefined, file: string): { urls: string[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const urls = new Set<string>();
   for (const { pattern, parsed, index, position } of group.urls) {

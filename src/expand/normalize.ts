@@ -68,7 +68,7 @@ const reordered = new WeakMap<CacheKey, Map<string, string>>();
 const REORDERED_KEPT = 10_000;
 
 /** The query string as the cache key sees it ('' when none is left). */
-export function normalizeQuery(query: string, key: CacheKey): string {
+function normalizeQuery(query: string, key: CacheKey): string {
   if (query === '' || key.queryIgnore) return '';
   if (!key.querySort && !key.queryInclude && !key.queryExclude) return query;
   let memo = reordered.get(key);

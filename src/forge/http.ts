@@ -11,7 +11,7 @@ const TIMEOUT_MS = 30_000;
 const RETRY_DELAYS_MS = [1_000, 2_000];
 const RETRIED_STATUSES = [500, 502, 503, 504];
 /** A rate limit asking for a longer wait than this is the forge's final word: a CI job should not sit for an hour. */
-export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 /** GitHub: "If you exceed a secondary rate limit … wait for at least one minute before retrying" when it gives no time. */
 const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
 

@@ -5,7 +5,7 @@
 /** How a piece of text is measured against a limit (characters by default; bytes for the step summary). */
 export type Measure = (text: string) => number;
 
-export const measureChars: Measure = (text) => text.length;
+const measureChars: Measure = (text) => text.length;
 export const measureUtf8Bytes: Measure = (text) => Buffer.byteLength(text, 'utf8');
 
 export interface SplitOptions {

@@ -3,7 +3,6 @@
 import { UserError } from '../errors.js';
 
 export type Behavior = 'update' | 'new' | 'hide-and-new';
-export const BEHAVIORS: readonly Behavior[] = ['update', 'new', 'hide-and-new'];
 
 /** A comment (GitHub) or note (GitLab) already on the pull request, oldest first. */
 export interface ExistingComment {

@@ -32,7 +32,7 @@ const FIELD_HINT: Record<RequestField, string> = {
   ClientDeviceType: 'add ClientDeviceType to the Logpush job',
 };
 
-export function percent(ratio: number | null): string {
+function percent(ratio: number | null): string {
   return ratio === null ? 'n/a' : `${(Math.floor(ratio * 10000) / 100).toFixed(2)}%`;
 }
 

@@ -57,7 +57,7 @@ export interface CoverageReport {
 }
 
 /** How many skipped lines are shown (the rest are counted). */
-export const SKIPPED_SHOWN = 5;
+const SKIPPED_SHOWN = 5;
 
 export class CoverageTally {
   /** Tallies by key: outside and unknown entries, and every entry once entries of two builders are counted. */

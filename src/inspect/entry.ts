@@ -33,7 +33,7 @@ export interface KeyDimension {
 }
 
 /** The dimensions a cache key has, in the planner's order (headers, then cookies in key order). */
-export function keyDimensions(key: CacheKey): KeyDimension[] {
+function keyDimensions(key: CacheKey): KeyDimension[] {
   const dimensions: KeyDimension[] = [];
   const headers = new Set<string>();
   const header = (name: string, source: DimensionSource, path: string, field: RequestField | null) => {
@@ -106,7 +106,7 @@ export type EntryResult =
   | { readonly problem: string; readonly hint?: string };
 
 /** The one identity of a cache entry and of a planner's file item: `URL [h=v, …]`. */
-export function entryKey(url: string, variant: Variant): string {
+function entryKey(url: string, variant: Variant): string {
   return fileKey(url, variant);
 }
 
@@ -295,7 +295,7 @@ function variantOf(dimensions: readonly KeyDimension[], values: readonly (string
  * So `ja,en-US;q=0.9` is the entry `ja`. This is our reading of Cloudflare's documentation of the
  * Language cache key setting (docs/coverage.md).
  */
-export function firstLanguage(header: string): string {
+function firstLanguage(header: string): string {
   const end = header.search(/[,;]/);
   return (end === -1 ? header : header.slice(0, end)).trim();
 }

@@ -294,7 +294,7 @@ function queryFix(keyName: string | null, key: CacheKey, parameter: string, decl
 }
 
 /** The path under `variants` of a planner dimension. */
-export function variantPath(dimension: Dimension): string {
+function variantPath(dimension: Dimension): string {
   if (dimension.kind === 'cookie') return `cookies.${dimension.name}`;
   switch (dimension.name) {
     case 'cf-device-type': return 'device_type';

@@ -5,7 +5,7 @@
 // reported with what the plan does to it: an invalidation that a purge covers is only purged
 // (docs/coverage.md), by the planner's own rule of what a host or prefix covers (plan/cover.ts),
 // so explain gives the same answer with and without --plan.
-import type { Config, Group } from '../config/types.js';
+import type { Config } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { byGroup, fileKey } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
@@ -58,7 +58,7 @@ interface PurgeReach {
   readonly prefixes: ReadonlySet<string>;
 }
 
-export class ZoneItems {
+class ZoneItems {
   readonly files = new Map<string, FileOwner[]>();
   readonly hosts = new Map<string, Owner[]>();
   readonly prefixes = new Map<string, Owner[]>();
@@ -330,7 +330,3 @@ export class PurgeIndex {
   }
 }
 
-/** The config's group by name. */
-export function groupsByName(config: Config): ReadonlyMap<string, Group> {
-  return new Map(config.groups.map((g) => [g.name, g]));
-}

@@ -43,7 +43,7 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 /** What `onLine` gets for a line longer than MAX_LINE_BYTES. */
-export const TOO_LONG = null;
+const TOO_LONG = null;
 
 /**
  * The input's bytes, decompressed when its name ends in .gz or its first bytes are gzip's magic.

@@ -51,7 +51,7 @@ export interface DecideOptions {
   readonly diffLimit?: number;
 }
 
-export const DEFAULT_DIFF_LIMIT = 50;
+const DEFAULT_DIFF_LIMIT = 50;
 /**
  * Myers' diff costs O((N+M)·D); past this many edits it takes seconds on 10,000-item groups. The
  * lists are sorted and free of duplicates, so a merge of the two gives the very same answer there.

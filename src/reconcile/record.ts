@@ -36,7 +36,7 @@ export interface GroupRecordData {
 }
 
 /** How a zone is named in fingerprints: changing its id makes its groups `changed` (spec §6a). */
-export function zoneIdentity(zone: Pick<Zone, 'id' | 'zoneName'> | undefined): string {
+function zoneIdentity(zone: Pick<Zone, 'id' | 'zoneName'> | undefined): string {
   if (zone === undefined) return '';
   return zone.id ?? `name:${zone.zoneName ?? ''}`;
 }
@@ -67,7 +67,7 @@ export function groupFingerprint(expansion: GroupExpansion, zone?: string): stri
 }
 
 /** The factored items of an expansion, or undefined when it is too large to record. */
-export function recordedItems(expansion: GroupExpansion): RecordedItems | undefined {
+function recordedItems(expansion: GroupExpansion): RecordedItems | undefined {
   if (expansion.items > MAX_RECORDED_ITEMS) return undefined;
   return {
     ...(expansion.everything ? { everything: true as const } : {}),

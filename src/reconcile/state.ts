@@ -12,8 +12,8 @@ import { makeDirectoryOf, writeFileAtomic } from '../fsutil.js';
 import type { Plan } from '../plan/types.js';
 import type { GroupRecordData } from './record.js';
 
-export const STATE_FORMAT_VERSION = 2;
-export const DEFAULT_STATE = '.purgeplan/state.json';
+const STATE_FORMAT_VERSION = 2;
+const DEFAULT_STATE = '.purgeplan/state.json';
 
 export interface GroupRecord extends GroupRecordData {
   /** ISO 8601 time of the apply that recorded this group. */

@@ -18,7 +18,7 @@ const DIGEST_DOMAIN = 'purgeplan watch digest v1\0';
  * the state file in use wherever `--state` put it, with its journal, lock and temporary files, and
  * saved plans (`plan --out`), known by how purgeplan begins them.
  */
-export function ownFile(statePath: string | undefined): (path: string) => boolean {
+function ownFile(statePath: string | undefined): (path: string) => boolean {
   const stateDir = statePath === undefined ? '' : statePath.slice(0, statePath.lastIndexOf('/') + 1);
   const tempPrefix = statePath === undefined ? '' : `${stateDir}.${statePath.slice(stateDir.length)}`;
   return (path) => {

@@ -32,7 +32,7 @@ export interface VerifyEvent {
 }
 
 /** `URL [name=value, …]`: an item as the plan shows it. */
-export function itemLabel(item: VerifyItem): string {
+function itemLabel(item: VerifyItem): string {
   const pairs = Object.keys(item.headers).sort().map((name) => `${name}=${item.headers[name]}`);
   return pairs.length ? `${item.url} [${pairs.join(', ')}]` : item.url;
 }

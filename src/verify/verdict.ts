@@ -16,7 +16,7 @@ export interface Judgement {
 }
 
 /** At most this many requests to find an item cached before the purge (spec §11). */
-export const MAX_WARM_REQUESTS = 2;
+const MAX_WARM_REQUESTS = 2;
 
 /**
  * After a purge the next request fetches again (MISS), or finds the entry stale and revalidates
@@ -28,7 +28,7 @@ const GONE: Record<VerifyAction, ReadonlySet<string>> = {
   invalidate: new Set(['REVALIDATED', 'EXPIRED', 'UPDATING', 'MISS']),
 };
 
-export function isHit(observation: Observation): boolean {
+function isHit(observation: Observation): boolean {
   return 'cacheStatus' in observation && observation.cacheStatus === 'HIT';
 }
 

@@ -1,8 +1,8 @@
 // Defaults that the command line shows in --help and the commands use: one place for both, and
 // light enough for cli.ts to import before any command is loaded.
 
-/** The configuration read when -c/--config is not given (spec §4). */
+/** The configuration read when -c/--config is not given (docs/commands.md). */
 export const DEFAULT_CONFIG = 'purge.yaml';
 
-/** The largest plan, in purge items, before --max-items must be raised (spec §3). */
+/** The largest plan, in purge items, before --max-items must be raised (docs/purge-yaml.md). */
 export const DEFAULT_MAX_ITEMS = 1_000_000;

@@ -1,5 +1,5 @@
 // Problems found in a purge.yaml are values, collected and returned; the CLI prints them
-// as FILE:LINE:COL: error|warning: message (spec §3) and picks the exit code.
+// as FILE:LINE:COL: error|warning: message (docs/purge-yaml.md) and picks the exit code.
 
 import { count, printable } from './format.js';
 import { compare } from './vocabulary.js';

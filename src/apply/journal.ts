@@ -1,9 +1,9 @@
-// The apply journal (spec §4.2 "Resume", §6a): which requests of a plan Cloudflare has accepted,
+// The apply journal (docs/commands.md#apply "Resume", docs/purge-yaml.md): which requests of a plan Cloudflare has accepted,
 // so that re-running the same plan sends only the rest. One per state file, JSON lines, append-
 // only: a line per accepted request, written (and fsynced) before that request is counted, so
 // each costs O(1) however long the journal is. Its first line names the plan and what it was
 // planned from; once the apply completes, a `complete` line ends it and it can never make a later
-// apply skip a request. A token never enters it (spec §5).
+// apply skip a request. A token never enters it (docs/commands.md).
 // Its path is `<state file>.journal`, written through a symbolic link to its target like every
 // file purgeplan writes (fsutil.ts).
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // An exclusive lock file, so two applies never run on the same state and journal at once
-// (spec §5). Created with O_EXCL ('wx'). A lock left by a process of this host that is no longer
+// (docs/commands.md). Created with O_EXCL ('wx'). A lock left by a process of this host that is no longer
 // running (a CI job killed mid-apply, then retried) is taken over, and the caller says so (spec
-// §6a); a lock of another host, or of a live process, is reported with its owner.
+// docs/purge-yaml.md); a lock of another host, or of a live process, is reported with its owner.
 // A lock path that is a symbolic link locks the file it leads to (the link stays).
 import { closeSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';

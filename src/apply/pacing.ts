@@ -1,4 +1,4 @@
-// Pacing to Cloudflare's purge limits (cloudflare-api.md §2.1). Pure: every method takes `now`.
+// Pacing to Cloudflare's purge limits (docs/cloudflare.md). Pure: every method takes `now`.
 //
 // The limits are per account and plan, shared by all zones of that account on that plan. The
 // account is unknown when the plan is made (and a token may reach zones of several accounts), so
@@ -176,7 +176,7 @@ export class MovingWindow implements Limiter {
   }
 
   observeRemaining(_remaining: number, _now: number): void {
-    // Whether x-ratelimit-remaining counts URLs or requests is undocumented (cloudflare-api.md §3):
+    // Whether x-ratelimit-remaining counts URLs or requests is undocumented (docs/cloudflare.md):
     // only its "0 left until reset" reading is used, through holdUntil.
   }
 }
@@ -184,7 +184,7 @@ export class MovingWindow implements Limiter {
 /**
  * The limiters of a run, by tier: one request bucket and one URL window each, created on first use.
  * Purges and invalidations share them: "Purge and invalidation requests draw from the same limits"
- * (cloudflare-reality.md §2), so a limiter is chosen by tier and kind, never by action.
+ * (docs/cloudflare.md), so a limiter is chosen by tier and kind, never by action.
  */
 export class Pacer {
   private readonly buckets = new Map<PlanTier, TokenBucket>();
@@ -203,7 +203,7 @@ export class Pacer {
 }
 
 /**
- * `x-ratelimit-remaining` on an answer (cloudflare-api.md §3) lowers the limiter the request used.
+ * `x-ratelimit-remaining` on an answer (docs/cloudflare.md) lowers the limiter the request used.
  * Only lowers: an answer can be older than requests sent since, so a higher figure proves nothing.
  * `x-ratelimit-reset` is not read here: whether it names the next token or a full bucket is
  * undocumented, and the stand-in's "full bucket" reading would stall pacing for seconds. It is

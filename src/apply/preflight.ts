@@ -1,4 +1,4 @@
-// Before any purge (spec §4.2): every token present, each distinct token verified once, and the
+// Before any purge (docs/commands.md#apply): every token present, each distinct token verified once, and the
 // zones given by name looked up. All failures here are UserErrors; a token never appears in one.
 import { UserError } from '../errors.js';
 import type { Plan, PlanZone } from '../plan/types.js';
@@ -26,7 +26,7 @@ export type TokenVerdict = 'verified' | 'unverified';
 
 /**
  * Verifies each distinct token once at /user/tokens/verify; an account-owned token, which that
- * endpoint refuses (401/403, cloudflare-api.md §4), at /accounts/{id}/tokens/verify for each
+ * endpoint refuses (401/403, docs/cloudflare.md), at /accounts/{id}/tokens/verify for each
  * account its zones name. With no account known the first purge decides ('unverified').
  */
 export async function verifyTokens(zones: readonly ZoneAccess[], context: SendContext): Promise<Map<string, TokenVerdict> | 'interrupted'> {

@@ -1,11 +1,11 @@
-// Reporters: apply events -> output (spec §4.2 "Progress"). The formatters are pure functions of
+// Reporters: apply events -> output (docs/commands.md#apply, "Progress"). The formatters are pure functions of
 // events; the reporters only keep counts and call `write`. On a terminal a live line redrawn with
 // \r (and again every second from a timer, so the rate and the ETA move while requests are in
 // flight); otherwise one line per finished request; `--json` prints each event as one JSON line.
 import { formatDuration, jsonText, plural } from '../format.js';
 import type { ApplyEvent } from './events.js';
 
-/** How often the live line is redrawn on a terminal, whatever the requests do (spec §6a "apply UX"). */
+/** How often the live line is redrawn on a terminal, whatever the requests do (docs/commands.md#apply, "apply UX"). */
 export const PROGRESS_REDRAW_MS = 1000;
 
 /** Runs `tick` every `ms` until the returned function is called; never keeps the process alive. */
@@ -138,7 +138,7 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** `purge files`, `invalidate hosts`: what a request does (§7.3); the kind alone for an event without action. */
+/** `purge files`, `invalidate hosts`: what a request does (docs/purge-yaml.md); the kind alone for an event without action. */
 function what(event: Readonly<Record<string, unknown>>): string {
   const action = text(event.action);
   return action ? `${action} ${text(event.kind)}` : text(event.kind);

@@ -1,6 +1,6 @@
-// The only code that talks HTTP: one undici keep-alive Pool for the API origin (spec §4.2).
+// The only code that talks HTTP: one undici keep-alive Pool for the API origin (docs/commands.md#apply).
 // Failures come back as data (`ApiOutcome`), never as thrown undici errors, and every string that
-// leaves this module is scrubbed of the tokens it was given (spec §5: a token is never printed,
+// leaves this module is scrubbed of the tokens it was given (docs/commands.md: a token is never printed,
 // logged, written or put in an error; undici's messages and causes are not trusted to be clean).
 // Every string Cloudflare answers (error messages, ids, a token's status, zone names, rule
 // descriptions) is made printable here, once, so that no reader (the terminal, the journal,
@@ -9,7 +9,7 @@ import type { Pool } from 'undici';
 import { printable } from '../format.js';
 import { flattenHeaders, makeScrubber, parseApiBaseUrl, USER_AGENT } from '../http/policy.js';
 
-/** One `errors[]` entry of Cloudflare's envelope (cloudflare-api.md §3); `error_chain` is folded into the message. */
+/** One `errors[]` entry of Cloudflare's envelope (docs/cloudflare.md); `error_chain` is folded into the message. */
 export interface ApiError {
   readonly code: number;
   readonly message: string;
@@ -141,7 +141,7 @@ function printableJson(value: unknown, depth = 0, key = ''): unknown {
   return Object.fromEntries(Object.entries(value).map(([name, item]) => [printable(name), printableJson(item, depth + 1, name)]));
 }
 
-/** Reads Cloudflare's `{success, errors, messages, result}` (cloudflare-api.md §3) without trusting its shape. */
+/** Reads Cloudflare's `{success, errors, messages, result}` (docs/cloudflare.md) without trusting its shape. */
 export function parseEnvelope(text: string, scrub: (text: string) => string): Envelope | null {
   let value: unknown;
   try {
@@ -160,7 +160,7 @@ function toApiError(value: unknown, scrub: (text: string) => string): ApiError {
   const record = value as Record<string, unknown>;
   const code = typeof record.code === 'number' ? record.code : 0;
   let message = typeof record.message === 'string' ? record.message : '';
-  // Header errors (6003) carry the real cause in error_chain (cloudflare-api.md §3).
+  // Header errors (6003) carry the real cause in error_chain (docs/cloudflare.md).
   if (Array.isArray(record.error_chain) && record.error_chain.length > 0) {
     const chain = record.error_chain.map((e) => toApiError(e, scrub)).map((e) => `${e.code}: ${e.message}`);
     message = `${message} (${chain.join('; ')})`;

@@ -1,5 +1,5 @@
 // Country codes Cloudflare sends in cf-ipcountry: ISO 3166-1 alpha-2, plus XX (unknown) and
-// T1 (Tor) (spec §2.3; cloudflare-api.md §5.4). `geo: all` purges every one of them.
+// T1 (Tor) (docs/purge-yaml.md; docs/cloudflare.md). `geo: all` purges every one of them.
 const ISO_3166_ALPHA2 = (
   'AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ ' +
   'CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR ' +

@@ -1,5 +1,5 @@
-// What to do after one attempt: a decision table, one line per case of spec §4.2 and
-// cloudflare-api.md §3, read top to bottom like ky's #calculateRetryDelay. Pure: time and
+// What to do after one attempt: a decision table, one line per case of docs/commands.md#apply and
+// docs/cloudflare.md, read top to bottom like ky's #calculateRetryDelay. Pure: time and
 // randomness come in as arguments.
 import { parseWaitUntil } from '../http/policy.js';
 import type { ApiError, ApiOutcome } from './client.js';
@@ -10,10 +10,10 @@ export interface RetryPolicy {
   /** Exponential backoff for 5xx and transport errors: base * 2^(n-1), capped, then jittered. */
   readonly backoffBaseMs: number;
   readonly backoffCapMs: number;
-  /** Backoff for a 429 that names no wait (the purge limiter's headers are undocumented, §3). */
+  /** Backoff for a 429 that names no wait (the purge limiter's headers are undocumented, docs/cloudflare.md). */
   readonly rateLimitBaseMs: number;
   readonly rateLimitCapMs: number;
-  /** A request still rate-limited this long after its first 429 fails (spec §4.2: 10 minutes). */
+  /** A request still rate-limited this long after its first 429 fails (docs/commands.md#apply: 10 minutes). */
   readonly rateLimitBudgetMs: number;
 }
 

@@ -1,4 +1,4 @@
-// `purgeplan coverage --logs FILE…` (spec §9): reads Logpush records line by line, tallies their
+// `purgeplan coverage --logs FILE…` (docs/coverage.md): reads Logpush records line by line, tallies their
 // entries against the plan, reports. Exit 0 nothing missed, 2 missed entries, 1 error.
 import { UserError } from '../errors.js';
 import { plural, printable } from '../format.js';

@@ -1,4 +1,4 @@
-// `purgeplan drift [--json] [--strict]` (spec §10): reads each zone's Cache Rules and reports,
+// `purgeplan drift [--json] [--strict]` (docs/commands.md#drift-and-import): reads each zone's Cache Rules and reports,
 // at the profile in purge.yaml, every dimension in which the key the zone really uses differs
 // from the declared one. Exit 0 no drift, 2 drift (or, with --strict, a rule drift cannot
 // decide), 1 error. Also the check behind `apply --check-drift`. Never purges.

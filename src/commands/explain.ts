@@ -1,4 +1,4 @@
-// `purgeplan explain URL` (spec §8): flags -> a request -> explanation; exit 0 purged, 2 not
+// `purgeplan explain URL` (docs/coverage.md): flags -> a request -> explanation; exit 0 purged, 2 not
 // purged, 1 error.
 import { DEVICE_TYPES } from '../cloudflare/limits.js';
 import { COUNTRY_SET } from '../cloudflare/countries.js';

@@ -1,4 +1,4 @@
-// `purgeplan import [--zone NAME]` (spec §10): prints, on stdout, the `cache_keys:` block that
+// `purgeplan import [--zone NAME]` (docs/commands.md#drift-and-import): prints, on stdout, the `cache_keys:` block that
 // matches the zone's Cache Rules and the `cache_key:` of each group. Writes no file; what the
 // block cannot say (header.contains, request-dependent rules, split groups) goes to stderr.
 import { renderImport } from '../drift/import.js';

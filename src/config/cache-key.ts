@@ -1,4 +1,4 @@
-// Cache key profiles (spec §1 `cache_keys`): a profile resolved into the CacheKey the planner
+// Cache key profiles (docs/purge-yaml.md `cache_keys`): a profile resolved into the CacheKey the planner
 // uses, with the rules a schema cannot express, and which of its features are Enterprise-only.
 import { UNINCLUDABLE_HEADERS } from '../cloudflare/limits.js';
 import { displayPath } from './path.js';
@@ -57,7 +57,7 @@ export function resolveCacheKey(raw: Raw, path: readonly PathSegment[], error: R
   cookieInclude.filter((c) => cookiePresence.includes(c)).forEach((c) => error([...path, 'cookies', 'check_presence'], 'key', `${displayPath([...path, 'cookies'])}: cookie "${c}" is in both include and check_presence`, 'keep it in one of them'));
   return {
     querySort: query.sort === true,
-    // `*` means every parameter, as in Cloudflare's rules (spec §6a): include all = the whole
+    // `*` means every parameter, as in Cloudflare's rules (docs/purge-yaml.md): include all = the whole
     // query string as if include were absent; exclude all = ignore the query string.
     queryIgnore: query.ignore === true || allParameters(query.exclude),
     queryInclude: Array.isArray(query.include) && !allParameters(query.include) ? strings(query.include) : null,
@@ -74,7 +74,7 @@ function allParameters(value: unknown): boolean {
   return value === '*' || (Array.isArray(value) && value.includes('*'));
 }
 
-/** Cache key features that Cloudflare offers on Enterprise only (cloudflare-api.md §5.3). */
+/** Cache key features that Cloudflare offers on Enterprise only (docs/cloudflare.md). */
 export function enterpriseFeatures(key: CacheKey): string[] {
   const features: string[] = [];
   if (key.queryInclude || key.queryExclude) features.push('query_string include/exclude');

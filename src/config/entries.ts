@@ -1,5 +1,5 @@
-// Hosts, prefixes and tags as patterns (spec §7.1): each entry takes the URL pattern syntax of
-// §2.1 with the group's vars, and each value it expands to follows §2.4. Entries are counted
+// Hosts, prefixes and tags as patterns (docs/purge-yaml.md): each entry takes the URL pattern syntax of
+// docs/purge-yaml.md with the group's vars, and each value it expands to follows docs/purge-yaml.md. Entries are counted
 // before any is expanded, so that a huge range meets --max-items instead of being built.
 import { expandPattern } from '../expand/patterns.js';
 import { displayPath } from './path.js';
@@ -31,12 +31,12 @@ export interface Entries {
   readonly usedVars: ReadonlySet<string>;
   /** Some entry is not a valid pattern: which variables it would have used is unknown. */
   readonly unparsed: boolean;
-  /** Each value's entry (its index in the list), for messages about a value (e.g. routing, §7.2). */
+  /** Each value's entry (its index in the list), for messages about a value (e.g. routing, docs/purge-yaml.md). */
   readonly entryOf: ReadonlyMap<string, number>;
 }
 
 /**
- * Expands and normalizes the entries of one list (`groups.g.tags`). A value that breaks §2.4 is
+ * Expands and normalizes the entries of one list (`groups.g.tags`). A value that breaks docs/purge-yaml.md is
  * reported at its entry, quoting the value and the pattern it came from, once per entry.
  */
 export function expandEntries(raw: unknown, path: readonly PathSegment[], normalize: (value: string) => Checked, error: Report, options: EntryOptions): Entries {

@@ -1,5 +1,5 @@
 // Files named by purge.yaml (`vars: {file: …}`) must stay inside its directory: plans run on
-// untrusted pull requests, and a crafted path must not read the runner's secrets (spec §3).
+// untrusted pull requests, and a crafted path must not read the runner's secrets (docs/purge-yaml.md).
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 
@@ -80,7 +80,7 @@ interface FileValue {
 }
 
 /**
- * One value a line (spec §6a): LF, CRLF or CR line ends; `#` at the start of a line or after
+ * One value a line (docs/purge-yaml.md): LF, CRLF or CR line ends; `#` at the start of a line or after
  * whitespace starts a comment; each line is trimmed; blank lines are skipped. A `#` inside a
  * value (`a#b`) is kept here and refused by the value rules, as whitespace inside one is.
  */

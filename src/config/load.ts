@@ -24,7 +24,7 @@ export interface Locator {
   keys(path: readonly PathSegment[]): string[];
   /**
    * A scalar's text as typed in the file (`007`, `12.50`, `0x1F` for numbers that YAML would
-   * re-print as 7, 12.5, 31: spec §6a "Values"); undefined when the path is not a scalar.
+   * re-print as 7, 12.5, 31: docs/purge-yaml.md#values "Values"); undefined when the path is not a scalar.
    */
   text(path: readonly PathSegment[]): string | undefined;
 }

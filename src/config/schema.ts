@@ -143,7 +143,7 @@ export function checkSchema(config: LoadedConfig): Diagnostic[] {
       case 'pattern':
         // A bad name under propertyNames is reported once, by the propertyNames error.
         if (error.schemaPath.endsWith('/propertyNames/pattern') || badNames.has(error.instancePath)) continue;
-        // token_env holds a name, but a pasted token lands here too: never quote it back (spec §5).
+        // token_env holds a name, but a pasted token lands here too: never quote it back (docs/commands.md).
         if (path[path.length - 1] === 'token_env' || (typeof value === 'string' && looksLikeSecret(value))) {
           message = `${where} is not ${typeof owner?.['x-expected'] === 'string' ? owner['x-expected'] : 'valid here'} (the value is not shown: it may be a secret)`;
           break;

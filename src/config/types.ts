@@ -17,7 +17,7 @@ export interface Zone {
   readonly cacheKey: string | null;
   readonly schemes: readonly Scheme[] | null;
   readonly allowPurgeEverything: boolean;
-  /** What the zone's groups do by default (§7.3): purge (delete) or invalidate (mark stale). */
+  /** What the zone's groups do by default (docs/purge-yaml.md): purge (delete) or invalidate (mark stale). */
   readonly action: Action;
   readonly filesPerRequest: number;
   readonly itemsPerRequest: number;
@@ -47,7 +47,7 @@ export const DEFAULT_CACHE_KEY: CacheKey = {
 };
 
 /**
- * One dimension of the header cross product (spec §2.3): the values it takes, `null` meaning
+ * One dimension of the header cross product (docs/purge-yaml.md): the values it takes, `null` meaning
  * the request did not carry the header or cookie (the *absent* variant).
  */
 export interface Dimension {
@@ -70,7 +70,7 @@ export interface UrlPattern {
 }
 
 /**
- * How a routed group (spec §7.2) is expanded in one zone its items may go to: with that zone's
+ * How a routed group (docs/purge-yaml.md) is expanded in one zone its items may go to: with that zone's
  * cache key (or the group's own `cache_key`), and the variant dimensions that key gives. The
  * problems of those variants against that key are reported only if items go to the zone.
  */
@@ -79,7 +79,7 @@ export interface GroupRoute {
   readonly cacheKeyName: string | null;
   readonly cacheKey: CacheKey;
   readonly dimensions: readonly Dimension[];
-  /** The group's own action, else the zone's (spec §7.3). */
+  /** The group's own action, else the zone's (docs/purge-yaml.md). */
   readonly action: Action;
   readonly problems: readonly RouteProblem[];
 }
@@ -99,7 +99,7 @@ export interface Group {
   /** The group's zone; '' for a routed group (see `routes`). */
   readonly zone: string;
   /**
-   * For a group without `zone` in a file with several zones (spec §7.2): per zone with a `name`,
+   * For a group without `zone` in a file with several zones (docs/purge-yaml.md): per zone with a `name`,
    * in file order, how its items are expanded there. Null for a group with a zone.
    */
   readonly routes: ReadonlyMap<string, GroupRoute> | null;
@@ -112,7 +112,7 @@ export interface Group {
   readonly prefixes: readonly string[];
   readonly tags: readonly string[];
   readonly everything: boolean;
-  /** Its own `action`, else its zone's, else purge (§7.3). */
+  /** Its own `action`, else its zone's, else purge (docs/purge-yaml.md). */
   readonly action: Action;
   readonly revision: number;
   readonly watch: readonly string[];

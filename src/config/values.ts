@@ -1,5 +1,5 @@
-// Value rules shared by validation and expansion: substituted values (spec §6a "Values"),
-// header and cookie values, hosts, prefixes, tags (spec §2.4). Every place that puts a value from
+// Value rules shared by validation and expansion: substituted values (docs/purge-yaml.md#values, "Values"),
+// header and cookie values, hosts, prefixes, tags (docs/purge-yaml.md). Every place that puts a value from
 // purge.yaml or a vars file into a URL, a header or a pattern asks these functions.
 import { MAX_PREFIX_SEPARATORS, MAX_TAG_LENGTH } from '../cloudflare/limits.js';
 
@@ -39,7 +39,7 @@ export function quoteValue(value: string): string {
 
 /**
  * A value substituted into a URL (a vars entry, a vars-file line, a `{a,b}` alternative) must not
- * contain whitespace, control characters or `#` (spec §6a): the URL parser would turn them into
+ * contain whitespace, control characters or `#` (docs/purge-yaml.md): the URL parser would turn them into
  * `%20`, drop them, or start a fragment, and the purge would miss the cached URL.
  */
 export function substitutionProblem(value: string): string | null {
@@ -147,7 +147,7 @@ export function normalizeTag(input: string): Checked {
 /**
  * Whether a value looks like a Cloudflare credential rather than a name: a `cfut_`/`cfat_`/`cfk_`
  * token or key, a 40-character alphanumeric token, or a 37–45-character hex global key
- * (cloudflare-api.md §4). Such a value is never quoted back (spec §5: no token in an error).
+ * (docs/cloudflare.md). Such a value is never quoted back (docs/commands.md: no token in an error).
  */
 export function looksLikeSecret(value: string): boolean {
   return /^cf(?:ut|at|k)_[A-Za-z0-9]/.test(value) || (/^[A-Za-z0-9]{37,}$/.test(value) && /[0-9]/.test(value));

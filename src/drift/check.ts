@@ -1,4 +1,4 @@
-// `purgeplan drift`, the pure part (spec §10): every planned URL of every group against its
+// `purgeplan drift`, the pure part (docs/commands.md#drift-and-import): every planned URL of every group against its
 // zone's Cache Rules. The effective key of a URL is the cache_key of the last enabled rule that
 // surely matches it (Cloudflare: "the value in the last matching rule wins"), else Cloudflare's
 // default key; it is compared dimension by dimension with the group's declared profile. Rules

@@ -1,4 +1,4 @@
-// One cache key against another, dimension by dimension (spec §10): the query string mode and
+// One cache key against another, dimension by dimension (docs/commands.md#drift-and-import): the query string mode and
 // lists, sort, device type, geo, lang, headers, cookies, host.resolved. Pure; used by drift (the
 // declared key against a rule's) and import (which keys are the same profile).
 import type { CacheKey } from '../config/types.js';
@@ -18,7 +18,7 @@ export interface DimensionDifference {
 
 type QueryMode = { readonly mode: 'all' } | { readonly mode: 'ignore' } | { readonly mode: 'include' | 'exclude'; readonly names: readonly string[] };
 
-/** The query rule a key means, `*` read as Cloudflare does (spec §6a). */
+/** The query rule a key means, `*` read as Cloudflare does (docs/purge-yaml.md). */
 export function queryMode(key: CacheKey): QueryMode {
   if (key.queryIgnore) return { mode: 'ignore' };
   if (key.queryInclude) return key.queryInclude.includes('*') ? { mode: 'all' } : { mode: 'include', names: sorted(key.queryInclude) };

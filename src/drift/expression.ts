@@ -1,5 +1,5 @@
 // A tokenizer and recursive-descent parser for the part of Cloudflare's Rules language that a
-// URL decides (spec §10; operators and values as in Cloudflare's docs, rules-language/operators
+// URL decides (docs/commands.md#drift-and-import; operators and values as in Cloudflare's docs, rules-language/operators
 // and values, and its open-source engine wirefilter). Terms on anything else (headers, cookies,
 // country, scores…), calls of functions outside the subset (`any()`, `lookup_json_string()`…) and
 // named lists (`in $hosts`) are read syntactically (fields, `[0]`, `["key"]`, `[*]`, nested calls,
@@ -11,7 +11,7 @@ import { quote } from './quote.js';
 import { parseWildcard } from './wildcard.js';
 import type { Wildcard } from './wildcard.js';
 
-/** The fields a URL determines (spec §10). */
+/** The fields a URL determines (docs/commands.md#drift-and-import). */
 const URL_FIELDS = [
   'http.host', 'http.request.full_uri', 'http.request.uri', 'http.request.uri.path',
   'http.request.uri.query', 'http.request.uri.path.extension', 'ssl',

@@ -1,4 +1,4 @@
-// `purgeplan import`, the pure part (spec §10): the zone's Cache Rules as a purge.yaml
+// `purgeplan import`, the pure part (docs/commands.md#drift-and-import): the zone's Cache Rules as a purge.yaml
 // `cache_keys:` block (one profile per distinct key, named after the first rule that sets it)
 // and the `cache_key:` each group should use, so that pasting both gives no drift.
 import type { CacheKey, Config, Group } from '../config/types.js';
@@ -86,7 +86,7 @@ export function renderImport(config: Config, rulesets: ReadonlyMap<string, Rules
     return profile;
   };
   const header: string[] = [];
-  // Per group, what each zone its URLs go to gives it (a group routed by host, spec §7.2, has several).
+  // Per group, what each zone its URLs go to gives it (a group routed by host, docs/purge-yaml.md, has several).
   const assigned = new Map<string, Assignment[]>();
   const referenced = new Set<Profile>();
   for (const zone of config.zones) {
@@ -150,12 +150,12 @@ export function renderImport(config: Config, rulesets: ReadonlyMap<string, Rules
   }
   lines.push('', '# the cache_key each group should use:', 'groups:', ...groupLines);
   // Descriptions and ids come from the zone: a line break or escape sequence in one must not
-  // forge a line of YAML nor drive the terminal (spec §6a). In a double-quoted scalar, printable's
+  // forge a line of YAML nor drive the terminal (docs/purge-yaml.md). In a double-quoted scalar, printable's
   // \uXXXX is YAML's own escape, so the value read back is unchanged.
   return { text: `${lines.map(printable).join('\n')}\n`, warnings: warnings.map(printable) };
 }
 
-/** What groups using a key must list under `variants` (spec §1), as a comment. */
+/** What groups using a key must list under `variants` (docs/purge-yaml.md), as a comment. */
 function variantsNeeded(key: CacheKey): string {
   const needed = [key.geo ? 'geo' : '', key.lang ? 'lang' : '', ...key.headerInclude.map((h) => `headers.${h}`), ...key.cookieInclude.map((c) => `cookies.${c}`)].filter(Boolean);
   return needed.length ? `; its groups need variants ${needed.join(', ')}` : '';

@@ -1,7 +1,7 @@
 // The edge of drift and import: reads each zone's Cache Rules with apply's API client (token per
 // zone from token_env, retries, loopback-only http:). `GET /zones/{id}/rulesets/phases/
 // http_request_cache_settings/entrypoint`; a 404 with code 10003 is a zone without Cache Rules
-// (cloudflare-reality.md §1). Nothing here ever sends a purge.
+// (docs/cloudflare.md). Nothing here ever sends a purge.
 import type { Zone } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from '../cloudflare/client.js';
@@ -15,7 +15,7 @@ import { readRuleset } from './rules.js';
 import type { Ruleset } from './rules.js';
 
 const CACHE_RULES_PHASE = 'http_request_cache_settings';
-/** "could not find entrypoint ruleset in the … phase" (cloudflare-reality.md §1). */
+/** "could not find entrypoint ruleset in the … phase" (docs/cloudflare.md). */
 const NO_ENTRYPOINT_CODE = 10003;
 const PERMISSION = 'Zone › Cache Rules › Read';
 
@@ -73,7 +73,7 @@ export async function readRulesets(zones: readonly Zone[], options: ReadOptions)
   }
 }
 
-/** Cloudflare's words for a failure, never able to drive the terminal (spec §6a). */
+/** Cloudflare's words for a failure, never able to drive the terminal (docs/purge-yaml.md). */
 function failure(result: Parameters<typeof describeFailure>[0]): string {
   return printable(describeFailure(result));
 }

@@ -1,5 +1,5 @@
 // The `matches` operator without backtracking: a rule's regular expression (Rust `regex` syntax,
-// cloudflare-reality.md §1) is compiled to an NFA and run as a Pike VM, so matching is linear in
+// docs/cloudflare.md) is compiled to an NFA and run as a Pike VM, so matching is linear in
 // the URL's length times the pattern's size whatever the pattern is: a hostile rule cannot hang
 // drift. What Rust's engine refuses too (look-around, backreferences) is refused with its
 // position; what Rust reads but this engine does not (Unicode classes, class set operations,

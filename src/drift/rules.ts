@@ -1,4 +1,4 @@
-// A zone's Cache Rules as the rulesets API returns them (cloudflare-reality.md §1), read without
+// A zone's Cache Rules as the rulesets API returns them (docs/cloudflare.md), read without
 // trusting their shape: each rule's expression parsed, its `cache_key` in every wire form the SDKs
 // and the docs show (`{all: true}`, `{list: […]}`, `"*"`, `["*"]`, bare arrays, the legacy
 // `ignore`, `cache_by_device_type` beside `custom_key.user.device_type`) turned into the

@@ -1,4 +1,4 @@
-// Stage 3: one group -> its purge items (per zone: spec §7.2), kept compact: the sorted unique URLs and the sorted
+// Stage 3: one group -> its purge items (per zone: docs/purge-yaml.md), kept compact: the sorted unique URLs and the sorted
 // header variants whose cross product the file items are (URL-major order is the spec's item
 // order, so nothing has to be sorted item by item), plus hosts, prefixes, tags and everything.
 import type { Diagnostic, Position } from '../diagnostics.js';
@@ -13,7 +13,7 @@ import type { Variant } from './variants.js';
 import type { Action } from '../vocabulary.js';
 
 /**
- * A group's items in one zone. A group with a zone has one expansion; a routed group (spec §7.2)
+ * A group's items in one zone. A group with a zone has one expansion; a routed group (docs/purge-yaml.md)
  * one per zone its items go to, in file order of the zones, each with that zone's cache key.
  */
 export interface GroupExpansion {
@@ -21,7 +21,7 @@ export interface GroupExpansion {
   readonly zone: string;
   readonly cacheKeyName: string | null;
   readonly cacheKey: CacheKey;
-  /** What is done to these items (spec §7.3): a routed group takes each zone's unless it has its own. */
+  /** What is done to these items (docs/purge-yaml.md): a routed group takes each zone's unless it has its own. */
   readonly action: Action;
   readonly urls: readonly string[];
   readonly variants: readonly Variant[];
@@ -115,7 +115,7 @@ export function expandGroup(group: Group, zones: readonly Zone[], file: string):
 }
 
 /**
- * Routing (spec §7.2): each URL, host and prefix goes to the zone whose name is its host or a
+ * Routing (docs/purge-yaml.md): each URL, host and prefix goes to the zone whose name is its host or a
  * parent domain (the longest wins), and is expanded there with that zone's cache key and schemes.
  * A URL in no zone is an error at its entry naming the host (hosts and prefixes were checked with
  * the file). What a zone's key says about the group's variants is reported when items go there;

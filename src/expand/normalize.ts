@@ -1,4 +1,4 @@
-// URL normalization: the cache key's view of a URL (spec §2.2). WHATWG serialization for scheme,
+// URL normalization: the cache key's view of a URL (docs/purge-yaml.md). WHATWG serialization for scheme,
 // host (punycode), port and path; the query string is kept byte-exact unless the cache key sorts,
 // ignores, includes or excludes parameters, which move whole `name=value` pairs and re-encode nothing.
 import { compare } from '../vocabulary.js';

@@ -1,7 +1,7 @@
-// URL patterns (spec §2.1): {var}, {a,b} alternatives, {1..5} and zero-padded {01..10} ranges,
+// URL patterns (docs/purge-yaml.md): {var}, {a,b} alternatives, {1..5} and zero-padded {01..10} ranges,
 // {{ and }} for literal braces. Parsing is separate from expansion so that the number of URLs
 // is known (and checked against --max-items) before any is built. The same {var} twice in one
-// pattern takes the same value at both places (spec §6a "One variable, one value"): the cross
+// pattern takes the same value at both places (docs/purge-yaml.md, "One variable, one value"): the cross
 // product is over distinct variables and each alternative or range.
 import { substitutionProblem } from '../config/values.js';
 

@@ -1,4 +1,4 @@
-// The header cross product of spec §2.3: every combination of the dimensions' values, with the
+// The header cross product of docs/purge-yaml.md: every combination of the dimensions' values, with the
 // cookie dimensions joined into one `cookie` header, and *absent* values left out.
 import type { Dimension } from '../config/types.js';
 import { compare } from '../vocabulary.js';

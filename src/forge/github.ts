@@ -1,12 +1,12 @@
 // GitHub: the pull request's issue comments over REST, and GraphQL's minimizeComment for hiding
-// older plans (spec §12). REST: GET/POST /repos/{owner}/{repo}/issues/{number}/comments (Link
+// older plans (docs/ci.md). REST: GET/POST /repos/{owner}/{repo}/issues/{number}/comments (Link
 // header pagination), PATCH/DELETE /repos/{owner}/{repo}/issues/comments/{id}.
 import { UserError } from '../errors.js';
 import { apiUrl, createForgeHttp, ForgeError, nextLink, parseForgeUrl, requireToken } from './http.js';
 import type { ExistingComment } from './sticky.js';
 import type { ForgeClient } from './types.js';
 
-/** GitHub refuses longer comment bodies: 422 "Body is too long (maximum is 65536 characters)" (cloudflare-reality.md §4). */
+/** GitHub refuses longer comment bodies: 422 "Body is too long (maximum is 65536 characters)" (docs/cloudflare.md). */
 const GITHUB_COMMENT_LIMIT = 65_536;
 const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 const PER_PAGE = '100';

@@ -1,4 +1,4 @@
-// GitLab: the merge request's notes over REST v4 (spec §12): GET/POST
+// GitLab: the merge request's notes over REST v4 (docs/ci.md): GET/POST
 // /projects/:id/merge_requests/:iid/notes (pages by the x-next-page header), PUT/DELETE
 // /projects/:id/merge_requests/:iid/notes/:note_id. GitLab cannot minimize a note, so older plans
 // are folded instead (see sticky.ts `foldOutdated`).

@@ -1,6 +1,6 @@
 // HTTP for the forges' APIs (GitHub, GitLab): one undici Agent, JSON in and out, the token only ever
 // sent to the API's own origin, and every string that leaves this module scrubbed of the token
-// (spec §5, §12: the token is never printed).
+// (docs/commands.md, docs/ci.md: the token is never printed).
 import type { Agent } from 'undici';
 import { UserError } from '../errors.js';
 import { printable } from '../format.js';

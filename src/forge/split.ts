@@ -1,4 +1,4 @@
-// Cutting a long markdown plan into comments a forge accepts (spec §12): at line boundaries, never
+// Cutting a long markdown plan into comments a forge accepts (docs/ci.md): at line boundaries, never
 // leaving a <details> block, a code fence or a table broken across two comments: each piece closes
 // what is open and the next reopens it (as Atlantis and Digger do). Pure: text in, texts out.
 

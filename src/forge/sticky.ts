@@ -1,4 +1,4 @@
-// The sticky comment (spec §12): which comments carry this configuration's marker, and what to
+// The sticky comment (docs/ci.md): which comments carry this configuration's marker, and what to
 // create, edit, delete or hide for each --behavior. Pure: the forge modules carry the actions out.
 import { UserError } from '../errors.js';
 

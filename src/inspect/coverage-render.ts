@@ -1,5 +1,5 @@
 // The coverage report for people (terminal), for a pull request (markdown) and for machines
-// (JSON with the fields §9 fixes). Pure: report -> string. Values from logs are untrusted and
+// (JSON with the fields docs/coverage.md describes). Pure: report -> string. Values from logs are untrusted and
 // pass through `printable` (terminal) or `markdownText` / `markdownCode` (markdown) before they
 // are shown: no escape sequence, markup, link, mention or reference of theirs survives.
 import type { Styler } from '../diagnostics.js';
@@ -114,7 +114,7 @@ export function renderCoverageMarkdown(report: CoverageReport, context: Coverage
   return `${out.join('\n')}\n`;
 }
 
-/** The `--json` document: the fields §9 fixes, plus format_version and the details. */
+/** The `--json` document: the fields docs/coverage.md describes, plus format_version and the details. */
 export function coverageJson(report: CoverageReport, context: CoverageContext): string {
   return `${jsonText({
     format_version: 1,

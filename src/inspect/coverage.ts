@@ -1,4 +1,4 @@
-// `purgeplan coverage --logs` (spec §9), the pure part: log records -> entries -> classes, counted
+// `purgeplan coverage --logs` (docs/coverage.md), the pure part: log records -> entries -> classes, counted
 // by requests and by distinct entries, and the values that missed, with their fixes. Memory holds
 // one small record per distinct entry, never a line.
 import type { CacheEntry, EntryBuilder, RequestField } from './entry.js';

@@ -1,6 +1,6 @@
-// From a request to its cache entry (spec §8, §9): the URL normalized per the cache key (§2.2)
+// From a request to its cache entry (docs/coverage.md, docs/coverage.md): the URL normalized per the cache key (docs/purge-yaml.md)
 // and, per dimension of the key, the request's value or its absence, in exactly the header form
-// the planner gives its file items (§2.3). explain, coverage and the property tests compare an
+// the planner gives its file items (docs/purge-yaml.md). explain, coverage and the property tests compare an
 // entry with the planner's items through one key function, `entryKey`, which is the planner's
 // own item identity (`fileKey`): the three can never disagree on what "the same entry" means.
 import { DEFAULT_KEY_HEADERS } from '../cloudflare/limits.js';
@@ -37,7 +37,7 @@ function keyDimensions(key: CacheKey): KeyDimension[] {
   const dimensions: KeyDimension[] = [];
   const headers = new Set<string>();
   const header = (name: string, source: DimensionSource, path: string, field: RequestField | null) => {
-    if (headers.has(name)) return; // a default-key header also listed in the key is one dimension (§6a)
+    if (headers.has(name)) return; // a default-key header also listed in the key is one dimension (docs/purge-yaml.md)
     headers.add(name);
     dimensions.push({ kind: 'header', name, source, path, field });
   };
@@ -82,7 +82,7 @@ export interface CacheRequest {
 }
 
 export interface CacheEntry {
-  /** The URL as the cache key sees it (§2.2). */
+  /** The URL as the cache key sees it (docs/purge-yaml.md). */
   readonly url: string;
   /** The URL's host name (lower case, punycode, no port). */
   readonly host: string;
@@ -183,7 +183,7 @@ export class EntryBuilder {
   /**
    * Memoizes a raw URL's normalization. Raw URLs may be many more than entries (a cache-busting
    * query under a key that drops it): past RAW_MEMO_LIMIT the raw memo starts over, so memory
-   * follows distinct entries, not lines (§9).
+   * follows distinct entries, not lines (docs/coverage.md).
    */
   private remember(set: () => void): void {
     if (++this.rawMemoized > RAW_MEMO_LIMIT) {

@@ -1,4 +1,4 @@
-// `purgeplan explain URL` (spec §8), the pure part: one request -> its entry, what purges it,
+// `purgeplan explain URL` (docs/coverage.md), the pure part: one request -> its entry, what purges it,
 // the zone's tags (conditional), and when nothing purges it, the near misses. Rendering below.
 import { describeCacheKey } from '../config/describe.js';
 import type { Zone } from '../config/types.js';
@@ -48,7 +48,7 @@ export function explain(inspector: Inspector, request: CacheRequest): ExplainRes
   };
 }
 
-/** The `--json` document: the fields §8 fixes, plus `format_version` and `purged`. */
+/** The `--json` document: the fields docs/coverage.md describes, plus `format_version` and `purged`. */
 export function explanationJson(e: Explanation): string {
   return `${jsonText({
     format_version: 1,

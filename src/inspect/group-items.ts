@@ -1,4 +1,4 @@
-// A group's own items, by zone, as its expansions give them (spec §8): what a saved plan's
+// A group's own items, by zone, as its expansions give them (docs/coverage.md): what a saved plan's
 // requests are credited to groups by, and which of a group's items a host, prefix or everything
 // request covers (the planner's own rule, plan/cover.ts).
 import type { GroupExpansion } from '../expand/group.js';

@@ -1,4 +1,4 @@
-// A request against the plan (spec §8, §9): its zone by host (§7.2), the cache key it is cached
+// A request against the plan (docs/coverage.md, docs/coverage.md): its zone by host (docs/purge-yaml.md), the cache key it is cached
 // under, its entry, what purges it, and when nothing does, the near misses and their fixes. One
 // Inspector serves explain (one request) and coverage (every request of a log).
 import { zoneForHost } from '../config/route.js';
@@ -52,7 +52,7 @@ export class Inspector {
       const own = zone.cacheKey;
       const keys: { name: string | null; key: CacheKey }[] = [];
       for (const group of config.groups) {
-        // A routed group (§7.2) may send to this zone, with the zone's key or its own.
+        // A routed group (docs/purge-yaml.md) may send to this zone, with the zone's key or its own.
         const route = group.routes?.get(zone.name);
         const [name, key] = route ? [route.cacheKeyName, route.cacheKey] : [group.cacheKeyName, group.cacheKey];
         if ((route === undefined && group.zone !== zone.name) || name === own || keys.some((k) => k.name === name)) continue;

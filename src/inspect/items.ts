@@ -1,4 +1,4 @@
-// What purges a cache entry (spec §8, §9): every item of the plan, by zone, in a form that answers
+// What purges a cache entry (docs/coverage.md, docs/coverage.md): every item of the plan, by zone, in a form that answers
 // "which items reach this entry" with a few map lookups. Built either from the groups' own items
 // (every group, or the due ones: each group keeps its items, before dedupe and coverage, so every
 // group that purges an entry is named) or from a saved plan's requests. Either way an item is
@@ -16,7 +16,7 @@ import type { CacheEntry } from './entry.js';
 import { covers, GroupItems } from './group-items.js';
 import type { ItemKind, OwnItem } from './group-items.js';
 
-/** What an item does to the entries it reaches (§7.3); `purge` until a request says otherwise. */
+/** What an item does to the entries it reaches (docs/purge-yaml.md); `purge` until a request says otherwise. */
 export type ItemAction = 'purge' | 'invalidate';
 export type { ItemKind } from './group-items.js';
 
@@ -105,7 +105,7 @@ class ZoneItems {
   }
 }
 
-/** The action an item carries: requests and groups say it once the language has `action` (§7.3). */
+/** The action an item carries: requests and groups say it once the language has `action` (docs/purge-yaml.md). */
 function actionOf(value: object): ItemAction {
   const action = (value as { action?: unknown }).action;
   return action === 'invalidate' ? 'invalidate' : 'purge';

@@ -1,9 +1,9 @@
-// Cloudflare Logpush `http_requests` records (spec §9; cloudflare-reality.md §3): one JSON
+// Cloudflare Logpush `http_requests` records (docs/coverage.md; docs/cloudflare.md): one JSON
 // object a line -> a request naming a cache entry, a request that names none (not cached), or a
 // skipped line with its reason. Pure: the reading of files and stdin is in logfiles.ts.
 import type { CacheRequest } from './entry.js';
 
-/** Only these cache statuses name an entry (§9); the rest were never stored. */
+/** Only these cache statuses name an entry (docs/coverage.md); the rest were never stored. */
 const CACHED_STATUSES: ReadonlySet<string> = new Set(['hit', 'miss', 'expired', 'stale', 'updating', 'revalidated']);
 
 export type LogRecord =
@@ -29,7 +29,7 @@ const isStringRecord = (value: unknown): value is Readonly<Record<string, string
 
 /**
  * RequestHeaders with lower-case names, as the key's headers are named: custom fields log them in
- * lower case (cloudflare-reality.md §3), but a record that does not must not have its headers
+ * lower case (docs/cloudflare.md), but a record that does not must not have its headers
  * taken as absent. The first of two names differing only in case wins.
  */
 function lowerCaseNames(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {

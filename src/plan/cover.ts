@@ -11,7 +11,7 @@ export interface ItemSet {
 /**
  * The `host[:port]` part of a `host[:port]/path` string. A URL with an explicit port is not
  * taken as covered by a host purge: whether Cloudflare's host purge reaches other ports is
- * undocumented (cloudflare-api.md §6), and sending such a URL costs far less than a stale entry.
+ * undocumented (docs/cloudflare.md), and sending such a URL costs far less than a stale entry.
  */
 export function hostOf(hostPath: string): string {
   for (let i = 0; i < hostPath.length; i++) {

@@ -1,5 +1,5 @@
 // Reconciliation at the edge: reads the baseline (state file or git at REF), digests watched
-// files, and decides which groups are due (spec §6). The decision itself is pure (due.ts).
+// files, and decides which groups are due (docs/commands.md#only-what-changed). The decision itself is pure (due.ts).
 import { basename, isAbsolute, relative, sep } from 'node:path';
 import type { SourceReader } from '../config/files.js';
 import type { Config } from '../config/types.js';

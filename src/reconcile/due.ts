@@ -1,4 +1,4 @@
-// Which groups are due (spec §6): a pure function of the current groups and the baseline (from the
+// Which groups are due (docs/commands.md#only-what-changed): a pure function of the current groups and the baseline (from the
 // state file or from purge.yaml at a git ref). No files, no git: the callers bring both sides.
 import { diffArrays } from 'diff';
 import { UserError } from '../errors.js';
@@ -102,7 +102,7 @@ function itemDiff(baselineItems: readonly string[], currentItems: readonly strin
   };
 }
 
-/** Why a group is due against its baseline record, in the precedence order of §6, or `unchanged`. */
+/** Why a group is due against its baseline record, in the precedence order of docs/commands.md#only-what-changed, or `unchanged`. */
 function statusAgainst(current: CurrentGroup, baseline: BaselineGroup): GroupStatus {
   // A group moved to another zone has never been purged there: its expansion changed.
   const fingerprint = baseline.legacy && current.legacyFingerprint ? current.legacyFingerprint() : current.fingerprint;

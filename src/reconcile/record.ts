@@ -1,4 +1,4 @@
-// What the state keeps about a purged group (spec §6): its fingerprint, revision, watched-content
+// What the state keeps about a purged group (docs/commands.md#only-what-changed): its fingerprint, revision, watched-content
 // digest and, for groups small enough, its items, stored factored (URLs and variants apart, as
 // the expansion itself is) so a 10,000-item group takes a few hundred lines, not 10,000 keys.
 // Pure: expansions in, records out. The plan carries each due group's record; apply copies it.
@@ -35,7 +35,7 @@ export interface GroupRecordData {
   readonly items?: RecordedItems;
 }
 
-/** How a zone is named in fingerprints: changing its id makes its groups `changed` (spec §6a). */
+/** How a zone is named in fingerprints: changing its id makes its groups `changed` (docs/purge-yaml.md). */
 function zoneIdentity(zone: Pick<Zone, 'id' | 'zoneName'> | undefined): string {
   if (zone === undefined) return '';
   return zone.id ?? `name:${zone.zoneName ?? ''}`;
@@ -54,7 +54,7 @@ export function groupFingerprint(expansion: GroupExpansion, zone?: string): stri
     for (let start = 0; start < values.length; start += 4096) hash.update(`${values.slice(start, start + 4096).join('\n')}\n`);
   };
   if (zone !== undefined) section('zone', [zone]);
-  // What decides a purge (spec §6a): switching a group between purge and invalidate makes it
+  // What decides a purge (docs/purge-yaml.md): switching a group between purge and invalidate makes it
   // `changed`. Only invalidate is hashed, so the fingerprints of purging groups stay as they were.
   if (expansion.action === 'invalidate') section('action', ['invalidate']);
   section('everything', expansion.everything ? ['everything'] : []);
@@ -105,7 +105,7 @@ export function expansionKeys(expansion: GroupExpansion): string[] {
 }
 
 /**
- * Records a group's expansions (one per zone it sends to; several for a routed group, §7.2).
+ * Records a group's expansions (one per zone it sends to; several for a routed group, docs/purge-yaml.md).
  * `zone` and `zone_id` name every zone, joined by ',' (zone names cannot contain one).
  */
 export function groupRecord(parts: readonly GroupExpansion[], zones: ZoneLookup, fingerprint: string, watchDigest: string | undefined): GroupRecordData {

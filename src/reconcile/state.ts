@@ -1,4 +1,4 @@
-// The state file (spec §6, §6a): what `apply` last purged, per group, for one configuration.
+// The state file (docs/commands.md#only-what-changed, docs/purge-yaml.md): what `apply` last purged, per group, for one configuration.
 // Read and written only here, through its JSON Schema (schemas/state.schema.json); the comparison
 // with the current file lives in due.ts.
 import { createHash } from 'node:crypto';
@@ -40,7 +40,7 @@ const STATE_HINT =
 /**
  * The state file of a configuration: `--state FILE` (relative to the current directory), else
  * `.purgeplan/state.json` beside purge.yaml, or `.purgeplan/NAME.state.json` for a configuration
- * named otherwise, so two configurations in one directory never share a state (spec §6a).
+ * named otherwise, so two configurations in one directory never share a state (docs/purge-yaml.md).
  */
 export function statePaths(baseDir: string, cwd: string, configFile: string, option: string | undefined): { path: string; absolutePath: string } {
   const name = basename(configFile);
@@ -115,7 +115,7 @@ export function configEntry(stateFile: string, configFile: string): string {
   return relative(dirname(stateFile), configFile).split('\\').join('/');
 }
 
-/** A state belongs to one configuration: one written for another is an error naming both (spec §6a). */
+/** A state belongs to one configuration: one written for another is an error naming both (docs/purge-yaml.md). */
 export function checkStateOwner(state: ReadState | null, stateFile: string, configFile: string): void {
   if (state === null || state.config === null) return;
   const owner = resolve(dirname(stateFile), state.config);

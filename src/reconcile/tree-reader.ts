@@ -1,5 +1,5 @@
-// Vars files as they were at a commit (`--base REF`, spec §6), read with the rules of the working
-// tree (spec §3): a symbolic link (git mode 120000, whose blob is the link's text) is followed
+// Vars files as they were at a commit (`--base REF`, docs/commands.md#only-what-changed), read with the rules of the working
+// tree (docs/purge-yaml.md): a symbolic link (git mode 120000, whose blob is the link's text) is followed
 // inside the tree at REF, and one that leaves the directory of purge.yaml is refused.
 import type { ReadResult, SourceReader } from '../config/files.js';
 import { containedPath } from '../config/files.js';

@@ -1,4 +1,4 @@
-// `watch` globs and the content digest of the files they match (spec §6). Patterns follow
+// `watch` globs and the content digest of the files they match (docs/commands.md#only-what-changed). Patterns follow
 // gitignore's rules, relative to the directory of purge.yaml: see compileWatch.
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
@@ -143,7 +143,7 @@ export function watchPatternProblem(pattern: string): string | undefined {
 }
 
 /**
- * The `watch` entries of every group, checked (spec §6a): a pattern that leaves the directory of
+ * The `watch` entries of every group, checked (docs/purge-yaml.md): a pattern that leaves the directory of
  * purge.yaml (`..`, an absolute path) is an error at the entry; a pattern that matches no file of
  * `listFiles()` is a warning there (a typo would make the group never due for its content).
  * Without `listFiles` (purge.yaml at `--base REF`, whose own warnings are not shown) only the

@@ -24,7 +24,7 @@ const SYMBOL: Record<PlanGroup['status'], string> = {
   new: '+', changed: '±', revised: '+', content: '+', forced: '+', unchanged: '=', removed: '-',
 };
 
-/** A due group that invalidates is marked `~`, as are its items (spec §7.3); purges keep their symbols. */
+/** A due group that invalidates is marked `~`, as are its items (docs/purge-yaml.md); purges keep their symbols. */
 function groupSymbol(group: PlanGroup): string {
   return group.due && group.action === 'invalidate' ? '~' : SYMBOL[group.status];
 }
@@ -67,7 +67,7 @@ export function itemLine(key: string): string {
   return printable(bracket === -1 || !key.startsWith('http') ? key : `${key.slice(0, bracket)}  ${key.slice(bracket + 1)}`);
 }
 
-/** A changed group whose items are the same: what changed is its action (§7.3) or its zone's id (§6a). */
+/** A changed group whose items are the same: what changed is its action (docs/purge-yaml.md) or its zone's id (docs/purge-yaml.md). */
 export function sameItems(group: PlanGroup): boolean {
   return group.diff !== undefined && group.diff.added_count === 0 && group.diff.removed_count === 0;
 }
@@ -126,7 +126,7 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
   if (plan.groups.length > 0) lines.push(`Baseline: ${baselineLine(plan)}.`, '');
   const zoneNames = [...plan.zones.map((z) => z.name), ...new Set(plan.groups.flatMap((g) => g.zones).filter((z) => !plan.zones.some((pz) => pz.name === z)))];
   for (const zoneName of zoneNames) {
-    // A routed group (§7.2) appears under each zone it sends to, with what it sends there.
+    // A routed group (docs/purge-yaml.md) appears under each zone it sends to, with what it sends there.
     const groups = plan.groups.filter((g) => g.zones.includes(zoneName));
     if (groups.length === 0) continue;
     const zone = plan.zones.find((z) => z.name === zoneName);

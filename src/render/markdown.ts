@@ -32,7 +32,7 @@ function fitLines(lines: readonly string[], budget: number): { kept: string[]; l
   return { kept, left: lines.length - kept.length };
 }
 
-/** A group's status, and `invalidate` for a group that invalidates (§7.3). */
+/** A group's status, and `invalidate` for a group that invalidates (docs/purge-yaml.md). */
 const statusOf = (g: PlanGroup): string => (actionText(g) ? `${statusText(g)}, ${actionText(g)}` : statusText(g));
 
 export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
@@ -47,7 +47,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   head.push(`**${planLine(plan)}**`, '');
   if (plan.groups.length > 0) head.push(`Baseline: ${escapeText(baselineLine(plan))}`, '');
   // Each zone and the cache keys its groups use: what the header variants below are derived from.
-  // A routed group (§7.2) counts in every zone it sends to, with the key it was expanded with there.
+  // A routed group (docs/purge-yaml.md) counts in every zone it sends to, with the key it was expanded with there.
   const zoneLines = plan.zones.filter((z) => plan.groups.some((g) => g.zones.includes(z.name))).map((z) => {
     const keyIn = (g: Plan['groups'][number]) => { const route = g.routes?.find((r) => r.zone === z.name); return route ? route.cache_key : g.cache_key ?? z.cache_key ?? null; };
     const keys = [...new Set(plan.groups.filter((g) => g.zones.includes(z.name) && g.status !== 'removed').map(keyIn))];
@@ -69,7 +69,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   }
   const notes: string[] = [];
   for (const entry of plan.coverage) {
-    // Purges keep their note; invalidations say what absorbed them (§7.3).
+    // Purges keep their note; invalidations say what absorbed them (docs/purge-yaml.md).
     if (entry.kind !== 'same' && entry.action === undefined) notes.push(`- ${plural(entry.covered, 'item')} in zone \`${entry.zone}\` covered by ${entry.kind === 'everything' ? 'purge everything' : `${entry.kind} ${codeSpan(entry.value)}`} (not sent)`);
     else notes.push(`- ${plural(entry.covered, entry.kind === 'same' ? 'invalidation' : 'item')} in zone \`${entry.zone}\` not sent: ${coveredBy(entry, codeSpan)}`);
   }

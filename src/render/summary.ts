@@ -3,7 +3,7 @@ import type { Action, Plan } from '../plan/types.js';
 import { removedCount } from '../plan/types.js';
 import { baselineText, formatDuration, plural } from '../format.js';
 
-/** What `~` means for an invalidating group and its items (spec §7.3). */
+/** What `~` means for an invalidating group and its items (docs/purge-yaml.md). */
 export const INVALIDATE_MEANING = 'invalidate (marked stale, not deleted)';
 
 interface KindCounts { everything: number; files: number; hosts: number; prefixes: number; tags: number }
@@ -71,8 +71,8 @@ function removedText(plan: Plan): string {
 
 /**
  * `Plan: 4 requests — 112 files, 1 host, 2 tags in 1 zone. Estimated 3 s at free-plan limits.`
- * With invalidations each action is named (§7.3): `90 files purged, 1 prefix invalidated`; a plan
- * of purges only keeps the wording of §4.1.
+ * With invalidations each action is named (docs/purge-yaml.md): `90 files purged, 1 prefix invalidated`; a plan
+ * of purges only keeps the wording of docs/commands.md#plan.
  */
 export function planLine(plan: Plan): string {
   const s = plan.summary;

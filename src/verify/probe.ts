@@ -1,4 +1,4 @@
-// The requests `apply --verify` sends to the edge (spec §11): a GET of the item's URL carrying its
+// The requests `apply --verify` sends to the edge (docs/commands.md#verify-at-the-edge): a GET of the item's URL carrying its
 // cache-key headers and nothing else that is part of a key, never the API token, at most `rate`
 // requests a second, optionally to another address (`--connect-to`, as curl has it).
 import { isIP } from 'node:net';

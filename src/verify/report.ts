@@ -1,4 +1,4 @@
-// How verification is shown (spec §11): `verify` JSON events and the human report. Pure
+// How verification is shown (docs/commands.md#verify-at-the-edge): `verify` JSON events and the human report. Pure
 // functions of the records; the session decides when to write them.
 import type { VerifyItem } from './sample.js';
 import type { Observation, Verdict } from './verdict.js';

@@ -1,4 +1,4 @@
-// `apply --verify N` from start to end (spec §11): sample, request each item until it is cached
+// `apply --verify N` from start to end (docs/commands.md#verify-at-the-edge): sample, request each item until it is cached
 // (before the purge), wait a moment once every request of the plan succeeded, request each once
 // more, judge. apply calls `before()` before sending and `after()` after; nothing else.
 import { jsonText } from '../format.js';
@@ -20,7 +20,7 @@ export interface VerifySettings {
   /** Requests a second, at most. */
   readonly rate: number;
   readonly connectTo: readonly ConnectTo[];
-  /** Wait after the last request of the plan succeeded, before probing again (propagation, cloudflare-reality.md §5). */
+  /** Wait after the last request of the plan succeeded, before probing again (propagation, docs/cloudflare.md). */
   readonly settleMs: number;
   readonly json: boolean;
   /** `--verify-strict`: a verification that confirmed nothing, or a --connect-to rule that matched no sampled host, fails (exit 1) after the purge. */

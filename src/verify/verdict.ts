@@ -1,4 +1,4 @@
-// What the edge's answers mean (spec §11; cf-cache-status values in cloudflare-reality.md §5).
+// What the edge's answers mean (docs/commands.md#verify-at-the-edge; cf-cache-status values in docs/cloudflare.md).
 // Pure: observations in, a verdict out.
 import type { VerifyAction } from './sample.js';
 
@@ -15,7 +15,7 @@ export interface Judgement {
   readonly reason?: string;
 }
 
-/** At most this many requests to find an item cached before the purge (spec §11). */
+/** At most this many requests to find an item cached before the purge (docs/commands.md#verify-at-the-edge). */
 const MAX_WARM_REQUESTS = 2;
 
 /**

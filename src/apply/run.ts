@@ -63,6 +63,18 @@ export const DEFAULT_CONCURRENCY = 4;
 export const IN_FLIGHT_GRACE_MS = 800;
 export { DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT_MS };
 
+/** What every step of one apply shares. */
+interface ApplyRun {
+  readonly plan: Plan;
+  readonly options: ApplyOptions;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly emit: (event: ApplyJsonEvent) => void;
+  readonly startedAt: number;
+  readonly journal: JournalWriter;
+  readonly outcomes: RequestOutcome[];
+}
+
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
@@ -78,126 +90,150 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const lock: Lock | null = lockPath === null ? null : acquireLock(lockPath);
   let journalWriter: JournalWriter | undefined;
   try {
-    const existing = readJournal(options.journalPath);
-    const resumable = isJournal(existing) && existing.header.plan_id === plan.plan_id && !existing.complete ? existing : null;
-    for (const index of resumable?.done.keys() ?? []) {
-      if (index >= plan.requests.length) throw new UserError(`the apply journal ${options.journalPath} is corrupt: request ${index} is not one of the plan's ${plan.requests.length} requests`, { hint: 'if no apply is running, delete it and re-run: requests it recorded will be sent again (purges are safe to repeat)' });
-    }
-    // A journal of another plan, or of this plan's completed apply, never makes this run skip anything.
-    const replaced = isJournal(existing) && resumable === null ? existing.header.plan_id : null;
-    const journal = journalWriter = resumable ? JournalWriter.resume(options.journalPath, resumable) : JournalWriter.start(options.journalPath, journalHeader(plan, new Date(clock.now()).toISOString(), options.journalOptions));
+    const { journal, replaced } = openJournal(plan, options, clock);
+    journalWriter = journal;
     const outcomes: RequestOutcome[] = plan.requests.map((request, index) => {
       const entry = journal.get(index);
       const base = { index, zone: request.zone, groups: request.groups, attempts: 0 };
       return entry === undefined ? { ...base, status: 'not_sent' } : { ...base, status: 'skipped', id: entry.id };
     });
+    const run: ApplyRun = { plan, options, clock, random, emit, startedAt, journal, outcomes };
     const pendingIndexes = outcomes.filter((o) => o.status === 'not_sent').map((o) => o.index);
     const zonesByName = new Map(plan.zones.map((zone) => [zone.name, zone]));
     const pendingZones = zonesUsedBy(pendingIndexes.map((i) => plan.requests[i]), zonesByName);
     const access = readZoneTokens(pendingZones, options.env);
-
-    /** The summary, after the state is recorded; a file that could not be written ends the run with what was sent. */
-    const finish = (interrupted: boolean, rateLimited: number, writeFailure: unknown = null): ApplyResult => {
-      let result = summarize(plan, outcomes, interrupted, rateLimited, clock.now() - startedAt);
-      let failure = writeFailure;
-      if (failure === null) {
-        try {
-          options.onSettled?.(result);
-        } catch (error) {
-          failure = error;
-        }
-      }
-      if (failure === null) {
-        emit(summaryEvent(result, plan));
-        return result;
-      }
-      if (!(failure instanceof UserError)) throw failure;
-      result = { ...result, ok: false };
-      const error = withWhatWasSent(failure, result, plan);
-      emit(summaryEvent(result, plan, error.message));
-      throw error;
-    };
-    const itemsOf = (index: number): number => requestSize(plan.requests[index].body);
-    emit({
-      type: 'start',
-      plan_id: plan.plan_id,
-      requests: plan.requests.length,
-      pending: pendingIndexes.length,
-      items: plan.requests.reduce((sum, request) => sum + requestSize(request.body), 0),
-      pending_items: pendingIndexes.reduce((sum, index) => sum + itemsOf(index), 0),
-      concurrency: options.concurrency,
-      ...(replaced === null ? {} : replaced === plan.plan_id ? { applied_before: true } : { replaced_journal_of: replaced }),
-    });
-    for (const outcome of outcomes) {
-      if (outcome.status === 'skipped') {
-        emit({ type: 'request_skipped', ...requestFields(outcome.index, plan.requests[outcome.index], requestKind(plan.requests[outcome.index].body), itemsOf(outcome.index)), id: outcome.id });
-      }
-    }
-    if (pendingIndexes.length === 0) return finish(false, 0);
-    if (options.signal?.aborted) return finish(true, 0);
-
-    const client: ApiClient = await createClient(baseUrl, {
-      connections: options.concurrency,
-      requestTimeoutMs,
-      secrets: [...new Set([...access.values()].map((a) => a.token))],
-    });
-    // Purges in flight get a grace period after Ctrl-C; a second Ctrl-C ends it.
-    const cutOff = new AbortController();
-    let graceTimer: NodeJS.Timeout | undefined;
-    const startGrace = () => { graceTimer = setTimeout(() => cutOff.abort(), IN_FLIGHT_GRACE_MS); graceTimer.unref?.(); };
-    if (options.signal?.aborted) startGrace();
-    else options.signal?.addEventListener('abort', startGrace, { once: true });
-    const stopNow = () => cutOff.abort();
-    if (options.hardSignal?.aborted) stopNow();
-    else options.hardSignal?.addEventListener('abort', stopNow, { once: true });
-    try {
-      const policy = { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries };
-      const signals = options.signal === undefined ? {} : { signal: options.signal };
-      // Token checks and zone lookups have nothing to save: Ctrl-C cuts them off at once.
-      const checkContext: SendContext = { client, clock, random, policy, ...signals, ...(options.signal === undefined ? {} : { requestSignal: options.signal }) };
-      const sendContext: SendContext = { client, clock, random, policy, ...signals, requestSignal: cutOff.signal };
-      const zones = [...access.values()];
-      const verdicts = await verifyTokens(zones, checkContext);
-      if (verdicts === 'interrupted') return finish(true, 0);
-      const zoneIds = await resolveZoneIds(zones, checkContext);
-      if (zoneIds === 'interrupted') return finish(true, 0);
-
-      const pacer = new Pacer();
-      const now = clock.now();
-      const jobs: Job[] = pendingIndexes.map((index) => {
-        const request = plan.requests[index];
-        const zoneAccess = access.get(request.zone)!;
-        const kind: RequestKind = requestKind(request.body);
-        const items = itemsOf(index);
-        return {
-          index, request, kind, items,
-          zoneId: request.zone_id ?? zoneIds.get(request.zone)!,
-          token: zoneAccess.token,
-          tokenEnv: zoneAccess.tokenEnv,
-          limiter: pacer.limiter(zoneAccess.zone.plan, kind, now),
-        };
-      });
-      const { interrupted, rateLimited, error } = await dispatch(jobs, {
-        ...sendContext,
-        concurrency: options.concurrency,
-        journal,
-        outcomes,
-        emit,
-        unverifiedTokens: new Set([...verdicts].filter(([, verdict]) => verdict === 'unverified').map(([token]) => token)),
-        total: plan.requests.length,
-        startedAt,
-      });
-      return finish(interrupted, rateLimited, error);
-    } finally {
-      clearTimeout(graceTimer);
-      options.signal?.removeEventListener('abort', startGrace);
-      options.hardSignal?.removeEventListener('abort', stopNow);
-      await client.close();
-    }
+    emitStart(run, pendingIndexes, replaced);
+    if (pendingIndexes.length === 0) return finish(run, false, 0);
+    if (options.signal?.aborted) return finish(run, true, 0);
+    return await sendPending(run, pendingIndexes, access, baseUrl, requestTimeoutMs);
   } finally {
     journalWriter?.close();
     lock?.release();
   }
+}
+
+/**
+ * The journal to resume (this plan's, not complete), or a new one. A journal of another plan, or
+ * of this plan's completed apply, never makes this run skip anything: `replaced` names its plan.
+ */
+function openJournal(plan: Plan, options: ApplyOptions, clock: Clock): { journal: JournalWriter; replaced: string | null } {
+  const existing = readJournal(options.journalPath);
+  const resumable = isJournal(existing) && existing.header.plan_id === plan.plan_id && !existing.complete ? existing : null;
+  for (const index of resumable?.done.keys() ?? []) {
+    if (index >= plan.requests.length) throw new UserError(`the apply journal ${options.journalPath} is corrupt: request ${index} is not one of the plan's ${plan.requests.length} requests`, { hint: 'if no apply is running, delete it and re-run: requests it recorded will be sent again (purges are safe to repeat)' });
+  }
+  const replaced = isJournal(existing) && resumable === null ? existing.header.plan_id : null;
+  const journal = resumable ? JournalWriter.resume(options.journalPath, resumable) : JournalWriter.start(options.journalPath, journalHeader(plan, new Date(clock.now()).toISOString(), options.journalOptions));
+  return { journal, replaced };
+}
+
+const itemsOf = (plan: Plan, index: number): number => requestSize(plan.requests[index].body);
+
+/** The `start` event, then one `request_skipped` per request an earlier run sent. */
+function emitStart({ plan, options, emit, outcomes }: ApplyRun, pendingIndexes: readonly number[], replaced: string | null): void {
+  emit({
+    type: 'start',
+    plan_id: plan.plan_id,
+    requests: plan.requests.length,
+    pending: pendingIndexes.length,
+    items: plan.requests.reduce((sum, request) => sum + requestSize(request.body), 0),
+    pending_items: pendingIndexes.reduce((sum, index) => sum + itemsOf(plan, index), 0),
+    concurrency: options.concurrency,
+    ...(replaced === null ? {} : replaced === plan.plan_id ? { applied_before: true } : { replaced_journal_of: replaced }),
+  });
+  for (const outcome of outcomes) {
+    if (outcome.status === 'skipped') {
+      emit({ type: 'request_skipped', ...requestFields(outcome.index, plan.requests[outcome.index], requestKind(plan.requests[outcome.index].body), itemsOf(plan, outcome.index)), id: outcome.id });
+    }
+  }
+}
+
+/** The summary, after the state is recorded; a file that could not be written ends the run with what was sent. */
+function finish({ plan, options, clock, emit, startedAt, outcomes }: ApplyRun, interrupted: boolean, rateLimited: number, writeFailure: unknown = null): ApplyResult {
+  let result = summarize(plan, outcomes, interrupted, rateLimited, clock.now() - startedAt);
+  let failure = writeFailure;
+  if (failure === null) {
+    try {
+      options.onSettled?.(result);
+    } catch (error) {
+      failure = error;
+    }
+  }
+  if (failure === null) {
+    emit(summaryEvent(result, plan));
+    return result;
+  }
+  if (!(failure instanceof UserError)) throw failure;
+  result = { ...result, ok: false };
+  const error = withWhatWasSent(failure, result, plan);
+  emit(summaryEvent(result, plan, error.message));
+  throw error;
+}
+
+type ZoneAccess = ReturnType<typeof readZoneTokens>;
+
+/** Verifies the tokens, looks up zones, then dispatches the pending requests; Ctrl-C gives purges in flight a grace period. */
+async function sendPending(run: ApplyRun, pendingIndexes: readonly number[], access: ZoneAccess, baseUrl: ReturnType<typeof parseApiUrl>, requestTimeoutMs: number): Promise<ApplyResult> {
+  const { options, clock, random } = run;
+  const client: ApiClient = await createClient(baseUrl, {
+    connections: options.concurrency,
+    requestTimeoutMs,
+    secrets: [...new Set([...access.values()].map((a) => a.token))],
+  });
+  // Purges in flight get a grace period after Ctrl-C; a second Ctrl-C ends it.
+  const cutOff = new AbortController();
+  let graceTimer: NodeJS.Timeout | undefined;
+  const startGrace = () => { graceTimer = setTimeout(() => cutOff.abort(), IN_FLIGHT_GRACE_MS); graceTimer.unref?.(); };
+  if (options.signal?.aborted) startGrace();
+  else options.signal?.addEventListener('abort', startGrace, { once: true });
+  const stopNow = () => cutOff.abort();
+  if (options.hardSignal?.aborted) stopNow();
+  else options.hardSignal?.addEventListener('abort', stopNow, { once: true });
+  try {
+    const policy = { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries };
+    const signals = options.signal === undefined ? {} : { signal: options.signal };
+    // Token checks and zone lookups have nothing to save: Ctrl-C cuts them off at once.
+    const checkContext: SendContext = { client, clock, random, policy, ...signals, ...(options.signal === undefined ? {} : { requestSignal: options.signal }) };
+    const sendContext: SendContext = { client, clock, random, policy, ...signals, requestSignal: cutOff.signal };
+    const zones = [...access.values()];
+    const verdicts = await verifyTokens(zones, checkContext);
+    if (verdicts === 'interrupted') return finish(run, true, 0);
+    const zoneIds = await resolveZoneIds(zones, checkContext);
+    if (zoneIds === 'interrupted') return finish(run, true, 0);
+    const { interrupted, rateLimited, error } = await dispatch(jobsFor(run.plan, pendingIndexes, access, zoneIds, clock.now()), {
+      ...sendContext,
+      concurrency: options.concurrency,
+      journal: run.journal,
+      outcomes: run.outcomes,
+      emit: run.emit,
+      unverifiedTokens: new Set([...verdicts].filter(([, verdict]) => verdict === 'unverified').map(([token]) => token)),
+      total: run.plan.requests.length,
+      startedAt: run.startedAt,
+    });
+    return finish(run, interrupted, rateLimited, error);
+  } finally {
+    clearTimeout(graceTimer);
+    options.signal?.removeEventListener('abort', startGrace);
+    options.hardSignal?.removeEventListener('abort', stopNow);
+    await client.close();
+  }
+}
+
+/** One job per pending request, in plan order, each paced by its zone's limiter. */
+function jobsFor(plan: Plan, pendingIndexes: readonly number[], access: ZoneAccess, zoneIds: ReadonlyMap<string, string>, now: number): Job[] {
+  const pacer = new Pacer();
+  return pendingIndexes.map((index) => {
+    const request = plan.requests[index];
+    const zoneAccess = access.get(request.zone)!;
+    const kind: RequestKind = requestKind(request.body);
+    return {
+      index, request, kind, items: itemsOf(plan, index),
+      zoneId: request.zone_id ?? zoneIds.get(request.zone)!,
+      token: zoneAccess.token,
+      tokenEnv: zoneAccess.tokenEnv,
+      limiter: pacer.limiter(zoneAccess.zone.plan, kind, now),
+    };
+  });
 }
 
 function checkWholeNumber(name: string, value: number, minimum: number): void {

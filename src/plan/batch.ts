@@ -89,56 +89,77 @@ const pushTo = <K, V>(map: Map<K, V[]>, key: K, value: V) => {
 };
 
 export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): BatchResult {
-  const requests: PlannedRequest[] = [];
-  const coverageEntries: CoverageEntry[] = [];
-  const counts: Counts = { files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 0, covered: 0, duplicates: 0 };
-  const names = due.map((e) => e.group.name);
-  // Groups are indexed by their position in `due` (file order), so sorting indices sorts by file
-  // order. A group may have several expansions in a zone (its current items, then the items it
-  // lost since the baseline), next to each other: each name is listed once.
-  const groupNames = (indices: Iterable<number>) => [...new Set([...new Set(indices)].sort((a, b) => a - b).map((i) => names[i]))];
-  const indexOf = new Map<string, number>();
-  names.forEach((name, i) => { if (!indexOf.has(name)) indexOf.set(name, i); });
-  const byZone = new Map<string, Member[]>();
-  due.forEach((e, i) => pushTo(byZone, e.zone, { e, i }));
+  const batcher = new Batcher(due);
+  for (const zone of zones) batcher.zone(zone);
+  return { requests: batcher.requests, coverage: batcher.coverage, counts: batcher.counts };
+}
 
-  for (const zone of zones) {
-    const members = byZone.get(zone.name) ?? [];
-    if (members.length === 0) continue;
+/** The plan's requests, coverage and counts, built zone by zone. */
+class Batcher {
+  readonly requests: PlannedRequest[] = [];
+  readonly coverage: CoverageEntry[] = [];
+  readonly counts: Counts = { files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 0, covered: 0, duplicates: 0 };
+  private readonly names: string[];
+  private readonly indexOf = new Map<string, number>();
+  private readonly byZone = new Map<string, Member[]>();
+
+  constructor(readonly due: readonly GroupExpansion[]) {
+    this.names = due.map((e) => e.group.name);
+    this.names.forEach((name, i) => { if (!this.indexOf.has(name)) this.indexOf.set(name, i); });
+    due.forEach((e, i) => pushTo(this.byZone, e.zone, { e, i }));
+  }
+
+  /**
+   * Groups are indexed by their position in `due` (file order), so sorting indices sorts by file
+   * order. A group may have several expansions in a zone (its current items, then the items it
+   * lost since the baseline), next to each other: each name is listed once.
+   */
+  groupNames(indices: Iterable<number>): string[] {
+    return [...new Set([...new Set(indices)].sort((a, b) => a - b).map((i) => this.names[i]))];
+  }
+
+  push(zone: Zone, action: Action, groups: Iterable<number>, body: PurgeBody): void {
+    this.requests.push({ zone: zone.name, zone_id: zone.id, action, groups: this.groupNames(groups), kind: requestKind(body), size: requestSize(body), body });
+  }
+
+  /** One zone's requests (purges first, then invalidations) and coverage. */
+  zone(zone: Zone): void {
+    const members = this.byZone.get(zone.name) ?? [];
+    if (members.length === 0) return;
     const purges = members.filter(({ e }) => e.action !== 'invalidate');
     const invalidations = members.filter(({ e }) => e.action === 'invalidate');
-    const purgeStart = requests.length;
-    const purge = zonePass(zone, purges, 'purge', undefined);
-    const purgeEnd = requests.length;
+    const purgeStart = this.requests.length;
+    const purge = new ZonePass(this, zone, purges, 'purge', undefined).run();
+    const purgeEnd = this.requests.length;
     if (invalidations.length === 0) {
-      emitCoverage(zone, purge.coverage, 'purge');
-      continue;
+      this.emitCoverage(zone, purge.coverage, 'purge');
+      return;
     }
     const reach = purge.reach();
-    const invalidate = zonePass(zone, invalidations, 'invalidate', reach);
-    creditCoveredInvalidations(purgeStart, purgeEnd, reach, invalidations);
-    emitCoverage(zone, purge.coverage, 'purge');
-    emitCoverage(zone, invalidate.coverage, 'invalidate');
+    const invalidate = new ZonePass(this, zone, invalidations, 'invalidate', reach).run();
+    this.creditCoveredInvalidations(purgeStart, purgeEnd, reach, invalidations);
+    this.emitCoverage(zone, purge.coverage, 'purge');
+    this.emitCoverage(zone, invalidate.coverage, 'invalidate');
     if (reach.same.count > 0) {
-      coverageEntries.push({ zone: zone.name, kind: 'same', value: '', covered: reach.same.count });
-      counts.covered += reach.same.count;
+      this.coverage.push({ zone: zone.name, kind: 'same', value: '', covered: reach.same.count });
+      this.counts.covered += reach.same.count;
     }
   }
-  return { requests, coverage: coverageEntries, counts };
 
-  function emitCoverage(zone: Zone, coverage: Coverage, action: Action): void {
+  private emitCoverage(zone: Zone, coverage: Coverage, action: Action): void {
     for (const [key, covered] of coverage.absorbed) {
       const space = key.indexOf(' ');
-      coverageEntries.push({
+      this.coverage.push({
         zone: zone.name, kind: key.slice(0, space) as CoverageEntry['kind'], value: key.slice(space + 1), covered,
         ...(action === 'invalidate' ? { action } : {}),
       });
-      counts.covered += covered;
+      this.counts.covered += covered;
     }
   }
 
   /** Adds to the zone's purge requests the groups whose invalidations they cover (spec §6a: covered groups are applied). */
-  function creditCoveredInvalidations(from: number, to: number, reach: PurgeReach, invalidations: readonly Member[]): void {
+  private creditCoveredInvalidations(from: number, to: number, reach: PurgeReach, invalidations: readonly Member[]): void {
+    const requests = this.requests;
     for (let r = from; r < to; r++) {
       const request = requests[r];
       const extra: number[] = [];
@@ -155,100 +176,155 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
         }
       }
       if (extra.length === 0) continue;
-      requests[r] = { ...request, groups: groupNames([...request.groups.map((g) => indexOf.get(g)!), ...extra]) };
+      requests[r] = { ...request, groups: this.groupNames([...request.groups.map((g) => this.indexOf.get(g)!), ...extra]) };
     }
   }
+}
 
-  /** One action's items of one zone -> its requests, appended in order; its coverage, and what it reaches. */
-  function zonePass(zone: Zone, members: readonly Member[], action: Action, purged: PurgeReach | undefined): { coverage: Coverage; reach: () => PurgeReach } {
-    const coverage = new Coverage();
-    const push = (groups: Iterable<number>, body: PurgeBody) => requests.push({ zone: zone.name, zone_id: zone.id, action, groups: groupNames(groups), kind: requestKind(body), size: requestSize(body), body });
+/** The item that covers a URL's variants: a purge's host or prefix, or one of this action's. */
+interface Cover { readonly coverage: Coverage; readonly kind: 'host' | 'prefix'; readonly value: string }
 
-    const everything = members.filter(({ e }) => e.everything).map(({ i }) => i);
-    const hosts = new Collected();
-    const prefixes = new Collected();
-    const tags = new Collected();
-    for (const { e, i } of members) {
+/**
+ * One action's items of one zone -> its requests, appended in order; its coverage, and what it
+ * reaches. The passes run in this order: dedupe hosts, prefixes and tags; index the URLs several
+ * groups share; drop what a purge or a broader item covers; collect the files as runs; chunk.
+ */
+class ZonePass {
+  readonly coverage = new Coverage();
+  private readonly everything: number[];
+  private readonly hosts = new Collected();
+  private readonly prefixes = new Collected();
+  private readonly tags = new Collected();
+  /** The URLs several groups expand to, each with its groups in file order. */
+  private readonly urlOwners = new Map<string, number[]>();
+  private readonly variantKeys = new Map<number, Set<string>>();
+  /** The items to send, as runs of one URL's variants; items are numbered across the runs. */
+  private readonly runs: FilesRun[] = [];
+  private fileCount = 0;
+  /** Items come grouped by their first group: each run records where a group's items start. */
+  private readonly groupRuns: { start: number; group: number }[] = [];
+  private lastGroup = -1;
+  private readonly extraGroups = new Map<number, number[]>();
+  /** Where a shared URL's items are, by URL then variant key (no item key string is built). */
+  private readonly sharedIndex = new Map<string, Map<string, number>>();
+  /** Invalidations under a purge of everything are all covered by it: none is sent. */
+  private readonly coveredWhole: boolean;
+  private readonly sendsNothing: boolean;
+  private readonly checkPurged: boolean;
+  private sentHosts: readonly string[] = [];
+  private sentTags: readonly string[] = [];
+  private sentPrefixes: readonly string[] = [];
+  private hostSet = new Set<string>();
+  private prefixSet = new Set<string>();
+  private distinctFiles = 0;
+
+  constructor(
+    private readonly b: Batcher,
+    private readonly zone: Zone,
+    private readonly members: readonly Member[],
+    private readonly action: Action,
+    private readonly purged: PurgeReach | undefined,
+  ) {
+    this.everything = members.filter(({ e }) => e.everything).map(({ i }) => i);
+    this.coveredWhole = purged?.everything === true;
+    this.sendsNothing = this.everything.length > 0 || this.coveredWhole;
+    this.checkPurged = purged !== undefined && !this.coveredWhole;
+  }
+
+  run(): { coverage: Coverage; reach: () => PurgeReach } {
+    this.dedupe();
+    this.indexSharedUrls();
+    this.dropCovered();
+    this.collectFiles();
+    this.emit();
+    return { coverage: this.coverage, reach: () => this.reach() };
+  }
+
+  /** Hosts, prefixes and tags kept once each, with the groups that asked for them. */
+  private dedupe(): void {
+    const { hosts, prefixes, tags } = this;
+    for (const { e, i } of this.members) {
       for (const h of e.hosts) hosts.add(h, i);
       for (const p of e.prefixes) prefixes.add(p, i);
       for (const t of e.tags) tags.add(t, i);
     }
-    counts.duplicates += hosts.duplicates + prefixes.duplicates + tags.duplicates + Math.max(0, everything.length - 1);
+    this.b.counts.duplicates += hosts.duplicates + prefixes.duplicates + tags.duplicates + Math.max(0, this.everything.length - 1);
+  }
 
-    // Files: a URL that only one group expands to needs no dedupe, so item keys are built only
-    // for URLs that several groups share (a zone of one group shares none).
-    // A URL of the largest group is looked up, not inserted, unless another group has it too.
-    const urlOwners = new Map<string, number[]>();
-    if (members.length > 1) {
-      const largest = members.reduce((a, b) => (b.e.urls.length > a.e.urls.length ? b : a));
-      for (const { e, i } of members) {
-        if (e === largest.e) continue;
-        for (const url of e.urls) pushTo(urlOwners, url, i);
-      }
-      for (const url of largest.e.urls) urlOwners.get(url)?.push(largest.i);
-      for (const owners of urlOwners.values()) owners.sort((a, b) => a - b);
+  /**
+   * Files: a URL that only one group expands to needs no dedupe, so item keys are built only
+   * for URLs that several groups share (a zone of one group shares none).
+   * A URL of the largest group is looked up, not inserted, unless another group has it too.
+   */
+  private indexSharedUrls(): void {
+    const { members, urlOwners } = this;
+    if (members.length <= 1) return;
+    const largest = members.reduce((a, b) => (b.e.urls.length > a.e.urls.length ? b : a));
+    for (const { e, i } of members) {
+      if (e === largest.e) continue;
+      for (const url of e.urls) pushTo(urlOwners, url, i);
     }
-    const variantKeys = new Map<number, Set<string>>();
-    const keysOf = (i: number, variants: readonly Variant[]) => {
-      let keys = variantKeys.get(i);
-      if (keys === undefined) variantKeys.set(i, (keys = new Set(variants.map((v) => v.key))));
-      return keys;
-    };
-    // The items to send, as runs of one URL's variants; items are numbered across the runs.
-    const runs: FilesRun[] = [];
-    let fileCount = 0;
-    // Items come grouped by their first group: each run records where a group's items start.
-    const groupRuns: { start: number; group: number }[] = [];
-    let lastGroup = -1;
-    const extraGroups = new Map<number, number[]>();
-    // Where a shared URL's items are, by URL then variant key (no item key string is built).
-    const sharedIndex = new Map<string, Map<string, number>>();
-    // Invalidations under a purge of everything are all covered by it: none is sent.
-    const coveredWhole = purged?.everything === true;
-    const sendsNothing = everything.length > 0 || coveredWhole;
+    for (const url of largest.e.urls) urlOwners.get(url)?.push(largest.i);
+    for (const owners of urlOwners.values()) owners.sort((a, b) => a - b);
+  }
 
-    // Hosts, prefixes and tags an invalidation shares with a purge are only purged.
-    const sentHosts = purged === undefined || coveredWhole ? hosts.values : hosts.values.filter((h) => {
+  private keysOf(i: number, variants: readonly Variant[]): Set<string> {
+    let keys = this.variantKeys.get(i);
+    if (keys === undefined) this.variantKeys.set(i, (keys = new Set(variants.map((v) => v.key))));
+    return keys;
+  }
+
+  /** Hosts, prefixes and tags an invalidation shares with a purge are only purged; a prefix under a host or a broader prefix is dropped. */
+  private dropCovered(): void {
+    const { purged, coveredWhole, hosts, tags, prefixes } = this;
+    this.sentHosts = purged === undefined || coveredWhole ? hosts.values : hosts.values.filter((h) => {
       if (!purged.hosts.has(h)) return true;
       const owners = hosts.groups.get(h) ?? [];
       purged.coverage.add('host', h, 1, owners[0]);
       for (const owner of owners.slice(1)) purged.coverage.alsoFor('host', h, owner);
       return false;
     });
-    const sentTags = purged === undefined || coveredWhole ? tags.values : tags.values.filter((t) => {
+    this.sentTags = purged === undefined || coveredWhole ? tags.values : tags.values.filter((t) => {
       if (!purged.tags.has(t)) return true;
       purged.same.count++;
       for (const owner of tags.groups.get(t) ?? []) pushTo(purged.same.tags, t, owner);
       return false;
     });
-    const hostSet = sendsNothing ? new Set<string>() : new Set(sentHosts);
+    this.hostSet = this.sendsNothing ? new Set<string>() : new Set(this.sentHosts);
     const allPrefixes = new Set(prefixes.values);
-    const coverPrefix = (target: Coverage, kind: 'host' | 'prefix', value: string, p: string) => {
-      const owners = prefixes.groups.get(p) ?? [];
-      target.add(kind, value, 1, owners[0]);
-      for (const owner of owners.slice(1)) target.alsoFor(kind, value, owner);
-    };
-    const sentPrefixes = sendsNothing ? [] : prefixes.values.filter((p) => {
-      if (purged !== undefined) {
-        if (purged.hosts.has(hostOf(p))) { coverPrefix(purged.coverage, 'host', hostOf(p), p); return false; }
-        const broader = purged.prefixes.has(p) ? p : broadestCovering(p, purged.prefixes);
-        if (broader !== undefined) { coverPrefix(purged.coverage, 'prefix', broader, p); return false; }
-      }
-      if (hostSet.has(hostOf(p))) { coverPrefix(coverage, 'host', hostOf(p), p); return false; }
-      const broader = broadestCovering(p, allPrefixes);
-      if (broader !== undefined) { coverPrefix(coverage, 'prefix', broader, p); return false; }
-      return true;
-    });
-    const prefixSet = new Set(sentPrefixes);
-    const checkPurged = purged !== undefined && !coveredWhole;
-    let distinctFiles = 0;
-    for (const { e, i } of members) {
+    this.sentPrefixes = this.sendsNothing ? [] : prefixes.values.filter((p) => this.keepsPrefix(p, allPrefixes));
+    this.prefixSet = new Set(this.sentPrefixes);
+  }
+
+  private keepsPrefix(p: string, allPrefixes: ReadonlySet<string>): boolean {
+    const purged = this.purged;
+    if (purged !== undefined) {
+      if (purged.hosts.has(hostOf(p))) { this.coverPrefix(purged.coverage, 'host', hostOf(p), p); return false; }
+      const broader = purged.prefixes.has(p) ? p : broadestCovering(p, purged.prefixes);
+      if (broader !== undefined) { this.coverPrefix(purged.coverage, 'prefix', broader, p); return false; }
+    }
+    if (this.hostSet.has(hostOf(p))) { this.coverPrefix(this.coverage, 'host', hostOf(p), p); return false; }
+    const broader = broadestCovering(p, allPrefixes);
+    if (broader !== undefined) { this.coverPrefix(this.coverage, 'prefix', broader, p); return false; }
+    return true;
+  }
+
+  private coverPrefix(target: Coverage, kind: 'host' | 'prefix', value: string, p: string): void {
+    const owners = this.prefixes.groups.get(p) ?? [];
+    target.add(kind, value, 1, owners[0]);
+    for (const owner of owners.slice(1)) target.alsoFor(kind, value, owner);
+  }
+
+  /** Every group's URLs and variants -> the runs to send, skipping duplicates and covered items. */
+  private collectFiles(): void {
+    const { purged, checkPurged, hostSet, prefixSet, urlOwners, coverage, sendsNothing } = this;
+    for (const { e, i } of this.members) {
       const variants = e.variants;
       for (const url of e.urls) {
         const owners = urlOwners.get(url);
         const shared = owners !== undefined && owners.length > 1;
         // The item that covers this URL's variants, if any: a purge's host or prefix, then one of this action's.
-        let cover: { coverage: Coverage; kind: 'host' | 'prefix'; value: string } | undefined;
+        let cover: Cover | undefined;
         let purgedVariants: ReadonlySet<string> | undefined;
         if (checkPurged || hostSet.size > 0 || prefixSet.size > 0) {
           const hostPath = url.slice(url.indexOf('//') + 2);
@@ -271,126 +347,149 @@ export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): B
         }
         if (!shared && cover === undefined && purgedVariants === undefined && !sendsNothing) {
           // The common case: every variant of this URL is a new item to send.
-          if (lastGroup !== i) groupRuns.push({ start: fileCount, group: (lastGroup = i) });
-          runs.push({ url, variants });
-          fileCount += variants.length;
-          distinctFiles += variants.length;
+          if (this.lastGroup !== i) this.groupRuns.push({ start: this.fileCount, group: (this.lastGroup = i) });
+          this.runs.push({ url, variants });
+          this.fileCount += variants.length;
+          this.distinctFiles += variants.length;
           continue;
         }
-        const earlier = shared ? owners!.filter((g) => g < i) : [];
-        if (shared) keysOf(i, variants);
-        const kept: Variant[] = [];
-        for (const variant of variants) {
-          if (purgedVariants?.has(variant.key)) {
-            // Planned for both actions: only purged (§7.3); its groups are credited to the purge.
-            const byVariant = purged!.same.files.get(url) ?? new Map<string, number[]>();
-            purged!.same.files.set(url, byVariant);
-            if (byVariant.has(variant.key)) counts.duplicates++;
-            else purged!.same.count++;
-            pushTo(byVariant, variant.key, i);
-            continue;
-          }
-          if (earlier.length && earlier.some((g) => variantKeys.get(g)?.has(variant.key))) {
-            counts.duplicates++;
-            if (cover !== undefined) cover.coverage.alsoFor(cover.kind, cover.value, i);
-            const at = sharedIndex.get(url)?.get(variant.key);
-            if (at !== undefined) pushTo(extraGroups, at, i);
-            continue;
-          }
-          distinctFiles++;
-          if (sendsNothing) continue;
-          if (cover !== undefined) { cover.coverage.add(cover.kind, cover.value, 1, i); continue; }
-          if (shared) {
-            let at = sharedIndex.get(url);
-            if (at === undefined) sharedIndex.set(url, (at = new Map()));
-            at.set(variant.key, fileCount + kept.length);
-          }
-          if (lastGroup !== i) groupRuns.push({ start: fileCount + kept.length, group: (lastGroup = i) });
-          kept.push(variant);
-        }
-        if (kept.length) {
-          runs.push({ url, variants: kept.length === variants.length ? variants : kept });
-          fileCount += kept.length;
-        }
+        this.collectVariants(url, variants, i, shared ? owners : undefined, cover, purgedVariants);
       }
     }
+  }
 
-    if (coveredWhole && purged !== undefined) {
+  /** One URL's variants one by one: planned for both actions, duplicates, covered, or kept. */
+  private collectVariants(url: string, variants: readonly Variant[], i: number, owners: readonly number[] | undefined, cover: Cover | undefined, purgedVariants: ReadonlySet<string> | undefined): void {
+    const shared = owners !== undefined;
+    const earlier = shared ? owners.filter((g) => g < i) : [];
+    if (shared) this.keysOf(i, variants);
+    const counts = this.b.counts;
+    const kept: Variant[] = [];
+    for (const variant of variants) {
+      if (purgedVariants?.has(variant.key)) {
+        // Planned for both actions: only purged (§7.3); its groups are credited to the purge.
+        const purged = this.purged!;
+        const byVariant = purged.same.files.get(url) ?? new Map<string, number[]>();
+        purged.same.files.set(url, byVariant);
+        if (byVariant.has(variant.key)) counts.duplicates++;
+        else purged.same.count++;
+        pushTo(byVariant, variant.key, i);
+        continue;
+      }
+      if (earlier.length && earlier.some((g) => this.variantKeys.get(g)?.has(variant.key))) {
+        counts.duplicates++;
+        if (cover !== undefined) cover.coverage.alsoFor(cover.kind, cover.value, i);
+        const at = this.sharedIndex.get(url)?.get(variant.key);
+        if (at !== undefined) pushTo(this.extraGroups, at, i);
+        continue;
+      }
+      this.distinctFiles++;
+      if (this.sendsNothing) continue;
+      if (cover !== undefined) { cover.coverage.add(cover.kind, cover.value, 1, i); continue; }
+      if (shared) {
+        let at = this.sharedIndex.get(url);
+        if (at === undefined) this.sharedIndex.set(url, (at = new Map()));
+        at.set(variant.key, this.fileCount + kept.length);
+      }
+      if (this.lastGroup !== i) this.groupRuns.push({ start: this.fileCount + kept.length, group: (this.lastGroup = i) });
+      kept.push(variant);
+    }
+    if (kept.length) {
+      this.runs.push({ url, variants: kept.length === variants.length ? variants : kept });
+      this.fileCount += kept.length;
+    }
+  }
+
+  /** The requests: a purge of everything, or hosts, prefixes, tags and files chunked to the zone's limits. */
+  private emit(): void {
+    const { purged, coverage, everything, hosts, prefixes, tags, sentHosts, sentPrefixes, sentTags, distinctFiles } = this;
+    const counts = this.b.counts;
+    if (this.coveredWhole && purged !== undefined) {
       // A purge of everything covers every invalidation of the zone (their groups are credited to it).
       purged.coverage.add('everything', 'everything', (everything.length ? 1 : 0) + hosts.values.length + prefixes.values.length + tags.values.length + distinctFiles);
     } else if (everything.length) {
       // Everything covers every other item of the zone (of this action).
       coverage.add('everything', 'everything', sentHosts.length + prefixes.values.length + sentTags.length + distinctFiles);
       // It purges every group of the zone: theirs are covered items.
-      push(members.map(({ i }) => i), { purge_everything: true });
+      this.b.push(this.zone, this.action, this.members.map(({ i }) => i), { purge_everything: true });
       counts.everything++;
     } else {
-      const chunked = (values: readonly string[], owners: Map<string, number[]>, size: number, body: (chunk: string[]) => PurgeBody, kind?: 'host' | 'prefix') => {
-        for (let start = 0; start < values.length; start += size) {
-          const chunk = values.slice(start, start + size);
-          const groups = chunk.flatMap((v) => owners.get(v) ?? []);
-          if (kind !== undefined) for (const v of chunk) groups.push(...(coverage.groups.get(`${kind} ${v}`) ?? []));
-          push(groups, body(chunk));
-        }
-      };
-      chunked(sentHosts, hosts.groups, zone.itemsPerRequest, (chunk) => ({ hosts: chunk }), 'host');
-      chunked(sentPrefixes, prefixes.groups, zone.itemsPerRequest, (chunk) => ({ prefixes: chunk }), 'prefix');
-      chunked(sentTags, tags.groups, zone.itemsPerRequest, (chunk) => ({ tags: chunk }));
-      // Items that later groups asked for too, in item order.
-      const extraAt = [...extraGroups.keys()].sort((a, b) => a - b);
-      let extra = 0;
-      let groupRun = 0;
-      let run = 0;
-      let offset = 0; // items of runs[run] already in earlier requests
-      for (let start = 0; start < fileCount; start += zone.filesPerRequest) {
-        const end = Math.min(fileCount, start + zone.filesPerRequest);
-        const groups: number[] = [];
-        while (groupRun + 1 < groupRuns.length && groupRuns[groupRun + 1].start <= start) groupRun++;
-        for (let r = groupRun; r < groupRuns.length && groupRuns[r].start < end; r++) groups.push(groupRuns[r].group);
-        for (; extra < extraAt.length && extraAt[extra] < end; extra++) groups.push(...extraGroups.get(extraAt[extra])!);
-        // This request's items: whole runs, or parts of the runs cut at its ends.
-        const chunk: FilesRun[] = [];
-        for (let n = 0; n < end - start;) {
-          const { url, variants } = runs[run];
-          const take = Math.min(variants.length - offset, end - start - n);
-          chunk.push(offset === 0 && take === variants.length ? runs[run] : { url, variants: variants.slice(offset, offset + take) });
-          n += take;
-          offset += take;
-          if (offset === variants.length) { run++; offset = 0; }
-        }
-        push(groups, compactFilesBody(chunk, end - start));
-      }
+      const size = this.zone.itemsPerRequest;
+      this.chunked(sentHosts, hosts.groups, size, (chunk) => ({ hosts: chunk }), 'host');
+      this.chunked(sentPrefixes, prefixes.groups, size, (chunk) => ({ prefixes: chunk }), 'prefix');
+      this.chunked(sentTags, tags.groups, size, (chunk) => ({ tags: chunk }));
+      this.chunkFiles();
       counts.hosts += sentHosts.length;
       counts.prefixes += sentPrefixes.length;
       counts.tags += sentTags.length;
-      counts.files += fileCount;
+      counts.files += this.fileCount;
     }
+  }
 
-    const reach = (): PurgeReach => {
-      // A purged URL's variants: those of every purge group that has it (built on demand, once).
-      const purgedUrls = new Map<string, number[]>();
-      for (const { e, i } of members) for (const url of e.urls) pushTo(purgedUrls, url, i);
-      const variantsByUrl = new Map<string, Set<string>>();
-      return {
-        everything: everything.length > 0,
-        hosts: hostSet,
-        prefixes: prefixSet,
-        tags: new Set(tags.values),
-        variantsOf: (url) => {
-          const owners = purgedUrls.get(url);
-          if (owners === undefined) return undefined;
-          let keys = variantsByUrl.get(url);
-          if (keys === undefined) {
-            keys = new Set<string>();
-            for (const owner of owners) for (const key of keysOf(owner, due[owner].variants)) keys.add(key);
-            variantsByUrl.set(url, keys);
-          }
-          return keys;
-        },
-        coverage,
-        same: { count: 0, tags: new Map(), files: new Map() },
-      };
+  private chunked(values: readonly string[], owners: Map<string, number[]>, size: number, body: (chunk: string[]) => PurgeBody, kind?: 'host' | 'prefix'): void {
+    for (let start = 0; start < values.length; start += size) {
+      const chunk = values.slice(start, start + size);
+      const groups = chunk.flatMap((v) => owners.get(v) ?? []);
+      if (kind !== undefined) for (const v of chunk) groups.push(...(this.coverage.groups.get(`${kind} ${v}`) ?? []));
+      this.b.push(this.zone, this.action, groups, body(chunk));
+    }
+  }
+
+  /** The runs cut into requests of the zone's files limit, each with the groups of its items. */
+  private chunkFiles(): void {
+    const { runs, groupRuns, extraGroups, fileCount } = this;
+    const perRequest = this.zone.filesPerRequest;
+    // Items that later groups asked for too, in item order.
+    const extraAt = [...extraGroups.keys()].sort((a, b) => a - b);
+    let extra = 0;
+    let groupRun = 0;
+    let run = 0;
+    let offset = 0; // items of runs[run] already in earlier requests
+    for (let start = 0; start < fileCount; start += perRequest) {
+      const end = Math.min(fileCount, start + perRequest);
+      const groups: number[] = [];
+      while (groupRun + 1 < groupRuns.length && groupRuns[groupRun + 1].start <= start) groupRun++;
+      for (let r = groupRun; r < groupRuns.length && groupRuns[r].start < end; r++) groups.push(groupRuns[r].group);
+      for (; extra < extraAt.length && extraAt[extra] < end; extra++) groups.push(...extraGroups.get(extraAt[extra])!);
+      // This request's items: whole runs, or parts of the runs cut at its ends.
+      const chunk: FilesRun[] = [];
+      for (let n = 0; n < end - start;) {
+        const { url, variants } = runs[run];
+        const take = Math.min(variants.length - offset, end - start - n);
+        chunk.push(offset === 0 && take === variants.length ? runs[run] : { url, variants: variants.slice(offset, offset + take) });
+        n += take;
+        offset += take;
+        if (offset === variants.length) { run++; offset = 0; }
+      }
+      this.b.push(this.zone, this.action, groups, compactFilesBody(chunk, end - start));
+    }
+  }
+
+  /** What this (purge) pass reaches, for the zone's invalidations. */
+  private reach(): PurgeReach {
+    // A purged URL's variants: those of every purge group that has it (built on demand, once).
+    const purgedUrls = new Map<string, number[]>();
+    for (const { e, i } of this.members) for (const url of e.urls) pushTo(purgedUrls, url, i);
+    const variantsByUrl = new Map<string, Set<string>>();
+    const due = this.b.due;
+    return {
+      everything: this.everything.length > 0,
+      hosts: this.hostSet,
+      prefixes: this.prefixSet,
+      tags: new Set(this.tags.values),
+      variantsOf: (url) => {
+        const owners = purgedUrls.get(url);
+        if (owners === undefined) return undefined;
+        let keys = variantsByUrl.get(url);
+        if (keys === undefined) {
+          keys = new Set<string>();
+          for (const owner of owners) for (const key of this.keysOf(owner, due[owner].variants)) keys.add(key);
+          variantsByUrl.set(url, keys);
+        }
+        return keys;
+      },
+      coverage: this.coverage,
+      same: { count: 0, tags: new Map(), files: new Map() },
     };
-    return { coverage, reach };
   }
 }

@@ -2,8 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TIER_LIMITS } from '../src/cloudflare/limits.js';
-import type { Limiter } from '../src/apply/pacing.js';
-import { MovingWindow, observeRateLimitHeaders, PACING_MARGIN, Pacer, TokenBucket } from '../src/apply/pacing.js';
+import type { Limiter } from '../src/cloudflare/pacing.js';
+import { MovingWindow, observeRateLimitHeaders, PACING_MARGIN, Pacer, TokenBucket } from '../src/cloudflare/pacing.js';
 
 /**
  * Sends `count` requests of `cost` as fast as `limiter` allows; returns the send times. Each answer

@@ -4,8 +4,8 @@
 import type { Action, PlannedRequest, RequestKind } from '../plan/types.js';
 import type { ApiOutcome } from '../cloudflare/client.js';
 import type { JournalWriter } from './journal.js';
-import type { Limiter } from './pacing.js';
-import { observeRateLimitHeaders } from './pacing.js';
+import type { Limiter } from '../cloudflare/pacing.js';
+import { observeRateLimitHeaders } from '../cloudflare/pacing.js';
 import { actionOf, failedAnswer, requestFields } from './events.js';
 import type { ApplyJsonEvent, RequestOutcome } from './events.js';
 import type { SendContext, SendResult } from '../cloudflare/send.js';

@@ -13,7 +13,7 @@ import { isJournal, journalHeader, JournalWriter, readJournal } from './journal.
 import type { JournalOptions } from './journal.js';
 import { acquireLock } from './lock.js';
 import type { Lock } from './lock.js';
-import { Pacer } from './pacing.js';
+import { Pacer } from '../cloudflare/pacing.js';
 import { readZoneTokens, resolveZoneIds, verifyTokens } from './preflight.js';
 import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
 import type { Clock, SendContext } from '../cloudflare/send.js';

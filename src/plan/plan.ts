@@ -5,7 +5,7 @@ import { describeCacheKey } from '../config/describe.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
-import { estimateSeconds } from '../apply/pacing.js';
+import { estimateSeconds } from '../cloudflare/pacing.js';
 import { groupFingerprintOf, groupRecord, partsItems } from '../reconcile/record.js';
 import { batch } from './batch.js';
 import { compactFilesOf } from './files.js';

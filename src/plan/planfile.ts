@@ -5,7 +5,7 @@
 // plan from its configuration and baseline and sends it only when the two are the same document.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { estimateSeconds } from '../apply/pacing.js';
+import { estimateSeconds } from '../cloudflare/pacing.js';
 import { validatePlan } from '../artifacts/validate.js';
 import { describeJson, jsonDifference, schemaProblem } from '../artifacts/check.js';
 import { UserError } from '../errors.js';

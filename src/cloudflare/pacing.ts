@@ -4,8 +4,8 @@
 // account is unknown when the plan is made (and a token may reach zones of several accounts), so
 // one Pacer shares its limiters by plan tier across the whole run: zones of different accounts on
 // the same tier are paced together, which is slower than necessary, never faster.
-import type { PlanTier } from '../cloudflare/limits.js';
-import { TIER_LIMITS } from '../cloudflare/limits.js';
+import type { PlanTier } from './limits.js';
+import { TIER_LIMITS } from './limits.js';
 import type { RequestKind } from '../plan/types.js';
 
 /**

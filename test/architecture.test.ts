@@ -89,6 +89,8 @@ describe('the shape of the house', () => {
 
   it('keeps the leaves leaves: shared vocabulary and the HTTP policy import nothing of ours but the error type', () => {
     assert.deepEqual(graph.get('src/vocabulary.ts'), []);
+    for (const leaf of ['src/format.ts', 'src/errors.ts', 'src/config/path.ts']) assert.deepEqual(graph.get(leaf), [], leaf);
+    assert.deepEqual(graph.get('src/diagnostics.ts')?.filter((t) => t !== 'src/format.ts' && t !== 'src/vocabulary.ts'), []);
     assert.deepEqual(graph.get('src/http/policy.ts')?.filter((t) => t !== 'src/errors.ts'), []);
     const forgeToCloudflare = [...graph].filter(([from, targets]) => from.startsWith('src/forge/') && targets.some((t) => t.startsWith('src/cloudflare/')));
     assert.deepEqual(forgeToCloudflare, []);

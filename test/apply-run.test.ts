@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { UserError } from '../src/errors.js';
 import type { Plan, PlanZone, PurgeBody } from '../src/plan/types.js';
 import { requestKind } from '../src/plan/types.js';
-import { requestSize } from '../src/plan/files.js';
+import { requestSize, wireBody } from '../src/plan/files.js';
 import type { ApplyEvent, ApplyOptions, ApplyResult } from '../src/apply/run.js';
 import { applyPlan } from '../src/apply/run.js';
 import { acquireLock } from '../src/apply/lock.js';
@@ -107,7 +107,7 @@ async function withVirtualTime<T>(options: StandinOptions, fn: (standin: Standin
 /** Every URL of the plan arrived exactly once. */
 function assertExactlyOnce(standin: Standin, plan: Plan): void {
   const sent = standin.accepted.flatMap((a) => (a.body.files ?? a.body.tags ?? a.body.hosts ?? a.body.prefixes ?? ['everything']) as string[]);
-  const planned = plan.requests.flatMap((r) => Object.values(r.body)[0] as string[]);
+  const planned = plan.requests.flatMap((r) => Object.values(wireBody(r.body))[0] as string[]);
   assert.deepEqual([...sent].sort(), [...planned].sort());
 }
 

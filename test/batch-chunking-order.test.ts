@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bodiesOf, configYaml, errorsOf, filesOf, OTHER_ZONE_ID, planOf, ZONE_ID } from './support/config-builder.js';
 import type { PurgeBody } from '../src/plan/types.js';
+import { wireBody } from '../src/plan/files.js';
 
 type Json = Record<string, unknown>;
 const W = 'https://www.example.com';
@@ -12,13 +13,14 @@ function planGroups(groups: Record<string, Json>, zones: Record<string, Json> = 
   return planOf(configYaml({ zones, cache_keys: cacheKeys, groups })).plan;
 }
 
-const kindOf = (body: PurgeBody): string => {
+const kindOf = (planned: PurgeBody): string => {
+  const body = wireBody(planned);
   const keys = Object.keys(body);
   assert.equal(keys.length, 1, `one purge type per request: ${JSON.stringify(body)}`);
   return keys[0];
 };
 const sizeOf = (body: PurgeBody): number => {
-  const value = Object.values(body)[0] as unknown;
+  const value = Object.values(wireBody(body))[0] as unknown;
   return Array.isArray(value) ? value.length : 1;
 };
 const pad = (n: number) => String(n).padStart(3, '0');
@@ -65,7 +67,7 @@ describe('chunking §2.6: batch sizes', () => {
         const values = range(count).map(row.make);
         const plan = planGroups({ g: { [row.kind]: values } }, { www: { id: ZONE_ID, plan: row.plan } });
         assert.deepEqual(plan.requests.map((r) => [kindOf(r.body), sizeOf(r.body)]), sizes.map((n) => [row.kind, n]));
-        assert.deepEqual(plan.requests.flatMap((r) => (r.body as unknown as Record<string, string[]>)[row.kind]), values);
+        assert.deepEqual(plan.requests.flatMap((r) => (wireBody(r.body) as unknown as Record<string, string[]>)[row.kind]), values);
         assert.equal(plan.summary[row.kind], count);
       });
     }

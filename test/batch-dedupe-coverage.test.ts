@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bodiesOf, configYaml, filesOf, OTHER_ZONE_ID, planOf, ZONE_ID } from './support/config-builder.js';
+import { wireBody } from '../src/plan/files.js';
 
 type Json = Record<string, unknown>;
 const W = 'https://www.example.com';
@@ -13,7 +14,7 @@ function planGroups(groups: Record<string, Json>, extra: { zones?: Record<string
 describe('dedupe §2.5.1: identical items are kept once and remember every group', () => {
   it('a URL in three groups: one item, its request lists every group, two duplicates', () => {
     const plan = planGroups({ a: { urls: [`${W}/x`] }, b: { urls: [`${W}/x`, `${W}/y`] }, c: { urls: [`${W}/x`] } });
-    assert.deepEqual(plan.requests.map((r) => ({ groups: r.groups, body: r.body })), [{ groups: ['a', 'b', 'c'], body: { files: [`${W}/x`, `${W}/y`] } }]);
+    assert.deepEqual(plan.requests.map((r) => ({ groups: r.groups, body: wireBody(r.body) })), [{ groups: ['a', 'b', 'c'], body: { files: [`${W}/x`, `${W}/y`] } }]);
     assert.equal(plan.summary.files, 2);
     assert.equal(plan.summary.duplicates, 2);
   });
@@ -43,7 +44,7 @@ describe('dedupe §2.5.1: identical items are kept once and remember every group
       a: { hosts: ['static.example.com'], prefixes: ['www.example.com/feeds/'], tags: ['Posts'] },
       b: { hosts: ['STATIC.example.com'], prefixes: ['https://www.example.com/feeds/'], tags: ['posts', 'home'] },
     });
-    assert.deepEqual(plan.requests.map((r) => [r.groups, r.body]), [
+    assert.deepEqual(plan.requests.map((r) => [r.groups, wireBody(r.body)]), [
       [['a', 'b'], { hosts: ['static.example.com'] }],
       [['a', 'b'], { prefixes: ['www.example.com/feeds/'] }],
       [['a', 'b'], { tags: ['posts', 'home'] }],
@@ -53,7 +54,7 @@ describe('dedupe §2.5.1: identical items are kept once and remember every group
 
   it('everything asked by two groups: one request listing both', () => {
     const plan = planGroups({ a: { everything: true }, b: { everything: true } });
-    assert.deepEqual(plan.requests.map((r) => [r.groups, r.body]), [[['a', 'b'], { purge_everything: true }]]);
+    assert.deepEqual(plan.requests.map((r) => [r.groups, wireBody(r.body)]), [[['a', 'b'], { purge_everything: true }]]);
     assert.equal(plan.summary.everything, 1);
     assert.equal(plan.summary.duplicates, 1);
   });
@@ -63,7 +64,7 @@ describe('dedupe §2.5.1: identical items are kept once and remember every group
       { a: { zone: 'one', urls: [`${W}/x`] }, b: { zone: 'two', urls: [`${W}/x`] } },
       { zones: { one: { id: ZONE_ID }, two: { id: OTHER_ZONE_ID } } },
     );
-    assert.deepEqual(plan.requests.map((r) => [r.zone, r.groups, r.body]), [
+    assert.deepEqual(plan.requests.map((r) => [r.zone, r.groups, wireBody(r.body)]), [
       ['one', ['a'], { files: [`${W}/x`] }],
       ['two', ['b'], { files: [`${W}/x`] }],
     ]);
@@ -157,7 +158,7 @@ describe('coverage §2.5.2', () => {
           assert.equal(plan.summary.covered, 1);
         } else {
           assert.equal(plan.requests.length, 2);
-          assert.ok('files' in plan.requests[1].body);
+          assert.ok('files' in wireBody(plan.requests[1].body));
           assert.deepEqual(plan.coverage, []);
           assert.equal(plan.summary.covered, 0);
         }
@@ -170,7 +171,7 @@ describe('coverage §2.5.2', () => {
       { p: { prefixes: ['www.example.com/foo'] }, f: { urls: [`${W}/foo`, `${W}/foo/a`, `${W}/foobar`] } },
       { zones: { www: { id: ZONE_ID, cache_key: 'd', schemes: ['https', 'http'] } }, cache_keys: { d: { device_type: true } } },
     );
-    assert.deepEqual(plan.requests.map((r) => Object.keys(r.body)[0]), ['prefixes', 'files']);
+    assert.deepEqual(plan.requests.map((r) => Object.keys(wireBody(r.body))[0]), ['prefixes', 'files']);
     const files = filesOf(plan) as { url: string }[];
     assert.deepEqual([...new Set(files.map((f) => f.url))], ['http://www.example.com/foobar', 'https://www.example.com/foobar']);
     assert.equal(plan.summary.covered, 2 * 2 * 3);
@@ -207,7 +208,7 @@ describe('coverage §2.5.2', () => {
       { h: { zone: 'one', hosts: ['www.example.com'] }, f: { zone: 'two', urls: [`${W}/a`], prefixes: ['www.example.com/p/'] } },
       { zones: { one: { id: ZONE_ID }, two: { id: OTHER_ZONE_ID } } },
     );
-    assert.deepEqual(plan.requests.map((r) => [r.zone, r.body]), [
+    assert.deepEqual(plan.requests.map((r) => [r.zone, wireBody(r.body)]), [
       ['one', { hosts: ['www.example.com'] }],
       ['two', { prefixes: ['www.example.com/p/'] }],
       ['two', { files: [`${W}/a`] }],

@@ -10,6 +10,7 @@ import type { Plan } from '../src/plan/types.js';
 import { startStandin } from './support/cloudflare-standin.js';
 import { logLine } from './support/logpush.js';
 import { Site, TOKEN } from './support/site.js';
+import { wireBody } from '../src/plan/files.js';
 
 const WWW_ID = '023e105f4ecef8ad9ca31a8372d0c353';
 const SHOP_ID = '9a7806061c88ada191ed06f989cc3dac';
@@ -49,7 +50,7 @@ async function planOf(site: Site, args: readonly string[] = []): Promise<Plan> {
   return JSON.parse(result.stdout) as Plan;
 }
 
-const requestsOf = (plan: Plan) => plan.requests.map((r) => ({ zone: r.zone, zone_id: r.zone_id, body: r.body }));
+const requestsOf = (plan: Plan) => plan.requests.map((r) => ({ zone: r.zone, zone_id: r.zone_id, body: wireBody(r.body) }));
 
 describe('spec §7.2: routing items to zones by host', () => {
   it('equal host, subdomain and longest name: each item goes to its zone, expanded with that zone\'s key and schemes', async () => {
@@ -97,7 +98,7 @@ describe('spec §7.2: routing items to zones by host', () => {
       device_type: [mobile]
 `, async (site) => {
       const plan = await planOf(site);
-      assert.deepEqual(plan.requests.map((r) => r.body), [
+      assert.deepEqual(plan.requests.map((r) => wireBody(r.body)), [
         { files: [{ url: 'https://www.example.com/x', headers: { 'cf-device-type': 'mobile' } }] },
         { files: [{ url: 'http://shop.example.com/x', headers: { 'cf-device-type': 'mobile' } }, { url: 'https://shop.example.com/x', headers: { 'cf-device-type': 'mobile' } }] },
       ]);
@@ -163,7 +164,7 @@ describe('spec §7.2: routing items to zones by host', () => {
       device_type: [mobile]
 `, async (site) => {
       const plan = await planOf(site);
-      assert.deepEqual(plan.requests.map((r) => r.body), [
+      assert.deepEqual(plan.requests.map((r) => wireBody(r.body)), [
         { files: [{ url: 'https://www.example.com/', headers: { 'cf-device-type': 'mobile' } }] },
         { files: ['http://shop.example.com/', 'https://shop.example.com/'] },
       ]);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeVariant } from '../src/expand/variants.js';
-import { compactFilesBody, compactFilesOf } from '../src/plan/files.js';
+import { CompactFiles } from '../src/plan/files.js';
 import type { FilesRun } from '../src/plan/files.js';
 import { planId } from '../src/plan/plan.js';
 import type { Plan, PlannedRequest } from '../src/plan/types.js';
@@ -16,12 +16,12 @@ const { plan } = planOf(keyedConfig({ device_type: true, geo: true }, {
 }));
 const { plan_id: _id, ...base } = plan;
 const request = plan.requests[0]!;
-const runs = compactFilesOf(request.body)!.runs;
+const runs = (request.body as CompactFiles).runs;
 
 /** The plan with its first request's body made of `changed` runs (and head fields, if given). */
 function withRuns(changed: readonly FilesRun[], head: Partial<PlannedRequest> = {}): Omit<Plan, 'plan_id'> {
   const size = changed.reduce((n, run) => n + run.variants.length, 0);
-  return { ...base, requests: [{ ...request, ...head, size, body: compactFilesBody(changed, size) }, ...plan.requests.slice(1)] };
+  return { ...base, requests: [{ ...request, ...head, size, body: new CompactFiles(changed, size) }, ...plan.requests.slice(1)] };
 }
 
 describe('plan_id: the digest of the request bodies', () => {

@@ -6,7 +6,14 @@ import { describe, it } from 'node:test';
 import type { GroupExpansion } from '../src/expand/group.js';
 import type { FileEntry, Plan, PlannedRequest } from '../src/plan/types.js';
 import { renderJson } from '../src/render/json.js';
+import { fileEntries, wireBody } from '../src/plan/files.js';
 import { configYaml, planOf, seededRandom } from './support/config-builder.js';
+
+/** A request's file items as sent (none for other bodies). */
+const fileEntriesOf = (r: PlannedRequest): readonly FileEntry[] => {
+  const body = wireBody(r.body);
+  return 'files' in body ? body.files : [];
+};
 
 type Json = Record<string, unknown>;
 type Random = () => number;
@@ -292,12 +299,12 @@ function itemsByZone(expansions: readonly GroupExpansion[], due: ReadonlySet<str
 }
 
 function requestValues(request: PlannedRequest): string[] {
-  const body = request.body;
+  const body = wireBody(request.body);
   if ('purge_everything' in body) return ['everything'];
   if ('hosts' in body) return [...body.hosts];
   if ('prefixes' in body) return [...body.prefixes];
   if ('tags' in body) return [...body.tags];
-  return body.files.map(entryKey);
+  return fileEntries(body).map(entryKey);
 }
 
 function checkPlan(generated: Generated, plan: Plan, expansions: readonly GroupExpansion[]): void {
@@ -312,7 +319,7 @@ function checkPlan(generated: Generated, plan: Plan, expansions: readonly GroupE
   const dueItems = plan.groups.filter((g) => generated.due.has(g.name)).reduce((n, g) => n + g.items, 0);
   assert.equal(s.files + s.hosts + s.prefixes + s.tags + s.everything + s.covered + s.duplicates, dueItems, 'summary adds up to the due groups\' items');
   assert.equal(s.requests, plan.requests.length);
-  const count = (kind: string) => plan.requests.filter((r) => kind in r.body).reduce((n, r) => n + requestValues(r).length, 0);
+  const count = (kind: string) => plan.requests.filter((r) => kind in wireBody(r.body)).reduce((n, r) => n + requestValues(r).length, 0);
   assert.deepEqual([s.files, s.hosts, s.prefixes, s.tags, s.everything], ['files', 'hosts', 'prefixes', 'tags', 'purge_everything'].map(count));
   assert.equal(s.covered, plan.coverage.reduce((n, c) => n + c.covered, 0), 'summary.covered is the sum of plan.coverage');
 
@@ -323,15 +330,15 @@ function checkPlan(generated: Generated, plan: Plan, expansions: readonly GroupE
   for (const request of plan.requests) {
     const zone = zones.get(request.zone)!;
     // One purge type per request, within the zone's limits.
-    const keys = Object.keys(request.body);
-    assert.equal(keys.length, 1, `one purge type: ${JSON.stringify(request.body)}`);
+    const keys = Object.keys(wireBody(request.body));
+    assert.equal(keys.length, 1, `one purge type: ${JSON.stringify(wireBody(request.body))}`);
     const kind = KINDS.indexOf(keys[0] as (typeof KINDS)[number]);
     assert.ok(kind >= 0);
     const size = requestValues(request).length;
     assert.ok(size >= 1);
     if (kind === 4) assert.ok(size <= zone.files_per_request && size <= TIER_MAX_FILES[zone.plan], `files request of ${size} > ${zone.files_per_request}`);
     else if (kind > 0) assert.ok(size <= zone.items_per_request && size <= 100, `${keys[0]} request of ${size} > ${zone.items_per_request}`);
-    else assert.deepEqual(request.body, { purge_everything: true });
+    else assert.deepEqual(wireBody(request.body), { purge_everything: true });
     assert.equal(request.zone_id, zone.zone_id);
     // Order: zones in file order, then kinds.
     if (zone.index !== lastZone) {
@@ -352,15 +359,15 @@ function checkPlan(generated: Generated, plan: Plan, expansions: readonly GroupE
 
   for (const [zoneName, items] of expected) {
     const requests = plan.requests.filter((r) => r.zone === zoneName);
-    const sent = (kind: string) => requests.filter((r) => kind in r.body);
+    const sent = (kind: string) => requests.filter((r) => kind in wireBody(r.body));
     const everything = sent('purge_everything').length > 0;
     const hosts = sent('hosts').flatMap(requestValues);
     const prefixes = sent('prefixes').flatMap(requestValues);
     const tags = sent('tags').flatMap(requestValues);
-    const files = sent('files').flatMap((r) => (r.body as { files: FileEntry[] }).files);
+    const files = sent('files').flatMap((r) => (wireBody(r.body) as { files: FileEntry[] }).files);
     // One form per files body (Cloudflare's schema): all strings or all objects.
     for (const r of sent('files')) {
-      const forms = new Set((r.body as { files: FileEntry[] }).files.map((f) => typeof f));
+      const forms = new Set((wireBody(r.body) as { files: FileEntry[] }).files.map((f) => typeof f));
       assert.equal(forms.size, 1, `a files body of zone ${zoneName} mixes strings and objects`);
     }
 
@@ -395,41 +402,41 @@ function checkPlan(generated: Generated, plan: Plan, expansions: readonly GroupE
 
     // Provenance: a request lists exactly the groups that asked for its items.
     const groupsOf = (request: PlannedRequest): Set<number> => {
-      const body = request.body;
+      const body = wireBody(request.body);
       const found = new Set<number>();
       const from = (set: Set<number> | undefined) => set?.forEach((g) => found.add(g));
       if ('purge_everything' in body) from(items.everything);
       else if ('hosts' in body) body.hosts.forEach((h) => from(items.hosts.get(h)));
       else if ('prefixes' in body) body.prefixes.forEach((p) => from(items.prefixes.get(p)));
       else if ('tags' in body) body.tags.forEach((t) => from(items.tags.get(t)));
-      else body.files.forEach((f) => from(items.files.get(entryKey(f))?.groups));
+      else fileEntries(body).forEach((f) => from(items.files.get(entryKey(f))?.groups));
       return found;
     };
     for (const request of requests) {
       const listed = new Set(request.groups);
-      for (const g of groupsOf(request)) assert.ok(listed.has(names[g]), `${names[g]} asked for an item of ${JSON.stringify(request.body).slice(0, 80)}`);
+      for (const g of groupsOf(request)) assert.ok(listed.has(names[g]), `${names[g]} asked for an item of ${JSON.stringify(wireBody(request.body)).slice(0, 80)}`);
     }
     // …and every group whose items it covers (spec §6a): each item of each due group is purged by
     // a request naming that group, so a group covered whole is recorded as applied.
     const naming = (g: number, purges: (request: PlannedRequest) => boolean) => requests.some((r) => r.groups.includes(names[g]) && purges(r));
-    const values = (r: PlannedRequest, kind: string) => (kind in r.body ? requestValues(r) : []);
+    const values = (r: PlannedRequest, kind: string) => (kind in wireBody(r.body) ? requestValues(r) : []);
     for (const [key, { entry, groups }] of items.files) {
       const hostPath = entryUrl(entry).slice(entryUrl(entry).indexOf('//') + 2);
       const host = new URL(entryUrl(entry)).hostname;
       for (const g of groups) {
-        assert.ok(naming(g, (r) => 'purge_everything' in r.body || values(r, 'hosts').includes(host)
-          || values(r, 'prefixes').some((p) => prefixCovers(p, hostPath)) || ('files' in r.body && r.body.files.some((f) => entryKey(f) === key))), `${key} of ${names[g]}`);
+        assert.ok(naming(g, (r) => 'purge_everything' in wireBody(r.body) || values(r, 'hosts').includes(host)
+          || values(r, 'prefixes').some((p) => prefixCovers(p, hostPath)) || fileEntriesOf(r).some((f) => entryKey(f) === key)), `${key} of ${names[g]}`);
       }
     }
     for (const [prefix, groups] of items.prefixes) {
       for (const g of groups) {
-        assert.ok(naming(g, (r) => 'purge_everything' in r.body || values(r, 'hosts').includes(prefix.split('/')[0])
+        assert.ok(naming(g, (r) => 'purge_everything' in wireBody(r.body) || values(r, 'hosts').includes(prefix.split('/')[0])
           || values(r, 'prefixes').some((p) => p === prefix || prefixCovers(p, prefix))), `prefix ${prefix} of ${names[g]}`);
       }
     }
     for (const [kind, map] of [['hosts', items.hosts], ['tags', items.tags]] as const) {
       for (const [value, groups] of map) {
-        for (const g of groups) assert.ok(naming(g, (r) => 'purge_everything' in r.body || values(r, kind).includes(value)), `${kind} ${value} of ${names[g]}`);
+        for (const g of groups) assert.ok(naming(g, (r) => 'purge_everything' in wireBody(r.body) || values(r, kind).includes(value)), `${kind} ${value} of ${names[g]}`);
       }
     }
 
@@ -460,7 +467,7 @@ describe(`plan properties over ${CONFIGS} seeded random configurations`, () => {
     // Every feature the invariants are about shows up somewhere in the sample.
     for (const key of ['files', 'hosts', 'prefixes', 'tags', 'everything', 'covered', 'duplicates'] as const) assert.ok(total(key) > 0, `some plan has ${key}`);
     assert.ok(plans.some((p) => new Set(p.requests.map((r) => r.zone)).size === 3), 'some plan spans three zones');
-    assert.ok(plans.some((p) => p.requests.filter((r) => 'files' in r.body).length > 3), 'some plan chunks files');
+    assert.ok(plans.some((p) => p.requests.filter((r) => 'files' in wireBody(r.body)).length > 3), 'some plan chunks files');
   });
 
   for (const g of generated) {

@@ -4,7 +4,7 @@
 // stderr only.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { compactFilesOf } from '../src/plan/files.js';
+import { CompactFiles, wireBody } from '../src/plan/files.js';
 import type { Plan } from '../src/plan/types.js';
 import { jsonChunks, renderJson } from '../src/render/json.js';
 import { SCENARIOS, ZONE_ID, planFor, yamlOf } from './golden/scenarios.js';
@@ -30,7 +30,7 @@ function variedPlan(): Plan {
   }));
 }
 
-const compactCount = (plan: Plan) => plan.requests.filter((r) => compactFilesOf(r.body) !== undefined).length;
+const compactCount = (plan: Plan) => plan.requests.filter((r) => r.body instanceof CompactFiles).length;
 
 /** Every fixed field of §4.1, with its type (checked at run time: the value comes from JSON.parse). */
 function assertContract(document: unknown): void {
@@ -57,7 +57,7 @@ function assertContract(document: unknown): void {
     assert.ok(request.action === 'purge' || request.action === 'invalidate', String(request.action));
     assert.ok(request.zone_id === null || /^[0-9a-f]{32}$/.test(request.zone_id), String(request.zone_id));
     assert.ok(Array.isArray(request.groups) && request.groups.length > 0 && request.groups.every((g: unknown) => typeof g === 'string'));
-    const body = request.body as Record<string, unknown>;
+    const body = wireBody(request.body) as Record<string, unknown>;
     const kinds = Object.keys(body);
     assert.equal(kinds.length, 1, 'one purge type per body');
     assert.ok(BODY_KINDS.includes(kinds[0]), kinds[0]);
@@ -78,7 +78,10 @@ describe('renderJson is JSON.stringify(plan) + "\\n"', () => {
     assert.ok(compactCount(plan) >= 2, 'the plan keeps its files bodies compact');
     const text = renderJson(plan);
     assert.equal(text, `${JSON.stringify(plan)}\n`);
-    const files = plan.requests.flatMap((r) => ('files' in r.body ? [...r.body.files] : []));
+    const files = plan.requests.flatMap((r) => {
+      const body = wireBody(r.body);
+      return 'files' in body ? [...body.files] : [];
+    });
     assert.ok(files.some((f) => typeof f === 'string') && files.some((f) => typeof f === 'object'), 'both kinds of entries');
   });
 

@@ -11,6 +11,7 @@ import { byGroup, fileKey } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
 import { makeVariant } from '../expand/variants.js';
 import { broadestCovering, coveringPrefix, coveringPrefixes, hostOf, hostPathOf } from '../plan/cover.js';
+import { fileEntries } from '../plan/files.js';
 import type { Plan } from '../plan/types.js';
 import type { CacheEntry } from './entry.js';
 import { covers, GroupItems } from './group-items.js';
@@ -194,7 +195,7 @@ export class PurgeIndex {
         }
       } else {
         const variantsByUrl = new Map<string, Set<string>>();
-        for (const file of body.files) {
+        for (const file of fileEntries(body)) {
           const url = typeof file === 'string' ? file : file.url;
           const headers = typeof file === 'string' ? [] : Object.entries(file.headers ?? {}).map(([n, v]) => [n.toLowerCase(), v] as const).sort((a, b) => compare(a[0], b[0]));
           let set = variantsByUrl.get(url);

@@ -7,7 +7,7 @@ import type { Zone } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import type { Variant } from '../expand/variants.js';
 import { broadestCovering, coveringPrefix, hostOf } from './cover.js';
-import { compactFilesBody, compactFilesOf } from './files.js';
+import { CompactFiles } from './files.js';
 import type { FilesRun } from './files.js';
 import type { Action, CoverageEntry, PlannedRequest, PurgeBody } from './types.js';
 import { requestKind } from './types.js';
@@ -169,7 +169,7 @@ class Batcher {
       else if ('prefixes' in body) for (const p of body.prefixes) extra.push(...(reach.coverage.groups.get(`prefix ${p}`) ?? []));
       else if ('tags' in body) for (const t of body.tags) extra.push(...(reach.same.tags.get(t) ?? []));
       else if (reach.same.files.size) {
-        for (const run of compactFilesOf(body)?.runs ?? []) {
+        for (const run of body instanceof CompactFiles ? body.runs : []) {
           const variants = reach.same.files.get(run.url);
           if (variants === undefined) continue;
           for (const variant of run.variants) extra.push(...(variants.get(variant.key) ?? []));
@@ -461,7 +461,7 @@ class ZonePass {
         offset += take;
         if (offset === variants.length) { run++; offset = 0; }
       }
-      this.b.push(this.zone, this.action, groups, compactFilesBody(chunk, end - start));
+      this.b.push(this.zone, this.action, groups, new CompactFiles(chunk, end - start));
     }
   }
 

@@ -1,10 +1,26 @@
 // A `files` body kept compact: runs of items that share a URL, each run the URL and its header
 // variants (by reference, usually the group's whole variant list). The `{url, headers}` entries
-// are built only when something reads `body.files` (apply sends one request at a time), so a
-// million-item plan holds one small object per URL instead of an object per item, and the plan's
-// JSON writer serializes each URL once per run and each variant once per plan.
+// are built only when a request is sent or printed one at a time, so a million-item plan holds
+// one small object per URL instead of an object per item, and the plan's JSON writer serializes
+// each URL once per run and each variant once per plan.
 import type { Variant } from '../expand/variants.js';
-import type { FileEntry, PurgeBody } from './types.js';
+
+/**
+ * A file item: a plain URL, or `{url, headers}`. A body is all strings or all objects: in a body
+ * that mixes items with and without headers, the latter are `{url}` with no `headers` key.
+ */
+export type FileEntry = string | { readonly url: string; readonly headers?: Readonly<Record<string, string>> };
+
+/** A request body as Cloudflare takes it (and as a plan file holds it). */
+export type WireBody =
+  | { readonly purge_everything: true }
+  | { readonly hosts: readonly string[] }
+  | { readonly prefixes: readonly string[] }
+  | { readonly tags: readonly string[] }
+  | { readonly files: readonly FileEntry[] };
+
+/** A planned request's body: the wire form, or a `files` body kept compact (below). */
+export type PurgeBody = WireBody | CompactFiles;
 
 /** Consecutive items of a files body with the same URL: one per variant, in this order. */
 export interface FilesRun {
@@ -12,29 +28,36 @@ export interface FilesRun {
   readonly variants: readonly Variant[];
 }
 
-export interface CompactFiles {
-  readonly runs: readonly FilesRun[];
-  /** Items in the body: the sum of the runs' variant counts. */
-  readonly size: number;
+/**
+ * A `files` body in its compact form: what the plan holds for the requests it makes. Its wire
+ * form, `{"files": [...]}`, is built only when asked for (`wireBody`, or JSON.stringify through
+ * `toJSON`: apply sends one request at a time); a plan read back from a file has plain
+ * `{files}` bodies instead.
+ */
+export class CompactFiles {
   /**
    * Every entry is written as an object: the body mixes items with and without headers, so the
    * header-less ones are `{"url": …}` (a `files` body is all strings or all objects: docs/purge-yaml.md).
    */
   readonly objects: boolean;
-}
 
-const compact = new WeakMap<object, CompactFiles>();
+  constructor(
+    readonly runs: readonly FilesRun[],
+    /** Items in the body: the sum of the runs' variant counts. */
+    readonly size: number,
+  ) {
+    this.objects = mixesForms(runs);
+  }
 
-export function compactFilesBody(runs: readonly FilesRun[], size: number): PurgeBody {
-  let entries: FileEntry[] | undefined;
-  const body = {};
-  const objects = mixesForms(runs);
-  Object.defineProperty(body, 'files', {
-    enumerable: true,
-    get: () => (entries ??= expandRuns(runs, size, objects)),
-  });
-  compact.set(body, { runs, size, objects });
-  return body as PurgeBody;
+  /** The items as Cloudflare takes them, built anew on each call. */
+  entries(): FileEntry[] {
+    return expandRuns(this.runs, this.size, this.objects);
+  }
+
+  /** The body's JSON is the wire body's. */
+  toJSON(): { files: FileEntry[] } {
+    return { files: this.entries() };
+  }
 }
 
 /** Whether some items have headers and some have none (Cloudflare's schema takes one form per body). */
@@ -60,9 +83,14 @@ function expandRuns(runs: readonly FilesRun[], size: number, objects: boolean): 
   return entries;
 }
 
-/** The compact form of a body made by compactFilesBody, if it is one. */
-export function compactFilesOf(body: PurgeBody): CompactFiles | undefined {
-  return compact.get(body);
+/** The body as sent to Cloudflare: a compact files body expanded, any other as it is. */
+export function wireBody(body: PurgeBody): WireBody {
+  return body instanceof CompactFiles ? body.toJSON() : body;
+}
+
+/** A files body's items as sent (expanded from a compact body). */
+export function fileEntries(body: CompactFiles | { readonly files: readonly FileEntry[] }): readonly FileEntry[] {
+  return body instanceof CompactFiles ? body.entries() : body.files;
 }
 
 /** Number of purge items a request carries (purge_everything counts as one). */
@@ -71,5 +99,5 @@ export function requestSize(body: PurgeBody): number {
   if ('hosts' in body) return body.hosts.length;
   if ('prefixes' in body) return body.prefixes.length;
   if ('tags' in body) return body.tags.length;
-  return compactFilesOf(body)?.size ?? body.files.length;
+  return body instanceof CompactFiles ? body.size : body.files.length;
 }

@@ -8,7 +8,7 @@ import { compare } from '../vocabulary.js';
 import { estimateSeconds } from '../cloudflare/pacing.js';
 import { groupFingerprintOf, groupRecord, partsItems } from '../reconcile/record.js';
 import { batch } from './batch.js';
-import { compactFilesOf } from './files.js';
+import { CompactFiles } from './files.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
 import type { Baseline, GroupDiff, GroupStatus, Plan, PlanGroup, PlannedRequest, PlanZone, RemovedItems } from './types.js';
@@ -225,7 +225,7 @@ function digestRequests(requests: readonly PlannedRequest[], update: (text: stri
     text += referenceOf(headers);
   };
   for (const request of requests) {
-    const compact = compactFilesOf(request.body);
+    const compact = request.body instanceof CompactFiles ? request.body : undefined;
     const files = compact === undefined && 'files' in request.body && Array.isArray(request.body.files) ? request.body.files as readonly unknown[] : undefined;
     if (compact === undefined && files === undefined) {
       text += `R${JSON.stringify(request)}\n`;

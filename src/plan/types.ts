@@ -3,22 +3,12 @@
 // groups[{name, zone, status, items}], requests[{zone, zone_id, groups, body}] and summary.
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { GroupRecordData } from '../reconcile/record.js';
+import type { PurgeBody } from './files.js';
 
 export type GroupStatus = 'new' | 'changed' | 'revised' | 'content' | 'forced' | 'unchanged' | 'removed';
 export const DUE_STATUSES: readonly GroupStatus[] = ['new', 'changed', 'revised', 'content', 'forced'];
 
-/**
- * A file item: a plain URL, or `{url, headers}`. A body is all strings or all objects: in a body
- * that mixes items with and without headers, the latter are `{url}` with no `headers` key.
- */
-export type FileEntry = string | { readonly url: string; readonly headers?: Readonly<Record<string, string>> };
-
-export type PurgeBody =
-  | { readonly purge_everything: true }
-  | { readonly hosts: readonly string[] }
-  | { readonly prefixes: readonly string[] }
-  | { readonly tags: readonly string[] }
-  | { readonly files: readonly FileEntry[] };
+export type { FileEntry, PurgeBody, WireBody } from './files.js';
 
 /** Request kinds in the order requests are sent within a zone (spec §2.6). */
 export const REQUEST_KINDS = ['purge_everything', 'hosts', 'prefixes', 'tags', 'files'] as const;

@@ -4,7 +4,7 @@
 // encode than the plan itself. Compact files bodies (plan/files.ts) are written from their runs:
 // a URL's JSON made once per run of its variants, each variant's `,"headers":{…}}` once per plan.
 import type { Variant } from '../expand/variants.js';
-import { compactFilesOf } from '../plan/files.js';
+import { CompactFiles } from '../plan/files.js';
 import type { Plan, PlannedRequest } from '../plan/types.js';
 
 const CHUNK_BYTES = 1 << 20;
@@ -84,7 +84,7 @@ export function renderJson(plan: Plan): string {
  * from a file, goes through JSON.stringify.
  */
 function writeRequest(out: ChunkWriter, request: PlannedRequest, suffixes: Map<Variant, string>): void {
-  const compact = compactFilesOf(request.body);
+  const compact = request.body instanceof CompactFiles ? request.body : undefined;
   const keys = Object.keys(request);
   if (!compact || keys[keys.length - 1] !== 'body') {
     out.text(JSON.stringify(request));

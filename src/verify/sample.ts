@@ -1,7 +1,7 @@
 // Which file items `apply --verify N` probes (spec §11): N of the plan's file items, spread over
 // groups (round robin in file order) and, within a group, over its URLs and its header variants,
 // chosen the same way for the same plan (the plan id seeds the order). Pure: plan in, items out.
-import { compactFilesOf } from '../plan/files.js';
+import { CompactFiles } from '../plan/files.js';
 import type { Action, FileEntry, Plan, PurgeBody } from '../plan/types.js';
 import { compare } from '../vocabulary.js';
 
@@ -136,16 +136,15 @@ function refAt(spans: readonly Span[], offset: number): Ref {
 
 /** Calls `visit` with each run of consecutive file items sharing a URL, in order; nothing for other bodies. */
 function forEachFileSpan(body: PurgeBody, visit: (url: string, start: number, count: number) => void): void {
-  if (!('files' in body)) return;
-  const compact = compactFilesOf(body);
-  if (compact) {
+  if (body instanceof CompactFiles) {
     let position = 0;
-    for (const run of compact.runs) {
+    for (const run of body.runs) {
       visit(run.url, position, run.variants.length);
       position += run.variants.length;
     }
     return;
   }
+  if (!('files' in body)) return;
   const files = body.files;
   for (let start = 0; start < files.length;) {
     const url = urlOf(files[start]);
@@ -161,16 +160,15 @@ function urlOf(entry: FileEntry): string {
 }
 
 function fileAt(body: PurgeBody, position: number): { url: string; headers: Readonly<Record<string, string>> } {
-  if (!('files' in body)) throw new Error('not a files body');
-  const compact = compactFilesOf(body);
-  if (compact) {
+  if (body instanceof CompactFiles) {
     let offset = position;
-    for (const run of compact.runs) {
+    for (const run of body.runs) {
       if (offset < run.variants.length) return { url: run.url, headers: run.variants[offset].object ?? {} };
       offset -= run.variants.length;
     }
     throw new Error(`no file item at ${position}`);
   }
+  if (!('files' in body)) throw new Error('not a files body');
   const entry = body.files[position];
   return typeof entry === 'string' ? { url: entry, headers: {} } : { url: entry.url, headers: entry.headers ?? {} };
 }

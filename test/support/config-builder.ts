@@ -9,7 +9,8 @@ import type { Config } from '../../src/config/types.js';
 import type { Diagnostic } from '../../src/diagnostics.js';
 import type { GroupExpansion } from '../../src/expand/group.js';
 import { buildPlan } from '../../src/plan/plan.js';
-import type { FileEntry, Plan, PurgeBody } from '../../src/plan/types.js';
+import type { FileEntry, Plan, WireBody } from '../../src/plan/types.js';
+import { wireBody } from '../../src/plan/files.js';
 
 export const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
 export const OTHER_ZONE_ID = '9a7806061c88ada191ed06f989cc3dac';
@@ -96,13 +97,16 @@ export function errorsOf(yaml: string, reader: SourceReader = memoryReader()): s
   return diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
 }
 
-export function bodiesOf(plan: Plan): PurgeBody[] {
-  return plan.requests.map((request) => request.body);
+export function bodiesOf(plan: Plan): WireBody[] {
+  return plan.requests.map((request) => wireBody(request.body));
 }
 
 /** Every `files` entry of the plan, in request order. */
 export function filesOf(plan: Plan): FileEntry[] {
-  return plan.requests.flatMap((request) => ('files' in request.body ? [...request.body.files] : []));
+  return plan.requests.flatMap((request) => {
+    const body = wireBody(request.body);
+    return 'files' in body ? [...body.files] : [];
+  });
 }
 
 /** The built CLI (dist/bin/purgeplan.js, the bundle `bin` names). */

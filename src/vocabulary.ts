@@ -8,4 +8,3 @@ export function compare(a: string, b: string): number {
 
 /** What a group's items go to: Cloudflare's purge_cache, or invalidate_cache (docs/purge-yaml.md#purge-or-invalidate-action). */
 export type Action = 'purge' | 'invalidate';
-export const ACTIONS: readonly Action[] = ['purge', 'invalidate'];

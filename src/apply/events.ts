@@ -62,7 +62,7 @@ export type FailureView = {
 };
 
 export type StartEvent = {
-  type: 'start'; plan_id: string; requests: number; pending: number; items: number; pending_items: number; concurrency: number;
+  type: 'start'; format_version: typeof APPLY_EVENTS_VERSION; plan_id: string; requests: number; pending: number; items: number; pending_items: number; concurrency: number;
   applied_before?: true; replaced_journal_of?: string;
 };
 export type RequestStartEvent = { type: 'request_start' } & RequestFields;

@@ -15,12 +15,12 @@ import { acquireLock } from './lock.js';
 import type { Lock } from './lock.js';
 import { Pacer } from '../cloudflare/pacing.js';
 import { readZoneTokens, resolveZoneIds, verifyTokens } from './preflight.js';
-import { DEFAULT_MAX_RETRIES, DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
+import { DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
 import type { Clock, SendContext } from '../cloudflare/send.js';
 import { systemClock } from '../cloudflare/send.js';
 import { dispatch } from './dispatch.js';
 import type { Job } from './dispatch.js';
-import { requestFields, summaryEvent } from './events.js';
+import { APPLY_EVENTS_VERSION, requestFields, summaryEvent } from './events.js';
 import type { ApplyEvent, ApplyJsonEvent, ApplyResult, RequestOutcome } from './events.js';
 
 export type { ApplyEvent, ApplyResult, RequestOutcome } from './events.js';
@@ -58,10 +58,8 @@ export interface ApplyOptions {
   lockPath?: string | null;
 }
 
-export const DEFAULT_CONCURRENCY = 4;
 /** After Ctrl-C, how long purges in flight may take to answer before they are cut off. */
-export const IN_FLIGHT_GRACE_MS = 800;
-export { DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT_MS };
+const IN_FLIGHT_GRACE_MS = 800;
 
 /** What every step of one apply shares. */
 interface ApplyRun {
@@ -133,6 +131,7 @@ const itemsOf = (plan: Plan, index: number): number => requestSize(plan.requests
 function emitStart({ plan, options, emit, outcomes }: ApplyRun, pendingIndexes: readonly number[], replaced: string | null): void {
   emit({
     type: 'start',
+    format_version: APPLY_EVENTS_VERSION,
     plan_id: plan.plan_id,
     requests: plan.requests.length,
     pending: pendingIndexes.length,

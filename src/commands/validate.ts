@@ -11,6 +11,8 @@ interface ValidateOptions {
   readonly maxItems: number;
 }
 
+// Loaded with a dynamic import, which the unused-export check does not follow.
+// ts-unused-exports:disable-next-line
 export function validateCommand(options: ValidateOptions, io: Io): number {
   const checked = loadWorkingConfig(options.config, io.cwd, options.maxItems);
   printDiagnostics(io, checked.diagnostics);

@@ -1,4 +1,4 @@
-// Stage 5: due groups' items -> request bodies (spec §2.5, §2.6, §7.3). Per zone and action
+// Stage 5: due groups' items -> request bodies (docs/purge-yaml.md, docs/purge-yaml.md, docs/purge-yaml.md). Per zone and action
 // (purges first, then invalidations): identical items kept once (remembering every group that
 // asked), items covered by a broader one dropped and counted, one purge type per request, chunked
 // to the zone's limits, in the fixed deterministic order. A purge also covers the invalidations
@@ -21,7 +21,7 @@ export interface BatchResult {
 
 /**
  * A covering item: how much it absorbed, keyed `kind value`, and the groups whose items it
- * absorbed (its request purges them too, so a group covered whole is still applied: spec §6a).
+ * absorbed (its request purges them too, so a group covered whole is still applied: docs/purge-yaml.md).
  */
 class Coverage {
   readonly absorbed = new Map<string, number>();
@@ -64,7 +64,7 @@ type Counts = BatchResult['counts'];
 interface Member { readonly e: GroupExpansion; readonly i: number }
 
 /**
- * What a zone's purges reach, for its invalidations (§7.3): a purge of everything, of a host or
+ * What a zone's purges reach, for its invalidations (docs/purge-yaml.md): a purge of everything, of a host or
  * of a prefix covers the invalidations under it, and an item planned for both is only purged.
  * Invalidations absorbed by a purge host, prefix or everything are counted in `coverage` (the
  * purge pass's), so their groups are credited to that purge's request; identical tags and files
@@ -157,7 +157,7 @@ class Batcher {
     }
   }
 
-  /** Adds to the zone's purge requests the groups whose invalidations they cover (spec §6a: covered groups are applied). */
+  /** Adds to the zone's purge requests the groups whose invalidations they cover (docs/purge-yaml.md: covered groups are applied). */
   private creditCoveredInvalidations(from: number, to: number, reach: PurgeReach, invalidations: readonly Member[]): void {
     const requests = this.requests;
     for (let r = from; r < to; r++) {
@@ -367,7 +367,7 @@ class ZonePass {
     const kept: Variant[] = [];
     for (const variant of variants) {
       if (purgedVariants?.has(variant.key)) {
-        // Planned for both actions: only purged (§7.3); its groups are credited to the purge.
+        // Planned for both actions: only purged (docs/purge-yaml.md); its groups are credited to the purge.
         const purged = this.purged!;
         const byVariant = purged.same.files.get(url) ?? new Map<string, number[]>();
         purged.same.files.set(url, byVariant);

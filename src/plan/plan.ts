@@ -68,7 +68,7 @@ export function buildPlan(input: PlanInput): Plan {
       due: decision.due,
       ...(group.description !== null ? { description: group.description } : {}),
       cache_key: group.cacheKeyName,
-      // A routed group sending to zones of different actions shows its own (§7.3 default: purge).
+      // A routed group sending to zones of different actions shows its own (docs/purge-yaml.md default: purge).
       action: parts.every((p) => p.action === parts[0].action) ? parts[0].action : group.action,
       revision: group.revision,
       fingerprint,

@@ -1,5 +1,5 @@
 // The Plan: a plain, serializable value. `plan --json` prints it, `--out` saves it, renderers and
-// apply consume it. The fields fixed by the spec (§4.1) are format_version, config, baseline,
+// apply consume it. The fields fixed by the spec (docs/commands.md#plan) are format_version, config, baseline,
 // groups[{name, zone, status, items}], requests[{zone, zone_id, groups, body}] and summary.
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { GroupRecordData } from '../reconcile/record.js';
@@ -10,14 +10,13 @@ export const DUE_STATUSES: readonly GroupStatus[] = ['new', 'changed', 'revised'
 
 export type { FileEntry, PurgeBody, WireBody } from './files.js';
 
-/** Request kinds in the order requests are sent within a zone (spec §2.6). */
-export const REQUEST_KINDS = ['purge_everything', 'hosts', 'prefixes', 'tags', 'files'] as const;
+/** Request kinds in the order requests are sent within a zone (docs/purge-yaml.md). */
+const REQUEST_KINDS = ['purge_everything', 'hosts', 'prefixes', 'tags', 'files'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 /** What a request does: `purge` deletes, `invalidate` marks stale (`/invalidate_cache`). */
 import type { Action } from '../vocabulary.js';
 export type { Action };
-export { ACTIONS } from '../vocabulary.js';
 
 export interface PlannedRequest {
   readonly zone: string;
@@ -75,9 +74,9 @@ export interface RemovedItems {
 
 export interface PlanGroup {
   readonly name: string;
-  /** The zone its items go to; null for a routed group (§7.2) that sends to several zones. */
+  /** The zone its items go to; null for a routed group (docs/purge-yaml.md) that sends to several zones. */
   readonly zone: string | null;
-  /** The zones the group's items went to, in file order (§7.2). */
+  /** The zones the group's items went to, in file order (docs/purge-yaml.md). */
   readonly zones: readonly string[];
   /** For a routed group (no `zone` in a file of several zones): its items and preview per zone. */
   readonly routes?: readonly PlanRoute[];
@@ -99,7 +98,7 @@ export interface PlanGroup {
   readonly preview?: readonly string[];
   /** The group's cache key profile (null: Cloudflare's default key). */
   readonly cache_key?: string | null;
-  /** What the group's items go to (§7.3): purge_cache or invalidate_cache. Absent for removed groups. */
+  /** What the group's items go to (docs/purge-yaml.md): purge_cache or invalidate_cache. Absent for removed groups. */
   readonly action?: Action;
   /** For due groups: the state record a successful apply writes (apply copies it). */
   readonly record?: GroupRecordData;
@@ -109,7 +108,7 @@ export interface PlanGroup {
 export interface PlanRoute {
   readonly zone: string;
   readonly cache_key: string | null;
-  /** What the group's items do in this zone: its own action, else this zone's (§7.3). */
+  /** What the group's items do in this zone: its own action, else this zone's (docs/purge-yaml.md). */
   readonly action: Action;
   readonly items: number;
   readonly preview: readonly string[];
@@ -117,7 +116,7 @@ export interface PlanRoute {
 
 export interface CoverageEntry {
   readonly zone: string;
-  /** `same`: invalidations of items that are purged too, so only purged (§7.3); `value` is empty. */
+  /** `same`: invalidations of items that are purged too, so only purged (docs/purge-yaml.md); `value` is empty. */
   readonly kind: 'everything' | 'host' | 'prefix' | 'same';
   readonly value: string;
   /** How many items this covering item absorbed. */

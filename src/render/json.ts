@@ -1,4 +1,4 @@
-// `plan --json` and saved plan files: the Plan value, one JSON document (spec §4.1). The document
+// `plan --json` and saved plan files: the Plan value, one JSON document (docs/commands.md#plan). The document
 // is produced as a sequence of byte chunks, byte-identical to JSON.stringify(plan) + "\n": a
 // million-item plan is over 100 MB of JSON, and one string that size costs more to build and
 // encode than the plan itself. Compact files bodies (plan/files.ts) are written from their runs:
@@ -123,7 +123,7 @@ function writeRequest(out: ChunkWriter, request: PlannedRequest, suffixes: Map<V
 const TEXT_BATCH = 1 << 16;
 
 /** The requests' JSON, one request after another (each as in the plan document). */
-export function* requestChunks(requests: readonly PlannedRequest[]): Generator<Uint8Array> {
+function* requestChunks(requests: readonly PlannedRequest[]): Generator<Uint8Array> {
   const out = new ChunkWriter();
   const suffixes = new Map<Variant, string>();
   for (const request of requests) {

@@ -1,4 +1,4 @@
-// Which file items `apply --verify N` probes (spec §11): N of the plan's file items, spread over
+// Which file items `apply --verify N` probes (docs/commands.md#verify-at-the-edge): N of the plan's file items, spread over
 // groups (round robin in file order) and, within a group, over its URLs and its header variants,
 // chosen the same way for the same plan (the plan id seeds the order). Pure: plan in, items out.
 import { CompactFiles } from '../plan/files.js';
@@ -51,8 +51,8 @@ interface GroupPool {
   picks: number;
 }
 
-/** The action of a request: `invalidate` for invalidate_cache requests (spec §7.3), else `purge` (also for plans saved before `action`). */
-export function actionOf(request: Plan['requests'][number]): VerifyAction {
+/** The action of a request: `invalidate` for invalidate_cache requests (docs/purge-yaml.md), else `purge` (also for plans saved before `action`). */
+function actionOf(request: Plan['requests'][number]): VerifyAction {
   return request.action === 'invalidate' ? 'invalidate' : 'purge';
 }
 

@@ -27,7 +27,9 @@ const COMMANDS: readonly ((program: Command, setExit: SetExit) => void)[] = [
   registerInit, registerDrift, registerImport, registerFmt, registerComment,
 ];
 
-function buildProgram(setExit: SetExit): Command {
+// Read by test/help-flags.test.ts through an evaluated import, which the unused-export check does not see.
+// ts-unused-exports:disable-next-line
+export function buildProgram(setExit: SetExit): Command {
   const program = new Command('purgeplan')
     .description('Declarative, reviewable Cloudflare cache purges: plan every cached variant, apply within the rate limits.')
     .version(packageJson.version, '-V, --version', 'print the version')

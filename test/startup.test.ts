@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -48,7 +48,7 @@ describe('start-up loads only what the command needs', () => {
   });
 });
 
-describe('the bin (dist/bin, scripts/bundle.mjs): one bundle run from V8\'s code cache', () => {
+describe('the bin (dist/bin, scripts/bundle.mjs): a split bundle run from V8\'s code cache', () => {
   const BIN = fileURLToPath(new URL('../bin/', import.meta.url));
 
   /** Runs `script` (CommonJS, given `bin`: the directory of the bin) in a fresh node; its stdout as JSON. */
@@ -58,15 +58,30 @@ describe('the bin (dist/bin, scripts/bundle.mjs): one bundle run from V8\'s code
     return JSON.parse(result.stdout.trim().split('\n').pop()!);
   }
 
-  /** A copy of dist/bin whose code cache `damage` changed. */
-  function copyWithCache(damage: (cache: Buffer) => Buffer): string {
+  /** A copy of dist/bin whose code cache `damage` changed (with `every`, the cache of every chunk). */
+  function copyWithCache(damage: (cache: Buffer) => Buffer, every = false): string {
     const dir = mkdtempSync(join(tmpdir(), 'purgeplan-bin-'));
     const copy = join(dir, 'dist', 'bin');
     cpSync(BIN, copy, { recursive: true });
     // The bundle finds package.json two levels up, as from dist/bin.
     cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
-    writeFileSync(join(copy, 'bundle.cache'), damage(readFileSync(join(copy, 'bundle.cache'))));
+    for (const name of every ? readdirSync(copy).filter((file) => file.endsWith('.cache')) : ['bundle.cache']) {
+      writeFileSync(join(copy, name), damage(readFileSync(join(copy, name))));
+    }
     return copy;
+  }
+
+  /** The chunks of the bundle: every .js in dist/bin but the loader. */
+  const chunks = () => readdirSync(BIN).filter((name) => name.endsWith('.js') && name !== 'purgeplan.js');
+
+  /** Runs the bin in this process on `args` from the repository root; when it is done, the chunks it compiled. */
+  function chunksLoadedBy(args: readonly string[], bin = BIN): { name: string; cached: boolean; rejected: boolean | null }[] {
+    return probe(`process.argv = [process.execPath, bin + '/purgeplan.js', ...${JSON.stringify(args)}];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = process.stderr.write = () => true;
+      const loader = require(bin + '/purgeplan.js');
+      loader.compileBundle(true).run();
+      process.once('beforeExit', () => write(JSON.stringify([...loader.compiledChunks()].map(([name, chunk]) => ({ name, cached: chunk.cached, rejected: chunk.script.cachedDataRejected ?? null }))) + '\\n'));`, bin) as { name: string; cached: boolean; rejected: boolean | null }[];
   }
 
   it('the build made a code cache for this bundle, and this Node.js accepts it', () => {
@@ -91,28 +106,55 @@ describe('the bin (dist/bin, scripts/bundle.mjs): one bundle run from V8\'s code
   it('a cache from another build is not used, and one V8 refuses is only slower: the CLI works either way', () => {
     const otherBuild = copyWithCache((cache) => Buffer.concat([Buffer.from(`${'0'.repeat(64)}\n`), cache.subarray(65)]));
     const damaged = copyWithCache((cache) => Buffer.concat([cache.subarray(0, 65), Buffer.alloc(cache.length - 65, 7)]));
+    let everyDamaged = '';
     try {
       const check = `const { compileBundle } = require(bin + '/purgeplan.js');
         const { script, cached } = compileBundle(true);
         console.log(JSON.stringify({ cached, rejected: script.cachedDataRejected ?? null }));`;
+      everyDamaged = copyWithCache((cache) => Buffer.concat([cache.subarray(0, 65), Buffer.alloc(cache.length - 65, 7)]), true);
       assert.deepEqual(probe(check, otherBuild), { cached: false, rejected: null });
       assert.deepEqual(probe(check, damaged), { cached: true, rejected: true });
-      for (const bin of [otherBuild, damaged]) {
+      const loaded = chunksLoadedBy(['validate'], everyDamaged);
+      assert.ok(loaded.length > 1 && loaded.every((chunk) => chunk.cached && chunk.rejected === true), JSON.stringify(loaded));
+      for (const bin of [otherBuild, damaged, everyDamaged]) {
         const result = spawnSync(process.execPath, [join(bin, 'purgeplan.js'), 'validate'], { encoding: 'utf8', cwd: ROOT });
         assert.equal(result.status, 0, result.stderr);
         assert.match(result.stdout, /purge\.yaml is valid/);
+        const plan = spawnSync(process.execPath, [join(bin, 'purgeplan.js'), 'plan', '--json'], { encoding: 'utf8', cwd: ROOT });
+        assert.equal(plan.status, 0, plan.stderr);
+        assert.equal(plan.stdout, spawnSync(process.execPath, [join(BIN, 'purgeplan.js'), 'plan', '--json'], { encoding: 'utf8', cwd: ROOT }).stdout);
       }
     } finally {
-      for (const bin of [otherBuild, damaged]) rmSync(resolve(bin, '..', '..'), { recursive: true, force: true });
+      for (const bin of [otherBuild, damaged, everyDamaged].filter(Boolean)) rmSync(resolve(bin, '..', '..'), { recursive: true, force: true });
     }
   });
 
-  it('the bundle is ASCII and ends with its digest, which opens the cache', () => {
-    const bundle = readFileSync(resolve(BIN, 'bundle.js'));
-    assert.ok(bundle.every((byte) => byte < 0x80));
-    const text = bundle.toString('latin1');
-    const id = /\/\/# purgeplan-build ([0-9a-f]{64})\n$/.exec(text)![1]!;
-    assert.equal(createHash('sha256').update(text.slice(0, text.lastIndexOf('//# purgeplan-build'))).digest('hex'), id);
-    assert.equal(readFileSync(resolve(BIN, 'bundle.cache')).toString('latin1', 0, 65), `${id}\n`);
+  it('every chunk is ASCII and ends with its digest, which opens its cache', () => {
+    assert.ok(chunks().includes('bundle.js') && chunks().length > 2, chunks().join(', '));
+    for (const name of chunks()) {
+      const chunk = readFileSync(resolve(BIN, name));
+      assert.ok(chunk.every((byte) => byte < 0x80), name);
+      const text = chunk.toString('latin1');
+      const id = /\/\/# purgeplan-build ([0-9a-f]{64})\n$/.exec(text)![1]!;
+      assert.equal(createHash('sha256').update(text.slice(0, text.lastIndexOf('//# purgeplan-build'))).digest('hex'), id, name);
+      assert.equal(readFileSync(resolve(BIN, name.replace(/\.js$/, '.cache'))).toString('latin1', 0, 65), `${id}\n`, name);
+    }
+  });
+
+  it('validate loads only its part of the bundle, every chunk of it from a cache V8 accepts', () => {
+    const loaded = chunksLoadedBy(['validate']);
+    assert.ok(loaded.every((chunk) => chunk.cached && chunk.rejected === false), JSON.stringify(loaded));
+    const names = loaded.map((chunk) => chunk.name);
+    assert.ok(names.includes('bundle.js') && names.some((name) => name.startsWith('validate-')), names.join(', '));
+    const others = /^(plan|apply|show|init|explain|coverage|drift|import|fmt|comment|github|gitlab|libesm)-/;
+    assert.deepEqual(names.filter((name) => others.test(name)), []);
+    const size = (list: readonly string[]) => list.reduce((sum, name) => sum + statSync(resolve(BIN, name)).size, 0);
+    assert.ok(size(names) < size(chunks()) / 2, `validate loads ${size(names)} of ${size(chunks())} bytes`);
+    // plan and --help run from their caches too.
+    for (const args of [['plan'], ['--help']]) {
+      const chunksOf = chunksLoadedBy(args);
+      assert.ok(chunksOf.every((chunk) => chunk.cached && chunk.rejected === false), JSON.stringify(chunksOf));
+    }
   });
 });
+

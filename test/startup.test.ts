@@ -2,9 +2,9 @@
 // plan or apply need (checked on the built modules' static imports: commands are imported by
 // cli.ts only when run), and the bin runs its bundle from V8's code cache, never wrongly.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -158,3 +158,63 @@ describe('the bin (dist/bin, scripts/bundle.mjs): a split bundle run from V8\'s 
   });
 });
 
+describe('validate runs git only for watch patterns, once', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'purgeplan-startup-git-'));
+  const CLI = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+  const write = (dir: string, files: Record<string, string>) => {
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+  };
+  /** `validate` in `repo` through a git on PATH that logs its arguments: the result and the git commands run. */
+  function validateLogged(repo: string, name: string): { status: number | null; stderr: string; calls: string[] } {
+    const bin = join(scratch, `logging-git-${name}`);
+    const log = join(scratch, `git-${name}.log`);
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    write(bin, { git: `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}' "$@"\n` });
+    chmodSync(join(bin, 'git'), 0o755);
+    writeFileSync(log, '');
+    const result = spawnSync(process.execPath, [CLI, 'validate'], { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` } });
+    return { status: result.status, stderr: result.stderr, calls: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+  }
+  const config = (watch: string) => `version: 1\nzones:\n  www: { id: 023e105f4ecef8ad9ca31a8372d0c353 }\ngroups:\n  blog:\n    urls: ["https://www.example.com/blog/"]\n${watch}`;
+
+  it('one git process lists the tree: tracked and untracked files count, ignored and deleted ones do not', () => {
+    const repo = join(scratch, 'watching');
+    write(repo, {
+      'purge.yaml': config('    watch: ["content/**", "gone.md", "build/out.html", "notes/new.md"]\n'),
+      'content/a.md': '# a\n', 'gone.md': 'soon deleted\n', '.gitignore': 'build/\n',
+    });
+    git(repo, 'init', '-q');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'site');
+    unlinkSync(join(repo, 'gone.md'));
+    write(repo, { 'build/out.html': 'ignored\n', 'notes/new.md': 'untracked\n' });
+    const { status, stderr, calls } = validateLogged(repo, 'watching');
+    assert.equal(status, 0, stderr);
+    assert.equal(calls.length, 1, calls.join('\n'));
+    assert.match(calls[0], /^ls-files /);
+    const unmatched = [...stderr.matchAll(/watch pattern "([^"]+)" matches no file/g)].map((match) => match[1]);
+    assert.deepEqual(unmatched, ['gone.md', 'build/out.html']);
+  });
+
+  it('no git process without watch patterns', () => {
+    const repo = join(scratch, 'plain');
+    write(repo, { 'purge.yaml': config('') });
+    git(repo, 'init', '-q');
+    const { status, stderr, calls } = validateLogged(repo, 'plain');
+    assert.equal(status, 0, stderr);
+    assert.deepEqual(calls, []);
+  });
+
+  it('outside a work tree (a bare repository) the directory is walked, as before', () => {
+    const bare = join(scratch, 'bare.git');
+    git(scratch, 'init', '-q', '--bare', bare);
+    write(bare, { 'purge.yaml': config('    watch: ["content/**", "HEAD"]\n'), 'content/a.md': '# a\n' });
+    const { status, stderr } = validateLogged(bare, 'bare');
+    assert.equal(status, 0, stderr);
+    assert.doesNotMatch(stderr, /matches no file/);
+  });
+});

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
@@ -52,8 +52,8 @@ describe('the bin (dist/bin, scripts/bundle.mjs): a split bundle run from V8\'s 
   const BIN = fileURLToPath(new URL('../bin/', import.meta.url));
 
   /** Runs `script` (CommonJS, given `bin`: the directory of the bin) in a fresh node; its stdout as JSON. */
-  function probe(script: string, bin = BIN): unknown {
-    const result = spawnSync(process.execPath, ['-e', `const bin = ${JSON.stringify(bin)};\n${script}`], { encoding: 'utf8', cwd: ROOT });
+  function probe(script: string, bin = BIN, stdin: 'pipe' | number = 'pipe'): unknown {
+    const result = spawnSync(process.execPath, ['-e', `const bin = ${JSON.stringify(bin)};\n${script}`], { encoding: 'utf8', cwd: ROOT, stdio: [stdin, 'pipe', 'pipe'] });
     assert.equal(result.status, 0, result.stderr);
     return JSON.parse(result.stdout.trim().split('\n').pop()!);
   }
@@ -101,6 +101,18 @@ describe('the bin (dist/bin, scripts/bundle.mjs): a split bundle run from V8\'s 
         childProcess: process.moduleLoadList.includes('NativeModule child_process'),
       }) + '\\n'), 50);`);
     assert.deepEqual(loaded, { undici: false, childProcess: false });
+  });
+
+  it('validate makes no stdin stream (only apply\'s confirmation reads whether stdin is a terminal)', () => {
+    // stdin a file: process.stdin would be a file stream (node's internal/fs/streams).
+    const stdin = openSync(join(ROOT, 'package.json'), 'r');
+    const made = probe(`process.argv = [process.execPath, bin + '/purgeplan.js', 'validate'];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = () => true;
+      require(bin + '/purgeplan.js').compileBundle(true).run();
+      process.once('beforeExit', () => write(JSON.stringify({ stdinStream: process.moduleLoadList.includes('NativeModule internal/fs/streams') }) + '\\n'));`, BIN, stdin);
+    closeSync(stdin);
+    assert.deepEqual(made, { stdinStream: false });
   });
 
   it('a cache from another build is not used, and one V8 refuses is only slower: the CLI works either way', () => {

@@ -137,9 +137,9 @@ async function benchApply(label: string, tier: 'free' | 'pro', body: 'files' | '
 /**
  * Issue 15: 25,000 slugs x 3 URL patterns (one with a query to sort) x 3 device types x 4
  * countries, plus 2,500 overlapping slugs. Two awk baselines expand the same items: one prints
- * `URL [headers]` lines (the README's comparison since issue 15), the strictest fair one prints
- * only `URL DEVICE COUNTRY`, the least text that still tells the items apart. Alternating runs,
- * median of 5.
+ * `URL [headers]` lines (the comparison in docs/performance.md since issue 15), the strictest
+ * fair one only `URL DEVICE COUNTRY`, the least text that still tells the items apart.
+ * Alternating runs, median of 5.
  */
 async function benchIssue15(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'purgeplan-bench15-'));

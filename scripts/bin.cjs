@@ -4,7 +4,7 @@
 // wiring and commander) and the chunks it requires, each when the command that needs it runs. The
 // build ran `validate`, `plan` and `--help` once and saved, beside each chunk, the bytecode V8 made
 // (NAME.cache), so start-up deserializes the part it runs instead of parsing and compiling over a
-// megabyte of JavaScript (docs: start-up within 1.5x `node -e 0`). A cache is used only with the
+// megabyte of JavaScript (docs/performance.md: start-up). A cache is used only with the
 // chunk it was made from (the chunk's last line and the cache's first carry the chunk's digest);
 // V8 itself refuses one from another Node.js version or other V8 flags, and then the chunk is
 // compiled as any script is: slower, never wrong.

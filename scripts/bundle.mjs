@@ -3,7 +3,7 @@
 // dist/bin/purgeplan.js (scripts/bin.cjs) through V8's code cache. The bundle is split (esbuild's
 // code splitting): bundle.js holds the wiring and commander, and each command, with the code only
 // it needs, is a chunk loaded when the command runs, so `validate` and `--help` read and
-// deserialize only their part (docs: start-up within 1.5x `node -e 0`). Each chunk is CommonJS
+// deserialize only their part (docs/performance.md: start-up). Each chunk is CommonJS
 // with its own code cache, which this step makes by running `validate`, `plan` and `--help` once
 // on the shipped purge.yaml. dist/src stays as tsc wrote it.
 import { build, transform } from 'esbuild';
@@ -58,6 +58,8 @@ copyFileSync(join(root, 'scripts', 'bin.cjs'), join(outdir, 'purgeplan.js'));
 chmodSync(join(outdir, 'purgeplan.js'), 0o755);
 
 const chunkIds = new Map();
+/** The chunks each chunk requires: a cycle would hand a chunk another's exports half made. */
+const chunkRequires = new Map();
 for (const output of built.outputFiles) {
   const name = basename(output.path);
   if (!/^[\w-]+\.js$/.test(name)) throw new Error(`bundle: unexpected output ${output.path}`);
@@ -84,14 +86,27 @@ for (const output of built.outputFiles) {
   code = code.replace(/^(\s*(?:\/\/|\/\*|\*).*)$/gm, (line) => line.replace(/[^\x00-\x7f]/g, '?'));
   const nonAscii = /[^\x00-\x7f]/.exec(code);
   if (nonAscii) throw new Error(`bundle: a non-ASCII character outside a comment in ${name}: ${JSON.stringify(code.slice(Math.max(0, nonAscii.index - 40), nonAscii.index + 40))}`);
-  for (const [, required] of code.matchAll(/\brequire\("\.\/([^"]+)"\)/g)) {
+  const requires = [...code.matchAll(/\brequire\("\.\/([^"]+)"\)/g)].map((match) => match[1]);
+  for (const required of requires) {
     if (!built.outputFiles.some((other) => basename(other.path) === required)) throw new Error(`bundle: ${name} requires ./${required}, which esbuild did not write`);
   }
+  chunkRequires.set(name, requires);
   // The chunk's digest closes it and opens its code cache: the loader pairs the two by it.
   const buildId = createHash('sha256').update(code).digest('hex');
   chunkIds.set(name, buildId);
   writeFileSync(join(outdir, name), `${code}//# purgeplan-build ${buildId}\n`);
 }
+const visiting = new Set();
+const done = new Set();
+const visit = (name, path) => {
+  if (done.has(name)) return;
+  if (visiting.has(name)) throw new Error(`bundle: the chunks require each other in a cycle: ${[...path, name].join(' -> ')}`);
+  visiting.add(name);
+  for (const required of chunkRequires.get(name) ?? []) visit(required, [...path, name]);
+  visiting.delete(name);
+  done.add(name);
+};
+for (const name of chunkRequires.keys()) visit(name, []);
 await makeCodeCaches();
 
 /**

@@ -175,7 +175,7 @@ FILENAME ~ /overlap/ { u = "https://www.example.com/news/" $1 "/"; for (i = 1; i
     const plan = median(planTimes);
     const [headers, strict] = baselines.map((baseline) => median(baseline.times));
     return [
-      `issue 15 case: plan --json --all (930,000 items, ${[...counts][0]} after dedupe) median ${plan.toFixed(2)} s, peak RSS ${peak.toFixed(0)} MB; ${baselines[0].label} median ${headers.toFixed(2)} s; ${baselines[1].label} median ${strict.toFixed(2)} s`,
+      `issue 15 case: plan --json --all (930,000 items, ${Number([...counts][0]).toLocaleString('en-US')} after dedupe) median ${plan.toFixed(2)} s, peak RSS ${peak.toFixed(0)} MB; ${baselines[0].label} median ${headers.toFixed(2)} s; ${baselines[1].label} median ${strict.toFixed(2)} s`,
       `issue 15 ratio purgeplan / awk with headers: ${(plan / headers).toFixed(2)} (required <= 1.5, goal <= 1.0); purgeplan / strictest awk: ${(plan / strict).toFixed(2)} (goal toward 1.2); alternating runs, median of 5`,
     ];
   } finally {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
@@ -170,8 +170,9 @@ describe('the bin (dist/bin, scripts/bundle.mjs): a split bundle run from V8\'s 
   });
 });
 
-describe('validate runs git only for watch patterns, once', () => {
+describe('validate runs git only for watch patterns a tracked file does not settle, once', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'purgeplan-startup-git-'));
+  after(() => rmSync(scratch, { recursive: true, force: true }));
   const CLI = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
   const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
   const write = (dir: string, files: Record<string, string>) => {
@@ -181,17 +182,20 @@ describe('validate runs git only for watch patterns, once', () => {
     }
   };
   /** `validate` in `repo` through a git on PATH that logs its arguments: the result and the git commands run. */
-  function validateLogged(repo: string, name: string): { status: number | null; stderr: string; calls: string[] } {
+  function validateLogged(repo: string, name: string, env: Record<string, string> = {}): { status: number | null; stderr: string; calls: string[] } {
     const bin = join(scratch, `logging-git-${name}`);
     const log = join(scratch, `git-${name}.log`);
     const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
     write(bin, { git: `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realGit}' "$@"\n` });
     chmodSync(join(bin, 'git'), 0o755);
     writeFileSync(log, '');
-    const result = spawnSync(process.execPath, [CLI, 'validate'], { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` } });
+    // No GIT_* variable of the runner's points git elsewhere.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_')));
+    const result = spawnSync(process.execPath, [CLI, 'validate'], { cwd: repo, encoding: 'utf8', env: { ...inherited, ...env, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` } });
     return { status: result.status, stderr: result.stderr, calls: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
   }
   const config = (watch: string) => `version: 1\nzones:\n  www: { id: 023e105f4ecef8ad9ca31a8372d0c353 }\ngroups:\n  blog:\n    urls: ["https://www.example.com/blog/"]\n${watch}`;
+  const unmatched = (stderr: string) => [...stderr.matchAll(/watch pattern "([^"]+)" matches no file/g)].map((match) => match[1]);
 
   it('one git process lists the tree: tracked and untracked files count, ignored and deleted ones do not', () => {
     const repo = join(scratch, 'watching');
@@ -208,8 +212,50 @@ describe('validate runs git only for watch patterns, once', () => {
     assert.equal(status, 0, stderr);
     assert.equal(calls.length, 1, calls.join('\n'));
     assert.match(calls[0], /^ls-files /);
-    const unmatched = [...stderr.matchAll(/watch pattern "([^"]+)" matches no file/g)].map((match) => match[1]);
-    assert.deepEqual(unmatched, ['gone.md', 'build/out.html']);
+    assert.deepEqual(unmatched(stderr), ['gone.md', 'build/out.html']);
+  });
+
+
+  it('no git process when every pattern matches a tracked file in the working tree (read from the index), in a repository and in a linked worktree', () => {
+    const repo = join(scratch, 'tracked');
+    write(repo, { 'purge.yaml': config('    watch: ["data/posts.txt", "content/**", "*.md"]\n'), 'data/posts.txt': 'hello\n', 'content/a/b.md': '# b\n' });
+    git(repo, 'init', '-q');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'site');
+    const inRepo = validateLogged(repo, 'tracked');
+    assert.equal(inRepo.status, 0, inRepo.stderr);
+    assert.deepEqual([inRepo.calls, unmatched(inRepo.stderr)], [[], []]);
+    const linked = join(scratch, 'tracked-worktree');
+    git(repo, 'worktree', 'add', '-q', linked);
+    const inWorktree = validateLogged(linked, 'tracked-worktree');
+    assert.equal(inWorktree.status, 0, inWorktree.stderr);
+    assert.deepEqual([inWorktree.calls, unmatched(inWorktree.stderr)], [[], []]);
+  });
+
+  it('when the index cannot be read for sure, git lists the tree, with the same warnings', () => {
+    const repo = join(scratch, 'unsure');
+    write(repo, { 'purge.yaml': config('    watch: ["content/**", "missing/**"]\n'), 'content/a.md': '# a\n' });
+    git(repo, 'init', '-q');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'site');
+    // The index file named by a variable, then an index in version 4 (prefix-compressed paths).
+    const redirected = validateLogged(repo, 'unsure-env', { GIT_INDEX_FILE: join(repo, '.git', 'index') });
+    git(repo, 'update-index', '--index-version', '4');
+    const version4 = validateLogged(repo, 'unsure-v4');
+    for (const { status, stderr, calls } of [redirected, version4]) {
+      assert.equal(status, 0, stderr);
+      assert.equal(calls.length, 1, calls.join('\n'));
+      assert.deepEqual(unmatched(stderr), ['missing/**']);
+    }
+  });
+
+  it('outside a repository: git is asked for the top level once, then the directory is walked', () => {
+    const plain = join(scratch, 'plain-dir');
+    write(plain, { 'purge.yaml': config('    watch: ["content/**", "missing/**"]\n'), 'content/a.md': '# a\n' });
+    const { status, stderr, calls } = validateLogged(plain, 'plain-dir');
+    assert.equal(status, 0, stderr);
+    assert.deepEqual(calls, ['rev-parse --show-toplevel']);
+    assert.deepEqual(unmatched(stderr), ['missing/**']);
   });
 
   it('no git process without watch patterns', () => {

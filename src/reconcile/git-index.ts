@@ -14,7 +14,8 @@ const REDIRECTING_ENV = /^GIT_(DIR|WORK_TREE|INDEX_FILE|COMMON_DIR|NAMESPACE|CON
 /** Repository settings under which the index is not plainly the work tree's: read nothing then. */
 const UNUSUAL_CONFIG = /^\s*(\[\s*(include|includeif|extensions)\b|worktree\s*=|bare\s*=\s*(true|yes|on|1)\b)/im;
 /** Directories the walk in listWorkingFiles skips: a file below one is not listed there. */
-const SKIPPED = new Set(['.git', 'node_modules']);
+const SKIPPED = /(^|\/)(\.git|node_modules)(\/|$)/;
+const NON_ASCII = /[^\x00-\x7f]/;
 const REGULAR = 0o10;
 const SYMLINK = 0o12;
 const SPARSE_DIRECTORY = 0o04;
@@ -60,7 +61,7 @@ function trackedBelow(dir: string): string[] | null {
     if (paths === null) return null;
     const prefix = relative(repository.top, realDir).split(sep).join('/');
     const below = prefix === '' ? paths : paths.filter((path) => path.startsWith(`${prefix}/`)).map((path) => path.slice(prefix.length + 1));
-    return below.filter((path) => !path.split('/').some((part) => SKIPPED.has(part)));
+    return below.filter((path) => !SKIPPED.test(path));
   } catch {
     // Unreadable: list the tree.
     return null;
@@ -111,6 +112,8 @@ function indexPaths(index: Buffer): string[] | null {
   if (version !== 2 && version !== 3) return null;
   const end = index.length - 20;
   if (!createHash('sha1').update(index.subarray(0, end)).digest().equals(index.subarray(end))) return null;
+  // Names are found in a Latin-1 copy (one decoding, slices), and decoded as UTF-8 when not ASCII.
+  const text = index.toString('latin1', 0, end);
   const paths: string[] = [];
   let at = 12;
   for (let count = index.readUInt32BE(8); count > 0; count--) {
@@ -120,10 +123,13 @@ function indexPaths(index: Buffer): string[] | null {
     const extended = (flags & 0x4000) !== 0;
     if (extended && version < 3) return null;
     const nameStart = at + 62 + (extended ? 2 : 0);
-    const nameEnd = index.indexOf(0, nameStart);
-    if (nameEnd < 0 || nameEnd >= end) return null;
+    const nameEnd = text.indexOf('\0', nameStart);
+    if (nameEnd < 0) return null;
     if (type === SPARSE_DIRECTORY) return null;
-    if (((flags >> 12) & 3) === 0 && (type === REGULAR || type === SYMLINK)) paths.push(index.toString('utf8', nameStart, nameEnd));
+    if (((flags >> 12) & 3) === 0 && (type === REGULAR || type === SYMLINK)) {
+      const name = text.slice(nameStart, nameEnd);
+      paths.push(NON_ASCII.test(name) ? index.toString('utf8', nameStart, nameEnd) : name);
+    }
     // Entries are padded with 1 to 8 NUL bytes to a multiple of 8.
     at += (nameEnd - at + 8) & ~7;
   }

@@ -31,7 +31,8 @@ export function processIo(color: boolean): Io {
     stdoutStyle: allowColor && process.stdout.isTTY ? ansiStyle : plainStyle,
     stderrStyle: allowColor && process.stderr.isTTY ? ansiStyle : plainStyle,
     stdoutIsTTY: Boolean(process.stdout.isTTY),
-    stdinIsTTY: Boolean(process.stdin.isTTY),
+    // A getter: process.stdin is a stream made on first use, which only apply's confirmation needs.
+    get stdinIsTTY() { return Boolean(process.stdin.isTTY); },
     env,
     cwd: process.cwd(),
   };

@@ -13,6 +13,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { expandGroup } from '../expand/group.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { listWorkingFiles } from '../reconcile/git.js';
+import { trackedFileTester } from '../reconcile/git-index.js';
 import { checkWatchPatterns } from '../reconcile/watch.js';
 
 export interface Checked {
@@ -42,14 +43,15 @@ export function readConfigFile(file: string, cwd: string): { bytes: Uint8Array; 
 /**
  * Validates and, when valid, expands every group. `listFiles` lists the files below the directory
  * of purge.yaml, for the warning on `watch` patterns that match nothing (left out for purge.yaml at
- * `--base REF`, whose warnings are not shown).
+ * `--base REF`, whose warnings are not shown); `trackedMatch` settles a pattern that a tracked
+ * file matches without listing them.
  */
-export function checkAndExpand(file: string, bytes: Uint8Array, reader: SourceReader, maxItems: number, listFiles?: () => readonly string[]): Checked {
+export function checkAndExpand(file: string, bytes: Uint8Array, reader: SourceReader, maxItems: number, listFiles?: () => readonly string[], trackedMatch?: (test: (path: string) => boolean) => boolean): Checked {
   const loaded = loadConfig(file, bytes);
   if (!loaded.config) return { diagnostics: loaded.diagnostics };
   const diagnostics: Diagnostic[] = [...loaded.diagnostics, ...checkSchema(loaded.config)];
   const checked = checkConfig(loaded.config, reader, { maxItems });
-  diagnostics.push(...checked.diagnostics, ...checkWatchPatterns(loaded.config, listFiles));
+  diagnostics.push(...checked.diagnostics, ...checkWatchPatterns(loaded.config, listFiles, trackedMatch));
   const locate = loaded.config.locate;
   if (diagnostics.some((d) => d.severity === 'error')) return { config: checked.config, locate, diagnostics };
   const expansions = checked.config.groups.flatMap((group) => {
@@ -77,5 +79,5 @@ export function loadWorkingConfig(file: string, cwd: string, maxItems: number): 
   const baseDir = read.baseDir;
   let files: readonly string[] | undefined;
   const listFiles = () => (files ??= listWorkingFiles(baseDir));
-  return { ...checkAndExpand(file, read.bytes, workingTreeReader(baseDir), maxItems, listFiles), baseDir, listFiles };
+  return { ...checkAndExpand(file, read.bytes, workingTreeReader(baseDir), maxItems, listFiles, trackedFileTester(baseDir)), baseDir, listFiles };
 }

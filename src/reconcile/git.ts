@@ -6,6 +6,7 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import { compare as compareStrings } from '../vocabulary.js';
+import { mayBeInWorkTree } from './git-index.js';
 
 /** One entry of a tree at a commit: a file (or symlink) with its blob id and size in bytes. */
 export interface TreeBlob {
@@ -220,10 +221,17 @@ export function readFileAtCommit(topLevel: string, commit: string, repoRelativeP
  * that skips `.git` and `node_modules`. Symlinks are listed, never followed.
  */
 export function listWorkingFiles(dir: string): string[] {
-  if (gitTopLevel(dir) !== null) {
-    const listed = splitNul(gitOutput(dir, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']));
-    const deleted = new Set(splitNul(gitOutput(dir, ['ls-files', '-z', '--deleted'])));
-    return [...new Set(listed)].filter((path) => !deleted.has(path)).sort(compareStrings);
+  // One git process: every path tagged, deleted ones ("R") also listed as tracked. --others needs
+  // a work tree, so this fails exactly where `rev-parse --show-toplevel` does (outside a
+  // repository, in .git, in a bare one): then the walk below. Where no work tree can be, the top
+  // level is asked first.
+  const args = ['ls-files', '-z', '-t', '--cached', '--others', '--exclude-standard', '--deleted'];
+  const tagged = mayBeInWorkTree(dir) ? runGit(dir, args) : undefined;
+  if (tagged?.kind === 'ok' || gitTopLevel(dir) !== null) {
+    const listed = new Set<string>();
+    const deleted = new Set<string>();
+    for (const entry of splitNul(tagged?.kind === 'ok' ? tagged.stdout : gitOutput(dir, args))) (entry.startsWith('R ') ? deleted : listed).add(entry.slice(2));
+    return [...listed].filter((path) => !deleted.has(path)).sort(compareStrings);
   }
   const files: string[] = [];
   const walk = (absolute: string, prefix: string): void => {

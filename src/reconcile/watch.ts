@@ -149,7 +149,7 @@ export function watchPatternProblem(pattern: string): string | undefined {
  * Without `listFiles` (purge.yaml at `--base REF`, whose own warnings are not shown) only the
  * errors are looked for. Exclusions (`!pattern`) matching nothing are fine: there is nothing to exclude.
  */
-export function checkWatchPatterns(loaded: LoadedConfig, listFiles?: () => readonly string[]): Diagnostic[] {
+export function checkWatchPatterns(loaded: LoadedConfig, listFiles?: () => readonly string[], trackedMatch?: (test: (path: string) => boolean) => boolean): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const groups = loaded.value.groups;
   if (groups === null || typeof groups !== 'object' || Array.isArray(groups)) return diagnostics;
@@ -167,8 +167,10 @@ export function checkWatchPatterns(loaded: LoadedConfig, listFiles?: () => reado
         return;
       }
       if (listFiles === undefined || pattern.startsWith('!')) return;
-      files ??= listFiles().filter((file) => !ownFile(undefined)(file));
       const matches = compileWatch([pattern]);
+      // A tracked file in the working tree that matches settles it without listing the tree.
+      if (trackedMatch?.((file) => !ownFile(undefined)(file) && matches(file))) return;
+      files ??= listFiles().filter((file) => !ownFile(undefined)(file));
       if (!files.some(matches)) {
         diagnostics.push({
           file: loaded.file, line, col, severity: 'warning',

@@ -1,4 +1,4 @@
-// Read-only access to git for the `--base REF` baseline and for listing watched files (spec §6).
+// Read-only access to git for the `--base REF` baseline and for listing watched files (docs/commands.md#only-what-changed).
 // Every call runs `git` with an argument vector (never a shell) and only reads: no checkout, no
 // index refresh (GIT_OPTIONAL_LOCKS=0), so a plan on a pull request leaves the clone as it was.
 import { spawnSync } from 'node:child_process';

@@ -56,6 +56,10 @@ export interface ApplyOptions {
    * a lock covering the journal (e.g. the state lock, held across apply and the state update).
    */
   lockPath?: string | null;
+  /** The journal as the caller already read it, under its lock (read here when absent): read once per apply. */
+  journal?: ReturnType<typeof readJournal>;
+  /** The zones' tokens as the caller already read them, by zone name (read here when absent): read once per apply. */
+  tokens?: ZoneAccess;
 }
 
 /** After Ctrl-C, how long purges in flight may take to answer before they are cut off. */
@@ -99,7 +103,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     const pendingIndexes = outcomes.filter((o) => o.status === 'not_sent').map((o) => o.index);
     const zonesByName = new Map(plan.zones.map((zone) => [zone.name, zone]));
     const pendingZones = zonesUsedBy(pendingIndexes.map((i) => plan.requests[i]), zonesByName);
-    const access = readZoneTokens(pendingZones, options.env);
+    const access = options.tokens ? tokensOf(options.tokens, pendingZones) : readZoneTokens(pendingZones, options.env);
     emitStart(run, pendingIndexes, replaced);
     if (pendingIndexes.length === 0) return finish(run, false, 0);
     if (options.signal?.aborted) return finish(run, true, 0);
@@ -115,7 +119,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
  * of this plan's completed apply, never makes this run skip anything: `replaced` names its plan.
  */
 function openJournal(plan: Plan, options: ApplyOptions, clock: Clock): { journal: JournalWriter; replaced: string | null } {
-  const existing = readJournal(options.journalPath);
+  const existing = options.journal !== undefined ? options.journal : readJournal(options.journalPath);
   const resumable = isJournal(existing) && existing.header.plan_id === plan.plan_id && !existing.complete ? existing : null;
   for (const index of resumable?.done.keys() ?? []) {
     if (index >= plan.requests.length) throw new UserError(`the apply journal ${options.journalPath} is corrupt: request ${index} is not one of the plan's ${plan.requests.length} requests`, { hint: 'if no apply is running, delete it and re-run: requests it recorded will be sent again (purges are safe to repeat)' });
@@ -237,6 +241,15 @@ function jobsFor(plan: Plan, pendingIndexes: readonly number[], access: ZoneAcce
 
 function checkWholeNumber(name: string, value: number, minimum: number): void {
   if (!Number.isInteger(value) || value < minimum) throw new UserError(`${name} must be a whole number of at least ${minimum}, got ${value}`);
+}
+
+/** The given tokens of the zones that still have requests to send (only those are verified). */
+function tokensOf(tokens: ZoneAccess, zones: readonly PlanZone[]): ZoneAccess {
+  return new Map(zones.map((zone) => {
+    const access = tokens.get(zone.name);
+    if (access === undefined) throw new Error(`no token was read for zone ${zone.name}`);
+    return [zone.name, access];
+  }));
 }
 
 function zonesUsedBy(requests: readonly PlannedRequest[], zonesByName: ReadonlyMap<string, PlanZone>): PlanZone[] {

@@ -97,7 +97,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath };
 
     // Tokens before the plan is shown and `yes` asked.
-    readZoneTokens(zonesWithRequests(plan), io.env);
+    const tokens = readZoneTokens(zonesWithRequests(plan), io.env);
     if (!saved) output.show(renderHuman(plan, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
     if (plan.requests.length === 0) {
       recordState(plan, [], true, record);
@@ -110,12 +110,12 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
       if (refused !== null) return refused;
     }
 
-    if (verify) verification = await startVerification(plan, loaded.expansions, journalPath, verify, io);
+    if (verify) verification = await startVerification(plan, loaded.expansions, journal, verify, io);
     if (verification && (await verification.before(interrupt.signal)) === 'interrupted') return 130;
     const report = options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath: relative(io.cwd, journalPath) || journalPath });
     const result = await applyPlan(plan, {
       apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath,
-      signal: interrupt.signal, hardSignal: interrupt.hardSignal, onEvent: report, lockPath: null,
+      signal: interrupt.signal, hardSignal: interrupt.hardSignal, onEvent: report, lockPath: null, journal, tokens,
       journalOptions: { all: options.all, groups: [...options.groups], base: options.base ?? null },
       onSettled: (settled) => recordState(plan, settled.completedGroups, settled.ok, record),
     });

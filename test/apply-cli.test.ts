@@ -4,11 +4,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { startStandin } from './support/cloudflare-standin.js';
 import type { StandinOptions } from './support/cloudflare-standin.js';
-import { Site, TOKEN, ZONE_ID } from './support/site.js';
-
-const ZONE = { id: ZONE_ID, name: 'example.com', plan: 'pro' as const, account_id: 'acc1' };
+import { TOKEN, withStandinSite, ZONE_ID } from './support/site.js';
 
 function config(pages = 40): string {
   return `version: 1
@@ -22,16 +19,7 @@ groups:
 `;
 }
 
-async function withSite(options: StandinOptions, yaml: string, body: (site: Site, standin: Awaited<ReturnType<typeof startStandin>>) => Promise<void>): Promise<void> {
-  const standin = await startStandin({ tokens: [TOKEN], zones: [ZONE], ...options });
-  const site = new Site().write('purge.yaml', yaml);
-  try {
-    await body(site, standin);
-  } finally {
-    await standin.close();
-    site.remove();
-  }
-}
+const withSite = withStandinSite;
 
 const sentFiles = (standin: { accepted: { body: { files?: string[] } }[] }) => standin.accepted.flatMap((a) => a.body.files ?? []);
 

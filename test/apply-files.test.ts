@@ -11,9 +11,8 @@ import { startStandin } from './support/cloudflare-standin.js';
 import type { StandinOptions } from './support/cloudflare-standin.js';
 import { startGitHubStandin } from './support/github-standin.js';
 import { GITHUB_TOKEN, smallConfig } from './support/comment-fixtures.js';
-import { CLI, Site, TOKEN, ZONE_ID } from './support/site.js';
+import { CLI, PRO_ZONE as ZONE, Site, TOKEN, withStandinSite, ZONE_ID } from './support/site.js';
 
-const ZONE = { id: ZONE_ID, name: 'example.com', plan: 'pro' as const, account_id: 'acc1' };
 const env = { CLOUDFLARE_API_TOKEN: TOKEN };
 type Standin = Awaited<ReturnType<typeof startStandin>>;
 
@@ -30,16 +29,7 @@ groups:
 `;
 }
 
-async function withSite(options: StandinOptions, yaml: string, body: (site: Site, standin: Standin) => Promise<void>): Promise<void> {
-  const standin = await startStandin({ tokens: [TOKEN], zones: [ZONE], ...options });
-  const site = new Site().write('purge.yaml', yaml);
-  try {
-    await body(site, standin);
-  } finally {
-    await standin.close();
-    site.remove();
-  }
-}
+const withSite = withStandinSite;
 
 const slow = (ms: number): StandinOptions['fault'] => (ctx) => (ctx.purgeSeq !== undefined ? { kind: 'delay', ms } : undefined);
 const tagRefused: StandinOptions['fault'] = (ctx) => ((ctx.body as { tags?: unknown } | undefined)?.tags ? { kind: 'status', status: 400, errors: [{ code: 1020, message: 'Invalid tag in request' }] } : undefined);

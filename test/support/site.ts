@@ -5,6 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startStandin } from './cloudflare-standin.js';
+import type { Standin, StandinOptions } from './cloudflare-standin.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/purgeplan.js', import.meta.url));
 export const ZONE_ID = '023e105f4ecef8ad9ca31a8372d0c353';
@@ -86,6 +88,21 @@ export async function runOnce(apiUrl: string, yaml: string, args: readonly strin
   try {
     return await site.run([...args, '--api-url', apiUrl], { env });
   } finally {
+    site.remove();
+  }
+}
+
+/** One pro-plan zone (ZONE_ID, example.com), as most apply tests declare it. */
+export const PRO_ZONE = { id: ZONE_ID, name: 'example.com', plan: 'pro' as const, account_id: 'acc1' };
+
+/** A site with `yaml` as its purge.yaml and a Cloudflare stand-in knowing TOKEN and PRO_ZONE; both removed after `body`. */
+export async function withStandinSite(options: StandinOptions, yaml: string, body: (site: Site, standin: Standin) => Promise<void>): Promise<void> {
+  const standin = await startStandin({ tokens: [TOKEN], zones: [PRO_ZONE], ...options });
+  const site = new Site().write('purge.yaml', yaml);
+  try {
+    await body(site, standin);
+  } finally {
+    await standin.close();
     site.remove();
   }
 }

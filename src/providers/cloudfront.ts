@@ -379,7 +379,7 @@ class CloudFrontSend {
   ) {}
 
   private url(target: string): URL {
-    return new URL(`${this.client.baseUrl.pathname}${target}`, this.client.baseUrl.origin);
+    return new URL(`${this.client.baseUrl.pathname.replace(/\/+$/, '')}${target}`, this.client.baseUrl.origin);
   }
 
   private async signed(method: 'GET' | 'POST', target: string, body?: string): Promise<Record<string, string>> {

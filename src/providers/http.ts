@@ -46,7 +46,8 @@ export async function createRawClient(baseUrl: URL, options: RawClientOptions): 
     connect: { timeout },
   });
   const scrub = makeScrubber(options.secrets);
-  const basePath = baseUrl.pathname;
+  // The base URL's path prefixes every target, without its trailing slash.
+  const basePath = baseUrl.pathname.replace(/\/+$/, '');
 
   async function request({ method, target, headers, body, signal }: RawRequest): Promise<RawOutcome> {
     const deadline = new AbortController();

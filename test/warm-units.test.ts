@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type { Plan, PurgeBody } from '../src/plan/types.js';
 import { requestKind } from '../src/plan/types.js';
 import { requestSize } from '../src/plan/files.js';
-import { parseConnectTo } from '../src/verify/probe.js';
+import { parseConnectTo, RateGate } from '../src/verify/probe.js';
 import { createWarmFetch } from '../src/warm/fetch.js';
 import { warmSettings } from '../src/warm/flags.js';
 import { selectWarmItems, warmPurged } from '../src/warm/warm.js';
@@ -304,7 +304,6 @@ describe('the rate gate warming shares with --verify', () => {
     let now = 0;
     // Every sleep overshoots by 0.7 ms, as a timer may.
     const clock = { now: () => now, sleep: async (ms: number) => { now += ms + 0.7; } };
-    const { RateGate } = await import('../src/verify/probe.js');
     for (const rate of [1, 3, 7, 20]) {
       now = 0;
       const gate = new RateGate(rate, clock);
@@ -319,7 +318,6 @@ describe('the rate gate warming shares with --verify', () => {
 
   it('callers waiting at once start one after the other, in call order', async () => {
     const clock = new VirtualClock({ busy: () => false });
-    const { RateGate } = await import('../src/verify/probe.js');
     const gate = new RateGate(2, clock);
     const order: [number, number][] = [];
     await Promise.all([0, 1, 2, 3, 4].map(async (caller) => { await gate.take(); order.push([caller, clock.elapsed()]); }));

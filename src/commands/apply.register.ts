@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { positiveInteger, nonNegativeInteger, positiveNumber, collect, common, planningOptions, makeIo, finishing } from '../cli/options.js';
 import type { SetExit } from '../cli/options.js';
+import { DEFAULT_WARM_CONCURRENCY, DEFAULT_WARM_RATE } from '../defaults.js';
 
 export function registerApply(program: Command, setExit: SetExit): void {
   planningOptions(common(program.command('apply')))
@@ -19,8 +20,8 @@ export function registerApply(program: Command, setExit: SetExit): void {
     .option('--verify-settle <seconds>', 'wait after the last purge before checking the edge', positiveNumber('--verify-settle', true), 2)
     .option('--verify-strict', 'with --verify: exit 1 (after the purge) when nothing was confirmed or a --connect-to rule matched no sampled host', false)
     .option('--warm [N|all]', 'after the purge, request the purged file items at the edge with their key headers (bare: all; N: a spread sample)')
-    .option('--warm-concurrency <n>', 'with --warm: warm requests in flight at once (default 8)')
-    .option('--warm-rate <n>', 'with --warm: at most this many warm requests started a second (default 20)')
+    .option('--warm-concurrency <n>', `with --warm: warm requests in flight at once (default ${DEFAULT_WARM_CONCURRENCY})`)
+    .option('--warm-rate <n>', `with --warm: at most this many warm requests started in any one-second window (default ${DEFAULT_WARM_RATE})`)
     .option('--warm-strict', 'with --warm: exit 1 (after the purge) when an item failed to warm or was not requested')
     .option('--connect-to <HOST:PORT:ADDR:PORT>', 'send --verify and --warm requests for HOST:PORT to ADDR:PORT, keeping Host and TLS name (as curl; repeatable); items no rule takes are not requested', collect, [])
     .option('--check-drift', 'first compare the cache keys with the zones\' Cache Rules (as `drift`); send nothing on drift', false)

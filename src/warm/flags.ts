@@ -1,5 +1,6 @@
 // apply's --warm flags (docs/commands.md#warm-the-cache) as the settings of a warming, checked before anything
 // is sent: a bad value is a clear error then, not a surprise after the purge.
+import { DEFAULT_WARM_CONCURRENCY, DEFAULT_WARM_RATE } from '../defaults.js';
 import { UserError } from '../errors.js';
 import { printable } from '../format.js';
 import { parseConnectTo } from '../verify/probe.js';
@@ -20,9 +21,6 @@ export interface WarmSettings extends WarmOptions {
   readonly strict: boolean;
   readonly json: boolean;
 }
-
-export const DEFAULT_WARM_CONCURRENCY = 8;
-export const DEFAULT_WARM_RATE = 20;
 
 /** The warming asked for, or null without --warm; the flags that need --warm are refused without it. */
 export function warmSettings(flags: WarmFlags): WarmSettings | null {

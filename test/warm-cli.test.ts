@@ -54,10 +54,11 @@ async function withScene(yaml: string, edgeOptions: EdgeOptions, body: (scene: S
 
 const jsonLines = (stdout: string): Record<string, unknown>[] => stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 const warmEvents = (stdout: string) => jsonLines(stdout).filter((e) => e.type === 'warm');
-/** Requests the edge received after the last accepted purge: the warming ones. */
-function afterPurges(edge: Edge, standin: Standin, marks: number[]): EdgeRequest[] {
-  return marks.length === standin.accepted.length ? edge.log.slice(marks.at(-1)) : [];
+/** Requests the edge received after the last purge marked: the warming ones. */
+function afterPurges(edge: Edge, marks: number[]): EdgeRequest[] {
+  return marks.length === 0 ? [] : edge.log.slice(marks.at(-1));
 }
+/** From now on, how many requests the edge had received at each accepted purge. */
 function markPurges(edge: Edge, standin: Standin): number[] {
   const marks: number[] = [];
   standin.onPurge(() => marks.push(edge.log.length));
@@ -70,7 +71,7 @@ describe('apply --warm: the purged items requested at the edge', () => {
       const marks = markPurges(edge, standin);
       const result = await apply(['--warm']);
       assert.equal(result.code, 0, result.stderr);
-      const warmed = afterPurges(edge, standin, marks);
+      const warmed = afterPurges(edge, marks);
       // 7 URLs x 3 device types, plus 2 URLs x 3 device types once for both countries.
       assert.equal(warmed.length, 27);
       assert.equal(new Set(warmed.map((r) => `${r.target} ${r.deviceType}`)).size, 27);
@@ -100,7 +101,7 @@ groups:
       const result = await apply(['--warm', 'all', '--json']);
       assert.equal(result.code, 0, result.stderr);
       const results = warmEvents(result.stdout).filter((e) => e.phase === 'result');
-      const warmed = afterPurges(edge, standin, marks);
+      const warmed = afterPurges(edge, marks);
       // 2 URLs x 3 devices x (ja, en-US, none) x (ab=b, none) x (x-beta, none) x (origin, none).
       assert.equal(results.length, 2 * 3 * 3 * 2 * 2 * 2);
       assert.equal(warmed.length, results.length);
@@ -138,12 +139,35 @@ groups:
       assert.deepEqual(results.map((e) => (e.item as { group: string }).group).sort(), ['geo', 'geo', 'news', 'news', 'pages', 'pages']);
       const geo = results.filter((e) => (e.item as { group: string }).group === 'geo').map((e) => e.item as { headers: Record<string, string>; countries: string[] });
       assert.ok(geo.every((item) => item.headers['cf-ipcountry'] === undefined && JSON.stringify(item.countries) === '["JP","US"]'));
-      assert.equal(afterPurges(edge, standin, marks).length, 6);
+      assert.equal(afterPurges(edge, marks).length, 6);
       // The same plan elsewhere warms the same items.
       const twin = new Site().write('purge.yaml', config());
       const again = await apply(['--warm', '6', '--json'], {}, twin).finally(() => twin.remove());
       const items = (r: CliResult) => warmEvents(r.stdout).filter((e) => e.phase === 'result').map((e) => JSON.stringify(e.item)).sort();
       assert.deepEqual(items(again), items(result));
+    });
+  });
+
+  it('an item a group lost is purged one last time but not warmed; hosts and prefixes warm nothing', async () => {
+    await withScene(config(), {}, async ({ site, standin, edge, apply }) => {
+      assert.equal((await apply(['--warm'])).code, 0);
+      site.write('purge.yaml', config().replace('/p/{1..4}', '/p/{1..3}'));
+      const marks = markPurges(edge, standin);
+      const result = await apply(['--warm', '--json']);
+      assert.equal(result.code, 0, result.stderr);
+      const purged = JSON.stringify(standin.accepted.at(-1)!.body);
+      assert.ok(purged.includes('http://www.example.com/p/4'), 'the removed URL was purged');
+      const warmed = afterPurges(edge, marks);
+      assert.deepEqual([...new Set(warmed.map((r) => r.target))].sort(), ['/p/1', '/p/2', '/p/3']);
+      const start = warmEvents(result.stdout)[0];
+      assert.deepEqual([start.items, start.removed_urls], [9, 1]);
+      site.write('purge.yaml', `${config().replace('/p/{1..3}', '/p/{1..4}')}  everything-css:
+    prefixes: ["www.example.com/css/"]
+    zone: www
+`);
+      const human = await apply(['--warm', '--group', 'everything-css']);
+      assert.equal(human.code, 0, human.stderr);
+      assert.match(human.stdout, /Warm: the plan purged no file item to warm; hosts, prefixes, tags and everything name no URL\./);
     });
   });
 

@@ -102,7 +102,7 @@ export function sampleItems(plan: Plan, options: SampleOptions): VerifyItem[] {
       name: pool.name,
       picks: 0,
       remaining: pool.byUrl.reduce((n, entry) => n + poolSize(entry), 0),
-      next: Int32Array.from({ length: pool.byUrl.length + 1 }, (_, i) => i),
+      next: freeList(pool.byUrl.length),
       urls: pool.byUrl.map((entry) => ({ entry, rank: hash32(entry.url, seed) }))
         .sort((a, b) => a.rank - b.rank || compare(a.entry.url, b.entry.url))
         .map(({ entry }) => entry),
@@ -146,7 +146,16 @@ function urlPools(plan: Plan, options: SampleOptions): { name: string; byUrl: Ur
       entry.size += count;
     });
   });
-  if (options.collapseCountries) for (const entry of byUrl.values()) entry.units = countryUnits(plan, entry);
+  if (options.collapseCountries) {
+    // A compact body's URLs share their group's variant list: its units are worked out once.
+    const shared = new Map<readonly unknown[], Units | null>();
+    for (const entry of byUrl.values()) {
+      const run = entry.spans.length === 1 ? entry.spans[0].run : null;
+      if (run === null) entry.units = countryUnits(plan, entry);
+      else if (shared.has(run.variants)) entry.units = shared.get(run.variants)!;
+      else shared.set(run.variants, (entry.units = countryUnits(plan, entry)));
+    }
+  }
   return [...pools.values()]
     .sort((a, b) => (groupOrder.get(a.name) ?? Infinity) - (groupOrder.get(b.name) ?? Infinity) || compare(a.name, b.name));
 }
@@ -173,6 +182,13 @@ function countryUnits(plan: Plan, entry: UrlPool): Units | null {
     }
   }
   return any ? units : null;
+}
+
+/** A "next free" forest of `size` free indexes (and the end, `size`): each its own root. */
+function freeList(size: number): Int32Array {
+  const next = new Int32Array(size + 1);
+  for (let i = 0; i <= size; i++) next[i] = i;
+  return next;
 }
 
 /** The first free index at or after `i` in a "next free" forest, compressing the path. */
@@ -202,7 +218,7 @@ function pickInGroup(group: GroupPool, seed: number): { ref: Ref; countries?: st
   const index = findFreeFrom(group.next, group.picks % group.urls.length, group.urls.length);
   const entry = group.urls[index];
   const size = poolSize(entry);
-  const next = (entry.next ??= Int32Array.from({ length: size + 1 }, (_, i) => i));
+  const next = (entry.next ??= freeList(size));
   const unit = findFreeFrom(next, (group.picks + (seed % size)) % size, size);
   next[unit] = unit + 1;
   entry.picked++;

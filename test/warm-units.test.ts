@@ -225,7 +225,7 @@ describe('warmPurged against a loopback edge', () => {
       let edge: Edge | undefined;
       let maxHeld = 0;
       // The edge holds each answer a while (real time: only the count of requests held is asserted).
-      const delay = () => { maxHeld = Math.max(maxHeld, edge!.log.filter((r) => r.status === undefined).length); return 100; };
+      const delay = () => { maxHeld = Math.max(maxHeld, edge!.log.filter((r) => r.status === undefined).length); return 250; };
       await withEdge({ cacheKey: { cache_by_device_type: true }, delay }, async (started, connectTo) => {
         edge = started;
         const clock = new VirtualClock({ busy: () => false });

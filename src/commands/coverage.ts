@@ -43,7 +43,7 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
   for (const input of inputs) {
     tally.startFile(input.name);
     await forEachLine(input, edges.stdin, (line, lineNumber) => {
-      tally.add(line === null ? { kind: 'skipped', reason: `longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB: not a Logpush record` } : parseLogLine(line), lineNumber);
+      tally.add(line === null ? { kind: 'skipped', reason: `longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB: not a Logpush record`, weight: 1 } : parseLogLine(line), lineNumber);
       if (edges.stderrIsTTY && (++lines & 4095) === 0) {
         const now = edges.now();
         if (now - started >= PROGRESS_AFTER_MS && now - lastDrawn >= PROGRESS_EVERY_MS) {

@@ -74,10 +74,16 @@ export function renderCoverageHuman(report: CoverageReport, context: CoverageCon
   }
   if (report.skippedLines.length) {
     lines.push('');
-    lines.push(style.bold(`Skipped lines (${count(report.requests.skipped)}${report.requests.skipped > report.skippedLines.length ? `, first ${report.skippedLines.length} shown` : ''}):`));
+    const skipped = skippedLines(report);
+    lines.push(style.bold(`Skipped lines (${count(skipped)}${skipped > report.skippedLines.length ? `, first ${report.skippedLines.length} shown` : ''}):`));
     for (const s of report.skippedLines) lines.push(`  ${printable(s.file)}:${s.line}: ${printable(s.reason)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Lines skipped: requests.skipped counts the requests of weighted records (their `count`). */
+function skippedLines(report: CoverageReport): number {
+  return report.files.reduce((n, f) => n + f.skipped, 0);
 }
 
 function missedValueLines(v: MissedValue, style: Styler): string[] {
@@ -107,7 +113,7 @@ export function renderCoverageMarkdown(report: CoverageReport, context: Coverage
     out.push('');
   }
   if (report.skippedLines.length) {
-    out.push(`#### Skipped lines (${count(report.requests.skipped)})`, '');
+    out.push(`#### Skipped lines (${count(skippedLines(report))})`, '');
     for (const s of report.skippedLines) out.push(`- ${markdownCode(`${s.file}:${s.line}`)}: ${markdownText(s.reason)}`);
     out.push('');
   }

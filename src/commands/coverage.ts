@@ -1,17 +1,20 @@
 // `purgeplan coverage --logs FILE…` (docs/coverage.md): reads Logpush records line by line, tallies their
-// entries against the plan, reports. Exit 0 nothing missed, 2 missed entries, 1 error.
+// entries against the plan, reports; `--graphql` reads GraphQL Analytics instead (coverage-graphql.ts).
+// Exit 0 nothing missed, 2 missed entries, 1 error.
 import { UserError } from '../errors.js';
 import { plural, printable } from '../format.js';
 import { CoverageTally } from '../inspect/coverage.js';
+import type { CoverageReport } from '../inspect/coverage.js';
 import { coverageJson, renderCoverageHuman, renderCoverageMarkdown } from '../inspect/coverage-render.js';
+import type { CoverageContext } from '../inspect/coverage-render.js';
 import { forEachLine, logInputs, MAX_LINE_BYTES } from '../inspect/logfiles.js';
 import { parseLogLine } from '../inspect/logs.js';
+import { checkSource, graphqlCoverage } from './coverage-graphql.js';
+import type { GraphqlFlags } from './coverage-graphql.js';
 import type { Io } from './io.js';
 import { loadTarget } from './inspect-target.js';
-import type { TargetOptions } from './inspect-target.js';
 
-export interface CoverageOptions extends TargetOptions {
-  readonly logs: readonly string[];
+export interface CoverageOptions extends GraphqlFlags {
   readonly top: number;
   readonly json: boolean;
   readonly markdown: boolean;
@@ -32,7 +35,12 @@ const PROGRESS_EVERY_MS = 250;
 // ts-unused-exports:disable-next-line
 export async function coverageCommand(options: CoverageOptions, io: Io, edges: CoverageEdges): Promise<number> {
   if (options.json && options.markdown) throw new UserError('--json and --markdown cannot be combined');
-  const inputs = logInputs(options.logs, io.cwd);
+  checkSource(options);
+  if (options.graphql) {
+    const read = await graphqlCoverage(options, io, edges.now());
+    return read === 1 ? 1 : print(read.report, read.context, options, io);
+  }
+  const inputs = logInputs(options.logs ?? [], io.cwd);
   const target = loadTarget(options, io);
   if (target === 1) return 1;
   const tally = new CoverageTally(target.inspector);
@@ -62,7 +70,11 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
   }
   if (drawn) io.stderr('\r\u001b[K');
   const report = tally.report(options.top, (group) => target.inspector.index.groupOrder(group));
-  const context = { against: target.against.label, config: target.config.file, top: options.top };
+  return print(report, { against: target.against.label, config: target.config.file, top: options.top }, options, io);
+}
+
+/** Prints the report in the form asked for; the exit code. */
+function print(report: CoverageReport, context: CoverageContext, options: CoverageOptions, io: Io): number {
   if (options.json) io.stdout(coverageJson(report, context));
   else if (options.markdown) io.stdout(renderCoverageMarkdown(report, context));
   else io.stdout(renderCoverageHuman(report, context, io.stdoutStyle));

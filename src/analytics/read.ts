@@ -23,7 +23,7 @@ import { durationText, splitWindow, timeText } from './window.js';
 import type { TimeWindow } from './window.js';
 
 /** The permission every message about a refused token names. */
-export const ANALYTICS_PERMISSION = 'Analytics Read (Zone › Analytics › Read)';
+const ANALYTICS_PERMISSION = 'Analytics Read (Zone › Analytics › Read)';
 /** A window at the edge of retention starts this much later: Cloudflare measures it when the query runs. */
 const RETENTION_MARGIN_MS = 60_000;
 /** Analytics queries over many rows take longer than a purge. */

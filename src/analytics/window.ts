@@ -38,7 +38,7 @@ const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d
  * An ISO 8601 time: a date (midnight UTC), or a date and time with `Z` or an offset (a time
  * without one would be read in this machine's zone, which a CI runner and a laptop disagree on).
  */
-export function parseTime(text: string, flag: string): number {
+function parseTime(text: string, flag: string): number {
   const value = text.trim();
   const match = ISO_TIME.exec(value);
   const problem = (why: string) => new UserError(`${flag} ${JSON.stringify(text)} ${why}`, { hint: 'e.g. 2026-11-30T08:00:00Z, 2026-11-30T09:00:00+01:00, or 2026-11-30 (midnight UTC)' });

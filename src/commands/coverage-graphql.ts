@@ -9,7 +9,7 @@ import { notObservable, observableView } from '../analytics/observable.js';
 import { readGraphql } from '../analytics/read.js';
 import { graphqlSource } from '../analytics/report.js';
 import { RowReader } from '../analytics/rows.js';
-import { windowOf } from '../analytics/window.js';
+import { DEFAULT_SINCE, windowOf } from '../analytics/window.js';
 import type { WindowFlags } from '../analytics/window.js';
 import { CoverageTally } from '../inspect/coverage.js';
 import type { CoverageReport } from '../inspect/coverage.js';
@@ -43,7 +43,7 @@ export function checkSource(options: GraphqlFlags): void {
 /** How the window was asked for, for messages. */
 function windowFlagsText(options: WindowFlags): string {
   if (options.from !== undefined) return `--from ${options.from}${options.to === undefined ? '' : ` --to ${options.to}`}`;
-  return `--since ${options.since ?? '24h'}`;
+  return `--since ${options.since ?? DEFAULT_SINCE}`;
 }
 
 /** The report and its context, or 1 when purge.yaml is invalid. */

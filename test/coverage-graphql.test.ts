@@ -309,6 +309,27 @@ describe('coverage --graphql: errors (spec §17)', () => {
     });
   });
 
+  it('a server that ignores the page filter is caught, not looped on', async () => {
+    const row = (path: string) => ({ count: 1, dimensions: { clientRequestHTTPHost: 'www.example.com', clientRequestPath: path, clientRequestQuery: '', clientDeviceType: 'desktop', clientCountryName: 'US', cacheStatus: 'hit', clientRequestScheme: 'https' } });
+    const fault = (q: ReceivedQuery) => (q.kind === 'groups' ? { status: 200, data: { viewer: { z0: [{ zoneTag: ZONE_ID, httpRequestsAdaptiveGroups: [row('/posts/a/'), row('/posts/b/')] }] } } } : undefined);
+    await withStandin({ fault, zones: [{ id: ZONE_ID, settings: { maxPageSize: 2 } }] }, async (standin) => {
+      const result = await coverage(standin, [], SITE);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /could not page through the httpRequestsAdaptiveGroups rows of zone www .*: a full page ends on the row the page before ended on/);
+      assert.equal(groupQueries(standin).length, 2);
+    });
+  });
+
+  it('a row without a host or a path is skipped by its count, with its number, like a bad log line', async () => {
+    const events = [event({ path: 'posts/a/', count: 4 }), event({ path: '/posts/a/', count: 2 }), event({ path: '/posts/a/', host: '', count: 3 })];
+    await withStandin({ events }, async (standin) => {
+      const report = JSON.parse((await coverage(standin, ['--json'])).stdout) as Report;
+      assert.equal(report.requests.skipped, 7);
+      assert.equal(report.requests.purged, 2);
+      assert.deepEqual(report.skipped_lines, [{ file: 'graphql', line: 1, reason: 'no clientRequestHTTPHost' }, { file: 'graphql', line: 3, reason: 'clientRequestPath is not a path' }]);
+    });
+  });
+
   it('one source at a time, and the GraphQL flags only with --graphql', () => {
     const site = new Site().write('purge.yaml', SITE).write('a.log', '');
     try {

@@ -199,11 +199,12 @@ async function readBatchRows(run: Run, batch: readonly ZoneAccess[], window: Tim
         for (const row of rows) if (typeof row.count === 'number' && row.count > 0) read.requests += row.count;
         onRows(rows, dimensions);
         if (rows.length < limit) return;
-        const cursor = rows[rows.length - 1]!.values;
-        if (cursor.some((v) => v === null) || (p.cursor !== null && cursor.every((v, j) => v === p.cursor![j]))) {
-          throw new UserError(`could not page through the ${DATASET} rows of ${zoneText(zone, id)}: the last row of a full page ${cursor.some((v) => v === null) ? 'lacks a dimension' : 'is the one of the page before'}`);
+        // A dimension answered as null is the empty string the filter compares.
+        const cursor = rows[rows.length - 1]!.values.map((v) => v ?? '');
+        if (p.cursor !== null && cursor.every((v, j) => v === p.cursor![j])) {
+          throw new UserError(`could not page through the ${DATASET} rows of ${zoneText(zone, id)}: a full page ends on the row the page before ended on`, { hint: '--api-url must point to Cloudflare\'s API or a faithful proxy of it' });
         }
-        next.push({ access: p.access, cursor: cursor as readonly string[] });
+        next.push({ access: p.access, cursor });
       });
       pending = next;
     }

@@ -25,8 +25,10 @@ export class RowReader {
     const value = (name: string) => row.values[this.at(name)] ?? null;
     const host = value('clientRequestHTTPHost');
     const path = value('clientRequestPath');
-    if (host === null || host === '') return { kind: 'skipped', reason: 'no clientRequestHTTPHost', weight: 1 };
-    if (path === null || path.charCodeAt(0) !== 47 /* / */) return { kind: 'skipped', reason: 'clientRequestPath is not a path', weight: 1 };
+    // A row skipped is that many requests skipped, as a weighted log record is.
+    const weight = typeof row.count === 'number' && Number.isSafeInteger(row.count) && row.count > 0 ? row.count : 1;
+    if (host === null || host === '') return { kind: 'skipped', reason: 'no clientRequestHTTPHost', weight };
+    if (path === null || path.charCodeAt(0) !== 47 /* / */) return { kind: 'skipped', reason: 'clientRequestPath is not a path', weight };
     // The query may come with or without its `?`.
     const query = (value('clientRequestQuery') ?? '').replace(/^\?/, '');
     const scheme = this.schemeAt === -1 ? 'https' : (row.values[this.schemeAt] ?? '').toLowerCase();

@@ -226,6 +226,18 @@ describe('coverage --graphql: zones and tokens (spec §17)', () => {
     });
   });
 
+  it('pages zones of one query on their own: a zone with more rows goes on alone, every row once', async () => {
+    const [a, b] = zones(2);
+    const events = [...Array.from({ length: 5 }, (_, i) => event({ zone: a!.id, host: 'site0.test', path: `/${i}`, count: i + 1 })), event({ zone: b!.id, host: 'site1.test', path: '/', count: 10 })];
+    await withStandin({ events, zones: [{ ...a!, settings: { maxPageSize: 2 } }, b!], readers: { [TOKEN]: [a!.id, b!.id] } }, async (standin) => {
+      const result = await coverage(standin, ['--json'], manyZones(2));
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(groupQueries(standin).map((q) => q.zoneTags), [[a!.id, b!.id], [a!.id], [a!.id]]);
+      assert.ok(groupQueries(standin).every((q) => q.datasets.every((d) => d.limit === 2)));
+      assert.deepEqual((JSON.parse(result.stdout) as Report).zones.map((z) => [z.zone, z.rows, z.requests]), [['z0', 5, 15], ['z1', 1, 10]]);
+    });
+  });
+
   it('sends each zone with its own token: zones of different tokens never share a query', async () => {
     const all = zones(3);
     await withStandin({ zones: all, readers: { [TOKEN]: [all[0]!.id, all[2]!.id], 'other-token-0123456789': [all[1]!.id] } }, async (standin) => {

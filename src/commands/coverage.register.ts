@@ -1,5 +1,6 @@
 // `purgeplan coverage`: its flags and help (docs/commands.md), registered with the program; the
 // command itself is imported only when it runs.
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { positiveInteger, common, makeIo } from '../cli/options.js';
 import type { SetExit } from '../cli/options.js';
@@ -7,7 +8,9 @@ import type { SetExit } from '../cli/options.js';
 export function registerCoverage(program: Command, setExit: SetExit): void {
   common(program.command('coverage'))
     .description('what real traffic cached that the plan would leave stale: Logpush http_requests records against the plan')
-    .requiredOption('--logs <file...>', 'Logpush http_requests NDJSON files (.gz by suffix or content; - for stdin)')
+    .option('--logs <file...>', 'Logpush http_requests NDJSON files (.gz by suffix or content; - for stdin)')
+    .addOption(new Option('--print-sql <engine>', 'print one GROUP BY query for the engine where the logs are, whose rows --logs reads; no log is read').choices(['duckdb', 'clickhouse', 'bigquery']))
+    .option('--table <name>', 'with --print-sql: the Logpush http_requests table (default http_requests)')
     .option('--top <n>', 'missed values shown per dimension', positiveInteger('--top'), 10)
     .option('--plan <file>', 'against this saved plan instead of every group')
     .option('--base <ref>', 'only the groups due against purge.yaml at this git commit')
@@ -21,7 +24,8 @@ Exit codes: 0 nothing missed, 2 missed entries, 1 error.
 Examples:
   $ purgeplan coverage --logs logs/20261130/*.log.gz
   $ zcat logs/*.gz | purgeplan coverage --logs - --json | jq .coverage
-  $ purgeplan coverage --logs today.log.gz --base origin/main --markdown > coverage.md`)
+  $ purgeplan coverage --logs today.log.gz --base origin/main --markdown > coverage.md
+  $ duckdb -c "COPY ($(purgeplan coverage --print-sql duckdb)) TO 'entries.ndjson' (FORMAT json)"`)
     .action(async (options, command: Command) => {
       const { coverageCommand } = await import('./coverage.js');
       const io = await makeIo(options.color);

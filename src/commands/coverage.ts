@@ -5,13 +5,18 @@ import { plural, printable } from '../format.js';
 import { CoverageTally } from '../inspect/coverage.js';
 import { coverageJson, renderCoverageHuman, renderCoverageMarkdown } from '../inspect/coverage-render.js';
 import { forEachLine, logInputs, MAX_LINE_BYTES } from '../inspect/logfiles.js';
+import { cacheKeysInUse, logFields } from '../inspect/log-fields.js';
 import { parseLogLine } from '../inspect/logs.js';
+import { coverageSql, quotedTable } from '../inspect/sql.js';
+import type { SqlEngine } from '../inspect/sql.js';
 import type { Io } from './io.js';
 import { loadTarget } from './inspect-target.js';
 import type { TargetOptions } from './inspect-target.js';
 
 export interface CoverageOptions extends TargetOptions {
-  readonly logs: readonly string[];
+  readonly logs?: readonly string[];
+  readonly printSql?: SqlEngine;
+  readonly table?: string;
   readonly top: number;
   readonly json: boolean;
   readonly markdown: boolean;
@@ -32,7 +37,9 @@ const PROGRESS_EVERY_MS = 250;
 // ts-unused-exports:disable-next-line
 export async function coverageCommand(options: CoverageOptions, io: Io, edges: CoverageEdges): Promise<number> {
   if (options.json && options.markdown) throw new UserError('--json and --markdown cannot be combined');
-  const inputs = logInputs(options.logs, io.cwd);
+  if (options.printSql !== undefined) return printSql(options, options.printSql, io);
+  if (options.table !== undefined) throw new UserError('--table goes with --print-sql', { hint: 'e.g. purgeplan coverage --print-sql duckdb --table http_requests' });
+  const inputs = logInputs(options.logs ?? [], io.cwd);
   const target = loadTarget(options, io);
   if (target === 1) return 1;
   const tally = new CoverageTally(target.inspector);
@@ -67,4 +74,20 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
   else if (options.markdown) io.stdout(renderCoverageMarkdown(report, context));
   else io.stdout(renderCoverageHuman(report, context, io.stdoutStyle));
   return report.requests.missed > 0 ? 2 : 0;
+}
+
+/** `--print-sql ENGINE`: the query that reduces the logs where they are; no log is read. */
+function printSql(options: CoverageOptions, engine: SqlEngine, io: Io): number {
+  const other = options.logs !== undefined ? '--logs' : options.json ? '--json' : options.markdown ? '--markdown' : undefined;
+  if (other) throw new UserError(`--print-sql prints a query and reads no logs: ${other} cannot be combined with it`, { hint: `run the query where the logs are, then: purgeplan coverage --logs FILE` });
+  const table = quotedTable(engine, options.table ?? 'http_requests');
+  if (table === null) {
+    throw new UserError(`--table ${printable(JSON.stringify(options.table))}: not a table name (up to three names of letters, digits, _ and -, separated by dots)`, {
+      hint: 'create a view of that name over the logs, e.g. CREATE VIEW http_requests AS SELECT * FROM read_json_auto(…)',
+    });
+  }
+  const target = loadTarget(options, io);
+  if (target === 1) return 1;
+  io.stdout(coverageSql(engine, logFields(cacheKeysInUse(target.config, target.cacheKey)), table));
+  return 0;
 }

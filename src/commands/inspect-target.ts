@@ -31,6 +31,8 @@ export interface Target {
   readonly inspector: Inspector;
   /** In words, for reports: "every group", "plan release.plan", "groups due against …". */
   readonly against: { readonly kind: 'all' | 'plan' | 'due'; readonly label: string; readonly groups: readonly string[] };
+  /** `--cache-key`'s profile, when given: every entry is built with it. */
+  readonly cacheKey: CacheKey | undefined;
 }
 
 /** Loads the configuration and builds the inspector; 1 when the configuration is invalid. */
@@ -70,7 +72,7 @@ export function loadTarget(options: TargetOptions, io: Io): Target | 1 {
     against = { kind: 'all', label: 'every group', groups: config.groups.map((g) => g.name) };
   }
   printDiagnostics(io, checked.diagnostics);
-  return { config, inspector: new Inspector(config, index, cacheKey ? { cacheKey } : {}), against };
+  return { config, inspector: new Inspector(config, index, cacheKey ? { cacheKey } : {}), against, cacheKey: cacheKey?.key };
 }
 
 /** `--cache-key NAME`: a profile of cache_keys, or `default` for Cloudflare's default key. */

@@ -149,9 +149,9 @@ describe('what the dataset cannot observe', () => {
   const zone = (extra: Record<string, unknown>) => ({ www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', ...extra } });
 
   it('names Origin for the default key, nothing for a key the dataset sees whole', () => {
-    assert.deepEqual(notObservable(planOf(configYaml({ zones: zone({}), groups: { g: { urls: ['https://example.com/'] } } })).config), ['origin']);
+    assert.deepEqual(notObservable(planOf(configYaml({ zones: zone({}), groups: { g: { urls: ['https://example.com/'] } } })).config, undefined), ['origin']);
     const whole = configYaml({ zones: zone({ cache_key: 'k' }), cache_keys: { k: { device_type: true, geo: true, headers: { exclude_origin: true } } }, groups: { g: { urls: ['https://example.com/'], variants: { geo: ['US'] } } } });
-    assert.deepEqual(notObservable(planOf(whole).config), []);
+    assert.deepEqual(notObservable(planOf(whole).config, undefined), []);
   });
 
   it('names the language, each header, each cookie, and a default-key header only where a group declares values for it', () => {
@@ -161,7 +161,7 @@ describe('what the dataset cannot observe', () => {
       groups: { g: { urls: ['https://example.com/'], variants: { lang: ['ja'], headers: { 'x-tenant': ['t1'], 'x-forwarded-host': ['a.example.com'] }, cookies: { ab: ['1'] } } } },
     });
     const { config } = planOf(yaml);
-    assert.deepEqual(notObservable(config), ['accept-language', 'cookie:ab', 'cookie:session', 'origin', 'x-debug', 'x-forwarded-host', 'x-tenant']);
+    assert.deepEqual(notObservable(config, undefined), ['accept-language', 'cookie:ab', 'cookie:session', 'origin', 'x-debug', 'x-forwarded-host', 'x-tenant']);
     assert.deepEqual(notObservable(config, config.cacheKeys.get('bare')), ['x-forwarded-host']);
   });
 

@@ -7,7 +7,8 @@
 // Pure.
 import { DEFAULT_KEY_HEADERS } from '../cloudflare/limits.js';
 import type { CacheKey, Config, Dimension, Group } from '../config/types.js';
-import { DEFAULT_CACHE_KEY } from '../config/types.js';
+import { keyDimensions } from '../inspect/entry.js';
+import { cacheKeysInUse } from '../inspect/log-fields.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
@@ -20,32 +21,23 @@ import { compare } from '../vocabulary.js';
 const OBSERVABLE_HEADERS: ReadonlySet<string> = new Set(['cf-device-type', 'cf-ipcountry']);
 
 /**
- * The dimensions of the keys in use that the dataset lacks, each by name: `accept-language`,
- * `origin`, each header name, `cookie:NAME`; sorted. The keys in use are `forced` (--cache-key)
- * or those of the zones and groups. The headers of Cloudflare's default key other than Origin
- * count only where a group declares values for them: requests rarely carry them.
+ * The dimensions of the keys in use (the inspector's: `forced` by --cache-key, else the zones' and
+ * groups') that the dataset lacks, each by name: `accept-language`, `origin`, each header name,
+ * `cookie:NAME`; sorted. The headers of Cloudflare's default key other than Origin count only
+ * where a group declares values for them: requests rarely carry them.
  */
-export function notObservable(config: Config, forced?: CacheKey): string[] {
-  const keys = new Set<CacheKey>();
-  if (forced) keys.add(forced);
-  else {
-    for (const zone of config.zones) keys.add((zone.cacheKey === null ? undefined : config.cacheKeys.get(zone.cacheKey)) ?? DEFAULT_CACHE_KEY);
-    for (const group of config.groups) {
-      keys.add(group.cacheKey);
-      for (const route of group.routes?.values() ?? []) keys.add(route.cacheKey);
-    }
-  }
-  const names = new Set<string>();
-  for (const key of keys) {
-    if (key.lang) names.add('accept-language');
-    for (const name of [...key.headerInclude, ...key.headerPresence]) names.add(name);
-    if (!key.excludeOrigin) names.add('origin');
-    for (const name of [...key.cookieInclude, ...key.cookiePresence]) names.add(`cookie:${name}`);
+export function notObservable(config: Config, forced: CacheKey | undefined): string[] {
+  const declared = new Set<string>();
+  for (const group of config.groups) {
+    for (const dimension of [...group.dimensions, ...[...group.routes?.values() ?? []].flatMap((r) => r.dimensions)]) if (dimension.kind === 'header') declared.add(dimension.name);
   }
   const defaultHeaders: ReadonlySet<string> = new Set(DEFAULT_KEY_HEADERS);
-  for (const group of config.groups) {
-    for (const dimension of [...group.dimensions, ...[...group.routes?.values() ?? []].flatMap((r) => r.dimensions)]) {
-      if (dimension.kind === 'header' && defaultHeaders.has(dimension.name)) names.add(dimension.name);
+  const names = new Set<string>();
+  for (const key of cacheKeysInUse(config, forced)) {
+    for (const dimension of keyDimensions(key)) {
+      if (dimension.source === 'device' || dimension.source === 'country') continue;
+      if (dimension.kind === 'cookie') names.add(`cookie:${dimension.name}`);
+      else if (!defaultHeaders.has(dimension.name) || declared.has(dimension.name)) names.add(dimension.name);
     }
   }
   return [...names].sort(compare);

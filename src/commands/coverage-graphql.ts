@@ -1,7 +1,6 @@
 // `purgeplan coverage --graphql` (docs/coverage.md#without-logpush-graphql-analytics): the window
 // from the flags, the plan as the dataset can observe it, every zone's rows from Cloudflare's
 // GraphQL Analytics API counted by weight into the same tally as log records.
-import { DEFAULT_CACHE_KEY } from '../config/types.js';
 import { DEFAULT_API_URL } from '../cloudflare/limits.js';
 import { DEFAULT_MAX_RETRIES } from '../cloudflare/retry.js';
 import { UserError } from '../errors.js';
@@ -34,7 +33,7 @@ export function checkSource(options: GraphqlFlags): void {
   const logs = options.logs !== undefined && options.logs.length > 0;
   if (logs && options.graphql) throw new UserError('--logs and --graphql cannot be combined', { hint: 'coverage reads one source: Logpush records or GraphQL Analytics' });
   if (!logs && !options.graphql) {
-    throw new UserError('coverage needs a source: --logs FILE… (Logpush records) or --graphql (GraphQL Analytics, every plan)', { hint: 'e.g. purgeplan coverage --graphql --since 24h' });
+    throw new UserError('coverage needs a source: --logs FILE… (Logpush records) or --graphql (GraphQL Analytics, every plan)', { hint: 'e.g. purgeplan coverage --graphql --since 24h; --print-sql ENGINE prints the query that reduces logs where they are' });
   }
   const stray = options.graphql ? undefined : GRAPHQL_ONLY.find(([key]) => options[key] !== undefined);
   if (stray) throw new UserError(`${stray[1]} needs --graphql`);
@@ -66,9 +65,8 @@ export async function graphqlCoverage(options: GraphqlFlags, io: Io, now: number
     if (reader === undefined || reader.dimensions !== dimensions) reader = new RowReader(target.inspector, dimensions);
     for (const r of rows) tally.add(reader.record(r), ++row);
   });
-  const forced = options.cacheKey === undefined ? undefined : target.config.cacheKeys.get(options.cacheKey) ?? DEFAULT_CACHE_KEY;
   return {
     report: tally.report(options.top, (group) => target.inspector.index.groupOrder(group)),
-    context: { against: target.against.label, config: target.config.file, top: options.top, source: graphqlSource(read, notObservable(target.config, forced)) },
+    context: { against: target.against.label, config: target.config.file, top: options.top, source: graphqlSource(read, notObservable(target.config, target.cacheKey)) },
   };
 }

@@ -1,5 +1,6 @@
 // `purgeplan coverage`: its flags and help (docs/commands.md), registered with the program; the
 // command itself is imported only when it runs.
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { nonNegativeInteger, positiveInteger, common, makeIo } from '../cli/options.js';
 import type { SetExit } from '../cli/options.js';
@@ -14,6 +15,8 @@ export function registerCoverage(program: Command, setExit: SetExit): void {
     .option('--to <time>', 'with --graphql and --from: the window up to this time (default now)')
     .option('--api-url <url>', 'with --graphql: Cloudflare API base URL (env PURGEPLAN_API_URL)')
     .option('--max-retries <n>', 'with --graphql: retries for 5xx answers, timeouts and connection errors (default 5)', nonNegativeInteger)
+    .addOption(new Option('--print-sql <engine>', 'print one GROUP BY query for the engine where the logs are, whose rows --logs reads; no log is read').choices(['duckdb', 'clickhouse', 'bigquery']))
+    .option('--table <name>', 'with --print-sql: the Logpush http_requests table (default http_requests)')
     .option('--top <n>', 'missed values shown per dimension', positiveInteger('--top'), 10)
     .option('--plan <file>', 'against this saved plan instead of every group')
     .option('--base <ref>', 'only the groups due against purge.yaml at this git commit')
@@ -31,7 +34,8 @@ Examples:
   $ purgeplan coverage --logs logs/20261130/*.log.gz
   $ zcat logs/*.gz | purgeplan coverage --logs - --json | jq .coverage
   $ purgeplan coverage --logs today.log.gz --base origin/main --markdown > coverage.md
-  $ purgeplan coverage --graphql --since 7d --json | jq .not_observable`)
+  $ purgeplan coverage --graphql --since 7d --json | jq .not_observable
+  $ duckdb -c "COPY ($(purgeplan coverage --print-sql duckdb)) TO 'entries.ndjson' (FORMAT json)"`)
     .action(async (options, command: Command) => {
       const { coverageCommand } = await import('./coverage.js');
       const io = await makeIo(options.color);

@@ -8,13 +8,18 @@ import type { CoverageReport } from '../inspect/coverage.js';
 import { coverageJson, renderCoverageHuman, renderCoverageMarkdown } from '../inspect/coverage-render.js';
 import type { CoverageContext } from '../inspect/coverage-render.js';
 import { forEachLine, logInputs, MAX_LINE_BYTES } from '../inspect/logfiles.js';
+import { cacheKeysInUse, logFields } from '../inspect/log-fields.js';
 import { parseLogLine } from '../inspect/logs.js';
 import { checkSource, graphqlCoverage } from './coverage-graphql.js';
 import type { GraphqlFlags } from './coverage-graphql.js';
+import { coverageSql, quotedTable } from '../inspect/sql.js';
+import type { SqlEngine } from '../inspect/sql.js';
 import type { Io } from './io.js';
 import { loadTarget } from './inspect-target.js';
 
 export interface CoverageOptions extends GraphqlFlags {
+  readonly printSql?: SqlEngine;
+  readonly table?: string;
   readonly top: number;
   readonly json: boolean;
   readonly markdown: boolean;
@@ -35,6 +40,8 @@ const PROGRESS_EVERY_MS = 250;
 // ts-unused-exports:disable-next-line
 export async function coverageCommand(options: CoverageOptions, io: Io, edges: CoverageEdges): Promise<number> {
   if (options.json && options.markdown) throw new UserError('--json and --markdown cannot be combined');
+  if (options.printSql !== undefined) return printSql(options, options.printSql, io);
+  if (options.table !== undefined) throw new UserError('--table goes with --print-sql', { hint: 'e.g. purgeplan coverage --print-sql duckdb --table http_requests' });
   checkSource(options);
   if (options.graphql) {
     const read = await graphqlCoverage(options, io, edges.now());
@@ -79,4 +86,20 @@ function print(report: CoverageReport, context: CoverageContext, options: Covera
   else if (options.markdown) io.stdout(renderCoverageMarkdown(report, context));
   else io.stdout(renderCoverageHuman(report, context, io.stdoutStyle));
   return report.requests.missed > 0 ? 2 : 0;
+}
+
+/** `--print-sql ENGINE`: the query that reduces the logs where they are; no log is read. */
+function printSql(options: CoverageOptions, engine: SqlEngine, io: Io): number {
+  const other = options.logs !== undefined ? '--logs' : options.graphql ? '--graphql' : options.json ? '--json' : options.markdown ? '--markdown' : undefined;
+  if (other) throw new UserError(`--print-sql prints a query and reads no logs: ${other} cannot be combined with it`, { hint: `run the query where the logs are, then: purgeplan coverage --logs FILE` });
+  const table = quotedTable(engine, options.table ?? 'http_requests');
+  if (table === null) {
+    throw new UserError(`--table ${printable(JSON.stringify(options.table))}: not a table name (up to three names of letters, digits, _ and -, separated by dots)`, {
+      hint: 'create a view of that name over the logs, e.g. CREATE VIEW http_requests AS SELECT * FROM read_json_auto(…)',
+    });
+  }
+  const target = loadTarget(options, io);
+  if (target === 1) return 1;
+  io.stdout(coverageSql(engine, logFields(cacheKeysInUse(target.config, target.cacheKey)), table));
+  return 0;
 }

@@ -45,6 +45,8 @@ export interface Target {
   readonly inspector: Inspector;
   /** In words, for reports: "every group", "plan release.plan", "groups due against …". */
   readonly against: { readonly kind: 'all' | 'plan' | 'due'; readonly label: string; readonly groups: readonly string[] };
+  /** `--cache-key`'s profile, when given: every entry is built with it. */
+  readonly cacheKey: CacheKey | undefined;
 }
 
 /** Loads the configuration and builds the inspector; 1 when the configuration is invalid. */
@@ -89,7 +91,7 @@ export function loadTarget(options: TargetOptions, io: Io): Target | 1 {
     against = { kind: 'all', label: 'every group', groups: config.groups.map((g) => g.name) };
   }
   printDiagnostics(io, checked.diagnostics);
-  return { config, inspector: new Inspector(seen.config, index, cacheKey ? { cacheKey } : {}), against };
+  return { config, inspector: new Inspector(seen.config, index, cacheKey ? { cacheKey } : {}), against, cacheKey: cacheKey?.key };
 }
 
 /** `--cache-key NAME`: a profile of cache_keys, or `default` for Cloudflare's default key. */

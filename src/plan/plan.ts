@@ -8,6 +8,7 @@ import { compare } from '../vocabulary.js';
 import { estimateSeconds } from '../cloudflare/pacing.js';
 import { groupRecord, partsItems } from '../reconcile/record.js';
 import { batch } from './batch.js';
+import { cloudflareRequests, namesProviders, providerRequests, providerSeconds, providerZone } from '../providers/plan.js';
 import { CompactFiles } from './files.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
@@ -49,7 +50,11 @@ export function buildPlan(input: PlanInput): Plan {
     const decision = dueDecisions.get(group.name);
     return decision === undefined ? [] : [...parts, ...removedExpansions(group, parts, decision.removed_items ?? [])];
   });
-  const { requests, coverage, counts } = batch(config.zones, due);
+  const batched = batch(config.zones, due);
+  // Fastly and CloudFront zones' requests in their provider's forms (providers/plan.ts).
+  const { requests, covered: providerCovered } = providerRequests(config.zones, batched.requests, config.groups.map((g) => g.name));
+  const { coverage } = batched;
+  const counts = providerCovered === 0 ? batched.counts : { ...batched.counts, covered: batched.counts.covered + providerCovered };
 
   const groups: PlanGroup[] = decisions.map((decision) => {
     const parts = byName.get(decision.name);
@@ -83,12 +88,14 @@ export function buildPlan(input: PlanInput): Plan {
     };
   });
 
-  const zones: PlanZone[] = config.zones.map((zone) => ({
+  const named = namesProviders(config.zones);
+  const zones: PlanZone[] = config.zones.map((zone) => providerZone(zone, {
     name: zone.name, zone_id: zone.id, zone_name: zone.zoneName, account_id: zone.accountId, plan: zone.plan, token_env: zone.tokenEnv,
     cache_key: zone.cacheKey, files_per_request: zone.filesPerRequest, items_per_request: zone.itemsPerRequest,
-  }));
+  }, requests, named));
   const tiers = new Map(zones.map((z) => [z.name, z.plan]));
-  const estimated = estimateSeconds(requests.map((r) => ({ tier: tiers.get(r.zone) ?? 'free', kind: r.kind, size: r.size })));
+  const paced = cloudflareRequests(requests);
+  const estimated = Math.max(estimateSeconds(paced.map((r) => ({ tier: tiers.get(r.zone) ?? 'free', kind: r.kind, size: r.size }))), providerSeconds(config.zones, requests));
   const cacheKeys: Record<string, string> = {};
   for (const { cacheKeyName, cacheKey } of expansions) cacheKeys[cacheKeyName ?? 'default'] ??= describeCacheKey(cacheKey);
   const plan: Omit<Plan, 'plan_id'> = {

@@ -21,25 +21,23 @@ import { ConcurrencyLimiter, NOMINAL_ROUND_TRIP_MS } from './pacing.js';
 import { sendWithRetries, transportVerdict } from './retry.js';
 import type { BodyForms, ProviderJob, ProviderRequest, ProviderSendContext, ProviderSendResult, ProviderSession, ProviderZone, RawOutcome, Verdict, ZoneItem } from './types.js';
 
-export const CLOUDFRONT_API_URL = 'https://cloudfront.amazonaws.com';
+const CLOUDFRONT_API_URL = 'https://cloudfront.amazonaws.com';
 const API_VERSION = '2020-05-31';
 const XMLNS = `http://cloudfront.amazonaws.com/doc/${API_VERSION}/`;
 /** CloudFront is a global service: requests are always signed for us-east-1 (whatever AWS_REGION says). */
-export const CLOUDFRONT_SIGNING = { region: 'us-east-1', service: 'cloudfront' } as const;
+const CLOUDFRONT_SIGNING = { region: 'us-east-1', service: 'cloudfront' } as const;
 /** Paths in progress per distribution, and wildcard paths, independently (InvalidationLimits.html). */
-export const CLOUDFRONT_MAX_PATHS_IN_PROGRESS = 3000;
-export const CLOUDFRONT_MAX_WILDCARDS_IN_PROGRESS = 15;
+const CLOUDFRONT_MAX_PATHS_IN_PROGRESS = 3000;
+const CLOUDFRONT_MAX_WILDCARDS_IN_PROGRESS = 15;
 /** "The maximum length of a path is 4,000 characters" (CloudFront Developer Guide, invalidation paths). */
-export const CLOUDFRONT_MAX_PATH_LENGTH = 4000;
-/** Requests of one distribution in flight when `limits.concurrency` is not given: one batch at a time. */
-export const CLOUDFRONT_DEFAULT_CONCURRENCY = 1;
+const CLOUDFRONT_MAX_PATH_LENGTH = 4000;
 /**
  * The price of invalidation paths (https://aws.amazon.com/cloudfront/pricing/): "No additional
  * charge for the first 1,000 paths requested for invalidation each month. Thereafter, $0.005 per
  * path requested for invalidation." A wildcard path counts as one.
  */
-export const CLOUDFRONT_FREE_PATHS_PER_MONTH = 1000;
-export const CLOUDFRONT_USD_PER_PATH = 0.005;
+const CLOUDFRONT_FREE_PATHS_PER_MONTH = 1000;
+const CLOUDFRONT_USD_PER_PATH = 0.005;
 /**
  * How long an invalidation takes, for the plan's estimate only: AWS publishes no figure (its own
  * waiter polls every 20 s for up to 10 minutes); 5 minutes is the upper end of what users report.
@@ -48,10 +46,7 @@ const NOMINAL_INVALIDATION_MS = 300_000;
 /** GetInvalidation is polled at this interval while a request waits for room, as AWS's waiter does. */
 const POLL_INTERVAL_MS = 20_000;
 /** A request waits at most this long for room (its polls and CloudFront's TooManyInvalidationsInProgress answers). */
-export const CLOUDFRONT_WAIT_BUDGET_MS = 30 * 60_000;
-
-/** Why tags cannot be sent to a CloudFront zone, and what to do instead. */
-export const CLOUDFRONT_NO_TAGS_HINT = 'CloudFront invalidates paths: list the URLs, or a prefix (sent as a wildcard path such as /img/*), instead of tags';
+const CLOUDFRONT_WAIT_BUDGET_MS = 30 * 60_000;
 
 /** A CloudFront request body as `plan --json` shows it: the batch's invalidation paths. */
 export interface CloudFrontBody {
@@ -268,7 +263,7 @@ export function amzDate(ms: number): string {
 }
 
 /** Signs a request (Signature Version 4, aws4fetch): its headers, authorization and x-amz-date included. */
-export async function signedHeaders(credentials: AwsCredentials, method: 'GET' | 'POST', url: URL, body: string | undefined, now: number): Promise<Record<string, string>> {
+async function signedHeaders(credentials: AwsCredentials, method: 'GET' | 'POST', url: URL, body: string | undefined, now: number): Promise<Record<string, string>> {
   const signer = new AwsV4Signer({
     method, url: url.toString(), ...(body === undefined ? {} : { body }),
     accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey,

@@ -20,17 +20,9 @@ import { ConcurrencyLimiter, roundTripSeconds } from './pacing.js';
 import { sendWithRetries, transportVerdict } from './retry.js';
 import type { BodyForms, ProviderJob, ProviderRequest, ProviderSendContext, ProviderSession, ProviderZone, RawOutcome, Verdict, ZoneItem } from './types.js';
 
-export const FASTLY_API_URL = 'https://api.fastly.com';
-export const FASTLY_TOKEN_ENV = 'FASTLY_API_TOKEN';
+const FASTLY_API_URL = 'https://api.fastly.com';
 /** "Up to 256 surrogate keys can be purged in one batch request" (Fastly's API reference). */
 export const FASTLY_MAX_KEYS_PER_REQUEST = 256;
-/** Requests of one service in flight when `limits.concurrency` is not given. */
-export const FASTLY_DEFAULT_CONCURRENCY = 8;
-
-/** Why hosts and prefixes cannot be purged on a Fastly zone, and what to do instead. */
-export const FASTLY_NO_HOSTS_HINT = 'Fastly purges a URL, a surrogate key or a whole service, not a host or a path prefix: send a Surrogate-Key header from the origin (e.g. "static" or "img") and list that key under tags';
-/** Why everything cannot be invalidated on a Fastly zone. */
-export const FASTLY_NO_SOFT_PURGE_ALL_HINT = 'Fastly\'s purge_all has no soft form: use action: purge for everything, or send one Surrogate-Key (e.g. "all") on every response and invalidate that tag';
 
 /** A Fastly request body, as `plan --json` shows it (`url` is the URL as planned, scheme included). */
 export type FastlyBody = { readonly url: string } | { readonly surrogate_keys: readonly string[] } | { readonly purge_all: true };

@@ -54,12 +54,13 @@ describe('CloudFront invalidation paths and batches', () => {
   it('a host or everything is /* alone; otherwise wildcards (at most 15 a batch), then exact paths (at most 3,000), each once, without what a wildcard reaches', () => {
     const all = cloudfrontBodies([item('host', 'm.example.com', ['a']), item('file', 'https://m.example.com/x', ['b'])], ['a', 'b']);
     assert.deepEqual(all.requests, [{ kind: 'purge_everything', size: 1, groups: ['a', 'b'], body: { paths: ['/*'] } }]);
-    assert.equal(all.covered, 1);
+    assert.deepEqual(all.coverage, [{ kind: 'everything', value: '', covered: 1 }]);
     const prefixes = Array.from({ length: 20 }, (_, i) => item('prefix', `m.example.com/p${i}/`));
     const files = Array.from({ length: 3005 }, (_, i) => item('file', `https://m.example.com/f/${i}`));
     const forms = cloudfrontBodies([...prefixes, item('file', 'https://m.example.com/p3/under', ['h']), ...files, item('file', 'http://m.example.com/f/0')], ['g', 'h']);
     assert.deepEqual(forms.requests.map((r) => [r.kind, r.size]), [['prefixes', 15], ['prefixes', 5], ['files', 3000], ['files', 5]]);
-    assert.equal(forms.covered, 2, 'the path under /p3/* and the second scheme of /f/0');
+    assert.deepEqual(forms.coverage, [{ kind: 'prefix', value: '/p3/*', covered: 1 }], 'the path under /p3/*');
+    assert.equal(forms.duplicates, 1, 'the second scheme of /f/0');
     assert.deepEqual(forms.requests[0].groups, ['g', 'h'], 'the covering wildcard carries the covered item\'s group');
   });
 

@@ -42,14 +42,14 @@ describe('Fastly body forms', () => {
     assert.deepEqual(forms.requests[2].body, { url: 'https://static.example.com/a?b=1&c=2' });
     const all = fastlyBodies([item('everything', '', ['a']), item('tag', 'x', ['b'])], 'purge', ['a', 'b']);
     assert.deepEqual(all.requests, [{ kind: 'purge_everything', size: 1, groups: ['a', 'b'], body: { purge_all: true } }]);
-    assert.equal(all.covered, 1);
+    assert.deepEqual(all.coverage, [{ kind: 'everything', value: '', covered: 1 }]);
   });
 
   it('a URL under two schemes is one cached object to Fastly: one request, both groups', () => {
     const forms = fastlyBodies([item('file', 'https://s.example.com/x', ['b']), item('file', 'http://s.example.com/x', ['a'])], 'invalidate', ['a', 'b']);
     assert.equal(forms.requests.length, 1);
     assert.deepEqual(forms.requests[0].groups, ['a', 'b']);
-    assert.equal(forms.covered, 1);
+    assert.equal(forms.duplicates, 1);
   });
 
   it('hosts, prefixes and invalidating everything never reach the body forms (the check refuses them)', () => {

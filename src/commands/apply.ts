@@ -37,7 +37,7 @@ import { checkAndExpand } from './pipeline.js';
 
 export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags, WarmFlags {
   readonly autoApprove: boolean;
-  readonly apiUrl?: string;
+  readonly apiUrl?: string; readonly fastlyApiUrl?: string;
   readonly concurrency: number;
   readonly maxRetries: number;
   /** Whether -c/--config was given (with a plan file, the configuration is found beside it). */
@@ -100,7 +100,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath };
 
     // Tokens before the plan is shown and `yes` asked.
-    const tokens = readZoneTokens(zonesWithRequests(plan), io.env);
+    const tokens = readZoneTokens(zonesWithRequests(plan), io.env, options.fastlyApiUrl);
     if (!saved) output.show(renderHuman(plan, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
     if (plan.requests.length === 0) {
       recordState(plan, [], true, record);
@@ -117,7 +117,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     if (verification && (await verification.before(interrupt.signal)) === 'interrupted') return 130;
     const report = options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath: relative(io.cwd, journalPath) || journalPath });
     const result = await applyPlan(plan, {
-      apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath,
+      apiUrl, fastlyApiUrl: options.fastlyApiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath,
       signal: interrupt.signal, hardSignal: interrupt.hardSignal, onEvent: report, lock, journal, tokens,
       journalOptions: { all: options.all, groups: [...options.groups], base: options.base ?? null },
       onSettled: (settled) => recordState(plan, settled.completedGroups, settled.ok, record),

@@ -5,10 +5,9 @@ import { describeCacheKey } from '../config/describe.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
-import { estimateSeconds } from '../cloudflare/pacing.js';
 import { groupRecord, partsItems } from '../reconcile/record.js';
 import { batch } from './batch.js';
-import { cloudflareRequests, namesProviders, providerRequests, providerSeconds, providerZone } from '../providers/plan.js';
+import { estimatedSeconds, namesProviders, providerCounts, providerRequests, providerZone } from '../providers/plan.js';
 import { CompactFiles } from './files.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
@@ -52,9 +51,10 @@ export function buildPlan(input: PlanInput): Plan {
   });
   const batched = batch(config.zones, due);
   // Fastly and CloudFront zones' requests in their provider's forms (providers/plan.ts).
-  const { requests, covered: providerCovered } = providerRequests(config.zones, batched.requests, config.groups.map((g) => g.name));
-  const { coverage } = batched;
-  const counts = providerCovered === 0 ? batched.counts : { ...batched.counts, covered: batched.counts.covered + providerCovered };
+  const provided = providerRequests(config.zones, batched.requests, config.groups.map((g) => g.name));
+  const { requests } = provided;
+  const coverage = [...batched.coverage, ...provided.coverage];
+  const counts = namesProviders(config.zones) ? providerCounts(batched.counts, requests, coverage, provided.duplicates) : batched.counts;
 
   const groups: PlanGroup[] = decisions.map((decision) => {
     const parts = byName.get(decision.name);
@@ -93,9 +93,7 @@ export function buildPlan(input: PlanInput): Plan {
     name: zone.name, zone_id: zone.id, zone_name: zone.zoneName, account_id: zone.accountId, plan: zone.plan, token_env: zone.tokenEnv,
     cache_key: zone.cacheKey, files_per_request: zone.filesPerRequest, items_per_request: zone.itemsPerRequest,
   }, requests, named));
-  const tiers = new Map(zones.map((z) => [z.name, z.plan]));
-  const paced = cloudflareRequests(requests);
-  const estimated = Math.max(estimateSeconds(paced.map((r) => ({ tier: tiers.get(r.zone) ?? 'free', kind: r.kind, size: r.size }))), providerSeconds(config.zones, requests));
+  const estimated = estimatedSeconds(zones, requests);
   const cacheKeys: Record<string, string> = {};
   for (const { cacheKeyName, cacheKey } of expansions) cacheKeys[cacheKeyName ?? 'default'] ??= describeCacheKey(cacheKey);
   const plan: Omit<Plan, 'plan_id'> = {

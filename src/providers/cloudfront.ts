@@ -99,23 +99,27 @@ export function cloudfrontBodies(items: readonly ZoneItem[], groupOrder: readonl
   }
   const all = byPath.get('/*');
   if (all !== undefined) {
-    return { requests: [{ kind: 'purge_everything', size: 1, groups: unionGroups([...byPath.values()].flat(), groupOrder), body: { paths: ['/*'] } }], covered: items.length - 1 };
+    const covered = items.length - all.length;
+    const requests: ProviderRequest<CloudFrontBody>[] = [{ kind: 'purge_everything', size: 1, groups: unionGroups([...byPath.values()].flat(), groupOrder), body: { paths: ['/*'] } }];
+    return { requests, coverage: covered > 0 ? [{ kind: 'everything', value: '', covered }] : [], duplicates: all.length - 1 };
   }
   const wildcardPrefixes = new Set([...byPath.keys()].filter(isWildcard).map((path) => path.slice(0, -1)));
   const wildcards: [string, (readonly string[])[]][] = [];
   const exact: [string, (readonly string[])[]][] = [];
-  let covered = 0;
+  const covered = new Map<string, number>();
+  let duplicates = 0;
   for (const [path, groups] of byPath) {
     const coveredBy = reachingWildcard(path, wildcardPrefixes);
     if (coveredBy !== undefined) {
-      covered += groups.length;
+      covered.set(`${coveredBy}*`, (covered.get(`${coveredBy}*`) ?? 0) + groups.length);
       byPath.get(`${coveredBy}*`)!.push(...groups);
       continue;
     }
-    covered += groups.length - 1;
+    duplicates += groups.length - 1;
     (isWildcard(path) ? wildcards : exact).push([path, groups]);
   }
-  return { requests: [...chunks(wildcards, maxWildcards, 'prefixes', groupOrder), ...chunks(exact, maxPaths, 'files', groupOrder)], covered };
+  const coverage = [...covered].map(([value, n]) => ({ kind: 'prefix' as const, value, covered: n }));
+  return { requests: [...chunks(wildcards, maxWildcards, 'prefixes', groupOrder), ...chunks(exact, maxPaths, 'files', groupOrder)], coverage, duplicates };
 }
 
 /** The wildcard prefix (other than the path's own) that reaches `path`, if any. */

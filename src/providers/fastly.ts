@@ -40,7 +40,8 @@ export function fastlyBodies(items: readonly ZoneItem[], action: Action, groupOr
   const everything = items.filter((item) => item.kind === 'everything');
   if (everything.length > 0) {
     const groups = unionGroups(items.map((item) => item.groups), groupOrder);
-    return { requests: [{ kind: 'purge_everything', size: 1, groups, body: { purge_all: true } }], covered: items.length - 1 };
+    const covered = items.length - everything.length;
+    return { requests: [{ kind: 'purge_everything', size: 1, groups, body: { purge_all: true } }], coverage: covered > 0 ? [{ kind: 'everything', value: '', covered }] : [], duplicates: everything.length - 1 };
   }
   const requests: ProviderRequest<FastlyBody>[] = [];
   const tags = items.filter((item) => item.kind === 'tag');
@@ -56,12 +57,12 @@ export function fastlyBodies(items: readonly ZoneItem[], action: Action, groupOr
     if (seen === undefined) byObject.set(key, { url: item.value, groups: [item.groups] });
     else seen.groups.push(item.groups);
   }
-  let covered = 0;
+  let duplicates = 0;
   for (const { url, groups } of byObject.values()) {
-    covered += groups.length - 1;
+    duplicates += groups.length - 1;
     requests.push({ kind: 'files', size: 1, groups: unionGroups(groups, groupOrder), body: { url } });
   }
-  return { requests, covered };
+  return { requests, coverage: [], duplicates };
 }
 
 /** What Fastly's URL purge names: `host/path?query`, without the scheme. */

@@ -3,10 +3,11 @@
 // groups, after dedupe and coverage); here those become the provider's requests, the zones and
 // requests of such a plan say their provider, and the estimate and CloudFront's cost are added.
 // A plan with Cloudflare zones only is returned as it is (its JSON unchanged, byte for byte).
+import { estimateSeconds } from '../cloudflare/pacing.js';
 import { UserError } from '../errors.js';
 import type { Zone } from '../config/types.js';
 import { fileEntries } from '../plan/files.js';
-import type { PlannedRequest, PlanZone, PurgeBody } from '../plan/types.js';
+import type { CoverageEntry, PlannedRequest, PlanZone, PurgeBody } from '../plan/types.js';
 import type { Action } from '../vocabulary.js';
 import type { CloudFrontBody } from './cloudfront.js';
 import { cloudfrontBodies, cloudfrontEstimateSeconds, invalidationCost, invalidationPathProblem } from './cloudfront.js';
@@ -52,11 +53,12 @@ function providerForms(zone: Zone, action: Action, items: readonly ZoneItem[], g
  * request naming its provider; `covered` counts the items a broader provider request reaches
  * (purge_all, `/*`, a wildcard path). Unchanged when every zone is Cloudflare's.
  */
-export function providerRequests(zones: readonly Zone[], requests: readonly PlannedRequest[], groupOrder: readonly string[]): { requests: PlannedRequest[]; covered: number } {
-  if (!namesProviders(zones)) return { requests: [...requests], covered: 0 };
+export function providerRequests(zones: readonly Zone[], requests: readonly PlannedRequest[], groupOrder: readonly string[]): { requests: PlannedRequest[]; coverage: CoverageEntry[]; duplicates: number } {
+  if (!namesProviders(zones)) return { requests: [...requests], coverage: [], duplicates: 0 };
   const byName = new Map(zones.map((zone) => [zone.name, zone]));
   const out: PlannedRequest[] = [];
-  let covered = 0;
+  const coverage: CoverageEntry[] = [];
+  let duplicates = 0;
   for (let i = 0; i < requests.length;) {
     const first = requests[i];
     const zone = byName.get(first.zone)!;
@@ -69,21 +71,43 @@ export function providerRequests(zones: readonly Zone[], requests: readonly Plan
       continue;
     }
     const forms = providerForms(zone, first.action, run.flatMap(itemsOf), groupOrder);
-    covered += forms.covered;
+    duplicates += forms.duplicates;
+    coverage.push(...forms.coverage.map((entry) => ({ zone: zone.name, ...entry, ...(first.action === 'invalidate' ? { action: 'invalidate' as const } : {}) })));
     for (const request of forms.requests) {
       out.push({ zone: zone.name, provider: zone.provider, zone_id: zone.id, action: first.action, groups: request.groups, kind: request.kind, size: request.size, body: request.body as PurgeBody });
     }
   }
-  return { requests: out, covered };
+  return { requests: out, coverage, duplicates };
 }
 
-/** The seconds the Fastly and CloudFront zones' requests take (zones run side by side: the longest). */
-export function providerSeconds(zones: readonly Zone[], requests: readonly PlannedRequest[]): number {
-  let longest = 0;
+/**
+ * The summary's counts of a plan that names providers: what its requests carry by kind (a
+ * provider's `/*` or purge_all is one `everything`), what its coverage absorbed, and duplicates.
+ */
+export function providerCounts(base: PlanCounts, requests: readonly PlannedRequest[], coverage: readonly CoverageEntry[], duplicates: number): PlanCounts {
+  const counts = { files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 0, covered: 0, duplicates: base.duplicates + duplicates };
+  for (const request of requests) {
+    if (request.kind === 'purge_everything') counts.everything += 1;
+    else counts[request.kind] += request.size;
+  }
+  for (const entry of coverage) counts.covered += entry.covered;
+  return counts;
+}
+
+type PlanCounts = { files: number; hosts: number; prefixes: number; tags: number; everything: number; covered: number; duplicates: number };
+
+/**
+ * The plan's `summary.estimated_seconds`: Cloudflare's requests at their tiers' limits (the pacing
+ * model apply paces with), and each Fastly and CloudFront zone's at its own model; zones are sent
+ * side by side, so the longest. A plan of Cloudflare zones only is estimated as it always was.
+ */
+export function estimatedSeconds(zones: readonly PlanZone[], requests: readonly PlannedRequest[]): number {
+  const tiers = new Map(zones.map((z) => [z.name, z.plan]));
+  let longest = estimateSeconds(cloudflareRequests(requests).map((r) => ({ tier: tiers.get(r.zone) ?? 'free', kind: r.kind, size: r.size })));
   for (const zone of zones) {
-    if (zone.provider === 'cloudflare') continue;
+    if ((zone.provider ?? 'cloudflare') === 'cloudflare') continue;
     const mine = requests.filter((request) => request.zone === zone.name);
-    const seconds = zone.provider === 'fastly' ? fastlyEstimateSeconds(mine.length, zone.concurrency) : cloudfrontEstimateSeconds(mine.map((request) => request.body as unknown as CloudFrontBody));
+    const seconds = zone.provider === 'fastly' ? fastlyEstimateSeconds(mine.length, zone.concurrency ?? 1) : cloudfrontEstimateSeconds(mine.map((request) => request.body as unknown as CloudFrontBody));
     longest = Math.max(longest, seconds);
   }
   return longest;

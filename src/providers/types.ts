@@ -44,11 +44,20 @@ export interface ProviderRequest<Body = unknown> {
   readonly body: Body;
 }
 
+/** Items a broader request of the provider reaches: purge_all or `/*` (everything), a wildcard path (prefix). */
+export interface ProviderCoverage {
+  readonly kind: 'everything' | 'prefix';
+  /** The wildcard path, or '' for everything. */
+  readonly value: string;
+  readonly covered: number;
+}
+
 /** What a provider's body forms make of one zone's items for one action. */
 export interface BodyForms<Body = unknown> {
   readonly requests: readonly ProviderRequest<Body>[];
-  /** Items a broader item of the same request set already reaches (a `/*` invalidation, purge_all). */
-  readonly covered: number;
+  readonly coverage: readonly ProviderCoverage[];
+  /** Items that are the same request to the provider (a URL under two schemes, one path). */
+  readonly duplicates: number;
 }
 
 /** A zone as a provider's apply side sees it. */

@@ -16,7 +16,7 @@ export const PROVIDER_FIELDS: Readonly<Record<ProviderName, { idField: string; t
 };
 
 /** Why hosts and prefixes cannot be purged on a Fastly zone, and what to do instead. */
-export const FASTLY_NO_HOSTS_HINT = 'Fastly purges a URL, a surrogate key or a whole service, not a host or a path prefix: send a Surrogate-Key header from the origin (e.g. "static" or "img") and list that key under tags';
+const FASTLY_NO_HOSTS_HINT = 'Fastly purges a URL, a surrogate key or a whole service, not a host or a path prefix: send a Surrogate-Key header from the origin (e.g. "static" or "img") and list that key under tags';
 /** Why everything cannot be invalidated on a Fastly zone. */
 const FASTLY_NO_SOFT_PURGE_ALL_HINT = 'Fastly\'s purge_all has no soft form: use action: purge for this group, or send one Surrogate-Key (e.g. "all") on every response and invalidate that tag';
 /** Why tags cannot be sent to a CloudFront zone. */

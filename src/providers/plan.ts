@@ -126,4 +126,4 @@ export function providerZone(zone: Zone, planZone: PlanZone, requests: readonly 
 }
 
 /** Requests a Cloudflare-only reader (verify, warm, explain) may read: Cloudflare's. */
-export const cloudflareRequests = (requests: readonly PlannedRequest[]): PlannedRequest[] => requests.filter((request) => request.provider === undefined || request.provider === 'cloudflare');
+const cloudflareRequests = (requests: readonly PlannedRequest[]): PlannedRequest[] => requests.filter((request) => request.provider === undefined || request.provider === 'cloudflare');

@@ -4,12 +4,24 @@
 // its limits, its pacing model (how apply paces its requests, and the seconds the plan estimates),
 // sending one request (an attempt, and what the answer means: done, retry, rate-limited with a
 // wait, busy, or fatal), and its credentials (read before anything is sent, never printed).
-import type { Limiter } from '../cloudflare/pacing.js';
 import type { RetryPolicy } from '../cloudflare/retry.js';
 import type { Clock } from '../http/policy.js';
 import type { Action } from '../vocabulary.js';
 
-export type { Limiter } from '../cloudflare/pacing.js';
+/**
+ * What paces a request before it is sent: cloudflare/pacing.ts's limiters (a request bucket, a URL
+ * window) and providers/pacing.ts's concurrency limiter have this shape, and apply's dispatch loop
+ * asks it before every attempt.
+ */
+export interface Limiter {
+  /** 0 when `cost` was taken now; otherwise how many ms to wait before asking again (nothing taken). */
+  tryTake(cost: number, now: number): number;
+  /** The server said the limit is exhausted until `until`. */
+  holdUntil(until: number, now: number): void;
+  observeRemaining(remaining: number, now: number): void;
+  /** A request of `cost` this limiter let go got an answer `now`. */
+  answered(cost: number, now: number): void;
+}
 
 /** The providers a zone may name with `provider:` (default `cloudflare`). */
 export const PROVIDER_NAMES = ['cloudflare', 'fastly', 'cloudfront'] as const;

@@ -157,6 +157,29 @@ describe('three providers in one plan', () => {
   });
 });
 
+describe('what stays Cloudflare\'s says so on other zones', () => {
+  it('explain refuses a URL of a Fastly or CloudFront zone; drift leaves such zones out with a note, and refuses them alone', async () => {
+    const standin = await startStandin({ tokens: [TOKEN], zones: [PRO_ZONE] });
+    const site = new Site().write('purge.yaml', YAML);
+    try {
+      const explained = await site.run(['explain', 'https://static.example.com/a.css']);
+      assert.equal(explained.code, 1);
+      assert.match(explained.stderr, /explain reads Cloudflare's cache keys, and zone static is on Fastly/);
+      assert.equal((await site.run(['explain', 'https://www.example.com/'])).code, 0);
+      const drift = await site.run(['drift', '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
+      assert.match(drift.stderr, /note: Cache Rules are Cloudflare's: left out zones static \(Fastly\), media \(CloudFront\)/);
+      assert.equal(drift.code, 0, drift.stderr);
+      assert.ok(standin.log.every((entry) => entry.path.includes(ZONE_ID)), 'only the Cloudflare zone was read');
+      const alone = await site.run(['import', '--zone', 'media', '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
+      assert.equal(alone.code, 1);
+      assert.match(alone.stderr, /zone media \(CloudFront\) is not on Cloudflare/);
+    } finally {
+      site.remove();
+      await standin.close();
+    }
+  });
+});
+
 describe('provider refusals are positioned errors', () => {
   it('hosts and prefixes on Fastly, tags on CloudFront, invalidating everything on Fastly, a missing id', async () => {
     const site = new Site().write('purge.yaml', `version: 1

@@ -154,7 +154,8 @@ export interface InvalidationCost {
 }
 
 export function invalidationCost(paths: number): InvalidationCost {
-  const cents = (n: number): number => Math.round(n * CLOUDFRONT_USD_PER_PATH * 100) / 100;
+  // To a tenth of a cent: one path is $0.005.
+  const cents = (n: number): number => Math.round(n * CLOUDFRONT_USD_PER_PATH * 1000) / 1000;
   return {
     paths,
     free_paths_per_month: CLOUDFRONT_FREE_PATHS_PER_MONTH,

@@ -24,7 +24,7 @@ export function zoneKeyText(zone: PlanZone): string | null {
 export function costText(zone: PlanZone): string | null {
   const cost = zone.invalidation_cost;
   if (cost === undefined || cost.paths === 0) return null;
-  const usd = (n: number): string => `$${n.toFixed(2)}`;
+  const usd = (n: number): string => `$${n.toFixed(n > 0 && n < 1 ? 3 : 2)}`;
   const beyond = cost.usd_beyond_free > 0 ? `${usd(cost.usd_beyond_free)} beyond the ${count(cost.free_paths_per_month)} free paths a month` : `free within the ${count(cost.free_paths_per_month)} free paths a month`;
   return `${count(cost.paths)} invalidation path${cost.paths === 1 ? '' : 's'}: ${beyond}, ${usd(cost.usd_without_free)} once they are used up ($${cost.usd_per_path} a path; an estimate)`;
 }

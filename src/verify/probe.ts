@@ -160,11 +160,14 @@ export interface Prober {
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 15_000;
 
-/** A prober on its own undici Agent: nothing of the API client (or its token) is shared with it. */
-export async function createProber(options: ProberOptions): Promise<Prober> {
-  const { Agent, buildConnector, request } = await import('undici');
+/**
+ * An undici Agent of its own (nothing of the API client, or its token, is shared with it) whose
+ * connections follow the --connect-to rules: `--verify`, `--wait-for` and `--warm` alike.
+ */
+export async function routedAgent(options: ProberOptions): Promise<Dispatcher> {
+  const { Agent, buildConnector } = await import('undici');
   const connector = buildConnector({ timeout: options.timeoutMs });
-  const agent: Dispatcher = new Agent({
+  return new Agent({
     connections: options.connections,
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
@@ -177,6 +180,12 @@ export async function createProber(options: ProberOptions): Promise<Prober> {
       connector({ ...connectOptions, hostname: target.hostname, port: String(target.port), ...(servername ? { servername } : {}) }, callback);
     },
   });
+}
+
+/** A prober on its own Agent (routedAgent). */
+export async function createProber(options: ProberOptions): Promise<Prober> {
+  const { request } = await import('undici');
+  const agent = await routedAgent(options);
   return {
     async get(url, headers, signal) {
       if (signal?.aborted) return { error: 'interrupted' };
@@ -197,7 +206,8 @@ export async function createProber(options: ProberOptions): Promise<Prober> {
   };
 }
 
-function describeError(error: unknown): string {
+/** A connection failure in a few words (`timeout`, `connection refused`, …). */
+export function describeError(error: unknown): string {
   const code = (error as { code?: string } | null)?.code;
   switch (code) {
     case 'UND_ERR_HEADERS_TIMEOUT':

@@ -38,7 +38,7 @@ function canonicalName(name: string): string {
 }
 
 /** Reads back every zone that has both an id and a name; throws on a mismatch or an unreadable answer but 403. */
-export async function checkZoneIdentity(zones: readonly ZoneAccess[], context: SendContext): Promise<ZoneIdentity[] | 'interrupted'> {
+async function checkZoneIdentity(zones: readonly ZoneAccess[], context: SendContext): Promise<ZoneIdentity[] | 'interrupted'> {
   const identities: ZoneIdentity[] = [];
   for (const { zone, token, tokenEnv } of zones) {
     if (zone.zone_id === null || zone.zone_name === null) continue;

@@ -84,7 +84,7 @@ export interface PhaseDeps {
 }
 
 /** Whether the apply runs more phases than the send: then each phase is named as it begins. */
-export function isPhased(settings: PhaseSettings, warm: WarmPhase | null): boolean {
+function isPhased(settings: PhaseSettings, warm: WarmPhase | null): boolean {
   return settings.waitFor !== null || settings.repurgeAfterMs !== null || warm !== null;
 }
 

@@ -27,7 +27,7 @@ const INTERVAL_GROWTH = 1.5;
 /** Each poll's own limit: connect, headers and body. */
 const POLL_TIMEOUT_MS = 15_000;
 /** The body is read up to this many bytes: a version endpoint is small, a page's marker is near its top. */
-export const WAIT_BODY_LIMIT = 1 << 20;
+const WAIT_BODY_LIMIT = 1 << 20;
 
 /** One poll as reported: what came back, why it is not ready yet, and when the next one comes. */
 export interface Poll {

@@ -12,7 +12,7 @@ import type { Io } from '../src/commands/io.js';
 import { plainStyle } from '../src/diagnostics.js';
 import type { PhaseDeps, WarmPhase } from '../src/apply/phases.js';
 import type { Plan } from '../src/plan/types.js';
-import { VirtualClock } from './support/clock.js';
+import { ManualClock, until, VirtualClock } from './support/clock.js';
 import { startOrigin } from './support/origin.js';
 import { TOKEN, withStandinSite, ZONE_ID } from './support/site.js';
 import type { Site } from './support/site.js';
@@ -85,6 +85,25 @@ describe('the waits on an injected clock', () => {
     } finally {
       await origin.close();
     }
+  });
+});
+
+describe('--json through the phases', () => {
+  it('Ctrl-C in the repurge\'s wait: the events end with the second pass\'s summary, interrupted, nothing sent', async () => {
+    await withStandinSite({}, CONFIG, async (site, standin) => {
+      const clock = new ManualClock();
+      const stop = new AbortController();
+      const running = applyHere(site, standin.url, { json: true, repurgeAfter: '1h' }, { clock, signal: stop.signal });
+      assert.ok(await until(() => clock.sleeping > 0, 1_000_000), 'the wait began');
+      stop.abort();
+      const ran = await running;
+      assert.equal(ran.code, 130);
+      const events = ran.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.deepEqual(events.filter((e) => e.type === 'phase').map((e) => [e.phase, e.pass, e.wait_ms]), [['identity', undefined, undefined], ['send', 1, undefined], ['repurge', 2, 3_600_000]]);
+      assert.deepEqual(events.filter((e) => e.type === 'summary').map((e) => [e.pass, e.ok, e.interrupted, e.done, e.not_sent]), [[1, true, false, 3, 0], [2, false, true, 0, 3]]);
+      assert.equal(standin.accepted.length, 3);
+      assert.equal(existsSync(join(site.dir, '.purgeplan/state.json')), false, 'nothing recorded between the passes');
+    });
   });
 });
 

@@ -65,6 +65,39 @@ async function withOrigin(body: (origin: Origin) => Promise<void>, build = 'buil
   }
 }
 
+describe('the stand-in answers GET /zones/{id} as Cloudflare does', () => {
+  const read = async (standin: Standin, id: string, token = TOKEN) => {
+    const response = await fetch(`${standin.url}/zones/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: response.status, body: await response.json() as { success: boolean; errors: { code: number }[]; result: Record<string, unknown> | null } };
+  };
+
+  it('200 with the zone object; 403 for a token that may not read zones or a zone it cannot reach; 400 for a malformed id', async () => {
+    await withStandinSite({ zoneReaders: [TOKEN] }, config(), async (_site, standin) => {
+      const ok = await read(standin, ZONE_ID);
+      assert.equal(ok.status, 200);
+      assert.equal(ok.body.success, true);
+      assert.deepEqual([ok.body.result?.id, ok.body.result?.name, ok.body.result?.status], [ZONE_ID, 'example.com', 'active']);
+      assert.deepEqual(ok.body.result?.account, { id: 'acc1', name: 'Account acc1' });
+      assert.equal((await read(standin, 'f'.repeat(32))).status, 403);
+      assert.equal((await read(standin, 'not-an-id')).body.errors[0].code, 7003);
+    });
+    await withStandinSite({ tokens: [TOKEN, 'purge-only'], zoneReaders: [TOKEN] }, config(), async (_site, standin) => {
+      const refused = await read(standin, ZONE_ID, 'purge-only');
+      assert.deepEqual([refused.status, refused.body.errors[0].code], [403, 9109]);
+    });
+  });
+
+  for (const status of [403, 404, 500] as const) {
+    it(`the switch zoneRead: ${status}`, async () => {
+      await withStandinSite({ zoneRead: status }, config(), async (_site, standin) => {
+        const answer = await read(standin, ZONE_ID);
+        assert.equal(answer.status, status);
+        assert.equal(answer.body.success, false);
+      });
+    });
+  }
+});
+
 describe('zone identity: GET /zones/{id} before anything is sent', () => {
   it('an id that is the zone named (compared case-insensitively): read once, before any purge', async () => {
     await withStandinSite({}, config('Example.COM'), async (site, standin) => {

@@ -51,7 +51,7 @@ async function checkZoneIdentity(zones: readonly ZoneAccess[], context: SendCont
         identities.push({ ...base, status: 'unreadable', httpStatus: 403, message: describeFailure(result) });
         continue;
       }
-      throw new UserError(`zone ${zone.name}: could not read zone ${shortId(id)} to check that it is ${zone.zone_name}: ${describeFailure(result)}; nothing was sent`, {
+      throw new UserError(`zone ${zone.name}: could not read zone ${shortId(id)} to check that it is ${printable(zone.zone_name)}: ${describeFailure(result)}; nothing was sent`, {
         hint: `zones.${zone.name}.id is ${id}: check it (the zone's Overview page in the Cloudflare dashboard, "Zone ID"), and that the token in ${tokenEnv} reaches that zone`,
       });
     }
@@ -60,7 +60,7 @@ async function checkZoneIdentity(zones: readonly ZoneAccess[], context: SendCont
       throw new UserError(`zone ${zone.name}: Cloudflare's answer for zone ${shortId(id)} names no zone; nothing was sent`, { hint: `zones.${zone.name}.id is ${id}` });
     }
     if (canonicalName(actual) !== canonicalName(zone.zone_name)) {
-      throw new UserError(`zone ${zone.name}: id ${shortId(id)} is ${printable(actual)}, purge.yaml says ${zone.zone_name}`, {
+      throw new UserError(`zone ${zone.name}: id ${shortId(id)} is ${printable(actual)}, purge.yaml says ${printable(zone.zone_name)}`, {
         hint: `zones.${zone.name}.id is ${id}, the zone ${printable(actual)}: nothing was sent. Correct the id (the zone's Overview page in the Cloudflare dashboard, "Zone ID") or the name`,
       });
     }

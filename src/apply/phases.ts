@@ -246,6 +246,8 @@ async function secondPass(run: PhaseRun, resumed: boolean): Promise<number> {
   if (waitMs > 0) await run.clock.sleep(waitMs, run.signal);
   if (run.signal.aborted) {
     run.out.line('Interrupted during the wait before the second pass: the first pass is complete, nothing was recorded. Run the same command again to wait again and send the second pass.');
+    // --json: the run still ends with a summary, the second pass's (nothing sent).
+    run.out.event({ ...unsentSummaryEvent({ ok: false, interrupted: true, requests: run.plan.requests.length }), pass: 2, passes: 2 });
     return 130;
   }
   const result = await sendPass(run, 2, (settled) => recordState(run.plan, settled.completedGroups, settled.ok, run.record, run.warm === null));

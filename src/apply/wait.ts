@@ -24,7 +24,7 @@ export interface WaitSettings {
 export const FIRST_POLL_INTERVAL_MS = 5_000;
 export const MAX_POLL_INTERVAL_MS = 30_000;
 const INTERVAL_GROWTH = 1.5;
-/** Each poll's own limit: connect, headers and body. */
+/** Each poll's own limit, body included. */
 const POLL_TIMEOUT_MS = 15_000;
 /** The body is read up to this many bytes: a version endpoint is small, a page's marker is near its top. */
 const WAIT_BODY_LIMIT = 1 << 20;
@@ -103,9 +103,11 @@ export async function createWaitFetcher(connectTo: readonly ConnectTo[]): Promis
   const agent: Dispatcher = await routedAgent({ connectTo, timeoutMs: POLL_TIMEOUT_MS, connections: 1 });
   return {
     async get(url, signal) {
+      // A whole poll, body included, within POLL_TIMEOUT_MS: a server that trickles cannot hold the wait past its timeout.
+      const tooLong = AbortSignal.timeout(POLL_TIMEOUT_MS);
       try {
         const { target, headers } = requestOf(url);
-        const response = await request(target, { method: 'GET', headers, dispatcher: agent, signal });
+        const response = await request(target, { method: 'GET', headers, dispatcher: agent, signal: AbortSignal.any([signal, tooLong]) });
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of response.body) {
@@ -117,7 +119,7 @@ export async function createWaitFetcher(connectTo: readonly ConnectTo[]): Promis
         const body = Buffer.concat(chunks).subarray(0, WAIT_BODY_LIMIT).toString('utf8');
         return { status: response.statusCode, headers: response.headers as WaitAnswer['headers'], body };
       } catch (error) {
-        return { error: printable(signal.aborted ? 'interrupted' : describeError(error)) };
+        return { error: printable(signal.aborted ? 'interrupted' : tooLong.aborted ? 'timeout' : describeError(error)) };
       }
     },
     close: () => agent.close(),

@@ -35,6 +35,9 @@ describe('--expect: what the new build answers', () => {
     ['header:x-build=42', answer('', 200, {}), false],
     ['header:x-build=', answer('', 200, { 'x-build': '' }), true],
     ['header:x-build=a=b', answer('', 200, { 'x-build': 'a=b' }), true],
+    ['/api/version', answer('see /api/version'), true],
+    ['/api/version', answer('api'), false],
+    ['/', answer('a/b'), true],
   ];
   for (const [spec, seen, ready] of cases) {
     it(`${spec} on ${JSON.stringify(seen.body || seen.headers)}: ${ready ? 'holds' : 'does not hold'}`, () => {

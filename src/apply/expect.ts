@@ -33,7 +33,8 @@ export function parseExpect(spec: string): Expectation {
     if (!HEADER_NAME.test(name)) throw bad(`"${printable(name)}" is not a header name`);
     return { kind: 'header', name: name.toLowerCase(), value: rest.slice(equals + 1) };
   }
-  const regex = /^\/(.*)\/([a-z]*)$/s.exec(spec);
+  // `/RE/` and `/RE/flags`; a text such as `/api/version` (letters after the last `/` that are not flags) stays text.
+  const regex = /^\/(.*)\/([dgimsuvy]*)$/s.exec(spec);
   if (regex !== null) {
     if (!REGEX_FLAGS.test(regex[2])) throw bad(`the flags "${regex[2]}" are not allowed (use /RE/ or /RE/i; i, m, s and u may be combined)`);
     try {

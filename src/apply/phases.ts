@@ -145,13 +145,13 @@ function begin(run: Pick<PhaseRun, 'settings' | 'warm' | 'out'>, phase: PhaseNam
  * that declares an id and a name read back (apply/identity.ts). A zone the token may not read is a
  * warning (stderr, and an `identity` event); a mismatch throws, nothing sent.
  */
-export async function identityPhase(zones: readonly ZoneAccess[], how: Parameters<typeof checkZones>[1], run: Pick<PhaseRun, 'settings' | 'warm' | 'out'> & { readonly stderr: (text: string) => void }): Promise<CheckedZones | 'interrupted'> {
+export async function identityPhase(zones: readonly ZoneAccess[], how: Parameters<typeof checkZones>[1], run: Pick<PhaseRun, 'settings' | 'warm' | 'out'> & { readonly stderr: (text: string) => void; readonly requests: number }): Promise<CheckedZones | 'interrupted'> {
   const named = zones.filter(({ zone }) => zone.zone_id !== null && zone.zone_name !== null);
   if (named.length > 0) begin(run, 'identity', `checking that ${named.length === 1 ? `zone ${named[0].zone.name}'s id is` : `the ids of ${named.length} zones are`} the zone${named.length === 1 ? '' : 's'} purge.yaml names`, { zones: named.length });
   const checks = await checkZones(zones, how);
   if (checks === 'interrupted') {
     run.out.line('Interrupted while checking the tokens and zones: nothing was sent.');
-    run.out.event(unsentSummaryEvent({ ok: false, interrupted: true, requests: 0 }));
+    run.out.event(unsentSummaryEvent({ ok: false, interrupted: true, requests: run.requests }));
     return 'interrupted';
   }
   for (const identity of checks.identities) {

@@ -112,7 +112,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     }
     const warm: WarmPhase | null = deps.warm ?? null; // WARM: the --warm phase (src/warm/) is built here from its flags.
     const out: PhaseOutput = { event: output.report, line: options.json ? () => undefined : (text) => io.stdout(`${text}\n`), note: output.note };
-    const phase = { settings, warm, out, stderr: io.stderr };
+    const phase = { settings, warm, out, stderr: io.stderr, requests: plan.requests.length };
     // The tokens verified and the zones' identity read before `yes` is asked (unless every pass was sent already).
     const checked = resumePoint(plan, journal, settings.repurgeAfterMs !== null).phase === 'finish' ? undefined
       : await identityPhase([...tokens.values()], { apiUrl, maxRetries: options.maxRetries, signal: interrupt.signal, clock }, phase);

@@ -112,10 +112,11 @@ describe('the warm phase: after the last pass and the state', () => {
     await withStandinSite({}, CONFIG, async (site, standin) => {
       const calls: { plan: Plan; recorded: boolean; complete: boolean }[] = [];
       const stop = new AbortController();
-      const interruptedWarm: WarmPhase = async (plan, signal) => {
+      const interruptedWarm: WarmPhase = async (plan, last, signal) => {
         calls.push({ plan, recorded: existsSync(join(site.dir, '.purgeplan/state.json')), complete: journalLines(site).at(-1)!.type === 'complete' });
+        assert.equal(last.ok, true);
         stop.abort();
-        return signal.aborted ? 'interrupted' : 'ok';
+        return signal.aborted ? 130 : 0;
       };
       const clock = new VirtualClock({ busy: () => false });
       const first = await applyHere(site, standin.url, { repurgeAfter: '30s' }, { clock, warm: interruptedWarm, signal: stop.signal });
@@ -125,9 +126,10 @@ describe('the warm phase: after the last pass and the state', () => {
       assert.equal(standin.accepted.length, 6);
       assert.notEqual(journalLines(site).at(-1)!.type, 'complete');
 
-      const warmed: WarmPhase = async (plan) => {
+      const warmed: WarmPhase = async (plan, last) => {
         calls.push({ plan, recorded: true, complete: false });
-        return 'ok';
+        assert.deepEqual(last.outcomes.map((o) => o.status), ['skipped', 'skipped', 'skipped'], 'every request purged, by the earlier run');
+        return 0;
       };
       const second = await applyHere(site, standin.url, { repurgeAfter: '30s' }, { clock: new VirtualClock({ busy: () => false }), warm: warmed });
       assert.equal(second.code, 0, second.stdout + second.stderr);
@@ -146,7 +148,7 @@ describe('the warm phase: after the last pass and the state', () => {
 
   it('a warm phase that fails fails the apply (exit 1); the purges and the state stand', async () => {
     await withStandinSite({}, CONFIG, async (site, standin) => {
-      const ran = await applyHere(site, standin.url, {}, { warm: async () => 'failed' });
+      const ran = await applyHere(site, standin.url, {}, { warm: async () => 1 });
       assert.equal(ran.code, 1);
       assert.equal(standin.accepted.length, 3);
       assert.equal(journalLines(site).at(-1)!.type, 'complete');

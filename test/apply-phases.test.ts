@@ -363,6 +363,33 @@ describe('Ctrl-C in each phase, then the same command again', () => {
     });
   });
 
+  it('in warm (after the second pass and the state): the re-run sends nothing and warms again', async () => {
+    await withStandinSite({}, config(), async (site, standin) => {
+      let purges = 0;
+      standin.onPurge(() => { purges++; });
+      const edge = await startEdge({ standin, delay: () => (purges === 2 * REQUESTS ? 2_000 : 0) });
+      try {
+        const args = ['--repurge-after', '0s', '--warm', '--connect-to', `www.example.com:80:127.0.0.1:${edge.port}`];
+        const first = await apply(site, standin, args, { onSpawn: interruptWhen(() => edge.log.length > 0) });
+        assert.equal(first.code, 130, first.stderr);
+        assert.match(first.stdout, /Phase warm: requesting what was purged\n/);
+        assert.deepEqual(acceptedCounts(standin), [2, 2, 2]);
+        assert.equal(stateRecorded(site), true, 'the state is recorded before warming');
+        assert.notEqual(journal(site).at(-1)!.type, 'complete', 'the journal stays open until warming is done');
+        const warmedBefore = edge.log.length;
+        const second = await apply(site, standin, args);
+        assert.equal(second.code, 0, second.stderr);
+        assert.deepEqual(acceptedCounts(standin), [2, 2, 2], 'nothing sent again');
+        assert.match(second.stdout, /Phase send: the first pass was sent by an earlier run \(3 requests\)\nPhase repurge: the second pass was sent by an earlier run\n/);
+        assert.match(second.stdout, /Phase warm: requesting what was purged\nWarm: requesting 70 purged items/);
+        assert.equal(edge.log.length - warmedBefore, 70, 'every purged item warmed, once');
+        assert.equal(journal(site).at(-1)!.type, 'complete');
+      } finally {
+        await edge.close();
+      }
+    });
+  });
+
   it('in the second pass: the re-run waits again and sends only what that pass lacks', async () => {
     let arrived = false;
     const fault: StandinOptions['fault'] = (ctx) => (ctx.purgeSeq === REQUESTS + 2 ? ((arrived = true), { kind: 'delay', ms: 300 }) : undefined);

@@ -99,7 +99,7 @@ describe('durations and the phase flags', () => {
     assert.equal(phaseSettings({ repurgeAfter: '2m' }).repurgeAfterMs, 120_000);
     assert.throws(() => phaseSettings({ expect: ['v2'] }), userError(/--expect belongs to --wait-for/));
     assert.throws(() => phaseSettings({ waitTimeout: '1m' }), userError(/--wait-timeout belongs to --wait-for/));
-    assert.throws(() => phaseSettings({ connectTo: ['a:443:127.0.0.1:1'] }), userError(/--connect-to directs the requests of --verify, --wait-for and --warm/));
+    assert.throws(() => phaseSettings({ connectTo: ['a:443:127.0.0.1:1'] }), userError(/--connect-to directs the requests of --verify and --warm: give --verify N or --warm too, or --wait-for URL/));
     assert.equal(phaseSettings({ connectTo: ['a:443:127.0.0.1:1'], waitFor: 'https://a/' }).waitFor?.connectTo.length, 1);
   });
 

@@ -15,8 +15,8 @@ export interface PhaseFlags {
   readonly repurgeAfter?: string;
   readonly connectTo?: readonly string[];
   readonly verify?: number;
-  /** `--warm` (src/warm/): also directed by --connect-to. */
-  readonly warm?: unknown;
+  /** `--warm [N|all]` (src/warm/): also directed by --connect-to. */
+  readonly warm?: string | boolean;
 }
 
 export interface PhaseSettings {
@@ -54,8 +54,8 @@ export function phaseSettings(flags: PhaseFlags): PhaseSettings {
       hint: 'e.g. purgeplan apply PLANFILE --wait-for https://www.example.com/version.txt --expect "$BUILD_ID"',
     });
   }
-  if ((flags.connectTo ?? []).length > 0 && flags.waitFor === undefined && flags.verify === undefined && flags.warm === undefined) {
-    throw new UserError('--connect-to directs the requests of --verify, --wait-for and --warm: give one of them too', {
+  if ((flags.connectTo ?? []).length > 0 && flags.waitFor === undefined && flags.verify === undefined && (flags.warm === undefined || flags.warm === false)) {
+    throw new UserError('--connect-to directs the requests of --verify and --warm: give --verify N or --warm too, or --wait-for URL (its polls too)', {
       hint: 'e.g. purgeplan apply PLANFILE --verify 10 --connect-to www.example.com:443:203.0.113.7:443',
     });
   }

@@ -12,7 +12,8 @@ import type { Plan } from '../plan/types.js';
 import type { Clock } from '../http/policy.js';
 import { formatDuration, plural } from '../format.js';
 import { UserError } from '../errors.js';
-import type { Verification, VerifyOutcome } from '../verify/session.js';
+import type { Verification } from '../verify/session.js';
+import { verifyAfterSend } from '../verify/start.js';
 import { unsentSummaryEvent } from './events.js';
 import type { ApplyEvent, ApplyJsonEvent, PhaseEvent, PhaseName } from './events.js';
 import { isJournal } from './journal.js';
@@ -29,12 +30,12 @@ import { createWaitFetcher, shownUrl, waitForBuild } from './wait.js';
 import type { Poll, WaitFetcher } from './wait.js';
 
 /**
- * The warm phase (`--warm`, src/warm/): given the plan whose purges were all sent and recorded,
- * it requests what was purged and says how it went. `failed` makes the apply exit 1 (the warm
- * phase decides, with --warm-strict, whether its failures fail the apply); `interrupted` exits 130
- * and leaves the journal open, so that the same command run again warms again.
+ * The warm phase (`--warm`, src/warm/): given the plan whose purges were all sent and recorded
+ * (and the last pass's result: every request done or journaled), it requests what was purged and
+ * returns the exit code it adds: 0, 1 (with --warm-strict, an item not warmed), or 130
+ * (interrupted: the journal stays open, so that the same command run again warms again).
  */
-export type WarmPhase = (plan: Plan, signal: AbortSignal) => Promise<'ok' | 'failed' | 'interrupted'>;
+export type WarmPhase = (plan: Plan, last: ApplyResult, signal: AbortSignal) => Promise<number>;
 
 /** Where an apply of this plan stands, by its journal. */
 export type ResumePoint =
@@ -52,7 +53,7 @@ export interface PhaseOutput {
 }
 
 /** The options of applyPlan that both passes share. */
-export type PassOptions = Omit<ApplyOptions, 'pass' | 'passes' | 'onEvent' | 'onSettled' | 'journal' | 'signal' | 'hardSignal' | 'lockPath'>;
+export type PassOptions = Omit<ApplyOptions, 'pass' | 'passes' | 'onEvent' | 'onSettled' | 'journal' | 'signal' | 'hardSignal'>;
 
 export interface PhaseRun {
   readonly plan: Plan;
@@ -83,9 +84,13 @@ export interface PhaseDeps {
   readonly warm?: WarmPhase;
 }
 
-/** Whether the apply runs more phases than the send: then each phase is named as it begins. */
-function isPhased(settings: PhaseSettings, warm: WarmPhase | null): boolean {
-  return settings.waitFor !== null || settings.repurgeAfterMs !== null || warm !== null;
+/**
+ * Whether the apply has phases of its own besides the send (--wait-for, --repurge-after): then each
+ * phase is named as it begins. --verify and --warm alone name themselves (`Verify: …`, `Warm: …`),
+ * and their events are as they were.
+ */
+function isPhased(settings: PhaseSettings): boolean {
+  return settings.waitFor !== null || settings.repurgeAfterMs !== null;
 }
 
 /** Where the apply of `plan` resumes: only a journal of this very plan, not complete, says anything. */
@@ -101,41 +106,40 @@ export function resumePoint(plan: Pick<Plan, 'plan_id' | 'requests'>, journal: J
 export async function runPhases(run: PhaseRun): Promise<number> {
   const repurge = run.settings.repurgeAfterMs !== null;
   const point = resumePoint(run.plan, run.journal, repurge);
-  const phased = isPhased(run.settings, run.warm);
-  let verified: VerifyOutcome | null = null;
+  let verified = 0;
+  let last: ApplyResult | number = 0;
   if (point.phase === 'send') {
     if (run.settings.waitFor !== null) {
       if (!point.started && (await waitPhase(run)) === 'interrupted') return 130;
       if (point.started) begin(run, 'wait_for', 'the interrupted run saw the new build and began purging: not polled again', { done_before: true });
     }
-    const first = await firstPass(run, point.started, repurge, phased);
+    const first = await firstPass(run, point.started, repurge);
     if (typeof first === 'number') return first;
-    verified = first.verified;
+    ({ verified, result: last } = first);
   } else {
-    if (phased) begin(run, 'send', `the first pass was sent by an earlier run (${plural(run.plan.requests.length, 'request')})`, { pass: 1, done_before: true });
+    begin(run, 'send', `the first pass was sent by an earlier run (${plural(run.plan.requests.length, 'request')})`, { pass: 1, done_before: true });
     if (run.verify !== null) await skipVerification(run);
   }
-  const last = repurge && point.phase !== 'finish'
-    ? await secondPass(run, point.phase === 'repurge' && point.started)
-    : point.phase === 'finish' ? await recordFinished(run, repurge) : 0;
-  if (last !== 0) return last;
+  if (repurge && point.phase !== 'finish') last = await secondPass(run, point.phase === 'repurge' && point.started);
+  else if (point.phase === 'finish') last = await recordFinished(run, repurge);
+  if (typeof last === 'number') return last;
+  // ---- WARM: the last phase, once every pass is sent and the state recorded; the journal closes after it ----
   if (run.warm !== null) {
     begin(run, 'warm', 'requesting what was purged');
-    const warmed = await run.warm(run.plan, run.signal);
-    if (warmed === 'interrupted') {
+    const warmed = await run.warm(run.plan, last, run.signal);
+    if (warmed === 130) {
       run.out.line('Interrupted while warming: every purge was sent and recorded. Run the same command again to warm again.');
       return 130;
     }
-    // WARM: the journal closes once warming is done.
     closeJournal(run.record);
-    if (warmed === 'failed') return 1;
+    return Math.max(verified, warmed);
   }
-  return verified === 'not_purged' || verified === 'unconfirmed' ? 1 : 0;
+  return verified;
 }
 
 /** A phase begins: its line (human), its event (--json); only when apply runs more phases than the send. */
-function begin(run: Pick<PhaseRun, 'settings' | 'warm' | 'out'>, phase: PhaseName, text: string, fields: Omit<PhaseEvent, 'type' | 'phase'> = {}): void {
-  if (!isPhased(run.settings, run.warm)) return;
+function begin(run: Pick<PhaseRun, 'settings' | 'out'>, phase: PhaseName, text: string, fields: Omit<PhaseEvent, 'type' | 'phase'> = {}): void {
+  if (!isPhased(run.settings)) return;
   run.out.event({ type: 'phase', phase, ...fields });
   run.out.line(`Phase ${phase.replace('_', '-')}: ${text}`);
 }
@@ -145,7 +149,7 @@ function begin(run: Pick<PhaseRun, 'settings' | 'warm' | 'out'>, phase: PhaseNam
  * that declares an id and a name read back (apply/identity.ts). A zone the token may not read is a
  * warning (stderr, and an `identity` event); a mismatch throws, nothing sent.
  */
-export async function identityPhase(zones: readonly ZoneAccess[], how: Parameters<typeof checkZones>[1], run: Pick<PhaseRun, 'settings' | 'warm' | 'out'> & { readonly stderr: (text: string) => void; readonly requests: number }): Promise<CheckedZones | 'interrupted'> {
+export async function identityPhase(zones: readonly ZoneAccess[], how: Parameters<typeof checkZones>[1], run: Pick<PhaseRun, 'settings' | 'out'> & { readonly stderr: (text: string) => void; readonly requests: number }): Promise<CheckedZones | 'interrupted'> {
   const named = zones.filter(({ zone }) => zone.zone_id !== null && zone.zone_name !== null);
   if (named.length > 0) begin(run, 'identity', `checking that ${named.length === 1 ? `zone ${named[0].zone.name}'s id is` : `the ids of ${named.length} zones are`} the zone${named.length === 1 ? '' : 's'} purge.yaml names`, { zones: named.length });
   const checks = await checkZones(zones, how);
@@ -157,7 +161,7 @@ export async function identityPhase(zones: readonly ZoneAccess[], how: Parameter
   for (const identity of checks.identities) {
     const event = { type: 'identity' as const, zone: identity.zone, zone_id: identity.zoneId, name: identity.name, status: identity.status };
     if (identity.status === 'matches') {
-      if (!isPhased(run.settings, run.warm)) continue;
+      if (!isPhased(run.settings)) continue;
       run.out.event(event);
       run.out.line(`  zone ${identity.zone}: id ${identity.zoneId} is ${identity.name}`);
       continue;
@@ -206,8 +210,8 @@ function reportPoll(run: PhaseRun, url: string, poll: Poll): void {
   run.out.line(`  poll ${poll.poll} at ${formatDuration(poll.elapsedMs)}: ${seen}${next}`);
 }
 
-/** What the first pass leaves for the rest: its verification's outcome; or the exit code when the apply ends here. */
-async function firstPass(run: PhaseRun, resumed: boolean, repurge: boolean, phased: boolean): Promise<number | { verified: VerifyOutcome | null }> {
+/** The first pass's result and what its verification adds to the exit code; or the exit code when the apply ends here. */
+async function firstPass(run: PhaseRun, resumed: boolean, repurge: boolean): Promise<number | { verified: number; result: ApplyResult }> {
   const { plan } = run;
   const verification = run.verify === null ? null : await run.verify();
   try {
@@ -217,15 +221,11 @@ async function firstPass(run: PhaseRun, resumed: boolean, repurge: boolean, phas
     const result = await sendPass(run, 1, repurge ? null : (settled) => recordState(plan, settled.completedGroups, settled.ok, run.record, run.warm === null));
     if (!result.ok && !result.interrupted && repurge) run.out.note('The first pass did not complete: no second pass, and nothing was recorded. Run the same command again to send what failed, then the second pass.');
     if (result.interrupted) return 130;
-    if (!result.ok) {
-      verification?.skip('not every request of the plan succeeded');
-      return 1;
-    }
-    if (!verification) return { verified: null };
-    if (phased) begin(run, 'verify', 'the sampled items at the edge');
-    const sentNow = new Set(result.outcomes.filter((o) => o.status === 'done').map((o) => o.index));
-    const verified = await verification.after(run.signal, (request) => sentNow.has(request));
-    return verified === 'interrupted' ? 130 : { verified };
+    if (result.ok && verification) begin(run, 'verify', 'the sampled items at the edge');
+    const verified = await verifyAfterSend(verification, result, run.signal);
+    if (verified === 130) return 130;
+    if (!result.ok) return failed(run, result);
+    return { verified, result };
   } finally {
     await verification?.close();
   }
@@ -239,7 +239,7 @@ async function skipVerification(run: PhaseRun): Promise<void> {
 }
 
 /** The repurge: the wait again (a resumed one too), then the second pass, which sends only what it lacks and records the state. */
-async function secondPass(run: PhaseRun, resumed: boolean): Promise<number> {
+async function secondPass(run: PhaseRun, resumed: boolean): Promise<ApplyResult | number> {
   const waitMs = run.settings.repurgeAfterMs!;
   begin(run, 'repurge', `${waitMs > 0 ? `waiting ${formatDuration(waitMs)}, then sending` : 'sending'} the same ${plural(run.plan.requests.length, 'request')} again (second pass)`,
     { pass: 2, wait_ms: waitMs, requests: run.plan.requests.length, ...(resumed ? { resumed: true as const } : {}) });
@@ -250,16 +250,24 @@ async function secondPass(run: PhaseRun, resumed: boolean): Promise<number> {
     run.out.event({ ...unsentSummaryEvent({ ok: false, interrupted: true, requests: run.plan.requests.length }), pass: 2, passes: 2 });
     return 130;
   }
-  const result = await sendPass(run, 2, (settled) => recordState(run.plan, settled.completedGroups, settled.ok, run.record, run.warm === null));
-  if (result.interrupted) return 130;
-  return result.ok ? 0 : 1;
+  return settled(run, await sendPass(run, 2, (result) => recordState(run.plan, result.completedGroups, result.ok, run.record, run.warm === null)));
 }
 
 /** Every pass was sent by an earlier run: record the state (a pass whose requests are all journaled sends nothing). */
-async function recordFinished(run: PhaseRun, repurge: boolean): Promise<number> {
+async function recordFinished(run: PhaseRun, repurge: boolean): Promise<ApplyResult | number> {
   if (repurge) begin(run, 'repurge', 'the second pass was sent by an earlier run', { pass: 2, done_before: true });
-  const result = await sendPass(run, repurge ? 2 : 1, (settled) => recordState(run.plan, settled.completedGroups, settled.ok, run.record, run.warm === null));
-  return result.interrupted ? 130 : result.ok ? 0 : 1;
+  return settled(run, await sendPass(run, repurge ? 2 : 1, (result) => recordState(run.plan, result.completedGroups, result.ok, run.record, run.warm === null)));
+}
+
+/** The last pass's result when every request is done; else the exit code (130 interrupted, 1 failed). */
+async function settled(run: PhaseRun, result: ApplyResult): Promise<ApplyResult | number> {
+  return result.interrupted ? 130 : result.ok ? result : failed(run, result);
+}
+
+/** A pass that did not complete: exit 1, and nothing warmed (the warm phase says it is skipped). */
+async function failed(run: PhaseRun, result: ApplyResult): Promise<number> {
+  if (run.warm !== null) await run.warm(run.plan, result, run.signal);
+  return 1;
 }
 
 /** One pass through applyPlan; the note a git baseline calls for when it did not complete. */
@@ -270,7 +278,6 @@ async function sendPass(run: PhaseRun, pass: 1 | 2, onSettled: ((result: ApplyRe
     passes: run.settings.repurgeAfterMs === null ? 1 : 2,
     // The first pass resumes the journal as the command read it; the second reads it again.
     ...(pass === 1 ? { journal: run.journal } : {}),
-    lockPath: null,
     signal: run.signal,
     ...(run.hardSignal === undefined ? {} : { hardSignal: run.hardSignal }),
     onEvent: run.reporter(),

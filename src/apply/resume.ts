@@ -5,6 +5,7 @@ import type { LoadedConfig } from '../plan/saved.js';
 import { buildPlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { workingWatchDigests } from '../reconcile/baseline.js';
+import { groupFingerprints } from '../reconcile/record.js';
 import { isJournal } from './journal.js';
 import type { ForeignJournal, Journal, JournalOptions } from './journal.js';
 
@@ -21,6 +22,7 @@ export function resumedPlan(journal: Journal | ForeignJournal | null, loaded: Lo
   const plan = buildPlan({
     config: loaded.config, configPath: configFile, expansions: loaded.expansions, decisions: header.groups,
     baseline: header.baseline, state: header.state, watchDigests: workingWatchDigests(loaded.expansions, loaded.baseDir, undefined, resolve(loaded.baseDir, header.state.path)),
+    fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions),
   });
   if (plan.plan_id !== header.plan_id) return null;
   const total = plan.requests.length;

@@ -13,6 +13,8 @@ export interface VerifyFlags {
   readonly connectTo?: readonly string[];
   /** `--verify-strict`: a verification that confirmed nothing, or an unmatched --connect-to rule, exits 1 (after the purge). */
   readonly verifyStrict?: boolean;
+  /** `--warm [N|all]`, which --connect-to directs too (warm/flags.ts reads it). */
+  readonly warm?: string | boolean;
 }
 
 /**

@@ -4,12 +4,11 @@
 // timeout counts from the first poll, and a last poll comes at the timeout itself. The request is
 // a plain GET of the URL as given (redirects are not followed), sent over --connect-to when a rule
 // takes its host, never with the API token. Clock and fetcher are injected (tests do not wait).
-import type { Dispatcher } from 'undici';
 import type { Clock } from '../http/policy.js';
 import { USER_AGENT } from '../http/policy.js';
 import { printable } from '../format.js';
 import type { ConnectTo } from '../verify/probe.js';
-import { describeError, routedAgent } from '../verify/probe.js';
+import { describeError, edgeClient } from '../verify/probe.js';
 import type { Expectation, WaitAnswer } from './expect.js';
 import { judgeAnswer } from './expect.js';
 
@@ -99,8 +98,7 @@ export function shownUrl(url: string): string {
 
 /** GETs over an Agent of their own (--connect-to), reading at most WAIT_BODY_LIMIT bytes of each body. */
 export async function createWaitFetcher(connectTo: readonly ConnectTo[]): Promise<WaitFetcher> {
-  const { request } = await import('undici');
-  const agent: Dispatcher = await routedAgent({ connectTo, timeoutMs: POLL_TIMEOUT_MS, connections: 1 });
+  const { dispatcher: agent, request } = await edgeClient({ connectTo, timeoutMs: POLL_TIMEOUT_MS, connections: 1 });
   return {
     async get(url, signal) {
       // A whole poll, body included, within POLL_TIMEOUT_MS: a server that trickles cannot hold the wait past its timeout.

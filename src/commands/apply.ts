@@ -1,9 +1,8 @@
-// `purgeplan apply [PLANFILE]` (docs/commands.md "apply"). Order of work: the flags, the API URL,
-// then the state lock (before the state is read), then the plan — a saved one checked against its
-// configuration, an interrupted one resumed, or a new one — then the tokens, all before the plan
-// is shown; then the tokens verified and the zones' identity read, before `yes` is asked; then the
-// phases: wait-for, send (and verify), repurge, warm (apply/phases.ts). Ctrl-C is a clean stop
-// (130) at any point. The rules live in plan/ and apply/; this wires them.
+// `purgeplan apply [PLANFILE]` (docs/commands.md "apply"). Order of work: the flags, the API URL, the
+// state lock (before the state is read), the plan (a saved one checked, an interrupted one resumed,
+// or a new one), the tokens, all before the plan is shown; the tokens verified and the zones read
+// back before `yes` is asked; then wait-for, send (and verify), repurge, warm (apply/phases.ts).
+// Ctrl-C is a clean stop (130) at any point. The rules live in plan/ and apply/; this wires them.
 import { relative, resolve } from 'node:path';
 import { DEFAULT_API_URL } from '../cloudflare/limits.js';
 import { parseApiUrl } from '../cloudflare/client.js';
@@ -30,6 +29,8 @@ import { recordState } from '../apply/record.js';
 import { resumedPlan } from '../apply/resume.js';
 import { verifySettings } from '../apply/verify-flags.js';
 import type { VerifyFlags } from '../apply/verify-flags.js';
+import { warmAfterApply, warmSettings } from '../warm/index.js';
+import type { WarmFlags } from '../warm/index.js';
 import { startVerification } from '../verify/start.js';
 import { askYes } from './confirm.js';
 import type { Io } from './io.js';
@@ -37,7 +38,7 @@ import { loadValid, planLoaded } from './plan.js';
 import type { PlanningOptions } from './plan.js';
 import { checkAndExpand } from './pipeline.js';
 
-export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags, PhaseFlags {
+export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags, PhaseFlags, WarmFlags {
   readonly autoApprove: boolean;
   readonly apiUrl?: string;
   readonly concurrency: number;
@@ -64,6 +65,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   parseApiUrl(apiUrl);
   const settings = phaseSettings(options);
   const verify = verifySettings(options);
+  const warm = warmSettings(options);
   if (planfile === undefined && !options.autoApprove && !io.stdinIsTTY) {
     // Refused before anything is planned or shown: there is no one to ask.
     throw new UserError('refusing to apply without confirmation: there is no terminal to ask on, and --auto-approve was not given', { hint: 'save the plan with `purgeplan plan --out FILE`, review it, and run `purgeplan apply FILE`; or pass --auto-approve' });
@@ -110,9 +112,10 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
       else output.note('Nothing to apply.');
       return 0;
     }
-    const warm: WarmPhase | null = deps.warm ?? null; // WARM: the --warm phase (src/warm/) is built here from its flags.
+    // WARM: the --warm phase (src/warm/), run by apply/phases.ts once every pass is sent and the state recorded.
+    const warmPhase: WarmPhase | null = deps.warm ?? (warm ? (sent, last, signal) => warmAfterApply(sent, last, loaded.expansions, warm, io, signal) : null);
     const out: PhaseOutput = { event: output.report, line: options.json ? () => undefined : (text) => io.stdout(`${text}\n`), note: output.note };
-    const phase = { settings, warm, out, stderr: io.stderr, requests: plan.requests.length };
+    const phase = { settings, warm: warmPhase, out, stderr: io.stderr, requests: plan.requests.length };
     // The tokens verified and the zones' identity read before `yes` is asked (unless every pass was sent already).
     const checked = resumePoint(plan, journal, settings.repurgeAfterMs !== null).phase === 'finish' ? undefined
       : await identityPhase([...tokens.values()], { apiUrl, maxRetries: options.maxRetries, signal: interrupt.signal, clock }, phase);
@@ -122,8 +125,8 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
       if (refused !== null) return refused;
     }
     return await runPhases({
-      plan, settings, warm, journal, record, signal: interrupt.signal, hardSignal: interrupt.hardSignal, clock, out, ...(deps.fetcher ? { fetcher: deps.fetcher } : {}),
-      send: { apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath, tokens, journalOptions: { all: options.all, groups: [...options.groups], base: options.base ?? null }, ...(checked ? { checked } : {}) },
+      plan, settings, warm: warmPhase, journal, record, signal: interrupt.signal, hardSignal: interrupt.hardSignal, clock, out, ...(deps.fetcher ? { fetcher: deps.fetcher } : {}),
+      send: { apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath, lock, tokens, journalOptions: { all: options.all, groups: [...options.groups], base: options.base ?? null }, ...(checked ? { checked } : {}) },
       verify: verify ? () => startVerification(plan, loaded.expansions, journal, verify, io) : null,
       reporter: () => (options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath: relative(io.cwd, journalPath) || journalPath })),
     });

@@ -66,6 +66,7 @@ export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io): Pl
     baseline: reconciled.baseline,
     state: { path: reconciled.state.path, digest: reconciled.state.digest },
     watchDigests: reconciled.watchDigests,
+    fingerprints: reconciled.fingerprints,
   });
   return { plan, config: loaded.config, expansions: loaded.expansions, baseDir: loaded.baseDir, reconciled };
 }

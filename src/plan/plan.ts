@@ -6,7 +6,7 @@ import type { GroupExpansion } from '../expand/group.js';
 import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
 import { estimateSeconds } from '../cloudflare/pacing.js';
-import { groupFingerprintOf, groupRecord, partsItems } from '../reconcile/record.js';
+import { groupRecord, partsItems } from '../reconcile/record.js';
 import { batch } from './batch.js';
 import { CompactFiles } from './files.js';
 import { makeVariant } from '../expand/variants.js';
@@ -32,6 +32,8 @@ export interface PlanInput {
   readonly baseline: Baseline;
   readonly state: { readonly path: string; readonly digest: string | null };
   readonly watchDigests: ReadonlyMap<string, string>;
+  /** Each group's fingerprint (reconcile's, or groupFingerprints() where nothing was reconciled). */
+  readonly fingerprints: ReadonlyMap<string, string>;
 }
 
 /** How many item keys a plan keeps per group for reviewers. */
@@ -57,7 +59,8 @@ export function buildPlan(input: PlanInput): Plan {
     }
     const group = parts[0].group;
     const watchDigest = input.watchDigests.get(group.name);
-    const fingerprint = groupFingerprintOf(parts, zonesByName);
+    const fingerprint = input.fingerprints.get(group.name);
+    if (fingerprint === undefined) throw new Error(`no fingerprint for the group ${group.name}`);
     return {
       name: group.name,
       zone: parts.length === 1 ? parts[0].zone : null,

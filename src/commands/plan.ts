@@ -23,6 +23,8 @@ import type { Checked } from './pipeline.js';
 export interface PlanningOptions extends ReconcileOptions {
   readonly config: string;
   readonly strict: boolean;
+  /** --ignore-budget (docs/commands.md). */
+  readonly ignoreBudget?: boolean;
 }
 
 export interface PlanOptions extends PlanningOptions {
@@ -66,6 +68,7 @@ export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io): Pl
     baseline: reconciled.baseline,
     state: { path: reconciled.state.path, digest: reconciled.state.digest },
     watchDigests: reconciled.watchDigests,
+    ignoreBudget: options.ignoreBudget === true,
   });
   return { plan, config: loaded.config, expansions: loaded.expansions, baseDir: loaded.baseDir, reconciled };
 }

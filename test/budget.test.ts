@@ -226,6 +226,40 @@ describe('budgets', () => {
     assert.ok(!JSON.stringify(plan).includes('escalated') && !JSON.stringify(plan).includes('ignore_budget'));
   });
 
+  it('budgets that are met change nothing, across zones, actions, routing, dedupe and coverage', () => {
+    const yaml = (budget: string) => `version: 1
+zones:
+  com: { id: ${ID}, name: example.com, plan: pro${budget} }
+  org: { id: ${OTHER_ID}, name: example.org, action: invalidate${budget} }
+cache_keys:
+  dev: { device_type: true }
+groups:
+  routed:
+    urls: ["https://www.example.com/a/{1..40}", "https://www.example.org/a/{1..40}"]
+    cache_key: dev
+  shared:
+    zone: com
+    urls: ["https://www.example.com/a/{1..10}", "https://www.example.com/b/{1..50}"]
+    cache_key: dev
+  covering:
+    zone: com
+    prefixes: [www.example.com/b/]
+    tags: [t]
+  soft:
+    zone: org
+    action: purge
+    urls: ["https://www.example.org/a/{1..5}"]
+    hosts: [static.example.org]
+`;
+    const plain = planOf(yaml(''));
+    const budgeted = planOf(yaml(', budget: { seconds: 1000, items: 100000 }'));
+    assert.deepEqual(bodies(budgeted), bodies(plain));
+    assert.deepEqual(budgeted.requests.map((r) => [r.zone, r.action, r.groups]), plain.requests.map((r) => [r.zone, r.action, r.groups]));
+    assert.deepEqual(budgeted.summary, plain.summary);
+    assert.deepEqual(budgeted.coverage, plain.coverage);
+    assert.ok(plain.summary.duplicates > 0 && plain.summary.covered > 0, 'the plan dedupes and covers');
+  });
+
   it('a zone over budget escalates the largest group first and stops as soon as it is within', () => {
     // 60,000 files take about 78 s on Free; without "big" 30,000 take about 39 s.
     assert.deepEqual(escalated(planOf(three('{ seconds: 45 }'))), ['big']);

@@ -14,7 +14,7 @@ import { batch } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { applyStep, stepLabel } from './escalate-steps.js';
 import type { AppliedStep } from './escalate-steps.js';
-import type { Escalation, PlannedRequest } from './types.js';
+import type { CoverageEntry, Escalation, PlannedRequest } from './types.js';
 
 export interface BudgetedBatch extends BatchResult {
   /** The escalated groups, by name. */
@@ -23,15 +23,22 @@ export interface BudgetedBatch extends BatchResult {
 
 /** The plan's requests with every budget met by escalation; a UserError naming what cannot be. */
 export function budgetedBatch(config: Config, due: readonly GroupExpansion[], ignoreBudget: boolean): BudgetedBatch {
-  const first = batch(config.zones, due);
   const budgeted = config.zones.some((z) => z.budget !== undefined) || config.groups.some((g) => g.budget !== undefined);
-  if (ignoreBudget || !budgeted) return { ...first, escalations: new Map() };
-  const budgets = new Budgets(config, due, first);
+  if (ignoreBudget || !budgeted) return { ...batch(config.zones, due), escalations: new Map() };
+  const budgets = new Budgets(config, due);
   for (const group of config.groups) if (group.budget !== undefined) budgets.group(group, group.budget.items);
   for (const zone of config.zones) if (zone.budget !== undefined) budgets.zone(zone);
   if (budgets.overruns.length > 0) throw overBudget(budgets.overruns);
-  if (budgets.escalations.size === 0) return { ...first, escalations: budgets.escalations };
-  return { ...batch(config.zones, budgets.due), escalations: budgets.escalations };
+  return { ...budgets.combined(), escalations: budgets.escalations };
+}
+
+/**
+ * One zone's batch. Zones are batched independently (batch.ts), so the batches of each zone,
+ * put together in zone order, are the batch of them all: a trial re-batches only the zones a
+ * step touches, and the last batch of each zone is the plan's.
+ */
+function batchZone(zone: Zone, due: readonly GroupExpansion[]): BatchResult {
+  return batch([zone], due.filter((e) => e.zone === zone.name));
 }
 
 /** One zone's requests and the file items each group sends there. */
@@ -42,12 +49,13 @@ interface ZoneView {
 
 interface Overrun { readonly message: string; readonly hint: string }
 
-/** A step tried on a group: the group's expansions with it, and the batch of the zones it touches. */
+/** A step tried on a group: the group's expansions with it, and the batches of the zones it touches. */
 interface Trial {
   readonly applied: AppliedStep;
-  readonly result: BatchResult;
-  readonly zones: ReadonlySet<string>;
+  readonly results: ReadonlyMap<string, BatchResult>;
 }
+
+const viewOf = (result: BatchResult | undefined, zone: string): ZoneView => ({ requests: result?.requests ?? [], files: result?.filesByGroup.get(zone) ?? new Map() });
 
 /** `free-plan limits`, `free/pro-plan limits`. */
 function tierLimits(tiers: Iterable<string>): string {
@@ -59,21 +67,42 @@ class Budgets {
   due: GroupExpansion[];
   readonly escalations = new Map<string, Escalation>();
   readonly overruns: Overrun[] = [];
+  /** Each zone's batch as decided so far. */
+  private readonly results = new Map<string, BatchResult>();
   private readonly views = new Map<string, ZoneView>();
   private readonly zoneOf: ReadonlyMap<string, Zone>;
   private readonly order: ReadonlyMap<string, number>;
+  /** Estimates already made, by view (a trial's view is judged against the current one). */
+  private readonly seconds = new WeakMap<ZoneView, number>();
 
-  constructor(private readonly config: Config, due: readonly GroupExpansion[], first: BatchResult) {
+  constructor(private readonly config: Config, due: readonly GroupExpansion[]) {
     this.due = [...due];
     this.zoneOf = new Map(config.zones.map((z) => [z.name, z]));
     this.order = new Map(config.groups.map((g, i) => [g.name, i]));
-    this.setViews(first, config.zones.map((z) => z.name));
+    this.setResults(new Map(config.zones.map((z) => [z.name, batchZone(z, this.due)])));
   }
 
-  private setViews(result: BatchResult, zones: Iterable<string>): void {
-    for (const zone of zones) {
-      this.views.set(zone, { requests: result.requests.filter((r) => r.zone === zone), files: result.filesByGroup.get(zone) ?? new Map() });
+  private setResults(results: ReadonlyMap<string, BatchResult>): void {
+    for (const [zone, result] of results) {
+      this.results.set(zone, result);
+      this.views.set(zone, viewOf(result, zone));
     }
+  }
+
+  /** The plan's batch: each zone's, in zone order. */
+  combined(): BatchResult {
+    const requests: PlannedRequest[] = [];
+    const coverage: CoverageEntry[] = [];
+    const counts = { files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 0, covered: 0, duplicates: 0 };
+    const filesByGroup = new Map<string, ReadonlyMap<string, number>>();
+    for (const zone of this.config.zones) {
+      const result = this.results.get(zone.name)!;
+      requests.push(...result.requests);
+      coverage.push(...result.coverage);
+      for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] += result.counts[key];
+      for (const [name, files] of result.filesByGroup) filesByGroup.set(name, files);
+    }
+    return { requests, coverage, counts, filesByGroup };
   }
 
   private partsOf(name: string): GroupExpansion[] {
@@ -87,8 +116,8 @@ class Budgets {
   }
 
   /** The batches of these zones only, with `due`. */
-  private trial(zones: ReadonlySet<string>, due: readonly GroupExpansion[]): BatchResult {
-    return batch(this.config.zones.filter((z) => zones.has(z.name)), due.filter((e) => zones.has(e.zone)));
+  private trial(zones: ReadonlySet<string>, due: readonly GroupExpansion[]): Map<string, BatchResult> {
+    return new Map(this.config.zones.filter((z) => zones.has(z.name)).map((z) => [z.name, batchZone(z, due)]));
   }
 
   private groupFiles(name: string, views: (zone: string) => ZoneView | undefined = (z) => this.views.get(z)): number {
@@ -114,7 +143,9 @@ class Budgets {
   }
 
   private zoneSeconds(zone: Zone, view: ZoneView): number {
-    return estimateSeconds(view.requests.map((r) => ({ tier: zone.plan, kind: r.kind, size: r.size })));
+    let seconds = this.seconds.get(view);
+    if (seconds === undefined) this.seconds.set(view, (seconds = estimateSeconds(view.requests.map((r) => ({ tier: zone.plan, kind: r.kind, size: r.size })))));
+    return seconds;
   }
 
   private zoneFiles(view: ZoneView): number {
@@ -127,7 +158,7 @@ class Budgets {
   private accept(group: Group, trial: Trial, why: Pick<Escalation, 'reason' | 'budget'>): void {
     const from = { files: this.groupFiles(group.name), seconds: this.groupSeconds(group.name) };
     this.due = this.replaced(group.name, trial.applied.parts);
-    this.setViews(trial.result, trial.zones);
+    this.setResults(trial.results);
     this.escalations.set(group.name, { from, to: trial.applied.to, reason: why.reason, budget: why.budget, requests: trial.applied.requests });
   }
 
@@ -142,7 +173,7 @@ class Budgets {
       const applied = applyStep(step, parts, this.config.zones);
       if ('unfit' in applied) { notes.push(`${stepLabel(step)}: ${applied.unfit}`); continue; }
       const zones = new Set([...parts, ...applied.parts].map((p) => p.zone));
-      const trial = { applied, result: this.trial(zones, this.replaced(group.name, applied.parts)), zones };
+      const trial = { applied, results: this.trial(zones, this.replaced(group.name, applied.parts)) };
       const verdict = fits(trial);
       if (verdict === true) return trial;
       notes.push(`${stepLabel(step)}: ${verdict}`);
@@ -156,8 +187,8 @@ class Budgets {
     if (files <= items) return;
     const seconds = this.groupSeconds(group.name);
     const over = `${count(files)} files take ${aboutSeconds(seconds)} at ${tierLimits(this.groupTiers(group.name))}, budget ${count(items)} items`;
-    const tried = this.tryGroup(group, ({ result }) => {
-      const after = this.groupFiles(group.name, (zone) => ({ requests: [], files: result.filesByGroup.get(zone) ?? new Map() }));
+    const tried = this.tryGroup(group, ({ results }) => {
+      const after = this.groupFiles(group.name, (zone) => results.get(zone) && viewOf(results.get(zone), zone));
       return after <= items || `${count(after)} files would still be sent`;
     });
     if (!Array.isArray(tried)) {
@@ -203,7 +234,7 @@ class Budgets {
       // No step that brings the zone within alone: the first that lowers it escalates this group, and the next group is tried.
       let lowering: Trial | undefined;
       const within = this.tryGroup(group, (trial) => {
-        const view = { requests: trial.result.requests.filter((r) => r.zone === name), files: trial.result.filesByGroup.get(name) ?? new Map<string, number>() };
+        const view = viewOf(trial.results.get(name), name);
         if (this.zoneOver(zone, view) === null) return true;
         const lowers = this.zoneSeconds(zone, view) < this.zoneSeconds(zone, before) || this.zoneFiles(view) < this.zoneFiles(before);
         if (lowers) lowering ??= trial;

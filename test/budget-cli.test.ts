@@ -69,6 +69,59 @@ describe('budget: plan', () => {
     });
   });
 
+  it('one pacing model: from.seconds is what the plan estimates for the same files sent', async () => {
+    // posts alone in its zone: its escalated estimate is the closing estimate of the plan that sends its files.
+    await withSite(config().replace(/  home:\n.*\n/, ''), async (site) => {
+      const escalated = JSON.parse((await site.run(['plan', '--json'])).stdout) as { groups: { escalated: { from: { seconds: number } } }[] };
+      const ignored = JSON.parse((await site.run(['plan', '--json', '--ignore-budget'])).stdout) as { summary: { estimated_seconds: number } };
+      assert.ok(ignored.summary.estimated_seconds > 1);
+      assert.equal(escalated.groups[0]!.escalated.from.seconds, ignored.summary.estimated_seconds);
+    });
+  });
+
+  it('show renders a saved escalated plan; fmt puts budget, escalate and cache_reserve in their place', async () => {
+    const yaml = `version: 1
+zones:
+  www:
+    cache_reserve: true
+    budget: { items: 10 }
+    id: ${ZONE_ID}
+groups:
+  posts:
+    escalate: [auto]
+    budget: { items: 5 }
+    urls: ["https://www.example.com/blog/{1..20}/"]
+`;
+    await withSite(yaml, async (site) => {
+      assert.equal((await site.run(['plan', '--out', 'saved.plan'])).code, 0);
+      const shown = await site.run(['show', 'saved.plan']);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /↑ posts · escalated · 20 files → prefix www\.example\.com\/blog\/ \(1 request\): 20 files take less than 1 s at free-plan limits, budget 5 items/);
+      assert.match(shown.stdout, /Warning: zone www uses Cache Reserve: this plan purges 1 prefix request;/);
+      assert.equal((await site.run(['fmt'])).code, 0);
+      assert.equal(site.read('purge.yaml'), `version: 1
+zones:
+  www:
+    id: ${ZONE_ID}
+    budget: {items: 10}
+    cache_reserve: true
+groups:
+  posts:
+    urls: ["https://www.example.com/blog/{1..20}/"]
+    budget: {items: 5}
+    escalate: [auto]
+`);
+    });
+  });
+
+  it('an explicit step past --max-items is an error at the step, never expanded', async () => {
+    await withSite(config({ escalate: '\n    escalate: [{ prefixes: ["www.example.com/{1..100000000}/"] }]' }), async (site) => {
+      const result = await site.run(['plan']);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /purge\.yaml:7:18: error: groups\.posts\.escalate\[0\]\.prefixes expands to 100,000,000 prefixes, more than --max-items leaves for it/);
+    });
+  });
+
   it('a file without budget, escalate or cache_reserve has no budget fields in plan --json', async () => {
     await withSite(config({ escalate: '' }).replace(', budget: { seconds: 1 }', ''), async (site) => {
       const result = await site.run(['plan', '--json']);

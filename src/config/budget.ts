@@ -1,6 +1,7 @@
 // Budgets, escalate steps and Cache Reserve (docs/purge-yaml.md, "Budgets and escalation"): the
 // rules a schema cannot express, and the values the planner reads. The plan decides what to
 // escalate (src/plan/escalate.ts); here each step is checked where it is written.
+import { count } from '../format.js';
 import type { Checker } from './checker.js';
 import { expandEntries } from './entries.js';
 import { displayPath } from './path.js';
@@ -69,7 +70,7 @@ function stepOf(c: Checker, input: EscalationInput, step: unknown, i: number): E
     vars: input.vars.vars, brokenVars: input.vars.brokenVars, budget: input.maxValues, skipEmpty: true, textOf: c.textOf,
   });
   if (found.counted > input.maxValues) {
-    c.error([...at, kind], 'key', `${displayPath([...at, kind])} expands to more values than --max-items allows`, 'list fewer, broader prefixes or hosts');
+    c.error([...at, kind], 'key', `${displayPath([...at, kind])} expands to ${count(found.countedExact)} ${kind}, more than --max-items leaves for it (${count(input.maxValues)})`, 'list fewer, broader prefixes or hosts');
     return undefined;
   }
   if (input.routed && !routedValues(c, input, [...at, kind], found.values, found.entryOf, kind)) return undefined;

@@ -228,7 +228,8 @@ class Budgets {
     const groups = new Map(this.config.groups.map((g) => [g.name, g]));
     for (const groupName of inZone.sort(largestFirst)) {
       const group = groups.get(groupName)!;
-      if (!group.escalate?.length) continue;
+      // A group whose files an earlier escalation covered has nothing left to replace.
+      if (!group.escalate?.length || (this.views.get(name)!.files.get(groupName) ?? 0) === 0) continue;
       const before = this.views.get(name)!;
       const over = this.zoneOver(zone, before)!;
       // No step that brings the zone within alone: the first that lowers it escalates this group, and the next group is tried.

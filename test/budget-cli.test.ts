@@ -98,6 +98,9 @@ groups:
       assert.equal(shown.code, 0, shown.stderr);
       assert.match(shown.stdout, /↑ posts · escalated · 20 files → prefix www\.example\.com\/blog\/ \(1 request\): 20 files take less than 1 s at free-plan limits, budget 5 items/);
       assert.match(shown.stdout, /Warning: zone www uses Cache Reserve: this plan purges 1 prefix request;/);
+      const json = await site.run(['plan', '--json']);
+      assert.match(json.stderr, /^warning: zone www uses Cache Reserve: this plan purges 1 prefix request; .*Class A write\. For content that may not have changed, consider action: invalidate/m);
+      assert.equal((JSON.parse(json.stdout) as { zones: { cache_reserve?: boolean }[] }).zones[0]!.cache_reserve, true);
       assert.equal((await site.run(['fmt'])).code, 0);
       assert.equal(site.read('purge.yaml'), `version: 1
 zones:

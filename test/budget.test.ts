@@ -389,7 +389,7 @@ describe('the escalated group in the plan', () => {
   it('human: marked ↑ with the counts, the estimate and the budget, and the note on variants once', () => {
     const text = renderHuman(planOf(yaml), { style: plainStyle });
     assert.ok(text.includes('\n  ↑ posts · escalated · 48,000 files → prefix www.example.com/blog/ (1 request): 48,000 files take about 63 s at free-plan limits, budget 10 s\n'), text);
-    assert.equal(text.split('A prefix or host purge removes every variant under it, declared in purge.yaml or not.').length, 2);
+    assert.equal(text.split('A prefix or host purge removes every variant under it, declared or not.').length, 2);
     assert.match(text, /↑ escalated over a budget/);
     assert.ok(!text.includes('https://www.example.com/blog/1/'), 'its file items are not listed as sent');
   });
@@ -397,7 +397,7 @@ describe('the escalated group in the plan', () => {
   it('markdown: the same line and note', () => {
     const text = renderMarkdown(planOf(yaml));
     assert.ok(text.includes('- ↑ **posts** · escalated · 48,000 files → prefix `www.example.com/blog/` (1 request): 48,000 files take about 63 s at free-plan limits, budget 10 s'), text);
-    assert.ok(text.includes('A prefix or host purge removes every variant under it, declared in purge.yaml or not.'));
+    assert.ok(text.includes('A prefix or host purge removes every variant under it, declared or not.'));
     assert.match(text, /\| posts \| www \| new, escalated \| 48,000 \| ✅ \|/);
   });
 

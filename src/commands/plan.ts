@@ -15,6 +15,7 @@ import type { Reconciled, ReconcileOptions } from '../reconcile/baseline.js';
 import { renderHuman } from '../render/human.js';
 import { jsonChunks } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
+import { cacheReserveWarnings } from '../render/budget.js';
 import type { Io } from './io.js';
 import { printDiagnostics, summarizeProblems } from './io.js';
 import { checkAndExpand, loadWorkingConfig } from './pipeline.js';
@@ -120,6 +121,8 @@ export async function planCommand(options: PlanOptions, io: Io): Promise<number>
     checkOutPath(options.out, outPath, configPath, options.config);
     writeChunksAtomic(outPath, jsonChunks(savedPlan(plan, outPath, configPath)), `--out ${options.out}`);
   }
+  // The document has no words: what the human plan warns is said on stderr.
+  if (options.json) for (const warning of cacheReserveWarnings(plan)) io.stderr(`warning: ${warning}\n`);
   if (options.json) await io.stdoutChunks(jsonChunks(plan));
   else if (options.markdown) io.stdout(renderMarkdown(plan));
   else {

@@ -7,7 +7,7 @@ import { aboutSeconds, count, plural, printable } from '../format.js';
 export const ESCALATED_MEANING = 'escalated over a budget (its files purged by a prefix, host or everything instead)';
 
 /** Said once in a plan that escalates to prefixes or hosts. */
-export const VARIANTS_NOTE = 'A prefix or host purge removes every variant under it, declared in purge.yaml or not.';
+export const VARIANTS_NOTE = 'A prefix or host purge removes every variant under it, declared or not.';
 
 /** Said when the plan was made with --ignore-budget. */
 export const IGNORED_NOTE = 'Budgets were ignored for this run (--ignore-budget): nothing was escalated.';

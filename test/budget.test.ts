@@ -8,6 +8,7 @@ import { checkAndExpand } from '../src/commands/pipeline.js';
 import { UserError } from '../src/errors.js';
 import { wireBody } from '../src/plan/files.js';
 import { buildPlan } from '../src/plan/plan.js';
+import { groupFingerprints } from '../src/reconcile/record.js';
 import type { Plan, PlanGroup } from '../src/plan/types.js';
 import { renderHuman } from '../src/render/human.js';
 import { renderMarkdown } from '../src/render/markdown.js';
@@ -25,6 +26,7 @@ function planOf(yaml: string, options: { ignoreBudget?: boolean; files?: Record<
     config: checked.config, configPath: 'purge.yaml', expansions: checked.expansions,
     decisions: checked.config.groups.map((g) => ({ name: g.name, zone: g.zone, status: 'new', due: true })),
     baseline: { kind: 'none' }, state: { path: '.purgeplan/state.json', digest: null }, watchDigests: new Map(), ignoreBudget: options.ignoreBudget,
+    fingerprints: groupFingerprints(checked.config.zones, checked.expansions),
   });
 }
 

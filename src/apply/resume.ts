@@ -5,6 +5,7 @@ import type { LoadedConfig } from '../plan/saved.js';
 import { buildPlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { workingWatchDigests } from '../reconcile/baseline.js';
+import { groupFingerprints } from '../reconcile/record.js';
 import { isJournal } from './journal.js';
 import type { ForeignJournal, Journal, JournalOptions } from './journal.js';
 
@@ -22,6 +23,7 @@ export function resumedPlan(journal: Journal | ForeignJournal | null, loaded: Lo
     config: loaded.config, configPath: configFile, expansions: loaded.expansions, decisions: header.groups,
     baseline: header.baseline, state: header.state, watchDigests: workingWatchDigests(loaded.expansions, loaded.baseDir, undefined, resolve(loaded.baseDir, header.state.path)),
     ignoreBudget: header.options.ignore_budget === true,
+    fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions),
   });
   if (plan.plan_id !== header.plan_id) return null;
   note(`Resuming the interrupted apply of plan ${plan.plan_id.slice(0, 19)}… started ${header.started_at}: ${journal.done.size} of ${plan.requests.length} requests were applied; sending the rest.`);

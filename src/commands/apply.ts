@@ -115,7 +115,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     const report = options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath: relative(io.cwd, journalPath) || journalPath });
     const result = await applyPlan(plan, {
       apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath,
-      signal: interrupt.signal, hardSignal: interrupt.hardSignal, onEvent: report, lockPath: null, journal, tokens,
+      signal: interrupt.signal, hardSignal: interrupt.hardSignal, onEvent: report, lock, journal, tokens,
       journalOptions: journalOptions(options),
       onSettled: (settled) => recordState(plan, settled.completedGroups, settled.ok, record),
     });

@@ -70,6 +70,7 @@ export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io): Pl
     state: { path: reconciled.state.path, digest: reconciled.state.digest },
     watchDigests: reconciled.watchDigests,
     ignoreBudget: options.ignoreBudget === true,
+    fingerprints: reconciled.fingerprints,
   });
   return { plan, config: loaded.config, expansions: loaded.expansions, baseDir: loaded.baseDir, reconciled };
 }

@@ -6,7 +6,7 @@ import type { GroupExpansion } from '../expand/group.js';
 import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
 import { estimateSeconds } from '../cloudflare/pacing.js';
-import { groupFingerprintOf, groupRecord, partsItems } from '../reconcile/record.js';
+import { groupRecord, partsItems } from '../reconcile/record.js';
 import { budgetedBatch } from './escalate.js';
 import { CompactFiles } from './files.js';
 import { makeVariant } from '../expand/variants.js';
@@ -34,6 +34,8 @@ export interface PlanInput {
   readonly watchDigests: ReadonlyMap<string, string>;
   /** --ignore-budget: budgets are not applied this run (docs/commands.md). */
   readonly ignoreBudget?: boolean;
+  /** Each group's fingerprint (reconcile's, or groupFingerprints() where nothing was reconciled). */
+  readonly fingerprints: ReadonlyMap<string, string>;
 }
 
 /** How many item keys a plan keeps per group for reviewers. */
@@ -59,7 +61,8 @@ export function buildPlan(input: PlanInput): Plan {
     }
     const group = parts[0].group;
     const watchDigest = input.watchDigests.get(group.name);
-    const fingerprint = groupFingerprintOf(parts, zonesByName);
+    const fingerprint = input.fingerprints.get(group.name);
+    if (fingerprint === undefined) throw new Error(`no fingerprint for the group ${group.name}`);
     return {
       name: group.name,
       zone: parts.length === 1 ? parts[0].zone : null,

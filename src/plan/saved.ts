@@ -8,6 +8,7 @@ import { printable } from '../format.js';
 import type { Config } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { reconcile, workingWatchDigests } from '../reconcile/baseline.js';
+import { groupFingerprints } from '../reconcile/record.js';
 import type { ExpandAt, Reconciled } from '../reconcile/baseline.js';
 import { stateDigest } from '../reconcile/state.js';
 import { buildPlan } from './plan.js';
@@ -66,7 +67,8 @@ export function checkSavedPlan(check: SavedPlanCheck): Plan {
     if (group.due && watchDigests.get(group.name) !== group.watch_digest) throw stale(`the content group ${printable(group.name)} watches changed since it was made`);
   }
   const rebuilt = resuming
-    ? buildPlan({ config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan), baseline: plan.baseline, state: plan.state, watchDigests, ignoreBudget: plan.ignore_budget === true })
+    ? buildPlan({ config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan), baseline: plan.baseline, state: plan.state, watchDigests,
+        fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions), ignoreBudget: plan.ignore_budget === true })
     : rebuildSavedPlan(check, inconsistency, stale);
   const difference = planDifference(plan, rebuilt);
   if (difference !== null) {
@@ -100,6 +102,7 @@ function rebuildSavedPlan(check: SavedPlanCheck, inconsistency: string | null, s
     config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: reconciled.decisions,
     baseline: reconciled.baseline, state: { path: reconciled.state.path, digest: reconciled.state.digest }, watchDigests: reconciled.watchDigests,
     ignoreBudget: plan.ignore_budget === true,
+    fingerprints: reconciled.fingerprints,
   });
 }
 

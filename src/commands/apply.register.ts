@@ -27,7 +27,7 @@ export function registerApply(program: Command, setExit: SetExit): void {
     .option('--check-drift', 'first compare the cache keys with the zones\' Cache Rules (as `drift`); send nothing on drift', false)
     .addHelpText('after', `
 A plan file is checked against its configuration (found beside the plan, or -c) and refused,
-with nothing sent, if it differs; --group, --all, --base and --state cannot be used with it.
+with nothing sent, if it differs; --group, --all, --base, --state and --ignore-budget cannot be used with it.
 An apply interrupted (Ctrl-C, a crash) is resumed by running the same command again.
 
 Exit codes: 0 every request succeeded (and, with --verify, no sampled item was still cached), 1 a failure

@@ -14,7 +14,7 @@ import { checkStateOwner, journalPathOf, lockPathOf, readState, stateLabel, stat
 import { renderHuman } from '../render/human.js';
 import { unsentSummaryEvent } from '../apply/events.js';
 import { Interrupts } from '../apply/interrupts.js';
-import { isJournal, readJournal } from '../apply/journal.js';
+import { isJournal, journalOptions, readJournal } from '../apply/journal.js';
 import { acquireLock } from '../apply/lock.js';
 import { applyOutput } from '../apply/output.js';
 import type { ApplyOutput } from '../apply/output.js';
@@ -95,7 +95,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
           expandAt: (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems),
           interrupted: isJournal(journal) ? { planId: journal.header.plan_id, stateDigest: journal.stateDigest } : null,
         })
-      : resumedPlan(journal, loaded, { all: options.all, groups: options.groups, base: options.base ?? null }, configFile, output.note)
+      : resumedPlan(journal, loaded, journalOptions(options), configFile, output.note)
         ?? planLoaded(loaded, { ...options, config: configFile }, io).plan;
     const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath };
 
@@ -119,7 +119,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     const result = await applyPlan(plan, {
       apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath,
       signal: interrupt.signal, hardSignal: interrupt.hardSignal, onEvent: report, lock, journal, tokens,
-      journalOptions: { all: options.all, groups: [...options.groups], base: options.base ?? null },
+      journalOptions: journalOptions(options),
       onSettled: (settled) => recordState(plan, settled.completedGroups, settled.ok, record),
     });
     const note = result.ok ? null : gitBaselineNote(plan, result.completedGroups);

@@ -22,6 +22,7 @@ export function resumedPlan(journal: Journal | ForeignJournal | null, loaded: Lo
   const plan = buildPlan({
     config: loaded.config, configPath: configFile, expansions: loaded.expansions, decisions: header.groups,
     baseline: header.baseline, state: header.state, watchDigests: workingWatchDigests(loaded.expansions, loaded.baseDir, undefined, resolve(loaded.baseDir, header.state.path)),
+    ignoreBudget: header.options.ignore_budget === true,
     fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions),
   });
   if (plan.plan_id !== header.plan_id) return null;
@@ -36,6 +37,6 @@ export function resumedPlan(journal: Journal | ForeignJournal | null, loaded: Lo
 /** Whether this run asks for what the interrupted one asked (the same --group, --all, --base). */
 function sameOptions(journal: Journal, asked: JournalOptions): boolean {
   const before = journal.header.options;
-  return before.all === asked.all && (before.base ?? null) === (asked.base ?? null)
+  return before.all === asked.all && (before.base ?? null) === (asked.base ?? null) && (before.ignore_budget === true) === (asked.ignore_budget === true)
     && [...before.groups].sort().join('\n') === [...asked.groups].sort().join('\n');
 }

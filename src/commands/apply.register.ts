@@ -31,7 +31,7 @@ export function registerApply(program: Command, setExit: SetExit): void {
     .option('--check-drift', 'first compare the cache keys with the zones\' Cache Rules (as `drift`); send nothing on drift', false)
     .addHelpText('after', `
 A plan file is checked against its configuration (found beside the plan, or -c) and refused,
-with nothing sent, if it differs; --group, --all, --base and --state cannot be used with it.
+with nothing sent, if it differs; --group, --all, --base, --state and --ignore-budget cannot be used with it.
 Phases, in order: identity (a zone with an id and a name is read back; a mismatch sends nothing),
 wait-for, send (and --verify), repurge, warm. An apply interrupted (Ctrl-C, a crash) in any phase
 is resumed in that phase by running the same command again.

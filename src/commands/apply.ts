@@ -15,7 +15,7 @@ import { checkStateOwner, journalPathOf, lockPathOf, readState, stateLabel, stat
 import { renderHuman } from '../render/human.js';
 import { unsentSummaryEvent } from '../apply/events.js';
 import { Interrupts } from '../apply/interrupts.js';
-import { isJournal, readJournal } from '../apply/journal.js';
+import { isJournal, journalOptions, readJournal } from '../apply/journal.js';
 import { acquireLock } from '../apply/lock.js';
 import { applyOutput } from '../apply/output.js';
 import type { ApplyOutput } from '../apply/output.js';
@@ -99,7 +99,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
           expandAt: (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems),
           interrupted: isJournal(journal) ? { planId: journal.header.plan_id, stateDigest: journal.stateDigest } : null,
         })
-      : resumedPlan(journal, loaded, { all: options.all, groups: options.groups, base: options.base ?? null }, configFile, output.note)
+      : resumedPlan(journal, loaded, journalOptions(options), configFile, output.note)
         ?? planLoaded(loaded, { ...options, config: configFile }, io).plan;
     const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath };
 
@@ -126,7 +126,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     }
     return await runPhases({
       plan, settings, warm: warmPhase, journal, record, signal: interrupt.signal, hardSignal: interrupt.hardSignal, clock, out, ...(deps.fetcher ? { fetcher: deps.fetcher } : {}),
-      send: { apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath, lock, tokens, journalOptions: { all: options.all, groups: [...options.groups], base: options.base ?? null }, ...(checked ? { checked } : {}) },
+      send: { apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath, lock, tokens, journalOptions: journalOptions(options), ...(checked ? { checked } : {}) },
       verify: verify ? () => startVerification(plan, loaded.expansions, journal, verify, io) : null,
       reporter: () => (options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath: relative(io.cwd, journalPath) || journalPath })),
     });

@@ -6,6 +6,7 @@ import type { CoverageEntry, Plan, PlanGroup } from '../plan/types.js';
 import { removedCount } from '../plan/types.js';
 import { removedItemKeys, removedNote, removedZoneOf } from './removed.js';
 import { baselineLine, INVALIDATE_MEANING, planLine, requestsText } from './summary.js';
+import { cacheReserveWarnings, ESCALATED_MEANING, escalatesToPrefixOrHost, escalationText, IGNORED_NOTE, VARIANTS_NOTE } from './budget.js';
 import { count, plural, printable } from '../format.js';
 
 export interface HumanOptions {
@@ -18,7 +19,7 @@ export interface HumanOptions {
 const PURGE = 'purge';
 const CHANGED = 'purge (changed since the baseline)';
 const NOT_DUE = 'not due';
-const SYMBOLS: readonly (readonly [string, string])[] = [['+', PURGE], ['±', CHANGED], ['~', INVALIDATE_MEANING], ['=', NOT_DUE]];
+const SYMBOLS: readonly (readonly [string, string])[] = [['+', PURGE], ['±', CHANGED], ['~', INVALIDATE_MEANING], ['↑', ESCALATED_MEANING], ['=', NOT_DUE]];
 
 const SYMBOL: Record<PlanGroup['status'], string> = {
   new: '+', changed: '±', revised: '+', content: '+', forced: '+', unchanged: '=', removed: '-',
@@ -26,6 +27,7 @@ const SYMBOL: Record<PlanGroup['status'], string> = {
 
 /** A due group that invalidates is marked `~`, as are its items (docs/purge-yaml.md); purges keep their symbols. */
 function groupSymbol(group: PlanGroup): string {
+  if (group.due && group.escalated) return '↑';
   return group.due && group.action === 'invalidate' ? '~' : SYMBOL[group.status];
 }
 
@@ -153,9 +155,10 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
       const ownKey = groupKey !== undefined && groupKey !== zoneKey && group.status !== 'removed' ? ` ${style.dim('·')} ${keyText(groupKey)}` : '';
       const routed = route ? ` ${style.dim('·')} routed by host${group.zones.length > 1 ? `: ${plural(route.items, 'item')} of ${count(group.items)} here` : ''}` : '';
       const head = `  ${shown} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)}${action} ${style.dim('·')} ${itemsText(group)}${routed}${ownKey}`;
-      lines.push(group.due ? head : style.dim(head));
+      // An escalated group's line says what stands in for its files (docs/purge-yaml.md, "Budgets and escalation").
+      lines.push(group.due && group.escalated ? `  ${shown} ${escalationText(plan, group, group.escalated, style.bold(printable(group.name)))}` : group.due ? head : style.dim(head));
       if (group.description) lines.push(style.dim(`      ${printable(group.description.trim())}`));
-      if (!group.due) continue;
+      if (!group.due || group.escalated) continue;
       const changes = changeLines(group, limit, zoneName);
       if ((group.diff || changes) && group.zones.length > 1 && group.zones[0] !== zoneName) {
         lines.push(style.dim(`      (changes listed under zone ${group.zones[0]})`));
@@ -190,6 +193,8 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
   }
   if (plan.summary.duplicates > 0) lines.push(style.dim(`Deduplicated: ${plural(plan.summary.duplicates, 'item')} asked for by more than one group ${plan.summary.duplicates === 1 ? 'is' : 'are'} sent once.`));
   if (plan.coverage.length || plan.summary.duplicates) lines.push('');
+  const budgetNotes = [...(escalatesToPrefixOrHost(plan) ? [VARIANTS_NOTE] : []), ...(plan.ignore_budget ? [IGNORED_NOTE] : []), ...cacheReserveWarnings(plan).map((w) => `Warning: ${w}`)];
+  if (budgetNotes.length) lines.push(...budgetNotes, '');
   lines.push(plan.summary.requests === 0 ? style.bold('No purges planned.') : style.bold(planLine(plan)));
   if (dueCount > 0) {
     // Like Terraform, the legend lists only the symbols this plan shows.

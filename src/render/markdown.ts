@@ -4,6 +4,7 @@ import type { Plan } from '../plan/types.js';
 import { actionText, changeLines, coveredBy, itemLine, itemSymbol, itemsText, sameItems, statusText } from './human.js';
 import type { PlanGroup } from '../plan/types.js';
 import { baselineLine, planLine } from './summary.js';
+import { cacheReserveWarnings, escalatesToPrefixOrHost, escalationText, IGNORED_NOTE, VARIANTS_NOTE } from './budget.js';
 import { codeSpan, count, markdownText, plural, printable } from '../format.js';
 
 export const MARKDOWN_LIMIT = 60_000;
@@ -33,7 +34,7 @@ function fitLines(lines: readonly string[], budget: number): { kept: string[]; l
 }
 
 /** A group's status, and `invalidate` for a group that invalidates (docs/purge-yaml.md). */
-const statusOf = (g: PlanGroup): string => (actionText(g) ? `${statusText(g)}, ${actionText(g)}` : statusText(g));
+const statusOf = (g: PlanGroup): string => `${actionText(g) ? `${statusText(g)}, ${actionText(g)}` : statusText(g)}${g.due && g.escalated ? ', escalated' : ''}`;
 
 export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   const head: string[] = ['### purgeplan plan', ''];
@@ -77,6 +78,14 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   if (notesLeft) coverageNotes.push(`- … and ${plural(notesLeft, 'more covering item')}`);
   if (plan.summary.duplicates) coverageNotes.push(`- ${plural(plan.summary.duplicates, 'duplicate item')} sent once`);
   if (coverageNotes.length) head.push(...coverageNotes, '');
+  // Escalated groups, what stands in for their files, and the budget notes (docs/purge-yaml.md, "Budgets and escalation").
+  const escalated = plan.groups.filter((g) => g.due && g.escalated).map((g) => `- ↑ ${escalationText(plan, g, g.escalated!, `**${markdownText(g.name)}**`, codeSpan)}`);
+  const { kept: escalationLines, left: escalationsLeft } = fitLines(escalated, Math.floor(limit * 0.1));
+  if (escalationsLeft) escalationLines.push(`- … and ${plural(escalationsLeft, 'more escalated group')}`);
+  if (escalatesToPrefixOrHost(plan)) escalationLines.push('', VARIANTS_NOTE);
+  if (plan.ignore_budget) escalationLines.push('', IGNORED_NOTE);
+  if (escalationLines.length) head.push(...escalationLines, '');
+  for (const warning of cacheReserveWarnings(plan, codeSpan)) head.push(`> [!WARNING]\n> ${warning.replace('action: invalidate', '`action: invalidate`')}`, '');
 
   // Each due group's item list, shrunk until everything fits.
   const due = plan.groups.filter((g) => g.due);
@@ -88,6 +97,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n${descriptions.get(name) ?? ''}${fence}diff\n${body}\n${fence}\n</details>\n`;
   };
   const linesOf = (g: (typeof due)[number]): { lines: string[]; total: number } => {
+    if (g.escalated) return { lines: [`↑ ${escalationText(plan, g, g.escalated, printable(g.name))}`], total: 1 };
     // Items added, then items removed, each removed one saying whether it is purged one last time.
     const changes = changeLines(g, REMOVED_LINES, g.zones.length === 1 ? g.zones[0] : null);
     const removed = (changes?.removed ?? []).map(({ key, note }) => `- ${itemLine(key)} ${note}`);

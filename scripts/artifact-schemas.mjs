@@ -300,10 +300,10 @@ export const journalLineSchema = {
       },
     },
     {
-      description: 'A request Cloudflare accepted: its index in the plan\'s requests and Cloudflare\'s purge id.',
+      description: 'A request Cloudflare accepted: its index in the plan\'s requests, Cloudflare\'s purge id, and with --repurge-after the pass that sent it (pass 2; absent for the first).',
       type: 'object',
       required: ['type', 'index', 'id', 'at'],
-      properties: { type: { const: 'request' }, index: count, id: str, at: time },
+      properties: { type: { const: 'request' }, index: count, id: str, at: time, pass: { enum: [1, 2] } },
     },
     {
       description: 'The state file\'s digest after this apply recorded what it completed.',

@@ -26,7 +26,11 @@ export function resumedPlan(journal: Journal | ForeignJournal | null, loaded: Lo
     fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions),
   });
   if (plan.plan_id !== header.plan_id) return null;
-  note(`Resuming the interrupted apply of plan ${plan.plan_id.slice(0, 19)}… started ${header.started_at}: ${journal.done.size} of ${plan.requests.length} requests were applied; sending the rest.`);
+  const total = plan.requests.length;
+  // With --repurge-after a second pass follows the first (apply/phases.ts says which phase resumes).
+  const sent = journal.done.size < total ? `${journal.done.size} of ${total} requests were applied; sending the rest`
+    : journal.repurged.size > 0 ? `the first pass sent all ${total} requests, the second ${journal.repurged.size}` : `all ${total} requests were applied`;
+  note(`Resuming the interrupted apply of plan ${plan.plan_id.slice(0, 19)}… started ${header.started_at}: ${sent}.`);
   return plan;
 }
 

@@ -7,6 +7,7 @@ import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
 import { estimateSeconds } from '../cloudflare/pacing.js';
 import { groupFingerprintOf, groupRecord, partsItems } from '../reconcile/record.js';
+import { attachExpansions } from './attached.js';
 import { batch } from './batch.js';
 import { CompactFiles } from './files.js';
 import { makeVariant } from '../expand/variants.js';
@@ -100,7 +101,8 @@ export function buildPlan(input: PlanInput): Plan {
     cache_keys: Object.fromEntries(Object.entries(cacheKeys).sort(([a], [b]) => compare(a, b))),
     state: input.state,
   };
-  return { ...plan, plan_id: planId(plan) };
+  // The renderers list each group's items from its expansions (docs/commands.md, "How the plan lists items").
+  return attachExpansions({ ...plan, plan_id: planId(plan) }, expansions);
 }
 
 /**

@@ -74,7 +74,9 @@ function groupSection(g: PlanGroup, itemsIn: (group: PlanGroup, zone: string) =>
   const lines: string[] = [];
   for (const zone of g.zones) {
     const listing = planGroupListing(g, zone, itemsIn, options);
-    lines.push(`  zone ${printable(zone)}: ${listing.head}`, ...listing.lines.map(diffLine));
+    const action = g.routes?.find((r) => r.zone === zone)?.action ?? g.action;
+    // The zone's line carries its action's symbol: a routed group may purge in one zone and invalidate in another.
+    lines.push(`${action === 'invalidate' ? '~' : '+'} zone ${printable(zone)}: ${listing.head}`, ...listing.lines.map(diffLine));
   }
   return { summary: itemsText(g), lines };
 }

@@ -157,7 +157,8 @@ export function factorItems(runs: readonly UrlRun[], declared: readonly Declared
       first = Math.min(first, set.first);
     }
     const items = urls.size * box.keys.length;
-    if (best === null || items > best.items || (items === best.items && (urls.size > best.urls.size || (urls.size === best.urls.size && first < best.first)))) best = { box, urls, items, first };
+    // Ties: the product of more variants (its URLs have every variant; the others are listed), then the earlier.
+    if (best === null || items > best.items || (items === best.items && (box.keys.length > best.box.keys.length || (box.keys.length === best.box.keys.length && first < best.first)))) best = { box, urls, items, first };
   }
   if (best === null) return { product: null, rest: merged, restItems: merged.reduce((n, r) => n + r.variants.length, 0) };
   const { box, urls } = best;

@@ -65,11 +65,11 @@ function coordinates(variant: VariantLike): Map<DimensionId, string> {
 
 const labelOf = (id: DimensionId): string => (id.startsWith('c:') ? `cookie ${id.slice(2)}` : LABELS[id.slice(2)] ?? id.slice(2));
 
-/** One set of variants (the variants some URLs share), with each variant's coordinates. */
+/** One set of variants (the variants some URLs share): the URLs that have it, by their index in the runs. */
 interface VariantSet {
   readonly variants: readonly VariantLike[];
   readonly keys: ReadonlySet<string>;
-  readonly urls: string[];
+  readonly urls: number[];
   readonly first: number;
 }
 
@@ -145,36 +145,31 @@ export function factorItems(runs: readonly UrlRun[], declared: readonly Declared
   // The sets of the most items first; each gives the box its variants hold in full, and the box
   // counts every URL whose variants include it.
   const candidates = [...sets].sort((a, b) => b.urls.length * b.variants.length - a.urls.length * a.variants.length || a.first - b.first).slice(0, CANDIDATES);
-  let best: { box: Box; urls: Set<string>; items: number; first: number } | null = null;
+  let best: { box: Box; members: VariantSet[]; items: number; first: number } | null = null;
   for (const candidate of candidates) {
     const box = largestBox(candidate.variants, order, valueOrder);
     if (box.keys.length === 0) continue;
-    const urls = new Set<string>();
-    let first = Infinity;
-    for (const set of sets) {
-      if (set.keys.size < box.keys.length || !box.keys.every((key) => set.keys.has(key))) continue;
-      for (const url of set.urls) urls.add(url);
-      first = Math.min(first, set.first);
-    }
-    const items = urls.size * box.keys.length;
+    const members = sets.filter((set) => set.keys.size >= box.keys.length && box.keys.every((key) => set.keys.has(key)));
+    const items = members.reduce((n, set) => n + set.urls.length, 0) * box.keys.length;
+    const first = members.reduce((least, set) => Math.min(least, set.first), Infinity);
     // Ties: the product of more variants (its URLs have every variant; the others are listed), then the earlier.
-    if (best === null || items > best.items || (items === best.items && (box.keys.length > best.box.keys.length || (box.keys.length === best.box.keys.length && first < best.first)))) best = { box, urls, items, first };
+    if (best === null || items > best.items || (items === best.items && (box.keys.length > best.box.keys.length || (box.keys.length === best.box.keys.length && first < best.first)))) best = { box, members, items, first };
   }
   if (best === null) return { product: null, rest: merged, restItems: merged.reduce((n, r) => n + r.variants.length, 0) };
-  const { box, urls } = best;
+  const { box, members } = best;
+  const inProduct = new Uint8Array(merged.length);
+  for (const set of members) for (const index of set.urls) inProduct[index] = 1;
   const inBox = new Set(box.keys);
+  const urls: string[] = [];
   const rest: UrlRun[] = [];
   let restItems = 0;
-  for (const run of merged) {
-    const left = urls.has(run.url) ? run.variants.filter((v) => !inBox.has(v.key)) : run.variants;
+  merged.forEach((run, index) => {
+    if (inProduct[index]) urls.push(run.url);
+    const left = inProduct[index] ? (run.variants.length === box.keys.length ? [] : run.variants.filter((v) => !inBox.has(v.key))) : run.variants;
     if (left.length) { rest.push(left.length === run.variants.length ? run : { url: run.url, variants: left }); restItems += left.length; }
-  }
+  });
   return {
-    product: {
-      urls: [...new Set(merged.filter((r) => urls.has(r.url)).map((r) => r.url))],
-      dimensions: box.dimensions.map((id, d) => ({ label: labelOf(id), values: box.values[d] })),
-      variants: box.keys.length,
-    },
+    product: { urls, dimensions: box.dimensions.map((id, d) => ({ label: labelOf(id), values: box.values[d] })), variants: box.keys.length },
     rest,
     restItems,
   };
@@ -214,7 +209,7 @@ function variantSets(runs: readonly UrlRun[]): VariantSet[] {
       if (set === undefined) byKeys.set(signature, (set = { variants: unique, keys: new Set(unique.map((v) => v.key)), urls: [], first: index }));
       byList.set(run.variants, set);
     }
-    set.urls.push(run.url);
+    set.urls.push(index);
   });
   return [...byKeys.values()];
 }

@@ -47,11 +47,6 @@ function legendText(used: ReadonlySet<string>, removals: Removals, style: Styler
   return `Symbols: ${entries.join(', ')}.`;
 }
 
-/** The symbol of a group's items: `~` invalidated, `+` purged. */
-export function itemSymbol(group: PlanGroup): string {
-  return group.action === 'invalidate' ? '~' : '+';
-}
-
 /** `· invalidate` after the status of a group that invalidates; nothing for purges (the default). */
 export function actionText(group: PlanGroup): string {
   return group.action === 'invalidate' && group.status !== 'removed' ? 'invalidate' : '';
@@ -69,7 +64,7 @@ export function coveredBy(entry: CoverageEntry, code: (text: string) => string =
 export { fileKeyLine as itemLine } from './listing.js';
 
 /** A changed group whose items are the same: what changed is its action (docs/purge-yaml.md) or its zone's id (docs/purge-yaml.md). */
-export function sameItems(group: PlanGroup): boolean {
+function sameItems(group: PlanGroup): boolean {
   return group.diff !== undefined && group.diff.added_count === 0 && group.diff.removed_count === 0;
 }
 

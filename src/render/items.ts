@@ -177,17 +177,22 @@ function fromPreview(keys: readonly string[], total: number): Candidate {
   return { files, others, declared: [], partial };
 }
 
+/** The items a group lost in a zone: a URL in several blocks (other variants) is one run. */
 function removedCandidate(removed: readonly RemovedItems[]): { files: UrlRun[]; others: string[] } {
-  const files: UrlRun[] = [];
+  const byUrl = new Map<string, VariantLike[]>();
   const others: string[] = [];
   for (const zone of removed) {
     others.push(...otherKeys(zone));
     for (const block of zone.files ?? []) {
       const variants = block.variants.map((headers) => makeVariant(Object.entries(headers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
-      for (const url of block.urls) files.push({ url, variants });
+      for (const url of block.urls) {
+        const list = byUrl.get(url);
+        if (list === undefined) byUrl.set(url, [...variants]);
+        else list.push(...variants);
+      }
     }
   }
-  return { files, others };
+  return { files: [...byUrl].map(([url, variants]) => ({ url, variants })), others };
 }
 
 /**

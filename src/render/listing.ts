@@ -45,7 +45,7 @@ export interface GroupListing {
 }
 
 /** `URL  [h=v, …]`: v1's item line (two spaces set the headers apart). */
-export function fileLine(url: string, key: string): string {
+function fileLine(url: string, key: string): string {
   return printable(key ? `${url}  [${key}]` : url);
 }
 
@@ -62,7 +62,7 @@ export function variantsLine(product: Product): string {
 }
 
 /** `2 URLs × 24 variants`. */
-export function productText(product: Product): string {
+function productText(product: Product): string {
   return `${plural(product.urls.length, 'URL')} × ${plural(product.variants, 'variant')}`;
 }
 
@@ -106,7 +106,7 @@ function productLines(product: Product, limit: number, depth: number): ListingLi
 }
 
 /** The listing of a group's items in one zone: factored, or (with `expand`) every item flat. */
-export function groupListing(items: ZoneItems, options: ListingOptions): GroupListing {
+function groupListing(items: ZoneItems, options: ListingOptions): GroupListing {
   const { symbol, removedNote } = options;
   const item = (text: string): ListingLine => ({ tone: 'item', symbol, text, depth: 0 });
   const removed = (text: string): ListingLine => ({ tone: 'removed', symbol: '-', text: `${text} ${removedNote}`, depth: 0 });

@@ -199,6 +199,11 @@ describe('rendered plans: what is not a full product', () => {
     const human = renderHuman(plan, { style: plainStyle });
     assert.match(human, /^ {2}\+ pages · new · 2 URLs × 3 variants \+ 3 covered = 9 items\n {6}https:\/\/www\.example\.com\/a\/\n {6}https:\/\/www\.example\.com\/c\/\n {6}variants: device desktop, mobile, tablet$/m);
     assert.match(human, /^Covered: 3 items in zone www not sent: already purged by prefix www\.example\.com\/b\/\.$/m);
+    // --expand lists every item of the group, as its line counts them: the covered ones too.
+    const expanded = renderHuman(plan, { style: plainStyle, expand: true });
+    assert.match(expanded, /^ {2}\+ pages · new · 9 items$/m);
+    assert.equal(flatFileLines(expanded).filter((line) => line.includes('example.com/')).length, 9);
+    assert.match(expanded, /^ {6}\+ https:\/\/www\.example\.com\/b\/ {2}\[cf-device-type=mobile\]$/m);
   });
 
   it('variants that differ per URL (an invalidation partly purged by another group): the largest product, the rest flat', () => {
@@ -326,6 +331,31 @@ groups:
     } finally {
       site.remove();
     }
+  });
+});
+
+describe('comment PLANFILE: a saved plan of a group over 10,000 items is factored whole beside its purge.yaml', () => {
+  it('one comment with the group\'s product, its first 20 URLs and its variants', async () => {
+    const yaml = `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, plan: enterprise, cache_key: pages }
+cache_keys:
+  pages: { device_type: true, geo: true }
+groups:
+  posts:
+    urls: ["https://www.example.com/posts/{1..4000}/"]
+    variants: { geo: [US, JP] }
+`;
+    await withGitHub({}, yaml, async ({ site, standin, run }) => {
+      assert.equal((await site.run(['plan', '--out', 'release.plan'])).code, 0);
+      const result = await run(['release.plan']);
+      assert.equal(result.code, 0, result.stderr);
+      const [comment] = standin.comments(7);
+      assert.equal(standin.comments(7).length, 1);
+      assert.match(comment!.body, /<summary><b>posts<\/b> — new, 4,000 URLs × 6 variants = 24,000 items<\/summary>/);
+      assert.match(comment!.body, /^ {2}… and 3,980 more URLs\n {2}variants: device desktop, mobile, tablet × country US, JP$/m);
+      assert.equal(comment!.body.split('\n').filter((line) => line.startsWith('  https://')).length, 20);
+    });
   });
 });
 

@@ -19,8 +19,13 @@ export interface ZoneItems {
   readonly total: number;
   /** Items the plan does not send for the group: a broader item covers them. */
   readonly covered: number;
-  /** The items the group lost since the baseline, purged one last time here. */
-  readonly removed: { readonly files: readonly UrlRun[]; readonly others: readonly string[]; readonly total: number; readonly covered: number };
+  /** Every item of the group here, sent or covered, in item order (what --expand lists). */
+  readonly all: { readonly files: readonly UrlRun[]; readonly others: readonly string[] };
+  /** The items the group lost since the baseline, purged one last time here: as sent, and all of them. */
+  readonly removed: {
+    readonly files: readonly UrlRun[]; readonly others: readonly string[]; readonly total: number; readonly covered: number;
+    readonly all: { readonly files: readonly UrlRun[]; readonly others: readonly string[] };
+  };
   /** The group's variant dimensions as purge.yaml declares them (empty when not known). */
   readonly declared: readonly DeclaredDimension[];
   /**
@@ -223,7 +228,8 @@ export function zoneItems(plan: Plan): (group: PlanGroup, zone: string) => ZoneI
     return {
       files, others, total,
       covered: candidate.partial ? 0 : Math.max(0, total - runsCount(files) - others.length),
-      removed: { files: removedFiles, others: removedOthers, total: removedTotal, covered: removedTotal - runsCount(removedFiles) - removedOthers.length },
+      all: { files: candidate.files, others: candidate.others },
+      removed: { files: removedFiles, others: removedOthers, total: removedTotal, covered: removedTotal - runsCount(removedFiles) - removedOthers.length, all: removed },
       declared: candidate.declared,
       partial: candidate.partial,
     };

@@ -112,9 +112,10 @@ function groupListing(items: ZoneItems, options: ListingOptions): GroupListing {
   const removed = (text: string): ListingLine => ({ tone: 'removed', symbol: '-', text: `${text} ${removedNote}`, depth: 0 });
   const lines: ListingLine[] = [];
   if (options.expand) {
-    // Every item flat (a markdown plan over its size limit still cuts the lists: `flat`).
-    const current = flatLines(items.others, items.files, options.flat, item);
-    const gone = flatLines(items.removed.others, items.removed.files, options.flat, removed);
+    // Every item of the group flat, sent or covered, as its line counts them (a markdown plan
+    // over its size limit still cuts the lists: `flat`).
+    const current = flatLines(items.all.others, items.all.files, options.flat, item);
+    const gone = flatLines(items.removed.all.others, items.removed.all.files, options.flat, removed);
     lines.push(...current.lines);
     if (current.left > 0) lines.push({ tone: 'dim', symbol: '', text: `… and ${count(current.left)} more`, depth: 0 });
     lines.push(...gone.lines);
@@ -134,7 +135,7 @@ function groupListing(items: ZoneItems, options: ListingOptions): GroupListing {
 
 /** A saved plan keeps a large group's first items only (docs/commands.md, "show"). */
 function partialLine(items: ZoneItems): ListingLine {
-  const known = items.files.reduce((n, r) => n + r.variants.length, 0) + items.others.length;
+  const known = items.all.files.reduce((n, r) => n + r.variants.length, 0) + items.all.others.length;
   return { tone: 'dim', symbol: '', text: `… and ${plural(Math.max(0, items.total - known), 'more item')}: the plan file lists only a group's first items; show it beside its unchanged purge.yaml to list them all`, depth: 0 };
 }
 
@@ -179,7 +180,7 @@ export function planGroupListing(group: PlanGroup, zone: string, itemsIn: (group
     const note = removedNote(group, left.zone, zone);
     const removed = (text: string): ListingLine => ({ tone: 'removed', symbol: '-', text: `${text} ${note}`, depth: 0 });
     const items = itemsIn(group, left.zone);
-    if (options.expand) lines.push(...flatLines(items.removed.others, items.removed.files, options.flat, removed).lines);
+    if (options.expand) lines.push(...flatLines(items.removed.all.others, items.removed.all.files, options.flat, removed).lines);
     else lines.push(...removedLines(items.removed, items.declared, { ...listingOptions, removedNote: note }, removed));
   }
   lines.push(...notPlannedLines(group, options));

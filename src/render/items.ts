@@ -47,17 +47,28 @@ interface Sent {
 
 const NO_HEADERS = makeVariant([]);
 
+/** Headers seen so far, name by name and value by value, each path ending in its variant. */
+interface HeadersNode { next?: Map<string, Map<string, HeadersNode>>; variant?: VariantLike }
+
 /** The items `plan` sends in each zone for each action, built when first asked for. */
 function sentIndex(plan: Plan): (zone: string, action: string) => Sent {
   const built = new Map<string, Sent>();
-  const variants = new Map<string, VariantLike>();
+  // A plan file holds a million entries: each one's headers are looked up, name by name, in a
+  // tree of those seen (no text is built per entry), and sorted only the first time.
+  const root: HeadersNode = {};
   const variantOf = (headers: Readonly<Record<string, string>> | undefined): VariantLike => {
     if (headers === undefined) return NO_HEADERS;
-    const pairs = Object.entries(headers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const key = pairs.map(([name, value]) => `${name}\u0000${value}`).join('\u0001');
-    let variant = variants.get(key);
-    if (variant === undefined) variants.set(key, (variant = makeVariant(pairs)));
-    return variant;
+    let node = root;
+    const names = Object.keys(headers);
+    for (let i = 0; i < names.length; i++) {
+      const next = (node.next ??= new Map());
+      let byValue = next.get(names[i]);
+      if (byValue === undefined) next.set(names[i], (byValue = new Map()));
+      let child = byValue.get(headers[names[i]]);
+      if (child === undefined) byValue.set(headers[names[i]], (child = {}));
+      node = child;
+    }
+    return (node.variant ??= makeVariant(Object.entries(headers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
   };
   return (zone, action) => {
     const id = `${zone}\n${action}`;
@@ -99,13 +110,21 @@ function sentIndex(plan: Plan): (zone: string, action: string) => Sent {
   };
 }
 
+/** The same variants in the same order (usually the very same list). */
+function sameKeys(a: readonly VariantLike[], b: readonly VariantLike[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].key !== b[i].key) return false;
+  return true;
+}
+
 /** The items of `candidate` that `sent` carries. */
 function sentRuns(candidate: readonly UrlRun[], sent: Sent): UrlRun[] {
   const runs: UrlRun[] = [];
   for (const run of candidate) {
     const lists = sent.files.get(run.url);
     if (lists === undefined) continue;
-    if (lists.length === 1 && lists[0] === run.variants) { runs.push(run); continue; }
+    if (lists.length === 1 && sameKeys(lists[0], run.variants)) { runs.push(run); continue; }
     const keys = new Set<string>();
     for (const list of lists) for (const variant of list) keys.add(variant.key);
     const kept = run.variants.filter((v) => keys.has(v.key));

@@ -222,6 +222,20 @@ describe('rendered plans: what is not a full product', () => {
   });
 });
 
+describe('rendered plans: what a changed group lost', () => {
+  it('items purged one last time are factored under their own `-` line; what is no longer planned stays flat', () => {
+    const zones = { www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', allow_purge_everything: true } };
+    const before = yamlOf({ zones, groups: { g: { urls: ['https://www.example.com/{a,b,c}'], everything: true } } });
+    const now = yamlOf({ zones, groups: { g: { urls: ['https://www.example.com/a'] } } });
+    const plan = planFor(now, { before });
+    const human = renderHuman(plan, { style: plainStyle });
+    assert.match(human, /^ {2}± g · changed: 0 items added, 3 removed · purges all 1 URL × 1 variant = 1 item and 2 removed items\n(?: {6}[^\n]*\n){2} {6}- 2 URLs × 1 variant = 2 items \(removed: purged\)\n {10}https:\/\/www\.example\.com\/b\n {10}https:\/\/www\.example\.com\/c\n {10}variants: none[^\n]*\n {6}- everything \(no longer planned\)$/m);
+    assert.match(human, /an item marked "no longer planned" is not sent/);
+    const expanded = renderHuman(plan, { style: plainStyle, expand: true });
+    assert.match(expanded, /^ {6}\+ https:\/\/www\.example\.com\/a\n {6}- https:\/\/www\.example\.com\/b \(removed: purged\)\n {6}- https:\/\/www\.example\.com\/c \(removed: purged\)\n {6}- everything \(no longer planned\)$/m);
+  });
+});
+
 describe('escaping: values from purge.yaml stay inert', () => {
   const config = (lang: string) => `version: 1
 zones:

@@ -9,6 +9,7 @@ import type { AcceptedPurge, Standin } from './support/cloudflare-standin.js';
 import { Site, TOKEN, ZONE_ID } from './support/site.js';
 import { loadWorkingConfig } from '../src/commands/pipeline.js';
 import { buildPlan } from '../src/plan/plan.js';
+import { groupFingerprints } from '../src/reconcile/record.js';
 import { savedDecisions } from '../src/plan/planfile.js';
 import type { Plan } from '../src/plan/types.js';
 import { renderJson } from '../src/render/json.js';
@@ -193,6 +194,7 @@ describe('items that leave a group are purged one last time (state baseline)', (
     const loaded = loadWorkingConfig('purge.yaml', site.dir, 1_000_000);
     const forged = buildPlan({
       config: loaded.config!, configPath: saved.config.path, expansions: loaded.expansions!, baseline: saved.baseline, state: saved.state, watchDigests: new Map(),
+      fingerprints: groupFingerprints(loaded.config!.zones, loaded.expansions!),
       decisions: savedDecisions(saved).map((d) => (d.name === 'posts' ? { ...d, removed_items: [{ zone: 'www', files: [{ urls: [`${W}/checkout/`], variants: [{ 'cf-device-type': 'desktop' }] }] }] } : d)),
     });
     site.write('edited.plan', renderJson(forged));

@@ -77,8 +77,32 @@ export type SummaryEvent = {
 export type NoteEvent = { type: 'note'; message: string };
 export type ErrorEvent = { type: 'error'; message: string; hint?: string };
 
+
+// `apply --warm` (docs/commands.md#warm-the-cache): the items chosen, each one's answer, warnings, the closing counts.
+/** A warmed item: as `verify` events name one, with the countries it stands for when its key has one. */
+export type WarmItemView = {
+  zone: string; group: string; action: Action; url: string; headers: Readonly<Record<string, string>>; request: number; countries?: readonly string[];
+};
+/** An answer (`ttfb_ms`: from the request's start to its response headers) or why none came. */
+export type WarmAnswerView = { http_status: number; cache_status: string | null; ttfb_ms: number } | { error: string };
+export type WarmStatusClass = '2xx' | '3xx' | '4xx' | '5xx' | 'error';
+export type WarmStartEvent = {
+  type: 'warm'; phase: 'start'; requested: number | 'all'; items: number; requests: number; country_items: number; country_variants: number;
+  not_routed: number; removed_urls: number; concurrency: number; rate: number;
+};
+export type WarmResultEvent = { type: 'warm'; phase: 'result'; item: WarmItemView } & WarmAnswerView;
+export type WarmWarningEvent = { type: 'warm'; phase: 'warning'; kind: 'unmatched_connect_to'; rule: string; message: string };
+export type WarmSummaryEvent = {
+  type: 'warm'; phase: 'summary'; ok: boolean; interrupted: boolean; items: number; requests: number; failed: number; not_routed: number;
+  by_status: Record<WarmStatusClass, number>; by_cache_status: Readonly<Record<string, number>>; no_cache_status: number;
+  ttfb_ms: { median: number; p95: number } | null; elapsed_ms: number; failures: readonly ({ item: WarmItemView } & WarmAnswerView)[];
+};
+export type WarmSkippedEvent = { type: 'warm'; phase: 'skipped'; reason: string };
+export type WarmEvent = WarmStartEvent | WarmResultEvent | WarmWarningEvent | WarmSummaryEvent | WarmSkippedEvent;
+
 export type ApplyJsonEvent =
-  | StartEvent | RequestStartEvent | RequestSkippedEvent | RequestRetryEvent | RequestDoneEvent | RequestFailedEvent | SummaryEvent | NoteEvent | ErrorEvent;
+  | StartEvent | RequestStartEvent | RequestSkippedEvent | RequestRetryEvent | RequestDoneEvent | RequestFailedEvent | SummaryEvent | NoteEvent | ErrorEvent
+  | WarmEvent;
 
 export function requestFields(index: number, request: PlannedRequest, kind: RequestKind, items: number): RequestFields {
   return { index, zone: request.zone, groups: request.groups, action: actionOf(request), kind, items };

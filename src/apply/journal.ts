@@ -40,6 +40,13 @@ export interface JournalOptions {
   readonly all: boolean;
   readonly groups: readonly string[];
   readonly base: string | null;
+  /** --ignore-budget (absent: not given). */
+  readonly ignore_budget?: true;
+}
+
+/** The planning flags of a run as the journal records them. */
+export function journalOptions(flags: { readonly all: boolean; readonly groups: readonly string[]; readonly base?: string; readonly ignoreBudget?: boolean }): JournalOptions {
+  return { all: flags.all, groups: [...flags.groups], base: flags.base ?? null, ...(flags.ignoreBudget ? { ignore_budget: true as const } : {}) };
 }
 
 export interface Journal {

@@ -11,7 +11,6 @@ import type { ApiClient } from '../cloudflare/client.js';
 import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from '../cloudflare/client.js';
 import { isJournal, journalHeader, JournalWriter, readJournal } from './journal.js';
 import type { JournalOptions } from './journal.js';
-import { acquireLock } from './lock.js';
 import type { Lock } from './lock.js';
 import { Pacer } from '../cloudflare/pacing.js';
 import { readZoneTokens, resolveZoneIds, verifyTokens } from './preflight.js';
@@ -52,10 +51,10 @@ export interface ApplyOptions {
   random?: () => number;
   requestTimeoutMs?: number;
   /**
-   * Lock file held for the run. Default `<journalPath>.lock`; null when the caller already holds
-   * a lock covering the journal (e.g. the state lock, held across apply and the state update).
+   * The state's lock (lock.ts), which the caller took before reading the state and holds until
+   * the state is recorded: an apply never runs unlocked, and the lock is taken in one place.
    */
-  lockPath?: string | null;
+  lock: Lock;
   /** The journal as the caller already read it, under its lock (read here when absent): read once per apply. */
   journal?: ReturnType<typeof readJournal>;
   /** The zones' tokens as the caller already read them, by zone name (read here when absent): read once per apply. */
@@ -88,8 +87,6 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   checkWholeNumber('request timeout (ms)', requestTimeoutMs, 1);
 
-  const lockPath = options.lockPath === undefined ? `${options.journalPath}.lock` : options.lockPath;
-  const lock: Lock | null = lockPath === null ? null : acquireLock(lockPath);
   let journalWriter: JournalWriter | undefined;
   try {
     const { journal, replaced } = openJournal(plan, options, clock);
@@ -110,7 +107,6 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     return await sendPending(run, pendingIndexes, access, baseUrl, requestTimeoutMs);
   } finally {
     journalWriter?.close();
-    lock?.release();
   }
 }
 

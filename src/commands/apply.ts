@@ -14,7 +14,7 @@ import { checkStateOwner, journalPathOf, lockPathOf, readState, stateLabel, stat
 import { renderHuman } from '../render/human.js';
 import { unsentSummaryEvent } from '../apply/events.js';
 import { Interrupts } from '../apply/interrupts.js';
-import { isJournal, readJournal } from '../apply/journal.js';
+import { isJournal, journalOptions, readJournal } from '../apply/journal.js';
 import { acquireLock } from '../apply/lock.js';
 import { applyOutput } from '../apply/output.js';
 import type { ApplyOutput } from '../apply/output.js';
@@ -25,15 +25,17 @@ import { resumedPlan } from '../apply/resume.js';
 import { applyPlan } from '../apply/run.js';
 import { verifySettings } from '../apply/verify-flags.js';
 import type { VerifyFlags } from '../apply/verify-flags.js';
+import { warmAfterApply, warmSettings } from '../warm/index.js';
+import type { WarmFlags } from '../warm/index.js';
 import type { Verification } from '../verify/session.js';
-import { startVerification } from '../verify/start.js';
+import { startVerification, verifyAfterSend } from '../verify/start.js';
 import { askYes } from './confirm.js';
 import type { Io } from './io.js';
 import { loadValid, planLoaded } from './plan.js';
 import type { PlanningOptions } from './plan.js';
 import { checkAndExpand } from './pipeline.js';
 
-export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags {
+export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags, WarmFlags {
   readonly autoApprove: boolean;
   readonly apiUrl?: string;
   readonly concurrency: number;
@@ -59,6 +61,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   const apiUrl = options.apiUrl ?? (io.env.PURGEPLAN_API_URL || DEFAULT_API_URL);
   parseApiUrl(apiUrl);
   const verify = verifySettings(options);
+  const warm = warmSettings(options);
   if (planfile === undefined && !options.autoApprove && !io.stdinIsTTY) {
     // Refused before anything is planned or shown: there is no one to ask.
     throw new UserError('refusing to apply without confirmation: there is no terminal to ask on, and --auto-approve was not given', { hint: 'save the plan with `purgeplan plan --out FILE`, review it, and run `purgeplan apply FILE`; or pass --auto-approve' });
@@ -92,7 +95,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
           expandAt: (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems),
           interrupted: isJournal(journal) ? { planId: journal.header.plan_id, stateDigest: journal.stateDigest } : null,
         })
-      : resumedPlan(journal, loaded, { all: options.all, groups: options.groups, base: options.base ?? null }, configFile, output.note)
+      : resumedPlan(journal, loaded, journalOptions(options), configFile, output.note)
         ?? planLoaded(loaded, { ...options, config: configFile }, io).plan;
     const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath };
 
@@ -115,18 +118,17 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     const report = options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath: relative(io.cwd, journalPath) || journalPath });
     const result = await applyPlan(plan, {
       apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath,
-      signal: interrupt.signal, hardSignal: interrupt.hardSignal, onEvent: report, lockPath: null, journal, tokens,
-      journalOptions: { all: options.all, groups: [...options.groups], base: options.base ?? null },
+      signal: interrupt.signal, hardSignal: interrupt.hardSignal, onEvent: report, lock, journal, tokens,
+      journalOptions: journalOptions(options),
       onSettled: (settled) => recordState(plan, settled.completedGroups, settled.ok, record),
     });
     const note = result.ok ? null : gitBaselineNote(plan, result.completedGroups);
     if (note !== null) output.note(note);
     if (result.interrupted) return 130;
-    if (!result.ok) verification?.skip('not every request of the plan succeeded');
-    if (!result.ok || !verification) return result.ok ? 0 : 1;
-    const sentNow = new Set(result.outcomes.filter((o) => o.status === 'done').map((o) => o.index));
-    const verified = await verification.after(interrupt.signal, (request) => sentNow.has(request));
-    return verified === 'interrupted' ? 130 : verified === 'not_purged' || verified === 'unconfirmed' ? 1 : 0;
+    const code = await verifyAfterSend(verification, result, interrupt.signal);
+    if (code === 130) return 130;
+    // ---- warm phase: the last, after every pass and the state record (docs/commands.md#warm-the-cache) ----
+    return warm ? Math.max(code, await warmAfterApply(plan, result, loaded.expansions, warm, io, interrupt.signal)) : code;
   } finally {
     interrupt.dispose();
     await verification?.close();

@@ -15,6 +15,7 @@ import type { Reconciled, ReconcileOptions } from '../reconcile/baseline.js';
 import { renderHuman } from '../render/human.js';
 import { jsonChunks } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
+import { cacheReserveWarnings } from '../render/budget.js';
 import type { Io } from './io.js';
 import { printDiagnostics, summarizeProblems } from './io.js';
 import { checkAndExpand, loadWorkingConfig } from './pipeline.js';
@@ -23,6 +24,8 @@ import type { Checked } from './pipeline.js';
 export interface PlanningOptions extends ReconcileOptions {
   readonly config: string;
   readonly strict: boolean;
+  /** --ignore-budget (docs/commands.md). */
+  readonly ignoreBudget?: boolean;
 }
 
 export interface PlanOptions extends PlanningOptions {
@@ -68,6 +71,8 @@ export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io): Pl
     baseline: reconciled.baseline,
     state: { path: reconciled.state.path, digest: reconciled.state.digest },
     watchDigests: reconciled.watchDigests,
+    ignoreBudget: options.ignoreBudget === true,
+    fingerprints: reconciled.fingerprints,
   });
   return { plan, config: loaded.config, expansions: loaded.expansions, baseDir: loaded.baseDir, reconciled };
 }
@@ -119,6 +124,8 @@ export async function planCommand(options: PlanOptions, io: Io): Promise<number>
     checkOutPath(options.out, outPath, configPath, options.config);
     writeChunksAtomic(outPath, jsonChunks(savedPlan(plan, outPath, configPath)), `--out ${options.out}`);
   }
+  // The document has no words: what the human plan warns is said on stderr.
+  if (options.json) for (const warning of cacheReserveWarnings(plan)) io.stderr(`warning: ${warning}\n`);
   if (options.json) await io.stdoutChunks(jsonChunks(plan));
   else if (options.markdown) io.stdout(renderMarkdown(plan, undefined, { expand: options.expand }));
   else {

@@ -8,6 +8,7 @@ import { zoneItems } from './items.js';
 import { planGroupListing, PRODUCT_URLS } from './listing.js';
 import type { ListingLine } from './listing.js';
 import { baselineLine, INVALIDATE_MEANING, planLine, requestsText } from './summary.js';
+import { cacheReserveWarnings, ESCALATED_MEANING, escalatesToPrefixOrHost, escalationText, IGNORED_NOTE, VARIANTS_NOTE } from './budget.js';
 import { count, plural, printable } from '../format.js';
 
 export interface HumanOptions {
@@ -22,7 +23,7 @@ export interface HumanOptions {
 const PURGE = 'purge';
 const CHANGED = 'purge (changed since the baseline)';
 const NOT_DUE = 'not due';
-const SYMBOLS: readonly (readonly [string, string])[] = [['+', PURGE], ['±', CHANGED], ['~', INVALIDATE_MEANING], ['=', NOT_DUE]];
+const SYMBOLS: readonly (readonly [string, string])[] = [['+', PURGE], ['±', CHANGED], ['~', INVALIDATE_MEANING], ['↑', ESCALATED_MEANING], ['=', NOT_DUE]];
 
 const SYMBOL: Record<PlanGroup['status'], string> = {
   new: '+', changed: '±', revised: '+', content: '+', forced: '+', unchanged: '=', removed: '-',
@@ -30,6 +31,7 @@ const SYMBOL: Record<PlanGroup['status'], string> = {
 
 /** A due group that invalidates is marked `~`, as are its items (docs/purge-yaml.md); purges keep their symbols. */
 function groupSymbol(group: PlanGroup): string {
+  if (group.due && group.escalated) return '↑';
   return group.due && group.action === 'invalidate' ? '~' : SYMBOL[group.status];
 }
 
@@ -148,12 +150,13 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
       const action = actionText(group) ? ` ${style.dim('·')} ${actionText(group)}` : '';
       const groupKey = route ? route.cache_key : group.cache_key;
       const ownKey = groupKey !== undefined && groupKey !== zoneKey && group.status !== 'removed' ? ` ${style.dim('·')} ${keyText(groupKey)}` : '';
-      const listing = group.due ? planGroupListing(planGroup, zoneName, itemsIn, { expand, urls: PRODUCT_URLS, flat: expand ? Infinity : limit }) : null;
+      // An escalated group lists no files: its line says what stands in for them (docs/purge-yaml.md, "Budgets and escalation").
+      const listing = group.due && !group.escalated ? planGroupListing(planGroup, zoneName, itemsIn, { expand, urls: PRODUCT_URLS, flat: expand ? Infinity : limit }) : null;
       // A routed group counts its items here among all of them; any other carries the factored count on its line.
       const here = route !== undefined && group.zones.length > 1;
       const routed = route ? ` ${style.dim('·')} routed by host${here ? `: ${listing?.head ?? plural(route.items, 'item')} of ${count(group.items)} here` : ''}` : '';
       const head = `  ${shown} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)}${action} ${style.dim('·')} ${itemsText(group, here ? undefined : listing?.head)}${routed}${ownKey}`;
-      lines.push(group.due ? head : style.dim(head));
+      lines.push(group.due && group.escalated ? `  ${shown} ${escalationText(plan, group, group.escalated, style.bold(printable(group.name)))}` : group.due ? head : style.dim(head));
       if (group.description) lines.push(style.dim(`      ${printable(group.description.trim())}`));
       for (const line of listing?.lines ?? []) lines.push(styledLine(line, style, used, removals));
     }
@@ -164,6 +167,8 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
   }
   if (plan.summary.duplicates > 0) lines.push(style.dim(`Deduplicated: ${plural(plan.summary.duplicates, 'item')} asked for by more than one group ${plan.summary.duplicates === 1 ? 'is' : 'are'} sent once.`));
   if (plan.coverage.length || plan.summary.duplicates) lines.push('');
+  const budgetNotes = [...(escalatesToPrefixOrHost(plan) ? [VARIANTS_NOTE] : []), ...(plan.ignore_budget ? [IGNORED_NOTE] : []), ...cacheReserveWarnings(plan).map((w) => `Warning: ${w}`)];
+  if (budgetNotes.length) lines.push(...budgetNotes, '');
   lines.push(plan.summary.requests === 0 ? style.bold('No purges planned.') : style.bold(planLine(plan)));
   if (dueCount > 0) {
     // Like Terraform, the legend lists only the symbols this plan shows.

@@ -8,6 +8,7 @@ import type { ZoneItems } from './items.js';
 import { planGroupListing, PRODUCT_URLS } from './listing.js';
 import type { ListingLine, PlanGroupOptions } from './listing.js';
 import { baselineLine, planLine } from './summary.js';
+import { cacheReserveWarnings, escalatesToPrefixOrHost, escalationText, IGNORED_NOTE, VARIANTS_NOTE } from './budget.js';
 import { codeSpan, count, markdownText, plural, printable } from '../format.js';
 
 export const MARKDOWN_LIMIT = 60_000;
@@ -37,7 +38,7 @@ function fitLines(lines: readonly string[], budget: number): { kept: string[]; l
 }
 
 /** A group's status, and `invalidate` for a group that invalidates (docs/purge-yaml.md). */
-const statusOf = (g: PlanGroup): string => (actionText(g) ? `${statusText(g)}, ${actionText(g)}` : statusText(g));
+const statusOf = (g: PlanGroup): string => `${actionText(g) ? `${statusText(g)}, ${actionText(g)}` : statusText(g)}${g.due && g.escalated ? ', escalated' : ''}`;
 
 export interface MarkdownOptions {
   /** Every item flat, one a line (--expand): no list is cut but to fit the limit. */
@@ -123,6 +124,14 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT, options: Mark
   if (notesLeft) coverageNotes.push(`- … and ${plural(notesLeft, 'more covering item')}`);
   if (plan.summary.duplicates) coverageNotes.push(`- ${plural(plan.summary.duplicates, 'duplicate item')} sent once`);
   if (coverageNotes.length) head.push(...coverageNotes, '');
+  // Escalated groups, what stands in for their files, and the budget notes (docs/purge-yaml.md, "Budgets and escalation").
+  const escalated = plan.groups.filter((g) => g.due && g.escalated).map((g) => `- ↑ ${escalationText(plan, g, g.escalated!, `**${markdownText(g.name)}**`, codeSpan)}`);
+  const { kept: escalationLines, left: escalationsLeft } = fitLines(escalated, Math.floor(limit * 0.1));
+  if (escalationsLeft) escalationLines.push(`- … and ${plural(escalationsLeft, 'more escalated group')}`);
+  if (escalatesToPrefixOrHost(plan)) escalationLines.push('', VARIANTS_NOTE);
+  if (plan.ignore_budget) escalationLines.push('', IGNORED_NOTE);
+  if (escalationLines.length) head.push(...escalationLines, '');
+  for (const warning of cacheReserveWarnings(plan, codeSpan)) head.push(`> [!WARNING]\n> ${warning.replace('action: invalidate', '`action: invalidate`')}`, '');
 
   // Each due group's item list, shrunk until everything fits.
   const due = plan.groups.filter((g) => g.due);
@@ -135,6 +144,8 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT, options: Mark
   const itemsIn = cachedItems(plan);
   /** A group's section at `perGroup` flat items (and as many URLs, up to 20) per list. */
   const sectionOf = (g: (typeof due)[number], perGroup: number): string => {
+    // An escalated group lists no files: one line says what stands in for them (docs/purge-yaml.md, "Budgets and escalation").
+    if (g.escalated) return section(g.name, `${statusOf(g)}, ${itemsText(g)}`, [`↑ ${escalationText(plan, g, g.escalated, printable(g.name))}`]);
     const { summary, lines } = groupSection(g, itemsIn, { expand: options.expand ?? false, urls: Math.min(PRODUCT_URLS, perGroup), flat: perGroup });
     return section(g.name, `${statusOf(g)}, ${summary}`, lines);
   };

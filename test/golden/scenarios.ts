@@ -11,7 +11,7 @@ import { plainStyle } from '../../src/diagnostics.js';
 import type { Config } from '../../src/config/types.js';
 import type { GroupExpansion } from '../../src/expand/group.js';
 import { buildPlan } from '../../src/plan/plan.js';
-import { expansionKeys, groupFingerprint, groupFingerprintOf, partsKeys, zonesKey } from '../../src/reconcile/record.js';
+import { expansionKeys, groupFingerprint, groupFingerprintOf, groupFingerprints, partsKeys, zonesKey } from '../../src/reconcile/record.js';
 import { byGroup } from '../../src/expand/group.js';
 import type { Baseline, Plan } from '../../src/plan/types.js';
 import { decide } from '../../src/reconcile/due.js';
@@ -92,6 +92,7 @@ export function planFor(yaml: string, input: ReconcileInput = {}): Plan {
     baseline,
     state: { path: '.purgeplan/state.json', digest: null },
     watchDigests: watchNow,
+    fingerprints: groupFingerprints(config.zones, expansions),
   });
 }
 

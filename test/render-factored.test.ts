@@ -15,6 +15,7 @@ import { renderHuman } from '../src/render/human.js';
 import { variantsLine } from '../src/render/listing.js';
 import { renderMarkdown, renderMarkdownWhole } from '../src/render/markdown.js';
 import { withGitHub } from './support/forge-world.js';
+import { golden } from './support/golden.js';
 import { Site } from './support/site.js';
 import { ZONE_ID, planFor, yamlOf } from './golden/scenarios.js';
 
@@ -186,6 +187,27 @@ describe('rendered plans: a full product is never shown flat', () => {
     const markdown = renderMarkdownWhole(plan, { expand: true });
     assert.equal(flatFileLines(markdown).length, 120);
     assert.doesNotMatch(markdown, /… and/);
+  });
+});
+
+describe('the golden factored plans show what they are named for', () => {
+  it('factored: the spec\'s product, more than 20 URLs, a covered URL, variants that differ per URL, removed items', () => {
+    const text = golden('factored.txt');
+    assert.match(text, /^ {2}± home · changed: 0 items added, 24 removed · purges all 2 URLs × 24 variants = 48 items and 24 removed items$/m);
+    assert.match(text, /^ {6}variants: device desktop, mobile, tablet × country JP, US × language en-US, ja, fr, \(none\)$/m);
+    assert.match(text, /^ {6}- 1 URL × 24 variants = 24 items \(removed: purged\)\n {10}https:\/\/www\.example\.com\/old\/$/m);
+    assert.match(text, /^ {2}\+ news · new · 24 URLs × 3 variants \+ 3 covered = 75 items$/m);
+    assert.match(text, /^ {6}… and 4 more URLs$/m);
+    assert.match(text, /^ {2}~ sale · new · invalidate · 1 URL × 9 variants \+ 3 more \+ 6 covered = 18 items$/m);
+    assert.match(golden('factored.md'), /^- 1 URL × 24 variants = 24 items \(removed: purged\)$/m);
+    assert.equal(flatFileLines(golden('factored-expand.txt')).length, 48 + 75 + 18);
+  });
+
+  it('escalated: the escalated group keeps its one line, the other is factored', () => {
+    const text = golden('escalated.txt');
+    assert.match(text, /^ {2}↑ posts · escalated · 120 files → prefix www\.example\.com\/blog\/ /m);
+    assert.match(text, /^ {2}\+ home · new · 2 URLs × 3 variants = 6 items$/m);
+    assert.match(golden('escalated.md'), /<summary><b>home<\/b> — new, 2 URLs × 3 variants = 6 items<\/summary>/);
   });
 });
 

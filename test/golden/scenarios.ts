@@ -280,9 +280,25 @@ function factored(): Plan {
   return planFor(now, { before });
 }
 
+/**
+ * A group over its budget escalated to a prefix (one line says what stands in for its files)
+ * beside a group listed factored: the escalated prefix covers none of the other's URLs.
+ */
+function escalated(): Plan {
+  return planFor(yamlOf({
+    zones: { www: { id: ZONE_ID, name: 'example.com', plan: 'pro', cache_key: 'k' } },
+    cache_keys: { k: { device_type: true } },
+    groups: {
+      posts: { urls: ['https://www.example.com/blog/{1..40}/'], budget: { items: 100 }, escalate: ['auto', 'host'] },
+      home: { urls: ['https://www.example.com/', 'https://www.example.com/about/'] },
+    },
+  }));
+}
+
 export const SCENARIOS: readonly { readonly name: string; readonly plan: () => Plan }[] = [
   { name: 'factored', plan: factored },
   { name: 'factored-expand', plan: factored },
+  { name: 'escalated', plan: escalated },
   { name: 'multi-zone', plan: multiZone },
   { name: 'routed', plan: routed },
   { name: 'reconciled', plan: reconciled },

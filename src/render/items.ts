@@ -166,8 +166,20 @@ function fromExpansion(part: GroupExpansion): Candidate {
   return { files: part.urls.map((url) => ({ url, variants: part.variants })), others: otherKeys(part), declared, partial: false };
 }
 
-/** The group's items as its state record in the plan keeps them (every due group up to 10,000 items). */
-function fromRecord(group: PlanGroup, zone: string): Candidate | null {
+/** The host of a normalized URL (`scheme://host[:port]/…`) or of a prefix (`host/…`), without its port. */
+function hostOf(value: string): string {
+  const start = value.includes('://') ? value.indexOf('://') + 3 : 0;
+  let end = start;
+  while (end < value.length && !'/?#:'.includes(value[end])) end++;
+  return value.slice(start, end);
+}
+
+/**
+ * The group's items as its state record in the plan keeps them (every due group up to 10,000
+ * items). A routed group's record may merge its zones' lists: each URL, host and prefix is then
+ * kept in the zone its host routes to (the zone whose name is the host or its longest parent).
+ */
+function fromRecord(plan: Plan, group: PlanGroup, zone: string): Candidate | null {
   const recorded = group.record?.items;
   const items = recorded?.zones !== undefined ? recorded.zones[zone] : recorded;
   if (items === undefined) return null;
@@ -177,7 +189,17 @@ function fromRecord(group: PlanGroup, zone: string): Candidate | null {
     if (headers === null) return null;
     variants.push(makeVariant(headers));
   }
-  return { files: (items.urls ?? []).map((url) => ({ url, variants })), others: otherKeys(items), declared: [], partial: false };
+  let here = (_value: string) => true;
+  if (recorded?.zones === undefined && group.zones.length > 1) {
+    const names = plan.zones.filter((z) => group.zones.includes(z.name) && z.zone_name !== null);
+    here = (value) => {
+      const host = hostOf(value);
+      const owner = names.filter((z) => host === z.zone_name || host.endsWith(`.${z.zone_name}`)).sort((a, b) => b.zone_name!.length - a.zone_name!.length)[0];
+      return owner?.name === zone;
+    };
+  }
+  const others = otherKeys(items).filter((key) => !/^(host|prefix) /.test(key) || here(key.slice(key.indexOf(' ') + 1)));
+  return { files: (items.urls ?? []).filter(here).map((url) => ({ url, variants })), others, declared: [], partial: false };
 }
 
 /** The first items of a group, from the plan's preview of it (`URL [h=v, …]`, `host X`, …). */
@@ -236,7 +258,7 @@ export function zoneItems(plan: Plan): (group: PlanGroup, zone: string) => ZoneI
     const total = route?.items ?? group.items;
     const part = parts.get(`${group.name}\n${zone}`);
     const candidate = part !== undefined ? fromExpansion(part)
-      : (expansions === undefined ? fromRecord(group, zone) : null) ?? fromPreview(route?.preview ?? group.preview ?? [], total);
+      : fromRecord(plan, group, zone) ?? fromPreview(route?.preview ?? group.preview ?? [], total);
     const files = sentRuns(candidate.files, sent);
     const others = sentOthers(candidate.others, sent);
     const lost = (group.removed_items ?? []).filter((r) => r.zone === zone);

@@ -32,6 +32,8 @@ export interface PlanOptions extends PlanningOptions {
   readonly out?: string;
   readonly json: boolean;
   readonly markdown: boolean;
+  /** Every item flat, one a line (docs/commands.md, "plan"). */
+  readonly expand?: boolean;
   readonly detailedExitcode: boolean;
 }
 
@@ -113,8 +115,8 @@ export async function planCommand(options: PlanOptions, io: Io): Promise<number>
     // The plan document is the whole of stdout (as if saved in the current directory); what a
     // person reads goes to stderr.
     await io.stdoutChunks(jsonChunks(savedPlan(plan, join(io.cwd, '-'), configPath)));
-    if (options.markdown) io.stderr(renderMarkdown(plan));
-    else if (!options.json) io.stderr(renderHuman(plan, { style: io.stderrStyle }));
+    if (options.markdown) io.stderr(renderMarkdown(plan, undefined, { expand: options.expand }));
+    else if (!options.json) io.stderr(renderHuman(plan, { style: io.stderrStyle, expand: options.expand }));
     return options.detailedExitcode && plan.requests.length > 0 ? 2 : 0;
   }
   if (options.out) {
@@ -125,9 +127,9 @@ export async function planCommand(options: PlanOptions, io: Io): Promise<number>
   // The document has no words: what the human plan warns is said on stderr.
   if (options.json) for (const warning of cacheReserveWarnings(plan)) io.stderr(`warning: ${warning}\n`);
   if (options.json) await io.stdoutChunks(jsonChunks(plan));
-  else if (options.markdown) io.stdout(renderMarkdown(plan));
+  else if (options.markdown) io.stdout(renderMarkdown(plan, undefined, { expand: options.expand }));
   else {
-    io.stdout(renderHuman(plan, { style: io.stdoutStyle }));
+    io.stdout(renderHuman(plan, { style: io.stdoutStyle, expand: options.expand }));
     if (options.out) io.stdout(`\nSaved this plan to ${options.out}. Apply exactly it with: purgeplan apply ${options.out}\n`);
   }
   return options.detailedExitcode && plan.requests.length > 0 ? 2 : 0;

@@ -7,6 +7,7 @@ import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
 import { estimateSeconds } from '../cloudflare/pacing.js';
 import { groupRecord, partsItems } from '../reconcile/record.js';
+import { attachExpansions } from './attached.js';
 import { budgetedBatch } from './escalate.js';
 import { CompactFiles } from './files.js';
 import { makeVariant } from '../expand/variants.js';
@@ -108,7 +109,8 @@ export function buildPlan(input: PlanInput): Plan {
     state: input.state,
     ...(input.ignoreBudget ? { ignore_budget: true as const } : {}),
   };
-  return { ...plan, plan_id: planId(plan) };
+  // The renderers list each group's items from its expansions (docs/commands.md, "How the plan lists items").
+  return attachExpansions({ ...plan, plan_id: planId(plan) }, expansions);
 }
 
 /**

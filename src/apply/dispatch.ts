@@ -29,7 +29,7 @@ export interface Job {
   /** Shared by every job of the same tier and limiter (pacing.ts), or of a Fastly or CloudFront zone. */
   readonly limiter: Limiter;
   /** A Fastly or CloudFront zone's request: its provider's session sends it (docs/providers.md). */
-  readonly provider?: { readonly session: ProviderSession; readonly zone: ProviderZone };
+  readonly provider?: { readonly session: ProviderSession; readonly zone: ProviderZone; readonly pass: number };
 }
 
 export interface DispatchContext extends SendContext {
@@ -155,7 +155,7 @@ class Dispatch {
       },
     };
     const result: SendResult | ProviderSendResult = job.provider !== undefined
-      ? await job.provider.session.send(job.provider.zone, { index: job.index, action: actionOf(job.request), body: job.request.body }, { ...this.context, ...hooks })
+      ? await job.provider.session.send(job.provider.zone, { index: job.index, action: actionOf(job.request), body: job.request.body, pass: job.provider.pass }, { ...this.context, ...hooks })
       : await send('POST', `/zones/${encodeURIComponent(job.zoneId)}/${ENDPOINTS[actionOf(job.request)]}`, job.token, job.request.body, { ...this.context, ...hooks });
     const outcome = this.context.outcomes[job.index];
     outcome.attempts = result.attempts;

@@ -14,6 +14,7 @@ import type { JournalOptions } from './journal.js';
 import type { Lock } from './lock.js';
 import { Pacer } from '../cloudflare/pacing.js';
 import { readZoneTokens, resolveZoneIds, verifyTokens } from './preflight.js';
+import type { TokenVerdict } from './preflight.js';
 import { DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
 import type { Clock, SendContext } from '../cloudflare/send.js';
 import { systemClock } from '../cloudflare/send.js';
@@ -23,7 +24,7 @@ import type { ProviderZoneAccess } from './providers.js';
 import type { ProviderSession } from '../providers/types.js';
 import type { Job } from './dispatch.js';
 import { APPLY_EVENTS_VERSION, requestFields, summaryEvent } from './events.js';
-import type { ApplyEvent, ApplyJsonEvent, ApplyResult, RequestOutcome } from './events.js';
+import type { ApplyEvent, ApplyJsonEvent, ApplyResult, Pass, RequestOutcome } from './events.js';
 
 export type { ApplyEvent, ApplyResult, RequestOutcome } from './events.js';
 
@@ -64,6 +65,24 @@ export interface ApplyOptions {
   journal?: ReturnType<typeof readJournal>;
   /** The zones' tokens as the caller already read them, by zone name (read here when absent): read once per apply. */
   tokens?: ZoneAccess;
+  /**
+   * The tokens' verdicts (by token) and the zones' ids (by zone name) as the caller already
+   * checked them before asking `yes` (apply/identity.ts): not checked again here.
+   */
+  checked?: CheckedZones;
+  /**
+   * Which pass this run sends (`--repurge-after`, docs/commands.md "Apply in the deploy's order"):
+   * the second sends the same requests again, skipping only those the journal says the second
+   * pass sent. Default 1.
+   */
+  pass?: Pass;
+  /** How many passes the apply makes: with 2, every event says its pass. Default 1. */
+  passes?: 1 | 2;
+}
+
+export interface CheckedZones {
+  readonly verdicts: ReadonlyMap<string, TokenVerdict>;
+  readonly zoneIds: ReadonlyMap<string, string>;
 }
 
 /** After Ctrl-C, how long purges in flight may take to answer before they are cut off. */
@@ -84,7 +103,8 @@ interface ApplyRun {
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
-  const emit = (event: ApplyJsonEvent): void => options.onEvent?.(event);
+  const passFields = options.passes === 2 ? { pass: options.pass ?? 1, passes: 2 as const } : null;
+  const emit = (event: ApplyJsonEvent): void => options.onEvent?.(passFields !== null && isPassEvent(event) ? { ...event, ...passFields } : event);
   const startedAt = clock.now();
   const baseUrl = parseApiUrl(options.apiUrl);
   checkWholeNumber('--concurrency', options.concurrency, 1);
@@ -122,11 +142,14 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 function openJournal(plan: Plan, options: ApplyOptions, clock: Clock): { journal: JournalWriter; replaced: string | null } {
   const existing = options.journal !== undefined ? options.journal : readJournal(options.journalPath);
   const resumable = isJournal(existing) && existing.header.plan_id === plan.plan_id && !existing.complete ? existing : null;
-  for (const index of resumable?.done.keys() ?? []) {
+  const pass = options.pass ?? 1;
+  // The second pass follows a first pass of the same plan, journaled (apply/phases.ts).
+  if (pass === 2 && resumable === null) throw new Error('the second pass needs the journal of the first');
+  for (const index of [...resumable?.done.keys() ?? [], ...resumable?.repurged.keys() ?? []]) {
     if (index >= plan.requests.length) throw new UserError(`the apply journal ${options.journalPath} is corrupt: request ${index} is not one of the plan's ${plan.requests.length} requests`, { hint: 'if no apply is running, delete it and re-run: requests it recorded will be sent again (purges are safe to repeat)' });
   }
   const replaced = isJournal(existing) && resumable === null ? existing.header.plan_id : null;
-  const journal = resumable ? JournalWriter.resume(options.journalPath, resumable) : JournalWriter.start(options.journalPath, journalHeader(plan, new Date(clock.now()).toISOString(), options.journalOptions));
+  const journal = resumable ? JournalWriter.resume(options.journalPath, resumable, pass) : JournalWriter.start(options.journalPath, journalHeader(plan, new Date(clock.now()).toISOString(), options.journalOptions));
   return { journal, replaced };
 }
 
@@ -202,12 +225,12 @@ async function sendPending(run: ApplyRun, pendingIndexes: readonly number[], acc
     const sendContext: SendContext = { client, clock, random, policy, ...signals, requestSignal: cutOff.signal };
     // Tokens are verified and zones looked up at Cloudflare only; other providers' zones have their ids.
     const zones = [...access.values()].filter((a) => a.provider === undefined);
-    const verdicts = await verifyTokens(zones, checkContext);
+    const verdicts = options.checked?.verdicts ?? await verifyTokens(zones, checkContext);
     if (verdicts === 'interrupted') return finish(run, true, 0);
-    const zoneIds = await resolveZoneIds(zones, checkContext);
+    const zoneIds = options.checked?.zoneIds ?? await resolveZoneIds(zones, checkContext);
     if (zoneIds === 'interrupted') return finish(run, true, 0);
     sessions = await openProviderSessions([...access.values()].filter((a): a is ProviderZoneAccess => a.provider !== undefined), { planId: run.plan.plan_id, connections: options.concurrency, requestTimeoutMs });
-    const { interrupted, rateLimited, error } = await dispatch(jobsFor(run.plan, pendingIndexes, access, zoneIds, clock.now(), sessions.byZone), {
+    const { interrupted, rateLimited, error } = await dispatch(jobsFor(run.plan, pendingIndexes, access, zoneIds, clock.now(), sessions.byZone, options.pass ?? 1), {
       ...sendContext,
       concurrency: options.concurrency,
       journal: run.journal,
@@ -228,7 +251,7 @@ async function sendPending(run: ApplyRun, pendingIndexes: readonly number[], acc
 }
 
 /** One job per pending request, in plan order, each paced by its zone's limiter. */
-function jobsFor(plan: Plan, pendingIndexes: readonly number[], access: ZoneAccess, zoneIds: ReadonlyMap<string, string>, now: number, sessions: ReadonlyMap<string, ProviderSession>): Job[] {
+function jobsFor(plan: Plan, pendingIndexes: readonly number[], access: ZoneAccess, zoneIds: ReadonlyMap<string, string>, now: number, sessions: ReadonlyMap<string, ProviderSession>, pass: number): Job[] {
   const pacer = new Pacer();
   return pendingIndexes.map((index) => {
     const request = plan.requests[index];
@@ -238,7 +261,7 @@ function jobsFor(plan: Plan, pendingIndexes: readonly number[], access: ZoneAcce
     if (session !== undefined) {
       // A Fastly or CloudFront zone: its session sends, and paces with its own limiter (docs/providers.md).
       const zone = providerZoneOf(zoneAccess.zone);
-      return { index, request, kind, items: itemsOf(plan, index), zoneId: zone.id, token: zoneAccess.token, tokenEnv: zoneAccess.tokenEnv, limiter: session.limiter(zone, kind, now), provider: { session, zone } };
+      return { index, request, kind, items: itemsOf(plan, index), zoneId: zone.id, token: zoneAccess.token, tokenEnv: zoneAccess.tokenEnv, limiter: session.limiter(zone, kind, now), provider: { session, zone, pass } };
     }
     return {
       index, request, kind, items: itemsOf(plan, index),
@@ -248,6 +271,11 @@ function jobsFor(plan: Plan, pendingIndexes: readonly number[], access: ZoneAcce
       limiter: pacer.limiter(zoneAccess.zone.plan, kind, now),
     };
   });
+}
+
+/** The events that belong to a pass: the run's start, its requests, its summary. */
+function isPassEvent(event: ApplyJsonEvent): boolean {
+  return event.type === 'start' || event.type === 'summary' || event.type.startsWith('request_');
 }
 
 function checkWholeNumber(name: string, value: number, minimum: number): void {

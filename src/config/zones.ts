@@ -3,6 +3,7 @@
 import { DEFAULT_TOKEN_ENV, PLAN_TIERS, TIER_LIMITS } from '../cloudflare/limits.js';
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { Action } from '../plan/types.js';
+import { zoneBudget } from './budget.js';
 import { unknownProfile } from './checker.js';
 import type { Checker } from './checker.js';
 import type { PathSegment } from './path.js';
@@ -105,6 +106,7 @@ function resolveZone(c: Checker, { name, raw, path }: ZoneInput): Zone {
     schemes: schemes && schemes.length ? schemes : null, allowPurgeEverything: flag(raw.allow_purge_everything), action: actionOf(raw.action) ?? 'purge',
     filesPerRequest: Math.min(filesPerRequest, limits.maxFilesPerRequest), itemsPerRequest: Math.min(itemsPerRequest, limits.maxItemsPerRequest),
     provider: 'cloudflare', concurrency: 1,
+    ...zoneBudget(c, name, raw, path),
   };
   return providerOf(raw) === 'cloudflare' ? zone : providerZone(zone, raw);
 }

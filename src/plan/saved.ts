@@ -68,7 +68,7 @@ export function checkSavedPlan(check: SavedPlanCheck): Plan {
   }
   const rebuilt = resuming
     ? buildPlan({ config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan), baseline: plan.baseline, state: plan.state, watchDigests,
-        fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions) })
+        fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions), ignoreBudget: plan.ignore_budget === true })
     : rebuildSavedPlan(check, inconsistency, stale);
   const difference = planDifference(plan, rebuilt);
   if (difference !== null) {
@@ -101,6 +101,7 @@ function rebuildSavedPlan(check: SavedPlanCheck, inconsistency: string | null, s
   return buildPlan({
     config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: reconciled.decisions,
     baseline: reconciled.baseline, state: { path: reconciled.state.path, digest: reconciled.state.digest }, watchDigests: reconciled.watchDigests,
+    ignoreBudget: plan.ignore_budget === true,
     fingerprints: reconciled.fingerprints,
   });
 }
@@ -113,6 +114,7 @@ function rebuildSavedPlan(check: SavedPlanCheck, inconsistency: string | null, s
 export function readSavedPlan(planfile: string, flags: SavedPlanFlags, cwd: string): { plan: Plan; configFile: string } {
   const refused = [
     flags.groups.length > 0 ? '--group' : '', flags.all ? '--all' : '', flags.base !== undefined ? '--base' : '', flags.state !== undefined ? '--state' : '',
+    flags.ignoreBudget ? '--ignore-budget' : '',
   ].filter(Boolean);
   if (refused.length > 0) {
     throw new UserError(`${refused.join(', ')} cannot be used with a plan file: the plan already says what to purge and against which state`, {
@@ -134,6 +136,8 @@ export interface SavedPlanFlags {
   readonly all: boolean;
   readonly base?: string;
   readonly state?: string;
+  /** --ignore-budget: a saved plan says whether it was made with it. */
+  readonly ignoreBudget?: boolean;
   readonly config: string;
   readonly configGiven?: boolean;
 }

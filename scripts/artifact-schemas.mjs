@@ -159,6 +159,7 @@ export const planSchema = {
       required: ['zone', 'zone_id', 'action', 'groups', 'kind', 'size', 'body'],
       properties: {
         zone: nonEmpty,
+        provider: { enum: ['cloudflare', 'fastly', 'cloudfront'] },
         zone_id: { type: ['string', 'null'] },
         action: { enum: ['purge', 'invalidate'] },
         groups: list(nonEmpty, { minItems: 1 }),
@@ -180,6 +181,9 @@ export const planSchema = {
       required: ['name', 'zone_id', 'zone_name', 'plan', 'cache_key'],
       properties: {
         name: nonEmpty,
+        provider: { enum: ['cloudflare', 'fastly', 'cloudfront'] },
+        concurrency: { type: 'integer', minimum: 1 },
+        invalidation_cost: { type: 'object', required: ['paths'], properties: { paths: count } },
         zone_id: { type: ['string', 'null'] },
         zone_name: { type: ['string', 'null'] },
         account_id: { type: ['string', 'null'] },
@@ -208,9 +212,13 @@ export const planSchema = {
   definitions: {
     escalation,
     body: {
-      description: 'Exactly the JSON apply POSTs: one purge type per request.',
+      description: 'Exactly the JSON apply POSTs: one purge type per request. Fastly and CloudFront zones: their provider\'s form (url, surrogate_keys, purge_all; paths).',
       type: 'object',
       oneOf: [
+        only('url', nonEmpty),
+        only('surrogate_keys', list(nonEmpty, { minItems: 1 })),
+        only('purge_all', { const: true }),
+        only('paths', list(nonEmpty, { minItems: 1 })),
         only('purge_everything', { const: true }),
         only('hosts', list(nonEmpty, { minItems: 1 })),
         only('prefixes', list(nonEmpty, { minItems: 1 })),

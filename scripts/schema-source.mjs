@@ -68,7 +68,7 @@ export const schema = {
   definitions: {
     zone: {
       type: 'object',
-      description: 'A Cloudflare zone. Give its id, or its name to have it looked up at apply.',
+      description: 'A Cloudflare zone (give its id, or its name to have it looked up at apply), a Fastly service (provider: fastly, service_id) or a CloudFront distribution (provider: cloudfront, distribution_id).',
       additionalProperties: false,
       properties: {
         id: hexId('Zone id: 32 hex characters. Without it, the zone is looked up by name at apply.', 'a zone id'),
@@ -77,6 +77,9 @@ export const schema = {
           'x-expected': 'a zone name', 'x-hint': 'a zone name is a domain such as example.com, without scheme or path',
         }),
         account_id: hexId('Account id (32 hex characters): lets apply verify account-owned API tokens.', 'an account id'),
+        provider: { enum: ['cloudflare', 'fastly', 'cloudfront'], description: 'The CDN this zone is on (default cloudflare). A fastly zone needs service_id, a cloudfront zone distribution_id.', 'x-hint': 'one of cloudflare, fastly, cloudfront' },
+        service_id: str('The Fastly service id (provider: fastly).', { pattern: '^[A-Za-z0-9]{1,64}$', 'x-expected': 'a Fastly service id', 'x-hint': 'a Fastly service id is letters and digits, such as SU1Z0isxPaozGVKXdv0eY' }),
+        distribution_id: str('The CloudFront distribution id (provider: cloudfront).', { pattern: '^[A-Z0-9]{1,64}$', 'x-expected': 'a CloudFront distribution id', 'x-hint': 'a CloudFront distribution id is upper-case letters and digits, such as E2QWRUHAPOMQZL' }),
         plan: { enum: ['free', 'pro', 'business', 'enterprise'], description: 'The zone\'s Cloudflare plan: sets batch sizes and rate limits (default free).', 'x-hint': 'one of free, pro, business, enterprise' },
         token_env: str('Name of the environment variable holding the API token (default CLOUDFLARE_API_TOKEN).', { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-expected': 'an environment variable name', 'x-hint': 'the name of an environment variable, such as CLOUDFLARE_API_TOKEN (never the token itself)' }),
         cache_key: str('A profile from cache_keys used by this zone\'s groups (default: Cloudflare\'s default cache key).'),
@@ -90,6 +93,7 @@ export const schema = {
           properties: {
             files_per_request: { type: 'integer', minimum: 1, description: 'URLs per files request (default 30; 500 on Enterprise; at most 100, or 500 on Enterprise).' },
             items_per_request: { type: 'integer', minimum: 1, description: 'Hosts, prefixes or tags per request (default and maximum 100).' },
+            concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Fastly and CloudFront: requests of this zone in flight at most (default 8 on Fastly, 1 on CloudFront).' },
           },
         },
         budget: {

@@ -34,7 +34,7 @@ describe('human output matches the golden files', () => {
     // Guards the goldens themselves: a scenario edited into something else would pass silently.
     const multiZone = golden('multi-zone.txt');
     assert.match(multiZone, /^zone www \(.*\) — cache key "pages" /m);
-    assert.match(multiZone, /^zone cdn \(example-cdn\.net, id looked up at apply, pro plan\)/m);
+    assert.match(multiZone, /^zone cdn \(Cloudflare, example-cdn\.net, id looked up at apply, pro plan\)/m);
     assert.match(multiZone, /^ {2}\+ prices · new · 2 URLs × 2 variants = 4 items · cache key "prices" \(/m, 'a group with its own cache key says so');
     assert.match(multiZone, /^ {2}\+ posts · new · 5 URLs × 3 variants = 15 items$/m);
     assert.match(multiZone, /^ {6}variants: device desktop, mobile, tablet$/m);

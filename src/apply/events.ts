@@ -30,7 +30,7 @@ export interface RequestOutcome {
   /** False for a request Cloudflare accepted whose journal line could not be written. */
   journaled?: false;
   attempts: number;
-  errors?: { code: number; message: string }[];
+  errors?: { code: number | string; message: string }[];
   httpStatus?: number;
   /** Why it failed or was not sent, when Cloudflare's errors do not say it all. */
   message?: string;

@@ -19,6 +19,9 @@ import { DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
 import type { Clock, SendContext } from '../cloudflare/send.js';
 import { systemClock } from '../cloudflare/send.js';
 import { dispatch } from './dispatch.js';
+import { openProviderSessions, providerZoneOf } from './providers.js';
+import type { ProviderZoneAccess } from './providers.js';
+import type { ProviderSession } from '../providers/types.js';
 import type { Job } from './dispatch.js';
 import { APPLY_EVENTS_VERSION, requestFields, summaryEvent } from './events.js';
 import type { ApplyEvent, ApplyJsonEvent, ApplyResult, Pass, RequestOutcome } from './events.js';
@@ -27,6 +30,8 @@ export type { ApplyEvent, ApplyResult, RequestOutcome } from './events.js';
 
 export interface ApplyOptions {
   apiUrl: string;
+  /** `--fastly-api-url` (else PURGEPLAN_FASTLY_API_URL, else Fastly's): for Fastly zones (docs/providers.md). */
+  fastlyApiUrl?: string;
   env: NodeJS.ProcessEnv;
   concurrency: number;
   maxRetries: number;
@@ -120,7 +125,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     const pendingIndexes = outcomes.filter((o) => o.status === 'not_sent').map((o) => o.index);
     const zonesByName = new Map(plan.zones.map((zone) => [zone.name, zone]));
     const pendingZones = zonesUsedBy(pendingIndexes.map((i) => plan.requests[i]), zonesByName);
-    const access = options.tokens ? tokensOf(options.tokens, pendingZones) : readZoneTokens(pendingZones, options.env);
+    const access = options.tokens ? tokensOf(options.tokens, pendingZones) : readZoneTokens(pendingZones, options.env, options.fastlyApiUrl);
     emitStart(run, pendingIndexes, replaced);
     if (pendingIndexes.length === 0) return finish(run, false, 0);
     if (options.signal?.aborted) return finish(run, true, 0);
@@ -211,18 +216,21 @@ async function sendPending(run: ApplyRun, pendingIndexes: readonly number[], acc
   const stopNow = () => cutOff.abort();
   if (options.hardSignal?.aborted) stopNow();
   else options.hardSignal?.addEventListener('abort', stopNow, { once: true });
+  let sessions: Awaited<ReturnType<typeof openProviderSessions>> | undefined;
   try {
     const policy = { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries };
     const signals = options.signal === undefined ? {} : { signal: options.signal };
     // Token checks and zone lookups have nothing to save: Ctrl-C cuts them off at once.
     const checkContext: SendContext = { client, clock, random, policy, ...signals, ...(options.signal === undefined ? {} : { requestSignal: options.signal }) };
     const sendContext: SendContext = { client, clock, random, policy, ...signals, requestSignal: cutOff.signal };
-    const zones = [...access.values()];
+    // Tokens are verified and zones looked up at Cloudflare only; other providers' zones have their ids.
+    const zones = [...access.values()].filter((a) => a.provider === undefined);
     const verdicts = options.checked?.verdicts ?? await verifyTokens(zones, checkContext);
     if (verdicts === 'interrupted') return finish(run, true, 0);
     const zoneIds = options.checked?.zoneIds ?? await resolveZoneIds(zones, checkContext);
     if (zoneIds === 'interrupted') return finish(run, true, 0);
-    const { interrupted, rateLimited, error } = await dispatch(jobsFor(run.plan, pendingIndexes, access, zoneIds, clock.now()), {
+    sessions = await openProviderSessions([...access.values()].filter((a): a is ProviderZoneAccess => a.provider !== undefined), { planId: run.plan.plan_id, connections: options.concurrency, requestTimeoutMs });
+    const { interrupted, rateLimited, error } = await dispatch(jobsFor(run.plan, pendingIndexes, access, zoneIds, clock.now(), sessions.byZone, options.pass ?? 1), {
       ...sendContext,
       concurrency: options.concurrency,
       journal: run.journal,
@@ -238,16 +246,23 @@ async function sendPending(run: ApplyRun, pendingIndexes: readonly number[], acc
     options.signal?.removeEventListener('abort', startGrace);
     options.hardSignal?.removeEventListener('abort', stopNow);
     await client.close();
+    await sessions?.closeAll();
   }
 }
 
 /** One job per pending request, in plan order, each paced by its zone's limiter. */
-function jobsFor(plan: Plan, pendingIndexes: readonly number[], access: ZoneAccess, zoneIds: ReadonlyMap<string, string>, now: number): Job[] {
+function jobsFor(plan: Plan, pendingIndexes: readonly number[], access: ZoneAccess, zoneIds: ReadonlyMap<string, string>, now: number, sessions: ReadonlyMap<string, ProviderSession>, pass: number): Job[] {
   const pacer = new Pacer();
   return pendingIndexes.map((index) => {
     const request = plan.requests[index];
     const zoneAccess = access.get(request.zone)!;
     const kind: RequestKind = requestKind(request.body);
+    const session = sessions.get(request.zone);
+    if (session !== undefined) {
+      // A Fastly or CloudFront zone: its session sends, and paces with its own limiter (docs/providers.md).
+      const zone = providerZoneOf(zoneAccess.zone);
+      return { index, request, kind, items: itemsOf(plan, index), zoneId: zone.id, token: zoneAccess.token, tokenEnv: zoneAccess.tokenEnv, limiter: session.limiter(zone, kind, now), provider: { session, zone, pass } };
+    }
     return {
       index, request, kind, items: itemsOf(plan, index),
       zoneId: request.zone_id ?? zoneIds.get(request.zone)!,

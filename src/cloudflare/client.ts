@@ -9,9 +9,12 @@ import type { Pool } from 'undici';
 import { printable } from '../format.js';
 import { flattenHeaders, makeScrubber, parseApiBaseUrl, USER_AGENT } from '../http/policy.js';
 
-/** One `errors[]` entry of Cloudflare's envelope (docs/cloudflare.md); `error_chain` is folded into the message. */
+/**
+ * One `errors[]` entry of Cloudflare's envelope (docs/cloudflare.md); `error_chain` is folded into
+ * the message. Other providers' errors share the shape, CloudFront's codes being names (docs/providers.md).
+ */
 export interface ApiError {
-  readonly code: number;
+  readonly code: number | string;
   readonly message: string;
   /** GraphQL errors name the field they concern (`viewer`, `z0`, …: docs/coverage.md), made printable. */
   readonly path?: readonly string[];

@@ -12,6 +12,7 @@ export function registerApply(program: Command, setExit: SetExit): void {
     .argument('[planfile]', 'a plan saved by `plan --out`: sent exactly, without asking')
     .option('--auto-approve', 'do not ask for confirmation', false)
     .addOption(new Option('--api-url <url>', 'Cloudflare API base URL').env('PURGEPLAN_API_URL'))
+    .addOption(new Option('--fastly-api-url <url>', 'Fastly API base URL, for zones with provider: fastly (default https://api.fastly.com)'))
     .option('--concurrency <n>', 'requests in flight at once', positiveInteger('--concurrency'), 4)
     .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
     .option('--json', 'one JSON event per line', false)

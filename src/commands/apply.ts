@@ -40,7 +40,7 @@ import { checkAndExpand } from './pipeline.js';
 
 export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags, PhaseFlags, WarmFlags {
   readonly autoApprove: boolean;
-  readonly apiUrl?: string;
+  readonly apiUrl?: string; readonly fastlyApiUrl?: string;
   readonly concurrency: number;
   readonly maxRetries: number;
   /** Whether -c/--config was given (with a plan file, the configuration is found beside it). */
@@ -104,7 +104,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath };
 
     // Tokens before the plan is shown and `yes` asked.
-    const tokens = readZoneTokens(zonesWithRequests(plan), io.env);
+    const tokens = readZoneTokens(zonesWithRequests(plan), io.env, options.fastlyApiUrl);
     if (!saved) output.show(renderHuman(plan, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
     if (plan.requests.length === 0) {
       recordState(plan, [], true, record);
@@ -118,7 +118,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     const phase = { settings, warm: warmPhase, out, stderr: io.stderr, requests: plan.requests.length };
     // The tokens verified and the zones' identity read before `yes` is asked (unless every pass was sent already).
     const checked = resumePoint(plan, journal, settings.repurgeAfterMs !== null).phase === 'finish' ? undefined
-      : await identityPhase([...tokens.values()], { apiUrl, maxRetries: options.maxRetries, signal: interrupt.signal, clock }, phase);
+      : await identityPhase([...tokens.values()].filter((t) => t.provider === undefined), { apiUrl, maxRetries: options.maxRetries, signal: interrupt.signal, clock }, phase);
     if (checked === 'interrupted') return 130;
     if (!saved && !options.autoApprove) {
       const refused = await confirm(plan, options.json, io, output, interrupt.signal);
@@ -126,7 +126,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     }
     return await runPhases({
       plan, settings, warm: warmPhase, journal, record, signal: interrupt.signal, hardSignal: interrupt.hardSignal, clock, out, ...(deps.fetcher ? { fetcher: deps.fetcher } : {}),
-      send: { apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath, lock, tokens, journalOptions: journalOptions(options), ...(checked ? { checked } : {}) },
+      send: { apiUrl, fastlyApiUrl: options.fastlyApiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath, lock, tokens, journalOptions: journalOptions(options), ...(checked ? { checked } : {}) },
       verify: verify ? () => startVerification(plan, loaded.expansions, journal, verify, io) : null,
       reporter: () => (options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath: relative(io.cwd, journalPath) || journalPath })),
     });

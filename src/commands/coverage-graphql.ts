@@ -16,6 +16,7 @@ import type { CoverageContext } from '../inspect/coverage-render.js';
 import type { Io } from './io.js';
 import { loadTarget } from './inspect-target.js';
 import type { TargetOptions } from './inspect-target.js';
+import { cloudflareZonesOnly } from '../providers/cloudflare-only.js';
 
 export interface GraphqlFlags extends TargetOptions, WindowFlags {
   readonly graphql?: boolean;
@@ -54,7 +55,7 @@ export async function graphqlCoverage(options: GraphqlFlags, io: Io, now: number
   tally.startFile('graphql');
   let row = 0;
   let reader: RowReader | undefined;
-  const read = await readGraphql(target.config.zones, {
+  const read = await readGraphql(cloudflareZonesOnly(target.config.zones, 'GraphQL Analytics is Cloudflare\'s', io.stderr), {
     apiUrl: options.apiUrl ?? (io.env.PURGEPLAN_API_URL || DEFAULT_API_URL),
     env: io.env,
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,

@@ -24,8 +24,8 @@ interface KeyOrder {
 const DIMENSION: KeyOrder = { keys: ['values', 'absent'] };
 
 const ZONE: KeyOrder = {
-  keys: ['id', 'name', 'account_id', 'plan', 'token_env', 'cache_key', 'action', 'schemes', 'allow_purge_everything', 'limits', 'budget', 'cache_reserve'],
-  children: { limits: { keys: ['files_per_request', 'items_per_request'] }, budget: { keys: ['seconds', 'items'] } },
+  keys: ['provider', 'id', 'service_id', 'distribution_id', 'name', 'account_id', 'plan', 'token_env', 'cache_key', 'action', 'schemes', 'allow_purge_everything', 'limits', 'budget', 'cache_reserve'],
+  children: { limits: { keys: ['files_per_request', 'items_per_request', 'concurrency'] }, budget: { keys: ['seconds', 'items'] } },
 };
 
 const CACHE_KEY: KeyOrder = {

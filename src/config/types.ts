@@ -4,6 +4,7 @@ import type { PlanTier } from '../cloudflare/limits.js';
 import type { Diagnostic, Position } from '../diagnostics.js';
 import type { ParsedPattern } from '../expand/patterns.js';
 import type { Action } from '../vocabulary.js';
+import type { ProviderName } from '../providers/types.js';
 
 export type Scheme = 'http' | 'https';
 
@@ -21,6 +22,10 @@ export interface Zone {
   readonly action: Action;
   readonly filesPerRequest: number;
   readonly itemsPerRequest: number;
+  /** The CDN the zone is on (docs/providers.md); `id` is then its service or distribution id. */
+  readonly provider: ProviderName;
+  /** `limits.concurrency`: its requests in flight at most (Fastly and CloudFront; default per provider). */
+  readonly concurrency: number;
   /** The most the zone's plan may send (docs/purge-yaml.md, "Budgets and escalation"); absent: no budget. */
   readonly budget?: ZoneBudget;
   /** The zone uses Cache Reserve: the plan warns what its purges will refill. */

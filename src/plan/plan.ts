@@ -5,8 +5,8 @@ import { describeCacheKey } from '../config/describe.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
-import { estimateSeconds } from '../cloudflare/pacing.js';
 import { groupRecord, partsItems } from '../reconcile/record.js';
+import { estimatedSeconds, namesProviders, providerCounts, providerRequests, providerZone } from '../providers/plan.js';
 import { attachExpansions } from './attached.js';
 import { budgetedBatch } from './escalate.js';
 import { CompactFiles } from './files.js';
@@ -52,7 +52,13 @@ export function buildPlan(input: PlanInput): Plan {
     const decision = dueDecisions.get(group.name);
     return decision === undefined ? [] : [...parts, ...removedExpansions(group, parts, decision.removed_items ?? [])];
   });
-  const { requests, coverage, counts, escalations } = budgetedBatch(config, due, input.ignoreBudget === true);
+  const batched = budgetedBatch(config, due, input.ignoreBudget === true);
+  const { escalations } = batched;
+  // Fastly and CloudFront zones' requests in their provider's forms (providers/plan.ts).
+  const provided = providerRequests(config.zones, batched.requests, config.groups.map((g) => g.name));
+  const { requests } = provided;
+  const coverage = [...batched.coverage, ...provided.coverage];
+  const counts = namesProviders(config.zones) ? providerCounts(batched.counts, requests, coverage, provided.duplicates) : batched.counts;
 
   const groups: PlanGroup[] = decisions.map((decision) => {
     const parts = byName.get(decision.name);
@@ -87,13 +93,13 @@ export function buildPlan(input: PlanInput): Plan {
     };
   });
 
-  const zones: PlanZone[] = config.zones.map((zone) => ({
+  const named = namesProviders(config.zones);
+  const zones: PlanZone[] = config.zones.map((zone) => providerZone(zone, {
     name: zone.name, zone_id: zone.id, zone_name: zone.zoneName, account_id: zone.accountId, plan: zone.plan, token_env: zone.tokenEnv,
     cache_key: zone.cacheKey, files_per_request: zone.filesPerRequest, items_per_request: zone.itemsPerRequest,
     ...(zone.cacheReserve ? { cache_reserve: true as const } : {}),
-  }));
-  const tiers = new Map(zones.map((z) => [z.name, z.plan]));
-  const estimated = estimateSeconds(requests.map((r) => ({ tier: tiers.get(r.zone) ?? 'free', kind: r.kind, size: r.size })));
+  }, requests, named));
+  const estimated = estimatedSeconds(zones, requests);
   const cacheKeys: Record<string, string> = {};
   for (const { cacheKeyName, cacheKey } of expansions) cacheKeys[cacheKeyName ?? 'default'] ??= describeCacheKey(cacheKey);
   const plan: Omit<Plan, 'plan_id'> = {

@@ -4,6 +4,9 @@
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { GroupRecordData } from '../reconcile/record.js';
 import type { PurgeBody } from './files.js';
+import type { FastlyBody } from '../providers/fastly.js';
+import type { CloudFrontBody } from '../providers/cloudfront.js';
+import type { ProviderName } from '../providers/types.js';
 
 export type GroupStatus = 'new' | 'changed' | 'revised' | 'content' | 'forced' | 'unchanged' | 'removed';
 export const DUE_STATUSES: readonly GroupStatus[] = ['new', 'changed', 'revised', 'content', 'forced'];
@@ -18,8 +21,13 @@ export type RequestKind = (typeof REQUEST_KINDS)[number];
 import type { Action } from '../vocabulary.js';
 export type { Action };
 
+/** A request body: Cloudflare's, or a Fastly or CloudFront zone's in its provider's form (docs/providers.md). */
+export type RequestBody = PurgeBody | FastlyBody | CloudFrontBody;
+
 export interface PlannedRequest {
   readonly zone: string;
+  /** Which CDN the request goes to; present in every request of a plan that has a Fastly or CloudFront zone. */
+  readonly provider?: ProviderName;
   readonly zone_id: string | null;
   /** Which endpoint the body goes to: purge_cache or invalidate_cache. */
   readonly action: Action;
@@ -28,13 +36,24 @@ export interface PlannedRequest {
   readonly kind: RequestKind;
   /** Items in the body (purge_everything counts as one). */
   readonly size: number;
-  /** Exactly the JSON that apply POSTs to /zones/{zone_id}/purge_cache (or invalidate_cache). Always the last key. */
+  /**
+   * Exactly the JSON that apply POSTs to /zones/{zone_id}/purge_cache (or invalidate_cache). Always
+   * the last key. In a Fastly or CloudFront zone's request it is that provider's form (a
+   * `RequestBody`: `provider` says which), held under this type so that Cloudflare's readers
+   * stay as they are; they skip other providers' requests (providers/plan.ts).
+   */
   readonly body: PurgeBody;
 }
 
 export interface PlanZone {
   /** The local name from purge.yaml. */
   readonly name: string;
+  /** Present in every zone of a plan that has a Fastly or CloudFront zone. */
+  readonly provider?: ProviderName;
+  /** A Fastly or CloudFront zone's requests in flight at most. */
+  readonly concurrency?: number;
+  /** A CloudFront zone's invalidation paths and their price beyond the monthly free paths (an estimate). */
+  readonly invalidation_cost?: { readonly paths: number; readonly free_paths_per_month: number; readonly usd_per_path: number; readonly usd_beyond_free: number; readonly usd_without_free: number };
   readonly zone_id: string | null;
   /** The Cloudflare zone name (`zones.X.name`), looked up at apply when zone_id is null. */
   readonly zone_name: string | null;
@@ -191,8 +210,11 @@ export function removedCount(removed: readonly RemovedItems[] | undefined): numb
   return n;
 }
 
-export function requestKind(body: PurgeBody): RequestKind {
-  if ('purge_everything' in body) return 'purge_everything';
+export function requestKind(body: RequestBody): RequestKind {
+  if ('purge_everything' in body || 'purge_all' in body) return 'purge_everything';
+  if ('surrogate_keys' in body) return 'tags';
+  if ('url' in body) return 'files';
+  if ('paths' in body) return body.paths.length === 1 && body.paths[0] === '/*' ? 'purge_everything' : body.paths.every((path) => path.endsWith('*')) ? 'prefixes' : 'files';
   if ('hosts' in body) return 'hosts';
   if ('prefixes' in body) return 'prefixes';
   if ('tags' in body) return 'tags';

@@ -10,6 +10,7 @@ import type { ListingLine } from './listing.js';
 import { baselineLine, INVALIDATE_MEANING, planLine, requestsText } from './summary.js';
 import { cacheReserveWarnings, ESCALATED_MEANING, escalatesToPrefixOrHost, escalationText, IGNORED_NOTE, VARIANTS_NOTE } from './budget.js';
 import { count, plural, printable } from '../format.js';
+import { costText, zoneKeyText, zoneWhere } from './provider.js';
 
 export interface HumanOptions {
   readonly style: Styler;
@@ -131,8 +132,10 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
     const zone = plan.zones.find((z) => z.name === zoneName);
     const zoneKey = zone?.cache_key ?? null;
     const keyText = (name: string | null) => `cache key ${name === null ? 'default' : `"${name}"`} (${plan.cache_keys[name ?? 'default'] ?? 'not described'})`;
-    const where = zone ? [zone.zone_name, zone.zone_id ?? 'id looked up at apply', `${zone.plan} plan`].filter(Boolean).join(', ') : 'no longer in purge.yaml';
-    lines.push(`${style.bold(`zone ${zoneName}`)} (${where})${zone ? ` — ${keyText(zoneKey)}` : ''}`);
+    const where = zone ? zoneWhere(zone) : 'no longer in purge.yaml';
+    lines.push(`${style.bold(`zone ${zoneName}`)} (${where})${zone ? ` — ${zoneKeyText(zone) ?? keyText(zoneKey)}` : ''}`);
+    const cost = zone ? costText(zone) : null;
+    if (cost !== null) lines.push(`  ${cost}`);
     for (const request of plan.requests) {
       if (request.zone !== zoneName || !('purge_everything' in request.body)) continue;
       lines.push(style.red(style.bold(request.action === 'invalidate'

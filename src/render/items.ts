@@ -9,6 +9,7 @@ import { CompactFiles } from '../plan/files.js';
 import type { Plan, PlanGroup, RemovedItems } from '../plan/types.js';
 import { removedCount } from '../plan/types.js';
 import type { DeclaredDimension, UrlRun, VariantLike } from './factor.js';
+import { providerItems } from './provider.js';
 
 /** A group's items in one zone, as sent: file items by URL, the others as keys (`host X`, …). */
 export interface ZoneItems {
@@ -84,7 +85,14 @@ function sentIndex(plan: Plan): (zone: string, action: string) => Sent {
     for (const request of plan.requests) {
       if (request.zone !== zone || (request.action ?? 'purge') !== action) continue;
       const body = request.body;
-      if ('purge_everything' in body) sent.everything = true;
+      const provided = providerItems(body, plan.zones.find((z) => z.name === zone)?.zone_name ?? null);
+      if (provided !== null) {
+        // A Fastly or CloudFront request: the items it stands for (render/provider.ts).
+        sent.everything ||= provided.everything;
+        for (const tag of provided.tags) sent.tags.add(tag);
+        for (const prefix of provided.prefixes) sent.prefixes.add(prefix);
+        for (const url of provided.urls) add(url, [NO_HEADERS]);
+      } else if ('purge_everything' in body) sent.everything = true;
       else if ('hosts' in body) for (const host of body.hosts) sent.hosts.add(host);
       else if ('prefixes' in body) for (const prefix of body.prefixes) sent.prefixes.add(prefix);
       else if ('tags' in body) for (const tag of body.tags) sent.tags.add(tag);

@@ -10,6 +10,7 @@ import type { ListingLine, PlanGroupOptions } from './listing.js';
 import { baselineLine, planLine } from './summary.js';
 import { cacheReserveWarnings, escalatesToPrefixOrHost, escalationText, IGNORED_NOTE, VARIANTS_NOTE } from './budget.js';
 import { codeSpan, count, markdownText, plural, printable } from '../format.js';
+import { costText, zoneKeyText, zoneWhere } from './provider.js';
 
 export const MARKDOWN_LIMIT = 60_000;
 
@@ -99,7 +100,9 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT, options: Mark
     const keyIn = (g: Plan['groups'][number]) => { const route = g.routes?.find((r) => r.zone === z.name); return route ? route.cache_key : g.cache_key ?? z.cache_key ?? null; };
     const keys = [...new Set(plan.groups.filter((g) => g.zones.includes(z.name) && g.status !== 'removed').map(keyIn))];
     const keyText = keys.map((k) => `\`${k ?? 'default'}\` (${escapeText(plan.cache_keys[k ?? 'default'] ?? 'not described')})`).join('; ');
-    return `- Zone \`${z.name}\` (${[z.zone_name, `${z.plan} plan`].filter(Boolean).join(', ')})${keyText ? `: cache key ${keyText}` : ''}`;
+    const other = zoneKeyText(z);
+    const cost = costText(z);
+    return `- Zone \`${z.name}\` (${zoneWhere(z, { id: false })})${other !== null ? `: ${other}` : keyText ? `: cache key ${keyText}` : ''}${cost === null ? '' : `; ${cost}`}`;
   });
   if (zoneLines.length) head.push(...zoneLines.slice(0, 20), ...(zoneLines.length > 20 ? [`- … and ${plural(zoneLines.length - 20, 'more zone')}`] : []), '');
   // A plan of thousands of groups or covering items must not fill the comment with the table and

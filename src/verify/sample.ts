@@ -131,7 +131,8 @@ function urlPools(plan: Plan, options: SampleOptions): { name: string; byUrl: Ur
   const pools = new Map<string, { name: string; byUrl: UrlPool[] }>();
   const byUrl = new Map<string, UrlPool>();
   plan.requests.forEach((request, index) => {
-    if (options.skipRequests?.has(index)) return;
+    // --verify and --warm probe Cloudflare's edge: other providers' requests are left out (docs/providers.md).
+    if (options.skipRequests?.has(index) || (request.provider ?? 'cloudflare') !== 'cloudflare') return;
     forEachFileSpan(request.body, (url, start, count, run) => {
       let entry = byUrl.get(url);
       if (!entry) {

@@ -118,6 +118,10 @@ export function createHumanReporter(options: ReporterOptions): Reporter {
         line(formatRequestLine(event, progress.total));
         redraw();
         return;
+      case 'invalidation':
+        line(`✓ ${text(event.zone)}: CloudFront invalidation ${text(event.id)} ${text(event.status)}`);
+        redraw();
+        return;
       case 'summary':
         stopTicker?.();
         reportSkipped();
@@ -218,6 +222,18 @@ function formatSentCounts(done: readonly ApplyEvent[]): string[] {
   });
 }
 
+/** `CloudFront invalidations: media I2J0… (Completed), I3K1… (InProgress)`: each id, by zone, with its status as last seen. */
+function formatInvalidations(summary: ApplyEvent): string[] {
+  const listed = Array.isArray(summary.invalidations) ? (summary.invalidations as Record<string, unknown>[]) : [];
+  if (listed.length === 0) return [];
+  const byZone = new Map<string, string[]>();
+  for (const inv of listed) {
+    const status = typeof inv.status === 'string' ? inv.status : 'made by an earlier run';
+    byZone.set(text(inv.zone), [...(byZone.get(text(inv.zone)) ?? []), `${text(inv.id)} (${status})`]);
+  }
+  return ['CloudFront invalidations (status as last seen; CloudFront completes them within minutes):', ...[...byZone].map(([zone, ids]) => `  ${zone}: ${ids.join(', ')}`)];
+}
+
 /** The closing report: counts, what was sent per zone and action, then every failure. */
 export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], total: number, options: Pick<ReporterOptions, 'journalPath'> = {}): string {
   const lines: string[] = [];
@@ -238,6 +254,7 @@ export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], 
     lines.push(`Sent by this run (Cloudflare's ids are in ${options.journalPath ?? 'the journal'} and in --json):`);
     lines.push(...formatSentCounts(done));
   }
+  lines.push(...formatInvalidations(summary));
   const listed = Array.isArray(summary.failures) ? (summary.failures as Record<string, unknown>[]) : [];
   const line = (mark: string, failure: Record<string, unknown>): string => {
     const groups = Array.isArray(failure.groups) ? ` (${(failure.groups as string[]).join(', ')})` : '';

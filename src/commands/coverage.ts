@@ -16,6 +16,7 @@ import { coverageSql, quotedTable } from '../inspect/sql.js';
 import type { SqlEngine } from '../inspect/sql.js';
 import type { Io } from './io.js';
 import { loadTarget } from './inspect-target.js';
+import { cloudflareZonesOnly } from '../providers/cloudflare-only.js';
 
 export interface CoverageOptions extends GraphqlFlags {
   readonly printSql?: SqlEngine;
@@ -50,6 +51,7 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
   const inputs = logInputs(options.logs ?? [], io.cwd);
   const target = loadTarget(options, io);
   if (target === 1) return 1;
+  cloudflareZonesOnly(target.config.zones, 'coverage judges Cloudflare\'s cache keys (requests to other zones\' hosts are counted, not judged)', io.stderr);
   const tally = new CoverageTally(target.inspector);
   const started = edges.now();
   let lastDrawn = 0;
@@ -100,6 +102,7 @@ function printSql(options: CoverageOptions, engine: SqlEngine, io: Io): number {
   }
   const target = loadTarget(options, io);
   if (target === 1) return 1;
+  cloudflareZonesOnly(target.config.zones, 'the query reads Cloudflare Logpush', io.stderr);
   io.stdout(coverageSql(engine, logFields(cacheKeysInUse(target.config, target.cacheKey)), table));
   return 0;
 }

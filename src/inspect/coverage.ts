@@ -54,6 +54,14 @@ export interface CoverageReport {
   readonly unknownFields: readonly { readonly field: RequestField; readonly requests: number }[];
   readonly skippedLines: readonly SkippedLine[];
   readonly files: readonly { readonly name: string; readonly lines: number; readonly records: number; readonly skipped: number }[];
+  /** Requests to a Fastly or CloudFront zone's hosts, by zone: not judged (coverage reads Cloudflare's cache keys: docs/providers.md). */
+  readonly notJudged: readonly NotJudged[];
+}
+
+export interface NotJudged {
+  readonly zone: string;
+  readonly provider: string;
+  readonly requests: number;
 }
 
 /** How many skipped lines are shown (the rest are counted). */
@@ -75,6 +83,7 @@ export class CoverageTally {
   private readonly files: { name: string; lines: number; records: number; skipped: number }[] = [];
   private file = { name: '', lines: 0, records: 0, skipped: 0 };
   private readonly ids = new WeakMap<NearMiss, string>();
+  private readonly notJudged = new Map<string, NotJudged>();
 
   constructor(private readonly inspector: Inspector) {}
 
@@ -98,7 +107,9 @@ export class CoverageTally {
 
   get totalRequests(): number {
     const r = this.requests;
-    return r.purged + r.missed + r.outside + r.unknown + r.not_cached;
+    let notJudged = 0;
+    for (const zone of this.notJudged.values()) notJudged += zone.requests;
+    return r.purged + r.missed + r.outside + r.unknown + r.not_cached + notJudged;
   }
 
   add(record: LogRecord | null, lineNumber: number): void {
@@ -120,6 +131,7 @@ export class CoverageTally {
       tally = this.entries.get(key) ?? { entryClass: 'outside', requests: 0 };
     } else {
       const { zone, keyName, builder, result } = resolved;
+      if (zone.provider !== 'cloudflare') return this.notJudgedIn(zone.name, zone.provider, weight);
       if ('problem' in result) return this.skip(lineNumber, result.problem, weight);
       if ('unknown' in result) {
         for (const field of result.unknown) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + weight);
@@ -169,6 +181,13 @@ export class CoverageTally {
     const all = [...this.entries.values()];
     for (const tallies of this.byOrdinal.values()) for (const tally of tallies) if (tally !== undefined) all.push(tally);
     return all;
+  }
+
+  /** A request to a Fastly or CloudFront zone: counted, not judged. */
+  private notJudgedIn(zone: string, provider: string, weight: number): void {
+    this.file.records++;
+    const seen = this.notJudged.get(zone);
+    this.notJudged.set(zone, { zone, provider, requests: (seen?.requests ?? 0) + weight });
   }
 
   private skip(lineNumber: number, reason: string, weight: number): void {
@@ -239,6 +258,7 @@ export class CoverageTally {
       unknownFields: [...this.unknownFields].map(([field, requests]) => ({ field, requests })).sort((a, b) => byRequests(a, b) || compare(a.field, b.field)),
       skippedLines: [...this.skipped],
       files: this.files.map((f) => ({ ...f })),
+      notJudged: [...this.notJudged.values()],
     };
   }
 }

@@ -9,9 +9,10 @@ import type { Zone } from '../config/types.js';
 import { fileEntries } from '../plan/files.js';
 import type { CoverageEntry, PlannedRequest, PlanZone, PurgeBody } from '../plan/types.js';
 import type { Action } from '../vocabulary.js';
-import type { CloudFrontBody } from './cloudfront.js';
-import { cloudfrontBodies, cloudfrontEstimateSeconds, invalidationCost, invalidationPathProblem } from './cloudfront.js';
-import { fastlyBodies, fastlyEstimateSeconds } from './fastly.js';
+import { cloudfrontBodies, invalidationCost } from './cloudfront.js';
+import { CLOUDFRONT_PATH_HINT, invalidationPathProblem, urlInvalidationPath } from './cloudfront-paths.js';
+import { zoneSeconds } from './estimate.js';
+import { fastlyBodies } from './fastly.js';
 import type { BodyForms, ProviderName, ZoneItem } from './types.js';
 
 /** Whether a plan of these zones names providers (some zone is not Cloudflare's). */
@@ -39,10 +40,10 @@ function providerForms(zone: Zone, action: Action, items: readonly ZoneItem[], g
   if (zone.provider === 'fastly') return fastlyBodies(items, action, groupOrder);
   for (const item of items) {
     if (item.kind !== 'file') continue;
-    const path = new URL(item.value);
-    const problem = invalidationPathProblem(`${path.pathname}${path.search}`);
+    // purge.yaml's check refuses such a URL at its entry (expand/group.ts); a saved plan may still hold one.
+    const problem = invalidationPathProblem(urlInvalidationPath(item.value));
     if (problem !== undefined) {
-      throw new UserError(`zone ${zone.name} (CloudFront): ${item.value} (group${item.groups.length > 1 ? 's' : ''} ${item.groups.join(', ')}) cannot be invalidated: ${problem}`, { hint: 'purge a prefix that covers it instead, or leave it out' });
+      throw new UserError(`zone ${zone.name} (CloudFront): ${item.value} (group${item.groups.length > 1 ? 's' : ''} ${item.groups.join(', ')}) cannot be invalidated: ${problem}`, { hint: CLOUDFRONT_PATH_HINT });
     }
   }
   return cloudfrontBodies(items, groupOrder);
@@ -106,9 +107,7 @@ export function estimatedSeconds(zones: readonly PlanZone[], requests: readonly 
   let longest = estimateSeconds(cloudflareRequests(requests).map((r) => ({ tier: tiers.get(r.zone) ?? 'free', kind: r.kind, size: r.size })));
   for (const zone of zones) {
     if ((zone.provider ?? 'cloudflare') === 'cloudflare') continue;
-    const mine = requests.filter((request) => request.zone === zone.name);
-    const seconds = zone.provider === 'fastly' ? fastlyEstimateSeconds(mine.length, zone.concurrency ?? 1) : cloudfrontEstimateSeconds(mine.map((request) => request.body as unknown as CloudFrontBody));
-    longest = Math.max(longest, seconds);
+    longest = Math.max(longest, zoneSeconds(zone, requests.filter((request) => request.zone === zone.name)));
   }
   return longest;
 }

@@ -82,10 +82,9 @@ function cloudfrontRefusal(file: string, position: Position, at: string, raw: st
   for (const url of urls) {
     const problem = invalidationPathProblem(urlInvalidationPath(url));
     if (problem === undefined) continue;
-    const shown = raw.length > 200 ? `${raw.slice(0, 200)}…` : raw;
     return {
       file, ...position, severity: 'error',
-      message: `${at}: "${shown}"${raw === pattern ? '' : ' (expanded from this entry)'} cannot be invalidated on zone "${zone.name}", a CloudFront distribution: ${problem}`,
+      message: `${at}: "${raw}"${raw === pattern ? '' : ' (expanded from this entry)'} cannot be invalidated on zone "${zone.name}", a CloudFront distribution: ${problem}`,
       hint: CLOUDFRONT_PATH_HINT,
     };
   }

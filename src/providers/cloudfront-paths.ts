@@ -8,7 +8,7 @@ const CLOUDFRONT_MAX_PATH_LENGTH = 4000;
 export function invalidationPathProblem(path: string): string | undefined {
   if (path.length > CLOUDFRONT_MAX_PATH_LENGTH) return `its invalidation path is ${path.length} characters long, over CloudFront's ${CLOUDFRONT_MAX_PATH_LENGTH}`;
   const star = path.indexOf('*');
-  if (star !== -1 && star !== path.length - 1) return `its invalidation path ${path.length > 200 ? `${path.slice(0, 200)}…` : path} has a "*" before its end, which CloudFront refuses (a wildcard is allowed only at the end)`;
+  if (star !== -1 && star !== path.length - 1) return `its invalidation path ${path} has a "*" before its end, which CloudFront refuses (a wildcard is allowed only at the end)`;
   return undefined;
 }
 

@@ -79,6 +79,8 @@ export type Pass = 1 | 2;
 
 export type StartEvent = {
   type: 'start'; format_version: typeof APPLY_EVENTS_VERSION; plan_id: string; requests: number; pending: number; items: number; pending_items: number; concurrency: number;
+  /** A plan with Fastly or CloudFront zones: each one's requests in flight at most (`concurrency` is Cloudflare's). */
+  zone_concurrency?: Record<string, number>;
   applied_before?: true; replaced_journal_of?: string;
 } & PassFields;
 export type RequestStartEvent = { type: 'request_start' } & RequestFields & PassFields;

@@ -153,7 +153,13 @@ function formatStart(event: ApplyEvent): string {
   const total = num(event.requests);
   const already = total - pending;
   return `Applying plan ${text(event.plan_id).slice(0, 19)}…${passLabel(event, ' (', ')')}: ${plural(pending, 'request')} to send (${num(event.pending_items)} items)` +
-    `${already > 0 ? `, ${already} already applied` : ''}, concurrency ${num(event.concurrency)}`;
+    `${already > 0 ? `, ${already} already applied` : ''}, concurrency ${num(event.concurrency)}${zoneConcurrency(event)}`;
+}
+
+/** `; static 8 in flight, media 1`: each Fastly or CloudFront zone's own limit (docs/providers.md). */
+function zoneConcurrency(event: ApplyEvent): string {
+  const zones = typeof event.zone_concurrency === 'object' && event.zone_concurrency !== null ? Object.entries(event.zone_concurrency as Record<string, unknown>) : [];
+  return zones.length === 0 ? '' : ` (Cloudflare); ${zones.map(([zone, n]) => `${zone} ${num(n)}`).join(', ')} in flight`;
 }
 
 /** `first pass of 2` for an event of a pass (`--repurge-after`), between `before` and `after`; '' otherwise. */

@@ -175,6 +175,7 @@ function emitStart({ plan, options, emit, outcomes }: ApplyRun, pendingIndexes: 
     items: plan.requests.reduce((sum, request) => sum + requestSize(request.body), 0),
     pending_items: pendingIndexes.reduce((sum, index) => sum + itemsOf(plan, index), 0),
     concurrency: options.concurrency,
+    ...providerConcurrency(plan, options),
     ...(replaced === null ? {} : replaced === plan.plan_id ? { applied_before: true } : { replaced_journal_of: replaced }),
   });
   for (const outcome of outcomes) {
@@ -182,6 +183,14 @@ function emitStart({ plan, options, emit, outcomes }: ApplyRun, pendingIndexes: 
       emit({ type: 'request_skipped', ...requestFields(outcome.index, plan.requests[outcome.index], requestKind(plan.requests[outcome.index].body), itemsOf(plan, outcome.index)), id: outcome.id });
     }
   }
+}
+
+/** A plan that names providers: each Fastly or CloudFront zone's requests in flight at most (its limits.concurrency, within an explicit --concurrency). */
+function providerConcurrency(plan: Plan, options: ApplyOptions): { zone_concurrency?: Record<string, number> } {
+  const zones = plan.zones.filter((zone) => zone.provider !== undefined && zone.provider !== 'cloudflare');
+  if (zones.length === 0) return {};
+  const bound = options.concurrencyBoundsAll === true ? options.concurrency : Infinity;
+  return { zone_concurrency: Object.fromEntries(zones.map((zone) => [zone.name, Math.min(bound, providerZoneOf(zone).concurrency)])) };
 }
 
 /** The summary, after the state is recorded; a file that could not be written ends the run with what was sent. */

@@ -5,6 +5,7 @@ import type { LoadedConfig } from '../plan/saved.js';
 import { buildPlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { workingWatchDigests } from '../reconcile/baseline.js';
+import type { ContentRead } from '../reconcile/sources.js';
 import { isJournal } from './journal.js';
 import type { ForeignJournal, Journal, JournalOptions } from './journal.js';
 
@@ -14,13 +15,14 @@ import type { ForeignJournal, Journal, JournalOptions } from './journal.js';
  * go out. Null when there is nothing to resume, or it no longer matches. `note` is told what is
  * resumed.
  */
-export function resumedPlan(journal: Journal | ForeignJournal | null, loaded: LoadedConfig, asked: JournalOptions, configFile: string, note: (text: string) => void): Plan | null {
+export function resumedPlan(journal: Journal | ForeignJournal | null, loaded: LoadedConfig, asked: JournalOptions, configFile: string, note: (text: string) => void, sources?: ReadonlyMap<string, ContentRead>): Plan | null {
   if (!isJournal(journal) || journal.complete) return null;
   if (!sameOptions(journal, asked)) return null;
   const header = journal.header;
   const plan = buildPlan({
     config: loaded.config, configPath: configFile, expansions: loaded.expansions, decisions: header.groups,
     baseline: header.baseline, state: header.state, watchDigests: workingWatchDigests(loaded.expansions, loaded.baseDir, undefined, resolve(loaded.baseDir, header.state.path)),
+    ...(sources ? { sources } : {}),
   });
   if (plan.plan_id !== header.plan_id) return null;
   note(`Resuming the interrupted apply of plan ${plan.plan_id.slice(0, 19)}… started ${header.started_at}: ${journal.done.size} of ${plan.requests.length} requests were applied; sending the rest.`);

@@ -19,6 +19,7 @@ export function registerApply(program: Command, setExit: SetExit): void {
     .option('--verify-settle <seconds>', 'wait after the last purge before checking the edge', positiveNumber('--verify-settle', true), 2)
     .option('--verify-strict', 'with --verify: exit 1 (after the purge) when nothing was confirmed or a --connect-to rule matched no sampled host', false)
     .option('--connect-to <HOST:PORT:ADDR:PORT>', 'send verification requests for HOST:PORT to ADDR:PORT, keeping Host and TLS name (as curl; repeatable); items no rule takes are not probed', collect, [])
+    .option('--record-only', 'record the due groups (and the build) in the state as purged without sending anything: adopt a site without purging it once', false)
     .option('--check-drift', 'first compare the cache keys with the zones\' Cache Rules (as `drift`); send nothing on drift', false)
     .addHelpText('after', `
 A plan file is checked against its configuration (found beside the plan, or -c) and refused,
@@ -36,6 +37,7 @@ Examples:
   $ purgeplan apply release.plan --verify 20
   $ purgeplan apply release.plan --verify 20 --verify-strict   (exit 1 when the edge confirmed nothing)
   $ purgeplan apply release.plan --verify 5 --connect-to www.example.com:443:203.0.113.7:443
+  $ purgeplan apply --record-only --auto-approve   (adopt a site: record its build without purging it)
   $ purgeplan apply release.plan --check-drift   (token also needs Zone > Cache Rules > Read)`)
     .action(async (planfile: string | undefined, options, command: Command) => {
       finishing();

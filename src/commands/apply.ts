@@ -8,8 +8,7 @@ import { DEFAULT_API_URL } from '../cloudflare/limits.js';
 import { parseApiUrl } from '../cloudflare/client.js';
 import { UserError } from '../errors.js';
 import { checkWritable } from '../fsutil.js';
-import { checkSavedPlan, readSavedPlan } from '../plan/saved.js';
-import type { Plan } from '../plan/types.js';
+import { checkSavedPlan, readSavedPlan, savedBuildBase } from '../plan/saved.js';
 import { checkStateOwner, journalPathOf, lockPathOf, readState, stateLabel, statePaths } from '../reconcile/state.js';
 import { renderHuman } from '../render/human.js';
 import { unsentSummaryEvent } from '../apply/events.js';
@@ -20,18 +19,19 @@ import { applyOutput } from '../apply/output.js';
 import type { ApplyOutput } from '../apply/output.js';
 import { readZoneTokens, zonesWithRequests } from '../apply/preflight.js';
 import { createHumanReporter } from '../apply/progress.js';
-import { gitBaselineNote, recordState } from '../apply/record.js';
+import { gitBaselineNote, recordOnly, recordState } from '../apply/record.js';
 import { resumedPlan } from '../apply/resume.js';
 import { applyPlan } from '../apply/run.js';
 import { verifySettings } from '../apply/verify-flags.js';
 import type { VerifyFlags } from '../apply/verify-flags.js';
 import type { Verification } from '../verify/session.js';
 import { startVerification } from '../verify/start.js';
-import { askYes } from './confirm.js';
+import { confirm } from './confirm.js';
 import type { Io } from './io.js';
 import { loadValid, planLoaded } from './plan.js';
 import type { PlanningOptions } from './plan.js';
 import { checkAndExpand } from './pipeline.js';
+import { readGroupSources } from './sources.js';
 
 export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags {
   readonly autoApprove: boolean;
@@ -41,6 +41,8 @@ export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags {
   /** Whether -c/--config was given (with a plan file, the configuration is found beside it). */
   readonly configGiven?: boolean;
   readonly checkDrift?: boolean;
+  /** Record the due groups (and the builds) in the state without sending anything. */
+  readonly recordOnly?: boolean;
 }
 
 // Loaded with a dynamic import, which the unused-export check does not follow.
@@ -72,6 +74,8 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   }
   if (options.checkDrift && await (await import('./drift.js')).checkDriftBeforeApply(loaded, { apiUrl, strict: options.strict, maxRetries: options.maxRetries }, io) !== 0) return 1;
   const stateFile = saved ? resolve(loaded.baseDir, saved.plan.state.path) : statePaths(loaded.baseDir, io.cwd, configFile, options.state).absolutePath;
+  const sources = await readGroupSources(loaded.config, loaded.baseDir, stateFile, saved ? savedBuildBase(saved.plan, loaded.baseDir, io.cwd) : options.buildBase, io, saved ? 'nothing was sent' : 'nothing was planned');
+  if (sources === 1) return 1;
   const journalPath = journalPathOf(stateFile);
 
   // The lock comes before the state is read: what is due is decided under it.
@@ -90,24 +94,28 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
       ? checkSavedPlan({
           planfile: planfile!, plan: saved.plan, loaded, configFile, stateFile, cwd: io.cwd, maxItems: options.maxItems,
           expandAt: (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems),
-          interrupted: isJournal(journal) ? { planId: journal.header.plan_id, stateDigest: journal.stateDigest } : null,
+          interrupted: isJournal(journal) ? { planId: journal.header.plan_id, stateDigest: journal.stateDigest } : null, sources,
         })
-      : resumedPlan(journal, loaded, { all: options.all, groups: options.groups, base: options.base ?? null }, configFile, output.note)
-        ?? planLoaded(loaded, { ...options, config: configFile }, io).plan;
-    const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath };
+      : resumedPlan(journal, loaded, { all: options.all, groups: options.groups, base: options.base ?? null }, configFile, output.note, sources.current)
+        ?? planLoaded(loaded, { ...options, config: configFile }, io, sources).plan;
+    const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath, sources: sources.current };
 
-    // Tokens before the plan is shown and `yes` asked.
-    const tokens = readZoneTokens(zonesWithRequests(plan), io.env);
+    // Tokens before the plan is shown and `yes` asked (--record-only sends nothing: no token).
+    const tokens = options.recordOnly ? new Map() : readZoneTokens(zonesWithRequests(plan), io.env);
     if (!saved) output.show(renderHuman(plan, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
-    if (plan.requests.length === 0) {
+    if (plan.requests.length === 0 && !options.recordOnly) {
       recordState(plan, [], true, record);
       if (options.json) output.report(unsentSummaryEvent({ ok: true, interrupted: false, requests: 0 }));
       else output.note('Nothing to apply.');
       return 0;
     }
     if (!saved && !options.autoApprove) {
-      const refused = await confirm(plan, options.json, io, output, interrupt.signal);
+      const refused = await confirm(plan, { json: options.json, recordOnly: options.recordOnly }, io, output, interrupt.signal);
       if (refused !== null) return refused;
+    }
+    if (options.recordOnly) {
+      output.note(recordOnly(plan, record, relative(io.cwd, stateFile) || stateFile));
+      return 0;
     }
 
     if (verify) verification = await startVerification(plan, loaded.expansions, journal, verify, io);
@@ -132,17 +140,4 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     await verification?.close();
     lock.release();
   }
-}
-
-/** Asks `yes` on the terminal; null when approved, else the exit code (1 not approved, 130 interrupted). */
-async function confirm(plan: Plan, json: boolean, io: Io, output: ApplyOutput, signal: AbortSignal): Promise<number | null> {
-  const question = `\nDo you want to send these purges?\n  purgeplan will purge exactly what is shown above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `;
-  const answer = await askYes(question, json ? io.stderr : io.stdout, signal);
-  if (answer === 'yes') {
-    if (!json) io.stdout('\n');
-    return null;
-  }
-  if (json) output.report(unsentSummaryEvent({ ok: false, interrupted: answer === null, cancelled: true, requests: plan.requests.length }));
-  else io.stdout(`\nApply cancelled (${answer === null ? 'interrupted' : 'not approved'}): nothing was sent.\n`);
-  return answer === null ? 130 : 1;
 }

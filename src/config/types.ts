@@ -4,6 +4,7 @@ import type { PlanTier } from '../cloudflare/limits.js';
 import type { Diagnostic, Position } from '../diagnostics.js';
 import type { ParsedPattern } from '../expand/patterns.js';
 import type { Action } from '../vocabulary.js';
+import type { GroupSource } from './source-types.js';
 
 export type Scheme = 'http' | 'https';
 
@@ -116,6 +117,8 @@ export interface Group {
   readonly action: Action;
   readonly revision: number;
   readonly watch: readonly string[];
+  /** Where its URLs come from when not from `urls`: a build directory or a sitemap (docs/purge-yaml.md). */
+  readonly source: GroupSource | null;
   readonly position: Position;
 }
 

@@ -183,7 +183,7 @@ function summaryInconsistency(plan: Plan): string | null {
 export function savedDecisions(plan: Plan): GroupDecision[] {
   return plan.groups.map((g) => ({
     name: g.name, zone: g.zones.join(','), status: g.status, due: g.due, ...(g.diff ? { diff: g.diff } : {}),
-    ...(g.removed_items ? { removed_items: g.removed_items } : {}),
+    ...(g.removed_items ? { removed_items: g.removed_items } : {}), ...(g.source ? { source: g.source, changes: g.changes } : {}),
   }));
 }
 

@@ -4,6 +4,7 @@
 import type { Styler } from '../diagnostics.js';
 import type { CoverageEntry, Plan, PlanGroup } from '../plan/types.js';
 import { removedCount } from '../plan/types.js';
+import { sourceLines, sourceStatusText } from './changes.js';
 import { removedItemKeys, removedNote, removedZoneOf } from './removed.js';
 import { baselineLine, INVALIDATE_MEANING, planLine, requestsText } from './summary.js';
 import { count, plural, printable } from '../format.js';
@@ -73,6 +74,11 @@ export function sameItems(group: PlanGroup): boolean {
 }
 
 export function statusText(group: PlanGroup): string {
+  // A build or sitemap group says what changed in its content, and against what.
+  return group.source && group.changes ? sourceStatusText(group, groupStatusText(group)) : groupStatusText(group);
+}
+
+function groupStatusText(group: PlanGroup): string {
   switch (group.status) {
     case 'new': return 'new';
     case 'changed':
@@ -156,6 +162,16 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
       lines.push(group.due ? head : style.dim(head));
       if (group.description) lines.push(style.dim(`      ${printable(group.description.trim())}`));
       if (!group.due) continue;
+      if (group.source && group.changes) {
+        const { lines: changed, hidden } = sourceLines(group, limit, group.action === 'invalidate');
+        for (const { symbol, text, note } of changed) {
+          if (symbol === '-') removals.purged = true;
+          else used.add(symbol);
+          lines.push(`      ${symbol === '-' ? style.red(symbol) : style.green(symbol)} ${printable(text)}${note ? ` ${style.dim(note)}` : ''}`);
+        }
+        if (hidden > 0) lines.push(style.dim(`      … and ${plural(hidden, 'more change')}`));
+        continue;
+      }
       const changes = changeLines(group, limit, zoneName);
       if ((group.diff || changes) && group.zones.length > 1 && group.zones[0] !== zoneName) {
         lines.push(style.dim(`      (changes listed under zone ${group.zones[0]})`));

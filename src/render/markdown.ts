@@ -3,6 +3,7 @@
 import type { Plan } from '../plan/types.js';
 import { actionText, changeLines, coveredBy, itemLine, itemSymbol, itemsText, sameItems, statusText } from './human.js';
 import type { PlanGroup } from '../plan/types.js';
+import { sourceLines } from './changes.js';
 import { baselineLine, planLine } from './summary.js';
 import { codeSpan, count, markdownText, plural, printable } from '../format.js';
 
@@ -17,6 +18,8 @@ const fenceFor = (body: string) => '`'.repeat(Math.max(3, ...[...body.matchAll(/
 const escapeCell = (text: string) => escapeHtml(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** Removed items listed per group (a diff lists at most as many). */
 const REMOVED_LINES = 50;
+/** Changed files listed per build or sitemap group before the rest is counted. */
+const SOURCE_LINES = 1_000;
 /** Room kept below the limit for the note of what was cut. */
 const NOTE_ROOM = 400;
 
@@ -88,6 +91,11 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n${descriptions.get(name) ?? ''}${fence}diff\n${body}\n${fence}\n</details>\n`;
   };
   const linesOf = (g: (typeof due)[number]): { lines: string[]; total: number } => {
+    if (g.source && g.changes) {
+      // A build or sitemap group: each changed file (entry) with its URLs.
+      const { lines, hidden } = sourceLines(g, SOURCE_LINES, g.action === 'invalidate');
+      return { lines: lines.map(({ symbol, text, note }) => `${symbol} ${printable(text)}${note ? ` ${note}` : ''}`), total: lines.length + hidden };
+    }
     // Items added, then items removed, each removed one saying whether it is purged one last time.
     const changes = changeLines(g, REMOVED_LINES, g.zones.length === 1 ? g.zones[0] : null);
     const removed = (changes?.removed ?? []).map(({ key, note }) => `- ${itemLine(key)} ${note}`);

@@ -46,6 +46,7 @@ export async function readGroupSources(config: Config, baseDir: string, stateFil
   const read = await readSources(config, baseDir, {
     ...(root !== undefined ? { buildBase: { given: relative(baseDir, resolve(io.cwd, buildBase!)).split('\\').join('/') || '.', root } } : {}),
     ownFiles: [stateFile, journalPathOf(stateFile), lockPathOf(stateFile), resolve(io.cwd, config.file)],
+    cwd: io.cwd,
   });
   if (!hasErrors(read.diagnostics)) return read;
   printDiagnostics(io, read.diagnostics);

@@ -10,22 +10,11 @@ import type { Diagnostic } from '../diagnostics.js';
 import { count, plural } from '../format.js';
 import { globMatcher } from '../reconcile/content.js';
 import { snapshotBytes, snapshotDigest } from '../reconcile/snapshot.js';
-import type { Snapshot } from '../reconcile/snapshot.js';
+import type { ListedSource, Where } from './listed.js';
+import { readSitemapSource } from './sitemap-source.js';
 import { digestFiles } from './digest.js';
 import { listFiles } from './list.js';
 import type { SkipReason, Skipped } from './list.js';
-
-/** A group's content as read now (or in the previous build). */
-export interface ListedSource {
-  readonly snapshot: Snapshot;
-  /** The snapshot's bytes (reconcile/snapshot.ts), which the state keeps packed. */
-  readonly bytes: Uint8Array;
-  readonly digest: string;
-  /** The build directory or sitemap, relative to purge.yaml, as plans show it. */
-  readonly path: string;
-  /** Sitemap entries without <lastmod>. */
-  readonly withoutLastmod?: number;
-}
 
 export interface SourcesRead {
   readonly current: ReadonlyMap<string, ListedSource>;
@@ -39,22 +28,8 @@ export interface SourceOptions {
   readonly buildBase?: { readonly given: string; readonly root: string };
   /** purgeplan's own files (state, journal, lock; absolute): never part of a build. */
   readonly ownFiles: readonly string[];
-}
-
-/** Reads a sitemap group (wired in sitemap-source.ts). */
-export type SitemapReading = (group: Group, root: string, where: Where) => Promise<ListedSource | null>;
-
-/** Where a group's content is read and how problems there are reported. */
-export interface Where {
-  /** purge.yaml as messages name it. */
-  readonly file: string;
-  /** '' for the build, `--build-base: ` for the previous one. */
-  readonly prefix: string;
-  /** The path shown for the group's directory or sitemap. */
-  readonly shown: string;
-  readonly diagnostics: Diagnostic[];
-  /** A missing directory or sitemap is an error (now) or an empty baseline (the previous build). */
-  readonly required: boolean;
+  /** Where the command runs: a sitemap's problems name it relative to here. */
+  readonly cwd: string;
 }
 
 function inside(root: string, path: string): boolean {
@@ -63,7 +38,7 @@ function inside(root: string, path: string): boolean {
 }
 
 /** Reads every build and sitemap group of `config` (and, with --build-base, each one's previous content). */
-export async function readSources(config: Config, baseDir: string, options: SourceOptions, sitemap?: SitemapReading): Promise<SourcesRead> {
+export async function readSources(config: Config, baseDir: string, options: SourceOptions): Promise<SourcesRead> {
   const diagnostics: Diagnostic[] = [];
   const current = new Map<string, ListedSource>();
   const groups = new Map<string, ListedSource | null>();
@@ -74,12 +49,12 @@ export async function readSources(config: Config, baseDir: string, options: Sour
     const path = source.kind === 'build' ? source.dir : source.file;
     const shown = path === '' ? '.' : path;
     const now = { file: config.file, prefix: '', shown, diagnostics, required: true };
-    const read = source.kind === 'build' ? await readBuild(group, source, baseDir, realBase, options.ownFiles, now) : await sitemap?.(group, join(baseDir, path), now) ?? null;
+    const read = source.kind === 'build' ? await readBuild(group, source, baseDir, realBase, options.ownFiles, now) : await readSitemapSource(group, join(baseDir, path), realBase, options.cwd, now);
     if (read !== null) current.set(group.name, read);
     if (options.buildBase !== undefined) {
       const root = options.buildBase.root;
       const before = { file: config.file, prefix: '--build-base: ', shown: join(options.buildBase.given, path), diagnostics, required: false };
-      groups.set(group.name, source.kind === 'build' ? await readBuild(group, source, root, realpathSync(root), [], before) : await sitemap?.(group, join(root, path), before) ?? null);
+      groups.set(group.name, source.kind === 'build' ? await readBuild(group, source, root, realpathSync(root), [], before) : await readSitemapSource(group, join(root, path), realpathSync(root), options.cwd, before));
     }
   }
   return { current, ...(options.buildBase ? { base: { path: options.buildBase.given, groups } } : {}), diagnostics };

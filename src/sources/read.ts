@@ -66,7 +66,7 @@ async function readBuild(group: Group, source: BuildSource, baseDir: string, rea
   const report = (severity: 'error' | 'warning', message: string, hint?: string) => where.diagnostics.push({ file: where.file, ...source.position, severity, message: `${where.prefix}groups.${group.name}.build.dir: ${message}`, ...(hint ? { hint } : {}) });
   const problem = directoryProblem(root, realBase);
   if (problem !== null) {
-    if (where.required || problem !== 'does not exist') report(where.required ? 'error' : 'warning', `"${where.shown}" ${problem}`, where.required ? 'build the site first (the directory is its output), or fix the path; nothing was planned' : 'it is compared with an empty build: every file is added');
+    if (where.required || problem !== 'does not exist') report(where.required ? 'error' : 'warning', `"${where.shown}" ${problem}`, where.required ? 'build the site first (the directory is its output), or fix the path' : 'it is compared with an empty build: every file is added');
     return where.required || problem !== 'does not exist' ? null : empty(where.shown);
   }
   const excluded = globMatcher(source.exclude);
@@ -110,12 +110,12 @@ function directoryProblem(root: string, realBase: string): string | null {
 }
 
 const SKIPPED: Record<SkipReason, { readonly what: string; readonly hint: string; readonly severity: 'error' | 'warning' }> = {
-  name: { what: 'whose names cannot form a URL (control characters or bytes that are not UTF-8)', hint: 'rename them, or leave them out of the build', severity: 'warning' },
-  outside: { what: 'that are symbolic links leading out of the directory', hint: 'copy what they point at into the build instead of linking to it', severity: 'warning' },
-  dangling: { what: 'that are symbolic links leading nowhere', hint: 'remove them, or fix their targets', severity: 'warning' },
-  loop: { what: 'that are symbolic links looping back to a directory above them', hint: 'remove the loop from the build', severity: 'warning' },
-  special: { what: 'that are not regular files (pipes, sockets, devices)', hint: 'leave them out of the build', severity: 'warning' },
-  unreadable: { what: 'that are directories that cannot be read', hint: 'make the build readable by the user running purgeplan', severity: 'error' },
+  name: { what: 'names that cannot form a URL: control characters, or bytes that are not UTF-8', hint: 'rename them, or leave them out of the build', severity: 'warning' },
+  outside: { what: 'symbolic links leading out of the directory', hint: 'copy what they point at into the build instead of linking to it', severity: 'warning' },
+  dangling: { what: 'symbolic links leading nowhere', hint: 'remove them, or fix their targets', severity: 'warning' },
+  loop: { what: 'symbolic links looping back to a directory above them', hint: 'remove the loop from the build', severity: 'warning' },
+  special: { what: 'not regular files: pipes, sockets, devices', hint: 'leave them out of the build', severity: 'warning' },
+  unreadable: { what: 'directories that cannot be read', hint: 'make the build readable by the user running purgeplan', severity: 'error' },
 };
 
 /** One diagnostic per reason, naming the first entries skipped for it. */
@@ -125,6 +125,6 @@ function reportSkipped(skipped: readonly Skipped[], shown: string, report: (seve
     if (paths.length === 0) continue;
     const { what, hint, severity } = SKIPPED[why];
     const verb = severity === 'error' ? 'cannot list' : 'skipped';
-    report(severity, `${verb} ${plural(paths.length, 'entry', 'entries')} ${what}: ${paths.slice(0, 10).join(', ')}${paths.length > 10 ? `, and ${count(paths.length - 10)} more` : ''}`, hint);
+    report(severity, `${verb} ${plural(paths.length, 'entry', 'entries')} (${what}): ${paths.slice(0, 10).join(', ')}${paths.length > 10 ? `, and ${count(paths.length - 10)} more` : ''}`, hint);
   }
 }

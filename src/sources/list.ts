@@ -87,8 +87,12 @@ export function listFiles(root: string, excluded: (path: string) => boolean = ()
         skipped.push({ path, why: 'name' });
         continue;
       }
-      const full = join(abs, name);
       let kind: 'file' | 'directory' | 'other' = entry.isFile() ? 'file' : entry.isDirectory() ? 'directory' : 'other';
+      if (kind === 'file') {
+        if (!excluded(path)) files.push(path);
+        continue;
+      }
+      const full = join(abs, name);
       let target = join(real, name);
       if (entry.isSymbolicLink()) {
         const followed = followLink(full, realRoot, chain);

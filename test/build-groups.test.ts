@@ -264,3 +264,52 @@ describe('build groups: a saved plan', () => {
     });
   });
 });
+
+describe('build groups: resume, --json, show and explain', () => {
+  it('an apply that failed part way is resumed from its journal: only what was not accepted is sent, then the build is recorded', async () => {
+    // 40 changed pages on the pro plan (30 URLs a request): two requests per device; the second files request fails once.
+    let failed = false;
+    const fault = (ctx: { purgeSeq?: number }) => (ctx.purgeSeq === 2 && !failed ? ((failed = true), { kind: 'status' as const, status: 400, errors: [{ code: 1234, message: 'refused once' }] }) : undefined);
+    await withStandinSite({ fault }, config(), async (site, standin) => {
+      writeBuild(site);
+      assert.equal((await site.run(['apply', '--record-only', '--auto-approve'], { env: {} })).code, 0);
+      for (let i = 0; i < 40; i++) site.write(`public/p/${i}.html`, `page ${i}`);
+      const first = await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env });
+      assert.equal(first.code, 1, 'one request failed');
+      const acceptedFirst = purged(standin).length;
+      assert.ok(acceptedFirst > 0 && acceptedFirst < 120);
+      const second = await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env });
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stdout, /Resuming the interrupted apply of plan/);
+      const all = purged(standin);
+      assert.equal(all.length, 120, 'every URL x device once');
+      assert.equal(new Set(all).size, 120);
+      assert.equal(planned((await site.run(['plan', '--json'])).stdout).plan.groups[0]!.status, 'unchanged');
+    });
+  });
+
+  it('apply --record-only --json prints JSON lines only, and says what it recorded', async () => {
+    await withStandinSite({}, config(), async (site) => {
+      writeBuild(site);
+      const result = await site.run(['apply', '--record-only', '--auto-approve', '--json'], { env: {} });
+      assert.equal(result.code, 0, result.stderr);
+      const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; text?: string; message?: string });
+      assert.ok(events.some((e) => e.type === 'note' && /site: 6 files of public \(build\)/.test(JSON.stringify(e))));
+    });
+  });
+
+  it('show renders a saved plan with its changed files; explain knows a build group\'s URLs', async () => {
+    await withStandinSite({}, config(), async (site) => {
+      writeBuild(site);
+      assert.equal((await site.run(['apply', '--record-only', '--auto-approve'], { env: {} })).code, 0);
+      site.write('public/blog/hello.html', 'edited');
+      assert.equal((await site.run(['plan', '--out', 'release.plan'])).code, 0);
+      const shown = await site.run(['show', 'release.plan']);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /± blog\/hello\.html → https:\/\/www\.example\.com\/blog\/hello/);
+      const explained = await site.run(['explain', 'https://www.example.com/about/', '--device-type', 'mobile']);
+      assert.equal(explained.code, 0, explained.stdout + explained.stderr);
+      assert.match(explained.stdout, /site {2}https:\/\/www\.example\.com\/about\/ {2}\[cf-device-type=mobile\]/);
+    });
+  });
+});

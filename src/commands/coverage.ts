@@ -33,7 +33,7 @@ const PROGRESS_EVERY_MS = 250;
 export async function coverageCommand(options: CoverageOptions, io: Io, edges: CoverageEdges): Promise<number> {
   if (options.json && options.markdown) throw new UserError('--json and --markdown cannot be combined');
   const inputs = logInputs(options.logs, io.cwd);
-  const target = loadTarget(options, io);
+  const target = await loadTarget(options, io);
   if (target === 1) return 1;
   const tally = new CoverageTally(target.inspector);
   const started = edges.now();

@@ -11,10 +11,13 @@ import { PurgeIndex } from '../inspect/items.js';
 import { dirname, relative, resolve } from 'node:path';
 import { readPlanFile } from '../plan/planfile.js';
 import { reconcile } from '../reconcile/baseline.js';
+import { everyUrlExpansions, sourceExpansions } from '../reconcile/sources.js';
+import { statePaths } from '../reconcile/state.js';
 import type { Io } from './io.js';
 import { printDiagnostics, summarizeProblems } from './io.js';
 import { DEFAULT_MAX_ITEMS } from '../defaults.js';
 import { checkAndExpand, loadWorkingConfig } from './pipeline.js';
+import { readGroupSources } from './sources.js';
 
 export interface TargetOptions {
   readonly config: string;
@@ -34,7 +37,7 @@ export interface Target {
 }
 
 /** Loads the configuration and builds the inspector; 1 when the configuration is invalid. */
-export function loadTarget(options: TargetOptions, io: Io): Target | 1 {
+export async function loadTarget(options: TargetOptions, io: Io): Promise<Target | 1> {
   if (options.plan !== undefined && (options.base !== undefined || options.state !== undefined)) {
     throw new UserError('--plan cannot be combined with --base or --state', { hint: 'a saved plan already decided which groups are due' });
   }
@@ -48,6 +51,10 @@ export function loadTarget(options: TargetOptions, io: Io): Target | 1 {
     return 1;
   }
   const config = checked.config;
+  // Build and sitemap groups: their URLs are their files' and entries' (docs/purge-yaml.md).
+  const stateFile = statePaths(checked.baseDir, io.cwd, configPath, options.state).absolutePath;
+  const sources = plan ? undefined : await readGroupSources(config, checked.baseDir, stateFile, undefined, io, 'nothing was checked');
+  if (sources === 1) return 1;
   const cacheKey = options.cacheKey === undefined ? undefined : profile(config, options.cacheKey);
   let index: PurgeIndex;
   let against: Target['against'];
@@ -59,14 +66,15 @@ export function loadTarget(options: TargetOptions, io: Io): Target | 1 {
     against = { kind: 'plan', label: `the plan ${options.plan}`, groups: plan.groups.filter((g) => g.due).map((g) => g.name) };
   } else if (options.base !== undefined || options.state !== undefined) {
     const reconciled = reconcile(config, checked.expansions, checked.baseDir, configPath, io.cwd, { all: false, groups: [], base: options.base, state: options.state, maxItems: DEFAULT_MAX_ITEMS },
-      (file, bytes, reader) => checkAndExpand(file, bytes, reader, DEFAULT_MAX_ITEMS));
-    printDiagnostics(io, reconciled.diagnostics);
+      (file, bytes, reader) => checkAndExpand(file, bytes, reader, DEFAULT_MAX_ITEMS), undefined, sources);
+    printDiagnostics(io, [...(sources?.diagnostics ?? []), ...reconciled.diagnostics]);
     const due = new Set(reconciled.decisions.filter((d) => d.due).map((d) => d.name));
-    index = PurgeIndex.fromExpansions(config, checked.expansions, due);
+    index = PurgeIndex.fromExpansions(config, sources ? sourceExpansions(checked.expansions, reconciled.decisions, sources.current, config.zones) : checked.expansions, due);
     const baseline = options.base !== undefined ? `--base ${options.base}` : `the state ${reconciled.state.path}`;
     against = { kind: 'due', label: `the groups due against ${baseline}`, groups: config.groups.filter((g) => due.has(g.name)).map((g) => g.name) };
   } else {
-    index = PurgeIndex.fromExpansions(config, checked.expansions, null);
+    printDiagnostics(io, sources?.diagnostics ?? []);
+    index = PurgeIndex.fromExpansions(config, sources ? everyUrlExpansions(checked.expansions, sources.current, config.zones) : checked.expansions, null);
     against = { kind: 'all', label: 'every group', groups: config.groups.map((g) => g.name) };
   }
   printDiagnostics(io, checked.diagnostics);

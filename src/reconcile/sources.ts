@@ -140,3 +140,10 @@ export function sourceExpansions(expansions: readonly GroupExpansion[], decision
     return withListedUrls(part, urlsOf(part.group, keys), zones.find((z) => z.name === part.zone)?.schemes ?? null).expansion;
   });
 }
+
+/** The expansions with every URL of each build and sitemap group read (explain and coverage, against every group). */
+export function everyUrlExpansions(expansions: readonly GroupExpansion[], contents: ReadonlyMap<string, ContentRead>, zones: readonly Zone[]): GroupExpansion[] {
+  const none: SourceChanges = { added: [], changed: [], removed: [] };
+  const decisions = [...contents.keys()].map((name) => ({ name, due: true, source: { due: 'all' } as PlanSource, changes: none }));
+  return sourceExpansions(expansions, decisions, contents, zones);
+}

@@ -159,6 +159,20 @@ describe('hostile builds and configurations', () => {
     }
   });
 
+  it('due files past --max-items are an error before they are expanded; nothing is planned', async () => {
+    const site = new Site().write('purge.yaml', config('{ dir: public, base_url: "https://www.example.com/", clean_urls: both }'));
+    try {
+      for (let i = 0; i < 4; i++) site.write(`public/p${i}.html`, String(i));
+      const result = await site.run(['plan', '--max-items', '7']);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /purge\.yaml:5:3: error: groups\.site: the plan would purge about 8 items with the files and entries that are due, more than --max-items 7/);
+      assert.equal(result.stdout, '');
+      assert.equal((await site.run(['plan', '--max-items', '8'])).code, 0);
+    } finally {
+      site.remove();
+    }
+  });
+
   it('validate reports the same rules without reading the build', async () => {
     const site = new Site().write('purge.yaml', config('{ dir: ../x, base_url: "https://www.example.com/" }'));
     try {

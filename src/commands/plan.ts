@@ -63,6 +63,7 @@ export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io, sou
   const reconciled = reconcile(loaded.config, loaded.expansions, loaded.baseDir, options.config, io.cwd, options,
     (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems), loaded.listFiles, sources);
   printDiagnostics(io, [...loaded.diagnostics, ...sources.diagnostics, ...reconciled.diagnostics]);
+  if (hasErrors(reconciled.diagnostics)) throw new UserError(`${options.config}: ${summarizeProblems(reconciled.diagnostics)}; nothing was planned`);
   const plan = buildPlan({
     config: loaded.config,
     configPath: options.config,

@@ -122,7 +122,7 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
   if (contents === undefined) return { baseline, decisions, watchDigests, state: { ...state, digest }, diagnostics };
   // Build and sitemap groups: their content against the state's snapshot or --build-base, under --base too.
   const refined = sourceDecisions({
-    config, expansions: new Map(grouped.map(({ group, parts }) => [group.name, parts])), decisions, contents, all: options.all,
+    config, expansions: new Map(grouped.map(({ group, parts }) => [group.name, parts])), decisions, contents, all: options.all, maxItems: options.maxItems,
     recorded: (name) => (saved !== null && Object.hasOwn(saved.groups, name) ? saved.groups[name]!.source : undefined), statePath: state.path,
   });
   diagnostics.push(...refined.diagnostics);

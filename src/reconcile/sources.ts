@@ -4,6 +4,7 @@
 // due. Pure: snapshots read at the edge (src/sources/) come in as data.
 import type { Config, Group, Zone } from '../config/types.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { count } from '../format.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { fileUrls, withListedUrls } from '../expand/listed.js';
 import type { PlanSource, RemovedItems, SourceBaseline, SourceChanges } from '../plan/types.js';
@@ -39,6 +40,8 @@ export interface SourceDecisionInput {
   readonly statePath: string;
   readonly contents: SourceContents;
   readonly all: boolean;
+  /** `--max-items`: a plan whose due build and sitemap URLs would pass it is an error before they are expanded. */
+  readonly maxItems?: number;
 }
 
 const EMPTY: Snapshot = { keys: [], digests: new Uint8Array(0) };
@@ -88,7 +91,37 @@ export function sourceDecisions(input: SourceDecisionInput): { decisions: Decisi
       source, changes: content.changes,
     };
   });
+  const tooMany = input.maxItems === undefined ? null : maxItemsError(input, decisions, groups);
+  if (tooMany !== null) diagnostics.push(tooMany);
   return { decisions, diagnostics };
+}
+
+/**
+ * The error for due build and sitemap URLs past `--max-items`, counted before they are expanded
+ * (keys x URLs a key x schemes x variants, with the other groups' items), or null.
+ */
+function maxItemsError(input: SourceDecisionInput, decisions: readonly Decision[], groups: ReadonlyMap<string, Group>): Diagnostic | null {
+  let total = 0;
+  let first: Group | undefined;
+  for (const decision of decisions) {
+    const parts = input.expansions.get(decision.name);
+    if (!decision.due || parts === undefined) continue;
+    const group = groups.get(decision.name)!;
+    total += parts.reduce((n, p) => n + p.items, 0);
+    const source = group.source;
+    if (source === null || decision.source === undefined || decision.changes === undefined) continue;
+    const keys = decision.source.due === 'all' ? decision.source.count : decision.changes.added.length + decision.changes.changed.length;
+    const perKey = source.kind === 'build' && source.cleanUrls === 'both' ? 2 : 1;
+    const schemes = input.config.zones.find((z) => z.name === parts[0]!.zone)?.schemes?.length ?? 1;
+    total += (keys + decision.changes.removed.length) * perKey * schemes * parts[0]!.variants.length;
+    if (total > input.maxItems! && first === undefined) first = group;
+  }
+  if (first === undefined) return null;
+  return {
+    file: input.config.file, ...first.position, severity: 'error',
+    message: `groups.${first.name}: the plan would purge about ${count(total)} items with the files and entries that are due, more than --max-items ${count(input.maxItems!)}`,
+    hint: 'purge by prefixes or tags, or raise --max-items if you really mean it (apply --record-only adopts a large site without purging it)',
+  };
 }
 
 function planSource(group: Group, read: ContentRead, baseline: SourceBaseline, content: ContentDecision): PlanSource {

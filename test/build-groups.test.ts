@@ -313,3 +313,28 @@ describe('build groups: resume, --json, show and explain', () => {
     });
   });
 });
+
+describe('build groups: --build-base with a saved plan, --all, a base_url with a path', () => {
+  it('a plan saved with --build-base is checked against that build again and applied', async () => {
+    await withStandinSite({}, config().replace('base_url: https://www.example.com', 'base_url: https://www.example.com/docs'), async (site, standin) => {
+      writeBuild(site);
+      const base = new Site();
+      try {
+        writeBuild(base);
+        base.write('public/blog/hello.html', 'older');
+        assert.equal((await site.run(['plan', '--build-base', base.dir, '--out', 'release.plan'])).code, 0);
+        const refused = await site.run(['apply', 'release.plan', '--build-base', base.dir, '--api-url', standin.url], { env });
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, /--build-base cannot be used with a plan file/);
+        const applied = await site.run(['apply', 'release.plan', '--api-url', standin.url], { env });
+        assert.equal(applied.code, 0, applied.stderr);
+        assert.deepEqual(purged(standin), times(['https://www.example.com/docs/blog/hello']), 'base_url without a trailing / is a directory');
+        const all = planned((await site.run(['plan', '--json', '--all', '--build-base', base.dir])).stdout);
+        assert.equal(all.plan.groups[0]!.status, 'new');
+        assert.deepEqual(all.plan.groups[0]!.source?.baseline, { kind: 'none' }, '--all ignores --build-base too');
+      } finally {
+        base.remove();
+      }
+    });
+  });
+});

@@ -195,7 +195,8 @@ export function savedDecisions(plan: Plan): GroupDecision[] {
 export function savedPlanning(plan: Plan, groupNames: ReadonlySet<string>): { all: boolean; groups: string[]; base?: string } {
   const forced = plan.groups.filter((g) => g.status === 'forced' && groupNames.has(g.name)).map((g) => g.name);
   return {
-    all: plan.baseline.kind === 'none',
+    // Without a baseline, --all or not gives the same plan, unless a build or sitemap group was compared with --build-base.
+    all: plan.baseline.kind === 'none' && !plan.groups.some((g) => g.source !== undefined && g.source.baseline.kind !== 'none'),
     groups: forced,
     ...(plan.baseline.kind === 'git' ? { base: plan.baseline.ref } : {}),
   };

@@ -78,7 +78,8 @@ export function sourceDecisions(input: SourceDecisionInput): { decisions: Decisi
     const read = input.contents.current.get(decision.name);
     const parts = input.expansions.get(decision.name);
     if (group?.source == null || read === undefined || parts === undefined || decision.status === 'removed') return decision;
-    const against = contentBaseline(input, decision.name, diagnostics, group);
+    // --all ignores every baseline, the content's too.
+    const against: ContentBaseline = input.all ? { baseline: { kind: 'none' }, snapshot: null } : contentBaseline(input, decision.name, diagnostics, group);
     const content = decideContent(group, decision.status, input.all, read.snapshot, against);
     const warning = content.due ? immutableWarning(group, content.changes, input.config.file) : null;
     if (warning !== null) diagnostics.push(warning);

@@ -112,6 +112,9 @@ describe('hostile builds and configurations', () => {
       assert.match(result.stderr, /skipped 1 entry \(symbolic links leading nowhere\): "public\/dangling"/);
       assert.match(result.stderr, /skipped 1 entry \(not regular files: pipes, sockets, devices\): "public\/pipe"/);
       assert.ok(!result.stdout.includes('secret'), 'nothing of the linked file');
+      const strict = await site.run(['plan', '--strict']);
+      assert.equal(strict.code, 1, 'warnings fail under --strict');
+      assert.equal(strict.stdout, '');
     } finally {
       site.remove();
       outside.remove();

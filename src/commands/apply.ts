@@ -74,7 +74,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   }
   if (options.checkDrift && await (await import('./drift.js')).checkDriftBeforeApply(loaded, { apiUrl, strict: options.strict, maxRetries: options.maxRetries }, io) !== 0) return 1;
   const stateFile = saved ? resolve(loaded.baseDir, saved.plan.state.path) : statePaths(loaded.baseDir, io.cwd, configFile, options.state).absolutePath;
-  const sources = await readGroupSources(loaded.config, loaded.baseDir, stateFile, saved ? savedBuildBase(saved.plan, loaded.baseDir, io.cwd) : options.buildBase, io, saved ? 'nothing was sent' : 'nothing was planned');
+  const sources = await readGroupSources(loaded.config, loaded.baseDir, stateFile, saved ? savedBuildBase(saved.plan, loaded.baseDir, io.cwd) : options.buildBase, io, saved ? 'nothing was sent' : 'nothing was planned', options.strict);
   if (sources === 1) return 1;
   const journalPath = journalPathOf(stateFile);
 

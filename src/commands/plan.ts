@@ -80,7 +80,7 @@ export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io, sou
 /** The content of the loaded configuration's build and sitemap groups (1: one cannot be read, reported). */
 function loadSources(loaded: Loaded, options: PlanningOptions, io: Io, what?: string): Promise<SourcesRead | 1> {
   const stateFile = statePaths(loaded.baseDir, io.cwd, options.config, options.state).absolutePath;
-  return readGroupSources(loaded.config, loaded.baseDir, stateFile, options.buildBase, io, what);
+  return readGroupSources(loaded.config, loaded.baseDir, stateFile, options.buildBase, io, what, options.strict);
 }
 
 /** Plans, printing diagnostics; returns the exit code 1 when the configuration is invalid. */

@@ -34,10 +34,10 @@ function buildBaseRoot(given: string, baseDir: string, cwd: string): string {
 
 /**
  * The content of every build and sitemap group (and with `buildBase`, of the previous build);
- * 1 after printing the errors when a directory or sitemap cannot be read. Warnings are returned
+ * 1 after printing the errors when a directory or sitemap cannot be read (or, `strict`, any warning). Warnings are returned
  * with the content, to be printed with the plan's.
  */
-export async function readGroupSources(config: Config, baseDir: string, stateFile: string, buildBase: string | undefined, io: Io, what = 'nothing was planned'): Promise<SourcesRead | 1> {
+export async function readGroupSources(config: Config, baseDir: string, stateFile: string, buildBase: string | undefined, io: Io, what = 'nothing was planned', strict = false): Promise<SourcesRead | 1> {
   if (!config.groups.some((group) => group.source !== null)) {
     if (buildBase !== undefined) io.stderr(`${io.stderrStyle.yellow('warning')}: --build-base ${buildBase} is not used: ${config.file} has no build or sitemap group\n`);
     return NONE;
@@ -48,7 +48,7 @@ export async function readGroupSources(config: Config, baseDir: string, stateFil
     ownFiles: [stateFile, journalPathOf(stateFile), lockPathOf(stateFile), resolve(io.cwd, config.file)],
     cwd: io.cwd,
   });
-  if (!hasErrors(read.diagnostics)) return read;
+  if (!hasErrors(read.diagnostics, strict)) return read;
   printDiagnostics(io, read.diagnostics);
   io.stderr(`${io.stderrStyle.red(`${config.file}: a build or sitemap cannot be read`)}: ${summarizeProblems(read.diagnostics)}; ${what}.\n`);
   return 1;

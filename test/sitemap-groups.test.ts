@@ -94,6 +94,15 @@ describe('sitemap groups', () => {
     });
   });
 
+  it('warns once, with their count, about entries outside the zone', async () => {
+    await withStandinSite({}, config(), async (site) => {
+      site.write('public/sitemap.xml', urlset([['https://www.example.com/a', '2024-01-01'], ['https://other.example.org/b', '2024-01-01'], ['https://other.example.org/c', '2024-01-01']]));
+      const result = await site.run(['plan']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /purge\.yaml:7:14: warning: groups\.docs\.sitemap: 2 entries are not in zone "www" \(example\.com\), e\.g\. "https:\/\/other\.example\.org\/b"/);
+    });
+  });
+
   it('compares with --build-base when given', async () => {
     await withStandinSite({}, config(), async (site) => {
       site.write('public/sitemap.xml', urlset([['https://www.example.com/a/', '2024-02-01'], ['https://www.example.com/b/', '2024-01-01']]));

@@ -4,7 +4,7 @@
 // due. Pure: snapshots read at the edge (src/sources/) come in as data.
 import type { Config, Group, Zone } from '../config/types.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { count } from '../format.js';
+import { count, plural } from '../format.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { fileUrls, withListedUrls } from '../expand/listed.js';
 import type { PlanSource, RemovedItems, SourceBaseline, SourceChanges } from '../plan/types.js';
@@ -83,6 +83,8 @@ export function sourceDecisions(input: SourceDecisionInput): { decisions: Decisi
     const content = decideContent(group, decision.status, input.all, read.snapshot, against);
     const warning = content.due ? immutableWarning(group, content.changes, input.config.file) : null;
     if (warning !== null) diagnostics.push(warning);
+    const outside = group.source.kind === 'sitemap' ? outsideZone(group, read.snapshot.keys, input.config.zones, input.config.file) : null;
+    if (outside !== null) diagnostics.push(outside);
     const source = planSource(group, read, against.baseline, content);
     const removed = content.due ? removedFiles(parts[0]!, urlsOf(group, dueKeys(group, content, read.snapshot).removed), input.config.zones) : null;
     return {
@@ -142,6 +144,23 @@ function notPurgedKeys(group: Group, content: ContentDecision): string[] {
   if (group.source?.kind !== 'build') return [];
   const immutable = globMatcher(group.source.immutable);
   return [...(content.whole ? [] : content.changes.added.filter(immutable)), ...content.changes.removed.filter(immutable)].sort();
+}
+
+/** A sitemap's entries whose host is not in the group's zone (a purge only reaches its own zone): one warning with their count. */
+function outsideZone(group: Group, urls: readonly string[], zones: readonly Zone[], file: string): Diagnostic | null {
+  const zone = zones.find((z) => z.name === group.zone);
+  if (zone?.zoneName == null || group.source === null) return null;
+  const name = zone.zoneName;
+  const outside = urls.filter((url) => {
+    const host = /^https?:\/\/(?:[^@/?#]*@)?([^:/?#]*)/.exec(url)?.[1] ?? '';
+    return host !== name && !host.endsWith(`.${name}`);
+  });
+  if (outside.length === 0) return null;
+  return {
+    file, ...group.source.position, severity: 'warning',
+    message: `groups.${group.name}.sitemap: ${plural(outside.length, 'entry', 'entries')} ${outside.length === 1 ? 'is' : 'are'} not in zone "${zone.name}" (${name}), e.g. "${outside[0]}"`,
+    hint: 'a purge only reaches URLs of the zone it is sent to: check the zone, the sitemap or its base_url',
+  };
 }
 
 /** The removed keys' URLs, normalized as the group's, with the group's variants: purged one last time. */

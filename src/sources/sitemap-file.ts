@@ -97,7 +97,7 @@ export async function parseSitemapFile(file: string, onEntry: (entry: SitemapEnt
 
 class SitemapReader {
   private readonly parser = new SaxesParser({ xmlns: true, position: true });
-  private bytes = 0;
+  private uncompressedBytes = 0;
   /** The stream position (in characters) where saxes last reported a construct. */
   private lastEventAt = 0;
   /** The bytes of a UTF-8 sequence cut by the chunk's end, kept for the next chunk. */
@@ -148,10 +148,10 @@ class SitemapReader {
   }
 
   write(chunk: Buffer): void {
-    this.bytes += chunk.length;
-    if (this.bytes > MAX_UNCOMPRESSED_BYTES) this.fail(this.here(), `the sitemap is larger than ${MAX_UNCOMPRESSED_BYTES / 1024 / 1024} MiB uncompressed (sitemaps.org allows 50 MB); split it with a sitemap index`);
+    this.uncompressedBytes += chunk.length;
+    if (this.uncompressedBytes > MAX_UNCOMPRESSED_BYTES) this.fail(this.here(), `the sitemap is larger than ${MAX_UNCOMPRESSED_BYTES / 1024 / 1024} MiB uncompressed (sitemaps.org allows 50 MB); split it with a sitemap index`);
     let bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
-    if (this.bytes === chunk.length && bytes.subarray(0, 3).equals(BYTE_ORDER_MARK)) bytes = bytes.subarray(3);
+    if (this.uncompressedBytes === chunk.length && bytes.subarray(0, 3).equals(BYTE_ORDER_MARK)) bytes = bytes.subarray(3);
     const cut = completeUtf8Length(bytes);
     this.carry = Buffer.from(bytes.subarray(cut));
     this.writeText(bytes.subarray(0, cut));

@@ -262,7 +262,11 @@ describe('readSitemap: problems, each at file:line:column', () => {
     { name: 'a file cut inside a character', xml: Buffer.concat([Buffer.from('<urlset/>\n'), Buffer.from([0xe2, 0x82])]), line: 2, column: 1, message: /ends inside a character/ },
     { name: 'an unbound prefix', xml: '<urlset>\n<x:url/></urlset>', line: 2, column: 8, message: /unbound namespace prefix/ },
     { name: 'a <loc> too long', xml: `<urlset>\n<url><loc>https://x.test/${'a'.repeat(9000)}</loc></url></urlset>`, line: 2, column: 6, message: /a <loc> longer than 8192 characters/ },
-    { name: 'a megabyte of text without markup', xml: `<urlset>\n<url><loc>${' '.repeat(2 * 1024 * 1024)}</loc></url></urlset>`, line: 2, column: 11, message: /without markup/ },
+    // saxes holds a construct whole until it ends: one over 1 MiB is refused, where it starts.
+    { name: 'a text over 1 MiB', xml: `<urlset>\n<url><loc>${' '.repeat(2 * 1024 * 1024)}</loc></url></urlset>`, line: 2, column: 11, message: /a text, comment or tag longer than 1 MiB/ },
+    { name: 'a comment over 1 MiB, even with < inside', xml: `<urlset>\n  <!--${'<a> '.repeat(600 * 1024)}-->\n</urlset>`, line: 2, column: 3, message: /longer than 1 MiB/ },
+    { name: 'a start tag over 1 MiB', xml: `<urlset>\n <url ${Array.from({ length: 120_000 }, (_, i) => `a${i}="x"`).join(' ')}></url></urlset>`, line: 2, column: 2, message: /longer than 1 MiB/ },
+    { name: 'elements nested too deep', xml: `<urlset>\n${'<a>'.repeat(100)}${'</a>'.repeat(100)}</urlset>`, line: 2, column: 190, message: /elements nested more than 64 deep/ },
   ];
   for (const row of rows) {
     it(row.name, async () => {
@@ -283,12 +287,12 @@ describe('readSitemap: problems, each at file:line:column', () => {
     await assertPositioned(join(dir, 'gz.xml.gz'), { line: 2, column: 2, message: /DOCTYPE/ });
   });
 
-  it('a gzip bomb of whitespace stops at the first megabyte without markup', async () => {
+  it('a gzip bomb of whitespace stops at the first megabyte', async () => {
     const bomb = gzipSync(Buffer.concat([Buffer.from(`<urlset xmlns="${NS}">`), Buffer.alloc(16 * 1024 * 1024, 0x20)]));
     assert.ok(bomb.length < 1024 * 1024);
     const dir = site({ 'sitemap.xml.gz': bomb });
     const error = await rejection(join(dir, 'sitemap.xml.gz'));
-    assert.match(error.message, /without markup/);
+    assert.match(error.message, /longer than 1 MiB/);
   });
 
   it('a missing sitemap, a missing directory and a directory are errors naming the path', async () => {

@@ -31,10 +31,12 @@ const MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024;
 /** Sitemap URLs must be shorter than 2,048 characters (sitemaps.org); one `<loc>` or `<lastmod>` holds at most this many. */
 const MAX_TEXT_CHARS = 8192;
 /**
- * saxes holds a text, comment or CDATA section whole until it ends; a sitemap's values are short,
- * so a run this long without a `<` is refused instead of held.
+ * saxes holds a text, comment, CDATA section or start tag whole until it ends; a sitemap's
+ * constructs are short, so one this long is refused instead of held.
  */
-const MAX_RUN_CHARS = 1024 * 1024;
+const MAX_CONSTRUCT_CHARS = 1024 * 1024;
+/** saxes keeps every open element; a sitemap nests four or five deep (extensions included). */
+const MAX_DEPTH = 64;
 const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 
 interface Position { line: number; column: number }
@@ -95,9 +97,9 @@ export async function parseSitemapFile(file: string, onEntry: (entry: SitemapEnt
 
 class SitemapReader {
   private readonly parser = new SaxesParser({ xmlns: true, position: true });
-  private bytes = 0;
-  /** Characters read since the last `<`. */
-  private markupFree = 0;
+  private uncompressedBytes = 0;
+  /** The stream position (in characters) where saxes last reported a construct. */
+  private lastEventAt = 0;
   /** The bytes of a UTF-8 sequence cut by the chunk's end, kept for the next chunk. */
   private carry = Buffer.alloc(0);
   /** Where the construct after the last event starts: saxes reports positions after what it read. */
@@ -116,11 +118,15 @@ class SitemapReader {
     p.on('error', (error) => this.fail(this.here(), error.message.replace(/^\d+:\d+: /, '')));
     p.on('xmldecl', () => this.markEnd());
     // saxes reports a comment before it moves past the comment's last `>`.
-    p.on('comment', () => { this.lastEnd = { line: p.line, column: p.column + 2 }; });
+    p.on('comment', () => { this.lastEnd = { line: p.line, column: p.column + 2 }; this.lastEventAt = p.position; });
     p.on('processinginstruction', () => this.markEnd());
     p.on('cdata', (text) => { this.onText(text); this.markEnd(); });
     // A text ends at the `<` just read: the next construct starts there.
-    p.on('text', (text) => { this.onText(text); this.lastEnd = { line: p.line, column: Math.max(1, p.column) }; });
+    p.on('text', (text) => {
+      this.onText(text);
+      this.lastEnd = { line: p.line, column: Math.max(1, p.column) };
+      this.lastEventAt = p.position;
+    });
     p.on('doctype', () => this.fail(this.lastEnd, 'a sitemap has no DOCTYPE (one can declare entities that expand without bound); remove it'));
     p.on('opentagstart', () => { this.tagStart = this.lastEnd; });
     p.on('opentag', (tag) => { this.onOpen(tag); this.markEnd(); });
@@ -134,6 +140,7 @@ class SitemapReader {
 
   private markEnd(): void {
     this.lastEnd = { line: this.parser.line, column: this.parser.column + 1 };
+    this.lastEventAt = this.parser.position;
   }
 
   private fail(at: Position, message: string): never {
@@ -141,10 +148,10 @@ class SitemapReader {
   }
 
   write(chunk: Buffer): void {
-    this.bytes += chunk.length;
-    if (this.bytes > MAX_UNCOMPRESSED_BYTES) this.fail(this.here(), `the sitemap is larger than ${MAX_UNCOMPRESSED_BYTES / 1024 / 1024} MiB uncompressed (sitemaps.org allows 50 MB); split it with a sitemap index`);
+    this.uncompressedBytes += chunk.length;
+    if (this.uncompressedBytes > MAX_UNCOMPRESSED_BYTES) this.fail(this.here(), `the sitemap is larger than ${MAX_UNCOMPRESSED_BYTES / 1024 / 1024} MiB uncompressed (sitemaps.org allows 50 MB); split it with a sitemap index`);
     let bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
-    if (this.bytes === chunk.length && bytes.subarray(0, 3).equals(BYTE_ORDER_MARK)) bytes = bytes.subarray(3);
+    if (this.uncompressedBytes === chunk.length && bytes.subarray(0, 3).equals(BYTE_ORDER_MARK)) bytes = bytes.subarray(3);
     const cut = completeUtf8Length(bytes);
     this.carry = Buffer.from(bytes.subarray(cut));
     this.writeText(bytes.subarray(0, cut));
@@ -153,11 +160,11 @@ class SitemapReader {
   private writeText(bytes: Buffer): void {
     if (isUtf8(bytes)) {
       const text = bytes.toString('utf8');
-      const lastMarkup = text.lastIndexOf('<');
-      this.markupFree = lastMarkup < 0 ? this.markupFree + text.length : text.length - lastMarkup - 1;
-      if (this.markupFree > MAX_RUN_CHARS) this.fail(this.lastEnd, `more than ${MAX_RUN_CHARS / 1024 / 1024} MiB of text without markup: a sitemap's values are short`);
       if (this.beginning) this.skipLeadingWhitespace(text);
       this.parser.write(text);
+      if (this.parser.position - this.lastEventAt > MAX_CONSTRUCT_CHARS) {
+        this.fail(this.lastEnd, `a text, comment or tag longer than ${MAX_CONSTRUCT_CHARS / 1024 / 1024} MiB: a sitemap's values are short`);
+      }
       return;
     }
     // Parse up to the first invalid byte so that the error points at it.
@@ -195,6 +202,7 @@ class SitemapReader {
 
   private onOpen(tag: SaxesTagNS): void {
     this.depth += 1;
+    if (this.depth > MAX_DEPTH) this.fail(this.tagStart, `elements nested more than ${MAX_DEPTH} deep`);
     if (this.depth === 1) return this.onRoot(tag);
     const ours = tag.uri === this.namespace;
     const recordName = this.kind === 'urlset' ? 'url' : 'sitemap';

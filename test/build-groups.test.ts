@@ -295,6 +295,10 @@ describe('build groups: resume, --json, show and explain', () => {
       assert.equal(result.code, 0, result.stderr);
       const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; text?: string; message?: string });
       assert.ok(events.some((e) => e.type === 'note' && /site: 6 files of public \(build\)/.test(JSON.stringify(e))));
+      const summary = events.at(-1) as { type: string; ok?: boolean; done?: number; not_sent?: number };
+      assert.equal(summary.type, 'summary');
+      assert.equal(summary.ok, true);
+      assert.equal(summary.done, 0, 'nothing sent');
     });
   });
 

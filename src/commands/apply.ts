@@ -115,6 +115,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     }
     if (options.recordOnly) {
       output.note(recordOnly(plan, record, relative(io.cwd, stateFile) || stateFile));
+      if (options.json) output.report(unsentSummaryEvent({ ok: true, interrupted: false, requests: plan.requests.length }));
       return 0;
     }
 

@@ -7,69 +7,22 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchLog, writeBenchSite } from './logpush.js';
 import { run as runMeasured } from './process.js';
 import type { Run as Timed } from './process.js';
 
 const cli = fileURLToPath(new URL('../bin/purgeplan.js', import.meta.url));
 
-const PAGES = 20_000;
 const RECORDS = 400_000;
-const DEVICES = ['desktop', 'mobile', 'tablet'];
-/** The site serves five languages; purge.yaml declares four: one is missed by construction. */
-const LANGUAGES = ['en-US', 'ja', 'de-DE', 'fr-FR', 'es-ES'];
-const DECLARED = LANGUAGES.slice(0, 4);
 const JQ = `jq -r '[.ClientRequestHost, .ClientRequestURI, .ClientDeviceType, (.RequestHeaders["accept-language"] // "")] | @tsv' logs.ndjson | LC_ALL=C sort | uniq -c > jq.out`;
-
-/** The benchmark's log: deterministic, one Logpush http_requests record a line. */
-export function benchLog(records = RECORDS): string {
-  const lines: string[] = new Array(records);
-  let seed = 42;
-  const next = () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed >>> 8;
-  };
-  for (let i = 0; i < records; i++) {
-    const page = next() % PAGES;
-    const query = next() % 5 === 0 ? `?utm_term=x&page=${next() % 3}&a=1` : '';
-    lines[i] = JSON.stringify({
-      ClientRequestMethod: 'GET',
-      ClientRequestScheme: 'https',
-      ClientRequestHost: 'www.example.com',
-      ClientRequestURI: `/articles/article-${String(page).padStart(5, '0')}/${query}`,
-      ClientDeviceType: DEVICES[next() % 3],
-      ClientCountry: 'us',
-      RequestHeaders: { 'accept-language': LANGUAGES[next() % 5] },
-      CacheCacheStatus: next() % 10 === 0 ? 'miss' : 'hit',
-      EdgeResponseStatus: 200,
-      EdgeStartTimestamp: 1764547200000000000 + i * 1000,
-      RayID: (0x8f00000000000000n + BigInt(i)).toString(16),
-    });
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-function config(dir: string): void {
-  writeFileSync(join(dir, 'pages.txt'), `${Array.from({ length: PAGES }, (_, i) => `article-${String(i).padStart(5, '0')}`).join('\n')}\n`);
-  writeFileSync(join(dir, 'purge.yaml'), `version: 1
-zones:
-  www: { id: 023e105f4ecef8ad9ca31a8372d0c353, name: example.com, plan: enterprise, cache_key: pages }
-cache_keys:
-  pages: { query_string: { sort: true }, device_type: true, lang: true }
-groups:
-  articles:
-    urls: ["https://www.example.com/articles/{page}/"]
-    vars: { page: { file: pages.txt } }
-    variants: { lang: [${DECLARED.join(', ')}] }
-`);
-}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export async function benchCoverage(rounds = 3): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'purgeplan-bench-coverage-'));
   try {
-    config(dir);
-    writeFileSync(join(dir, 'logs.ndjson'), benchLog());
+    writeBenchSite(dir);
+    writeFileSync(join(dir, 'logs.ndjson'), benchLog(RECORDS));
     const hasJq = spawnSync('jq', ['--version']).status === 0;
     const ours: Timed[] = [];
     const theirs: Timed[] = [];

@@ -113,6 +113,26 @@ const groupDiff = {
 };
 
 const list = (items, extra = {}) => ({ type: 'array', items, ...extra });
+
+const escalation = {
+  type: 'object',
+  description: 'A group over a budget: its file items (from) are purged by prefixes, hosts or everything (to) instead.',
+  required: ['from', 'to', 'reason'],
+  properties: {
+    from: { type: 'object', required: ['files', 'seconds'], properties: { files: count, seconds: { type: 'number', minimum: 0 } } },
+    to: {
+      type: 'object',
+      oneOf: [
+        { required: ['prefixes'], additionalProperties: false, properties: { prefixes: list(nonEmpty, { minItems: 1 }) } },
+        { required: ['hosts'], additionalProperties: false, properties: { hosts: list(nonEmpty, { minItems: 1 }) } },
+        { required: ['everything'], additionalProperties: false, properties: { everything: { const: true } } },
+      ],
+    },
+    reason: str,
+    budget: { type: 'object' },
+    requests: count,
+  },
+};
 const only = (key, value) => ({ type: 'object', required: [key], additionalProperties: false, properties: { [key]: value } });
 const fileObject = {
   type: 'object',
@@ -170,6 +190,7 @@ export const planSchema = {
         preview: strings,
         cache_key: { type: ['string', 'null'] },
         action: { enum: ['purge', 'invalidate'] },
+        escalated: { $ref: '#/definitions/escalation' },
         source: planSource,
         changes: sourceChanges,
         record: { $ref: '#/definitions/groupRecord' },
@@ -209,6 +230,7 @@ export const planSchema = {
         cache_key: { type: ['string', 'null'] },
         files_per_request: { type: 'integer', minimum: 1 },
         items_per_request: { type: 'integer', minimum: 1 },
+        cache_reserve: { const: true },
       },
     }),
     coverage: list({
@@ -222,9 +244,11 @@ export const planSchema = {
       required: ['path', 'digest'],
       properties: { path: nonEmpty, digest: { type: ['string', 'null'], anyOf: [digest, { type: 'null' }] } },
     },
+    ignore_budget: { const: true, description: 'Planned with --ignore-budget: budgets were not applied.' },
     plan_id: digest,
   },
   definitions: {
+    escalation,
     body: {
       description: 'Exactly the JSON apply POSTs: one purge type per request.',
       type: 'object',
@@ -313,15 +337,15 @@ export const journalLineSchema = {
         options: {
           type: 'object',
           required: ['all', 'groups', 'base'],
-          properties: { all: { type: 'boolean' }, groups: strings, base: { type: ['string', 'null'] } },
+          properties: { all: { type: 'boolean' }, groups: strings, base: { type: ['string', 'null'] }, ignore_budget: { const: true } },
         },
       },
     },
     {
-      description: 'A request Cloudflare accepted: its index in the plan\'s requests and Cloudflare\'s purge id.',
+      description: 'A request Cloudflare accepted: its index in the plan\'s requests, Cloudflare\'s purge id, and with --repurge-after the pass that sent it (pass 2; absent for the first).',
       type: 'object',
       required: ['type', 'index', 'id', 'at'],
-      properties: { type: { const: 'request' }, index: count, id: str, at: time },
+      properties: { type: { const: 'request' }, index: count, id: str, at: time, pass: { enum: [1, 2] } },
     },
     {
       description: 'The state file\'s digest after this apply recorded what it completed.',

@@ -92,6 +92,17 @@ export const schema = {
             items_per_request: { type: 'integer', minimum: 1, description: 'Hosts, prefixes or tags per request (default and maximum 100).' },
           },
         },
+        budget: {
+          type: 'object',
+          description: 'The most this zone\'s plan may send: over it, groups with escalate are escalated (largest first), else the plan is refused (--ignore-budget overrides for one run).',
+          additionalProperties: false,
+          'x-hint': 'write { seconds: 120 }, { items: 50000 } or both',
+          properties: {
+            seconds: { type: 'number', minimum: 0, description: 'Estimated send time of the zone\'s requests at its plan\'s rate limits, in seconds.' },
+            items: { type: 'integer', minimum: 0, description: 'Due file items of the zone, after deduplication and coverage.' },
+          },
+        },
+        cache_reserve: bool('The zone uses Cache Reserve: the plan warns that purged items are refilled from the origin (billed Class A writes) and suggests action: invalidate.'),
       },
     },
     cacheKey: {
@@ -221,6 +232,27 @@ export const schema = {
             base_url: str('Relative <loc> entries are resolved against this URL.', { minLength: 1 }),
           },
         },
+        budget: {
+          type: 'object',
+          description: 'The most file items this group may send: over it, the group is escalated by its escalate steps, else the plan is refused (--ignore-budget overrides for one run).',
+          required: ['items'],
+          additionalProperties: false,
+          properties: {
+            items: { type: 'integer', minimum: 0, description: 'Due file items of the group, after deduplication and coverage.' },
+          },
+        },
+        escalate: list('What replaces the group\'s file items when it is over a budget, the first step that brings the plan within budget: auto (the longest common path prefix per host), host (each host of its URLs), everything (where the zone allows it), { prefixes: [...] } or { hosts: [...] }.', {
+          type: ['string', 'object'],
+          description: 'auto, host, everything, { prefixes: [...] } or { hosts: [...] }.',
+          pattern: '^(auto|host|everything)$',
+          'x-expected': 'auto, host, everything, { prefixes: [...] } or { hosts: [...] }',
+          'x-hint': 'one of auto, host, everything, { prefixes: [www.example.com/blog/] }, { hosts: [www.example.com] }',
+          additionalProperties: false,
+          properties: {
+            prefixes: list('Prefixes to purge instead (host/path). Patterns as in urls.', str('A prefix such as www.example.com/blog/, or a pattern giving prefixes.', { minLength: 1 }), { minItems: 1 }),
+            hosts: list('Hosts to purge instead. Patterns as in urls.', str('A host name, or a pattern giving host names.', { minLength: 1 }), { minItems: 1 }),
+          },
+        }, { minItems: 1 }),
       },
     },
   },

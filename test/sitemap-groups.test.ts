@@ -144,7 +144,7 @@ describe('sitemap groups', () => {
       const markdown = await site.run(['plan', '--markdown']);
       assert.equal(markdown.code, 0, markdown.stderr);
       assert.match(markdown.stdout, /content changed: 1 added, 1 changed, 0 removed · 2 entries of public\/sitemap\.xml, against the state \.purgeplan\/state\.json/);
-      assert.match(markdown.stdout, /```diff\n\+ https:\/\/www\.example\.com\/\[b\]\n± https:\/\/www\.example\.com\/a\/\n```/);
+      assert.match(markdown.stdout, /```diff\n\+ https:\/\/www\.example\.com\/\[b\]\n± https:\/\/www\.example\.com\/a\/\n {2}variants: none \(each URL is sent without headers\)\n```/);
     });
   });
 });

@@ -21,15 +21,21 @@ export interface StateRecording {
 
 /**
  * Copies the records of the groups applied into the state, and notes its digest in the journal
- * (and, when every request was sent, that the apply is complete).
+ * (and, when every request was sent, that the apply is complete; `closes: false` leaves that to a
+ * phase still to come, `--warm`, so that an interrupted one resumes).
  */
-export function recordState(plan: Plan, completed: readonly string[], everySent: boolean, where: StateRecording): void {
+export function recordState(plan: Plan, completed: readonly string[], everySent: boolean, where: StateRecording, closes = true): void {
   const { records, removed } = appliedRecords(plan, completed, everySent);
   writeRecords(plan, records, removed, where);
   if (plan.requests.length === 0) return;
   const digest = stateDigest(where.stateFile);
   if (digest !== null) journalState(where.journalPath, digest);
-  if (everySent) journalComplete(where.journalPath, new Date().toISOString());
+  if (everySent && closes) closeJournal(where);
+}
+
+/** Every phase done: this journal will never make an apply skip anything. */
+export function closeJournal(where: Pick<StateRecording, 'journalPath'>): void {
+  journalComplete(where.journalPath, new Date().toISOString());
 }
 
 /** Writes the records (each build or sitemap group's with its packed snapshot) into the state. */

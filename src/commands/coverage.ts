@@ -1,17 +1,25 @@
 // `purgeplan coverage --logs FILE…` (docs/coverage.md): reads Logpush records line by line, tallies their
-// entries against the plan, reports. Exit 0 nothing missed, 2 missed entries, 1 error.
+// entries against the plan, reports; `--graphql` reads GraphQL Analytics instead (coverage-graphql.ts).
+// Exit 0 nothing missed, 2 missed entries, 1 error.
 import { UserError } from '../errors.js';
 import { plural, printable } from '../format.js';
 import { CoverageTally } from '../inspect/coverage.js';
+import type { CoverageReport } from '../inspect/coverage.js';
 import { coverageJson, renderCoverageHuman, renderCoverageMarkdown } from '../inspect/coverage-render.js';
+import type { CoverageContext } from '../inspect/coverage-render.js';
 import { forEachLine, logInputs, MAX_LINE_BYTES } from '../inspect/logfiles.js';
+import { cacheKeysInUse, logFields } from '../inspect/log-fields.js';
 import { parseLogLine } from '../inspect/logs.js';
+import { checkSource, graphqlCoverage } from './coverage-graphql.js';
+import type { GraphqlFlags } from './coverage-graphql.js';
+import { coverageSql, quotedTable } from '../inspect/sql.js';
+import type { SqlEngine } from '../inspect/sql.js';
 import type { Io } from './io.js';
 import { loadTarget } from './inspect-target.js';
-import type { TargetOptions } from './inspect-target.js';
 
-export interface CoverageOptions extends TargetOptions {
-  readonly logs: readonly string[];
+export interface CoverageOptions extends GraphqlFlags {
+  readonly printSql?: SqlEngine;
+  readonly table?: string;
   readonly top: number;
   readonly json: boolean;
   readonly markdown: boolean;
@@ -32,7 +40,14 @@ const PROGRESS_EVERY_MS = 250;
 // ts-unused-exports:disable-next-line
 export async function coverageCommand(options: CoverageOptions, io: Io, edges: CoverageEdges): Promise<number> {
   if (options.json && options.markdown) throw new UserError('--json and --markdown cannot be combined');
-  const inputs = logInputs(options.logs, io.cwd);
+  if (options.printSql !== undefined) return printSql(options, options.printSql, io);
+  if (options.table !== undefined) throw new UserError('--table goes with --print-sql', { hint: 'e.g. purgeplan coverage --print-sql duckdb --table http_requests' });
+  checkSource(options);
+  if (options.graphql) {
+    const read = await graphqlCoverage(options, io, edges.now());
+    return read === 1 ? 1 : print(read.report, read.context, options, io);
+  }
+  const inputs = logInputs(options.logs ?? [], io.cwd);
   const target = await loadTarget(options, io);
   if (target === 1) return 1;
   const tally = new CoverageTally(target.inspector);
@@ -43,7 +58,7 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
   for (const input of inputs) {
     tally.startFile(input.name);
     await forEachLine(input, edges.stdin, (line, lineNumber) => {
-      tally.add(line === null ? { kind: 'skipped', reason: `longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB: not a Logpush record` } : parseLogLine(line), lineNumber);
+      tally.add(line === null ? { kind: 'skipped', reason: `longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB: not a Logpush record`, weight: 1 } : parseLogLine(line), lineNumber);
       if (edges.stderrIsTTY && (++lines & 4095) === 0) {
         const now = edges.now();
         if (now - started >= PROGRESS_AFTER_MS && now - lastDrawn >= PROGRESS_EVERY_MS) {
@@ -62,9 +77,29 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
   }
   if (drawn) io.stderr('\r\u001b[K');
   const report = tally.report(options.top, (group) => target.inspector.index.groupOrder(group));
-  const context = { against: target.against.label, config: target.config.file, top: options.top };
+  return print(report, { against: target.against.label, config: target.config.file, top: options.top }, options, io);
+}
+
+/** Prints the report in the form asked for; the exit code. */
+function print(report: CoverageReport, context: CoverageContext, options: CoverageOptions, io: Io): number {
   if (options.json) io.stdout(coverageJson(report, context));
   else if (options.markdown) io.stdout(renderCoverageMarkdown(report, context));
   else io.stdout(renderCoverageHuman(report, context, io.stdoutStyle));
   return report.requests.missed > 0 ? 2 : 0;
+}
+
+/** `--print-sql ENGINE`: the query that reduces the logs where they are; no log is read. */
+async function printSql(options: CoverageOptions, engine: SqlEngine, io: Io): Promise<number> {
+  const other = options.logs !== undefined ? '--logs' : options.graphql ? '--graphql' : options.json ? '--json' : options.markdown ? '--markdown' : undefined;
+  if (other) throw new UserError(`--print-sql prints a query and reads no logs: ${other} cannot be combined with it`, { hint: `run the query where the logs are, then: purgeplan coverage --logs FILE` });
+  const table = quotedTable(engine, options.table ?? 'http_requests');
+  if (table === null) {
+    throw new UserError(`--table ${printable(JSON.stringify(options.table))}: not a table name (up to three names of letters, digits, _ and -, separated by dots)`, {
+      hint: 'create a view of that name over the logs, e.g. CREATE VIEW http_requests AS SELECT * FROM read_json_auto(…)',
+    });
+  }
+  const target = await loadTarget(options, io);
+  if (target === 1) return 1;
+  io.stdout(coverageSql(engine, logFields(cacheKeysInUse(target.config, target.cacheKey)), table));
+  return 0;
 }

@@ -5,6 +5,8 @@ import { hasErrors } from '../diagnostics.js';
 import { UserError } from '../errors.js';
 import { closest } from '../suggest.js';
 import type { CacheKey, Config } from '../config/types.js';
+import type { GroupExpansion } from '../expand/group.js';
+import type { Plan } from '../plan/types.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
 import { Inspector } from '../inspect/inspector.js';
 import { PurgeIndex } from '../inspect/items.js';
@@ -27,6 +29,18 @@ export interface TargetOptions {
   readonly base?: string;
   readonly state?: string;
   readonly cacheKey?: string;
+  /**
+   * How the plan is seen (coverage --graphql: through what the data can observe); the configuration
+   * the target returns stays the file's.
+   */
+  readonly view?: (seen: InspectedParts) => InspectedParts;
+}
+
+/** What an inspector compares requests with. */
+export interface InspectedParts {
+  readonly config: Config;
+  readonly expansions: readonly GroupExpansion[];
+  readonly plan?: Plan;
 }
 
 export interface Target {
@@ -34,6 +48,8 @@ export interface Target {
   readonly inspector: Inspector;
   /** In words, for reports: "every group", "plan release.plan", "groups due against …". */
   readonly against: { readonly kind: 'all' | 'plan' | 'due'; readonly label: string; readonly groups: readonly string[] };
+  /** `--cache-key`'s profile, when given: every entry is built with it. */
+  readonly cacheKey: CacheKey | undefined;
 }
 
 /** Loads the configuration and builds the inspector; 1 when the configuration is invalid. */
@@ -56,29 +72,34 @@ export async function loadTarget(options: TargetOptions, io: Io): Promise<Target
   const sources = plan ? undefined : await readGroupSources(config, checked.baseDir, stateFile, undefined, io, 'nothing was checked');
   if (sources === 1) return 1;
   const cacheKey = options.cacheKey === undefined ? undefined : profile(config, options.cacheKey);
+  const view = options.view ?? ((seen: InspectedParts) => seen);
+  let seen: InspectedParts;
   let index: PurgeIndex;
   let against: Target['against'];
   if (plan) {
     if (config.inputsDigest !== plan.config.inputs_digest) {
       io.stderr(`${io.stderrStyle.yellow('warning')}: the plan ${options.plan} was made from another version of ${configPath}; its requests are used as saved\n`);
     }
-    index = PurgeIndex.fromPlan(config, checked.expansions, plan);
+    seen = view({ config, expansions: checked.expansions, plan });
+    index = PurgeIndex.fromPlan(seen.config, seen.expansions, seen.plan!);
     against = { kind: 'plan', label: `the plan ${options.plan}`, groups: plan.groups.filter((g) => g.due).map((g) => g.name) };
   } else if (options.base !== undefined || options.state !== undefined) {
     const reconciled = reconcile(config, checked.expansions, checked.baseDir, configPath, io.cwd, { all: false, groups: [], base: options.base, state: options.state, maxItems: DEFAULT_MAX_ITEMS },
       (file, bytes, reader) => checkAndExpand(file, bytes, reader, DEFAULT_MAX_ITEMS), undefined, sources);
     printDiagnostics(io, [...(sources?.diagnostics ?? []), ...reconciled.diagnostics]);
     const due = new Set(reconciled.decisions.filter((d) => d.due).map((d) => d.name));
-    index = PurgeIndex.fromExpansions(config, sources ? sourceExpansions(checked.expansions, reconciled.decisions, sources.current, config.zones) : checked.expansions, due);
+    seen = view({ config, expansions: sources ? sourceExpansions(checked.expansions, reconciled.decisions, sources.current, config.zones) : checked.expansions });
+    index = PurgeIndex.fromExpansions(seen.config, seen.expansions, due);
     const baseline = options.base !== undefined ? `--base ${options.base}` : `the state ${reconciled.state.path}`;
     against = { kind: 'due', label: `the groups due against ${baseline}`, groups: config.groups.filter((g) => due.has(g.name)).map((g) => g.name) };
   } else {
     printDiagnostics(io, sources?.diagnostics ?? []);
-    index = PurgeIndex.fromExpansions(config, sources ? everyUrlExpansions(checked.expansions, sources.current, config.zones) : checked.expansions, null);
+    seen = view({ config, expansions: sources ? everyUrlExpansions(checked.expansions, sources.current, config.zones) : checked.expansions });
+    index = PurgeIndex.fromExpansions(seen.config, seen.expansions, null);
     against = { kind: 'all', label: 'every group', groups: config.groups.map((g) => g.name) };
   }
   printDiagnostics(io, checked.diagnostics);
-  return { config, inspector: new Inspector(config, index, cacheKey ? { cacheKey } : {}), against };
+  return { config, inspector: new Inspector(seen.config, index, cacheKey ? { cacheKey } : {}), against, cacheKey: cacheKey?.key };
 }
 
 /** `--cache-key NAME`: a profile of cache_keys, or `default` for Cloudflare's default key. */

@@ -7,6 +7,7 @@ import type { ParsedPattern } from '../expand/patterns.js';
 import { variantCount, variantCountExact } from '../expand/variants.js';
 import { count } from '../format.js';
 import { didYouMean } from '../suggest.js';
+import { groupEscalation } from './budget.js';
 import { enterpriseFeatures } from './cache-key.js';
 import { unknownProfile } from './checker.js';
 import type { Checker } from './checker.js';
@@ -121,6 +122,7 @@ function checkGroup(c: Checker, scope: FileScope, input: GroupInput, budget: num
     name, description: text(raw.description) ?? null, zone: zone?.name ?? '', routes, cacheKeyName: routes ? key.ownKey ?? null : key.keyName, cacheKey: key.cacheKey,
     urls: urls.urls, vars: vars.vars, dimensions, hosts: hosts.values, prefixes: prefixes.values, tags: tags.values, everything,
     action: actionOf(raw.action) ?? zone?.action ?? 'purge', revision: typeof raw.revision === 'number' ? raw.revision : 0, watch: strings(raw.watch), source, position: c.loaded.locate.key(path),
+    ...groupEscalation(c, { name, raw, path, zone, routed, vars, zones: scope.zones, maxValues: Math.max(0, budget - items) }),
   };
   return { group, items, itemsExact };
 }

@@ -22,7 +22,27 @@ export interface Zone {
   readonly action: Action;
   readonly filesPerRequest: number;
   readonly itemsPerRequest: number;
+  /** The most the zone's plan may send (docs/purge-yaml.md, "Budgets and escalation"); absent: no budget. */
+  readonly budget?: ZoneBudget;
+  /** The zone uses Cache Reserve: the plan warns what its purges will refill. */
+  readonly cacheReserve?: boolean;
 }
+
+export interface ZoneBudget {
+  /** Estimated send time of the zone's requests at its tier's limits. */
+  readonly seconds: number | null;
+  /** Due file items of the zone, after dedupe and coverage. */
+  readonly items: number | null;
+}
+
+/**
+ * One `escalate` step (docs/purge-yaml.md, "Budgets and escalation"): what replaces a group's
+ * file items when it is over a budget. Explicit values are expanded and normalized; `at` names
+ * the step for messages (`groups.posts.escalate[1]`).
+ */
+export type EscalateStep =
+  | { readonly kind: 'auto' | 'host' | 'everything'; readonly at: string }
+  | { readonly kind: 'prefixes' | 'hosts'; readonly values: readonly string[]; readonly at: string };
 
 export interface CacheKey {
   readonly querySort: boolean;
@@ -120,6 +140,10 @@ export interface Group {
   /** Where its URLs come from when not from `urls`: a build directory or a sitemap (docs/purge-yaml.md). */
   readonly source: GroupSource | null;
   readonly position: Position;
+  /** The most due file items the group may send; absent: no budget of its own. */
+  readonly budget?: { readonly items: number };
+  /** Its escalate steps, in order; absent or empty: never escalated. */
+  readonly escalate?: readonly EscalateStep[];
 }
 
 export interface Config {

@@ -3,6 +3,7 @@
 import { DEFAULT_TOKEN_ENV, PLAN_TIERS, TIER_LIMITS } from '../cloudflare/limits.js';
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { Action } from '../plan/types.js';
+import { zoneBudget } from './budget.js';
 import { unknownProfile } from './checker.js';
 import type { Checker } from './checker.js';
 import type { PathSegment } from './path.js';
@@ -100,5 +101,6 @@ function resolveZone(c: Checker, { name, raw, path }: ZoneInput): Zone {
     tokenEnv: text(raw.token_env) ?? DEFAULT_TOKEN_ENV, cacheKey: text(raw.cache_key) ?? null,
     schemes: schemes && schemes.length ? schemes : null, allowPurgeEverything: flag(raw.allow_purge_everything), action: actionOf(raw.action) ?? 'purge',
     filesPerRequest: Math.min(filesPerRequest, limits.maxFilesPerRequest), itemsPerRequest: Math.min(itemsPerRequest, limits.maxItemsPerRequest),
+    ...zoneBudget(c, name, raw, path),
   };
 }

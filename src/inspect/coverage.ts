@@ -104,14 +104,15 @@ export class CoverageTally {
   add(record: LogRecord | null, lineNumber: number): void {
     this.file.lines = lineNumber;
     if (record === null) return;
-    if (record.kind === 'skipped') return this.skip(lineNumber, record.reason);
+    const weight = record.weight;
+    if (record.kind === 'skipped') return this.skip(lineNumber, record.reason, weight);
     if (record.kind === 'not_cached') {
       this.file.records++;
-      this.requests.not_cached++;
+      this.requests.not_cached += weight;
       return;
     }
     const resolved = this.inspector.resolve(record.request, record.host);
-    if ('problem' in resolved) return this.skip(lineNumber, resolved.problem);
+    if ('problem' in resolved) return this.skip(lineNumber, resolved.problem, weight);
     let key: string;
     let tally: EntryTally | undefined;
     if ('noZone' in resolved) {
@@ -119,9 +120,9 @@ export class CoverageTally {
       tally = this.entries.get(key) ?? { entryClass: 'outside', requests: 0 };
     } else {
       const { zone, keyName, builder, result } = resolved;
-      if ('problem' in result) return this.skip(lineNumber, result.problem);
+      if ('problem' in result) return this.skip(lineNumber, result.problem, weight);
       if ('unknown' in result) {
-        for (const field of result.unknown) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + 1);
+        for (const field of result.unknown) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + weight);
         key = `\u0001${result.key}`;
         tally = this.entries.get(key) ?? { entryClass: 'unknown', requests: 0 };
       } else {
@@ -141,18 +142,19 @@ export class CoverageTally {
           }
           tallies[entry.ordinal] = tally;
         }
-        this.count(tally);
+        this.count(tally, weight);
         return;
       }
     }
     if (tally.requests === 0) this.entries.set(key, tally);
-    this.count(tally);
+    this.count(tally, weight);
   }
 
-  private count(tally: EntryTally): void {
+  /** A record of `weight` identical requests. */
+  private count(tally: EntryTally, weight: number): void {
     this.file.records++;
-    tally.requests++;
-    this.requests[tally.entryClass]++;
+    tally.requests += weight;
+    this.requests[tally.entryClass] += weight;
   }
 
   /** Entries of a second builder may have an entry key of the first: from now on, entries are found by key. */
@@ -169,8 +171,8 @@ export class CoverageTally {
     return all;
   }
 
-  private skip(lineNumber: number, reason: string): void {
-    this.requests.skipped++;
+  private skip(lineNumber: number, reason: string, weight: number): void {
+    this.requests.skipped += weight;
     this.file.skipped++;
     if (this.skipped.length < SKIPPED_SHOWN) this.skipped.push({ file: this.file.name, line: lineNumber, reason });
   }

@@ -33,7 +33,7 @@ export interface KeyDimension {
 }
 
 /** The dimensions a cache key has, in the planner's order (headers, then cookies in key order). */
-function keyDimensions(key: CacheKey): KeyDimension[] {
+export function keyDimensions(key: CacheKey): KeyDimension[] {
   const dimensions: KeyDimension[] = [];
   const headers = new Set<string>();
   const header = (name: string, source: DimensionSource, path: string, field: RequestField | null) => {

@@ -6,14 +6,19 @@ import type { CacheRequest } from './entry.js';
 /** Only these cache statuses name an entry (docs/coverage.md); the rest were never stored. */
 const CACHED_STATUSES: ReadonlySet<string> = new Set(['hit', 'miss', 'expired', 'stale', 'updating', 'revalidated']);
 
+/**
+ * `weight`: how many identical requests the record stands for, its `count` (1 without one): an
+ * engine's GROUP BY row (coverage --print-sql) is one record of many requests (docs/coverage.md).
+ */
 export type LogRecord =
-  | { readonly kind: 'cached'; readonly request: CacheRequest; readonly host: string }
-  | { readonly kind: 'not_cached' }
-  | { readonly kind: 'skipped'; readonly reason: string };
+  | { readonly kind: 'cached'; readonly request: CacheRequest; readonly host: string; readonly weight: number }
+  | { readonly kind: 'not_cached'; readonly weight: number }
+  | { readonly kind: 'skipped'; readonly reason: string; readonly weight: number };
 
-const NOT_CACHED: LogRecord = { kind: 'not_cached' };
+const NOT_CACHED: LogRecord = { kind: 'not_cached', weight: 1 };
 
-interface RawRecord {
+/** A Logpush `http_requests` record's fields that coverage reads (GraphQL rows are put in this shape too). */
+export interface RawRecord {
   readonly ClientRequestMethod?: unknown;
   readonly ClientRequestScheme?: unknown;
   readonly ClientRequestHost?: unknown;
@@ -23,6 +28,23 @@ interface RawRecord {
   readonly RequestHeaders?: unknown;
   readonly Cookies?: unknown;
   readonly CacheCacheStatus?: unknown;
+  readonly count?: unknown;
+}
+
+/**
+ * A record's `count`: a positive integer (a JSON number, or a string of digits, as BigQuery and
+ * ClickHouse write 64-bit integers in JSON); 1 without one; null when it is anything else.
+ */
+function weightOf(count: unknown): number | null {
+  if (count === undefined) return 1;
+  const value = typeof count === 'string' && /^[1-9][0-9]{0,15}$/.test(count) ? Number(count) : count;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
+}
+
+/** What a bad `count` is called in the skipped line's reason: short, as a log's text is untrusted. */
+function countText(count: unknown): string {
+  const text = typeof count === 'string' ? JSON.stringify(count.length > 24 ? `${count.slice(0, 24)}…` : count) : typeof count === 'object' && count !== null ? (Array.isArray(count) ? 'an array' : 'an object') : String(count);
+  return `count ${text} is not a positive integer`;
 }
 
 const isStringRecord = (value: unknown): value is Readonly<Record<string, string>> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -53,21 +75,31 @@ export function parseLogLine(line: string): LogRecord | null {
   let start = 0;
   while (start < line.length && (line.charCodeAt(start) === 32 || line.charCodeAt(start) === 9)) start++;
   if (start === line.length) return null;
-  if (line.charCodeAt(start) !== 123 /* { */) return { kind: 'skipped', reason: 'not a JSON object' };
+  if (line.charCodeAt(start) !== 123 /* { */) return { kind: 'skipped', reason: 'not a JSON object', weight: 1 };
   let raw: RawRecord;
   try {
     raw = JSON.parse(line) as RawRecord;
   } catch {
-    return { kind: 'skipped', reason: 'not valid JSON' };
+    return { kind: 'skipped', reason: 'not valid JSON', weight: 1 };
   }
+  return logRecordOf(raw);
+}
+
+/**
+ * A record's request: the one reading of a request's fields, for Logpush lines and for the rows
+ * of GraphQL Analytics (coverage --graphql), so that both are counted by the same rules.
+ */
+export function logRecordOf(raw: RawRecord): LogRecord {
+  const weight = weightOf(raw.count);
+  if (weight === null) return { kind: 'skipped', reason: countText(raw.count), weight: 1 };
   const host = raw.ClientRequestHost;
   const uri = raw.ClientRequestURI;
-  if (typeof host !== 'string' || host === '') return { kind: 'skipped', reason: 'no ClientRequestHost' };
-  if (typeof uri !== 'string' || uri === '') return { kind: 'skipped', reason: 'no ClientRequestURI' };
+  if (typeof host !== 'string' || host === '') return { kind: 'skipped', reason: 'no ClientRequestHost', weight };
+  if (typeof uri !== 'string' || uri === '') return { kind: 'skipped', reason: 'no ClientRequestURI', weight };
   const method = raw.ClientRequestMethod;
-  if (method !== 'GET' && method !== 'HEAD') return NOT_CACHED;
+  if (method !== 'GET' && method !== 'HEAD') return weight === 1 ? NOT_CACHED : { kind: 'not_cached', weight };
   const status = raw.CacheCacheStatus;
-  if (typeof status !== 'string' || !CACHED_STATUSES.has(status) && !CACHED_STATUSES.has(status.toLowerCase())) return NOT_CACHED;
+  if (typeof status !== 'string' || !CACHED_STATUSES.has(status) && !CACHED_STATUSES.has(status.toLowerCase())) return weight === 1 ? NOT_CACHED : { kind: 'not_cached', weight };
   // The key uses the scheme; a log without ClientRequestScheme is taken as https (docs/coverage.md).
   const scheme = raw.ClientRequestScheme === 'http' ? 'http' : 'https';
   const lowerHost = host.toLowerCase();
@@ -77,7 +109,7 @@ export function parseLogLine(line: string): LogRecord | null {
     url = `${scheme}://${lowerHost}${uri}`;
     parts = { scheme, host: lowerHost, target: uri };
   } else if (/^https?:\/\//i.test(uri)) url = uri; // an absolute-form request target
-  else return { kind: 'skipped', reason: 'ClientRequestURI is not a path' };
+  else return { kind: 'skipped', reason: 'ClientRequestURI is not a path', weight };
   const colon = lowerHost.lastIndexOf(':');
   const hostName = colon !== -1 && !lowerHost.endsWith(']') ? lowerHost.slice(0, colon) : lowerHost;
   const request: CacheRequest = {
@@ -88,5 +120,5 @@ export function parseLogLine(line: string): LogRecord | null {
     headers: isStringRecord(raw.RequestHeaders) ? lowerCaseNames(raw.RequestHeaders) : null,
     cookies: isStringRecord(raw.Cookies) ? raw.Cookies : null,
   };
-  return { kind: 'cached', request, host: hostName };
+  return { kind: 'cached', request, host: hostName, weight };
 }

@@ -6,9 +6,10 @@ import type { GroupExpansion } from '../expand/group.js';
 import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
 import { estimateSeconds } from '../cloudflare/pacing.js';
-import { groupFingerprintOf, groupRecord, partsItems } from '../reconcile/record.js';
+import { groupRecord, partsItems } from '../reconcile/record.js';
 import type { GroupRecordData } from '../reconcile/record.js';
-import { batch } from './batch.js';
+import { attachExpansions } from './attached.js';
+import { budgetedBatch } from './escalate.js';
 import { CompactFiles } from './files.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
@@ -40,6 +41,10 @@ export interface PlanInput {
   readonly watchDigests: ReadonlyMap<string, string>;
   /** The content of build and sitemap groups, as read (their due URLs are made from it). */
   readonly sources?: ReadonlyMap<string, ContentRead>;
+  /** --ignore-budget: budgets are not applied this run (docs/commands.md). */
+  readonly ignoreBudget?: boolean;
+  /** Each group's fingerprint (reconcile's, or groupFingerprints() where nothing was reconciled). */
+  readonly fingerprints: ReadonlyMap<string, string>;
 }
 
 /** How many item keys a plan keeps per group for reviewers. */
@@ -56,7 +61,7 @@ export function buildPlan(input: PlanInput): Plan {
     const decision = dueDecisions.get(group.name);
     return decision === undefined ? [] : [...parts, ...removedExpansions(group, parts, decision.removed_items ?? [])];
   });
-  const { requests, coverage, counts } = batch(config.zones, due);
+  const { requests, coverage, counts, escalations } = budgetedBatch(config, due, input.ignoreBudget === true);
 
   const groups: PlanGroup[] = decisions.map((decision) => {
     const parts = byName.get(decision.name);
@@ -66,7 +71,8 @@ export function buildPlan(input: PlanInput): Plan {
     }
     const group = parts[0].group;
     const watchDigest = input.watchDigests.get(group.name);
-    const fingerprint = groupFingerprintOf(parts, zonesByName);
+    const fingerprint = input.fingerprints.get(group.name);
+    if (fingerprint === undefined) throw new Error(`no fingerprint for the group ${group.name}`);
     return {
       name: group.name,
       zone: parts.length === 1 ? parts[0].zone : null,
@@ -79,6 +85,7 @@ export function buildPlan(input: PlanInput): Plan {
       cache_key: group.cacheKeyName,
       // A routed group sending to zones of different actions shows its own (docs/purge-yaml.md default: purge).
       action: parts.every((p) => p.action === parts[0].action) ? parts[0].action : group.action,
+      ...(escalations.has(group.name) ? { escalated: escalations.get(group.name)! } : {}),
       revision: group.revision,
       fingerprint,
       ...(watchDigest !== undefined ? { watch_digest: watchDigest } : {}),
@@ -93,6 +100,7 @@ export function buildPlan(input: PlanInput): Plan {
   const zones: PlanZone[] = config.zones.map((zone) => ({
     name: zone.name, zone_id: zone.id, zone_name: zone.zoneName, account_id: zone.accountId, plan: zone.plan, token_env: zone.tokenEnv,
     cache_key: zone.cacheKey, files_per_request: zone.filesPerRequest, items_per_request: zone.itemsPerRequest,
+    ...(zone.cacheReserve ? { cache_reserve: true as const } : {}),
   }));
   const tiers = new Map(zones.map((z) => [z.name, z.plan]));
   const estimated = estimateSeconds(requests.map((r) => ({ tier: tiers.get(r.zone) ?? 'free', kind: r.kind, size: r.size })));
@@ -109,8 +117,10 @@ export function buildPlan(input: PlanInput): Plan {
     coverage,
     cache_keys: Object.fromEntries(Object.entries(cacheKeys).sort(([a], [b]) => compare(a, b))),
     state: input.state,
+    ...(input.ignoreBudget ? { ignore_budget: true as const } : {}),
   };
-  return { ...plan, plan_id: planId(plan) };
+  // The renderers list each group's items from its expansions (docs/commands.md, "How the plan lists items").
+  return attachExpansions({ ...plan, plan_id: planId(plan) }, expansions);
 }
 
 /** A due build or sitemap group's record names the content applied (apply adds the packed snapshot to the state). */

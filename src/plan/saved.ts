@@ -8,6 +8,7 @@ import { printable } from '../format.js';
 import type { Config } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { reconcile, workingWatchDigests } from '../reconcile/baseline.js';
+import { groupFingerprints } from '../reconcile/record.js';
 import type { ExpandAt, Reconciled } from '../reconcile/baseline.js';
 import type { SourceContents } from '../reconcile/sources.js';
 import { stateDigest } from '../reconcile/state.js';
@@ -71,7 +72,8 @@ export function checkSavedPlan(check: SavedPlanCheck): Plan {
     if (group.source !== undefined && read !== undefined && read.digest !== group.source.digest) throw stale(`the ${group.source.kind} of group ${printable(group.name)} (${printable(group.source.path)}) changed since it was made`);
   }
   const rebuilt = resuming
-    ? buildPlan({ config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan), baseline: plan.baseline, state: plan.state, watchDigests, sources: check.sources.current })
+    ? buildPlan({ config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan), baseline: plan.baseline, state: plan.state, watchDigests,
+        fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions), ignoreBudget: plan.ignore_budget === true, sources: check.sources.current })
     : rebuildSavedPlan(check, inconsistency, stale);
   const difference = planDifference(plan, rebuilt);
   if (difference !== null) {
@@ -105,6 +107,8 @@ function rebuildSavedPlan(check: SavedPlanCheck, inconsistency: string | null, s
     config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: reconciled.decisions,
     baseline: reconciled.baseline, state: { path: reconciled.state.path, digest: reconciled.state.digest }, watchDigests: reconciled.watchDigests,
     sources: check.sources.current,
+    ignoreBudget: plan.ignore_budget === true,
+    fingerprints: reconciled.fingerprints,
   });
 }
 
@@ -129,6 +133,7 @@ export function readSavedPlan(planfile: string, flags: SavedPlanFlags, cwd: stri
   const refused = [
     flags.groups.length > 0 ? '--group' : '', flags.all ? '--all' : '', flags.base !== undefined ? '--base' : '', flags.state !== undefined ? '--state' : '',
     flags.buildBase !== undefined ? '--build-base' : '',
+    flags.ignoreBudget ? '--ignore-budget' : '',
   ].filter(Boolean);
   if (refused.length > 0) {
     throw new UserError(`${refused.join(', ')} cannot be used with a plan file: the plan already says what to purge and against which state`, {
@@ -151,6 +156,8 @@ export interface SavedPlanFlags {
   readonly base?: string;
   readonly state?: string;
   readonly buildBase?: string;
+  /** --ignore-budget: a saved plan says whether it was made with it. */
+  readonly ignoreBudget?: boolean;
   readonly config: string;
   readonly configGiven?: boolean;
 }

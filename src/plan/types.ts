@@ -45,6 +45,23 @@ export interface PlanZone {
   readonly cache_key: string | null;
   readonly files_per_request: number;
   readonly items_per_request: number;
+  /** The zone uses Cache Reserve (docs/purge-yaml.md): the plan warns what its purges refill. Absent: it does not. */
+  readonly cache_reserve?: true;
+}
+
+/**
+ * A group escalated over a budget (docs/purge-yaml.md, "Budgets and escalation"): its file items
+ * (`from`: how many were due after dedupe and coverage, and their own estimated send time at the
+ * zone's tier) are purged by `to` instead, which takes `requests` requests.
+ */
+export interface Escalation {
+  readonly from: { readonly files: number; readonly seconds: number };
+  readonly to: { readonly prefixes: readonly string[] } | { readonly hosts: readonly string[] } | { readonly everything: true };
+  /** Which budget, in words. */
+  readonly reason: string;
+  /** The budget that was exceeded: the group's items, or its zone's seconds or items. */
+  readonly budget: { readonly group: string; readonly items: number } | { readonly zone: string; readonly seconds: number } | { readonly zone: string; readonly items: number };
+  readonly requests: number;
 }
 
 export interface GroupDiff {
@@ -134,6 +151,8 @@ export interface PlanGroup {
   readonly cache_key?: string | null;
   /** What the group's items go to (docs/purge-yaml.md): purge_cache or invalidate_cache. Absent for removed groups. */
   readonly action?: Action;
+  /** Over a budget: what replaced its file items (docs/purge-yaml.md, "Budgets and escalation"). */
+  readonly escalated?: Escalation;
   /** A build or sitemap group's content (docs/purge-yaml.md, "Groups from the deploy"). */
   readonly source?: PlanSource;
   /** A build or sitemap group's keys added, changed and removed since its baseline (whole lists). */
@@ -194,6 +213,8 @@ export interface Plan {
   readonly cache_keys: Readonly<Record<string, string>>;
   /** The state file the plan was made against (relative to purge.yaml) and its digest then. */
   readonly state: { readonly path: string; readonly digest: string | null };
+  /** Planned with --ignore-budget: budgets were not applied (nothing escalated, nothing refused). */
+  readonly ignore_budget?: true;
   /** sha256 of the requests and of every input that made a group due: names the plan in the journal. */
   readonly plan_id: string;
 }

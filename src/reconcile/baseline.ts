@@ -10,7 +10,7 @@ import type { Baseline } from '../plan/types.js';
 import { decide } from './due.js';
 import type { BaselineGroup, CurrentGroup, Decision } from './due.js';
 import { baseTopLevel, listWorkingFiles, readBlobs, readFileAtCommit, repoRelativeDir, resolveCommit } from './git.js';
-import { groupFingerprint, groupFingerprintOf, MAX_RECORDED_ITEMS, partsItems, partsKeys, recordedKeys, zonesKey } from './record.js';
+import { groupFingerprint, groupFingerprintOf, groupFingerprints, MAX_RECORDED_ITEMS, partsItems, partsKeys, recordedKeys, zonesKey } from './record.js';
 import { expansionBaseline, recordBaseline, withRemovedItems } from './removed.js';
 import type { BaselineSource } from './removed.js';
 import { checkStateOwner, readState, stateDigest, statePaths } from './state.js';
@@ -37,6 +37,8 @@ export interface Reconciled {
   readonly baseline: Baseline;
   readonly decisions: readonly Decision[];
   readonly watchDigests: ReadonlyMap<string, string>;
+  /** Each current group's fingerprint, for the plan (computed once, here). */
+  readonly fingerprints: ReadonlyMap<string, string>;
   readonly state: { readonly path: string; readonly absolutePath: string; readonly digest: string | null };
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -70,8 +72,9 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
   const watchDigests = workingWatchDigests(expansions, baseDir, listFiles, state.absolutePath);
   const zones = new Map(config.zones.map((z) => [z.name, z]));
   const grouped = byGroup(expansions);
+  const fingerprints = groupFingerprints(config.zones, expansions);
   const current: CurrentGroup[] = grouped.map(({ group, parts }) => ({
-    name: group.name, zone: zonesKey(parts), fingerprint: groupFingerprintOf(parts, zones), revision: group.revision,
+    name: group.name, zone: zonesKey(parts), fingerprint: fingerprints.get(group.name)!, revision: group.revision,
     ...(watchDigests.has(group.name) ? { watch_digest: watchDigests.get(group.name) } : {}),
     legacyFingerprint: () => (parts.length === 1 ? groupFingerprint(parts[0]) : groupFingerprintOf(parts, zones)),
     items: () => (partsItems(parts) > MAX_RECORDED_ITEMS ? [] : partsKeys(parts)),
@@ -119,14 +122,14 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
     file: configFile,
   });
   diagnostics.push(...lost);
-  if (contents === undefined) return { baseline, decisions, watchDigests, state: { ...state, digest }, diagnostics };
+  if (contents === undefined) return { baseline, decisions, watchDigests, fingerprints, state: { ...state, digest }, diagnostics };
   // Build and sitemap groups: their content against the state's snapshot or --build-base, under --base too.
   const refined = sourceDecisions({
     config, expansions: new Map(grouped.map(({ group, parts }) => [group.name, parts])), decisions, contents, all: options.all, maxItems: options.maxItems,
     recorded: (name) => (saved !== null && Object.hasOwn(saved.groups, name) ? saved.groups[name]!.source : undefined), statePath: state.path,
   });
   diagnostics.push(...refined.diagnostics);
-  return { baseline, decisions: refined.decisions, watchDigests, state: { ...state, digest }, diagnostics };
+  return { baseline, decisions: refined.decisions, watchDigests, fingerprints, state: { ...state, digest }, diagnostics };
 }
 
 /** purge.yaml, its vars files and the watched paths as they were at commit REF. */

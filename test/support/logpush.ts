@@ -9,6 +9,8 @@ export interface RecordSpec {
   readonly headers?: Record<string, string> | null;
   readonly cookies?: Record<string, string> | null;
   readonly status?: string;
+  /** The record's `count` (weighted records: that many identical requests); left out when undefined. */
+  readonly count?: unknown;
 }
 
 export function logLine(spec: RecordSpec): string {
@@ -26,5 +28,6 @@ export function logLine(spec: RecordSpec): string {
   };
   if (spec.headers !== null) record.RequestHeaders = spec.headers ?? {};
   if (spec.cookies !== null && spec.cookies !== undefined) record.Cookies = spec.cookies;
+  if (spec.count !== undefined) record.count = spec.count;
   return JSON.stringify(record);
 }

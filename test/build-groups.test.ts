@@ -147,6 +147,16 @@ describe('build groups: apply, change the build, plan again', () => {
     });
   });
 
+  it('apply --record-only refuses the flags of a purge', async () => {
+    await withStandinSite({}, config(), async (site) => {
+      writeBuild(site);
+      const result = await site.run(['apply', '--record-only', '--auto-approve', '--warm'], { env: {} });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /--record-only sends nothing, so --warm cannot go with it/);
+      assert.throws(() => site.read('.purgeplan/state.json'));
+    });
+  });
+
   it('apply --record-only asks the same question, and records nothing when not approved', async () => {
     await withStandinSite({}, config(), async (site) => {
       writeBuild(site);

@@ -68,6 +68,8 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   const settings = phaseSettings(options);
   const verify = verifySettings(options);
   const warm = warmSettings(options);
+  const sending = [verify && '--verify', warm && '--warm', settings.waitFor && '--wait-for', settings.repurgeAfterMs !== null && '--repurge-after', options.checkDrift && '--check-drift'].filter(Boolean);
+  if (options.recordOnly && sending.length) throw new UserError(`--record-only sends nothing, so ${sending.join(', ')} cannot go with it`, { hint: 'record the build first (apply --record-only), then purge later changes with a plain apply' });
   if (planfile === undefined && !options.autoApprove && !io.stdinIsTTY) {
     // Refused before anything is planned or shown: there is no one to ask.
     throw new UserError('refusing to apply without confirmation: there is no terminal to ask on, and --auto-approve was not given', { hint: 'save the plan with `purgeplan plan --out FILE`, review it, and run `purgeplan apply FILE`; or pass --auto-approve' });

@@ -43,7 +43,7 @@ export async function commentCommand(forge: Forge, planfile: string | undefined,
   if (options.tag !== undefined) markerFor(options.tag);
   let plan: Plan;
   if (planfile === undefined) {
-    const planned = makePlan(options, io);
+    const planned = await makePlan(options, io);
     if (planned === 1) return 1;
     plan = planned.plan;
   } else {

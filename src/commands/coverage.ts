@@ -48,7 +48,7 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
     return read === 1 ? 1 : print(read.report, read.context, options, io);
   }
   const inputs = logInputs(options.logs ?? [], io.cwd);
-  const target = loadTarget(options, io);
+  const target = await loadTarget(options, io);
   if (target === 1) return 1;
   const tally = new CoverageTally(target.inspector);
   const started = edges.now();
@@ -89,7 +89,7 @@ function print(report: CoverageReport, context: CoverageContext, options: Covera
 }
 
 /** `--print-sql ENGINE`: the query that reduces the logs where they are; no log is read. */
-function printSql(options: CoverageOptions, engine: SqlEngine, io: Io): number {
+async function printSql(options: CoverageOptions, engine: SqlEngine, io: Io): Promise<number> {
   const other = options.logs !== undefined ? '--logs' : options.graphql ? '--graphql' : options.json ? '--json' : options.markdown ? '--markdown' : undefined;
   if (other) throw new UserError(`--print-sql prints a query and reads no logs: ${other} cannot be combined with it`, { hint: `run the query where the logs are, then: purgeplan coverage --logs FILE` });
   const table = quotedTable(engine, options.table ?? 'http_requests');
@@ -98,7 +98,7 @@ function printSql(options: CoverageOptions, engine: SqlEngine, io: Io): number {
       hint: 'create a view of that name over the logs, e.g. CREATE VIEW http_requests AS SELECT * FROM read_json_auto(…)',
     });
   }
-  const target = loadTarget(options, io);
+  const target = await loadTarget(options, io);
   if (target === 1) return 1;
   io.stdout(coverageSql(engine, logFields(cacheKeysInUse(target.config, target.cacheKey)), table));
   return 0;

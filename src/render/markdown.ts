@@ -3,10 +3,11 @@
 import type { Plan } from '../plan/types.js';
 import { actionText, coveredBy, itemsText, statusText } from './human.js';
 import type { PlanGroup } from '../plan/types.js';
+import { sourceLines } from './changes.js';
 import { zoneItems } from './items.js';
 import type { ZoneItems } from './items.js';
 import { planGroupListing, PRODUCT_URLS } from './listing.js';
-import type { ListingLine, PlanGroupOptions } from './listing.js';
+import type { GroupListing, ListingLine, PlanGroupOptions } from './listing.js';
 import { baselineLine, planLine } from './summary.js';
 import { cacheReserveWarnings, escalatesToPrefixOrHost, escalationText, IGNORED_NOTE, VARIANTS_NOTE } from './budget.js';
 import { codeSpan, count, markdownText, plural, printable } from '../format.js';
@@ -68,9 +69,20 @@ function cachedItems(plan: Plan): (group: PlanGroup, zone: string) => ZoneItems 
  * A group's count for its summary and the lines of its section: in one zone, its listing; in
  * several (a routed group), each zone's under a line naming it.
  */
+/** A build or sitemap group: each changed file (entry) with its URLs, then its variants once (docs/commands.md). */
+function sourceSection(g: PlanGroup, listing: GroupListing, flat: number): string[] {
+  const { lines, hidden } = sourceLines(g, flat, g.action === 'invalidate');
+  return [
+    ...lines.map(({ symbol, text, note }) => `${symbol} ${printable(text)}${note ? ` ${note}` : ''}`),
+    ...(hidden > 0 ? [`… and ${plural(hidden, 'more change')}`] : []),
+    ...listing.lines.filter((line) => line.tone === 'plain' && line.text.startsWith('variants:')).map(diffLine),
+  ];
+}
+
 function groupSection(g: PlanGroup, itemsIn: (group: PlanGroup, zone: string) => ZoneItems, options: PlanGroupOptions): { summary: string; lines: string[] } {
   if (g.zones.length === 1) {
     const listing = planGroupListing(g, g.zones[0], itemsIn, options);
+    if (g.source && g.changes && !options.expand) return { summary: itemsText(g, listing.head), lines: sourceSection(g, listing, options.flat) };
     return { summary: itemsText(g, listing.head), lines: listing.lines.map(diffLine) };
   }
   const lines: string[] = [];

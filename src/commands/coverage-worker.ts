@@ -49,7 +49,9 @@ async function work(port: NonNullable<typeof parentPort>, input: WorkerInput): P
       send({ kind: 'input-error', index, message: error.message, hint: error.hint });
     }
   }
-  send({ kind: 'part', digest: target.config.inputsDigest, part: tally.part() });
+  const part = tally.part();
+  // The large arrays move to the main thread without a copy.
+  port.postMessage({ kind: 'part', digest: target.config.inputsDigest, part } satisfies WorkerMessage, [part.bytes.buffer, part.offsets.buffer, part.order.buffer, part.hashes.buffer, part.classes.buffer, part.requests.buffer, part.missSlots.buffer] as ArrayBuffer[]);
 }
 
 if (parentPort) await work(parentPort, workerData as WorkerInput);

@@ -5,7 +5,7 @@ import type { CacheEntry, EntryBuilder, RequestField } from './entry.js';
 import type { Inspector, NearMiss } from './inspector.js';
 import { fixFor } from './inspector.js';
 import type { LogRecord } from './logs.js';
-import { mergeRuns, runOrder } from './sorted-merge.js';
+import { keyRun, keyText, mergeRuns } from './sorted-merge.js';
 import type { KeyRun } from './sorted-merge.js';
 import { compare } from '../vocabulary.js';
 
@@ -69,10 +69,11 @@ interface FileCounts { name: string; lines: number; records: number; skipped: nu
  * for a missed entry its near misses (shared objects stay shared when sent to another thread).
  */
 export interface TallyPart extends KeyRun {
+  /** By key number: the entry's class (its number in CLASSES) and requests. */
   readonly classes: Uint8Array;
   readonly requests: Float64Array;
-  /** The near misses of the missed entries: `missedAt` their positions (ascending), `nearMisses` theirs. */
-  readonly missedAt: Uint32Array;
+  /** By key number: the entry's near misses in `nearMisses`, or -1 (not missed). */
+  readonly missSlots: Int32Array;
   readonly nearMisses: readonly (readonly NearMiss[])[];
   readonly counts: CoverageReport['requests'];
   readonly unknownFields: readonly (readonly [RequestField, number])[];
@@ -222,38 +223,27 @@ export class CoverageTally {
     if (list.length > SKIPPED_SHOWN) list.pop();
   }
 
-  /** This tally as plain data (see TallyPart), its entries sorted by key. */
+  /** This tally as plain data (see TallyPart), its keys encoded and ordered for merging. */
   part(): TallyPart {
-    const keys: string[] = [];
     const tallies: EntryTally[] = [];
+    const keys: string[] = [];
     for (const [key, tally] of this.entries) {
       keys.push(key);
       tallies.push(tally);
     }
-    if (!this.keyed) {
-      for (const list of this.byOrdinal.values()) {
-        for (const tally of list) {
-          if (tally === undefined) continue;
-          keys.push(tally.entry!.key);
-          tallies.push(tally);
-        }
-      }
-    }
-    const { order, hashes } = runOrder(keys);
-    const missedAt: number[] = [];
+    if (!this.keyed) for (const list of this.byOrdinal.values()) for (const tally of list) if (tally !== undefined) tallies.push(tally);
+    // Keys of the entries counted by ordinal are built as they are encoded, not kept.
+    const all = (function* (): Generator<string> {
+      yield* keys;
+      for (let i = keys.length; i < tallies.length; i++) yield tallies[i]!.entry!.key;
+    })();
     const nearMisses: (readonly NearMiss[])[] = [];
-    order.forEach((i, at) => {
-      const misses = tallies[i]!.nearMisses;
-      if (misses === undefined) return;
-      missedAt.push(at);
-      nearMisses.push(misses);
-    });
+    const missSlots = Int32Array.from(tallies, (tally) => (tally.nearMisses ? nearMisses.push(tally.nearMisses) - 1 : -1));
     return {
-      keys: Array.from(order, (i) => keys[i]!),
-      hashes,
-      classes: Uint8Array.from(order, (i) => CLASSES.indexOf(tallies[i]!.entryClass)),
-      requests: Float64Array.from(order, (i) => tallies[i]!.requests),
-      missedAt: Uint32Array.from(missedAt),
+      ...keyRun(all, tallies.length),
+      classes: Uint8Array.from(tallies, (t) => CLASSES.indexOf(t.entryClass)),
+      requests: Float64Array.from(tallies, (t) => t.requests),
+      missSlots,
       nearMisses,
       counts: { ...this.requests },
       unknownFields: [...this.unknownFields],
@@ -268,8 +258,6 @@ export class CoverageTally {
    */
   absorb(parts: readonly TallyPart[]): void {
     if (this.entries.size || this.byOrdinal.size) throw new Error('absorb: the tally has entries of its own');
-    // Each run is walked in order: a cursor per run finds its near misses.
-    const cursors = new Uint32Array(parts.length);
     let missed: EntryTally | undefined;
     mergeRuns(parts, (run, index, first) => {
       const part = parts[run]!;
@@ -283,9 +271,8 @@ export class CoverageTally {
         missed = undefined;
         return;
       }
-      while (cursors[run]! < part.missedAt.length && part.missedAt[cursors[run]!]! < index) cursors[run]!++;
-      const nearMisses = part.missedAt[cursors[run]!] === index ? part.nearMisses[cursors[run]!] : undefined;
-      missed = { entryClass, requests: part.requests[index]!, ...(nearMisses ? { nearMisses } : {}), key: part.keys[index]! };
+      const slot = part.missSlots[index]!;
+      missed = new AbsorbedMissed(part, index, part.requests[index]!, slot >= 0 ? part.nearMisses[slot] : undefined);
       this.absorbedMissed.push(missed);
     });
     for (const part of parts) {
@@ -359,6 +346,16 @@ export class CoverageTally {
       skippedLines: this.skipped.map(([, line]) => line),
       files: this.files.filter((f) => f !== undefined).map((f) => ({ ...f })),
     };
+  }
+}
+
+/** A missed entry added up from parts: its key is read from the part's bytes only if the report shows it. */
+class AbsorbedMissed implements EntryTally {
+  readonly entryClass = 'missed';
+  private text: string | undefined;
+  constructor(private readonly part: TallyPart, private readonly index: number, public requests: number, readonly nearMisses: readonly NearMiss[] | undefined) {}
+  get key(): string {
+    return (this.text ??= keyText(this.part, this.index));
   }
 }
 

@@ -232,10 +232,14 @@ export class CoverageTally {
       tallies.push(tally);
     }
     if (!this.keyed) for (const list of this.byOrdinal.values()) for (const tally of list) if (tally !== undefined) tallies.push(tally);
-    // Keys of the entries counted by ordinal are built as they are encoded, not kept.
-    const all = (function* (): Generator<string> {
+    // The keys of entries counted by ordinal are written from their URL and variant (entryKey's
+    // text), not built and kept.
+    const all = (function* (): Generator<string | readonly [string, string]> {
       yield* keys;
-      for (let i = keys.length; i < tallies.length; i++) yield tallies[i]!.entry!.key;
+      for (let i = keys.length; i < tallies.length; i++) {
+        const entry = tallies[i]!.entry!;
+        yield [entry.url, entry.variant.key];
+      }
     })();
     const nearMisses: (readonly NearMiss[])[] = [];
     const missSlots = Int32Array.from(tallies, (tally) => (tally.nearMisses ? nearMisses.push(tally.nearMisses) - 1 : -1));

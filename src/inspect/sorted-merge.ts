@@ -24,24 +24,42 @@ function hashOf(bytes: Uint8Array, start: number, end: number): number {
   return hash >>> 0;
 }
 
-/** Encodes `count` keys (distinct) and orders them. */
-export function keyRun(keys: Iterable<string>, count: number): KeyRun {
+/**
+ * Encodes `count` keys (distinct) and orders them. A key given as [url, variant] is the text
+ * `url [variant]` (an entry's key, docs/coverage.md), written in pieces rather than joined first.
+ */
+export function keyRun(keys: Iterable<string | readonly [string, string]>, count: number): KeyRun {
   let bytes = Buffer.allocUnsafe(Math.max(1 << 16, count * 64));
   const offsets = new Uint32Array(count + 1);
   let used = 0;
   let i = 0;
-  for (const key of keys) {
-    if (used + key.length * 3 > bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + key.length * 3));
+  const write = (text: string) => {
+    if (used + text.length * 3 > bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + text.length * 3));
       bytes.copy(grown, 0, 0, used);
       bytes = grown;
     }
-    used += bytes.write(key, used, 'utf8');
+    used += bytes.write(text, used, 'utf8');
+  };
+  for (const key of keys) {
+    if (typeof key === 'string') write(key);
+    else {
+      write(key[0]);
+      if (key[1] !== '') {
+        write(' [');
+        write(key[1]);
+        write(']');
+      }
+    }
     if (used > 0xffffffff) throw new Error('keyRun: keys over 4 GiB');
     offsets[++i] = used;
   }
-  const hashes = Uint32Array.from({ length: count }, (_, k) => hashOf(bytes, offsets[k]!, offsets[k + 1]!));
-  let order = Uint32Array.from({ length: count }, (_, k) => k);
+  const hashes = new Uint32Array(count);
+  let order = new Uint32Array(count);
+  for (let k = 0; k < count; k++) {
+    hashes[k] = hashOf(bytes, offsets[k]!, offsets[k + 1]!);
+    order[k] = k;
+  }
   let next = new Uint32Array(count);
   // Least significant digit first, 16 bits at a time: two stable counting passes.
   for (const shift of [0, 16]) {

@@ -128,6 +128,23 @@ describe('coverage --logs DIR on worker threads (spec §17)', () => {
     }
   });
 
+  it('a file name under DIR is shown inert, in errors and in the report', () => {
+    const hostile = join(dir, 'hostile');
+    mkdirSync(hostile);
+    const name = 'x\u001b[31mred\u0007.log';
+    writeFileSync(join(hostile, 'ok.log'), `${logLine({ url: 'https://www.example.com/posts/a/', headers: { 'accept-language': 'ja' } })}\n`);
+    writeFileSync(join(hostile, name), `${logLine({ url: 'https://www.example.com/posts/a/', headers: { 'accept-language': 'ja' } })}\nnot json\n`);
+    const report = runCli(['coverage', '--logs', 'hostile'], dir);
+    assert.equal(report.status, 0, report.stderr);
+    assert.doesNotMatch(report.stdout + report.stderr, /[\u0007\u001b]/);
+    assert.match(report.stdout, /hostile\/x\\u001b\[31mred\\u0007\.log:2: not a JSON object/);
+    writeFileSync(join(hostile, name), 'not json\n');
+    const error = runCli(['coverage', '--logs', 'hostile'], dir);
+    assert.equal(error.status, 1);
+    assert.doesNotMatch(error.stderr, /[\u0007\u001b]/);
+    assert.match(error.stderr, /--logs hostile\/x\\u001b\[31mred\\u0007\.log: no valid Logpush record/);
+  });
+
   it('--threads must be a positive integer; stdin among the inputs is read with the files, in order', () => {
     const zero = runCli(['coverage', '--logs', 'logs', '--threads', '0'], dir);
     assert.equal(zero.status, 1);

@@ -84,7 +84,7 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
 }
 
 function noValidRecord(name: string): UserError {
-  return new UserError(`--logs ${name}: no valid Logpush record (each line must be a JSON object with ClientRequestHost and ClientRequestURI)`, {
+  return new UserError(`--logs ${printable(name)}: no valid Logpush record (each line must be a JSON object with ClientRequestHost and ClientRequestURI)`, {
     hint: 'coverage reads Cloudflare Logpush http_requests in NDJSON (output_type ndjson), one record a line, .gz or plain',
   });
 }

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../errors.js';
+import { printable } from '../format.js';
 import { compare } from '../vocabulary.js';
 
 export interface LogInput {
@@ -35,7 +36,7 @@ function filesUnder(name: string, path: string): LogInput[] {
     try {
       entries = readdirSync(dirPath, { withFileTypes: true });
     } catch (error) {
-      throw new UserError(`--logs ${dirName}: ${reason(error)}`);
+      throw new UserError(`--logs ${printable(dirName)}: ${reason(error)}`);
     }
     for (const entry of entries.sort((a, b) => compare(a.name, b.name))) {
       const childName = join(dirName, entry.name);
@@ -53,7 +54,7 @@ function filesUnder(name: string, path: string): LogInput[] {
     }
   };
   visit(name, path);
-  if (found.length === 0) throw new UserError(`--logs ${name}: no *.log, *.json or *.ndjson file (or .gz) under it`);
+  if (found.length === 0) throw new UserError(`--logs ${printable(name)}: no *.log, *.json or *.ndjson file (or .gz) under it`);
   return found;
 }
 
@@ -71,7 +72,7 @@ export function logInputs(names: readonly string[], cwd: string): LogInput[] {
     try {
       isDirectory = statSync(path).isDirectory();
     } catch (error) {
-      throw new UserError(`--logs ${name}: ${reason(error)}`);
+      throw new UserError(`--logs ${printable(name)}: ${reason(error)}`);
     }
     // A pipe is read like a file: `--logs <(zcat a.gz b.gz)` names one.
     return isDirectory ? filesUnder(name, path) : [{ name, path }];
@@ -126,7 +127,7 @@ async function* bytesOf(input: LogInput, stdin: NodeJS.ReadableStream): AsyncGen
       : code === 'EACCES' ? 'permission denied'
       : code === 'EISDIR' ? 'is a directory, not a file'
       : `cannot read it (${code ?? (error as Error).message})`;
-    throw new UserError(`--logs ${input.name}: ${message}`);
+    throw new UserError(`--logs ${printable(input.name)}: ${message}`);
   }
 }
 

@@ -1,6 +1,7 @@
 // `npm run bench`, issue 15 item 4: the sizes that used to fall off a cliff, with time and peak
-// RSS of purgeplan itself: `plan --out` and `show --json` on 930,000 items (900,000 after
-// dedupe), and `plan --base` on 100 groups watching 20,000 files in a git repository.
+// RSS of purgeplan itself: `plan --out`, `show --json` and the human and markdown plans on 930,000
+// items (900,000 after dedupe), and `plan --base` on 100 groups watching 20,000 files in a git
+// repository.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +60,10 @@ export async function benchScaleCases(rounds = 3): Promise<string[]> {
     writeIssue15Site(dir);
     out.push(await measured('plan --all --out, 930,000 items', ['plan', '--all', '--out', 'big.plan'], dir, rounds));
     out.push(await measured('show --json, the same plan', ['show', 'big.plan', '--json'], dir, rounds));
+    // The reviewer's view of the same plan: factored, it fits one GitHub comment (65,536 characters).
+    out.push(await measured('plan --all (human), 930,000 items', ['plan', '--all'], dir, rounds));
+    const markdown = await run(process.execPath, [cli, 'plan', '--all', '--markdown'], { cwd: dir });
+    out.push(`${await measured('plan --all --markdown, 930,000 items', ['plan', '--all', '--markdown'], dir, rounds)}; ${markdown.stdout.length.toLocaleString('en-US')} characters`);
 
     // --base: 100 groups, each watching its own 200 of 20,000 files, one file changed since HEAD.
     const repo = join(dir, 'repo');

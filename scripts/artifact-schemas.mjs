@@ -73,6 +73,26 @@ const groupDiff = {
 };
 
 const list = (items, extra = {}) => ({ type: 'array', items, ...extra });
+
+const escalation = {
+  type: 'object',
+  description: 'A group over a budget: its file items (from) are purged by prefixes, hosts or everything (to) instead.',
+  required: ['from', 'to', 'reason'],
+  properties: {
+    from: { type: 'object', required: ['files', 'seconds'], properties: { files: count, seconds: { type: 'number', minimum: 0 } } },
+    to: {
+      type: 'object',
+      oneOf: [
+        { required: ['prefixes'], additionalProperties: false, properties: { prefixes: list(nonEmpty, { minItems: 1 }) } },
+        { required: ['hosts'], additionalProperties: false, properties: { hosts: list(nonEmpty, { minItems: 1 }) } },
+        { required: ['everything'], additionalProperties: false, properties: { everything: { const: true } } },
+      ],
+    },
+    reason: str,
+    budget: { type: 'object' },
+    requests: count,
+  },
+};
 const only = (key, value) => ({ type: 'object', required: [key], additionalProperties: false, properties: { [key]: value } });
 const fileObject = {
   type: 'object',
@@ -130,6 +150,7 @@ export const planSchema = {
         preview: strings,
         cache_key: { type: ['string', 'null'] },
         action: { enum: ['purge', 'invalidate'] },
+        escalated: { $ref: '#/definitions/escalation' },
         record: { $ref: '#/definitions/groupRecord' },
       },
     }),
@@ -138,6 +159,7 @@ export const planSchema = {
       required: ['zone', 'zone_id', 'action', 'groups', 'kind', 'size', 'body'],
       properties: {
         zone: nonEmpty,
+        provider: { enum: ['cloudflare', 'fastly', 'cloudfront'] },
         zone_id: { type: ['string', 'null'] },
         action: { enum: ['purge', 'invalidate'] },
         groups: list(nonEmpty, { minItems: 1 }),
@@ -159,6 +181,9 @@ export const planSchema = {
       required: ['name', 'zone_id', 'zone_name', 'plan', 'cache_key'],
       properties: {
         name: nonEmpty,
+        provider: { enum: ['cloudflare', 'fastly', 'cloudfront'] },
+        concurrency: { type: 'integer', minimum: 1 },
+        invalidation_cost: { type: 'object', required: ['paths'], properties: { paths: count } },
         zone_id: { type: ['string', 'null'] },
         zone_name: { type: ['string', 'null'] },
         account_id: { type: ['string', 'null'] },
@@ -167,6 +192,7 @@ export const planSchema = {
         cache_key: { type: ['string', 'null'] },
         files_per_request: { type: 'integer', minimum: 1 },
         items_per_request: { type: 'integer', minimum: 1 },
+        cache_reserve: { const: true },
       },
     }),
     coverage: list({
@@ -180,13 +206,19 @@ export const planSchema = {
       required: ['path', 'digest'],
       properties: { path: nonEmpty, digest: { type: ['string', 'null'], anyOf: [digest, { type: 'null' }] } },
     },
+    ignore_budget: { const: true, description: 'Planned with --ignore-budget: budgets were not applied.' },
     plan_id: digest,
   },
   definitions: {
+    escalation,
     body: {
-      description: 'Exactly the JSON apply POSTs: one purge type per request.',
+      description: 'Exactly the JSON apply POSTs: one purge type per request. Fastly and CloudFront zones: their provider\'s form (url, surrogate_keys, purge_all; paths).',
       type: 'object',
       oneOf: [
+        only('url', nonEmpty),
+        only('surrogate_keys', list(nonEmpty, { minItems: 1 })),
+        only('purge_all', { const: true }),
+        only('paths', list(nonEmpty, { minItems: 1 })),
         only('purge_everything', { const: true }),
         only('hosts', list(nonEmpty, { minItems: 1 })),
         only('prefixes', list(nonEmpty, { minItems: 1 })),
@@ -271,15 +303,15 @@ export const journalLineSchema = {
         options: {
           type: 'object',
           required: ['all', 'groups', 'base'],
-          properties: { all: { type: 'boolean' }, groups: strings, base: { type: ['string', 'null'] } },
+          properties: { all: { type: 'boolean' }, groups: strings, base: { type: ['string', 'null'] }, ignore_budget: { const: true } },
         },
       },
     },
     {
-      description: 'A request Cloudflare accepted: its index in the plan\'s requests and Cloudflare\'s purge id.',
+      description: 'A request Cloudflare accepted: its index in the plan\'s requests, Cloudflare\'s purge id, and with --repurge-after the pass that sent it (pass 2; absent for the first).',
       type: 'object',
       required: ['type', 'index', 'id', 'at'],
-      properties: { type: { const: 'request' }, index: count, id: str, at: time },
+      properties: { type: { const: 'request' }, index: count, id: str, at: time, pass: { enum: [1, 2] } },
     },
     {
       description: 'The state file\'s digest after this apply recorded what it completed.',

@@ -68,7 +68,7 @@ export const schema = {
   definitions: {
     zone: {
       type: 'object',
-      description: 'A Cloudflare zone. Give its id, or its name to have it looked up at apply.',
+      description: 'A Cloudflare zone (give its id, or its name to have it looked up at apply), a Fastly service (provider: fastly, service_id) or a CloudFront distribution (provider: cloudfront, distribution_id).',
       additionalProperties: false,
       properties: {
         id: hexId('Zone id: 32 hex characters. Without it, the zone is looked up by name at apply.', 'a zone id'),
@@ -77,6 +77,9 @@ export const schema = {
           'x-expected': 'a zone name', 'x-hint': 'a zone name is a domain such as example.com, without scheme or path',
         }),
         account_id: hexId('Account id (32 hex characters): lets apply verify account-owned API tokens.', 'an account id'),
+        provider: { enum: ['cloudflare', 'fastly', 'cloudfront'], description: 'The CDN this zone is on (default cloudflare). A fastly zone needs service_id, a cloudfront zone distribution_id.', 'x-hint': 'one of cloudflare, fastly, cloudfront' },
+        service_id: str('The Fastly service id (provider: fastly).', { pattern: '^[A-Za-z0-9]{1,64}$', 'x-expected': 'a Fastly service id', 'x-hint': 'a Fastly service id is letters and digits, such as SU1Z0isxPaozGVKXdv0eY' }),
+        distribution_id: str('The CloudFront distribution id (provider: cloudfront).', { pattern: '^[A-Z0-9]{1,64}$', 'x-expected': 'a CloudFront distribution id', 'x-hint': 'a CloudFront distribution id is upper-case letters and digits, such as E2QWRUHAPOMQZL' }),
         plan: { enum: ['free', 'pro', 'business', 'enterprise'], description: 'The zone\'s Cloudflare plan: sets batch sizes and rate limits (default free).', 'x-hint': 'one of free, pro, business, enterprise' },
         token_env: str('Name of the environment variable holding the API token (default CLOUDFLARE_API_TOKEN).', { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-expected': 'an environment variable name', 'x-hint': 'the name of an environment variable, such as CLOUDFLARE_API_TOKEN (never the token itself)' }),
         cache_key: str('A profile from cache_keys used by this zone\'s groups (default: Cloudflare\'s default cache key).'),
@@ -90,8 +93,20 @@ export const schema = {
           properties: {
             files_per_request: { type: 'integer', minimum: 1, description: 'URLs per files request (default 30; 500 on Enterprise; at most 100, or 500 on Enterprise).' },
             items_per_request: { type: 'integer', minimum: 1, description: 'Hosts, prefixes or tags per request (default and maximum 100).' },
+            concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Fastly and CloudFront: requests of this zone in flight at most (default 8 on Fastly, 1 on CloudFront).' },
           },
         },
+        budget: {
+          type: 'object',
+          description: 'The most this zone\'s plan may send: over it, groups with escalate are escalated (largest first), else the plan is refused (--ignore-budget overrides for one run).',
+          additionalProperties: false,
+          'x-hint': 'write { seconds: 120 }, { items: 50000 } or both',
+          properties: {
+            seconds: { type: 'number', minimum: 0, description: 'Estimated send time of the zone\'s requests at its plan\'s rate limits, in seconds.' },
+            items: { type: 'integer', minimum: 0, description: 'Due file items of the zone, after deduplication and coverage.' },
+          },
+        },
+        cache_reserve: bool('The zone uses Cache Reserve: the plan warns that purged items are refilled from the origin (billed Class A writes) and suggests action: invalidate.'),
       },
     },
     cacheKey: {
@@ -194,6 +209,27 @@ export const schema = {
         everything: bool('Purge everything in the zone. Needs allow_purge_everything: true on the zone.'),
         revision: { type: 'integer', minimum: 0, maximum: 2147483647, description: 'Bump to force this group\'s purge on the next apply: an integer from 0 to 2,147,483,647.' },
         watch: list('Repository paths (git-style globs, relative to purge.yaml): the group is due when they change.', str('A glob such as content/posts/**.', { minLength: 1 })),
+        budget: {
+          type: 'object',
+          description: 'The most file items this group may send: over it, the group is escalated by its escalate steps, else the plan is refused (--ignore-budget overrides for one run).',
+          required: ['items'],
+          additionalProperties: false,
+          properties: {
+            items: { type: 'integer', minimum: 0, description: 'Due file items of the group, after deduplication and coverage.' },
+          },
+        },
+        escalate: list('What replaces the group\'s file items when it is over a budget, the first step that brings the plan within budget: auto (the longest common path prefix per host), host (each host of its URLs), everything (where the zone allows it), { prefixes: [...] } or { hosts: [...] }.', {
+          type: ['string', 'object'],
+          description: 'auto, host, everything, { prefixes: [...] } or { hosts: [...] }.',
+          pattern: '^(auto|host|everything)$',
+          'x-expected': 'auto, host, everything, { prefixes: [...] } or { hosts: [...] }',
+          'x-hint': 'one of auto, host, everything, { prefixes: [www.example.com/blog/] }, { hosts: [www.example.com] }',
+          additionalProperties: false,
+          properties: {
+            prefixes: list('Prefixes to purge instead (host/path). Patterns as in urls.', str('A prefix such as www.example.com/blog/, or a pattern giving prefixes.', { minLength: 1 }), { minItems: 1 }),
+            hosts: list('Hosts to purge instead. Patterns as in urls.', str('A host name, or a pattern giving host names.', { minLength: 1 }), { minItems: 1 }),
+          },
+        }, { minItems: 1 }),
       },
     },
   },

@@ -18,7 +18,7 @@ const { SCENARIOS, goldenFiles } = await import(new URL(`file://${built}`).href)
 const wanted = new Set();
 let changed = 0;
 for (const { name, plan } of SCENARIOS) {
-  const files = goldenFiles(plan());
+  const files = goldenFiles(plan(), name);
   for (const [extension, text] of Object.entries(files)) {
     const file = `${name}.${extension}`;
     wanted.add(file);

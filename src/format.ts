@@ -81,6 +81,11 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /** `< 1 s`, `42 s`, `3 min 5 s`, `2 h 10 min`: whole seconds, rounded up. */
+/** An estimate in whole seconds, as budgets are written (docs/purge-yaml.md): `about 63 s`, `less than 1 s`. */
+export function aboutSeconds(seconds: number): string {
+  return seconds < 1 ? 'less than 1 s' : `about ${count(Math.ceil(seconds))} s`;
+}
+
 export function formatDuration(ms: number): string {
   if (!(ms >= 1000)) return '< 1 s';
   const whole = Math.ceil(ms / 1000);

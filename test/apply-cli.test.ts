@@ -208,7 +208,7 @@ describe('apply output', () => {
       const summary = last(refused.stdout);
       assert.deepEqual(summary, {
         type: 'summary', ok: false, interrupted: false, requests: 0, done: 0, skipped: 0, failed: 0, not_sent: 0,
-        rate_limited: 0, elapsed_ms: 0, completed_groups: [], failures: [], error: '--connect-to directs the requests of --verify: give --verify N too',
+        rate_limited: 0, elapsed_ms: 0, completed_groups: [], failures: [], error: '--connect-to directs the requests of --verify and --warm: give --verify N or --warm too, or --wait-for URL (its polls too)',
       });
       assert.deepEqual(Object.keys(summary).filter((key) => key !== 'error'), Object.keys(last(sent.stdout)));
     });

@@ -80,9 +80,9 @@ describe('the shape of the house', () => {
     assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), [['a', 'b', 'c']]);
   });
 
-  it('keeps the core stages away from the edges: the pipeline never imports apply, commands, the CLI, forges, drift, verify or inspect', () => {
+  it('keeps the core stages away from the edges: the pipeline never imports apply, commands, the CLI, forges, drift, verify, inspect or analytics', () => {
     const core = /^src\/(config|expand|plan|reconcile|render)\//;
-    const edge = /^src\/(apply|commands|cli|forge|drift|verify|inspect)(\/|\.ts$)/;
+    const edge = /^src\/(apply|commands|cli|forge|drift|verify|inspect|analytics)(\/|\.ts$)/;
     const breaks = [...graph].flatMap(([from, targets]) => (core.test(from) ? targets.filter((t) => edge.test(t)).map((t) => `${from} -> ${t}`) : []));
     assert.deepEqual(breaks, []);
   });

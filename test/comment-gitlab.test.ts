@@ -90,7 +90,7 @@ describe('comment gitlab', () => {
   });
 
   it('a plan over 1,000,000 characters is split into numbered notes under the limit', async () => {
-    await withGitLab({}, largeConfig(200), async ({ standin, run }) => {
+    await withGitLab({}, largeConfig(500), async ({ standin, run }) => {
       const result = await run(['--all']);
       assert.equal(result.code, 0, result.stderr);
       const notes = standin.notes(3);

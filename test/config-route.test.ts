@@ -6,6 +6,7 @@ import type { Zone } from '../src/config/types.js';
 const zone = (name: string, zoneName: string | null): Zone => ({
   name, id: null, zoneName, accountId: null, plan: 'free', tokenEnv: 'CLOUDFLARE_API_TOKEN', cacheKey: null,
   schemes: null, allowPurgeEverything: false, action: 'purge', filesPerRequest: 30, itemsPerRequest: 100,
+  provider: 'cloudflare', concurrency: 1,
 });
 
 describe('zoneForHost (spec §7.2)', () => {

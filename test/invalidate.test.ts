@@ -108,10 +108,10 @@ groups:
         ['cdn', 'purge', 'files', 'assets', '["https://img.example-cdn.net/logo.png"]'],
       ]);
       const human = (await site.run(['plan'])).stdout;
-      assert.match(human, /^zone www .*\n {2}~ assets · new · invalidate · 2 items · routed by host: 1 item of 2 here\n {6}~ https:\/\/www\.example\.com\/app\.js$/m);
-      assert.match(human, /^zone cdn .*\n {2}\+ assets · new · 2 items · routed by host: 1 item of 2 here\n {6}\+ https:\/\/img\.example-cdn\.net\/logo\.png$/m);
+      assert.match(human, /^zone www .*\n {2}~ assets · new · invalidate · 2 items · routed by host: 1 URL × 1 variant = 1 item of 2 here\n {6}https:\/\/www\.example\.com\/app\.js$/m);
+      assert.match(human, /^zone cdn .*\n {2}\+ assets · new · 2 items · routed by host: 1 URL × 1 variant = 1 item of 2 here\n {6}https:\/\/img\.example-cdn\.net\/logo\.png$/m);
       const markdown = (await site.run(['plan', '--markdown'])).stdout;
-      assert.match(markdown, /```diff\n~ https:\/\/www\.example\.com\/app\.js\n\+ https:\/\/img\.example-cdn\.net\/logo\.png\n```/);
+      assert.match(markdown, /```diff\n~ zone www: 1 URL × 1 variant = 1 item\n {2}https:\/\/www\.example\.com\/app\.js\n {2}variants: [^\n]*\n\+ zone cdn: 1 URL × 1 variant = 1 item\n {2}https:\/\/img\.example-cdn\.net\/logo\.png\n/);
     });
   });
 });
@@ -238,8 +238,8 @@ groups:
       assert.equal(result.code, 0, result.stderr);
       const lines = result.stdout.split('\n');
       assert.match(lines[0], /^purgeplan will send 4 requests \(3 purge, 1 invalidate\) for 2 groups\. Symbols: \+ purge, ~ invalidate \(marked stale, not deleted\)\.$/);
-      assert.ok(lines.includes('  + pages · new · 90 items'));
-      assert.ok(lines.includes('      + https://www.example.com/p/1'));
+      assert.ok(lines.includes('  + pages · new · 90 URLs × 1 variant = 90 items'));
+      assert.ok(lines.includes('      https://www.example.com/p/1'));
       assert.ok(lines.includes('  ~ feeds · new · invalidate · 1 item'));
       assert.ok(lines.includes('      ~ prefix www.example.com/feeds/'));
       assert.match(result.stdout, /^Plan: 4 requests — 90 files purged, 1 prefix invalidated in 1 zone\. Estimated .*$/m);
@@ -262,7 +262,7 @@ groups:
       assert.match(result.stdout, /^\*\*Plan: 4 requests — 90 files purged, 1 prefix invalidated in 1 zone\. Estimated .*\*\*$/m);
       assert.match(result.stdout, /^\| feeds \| www \| new, invalidate \| 1 \| ✅ \|$/m);
       assert.match(result.stdout, /<summary><b>feeds<\/b> — new, invalidate, 1 item<\/summary>\n\n```diff\n~ prefix www\.example\.com\/feeds\/\n```/);
-      assert.match(result.stdout, /```diff\n\+ https:\/\/www\.example\.com\/p\/1\n/);
+      assert.match(result.stdout, /```diff\n {2}https:\/\/www\.example\.com\/p\/1\n/);
     });
   });
 

@@ -187,11 +187,12 @@ describe('spec §7.2: routing items to zones by host', () => {
 `, async (site) => {
       const human = await site.run(['plan', '--out', 'plan.json']);
       assert.equal(human.code, 0, human.stderr);
-      assert.match(human.stdout, /zone www [^\n]*\n  \+ release · new · 5 items · routed by host: 3 items of 5 here\n/);
-      assert.match(human.stdout, /zone shop [^\n]*\n  \+ release · new · 5 items · routed by host: 2 items of 5 here\n      \+ http:\/\/shop\.example\.com\/\n/);
+      assert.match(human.stdout, /zone www [^\n]*\n  \+ release · new · 5 items · routed by host: 1 URL × 3 variants = 3 items of 5 here\n/);
+      assert.match(human.stdout, /zone shop [^\n]*\n  \+ release · new · 5 items · routed by host: 2 URLs × 1 variant = 2 items of 5 here\n {6}http:\/\/shop\.example\.com\/\n/);
       const markdown = await site.run(['show', 'plan.json', '--markdown']);
       assert.equal(markdown.code, 0, markdown.stderr);
       assert.match(markdown.stdout, /\| release \| www, shop \| new \| 5 \| ✅ \|/);
+      assert.match(markdown.stdout, /^\+ zone www: 1 URL × 3 variants = 3 items\n(?: {2}[^\n]*\n)+\+ zone shop: 2 URLs × 1 variant = 2 items\n/m);
       const shown = await site.run(['show', 'plan.json']);
       assert.equal(shown.code, 0, shown.stderr);
       for (const zone of ['www', 'shop']) assert.match(shown.stdout, new RegExp(`zone ${zone} [^\\n]*\\n  \\+ release · new · 5 items · routed by host`));

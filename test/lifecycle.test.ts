@@ -116,9 +116,9 @@ describe('reconciliation lifecycle', () => {
     // left it one last time.
     assert.deepEqual(p.requests.flatMap((r) => r.body.files as string[]), ['https://www.example.com/blog/hello/', 'https://www.example.com/blog/news/', 'https://www.example.com/blog/world/']);
     const human = await site.run(['plan']);
-    assert.match(human.stdout, /± posts · changed: 1 item added, 1 removed · purges all 2 items and 1 removed item/);
-    assert.match(human.stdout, /\+ https:\/\/www\.example\.com\/blog\/news\//);
-    assert.match(human.stdout, /- https:\/\/www\.example\.com\/blog\/world\/ \(removed: purged\)/);
+    assert.match(human.stdout, /± posts · changed: 1 item added, 1 removed · purges all 2 URLs × 1 variant = 2 items and 1 removed item/);
+    assert.match(human.stdout, /^ {6}https:\/\/www\.example\.com\/blog\/news\/$/m);
+    assert.match(human.stdout, /^ {6}- 1 URL × 1 variant = 1 item \(removed: purged\)\n {10}https:\/\/www\.example\.com\/blog\/world\/$/m);
     const markdown = await site.run(['plan', '--markdown']);
     assert.match(markdown.stdout, /\| posts \| www \| changed: 1 item added, 1 removed \|/);
   });

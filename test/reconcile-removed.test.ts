@@ -9,6 +9,7 @@ import type { AcceptedPurge, Standin } from './support/cloudflare-standin.js';
 import { Site, TOKEN, ZONE_ID } from './support/site.js';
 import { loadWorkingConfig } from '../src/commands/pipeline.js';
 import { buildPlan } from '../src/plan/plan.js';
+import { groupFingerprints } from '../src/reconcile/record.js';
 import { savedDecisions } from '../src/plan/planfile.js';
 import type { Plan } from '../src/plan/types.js';
 import { renderJson } from '../src/render/json.js';
@@ -104,12 +105,15 @@ describe('items that leave a group are purged one last time (state baseline)', (
     assert.equal(p.summary.files, 2 * 3 + 3);
 
     const human = await site.run(['plan']);
-    assert.match(human.stdout, /^ {2}± posts · changed: 0 items added, 3 removed · purges all 11 items and 3 removed items$/m);
-    for (const device of DEVICES) assert.match(human.stdout, new RegExp(`^ {6}- ${W}/blog/world/ {2}\\[cf-device-type=${device}\\] \\(removed: purged\\)$`, 'm'));
+    assert.match(human.stdout, /^ {2}± posts · changed: 0 items added, 3 removed · purges all 2 URLs × 3 variants \+ 5 more = 11 items and 3 removed items$/m);
+    // Factored like the rest, under their own `-` line; --expand lists each.
+    assert.match(human.stdout, new RegExp(`^ {6}- 1 URL × 3 variants = 3 items \\(removed: purged\\)\n {10}${W}/blog/world/\n {10}variants: device desktop, mobile, tablet$`, 'm'));
+    const expanded = await site.run(['plan', '--expand']);
+    for (const device of DEVICES) assert.match(expanded.stdout, new RegExp(`^ {6}- ${W}/blog/world/ {2}\\[cf-device-type=${device}\\] \\(removed: purged\\)$`, 'm'));
     assert.match(human.stdout, /^Plan: \d+ requests? — 9 files, 1 host, 2 prefixes, 2 tags in 1 zone \(3 removed items purged\)\./m);
     assert.match(human.stdout, /an item that left its group is purged one last time/);
     const markdown = await site.run(['plan', '--markdown']);
-    assert.match(markdown.stdout, /^- https:\/\/www\.example\.com\/blog\/world\/ {2}\[cf-device-type=mobile\] \(removed: purged\)$/m);
+    assert.match(markdown.stdout, /^- 1 URL × 3 variants = 3 items \(removed: purged\)\n {4}https:\/\/www\.example\.com\/blog\/world\/$/m);
     assert.match(markdown.stdout, /\(3 removed items purged\)/);
 
     const { result, purges } = await apply();
@@ -156,7 +160,7 @@ describe('items that leave a group are purged one last time (state baseline)', (
     const files = p.requests.filter((r) => r.body.files);
     assert.deepEqual(files, [], 'every file of the group is under its new prefix www.example.com/blog/');
     const human = await site.run(['plan']);
-    assert.match(human.stdout, /^ {6}- https:\/\/www\.example\.com\/blog\/third\/ {2}\[cf-device-type=desktop\] \(removed: purged\)$/m);
+    assert.match(human.stdout, /^ {6}3 removed items covered by broader items$/m);
     assert.match(human.stdout, /^Covered: 6 items in zone www not sent: already purged by prefix www\.example\.com\/blog\/\.$/m);
     assert.equal((await apply()).result.code, 0);
   });
@@ -171,7 +175,9 @@ describe('items that leave a group are purged one last time (state baseline)', (
     assert.match(saved.stdout, /\(3 removed items purged\)/);
     const shown = await site.run(['show', 'release.plan']);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, /- https:\/\/www\.example\.com\/blog\/hello\/ {2}\[cf-device-type=tablet\] \(removed: purged\)/);
+    assert.match(shown.stdout, /^ {6}- 1 URL × 3 variants = 3 items \(removed: purged\)\n {10}https:\/\/www\.example\.com\/blog\/hello\/$/m);
+    const expanded = await site.run(['show', 'release.plan', '--expand']);
+    assert.match(expanded.stdout, /^ {6}- https:\/\/www\.example\.com\/blog\/hello\/ {2}\[cf-device-type=tablet\] \(removed: purged\)$/m);
     const from = standin.accepted.length;
     const applied = await site.run(['apply', 'release.plan', '--api-url', standin.url], { env });
     assert.equal(applied.code, 0, applied.stderr + applied.stdout);
@@ -188,6 +194,7 @@ describe('items that leave a group are purged one last time (state baseline)', (
     const loaded = loadWorkingConfig('purge.yaml', site.dir, 1_000_000);
     const forged = buildPlan({
       config: loaded.config!, configPath: saved.config.path, expansions: loaded.expansions!, baseline: saved.baseline, state: saved.state, watchDigests: new Map(),
+      fingerprints: groupFingerprints(loaded.config!.zones, loaded.expansions!),
       decisions: savedDecisions(saved).map((d) => (d.name === 'posts' ? { ...d, removed_items: [{ zone: 'www', files: [{ urls: [`${W}/checkout/`], variants: [{ 'cf-device-type': 'desktop' }] }] }] } : d)),
     });
     site.write('edited.plan', renderJson(forged));
@@ -265,7 +272,7 @@ describe('removed items: resume, zones, --base, and what cannot be known', () =>
       assert.equal((await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env })).code, 0);
       site.write('purge.yaml', config('shop', 'shop.example.com'));
       const human = await site.run(['plan']);
-      assert.match(human.stdout, /^ {6}- https:\/\/www\.example\.com\/cart\/ {2}\[cf-device-type=desktop\] \(removed: purged in zone www\)$/m);
+      assert.match(human.stdout, /^ {6}- 1 URL × 3 variants = 3 items \(removed: purged in zone www\)\n {10}https:\/\/www\.example\.com\/cart\/$/m);
       assert.match(human.stdout, /^ {6}- tag cart \(removed: purged in zone www\)$/m);
       const from = standin.accepted.length;
       const applied = await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env });
@@ -308,7 +315,8 @@ groups:
         site.write('purge.yaml', config('a,c'));
         const planned = await site.run(['plan']);
         assert.equal(planned.stderr, '');
-        assert.match(planned.stdout, /^ {6}- https:\/\/shop\.example\.com\/b\/ \(removed: purged in zone shop\)$/m);
+        // Listed under the zone it is purged in.
+        assert.match(planned.stdout, /^zone shop [^\n]*\n(?: {2,}[^\n]*\n)*? {6}- 1 URL × 1 variant = 1 item \(removed: purged\)\n {10}https:\/\/shop\.example\.com\/b\/$/m);
         const from = standin.accepted.length;
         const applied = await site.run(['apply', '--auto-approve', '--api-url', standin.url], { env });
         assert.equal(applied.code, 0, applied.stderr);
@@ -352,8 +360,8 @@ groups:
       assert.deepEqual(forced.groups.map((g) => [g.name, g.status]), [['posts', 'forced']]);
       assert.deepEqual(forced.groups[0].removed_items, [{ zone: 'www', files: [{ urls: [`${W}/blog/world/`], variants: DEVICES.map((d) => ({ 'cf-device-type': d })) }] }]);
       const human = await site.run(['plan', '--group', 'posts']);
-      assert.match(human.stdout, /^ {2}\+ posts · forced by --group · 8 items and 3 removed items$/m);
-      assert.match(human.stdout, /^ {6}- https:\/\/www\.example\.com\/blog\/world\/ {2}\[cf-device-type=tablet\] \(removed: purged\)$/m);
+      assert.match(human.stdout, /^ {2}\+ posts · forced by --group · 1 URL × 3 variants \+ 5 more = 8 items and 3 removed items$/m);
+      assert.match(human.stdout, /^ {6}- 1 URL × 3 variants = 3 items \(removed: purged\)\n {10}https:\/\/www\.example\.com\/blog\/world\/$/m);
       const all = JSON.parse((await site.run(['plan', '--json', '--all'])).stdout) as JsonPlan;
       assert.ok(all.groups.every((g) => g.removed_items === undefined));
       const from = standin.accepted.length;

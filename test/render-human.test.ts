@@ -21,7 +21,7 @@ const linesOf = (text: string) => text.split('\n');
 describe('human output matches the golden files', () => {
   for (const { name } of SCENARIOS) {
     it(`${name}.txt`, () => {
-      assert.equal(goldenFiles(scenario(name)).txt, golden(`${name}.txt`), `the human output of scenario ${name} changed: ${UPDATE}`);
+      assert.equal(goldenFiles(scenario(name), name).txt, golden(`${name}.txt`), `the human output of scenario ${name} changed: ${UPDATE}`);
     });
   }
 
@@ -34,24 +34,26 @@ describe('human output matches the golden files', () => {
     // Guards the goldens themselves: a scenario edited into something else would pass silently.
     const multiZone = golden('multi-zone.txt');
     assert.match(multiZone, /^zone www \(.*\) — cache key "pages" /m);
-    assert.match(multiZone, /^zone cdn \(example-cdn\.net, id looked up at apply, pro plan\)/m);
-    assert.match(multiZone, /^ {2}\+ prices · new · 4 items · cache key "prices" \(/m, 'a group with its own cache key says so');
-    assert.match(multiZone, /^ {6}… and 5 more$/m);
+    assert.match(multiZone, /^zone cdn \(Cloudflare, example-cdn\.net, id looked up at apply, pro plan\)/m);
+    assert.match(multiZone, /^ {2}\+ prices · new · 2 URLs × 2 variants = 4 items · cache key "prices" \(/m, 'a group with its own cache key says so');
+    assert.match(multiZone, /^ {2}\+ posts · new · 5 URLs × 3 variants = 15 items$/m);
+    assert.match(multiZone, /^ {6}variants: device desktop, mobile, tablet$/m);
+    assert.match(multiZone, /^ {2}\+ images · new · 3 items, all covered$/m, 'items a broader item covers are counted, not listed');
     assert.match(multiZone, /^Covered: 2 items in zone cdn not sent: already purged by host img\.example-cdn\.net\.$/m);
     assert.match(multiZone, /^Deduplicated: 2 items asked for by more than one group are sent once\.$/m);
     const reconciled = golden('reconciled.txt');
     for (const status of ['changed: 3 items added, 3 removed', 'revised (revision 2)', 'watched content changed', 'unchanged', 'removed from purge.yaml', 'new']) {
       assert.ok(reconciled.includes(` · ${status} · `), status);
     }
-    assert.match(reconciled, /^ {6}- https:\/\/www\.example\.com\/docs\/old-api\/ {2}\[cf-device-type=desktop\] \(removed: purged\)$/m);
-    assert.match(reconciled, /^ {6}… and 8 more changes$/m);
+    assert.match(reconciled, /^ {6}- 1 URL × 3 variants = 3 items \(removed: purged\)\n {10}https:\/\/www\.example\.com\/docs\/old-api\/\n {10}variants: device desktop, mobile, tablet$/m);
+    assert.match(reconciled, /^ {2}± guides · changed: 18 items added, 0 removed · purges all 8 URLs × 3 variants = 24 items$/m);
     assert.match(golden('purge-everything.txt'), /^ {2}! purge EVERYTHING: every cached file of zone www will be removed$/m);
     assert.match(golden('single-file.txt'), /^Plan: 1 request — 1 file in 1 zone\. Estimated < 1 s at free-plan limits\.$/m);
     assert.match(golden('nothing-due.txt'), /\nNo purges planned\.\n$/);
     const invalidate = golden('invalidate.txt');
-    assert.match(invalidate, /^ {2}~ docs · new · invalidate · 4 items$/m, 'an invalidating group is marked ~');
-    assert.match(invalidate, /^ {6}~ https:\/\/www\.example\.com\/docs\/intro\/$/m, 'and so are its items');
-    assert.match(invalidate, /^ {6}\+ https:\/\/www\.example\.com\/docs\/api\/$/m, 'purged items keep +');
+    assert.match(invalidate, /^ {2}~ docs · new · invalidate · 2 URLs × 1 variant \+ 1 more \+ 1 covered = 4 items$/m, 'an invalidating group is marked ~');
+    assert.match(invalidate, /^ {6}~ prefix www\.example\.com\/blog\/$/m, 'and so are its items');
+    assert.match(invalidate, /^ {6}\+ host old\.example\.com$/m, 'purged items keep +');
     assert.match(invalidate, /^ {2}~ feeds · changed: same items, another action or zone id · invalidate · invalidates all 1 item$/m);
     assert.match(invalidate, /^Covered: 1 invalidation in zone www not sent: purged too/m);
     assert.match(invalidate, /^Plan: 5 requests — 1 file purged, 1 host purged, 2 files invalidated, 1 prefix invalidated, 1 tag invalidated in 1 zone\./m);
@@ -73,21 +75,21 @@ describe('items', () => {
     for (const [key, line] of rows) assert.equal(itemLine(key), line, key);
   });
 
-  it('a URL with several header variants reads `+ URL  [header=value, …]`', () => {
+  it('with --expand, a URL with several header variants reads `+ URL  [header=value, …]`, one item a line', () => {
     const plan = planFor(yamlOf({
       zones: { www: { id: ZONE_ID, cache_key: 'k' } },
       cache_keys: { k: { device_type: true, geo: true } },
       groups: { g: { urls: ['https://www.example.com/p/'], variants: { device_type: ['mobile'], geo: ['JP', 'US'] } } },
     }));
-    const items = linesOf(plain(plan)).filter((line) => line.startsWith('      + '));
+    const items = linesOf(renderHuman(plan, { style: plainStyle, expand: true })).filter((line) => line.startsWith('      + '));
     assert.deepEqual(items, [
       '      + https://www.example.com/p/  [cf-device-type=mobile, cf-ipcountry=JP]',
       '      + https://www.example.com/p/  [cf-device-type=mobile, cf-ipcountry=US]',
     ]);
   });
 
-  it('lists itemsPerGroup items (default 10), then "… and N more" with N counting every item, not only the preview', () => {
-    const plan = planFor(yamlOf({ zones: { www: { id: ZONE_ID } }, groups: { g: { urls: ['https://www.example.com/{1..1200}'] } } }));
+  it('lists itemsPerGroup flat items (default 10), then "… and N more" with N counting every item, not only the preview', () => {
+    const plan = planFor(yamlOf({ zones: { www: { id: ZONE_ID, name: 'example.com' } }, groups: { g: { hosts: ['h{1..1200}.example.com'] } } }));
     const listed = (text: string) => linesOf(text).filter((line) => line.startsWith('      + ')).length;
     assert.equal(listed(plain(plan)), 10);
     assert.match(plain(plan), /^ {6}… and 1,190 more$/m);
@@ -188,9 +190,9 @@ describe('the legend: one meaning per symbol', () => {
     assert.deepEqual(legend.map(([symbol]) => symbol), [...new Set(legend.map(([symbol]) => symbol))], 'no symbol twice');
     assert.equal(Object.fromEntries(legend)['~'], 'invalidate (marked stale, not deleted)');
     assert.equal(Object.fromEntries(legend)['±'], 'purge (changed since the baseline)');
-    assert.match(text, /^ {2}± docs · changed: 1 item added, 1 removed · purges all 2 items and 1 removed item$/m);
-    assert.match(text, /^ {2}~ drafts · new · invalidate · 1 item$/m);
-    assert.match(text, /^ {6}- https:\/\/www\.example\.com\/docs\/b\/ \(removed: purged\)$/m);
+    assert.match(text, /^ {2}± docs · changed: 1 item added, 1 removed · purges all 2 URLs × 1 variant = 2 items and 1 removed item$/m);
+    assert.match(text, /^ {2}~ drafts · new · invalidate · 1 URL × 1 variant = 1 item$/m);
+    assert.match(text, /^ {6}- 1 URL × 1 variant = 1 item \(removed: purged\)\n {10}https:\/\/www\.example\.com\/docs\/b\/$/m);
   });
 
   it('every golden plan: each symbol of the legend once, and every symbol shown at a line start is in the legend', () => {
@@ -206,13 +208,14 @@ describe('the legend: one meaning per symbol', () => {
 });
 
 describe('counts are pluralized', () => {
-  it('"… and 1 more change", not "1 more changes"', () => {
+  it('"… and 1 more URL", not "1 more URLs"; "1 URL × 1 variant = 1 item"', () => {
     const zones = { www: { id: ZONE_ID } };
     const before = yamlOf({ zones, groups: { g: { urls: ['https://www.example.com/{1..3}'] } } });
-    const now = yamlOf({ zones, groups: { g: { urls: ['https://www.example.com/{1..2}', 'https://www.example.com/{4..5}'] } } });
+    const now = yamlOf({ zones, groups: { g: { urls: ['https://www.example.com/{1..2}', 'https://www.example.com/{4..22}'] } } });
     const text = renderHuman(planFor(now, { before }), { style: plainStyle, itemsPerGroup: 1 });
-    assert.match(text, /^ {6}… and 1 more change$/m);
-    assert.match(text, /^Plan: 1 request — 5 files in 1 zone \(1 removed item purged\)\./m);
+    assert.match(text, /^ {6}… and 1 more URL$/m);
+    assert.match(text, /^ {6}- 1 URL × 1 variant = 1 item \(removed: purged\)$/m);
+    assert.match(text, /^Plan: 1 request — 22 files in 1 zone \(1 removed item purged\)\./m);
   });
 });
 

@@ -77,12 +77,18 @@ groups:
     urls: ["https://example.com/a", "https://example.com/b"]
 `;
 
-/** A Cloudflare API whose answers carry hostile text; `purge` answers the purge requests. */
-async function hostileCloudflare(parts: { verify?: Handler; zones?: Handler; purge: Handler }): Promise<Fake> {
+/**
+ * A Cloudflare API whose answers carry hostile text; `purge` answers the purge requests, `zone` the
+ * zone read of apply's identity check (by default the zone example.com, its other fields hostile).
+ */
+async function hostileCloudflare(parts: { verify?: Handler; zones?: Handler; zone?: Handler; purge: Handler }): Promise<Fake> {
   return fakeServer((request, body, response) => {
     const path = request.url ?? '';
     if (path.startsWith('/client/v4/user/tokens/verify')) return (parts.verify ?? ((_q, _b, r) => answer(r, 200, { success: true, errors: [], messages: [], result: { id: 'tok', status: 'active' } })))(request, body, response);
     if (path.startsWith('/client/v4/zones?')) return (parts.zones ?? ((_q, _b, r) => answer(r, 200, { success: true, errors: [], result: [] })))(request, body, response);
+    if (request.method === 'GET' && /^\/client\/v4\/zones\/[^/]+$/.test(path)) {
+      return (parts.zone ?? ((_q, _b, r) => answer(r, 200, { success: true, errors: [], result: { id: ZONE_ID, name: 'example.com', status: HOSTILE } })))(request, body, response);
+    }
     return parts.purge(request, body, response);
   });
 }
@@ -318,6 +324,28 @@ describe('GitHub and GitLab error messages are escaped', () => {
         site.remove();
         await gitlab.close();
       }
+    }
+  });
+});
+
+describe('the zone read of apply\'s identity check is escaped', () => {
+  it('a zone name with ESC sequences and bidi overrides: the refusal on stderr and in --json', async () => {
+    const server = await hostileCloudflare({
+      zone: (_q, _b, response) => answer(response, 200, { success: true, errors: [], result: { id: ZONE_ID, name: `evil${HOSTILE}.example` } }),
+      purge: (_q, _b, response) => answer(response, 200, { success: true, errors: [], result: { id: 'x' } }),
+    });
+    try {
+      for (const args of [[], ['--json']]) {
+        const { result } = await applyAgainst(server, args);
+        assert.equal(result.code, 1);
+        assertSafe('stdout', result.stdout);
+        assertSafe('stderr', result.stderr);
+        if (args.length > 0) assertJsonSafe('apply --json', result.stdout);
+        assert.match(result.stderr, /zone www: id 023e… is evilbad\\u001b\[31mred/);
+      }
+      assert.equal(server.paths.filter((path) => path.startsWith('POST')).length, 0, 'nothing purged');
+    } finally {
+      await server.close();
     }
   });
 });

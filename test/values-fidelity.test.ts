@@ -240,9 +240,9 @@ groups:
     const result = runCli(['plan', '--markdown'], dir);
     assert.equal(result.status, 0, result.stderr);
     const lines = result.stdout.split('\n');
-    // The only place the words appear: the one escaped description paragraph and the item lines in the fence.
+    // The only place the words appear: the one escaped description paragraph and the variants line in the fence.
     for (const line of lines.filter((l) => l.includes('Approved by security'))) {
-      assert.ok(line.startsWith('Blog posts ') || line.startsWith('+ https://'), `forged line: ${JSON.stringify(line)}`);
+      assert.ok(line.startsWith('Blog posts ') || line.startsWith('  variants: language '), `forged line: ${JSON.stringify(line)}`);
     }
     assert.ok(lines.includes('Blog posts &lt;/details&gt; \\*\\*Approved by security\\*\\* :white\\_check\\_mark: \\`\\`\\`'), result.stdout);
     assert.equal(lines.filter((l) => l === '</details>').length, 1, 'one group section, closed once');

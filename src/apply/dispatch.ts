@@ -10,6 +10,7 @@ import { actionOf, failedAnswer, requestFields } from './events.js';
 import type { ApplyJsonEvent, RequestOutcome } from './events.js';
 import type { SendContext, SendResult } from '../cloudflare/send.js';
 import { send } from '../cloudflare/send.js';
+import type { ProviderSendResult, ProviderSession, ProviderZone, RawOutcome } from '../providers/types.js';
 
 /**
  * Where each action's bodies go (docs/cloudflare.md): invalidate_cache takes the same body
@@ -25,8 +26,10 @@ export interface Job {
   readonly zoneId: string;
   readonly token: string;
   readonly tokenEnv: string;
-  /** Shared by every job of the same tier and limiter (pacing.ts). */
+  /** Shared by every job of the same tier and limiter (pacing.ts), or of a Fastly or CloudFront zone. */
   readonly limiter: Limiter;
+  /** A Fastly or CloudFront zone's request: its provider's session sends it (docs/providers.md). */
+  readonly provider?: { readonly session: ProviderSession; readonly zone: ProviderZone; readonly pass: number };
 }
 
 export interface DispatchContext extends SendContext {
@@ -142,16 +145,18 @@ class Dispatch {
     const { clock, emit } = this.context;
     const fields = requestFields(job.index, job.request, job.kind, job.items);
     emit({ type: 'request_start', ...fields });
-    const result = await send('POST', `/zones/${encodeURIComponent(job.zoneId)}/${ENDPOINTS[actionOf(job.request)]}`, job.token, job.request.body, {
-      ...this.context,
+    const hooks = {
       beforeRetry: () => this.acquire(job),
-      onOutcome: (outcome) => this.observe(job, outcome),
-      onRetry: (decision, attempt) => {
+      onOutcome: (outcome: ApiOutcome | RawOutcome) => this.observe(job, outcome),
+      onRetry: (decision: { rule: string; delayMs: number; message: string; rateLimitedUntil?: number }, attempt: number) => {
         // Tell the limiter too, so the other requests do not run into the same wall.
         if (decision.rule === 'rate_limited') job.limiter.holdUntil(decision.rateLimitedUntil ?? clock.now() + decision.delayMs, clock.now());
         emit({ type: 'request_retry', ...fields, attempt, rule: decision.rule, reason: decision.message, delay_ms: decision.delayMs });
       },
-    });
+    };
+    const result: SendResult | ProviderSendResult = job.provider !== undefined
+      ? await job.provider.session.send(job.provider.zone, { index: job.index, action: actionOf(job.request), body: job.request.body, pass: job.provider.pass }, { ...this.context, ...hooks })
+      : await send('POST', `/zones/${encodeURIComponent(job.zoneId)}/${ENDPOINTS[actionOf(job.request)]}`, job.token, job.request.body, { ...this.context, ...hooks });
     const outcome = this.context.outcomes[job.index];
     outcome.attempts = result.attempts;
     if (this.gates.get(job.token) === 'probing') this.gates.set(job.token, probeVerdict(result));
@@ -175,7 +180,7 @@ class Dispatch {
   }
 
   /** Every answer paces the limiter (and its rate-limit headers adjust it). */
-  private observe(job: Job, outcome: ApiOutcome): void {
+  private observe(job: Job, outcome: ApiOutcome | RawOutcome): void {
     if (outcome.kind !== 'response') return;
     const { clock } = this.context;
     if (outcome.status === 429) this.rateLimited++;

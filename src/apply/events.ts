@@ -30,7 +30,7 @@ export interface RequestOutcome {
   /** False for a request Cloudflare accepted whose journal line could not be written. */
   journaled?: false;
   attempts: number;
-  errors?: { code: number; message: string }[];
+  errors?: { code: number | string; message: string }[];
   httpStatus?: number;
   /** Why it failed or was not sent, when Cloudflare's errors do not say it all. */
   message?: string;
@@ -61,24 +61,72 @@ export type FailureView = {
   index: number; zone: string; action: string; groups: readonly string[]; status: string; http_status?: number; errors: ApiError[]; message?: string;
 };
 
+/**
+ * With `--repurge-after`, the events of a pass say which (`pass` 1 or 2 of `passes` 2); without
+ * it they carry neither field, as before.
+ */
+export type PassFields = { pass?: Pass; passes?: 2 };
+export type Pass = 1 | 2;
+
 export type StartEvent = {
   type: 'start'; format_version: typeof APPLY_EVENTS_VERSION; plan_id: string; requests: number; pending: number; items: number; pending_items: number; concurrency: number;
   applied_before?: true; replaced_journal_of?: string;
-};
-export type RequestStartEvent = { type: 'request_start' } & RequestFields;
-export type RequestSkippedEvent = { type: 'request_skipped' } & RequestFields & { id: string | undefined };
-export type RequestRetryEvent = { type: 'request_retry' } & RequestFields & { attempt: number; rule: string; reason: string; delay_ms: number };
-export type RequestDoneEvent = { type: 'request_done' } & RequestFields & { id: string; attempts: number; completed: number; total: number; elapsed_ms: number };
-export type RequestFailedEvent = { type: 'request_failed' } & RequestFields & { attempts: number } & FailedFields;
+} & PassFields;
+export type RequestStartEvent = { type: 'request_start' } & RequestFields & PassFields;
+export type RequestSkippedEvent = { type: 'request_skipped' } & RequestFields & { id: string | undefined } & PassFields;
+export type RequestRetryEvent = { type: 'request_retry' } & RequestFields & { attempt: number; rule: string; reason: string; delay_ms: number } & PassFields;
+export type RequestDoneEvent = { type: 'request_done' } & RequestFields & { id: string; attempts: number; completed: number; total: number; elapsed_ms: number } & PassFields;
+export type RequestFailedEvent = { type: 'request_failed' } & RequestFields & { attempts: number } & FailedFields & PassFields;
 export type SummaryEvent = {
   type: 'summary'; ok: boolean; interrupted: boolean; cancelled?: true; requests: number; done: number; skipped: number; failed: number; not_sent: number;
   unknown?: number; rate_limited: number; elapsed_ms: number; completed_groups: readonly string[]; failures: FailureView[]; error?: string;
-};
+} & PassFields;
 export type NoteEvent = { type: 'note'; message: string };
 export type ErrorEvent = { type: 'error'; message: string; hint?: string };
 
+/** The phases of one apply, in order (docs/commands.md "Apply in the deploy's order"). */
+export type PhaseName = 'identity' | 'wait_for' | 'send' | 'verify' | 'repurge' | 'warm';
+/**
+ * A phase begins (only when apply has phases of its own besides the send: `--wait-for`,
+ * `--repurge-after`). `resumed`: this phase was interrupted before and is taken up again; `done_before`:
+ * an earlier run completed it. `wait_ms`: the repurge's wait; `pass`: the pass it sends; `url` and
+ * `timeout_ms`: what wait-for polls; `zones`: how many zones identity reads back.
+ */
+export type PhaseEvent = {
+  type: 'phase'; phase: PhaseName; pass?: Pass; resumed?: true; done_before?: true; wait_ms?: number; requests?: number; url?: string; timeout_ms?: number; zones?: number;
+};
+/** A zone's id read back (`GET /zones/{id}`): its name matches purge.yaml's, or the token may not read it (a warning). */
+export type IdentityEvent = { type: 'identity'; zone: string; zone_id: string; name: string; status: 'matches' | 'unreadable'; http_status?: number; message?: string };
+/** One poll of `--wait-for`: its answer, whether every `--expect` held, and when the next comes. */
+export type WaitEvent = {
+  type: 'wait'; url: string; poll: number; elapsed_ms: number; ready: boolean; http_status?: number; error?: string; reasons: readonly string[]; next_in_ms?: number;
+};
+
+// `apply --warm` (docs/commands.md#warm-the-cache): the items chosen, each one's answer, warnings, the closing counts.
+/** A warmed item: as `verify` events name one, with the countries it stands for when its key has one. */
+export type WarmItemView = {
+  zone: string; group: string; action: Action; url: string; headers: Readonly<Record<string, string>>; request: number; countries?: readonly string[];
+};
+/** An answer (`ttfb_ms`: from the request's start to its response headers) or why none came. */
+export type WarmAnswerView = { http_status: number; cache_status: string | null; ttfb_ms: number } | { error: string };
+export type WarmStatusClass = '2xx' | '3xx' | '4xx' | '5xx' | 'error';
+export type WarmStartEvent = {
+  type: 'warm'; phase: 'start'; requested: number | 'all'; items: number; requests: number; country_items: number; country_variants: number;
+  not_routed: number; removed_urls: number; concurrency: number; rate: number;
+};
+export type WarmResultEvent = { type: 'warm'; phase: 'result'; item: WarmItemView } & WarmAnswerView;
+export type WarmWarningEvent = { type: 'warm'; phase: 'warning'; kind: 'unmatched_connect_to'; rule: string; message: string };
+export type WarmSummaryEvent = {
+  type: 'warm'; phase: 'summary'; ok: boolean; interrupted: boolean; items: number; requests: number; failed: number; not_routed: number;
+  by_status: Record<WarmStatusClass, number>; by_cache_status: Readonly<Record<string, number>>; no_cache_status: number;
+  ttfb_ms: { median: number; p95: number } | null; elapsed_ms: number; failures: readonly ({ item: WarmItemView } & WarmAnswerView)[];
+};
+export type WarmSkippedEvent = { type: 'warm'; phase: 'skipped'; reason: string };
+export type WarmEvent = WarmStartEvent | WarmResultEvent | WarmWarningEvent | WarmSummaryEvent | WarmSkippedEvent;
+
 export type ApplyJsonEvent =
-  | StartEvent | RequestStartEvent | RequestSkippedEvent | RequestRetryEvent | RequestDoneEvent | RequestFailedEvent | SummaryEvent | NoteEvent | ErrorEvent;
+  | StartEvent | RequestStartEvent | RequestSkippedEvent | RequestRetryEvent | RequestDoneEvent | RequestFailedEvent | SummaryEvent | NoteEvent | ErrorEvent
+  | PhaseEvent | IdentityEvent | WaitEvent | WarmEvent;
 
 export function requestFields(index: number, request: PlannedRequest, kind: RequestKind, items: number): RequestFields {
   return { index, zone: request.zone, groups: request.groups, action: actionOf(request), kind, items };

@@ -13,9 +13,11 @@ export class Interrupts {
     }
   };
 
-  constructor(private readonly warn: (text: string) => void) {
+  /** `also`: another source of Ctrl-C (a test's), handled as the signals are. */
+  constructor(private readonly warn: (text: string) => void, private readonly also?: AbortSignal) {
     process.on('SIGINT', this.handler);
     process.on('SIGTERM', this.handler);
+    also?.addEventListener('abort', this.handler, { once: true });
   }
 
   get signal(): AbortSignal {
@@ -29,5 +31,6 @@ export class Interrupts {
   dispose(): void {
     process.off('SIGINT', this.handler);
     process.off('SIGTERM', this.handler);
+    this.also?.removeEventListener('abort', this.handler);
   }
 }

@@ -3,7 +3,9 @@
 // only: a line per accepted request, written (and fsynced) before that request is counted, so
 // each costs O(1) however long the journal is. Its first line names the plan and what it was
 // planned from; once the apply completes, a `complete` line ends it and it can never make a later
-// apply skip a request. A token never enters it (docs/commands.md).
+// apply skip a request. With `--repurge-after` the same requests are sent twice: a request line
+// of the second pass says `"pass": 2`, so an interrupted run resumes the right pass (docs/commands.md, "Apply in
+// the deploy's order"). A token never enters it (docs/commands.md).
 // Its path is `<state file>.journal`, written through a symbolic link to its target like every
 // file purgeplan writes (fsutil.ts).
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync } from 'node:fs';
@@ -40,12 +42,21 @@ export interface JournalOptions {
   readonly all: boolean;
   readonly groups: readonly string[];
   readonly base: string | null;
+  /** --ignore-budget (absent: not given). */
+  readonly ignore_budget?: true;
+}
+
+/** The planning flags of a run as the journal records them. */
+export function journalOptions(flags: { readonly all: boolean; readonly groups: readonly string[]; readonly base?: string; readonly ignoreBudget?: boolean }): JournalOptions {
+  return { all: flags.all, groups: [...flags.groups], base: flags.base ?? null, ...(flags.ignoreBudget ? { ignore_budget: true as const } : {}) };
 }
 
 export interface Journal {
   readonly header: JournalHeader;
-  /** Accepted requests by index in `plan.requests`. */
+  /** Accepted requests by index in `plan.requests` (the first pass). */
   readonly done: ReadonlyMap<number, JournalEntry>;
+  /** Requests the second pass (`--repurge-after`) sent again, by index. */
+  readonly repurged: ReadonlyMap<number, JournalEntry>;
   /** The state file's digest after this plan's apply last recorded it. */
   readonly stateDigest?: string;
   /** True once the apply sent every request and recorded the state. */
@@ -108,15 +119,17 @@ export function readJournal(path: string): Journal | ForeignJournal | null {
   const [first, ...rest] = parsed;
   if (first.type !== 'plan') throw corrupt('its first line does not name a plan');
   const done = new Map<number, JournalEntry>();
+  const repurged = new Map<number, JournalEntry>();
   let stateDigest: string | undefined;
   let complete = false;
   for (const line of rest) {
-    if (line.type === 'request') done.set(line.index as number, { id: line.id as string, at: line.at as string });
+    // A line without `pass` was written before passes existed: the first.
+    if (line.type === 'request') (line.pass === 2 ? repurged : done).set(line.index as number, { id: line.id as string, at: line.at as string });
     else if (line.type === 'state') stateDigest = line.state_digest as string;
     else if (line.type === 'complete') complete = true;
     else throw corrupt(`a second plan line`);
   }
-  return { header: first as unknown as JournalHeader, done, ...(stateDigest === undefined ? {} : { stateDigest }), complete };
+  return { header: first as unknown as JournalHeader, done, repurged, ...(stateDigest === undefined ? {} : { stateDigest }), complete };
 }
 
 export function isJournal(journal: Journal | ForeignJournal | null): journal is Journal {
@@ -135,16 +148,17 @@ export class JournalWriter {
   /** The first failed append: the journal may hold a partial line, so nothing more is appended. */
   private failure: unknown = null;
 
-  private constructor(private readonly path: string, private readonly entries: Map<number, JournalEntry>) {}
+  private constructor(private readonly path: string, private readonly entries: Map<number, JournalEntry>, private readonly pass: 1 | 2) {}
 
   static start(path: string, header: JournalHeader): JournalWriter {
     makeDirectoryOf(path, journalLabel(path));
     writeFileAtomic(path, `${JSON.stringify(header)}\n`, journalLabel(path));
-    return new JournalWriter(path, new Map());
+    return new JournalWriter(path, new Map(), 1);
   }
 
-  static resume(path: string, journal: Journal): JournalWriter {
-    return new JournalWriter(path, new Map(journal.done));
+  /** Continues `journal` in `pass`: its entries are what that pass already sent. */
+  static resume(path: string, journal: Journal, pass: 1 | 2 = 1): JournalWriter {
+    return new JournalWriter(path, new Map(pass === 2 ? journal.repurged : journal.done), pass);
   }
 
   get(index: number): JournalEntry | undefined {
@@ -153,7 +167,8 @@ export class JournalWriter {
 
   record(index: number, entry: JournalEntry): Promise<void> {
     try {
-      this.append({ type: 'request', index, id: entry.id, at: entry.at });
+      // A first-pass line is written as before passes existed; a second-pass line says so.
+      this.append({ type: 'request', index, id: entry.id, at: entry.at, ...(this.pass === 2 ? { pass: 2 } : {}) });
     } catch (error) {
       return Promise.reject(error);
     }

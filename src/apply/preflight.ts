@@ -5,21 +5,27 @@ import type { Plan, PlanZone } from '../plan/types.js';
 import type { SendContext, SendResult } from '../cloudflare/send.js';
 import { describeFailure, send } from '../cloudflare/send.js';
 import { readZoneTokens as readTokens, zoneIdOf } from '../cloudflare/zones.js';
+import type { ProviderZoneAccess } from './providers.js';
+import { isCloudflareZone, readProviderAccess } from './providers.js';
 
-/** A zone ready to purge: its id and the token (and the variable it came from). */
+/** A zone ready to purge: its id and the token (and the variable it came from); a Fastly or CloudFront zone's access too. */
 export interface ZoneAccess {
   readonly zone: PlanZone;
   readonly token: string;
   readonly tokenEnv: string;
+  readonly provider?: ProviderZoneAccess['provider'];
 }
 
 /**
  * Reads the token of every zone from the environment, before any request is sent (the rules are
- * cloudflare/zones.ts's, shared with drift and import).
+ * cloudflare/zones.ts's, shared with drift and import); a Fastly or CloudFront zone's credentials
+ * by its provider's rules (apply/providers.ts).
  */
-export function readZoneTokens(zones: readonly PlanZone[], env: NodeJS.ProcessEnv): Map<string, ZoneAccess> {
-  const tokens = readTokens(zones.map((zone) => ({ name: zone.name, tokenEnv: zone.token_env })), env, 'to purge cache (Zone > Cache Purge > Purge)');
-  return new Map(zones.map((zone) => [zone.name, { zone, token: tokens.get(zone.name)!, tokenEnv: zone.token_env }]));
+export function readZoneTokens(zones: readonly PlanZone[], env: NodeJS.ProcessEnv, fastlyApiUrl?: string): Map<string, ZoneAccess> {
+  const cloudflare = zones.filter(isCloudflareZone);
+  const tokens = readTokens(cloudflare.map((zone) => ({ name: zone.name, tokenEnv: zone.token_env })), env, 'to purge cache (Zone > Cache Purge > Purge)');
+  const others = cloudflare.length === zones.length ? new Map<string, ZoneAccess>() : readProviderAccess(zones, env, fastlyApiUrl);
+  return new Map(zones.map((zone) => [zone.name, others.get(zone.name) ?? { zone, token: tokens.get(zone.name)!, tokenEnv: zone.token_env }]));
 }
 
 export type TokenVerdict = 'verified' | 'unverified';

@@ -148,8 +148,14 @@ function formatStart(event: ApplyEvent): string {
   const pending = num(event.pending);
   const total = num(event.requests);
   const already = total - pending;
-  return `Applying plan ${text(event.plan_id).slice(0, 19)}…: ${plural(pending, 'request')} to send (${num(event.pending_items)} items)` +
+  return `Applying plan ${text(event.plan_id).slice(0, 19)}…${passLabel(event, ' (', ')')}: ${plural(pending, 'request')} to send (${num(event.pending_items)} items)` +
     `${already > 0 ? `, ${already} already applied` : ''}, concurrency ${num(event.concurrency)}`;
+}
+
+/** `first pass of 2` for an event of a pass (`--repurge-after`), between `before` and `after`; '' otherwise. */
+function passLabel(event: Readonly<Record<string, unknown>>, before: string, after: string): string {
+  if (event.passes !== 2) return '';
+  return `${before}${event.pass === 2 ? 'second' : 'first'} pass of 2${after}`;
 }
 
 /** `✓ [3/12] www files 30 items  id=…` or `✗ [3/12] www files 30 items  HTTP 400: 1016 …`. */
@@ -224,7 +230,9 @@ export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], 
   if (unknown > 0) parts.push(`${unknown} in flight when interrupted (outcome unknown)`);
   if (notSent > 0) parts.push(`${notSent} not sent`);
   if (num(summary.rate_limited) > 0) parts.push(`${plural(num(summary.rate_limited), 'rate-limited answer')}`);
-  const verdict = summary.interrupted === true ? 'Interrupted' : summary.ok === true ? 'Apply complete' : 'Apply failed';
+  const ofPass = summary.passes === 2 ? (summary.pass === 2 ? 'Second pass' : 'First pass') : null;
+  const verdict = summary.interrupted === true ? `Interrupted${passLabel(summary, ' (', ')')}`
+    : summary.ok === true ? (ofPass === null ? 'Apply complete' : `${ofPass} complete`) : `Apply failed${passLabel(summary, ' (', ')')}`;
   lines.push(`${verdict}: ${parts.join(', ')} in ${formatDuration(num(summary.elapsed_ms))}.`);
   if (done.length > 0) {
     lines.push(`Sent by this run (Cloudflare's ids are in ${options.journalPath ?? 'the journal'} and in --json):`);

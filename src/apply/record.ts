@@ -17,9 +17,10 @@ export interface StateRecording {
 
 /**
  * Copies the records of the groups applied into the state, and notes its digest in the journal
- * (and, when every request was sent, that the apply is complete).
+ * (and, when every request was sent, that the apply is complete; `closes: false` leaves that to a
+ * phase still to come, `--warm`, so that an interrupted one resumes).
  */
-export function recordState(plan: Plan, completed: readonly string[], everySent: boolean, where: StateRecording): void {
+export function recordState(plan: Plan, completed: readonly string[], everySent: boolean, where: StateRecording, closes = true): void {
   const { records, removed } = appliedRecords(plan, completed, everySent);
   if (records.length > 0 || removed.length > 0) {
     const next = recordApplied(where.state, configEntry(where.stateFile, where.configPath), records, removed, new Date().toISOString(), plan.plan_id);
@@ -28,7 +29,12 @@ export function recordState(plan: Plan, completed: readonly string[], everySent:
   if (plan.requests.length === 0) return;
   const digest = stateDigest(where.stateFile);
   if (digest !== null) journalState(where.journalPath, digest);
-  if (everySent) journalComplete(where.journalPath, new Date().toISOString());
+  if (everySent && closes) closeJournal(where);
+}
+
+/** Every phase done: this journal will never make an apply skip anything. */
+export function closeJournal(where: Pick<StateRecording, 'journalPath'>): void {
+  journalComplete(where.journalPath, new Date().toISOString());
 }
 
 /**

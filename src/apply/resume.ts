@@ -5,6 +5,7 @@ import type { LoadedConfig } from '../plan/saved.js';
 import { buildPlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { workingWatchDigests } from '../reconcile/baseline.js';
+import { groupFingerprints } from '../reconcile/record.js';
 import { isJournal } from './journal.js';
 import type { ForeignJournal, Journal, JournalOptions } from './journal.js';
 
@@ -21,15 +22,21 @@ export function resumedPlan(journal: Journal | ForeignJournal | null, loaded: Lo
   const plan = buildPlan({
     config: loaded.config, configPath: configFile, expansions: loaded.expansions, decisions: header.groups,
     baseline: header.baseline, state: header.state, watchDigests: workingWatchDigests(loaded.expansions, loaded.baseDir, undefined, resolve(loaded.baseDir, header.state.path)),
+    ignoreBudget: header.options.ignore_budget === true,
+    fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions),
   });
   if (plan.plan_id !== header.plan_id) return null;
-  note(`Resuming the interrupted apply of plan ${plan.plan_id.slice(0, 19)}… started ${header.started_at}: ${journal.done.size} of ${plan.requests.length} requests were applied; sending the rest.`);
+  const total = plan.requests.length;
+  // With --repurge-after a second pass follows the first (apply/phases.ts says which phase resumes).
+  const sent = journal.done.size < total ? `${journal.done.size} of ${total} requests were applied; sending the rest`
+    : journal.repurged.size > 0 ? `the first pass sent all ${total} requests, the second ${journal.repurged.size}` : `all ${total} requests were applied`;
+  note(`Resuming the interrupted apply of plan ${plan.plan_id.slice(0, 19)}… started ${header.started_at}: ${sent}.`);
   return plan;
 }
 
 /** Whether this run asks for what the interrupted one asked (the same --group, --all, --base). */
 function sameOptions(journal: Journal, asked: JournalOptions): boolean {
   const before = journal.header.options;
-  return before.all === asked.all && (before.base ?? null) === (asked.base ?? null)
+  return before.all === asked.all && (before.base ?? null) === (asked.base ?? null) && (before.ignore_budget === true) === (asked.ignore_budget === true)
     && [...before.groups].sort().join('\n') === [...asked.groups].sort().join('\n');
 }

@@ -11,22 +11,27 @@ import type { ApiClient } from '../cloudflare/client.js';
 import { createClient, DEFAULT_REQUEST_TIMEOUT_MS, parseApiUrl } from '../cloudflare/client.js';
 import { isJournal, journalHeader, JournalWriter, readJournal } from './journal.js';
 import type { JournalOptions } from './journal.js';
-import { acquireLock } from './lock.js';
 import type { Lock } from './lock.js';
 import { Pacer } from '../cloudflare/pacing.js';
 import { readZoneTokens, resolveZoneIds, verifyTokens } from './preflight.js';
+import type { TokenVerdict } from './preflight.js';
 import { DEFAULT_RETRY_POLICY } from '../cloudflare/retry.js';
 import type { Clock, SendContext } from '../cloudflare/send.js';
 import { systemClock } from '../cloudflare/send.js';
 import { dispatch } from './dispatch.js';
+import { openProviderSessions, providerZoneOf } from './providers.js';
+import type { ProviderZoneAccess } from './providers.js';
+import type { ProviderSession } from '../providers/types.js';
 import type { Job } from './dispatch.js';
 import { APPLY_EVENTS_VERSION, requestFields, summaryEvent } from './events.js';
-import type { ApplyEvent, ApplyJsonEvent, ApplyResult, RequestOutcome } from './events.js';
+import type { ApplyEvent, ApplyJsonEvent, ApplyResult, Pass, RequestOutcome } from './events.js';
 
 export type { ApplyEvent, ApplyResult, RequestOutcome } from './events.js';
 
 export interface ApplyOptions {
   apiUrl: string;
+  /** `--fastly-api-url` (else PURGEPLAN_FASTLY_API_URL, else Fastly's): for Fastly zones (docs/providers.md). */
+  fastlyApiUrl?: string;
   env: NodeJS.ProcessEnv;
   concurrency: number;
   maxRetries: number;
@@ -52,14 +57,32 @@ export interface ApplyOptions {
   random?: () => number;
   requestTimeoutMs?: number;
   /**
-   * Lock file held for the run. Default `<journalPath>.lock`; null when the caller already holds
-   * a lock covering the journal (e.g. the state lock, held across apply and the state update).
+   * The state's lock (lock.ts), which the caller took before reading the state and holds until
+   * the state is recorded: an apply never runs unlocked, and the lock is taken in one place.
    */
-  lockPath?: string | null;
+  lock: Lock;
   /** The journal as the caller already read it, under its lock (read here when absent): read once per apply. */
   journal?: ReturnType<typeof readJournal>;
   /** The zones' tokens as the caller already read them, by zone name (read here when absent): read once per apply. */
   tokens?: ZoneAccess;
+  /**
+   * The tokens' verdicts (by token) and the zones' ids (by zone name) as the caller already
+   * checked them before asking `yes` (apply/identity.ts): not checked again here.
+   */
+  checked?: CheckedZones;
+  /**
+   * Which pass this run sends (`--repurge-after`, docs/commands.md "Apply in the deploy's order"):
+   * the second sends the same requests again, skipping only those the journal says the second
+   * pass sent. Default 1.
+   */
+  pass?: Pass;
+  /** How many passes the apply makes: with 2, every event says its pass. Default 1. */
+  passes?: 1 | 2;
+}
+
+export interface CheckedZones {
+  readonly verdicts: ReadonlyMap<string, TokenVerdict>;
+  readonly zoneIds: ReadonlyMap<string, string>;
 }
 
 /** After Ctrl-C, how long purges in flight may take to answer before they are cut off. */
@@ -80,7 +103,8 @@ interface ApplyRun {
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
-  const emit = (event: ApplyJsonEvent): void => options.onEvent?.(event);
+  const passFields = options.passes === 2 ? { pass: options.pass ?? 1, passes: 2 as const } : null;
+  const emit = (event: ApplyJsonEvent): void => options.onEvent?.(passFields !== null && isPassEvent(event) ? { ...event, ...passFields } : event);
   const startedAt = clock.now();
   const baseUrl = parseApiUrl(options.apiUrl);
   checkWholeNumber('--concurrency', options.concurrency, 1);
@@ -88,8 +112,6 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   checkWholeNumber('request timeout (ms)', requestTimeoutMs, 1);
 
-  const lockPath = options.lockPath === undefined ? `${options.journalPath}.lock` : options.lockPath;
-  const lock: Lock | null = lockPath === null ? null : acquireLock(lockPath);
   let journalWriter: JournalWriter | undefined;
   try {
     const { journal, replaced } = openJournal(plan, options, clock);
@@ -103,14 +125,13 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     const pendingIndexes = outcomes.filter((o) => o.status === 'not_sent').map((o) => o.index);
     const zonesByName = new Map(plan.zones.map((zone) => [zone.name, zone]));
     const pendingZones = zonesUsedBy(pendingIndexes.map((i) => plan.requests[i]), zonesByName);
-    const access = options.tokens ? tokensOf(options.tokens, pendingZones) : readZoneTokens(pendingZones, options.env);
+    const access = options.tokens ? tokensOf(options.tokens, pendingZones) : readZoneTokens(pendingZones, options.env, options.fastlyApiUrl);
     emitStart(run, pendingIndexes, replaced);
     if (pendingIndexes.length === 0) return finish(run, false, 0);
     if (options.signal?.aborted) return finish(run, true, 0);
     return await sendPending(run, pendingIndexes, access, baseUrl, requestTimeoutMs);
   } finally {
     journalWriter?.close();
-    lock?.release();
   }
 }
 
@@ -121,11 +142,14 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 function openJournal(plan: Plan, options: ApplyOptions, clock: Clock): { journal: JournalWriter; replaced: string | null } {
   const existing = options.journal !== undefined ? options.journal : readJournal(options.journalPath);
   const resumable = isJournal(existing) && existing.header.plan_id === plan.plan_id && !existing.complete ? existing : null;
-  for (const index of resumable?.done.keys() ?? []) {
+  const pass = options.pass ?? 1;
+  // The second pass follows a first pass of the same plan, journaled (apply/phases.ts).
+  if (pass === 2 && resumable === null) throw new Error('the second pass needs the journal of the first');
+  for (const index of [...resumable?.done.keys() ?? [], ...resumable?.repurged.keys() ?? []]) {
     if (index >= plan.requests.length) throw new UserError(`the apply journal ${options.journalPath} is corrupt: request ${index} is not one of the plan's ${plan.requests.length} requests`, { hint: 'if no apply is running, delete it and re-run: requests it recorded will be sent again (purges are safe to repeat)' });
   }
   const replaced = isJournal(existing) && resumable === null ? existing.header.plan_id : null;
-  const journal = resumable ? JournalWriter.resume(options.journalPath, resumable) : JournalWriter.start(options.journalPath, journalHeader(plan, new Date(clock.now()).toISOString(), options.journalOptions));
+  const journal = resumable ? JournalWriter.resume(options.journalPath, resumable, pass) : JournalWriter.start(options.journalPath, journalHeader(plan, new Date(clock.now()).toISOString(), options.journalOptions));
   return { journal, replaced };
 }
 
@@ -192,18 +216,21 @@ async function sendPending(run: ApplyRun, pendingIndexes: readonly number[], acc
   const stopNow = () => cutOff.abort();
   if (options.hardSignal?.aborted) stopNow();
   else options.hardSignal?.addEventListener('abort', stopNow, { once: true });
+  let sessions: Awaited<ReturnType<typeof openProviderSessions>> | undefined;
   try {
     const policy = { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries };
     const signals = options.signal === undefined ? {} : { signal: options.signal };
     // Token checks and zone lookups have nothing to save: Ctrl-C cuts them off at once.
     const checkContext: SendContext = { client, clock, random, policy, ...signals, ...(options.signal === undefined ? {} : { requestSignal: options.signal }) };
     const sendContext: SendContext = { client, clock, random, policy, ...signals, requestSignal: cutOff.signal };
-    const zones = [...access.values()];
-    const verdicts = await verifyTokens(zones, checkContext);
+    // Tokens are verified and zones looked up at Cloudflare only; other providers' zones have their ids.
+    const zones = [...access.values()].filter((a) => a.provider === undefined);
+    const verdicts = options.checked?.verdicts ?? await verifyTokens(zones, checkContext);
     if (verdicts === 'interrupted') return finish(run, true, 0);
-    const zoneIds = await resolveZoneIds(zones, checkContext);
+    const zoneIds = options.checked?.zoneIds ?? await resolveZoneIds(zones, checkContext);
     if (zoneIds === 'interrupted') return finish(run, true, 0);
-    const { interrupted, rateLimited, error } = await dispatch(jobsFor(run.plan, pendingIndexes, access, zoneIds, clock.now()), {
+    sessions = await openProviderSessions([...access.values()].filter((a): a is ProviderZoneAccess => a.provider !== undefined), { planId: run.plan.plan_id, connections: options.concurrency, requestTimeoutMs });
+    const { interrupted, rateLimited, error } = await dispatch(jobsFor(run.plan, pendingIndexes, access, zoneIds, clock.now(), sessions.byZone, options.pass ?? 1), {
       ...sendContext,
       concurrency: options.concurrency,
       journal: run.journal,
@@ -219,16 +246,23 @@ async function sendPending(run: ApplyRun, pendingIndexes: readonly number[], acc
     options.signal?.removeEventListener('abort', startGrace);
     options.hardSignal?.removeEventListener('abort', stopNow);
     await client.close();
+    await sessions?.closeAll();
   }
 }
 
 /** One job per pending request, in plan order, each paced by its zone's limiter. */
-function jobsFor(plan: Plan, pendingIndexes: readonly number[], access: ZoneAccess, zoneIds: ReadonlyMap<string, string>, now: number): Job[] {
+function jobsFor(plan: Plan, pendingIndexes: readonly number[], access: ZoneAccess, zoneIds: ReadonlyMap<string, string>, now: number, sessions: ReadonlyMap<string, ProviderSession>, pass: number): Job[] {
   const pacer = new Pacer();
   return pendingIndexes.map((index) => {
     const request = plan.requests[index];
     const zoneAccess = access.get(request.zone)!;
     const kind: RequestKind = requestKind(request.body);
+    const session = sessions.get(request.zone);
+    if (session !== undefined) {
+      // A Fastly or CloudFront zone: its session sends, and paces with its own limiter (docs/providers.md).
+      const zone = providerZoneOf(zoneAccess.zone);
+      return { index, request, kind, items: itemsOf(plan, index), zoneId: zone.id, token: zoneAccess.token, tokenEnv: zoneAccess.tokenEnv, limiter: session.limiter(zone, kind, now), provider: { session, zone, pass } };
+    }
     return {
       index, request, kind, items: itemsOf(plan, index),
       zoneId: request.zone_id ?? zoneIds.get(request.zone)!,
@@ -237,6 +271,11 @@ function jobsFor(plan: Plan, pendingIndexes: readonly number[], access: ZoneAcce
       limiter: pacer.limiter(zoneAccess.zone.plan, kind, now),
     };
   });
+}
+
+/** The events that belong to a pass: the run's start, its requests, its summary. */
+function isPassEvent(event: ApplyJsonEvent): boolean {
+  return event.type === 'start' || event.type === 'summary' || event.type.startsWith('request_');
 }
 
 function checkWholeNumber(name: string, value: number, minimum: number): void {

@@ -13,13 +13,15 @@ export interface VerifyFlags {
   readonly connectTo?: readonly string[];
   /** `--verify-strict`: a verification that confirmed nothing, or an unmatched --connect-to rule, exits 1 (after the purge). */
   readonly verifyStrict?: boolean;
+  /** `--warm [N|all]`, which --connect-to directs too (warm/flags.ts reads it). */
+  readonly warm?: string | boolean;
 }
 
-/** The verification asked for, or null without --verify; the flags that need --verify are refused without it. */
+/**
+ * The verification asked for, or null without --verify; the flags that need --verify are refused
+ * without it (--connect-to also directs --wait-for and --warm: phase-flags.ts checks it).
+ */
 export function verifySettings(flags: VerifyFlags): VerifySettings | null {
-  if (flags.verify === undefined && (flags.connectTo ?? []).length > 0) {
-    throw new UserError('--connect-to directs the requests of --verify: give --verify N too', { hint: 'e.g. purgeplan apply PLANFILE --verify 10 --connect-to www.example.com:443:203.0.113.7:443' });
-  }
   if (flags.verify === undefined && flags.verifyStrict) {
     throw new UserError('--verify-strict makes the warnings of --verify fail: give --verify N too', { hint: 'e.g. purgeplan apply PLANFILE --verify 10 --verify-strict' });
   }

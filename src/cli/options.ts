@@ -42,6 +42,7 @@ export function planningOptions(command: Command): Command {
     .option('--base <ref>', 'git baseline: compare with purge.yaml and watched files at this commit')
     .option('--state <file>', 'state file (default: .purgeplan/state.json beside purge.yaml; .purgeplan/NAME.state.json for NAME.yaml)')
     .option('--max-items <n>', 'refuse plans larger than this many purge items', positiveInteger('--max-items'), DEFAULT_MAX_ITEMS)
+    .option('--ignore-budget', 'this run only: do not apply the budgets of purge.yaml (nothing escalated, nothing refused)', false)
     .option('--strict', 'warnings fail like errors', false);
 }
 

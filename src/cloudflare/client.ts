@@ -9,16 +9,26 @@ import type { Pool } from 'undici';
 import { printable } from '../format.js';
 import { flattenHeaders, makeScrubber, parseApiBaseUrl, USER_AGENT } from '../http/policy.js';
 
-/** One `errors[]` entry of Cloudflare's envelope (docs/cloudflare.md); `error_chain` is folded into the message. */
+/**
+ * One `errors[]` entry of Cloudflare's envelope (docs/cloudflare.md); `error_chain` is folded into
+ * the message. Other providers' errors share the shape, CloudFront's codes being names (docs/providers.md).
+ */
 export interface ApiError {
-  readonly code: number;
+  readonly code: number | string;
   readonly message: string;
+  /** GraphQL errors name the field they concern (`viewer`, `z0`, …: docs/coverage.md), made printable. */
+  readonly path?: readonly string[];
 }
 
 export interface Envelope {
   readonly success: boolean;
   readonly errors: readonly ApiError[];
   readonly result: unknown;
+  /**
+   * GraphQL's `data` (docs/coverage.md), as parsed: its values are request paths and hosts that
+   * coverage matches against the plan as they are, and escapes where it shows them.
+   */
+  readonly data?: unknown;
 }
 
 /** Why no HTTP answer came back. `other` is anything not known to be transient (never retried). */
@@ -152,7 +162,7 @@ export function parseEnvelope(text: string, scrub: (text: string) => string): En
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const record = value as Record<string, unknown>;
   const errors = Array.isArray(record.errors) ? record.errors.map((e) => toApiError(e, scrub)) : [];
-  return { success: record.success === true, errors, result: printableJson(record.result ?? null) };
+  return { success: record.success === true, errors, result: printableJson(record.result ?? null), ...('data' in record ? { data: record.data } : {}) };
 }
 
 function toApiError(value: unknown, scrub: (text: string) => string): ApiError {
@@ -165,7 +175,8 @@ function toApiError(value: unknown, scrub: (text: string) => string): ApiError {
     const chain = record.error_chain.map((e) => toApiError(e, scrub)).map((e) => `${e.code}: ${e.message}`);
     message = `${message} (${chain.join('; ')})`;
   }
-  return { code, message: printable(scrub(message)) };
+  const path = Array.isArray(record.path) ? { path: record.path.map((p) => printable(scrub(String(p)))) } : {};
+  return { code, message: printable(scrub(message)), ...path };
 }
 
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);

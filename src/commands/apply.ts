@@ -1,11 +1,12 @@
-// `purgeplan apply [PLANFILE]` (docs/commands.md "apply"). Order of work: API URL, then the state
-// lock (before the state is read), then the plan — a saved one checked against its configuration,
-// an interrupted one resumed, or a new one — then the tokens, all before the plan is shown and
-// `yes` asked; then send, and copy the records of the groups whose requests all succeeded into the
-// state. Ctrl-C is a clean stop (130) at any point. The rules live in plan/ and apply/; this wires them.
+// `purgeplan apply [PLANFILE]` (docs/commands.md "apply"). Order of work: the flags, the API URL, the
+// state lock (before the state is read), the plan (a saved one checked, an interrupted one resumed,
+// or a new one), the tokens, all before the plan is shown; the tokens verified and the zones read
+// back before `yes` is asked; then wait-for, send (and verify), repurge, warm (apply/phases.ts).
+// Ctrl-C is a clean stop (130) at any point. The rules live in plan/ and apply/; this wires them.
 import { relative, resolve } from 'node:path';
 import { DEFAULT_API_URL } from '../cloudflare/limits.js';
 import { parseApiUrl } from '../cloudflare/client.js';
+import { systemClock } from '../http/policy.js';
 import { UserError } from '../errors.js';
 import { checkWritable } from '../fsutil.js';
 import { checkSavedPlan, readSavedPlan } from '../plan/saved.js';
@@ -14,18 +15,22 @@ import { checkStateOwner, journalPathOf, lockPathOf, readState, stateLabel, stat
 import { renderHuman } from '../render/human.js';
 import { unsentSummaryEvent } from '../apply/events.js';
 import { Interrupts } from '../apply/interrupts.js';
-import { isJournal, readJournal } from '../apply/journal.js';
+import { isJournal, journalOptions, readJournal } from '../apply/journal.js';
 import { acquireLock } from '../apply/lock.js';
 import { applyOutput } from '../apply/output.js';
 import type { ApplyOutput } from '../apply/output.js';
+import { phaseSettings } from '../apply/phase-flags.js';
+import type { PhaseFlags } from '../apply/phase-flags.js';
+import { identityPhase, resumePoint, runPhases } from '../apply/phases.js';
+import type { PhaseDeps, PhaseOutput, WarmPhase } from '../apply/phases.js';
 import { readZoneTokens, zonesWithRequests } from '../apply/preflight.js';
 import { createHumanReporter } from '../apply/progress.js';
-import { gitBaselineNote, recordState } from '../apply/record.js';
+import { recordState } from '../apply/record.js';
 import { resumedPlan } from '../apply/resume.js';
-import { applyPlan } from '../apply/run.js';
 import { verifySettings } from '../apply/verify-flags.js';
 import type { VerifyFlags } from '../apply/verify-flags.js';
-import type { Verification } from '../verify/session.js';
+import { warmAfterApply, warmSettings } from '../warm/index.js';
+import type { WarmFlags } from '../warm/index.js';
 import { startVerification } from '../verify/start.js';
 import { askYes } from './confirm.js';
 import type { Io } from './io.js';
@@ -33,9 +38,9 @@ import { loadValid, planLoaded } from './plan.js';
 import type { PlanningOptions } from './plan.js';
 import { checkAndExpand } from './pipeline.js';
 
-export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags {
+export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags, PhaseFlags, WarmFlags {
   readonly autoApprove: boolean;
-  readonly apiUrl?: string;
+  readonly apiUrl?: string; readonly fastlyApiUrl?: string;
   readonly concurrency: number;
   readonly maxRetries: number;
   /** Whether -c/--config was given (with a plan file, the configuration is found beside it). */
@@ -45,20 +50,22 @@ export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags {
 
 // Loaded with a dynamic import, which the unused-export check does not follow.
 // ts-unused-exports:disable-next-line
-export async function applyCommand(planfile: string | undefined, options: ApplyCommandOptions, io: Io): Promise<number> {
+export async function applyCommand(planfile: string | undefined, options: ApplyCommandOptions, io: Io, deps: PhaseDeps = {}): Promise<number> {
   const output = applyOutput(options.json, io);
   try {
-    return await applyRun(planfile, options, io, output);
+    return await applyRun(planfile, options, io, output, deps);
   } catch (error) {
     output.refused(error); // the message also goes to stderr
     throw error;
   }
 }
 
-async function applyRun(planfile: string | undefined, options: ApplyCommandOptions, io: Io, output: ApplyOutput): Promise<number> {
+async function applyRun(planfile: string | undefined, options: ApplyCommandOptions, io: Io, output: ApplyOutput, deps: PhaseDeps): Promise<number> {
   const apiUrl = options.apiUrl ?? (io.env.PURGEPLAN_API_URL || DEFAULT_API_URL);
   parseApiUrl(apiUrl);
+  const settings = phaseSettings(options);
   const verify = verifySettings(options);
+  const warm = warmSettings(options);
   if (planfile === undefined && !options.autoApprove && !io.stdinIsTTY) {
     // Refused before anything is planned or shown: there is no one to ask.
     throw new UserError('refusing to apply without confirmation: there is no terminal to ask on, and --auto-approve was not given', { hint: 'save the plan with `purgeplan plan --out FILE`, review it, and run `purgeplan apply FILE`; or pass --auto-approve' });
@@ -77,8 +84,8 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   // The lock comes before the state is read: what is due is decided under it.
   const lock = acquireLock(lockPathOf(stateFile));
   if (lock.tookOverFrom) io.stderr(`note: took over the lock ${lock.path}, left by pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host} (no longer running) since ${lock.tookOverFrom.started_at}\n`);
-  const interrupt = new Interrupts(io.stderr);
-  let verification: Verification | null = null;
+  const interrupt = new Interrupts(io.stderr, deps.signal);
+  const clock = deps.clock ?? systemClock;
   try {
     // Before the state is read (a fifo would block) and long before anything is sent.
     checkWritable(stateFile, stateLabel(stateFile));
@@ -92,12 +99,12 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
           expandAt: (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems),
           interrupted: isJournal(journal) ? { planId: journal.header.plan_id, stateDigest: journal.stateDigest } : null,
         })
-      : resumedPlan(journal, loaded, { all: options.all, groups: options.groups, base: options.base ?? null }, configFile, output.note)
+      : resumedPlan(journal, loaded, journalOptions(options), configFile, output.note)
         ?? planLoaded(loaded, { ...options, config: configFile }, io).plan;
     const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath };
 
     // Tokens before the plan is shown and `yes` asked.
-    const tokens = readZoneTokens(zonesWithRequests(plan), io.env);
+    const tokens = readZoneTokens(zonesWithRequests(plan), io.env, options.fastlyApiUrl);
     if (!saved) output.show(renderHuman(plan, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
     if (plan.requests.length === 0) {
       recordState(plan, [], true, record);
@@ -105,31 +112,26 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
       else output.note('Nothing to apply.');
       return 0;
     }
+    // WARM: the --warm phase (src/warm/), run by apply/phases.ts once every pass is sent and the state recorded.
+    const warmPhase: WarmPhase | null = deps.warm ?? (warm ? (sent, last, signal) => warmAfterApply(sent, last, loaded.expansions, warm, io, signal) : null);
+    const out: PhaseOutput = { event: output.report, line: options.json ? () => undefined : (text) => io.stdout(`${text}\n`), note: output.note };
+    const phase = { settings, warm: warmPhase, out, stderr: io.stderr, requests: plan.requests.length };
+    // The tokens verified and the zones' identity read before `yes` is asked (unless every pass was sent already).
+    const checked = resumePoint(plan, journal, settings.repurgeAfterMs !== null).phase === 'finish' ? undefined
+      : await identityPhase([...tokens.values()].filter((t) => t.provider === undefined), { apiUrl, maxRetries: options.maxRetries, signal: interrupt.signal, clock }, phase);
+    if (checked === 'interrupted') return 130;
     if (!saved && !options.autoApprove) {
       const refused = await confirm(plan, options.json, io, output, interrupt.signal);
       if (refused !== null) return refused;
     }
-
-    if (verify) verification = await startVerification(plan, loaded.expansions, journal, verify, io);
-    if (verification && (await verification.before(interrupt.signal)) === 'interrupted') return 130;
-    const report = options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath: relative(io.cwd, journalPath) || journalPath });
-    const result = await applyPlan(plan, {
-      apiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath,
-      signal: interrupt.signal, hardSignal: interrupt.hardSignal, onEvent: report, lockPath: null, journal, tokens,
-      journalOptions: { all: options.all, groups: [...options.groups], base: options.base ?? null },
-      onSettled: (settled) => recordState(plan, settled.completedGroups, settled.ok, record),
+    return await runPhases({
+      plan, settings, warm: warmPhase, journal, record, signal: interrupt.signal, hardSignal: interrupt.hardSignal, clock, out, ...(deps.fetcher ? { fetcher: deps.fetcher } : {}),
+      send: { apiUrl, fastlyApiUrl: options.fastlyApiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath, lock, tokens, journalOptions: journalOptions(options), ...(checked ? { checked } : {}) },
+      verify: verify ? () => startVerification(plan, loaded.expansions, journal, verify, io) : null,
+      reporter: () => (options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath: relative(io.cwd, journalPath) || journalPath })),
     });
-    const note = result.ok ? null : gitBaselineNote(plan, result.completedGroups);
-    if (note !== null) output.note(note);
-    if (result.interrupted) return 130;
-    if (!result.ok) verification?.skip('not every request of the plan succeeded');
-    if (!result.ok || !verification) return result.ok ? 0 : 1;
-    const sentNow = new Set(result.outcomes.filter((o) => o.status === 'done').map((o) => o.index));
-    const verified = await verification.after(interrupt.signal, (request) => sentNow.has(request));
-    return verified === 'interrupted' ? 130 : verified === 'not_purged' || verified === 'unconfirmed' ? 1 : 0;
   } finally {
     interrupt.dispose();
-    await verification?.close();
     lock.release();
   }
 }

@@ -17,6 +17,7 @@ import type { Io } from './io.js';
 import { makePlan } from './plan.js';
 import type { PlanningOptions } from './plan.js';
 import { readPlanFile } from '../plan/planfile.js';
+import { withSavedItems } from './saved-items.js';
 
 export type Forge = 'github' | 'gitlab';
 
@@ -46,7 +47,8 @@ export async function commentCommand(forge: Forge, planfile: string | undefined,
     if (planned === 1) return 1;
     plan = planned.plan;
   } else {
-    plan = readPlanFile(planfile, io.cwd);
+    // Each group's items are listed from its purge.yaml when that is unchanged (docs/commands.md, "show").
+    plan = withSavedItems(readPlanFile(planfile, io.cwd), planfile, io.cwd);
   }
   const markdown = renderMarkdownWhole(plan);
   io.stdout(markdown.endsWith('\n') ? markdown : `${markdown}\n`);

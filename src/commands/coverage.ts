@@ -1,21 +1,24 @@
 // `purgeplan coverage --logs FILE…` (docs/coverage.md): reads Logpush records line by line, tallies their
-// entries against the plan, reports. Exit 0 nothing missed, 2 missed entries, 1 error.
+// entries against the plan, reports; `--graphql` reads GraphQL Analytics instead (coverage-graphql.ts).
+// Exit 0 nothing missed, 2 missed entries, 1 error.
 import { UserError } from '../errors.js';
 import { plural, printable } from '../format.js';
 import { CoverageTally } from '../inspect/coverage.js';
+import type { CoverageReport } from '../inspect/coverage.js';
 import { coverageJson, renderCoverageHuman, renderCoverageMarkdown } from '../inspect/coverage-render.js';
+import type { CoverageContext } from '../inspect/coverage-render.js';
 import { tallyInput } from '../inspect/log-reader.js';
 import { logInputs } from '../inspect/logfiles.js';
 import { cacheKeysInUse, logFields } from '../inspect/log-fields.js';
+import { checkSource, graphqlCoverage } from './coverage-graphql.js';
+import type { GraphqlFlags } from './coverage-graphql.js';
 import { coverageSql, quotedTable } from '../inspect/sql.js';
 import type { SqlEngine } from '../inspect/sql.js';
 import { tallyInParallel, workerCount } from './coverage-workers.js';
 import type { Io } from './io.js';
 import { loadTarget } from './inspect-target.js';
-import type { TargetOptions } from './inspect-target.js';
 
-export interface CoverageOptions extends TargetOptions {
-  readonly logs?: readonly string[];
+export interface CoverageOptions extends GraphqlFlags {
   readonly printSql?: SqlEngine;
   readonly table?: string;
   readonly threads?: number;
@@ -41,6 +44,11 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
   if (options.json && options.markdown) throw new UserError('--json and --markdown cannot be combined');
   if (options.printSql !== undefined) return printSql(options, options.printSql, io);
   if (options.table !== undefined) throw new UserError('--table goes with --print-sql', { hint: 'e.g. purgeplan coverage --print-sql duckdb --table http_requests' });
+  checkSource(options);
+  if (options.graphql) {
+    const read = await graphqlCoverage(options, io, edges.now());
+    return read === 1 ? 1 : print(read.report, read.context, options, io);
+  }
   const inputs = logInputs(options.logs ?? [], io.cwd);
   const target = loadTarget(options, io);
   if (target === 1) return 1;
@@ -76,7 +84,11 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
     progress.clear();
   }
   const report = tally.report(options.top, (group) => target.inspector.index.groupOrder(group));
-  const context = { against: target.against.label, config: target.config.file, top: options.top };
+  return print(report, { against: target.against.label, config: target.config.file, top: options.top }, options, io);
+}
+
+/** Prints the report in the form asked for; the exit code. */
+function print(report: CoverageReport, context: CoverageContext, options: CoverageOptions, io: Io): number {
   if (options.json) io.stdout(coverageJson(report, context));
   else if (options.markdown) io.stdout(renderCoverageMarkdown(report, context));
   else io.stdout(renderCoverageHuman(report, context, io.stdoutStyle));
@@ -112,7 +124,7 @@ function progressLine(io: Io, edges: CoverageEdges): { draw: (text: () => string
 
 /** `--print-sql ENGINE`: the query that reduces the logs where they are; no log is read. */
 function printSql(options: CoverageOptions, engine: SqlEngine, io: Io): number {
-  const other = options.logs !== undefined ? '--logs' : options.json ? '--json' : options.markdown ? '--markdown' : undefined;
+  const other = options.logs !== undefined ? '--logs' : options.graphql ? '--graphql' : options.json ? '--json' : options.markdown ? '--markdown' : undefined;
   if (other) throw new UserError(`--print-sql prints a query and reads no logs: ${other} cannot be combined with it`, { hint: `run the query where the logs are, then: purgeplan coverage --logs FILE` });
   const table = quotedTable(engine, options.table ?? 'http_requests');
   if (table === null) {

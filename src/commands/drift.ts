@@ -14,6 +14,7 @@ import { UserError } from '../errors.js';
 import { checkDrift } from '../drift/check.js';
 import type { DriftReport, Finding } from '../drift/check.js';
 import { readRulesets } from '../drift/read.js';
+import { cloudflareZonesOnly } from '../providers/cloudflare-only.js';
 import type { Ruleset } from '../drift/rules.js';
 import type { Io } from './io.js';
 import { printDiagnostics } from './io.js';
@@ -55,10 +56,11 @@ export function loadForDrift(file: string, io: Io): DriftSubject | 1 {
 
 /** Reads the rules of every zone (or only `zoneName`'s). */
 export async function fetchRulesets(config: Config, options: { apiUrl?: string; maxRetries?: number; zone?: string }, io: Io): Promise<Map<string, Ruleset | null>> {
-  const zones = options.zone === undefined ? config.zones : config.zones.filter((zone) => zone.name === options.zone);
-  if (zones.length === 0) {
+  const named = options.zone === undefined ? config.zones : config.zones.filter((zone) => zone.name === options.zone);
+  if (named.length === 0) {
     throw new UserError(`no zone named "${options.zone}" in ${config.file}`, { hint: `zones: ${config.zones.map((z) => z.name).join(', ')}` });
   }
+  const zones = cloudflareZonesOnly(named, 'Cache Rules are Cloudflare\'s', io.stderr);
   return readRulesets(zones, {
     apiUrl: options.apiUrl ?? (io.env.PURGEPLAN_API_URL || DEFAULT_API_URL),
     env: io.env,

@@ -5,6 +5,8 @@ import { hasErrors } from '../diagnostics.js';
 import { UserError } from '../errors.js';
 import { closest } from '../suggest.js';
 import type { CacheKey, Config } from '../config/types.js';
+import type { GroupExpansion } from '../expand/group.js';
+import type { Plan } from '../plan/types.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
 import { Inspector } from '../inspect/inspector.js';
 import { PurgeIndex } from '../inspect/items.js';
@@ -24,6 +26,18 @@ export interface TargetOptions {
   readonly base?: string;
   readonly state?: string;
   readonly cacheKey?: string;
+  /**
+   * How the plan is seen (coverage --graphql: through what the data can observe); the configuration
+   * the target returns stays the file's.
+   */
+  readonly view?: (seen: InspectedParts) => InspectedParts;
+}
+
+/** What an inspector compares requests with. */
+export interface InspectedParts {
+  readonly config: Config;
+  readonly expansions: readonly GroupExpansion[];
+  readonly plan?: Plan;
 }
 
 export interface Target {
@@ -51,28 +65,33 @@ export function loadTarget(options: TargetOptions, io: Io): Target | 1 {
   }
   const config = checked.config;
   const cacheKey = options.cacheKey === undefined ? undefined : profile(config, options.cacheKey);
+  const view = options.view ?? ((seen: InspectedParts) => seen);
+  let seen: InspectedParts;
   let index: PurgeIndex;
   let against: Target['against'];
   if (plan) {
     if (config.inputsDigest !== plan.config.inputs_digest) {
       io.stderr(`${io.stderrStyle.yellow('warning')}: the plan ${options.plan} was made from another version of ${configPath}; its requests are used as saved\n`);
     }
-    index = PurgeIndex.fromPlan(config, checked.expansions, plan);
+    seen = view({ config, expansions: checked.expansions, plan });
+    index = PurgeIndex.fromPlan(seen.config, seen.expansions, seen.plan!);
     against = { kind: 'plan', label: `the plan ${options.plan}`, groups: plan.groups.filter((g) => g.due).map((g) => g.name) };
   } else if (options.base !== undefined || options.state !== undefined) {
     const reconciled = reconcile(config, checked.expansions, checked.baseDir, configPath, io.cwd, { all: false, groups: [], base: options.base, state: options.state, maxItems: DEFAULT_MAX_ITEMS },
       (file, bytes, reader) => checkAndExpand(file, bytes, reader, DEFAULT_MAX_ITEMS));
     printDiagnostics(io, reconciled.diagnostics);
     const due = new Set(reconciled.decisions.filter((d) => d.due).map((d) => d.name));
-    index = PurgeIndex.fromExpansions(config, checked.expansions, due);
+    seen = view({ config, expansions: checked.expansions });
+    index = PurgeIndex.fromExpansions(seen.config, seen.expansions, due);
     const baseline = options.base !== undefined ? `--base ${options.base}` : `the state ${reconciled.state.path}`;
     against = { kind: 'due', label: `the groups due against ${baseline}`, groups: config.groups.filter((g) => due.has(g.name)).map((g) => g.name) };
   } else {
-    index = PurgeIndex.fromExpansions(config, checked.expansions, null);
+    seen = view({ config, expansions: checked.expansions });
+    index = PurgeIndex.fromExpansions(seen.config, seen.expansions, null);
     against = { kind: 'all', label: 'every group', groups: config.groups.map((g) => g.name) };
   }
   printDiagnostics(io, checked.diagnostics);
-  return { config, inspector: new Inspector(config, index, cacheKey ? { cacheKey } : {}), against, cacheKey: cacheKey?.key };
+  return { config, inspector: new Inspector(seen.config, index, cacheKey ? { cacheKey } : {}), against, cacheKey: cacheKey?.key };
 }
 
 /** `--cache-key NAME`: a profile of cache_keys, or `default` for Cloudflare's default key. */

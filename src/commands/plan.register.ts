@@ -11,6 +11,7 @@ export function registerPlan(program: Command, setExit: SetExit): void {
     .option('--out <file>', 'save the plan, to apply exactly it later; - writes it to stdout (the human plan then goes to stderr)')
     .addOption(new Option('--json', 'print the plan as one JSON document').default(false).conflicts('markdown'))
     .option('--markdown', 'print the plan as a pull-request comment', false)
+    .option('--expand', 'list every item flat, one a line, none left out (human and markdown plans)', false)
     .option('--detailed-exitcode', 'exit 0 when nothing is due, 2 when purges are planned', false)
     .addHelpText('after', `
 Exit codes: 0 success (with --detailed-exitcode: nothing to purge), 1 error, 2 purges planned (--detailed-exitcode).
@@ -18,6 +19,7 @@ Exit codes: 0 success (with --detailed-exitcode: nothing to purge), 1 error, 2 p
 Examples:
   $ purgeplan plan
   $ purgeplan plan --json | jq .summary
+  $ purgeplan plan --expand
   $ purgeplan plan --base origin/main --markdown > comment.md
   $ purgeplan plan --group posts --out posts.plan
   $ purgeplan plan --out - | ssh release-host 'cat > release.plan'

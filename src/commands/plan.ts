@@ -15,6 +15,7 @@ import type { Reconciled, ReconcileOptions } from '../reconcile/baseline.js';
 import { renderHuman } from '../render/human.js';
 import { jsonChunks } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
+import { cacheReserveWarnings } from '../render/budget.js';
 import type { Io } from './io.js';
 import { printDiagnostics, summarizeProblems } from './io.js';
 import { checkAndExpand, loadWorkingConfig } from './pipeline.js';
@@ -23,12 +24,16 @@ import type { Checked } from './pipeline.js';
 export interface PlanningOptions extends ReconcileOptions {
   readonly config: string;
   readonly strict: boolean;
+  /** --ignore-budget (docs/commands.md). */
+  readonly ignoreBudget?: boolean;
 }
 
 export interface PlanOptions extends PlanningOptions {
   readonly out?: string;
   readonly json: boolean;
   readonly markdown: boolean;
+  /** Every item flat, one a line (docs/commands.md, "plan"). */
+  readonly expand?: boolean;
   readonly detailedExitcode: boolean;
 }
 
@@ -66,6 +71,8 @@ export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io): Pl
     baseline: reconciled.baseline,
     state: { path: reconciled.state.path, digest: reconciled.state.digest },
     watchDigests: reconciled.watchDigests,
+    ignoreBudget: options.ignoreBudget === true,
+    fingerprints: reconciled.fingerprints,
   });
   return { plan, config: loaded.config, expansions: loaded.expansions, baseDir: loaded.baseDir, reconciled };
 }
@@ -108,8 +115,8 @@ export async function planCommand(options: PlanOptions, io: Io): Promise<number>
     // The plan document is the whole of stdout (as if saved in the current directory); what a
     // person reads goes to stderr.
     await io.stdoutChunks(jsonChunks(savedPlan(plan, join(io.cwd, '-'), configPath)));
-    if (options.markdown) io.stderr(renderMarkdown(plan));
-    else if (!options.json) io.stderr(renderHuman(plan, { style: io.stderrStyle }));
+    if (options.markdown) io.stderr(renderMarkdown(plan, undefined, { expand: options.expand }));
+    else if (!options.json) io.stderr(renderHuman(plan, { style: io.stderrStyle, expand: options.expand }));
     return options.detailedExitcode && plan.requests.length > 0 ? 2 : 0;
   }
   if (options.out) {
@@ -117,10 +124,12 @@ export async function planCommand(options: PlanOptions, io: Io): Promise<number>
     checkOutPath(options.out, outPath, configPath, options.config);
     writeChunksAtomic(outPath, jsonChunks(savedPlan(plan, outPath, configPath)), `--out ${options.out}`);
   }
+  // The document has no words: what the human plan warns is said on stderr.
+  if (options.json) for (const warning of cacheReserveWarnings(plan)) io.stderr(`warning: ${warning}\n`);
   if (options.json) await io.stdoutChunks(jsonChunks(plan));
-  else if (options.markdown) io.stdout(renderMarkdown(plan));
+  else if (options.markdown) io.stdout(renderMarkdown(plan, undefined, { expand: options.expand }));
   else {
-    io.stdout(renderHuman(plan, { style: io.stdoutStyle }));
+    io.stdout(renderHuman(plan, { style: io.stdoutStyle, expand: options.expand }));
     if (options.out) io.stdout(`\nSaved this plan to ${options.out}. Apply exactly it with: purgeplan apply ${options.out}\n`);
   }
   return options.detailedExitcode && plan.requests.length > 0 ? 2 : 0;

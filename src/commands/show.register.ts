@@ -12,11 +12,13 @@ export function registerShow(program: Command, setExit: SetExit): void {
     .argument('<planfile>', 'a plan saved by `plan --out`')
     .addOption(new Option('--json', 'as one JSON document').default(false).conflicts('markdown'))
     .option('--markdown', 'as a pull-request comment', false)
+    .option('--expand', 'list every item flat, one a line, none left out (human and markdown)', false)
     .addHelpText('after', `
 Examples:
   $ purgeplan show release.plan
-  $ purgeplan show release.plan --markdown > comment.md`)
-    .action(async (planfile: string, options: { json: boolean; markdown: boolean; color: boolean }) => {
+  $ purgeplan show release.plan --markdown > comment.md
+  $ purgeplan show release.plan --expand`)
+    .action(async (planfile: string, options: { json: boolean; markdown: boolean; expand: boolean; color: boolean }) => {
       const { showCommand } = await import('./show.js');
       setExit(await showCommand(planfile, options, await makeIo(options.color)));
     });

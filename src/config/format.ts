@@ -24,8 +24,8 @@ interface KeyOrder {
 const DIMENSION: KeyOrder = { keys: ['values', 'absent'] };
 
 const ZONE: KeyOrder = {
-  keys: ['id', 'name', 'account_id', 'plan', 'token_env', 'cache_key', 'action', 'schemes', 'allow_purge_everything', 'limits'],
-  children: { limits: { keys: ['files_per_request', 'items_per_request'] } },
+  keys: ['provider', 'id', 'service_id', 'distribution_id', 'name', 'account_id', 'plan', 'token_env', 'cache_key', 'action', 'schemes', 'allow_purge_everything', 'limits', 'budget', 'cache_reserve'],
+  children: { limits: { keys: ['files_per_request', 'items_per_request', 'concurrency'] }, budget: { keys: ['seconds', 'items'] } },
 };
 
 const CACHE_KEY: KeyOrder = {
@@ -39,7 +39,7 @@ const CACHE_KEY: KeyOrder = {
 };
 
 const GROUP: KeyOrder = {
-  keys: ['description', 'zone', 'cache_key', 'action', 'urls', 'vars', 'variants', 'hosts', 'prefixes', 'tags', 'everything', 'revision', 'watch'],
+  keys: ['description', 'zone', 'cache_key', 'action', 'urls', 'vars', 'variants', 'hosts', 'prefixes', 'tags', 'everything', 'revision', 'watch', 'budget', 'escalate'],
   children: {
     vars: { keys: [], each: { keys: ['file'] } },
     variants: {

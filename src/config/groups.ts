@@ -7,6 +7,7 @@ import type { ParsedPattern } from '../expand/patterns.js';
 import { variantCount, variantCountExact } from '../expand/variants.js';
 import { count } from '../format.js';
 import { didYouMean } from '../suggest.js';
+import { groupEscalation } from './budget.js';
 import { enterpriseFeatures } from './cache-key.js';
 import { unknownProfile } from './checker.js';
 import type { Checker } from './checker.js';
@@ -22,6 +23,7 @@ import { DEFAULT_CACHE_KEY } from './types.js';
 import type { CacheKey, Dimension, Group, GroupRoute, RouteProblem, UrlPattern, Zone } from './types.js';
 import { normalizeHost, normalizePrefix, normalizeTag } from './values.js';
 import type { Checked } from './values.js';
+import { checkGroupProvider } from './providers.js';
 import { resolveDimensions } from './variants.js';
 import { readVars } from './vars.js';
 import type { Vars } from './vars.js';
@@ -104,9 +106,10 @@ function checkGroup(c: Checker, scope: FileScope, input: GroupInput, budget: num
   const vars = readVars(c, path, raw);
   const urls = urlPatterns(c, input, vars);
   const routes = routed ? new Map(scope.routable.map((inZone): [string, GroupRoute] => [inZone.name, routeOf(c, scope, input, key.ownKey, inZone)])) : null;
-  const dimensions = routes ? [] : keyedDimensions(c, input, key.keyName, key.cacheKey, { error: c.error, warning: c.warning });
+  // A Fastly or CloudFront zone purges every variant of a URL: no dimensions (config/providers.ts).
+  const dimensions = routes || (zone && zone.provider !== 'cloudflare') ? [] : keyedDimensions(c, input, key.keyName, key.cacheKey, { error: c.error, warning: c.warning });
   const size = urlSize(scope, zone, routes, dimensions, urls);
-  const { hosts, prefixes, tags } = entryLists(c, input, vars, budget - size.items);
+  const { hosts, prefixes, tags } = entryLists(c, input, vars, budget - size.items, zone?.provider === 'fastly');
   const everything = flag(raw.everything);
   const items = size.items + hosts.counted + prefixes.counted + tags.counted + (everything ? 1 : 0);
   const itemsExact = size.itemsExact + hosts.countedExact + prefixes.countedExact + tags.countedExact + (everything ? 1n : 0n);
@@ -118,6 +121,7 @@ function checkGroup(c: Checker, scope: FileScope, input: GroupInput, budget: num
     name, description: text(raw.description) ?? null, zone: zone?.name ?? '', routes, cacheKeyName: routes ? key.ownKey ?? null : key.keyName, cacheKey: key.cacheKey,
     urls: urls.urls, vars: vars.vars, dimensions, hosts: hosts.values, prefixes: prefixes.values, tags: tags.values, everything,
     action: actionOf(raw.action) ?? zone?.action ?? 'purge', revision: typeof raw.revision === 'number' ? raw.revision : 0, watch: strings(raw.watch), position: c.loaded.locate.key(path),
+    ...groupEscalation(c, { name, raw, path, zone, routed, vars, zones: scope.zones, maxValues: Math.max(0, budget - items) }),
   };
   return { group, items, itemsExact };
 }
@@ -149,7 +153,8 @@ const profileOf = (scope: FileScope, name: string | null): CacheKey => (name !==
 function groupKey(c: Checker, scope: FileScope, input: GroupInput, zone: Zone | undefined): GroupKey {
   const ownKey = text(input.raw.cache_key);
   if (ownKey !== undefined && !scope.profiles.has(ownKey)) unknownProfile(c, [...input.path, 'cache_key'], ownKey, scope.profiles);
-  const keyName = ownKey !== undefined ? ownKey : zone?.cacheKey ?? null;
+  // A Fastly or CloudFront zone has no cache key to declare (a warning says why: config/providers.ts).
+  const keyName = zone && zone.provider !== 'cloudflare' ? null : ownKey !== undefined ? ownKey : zone?.cacheKey ?? null;
   const cacheKey = profileOf(scope, keyName);
   if (zone) enterpriseWarning(scope, input, ownKey, zone, keyName, cacheKey, c.warning, scope.enterpriseWarned);
   return { ownKey, keyName, cacheKey };
@@ -181,6 +186,7 @@ function keyedDimensions(c: Checker, { name, raw, path }: GroupInput, profile: s
  * (src/expand/group.ts).
  */
 function routeOf(c: Checker, scope: FileScope, input: GroupInput, ownKey: string | undefined, inZone: Zone): GroupRoute {
+  if (inZone.provider !== 'cloudflare') return { zone: inZone.name, cacheKeyName: null, cacheKey: DEFAULT_CACHE_KEY, dimensions: [], action: actionOf(input.raw.action) ?? inZone.action, problems: [] };
   const keyName = ownKey !== undefined ? ownKey : inZone.cacheKey;
   const key = profileOf(scope, keyName);
   const problems: RouteProblem[] = [];
@@ -258,7 +264,7 @@ function urlSize(scope: FileScope, zone: Zone | undefined, routes: ReadonlyMap<s
  * tags"), each list within what is left of `budget`. An empty host or prefix is reported by the
  * schema (minLength); an empty tag is not.
  */
-function entryLists(c: Checker, { raw, path }: GroupInput, { vars, brokenVars }: Vars, budget: number): { hosts: Entries; prefixes: Entries; tags: Entries } {
+function entryLists(c: Checker, { raw, path }: GroupInput, { vars, brokenVars }: Vars, budget: number, tagsAsWritten: boolean): { hosts: Entries; prefixes: Entries; tags: Entries } {
   let left = budget;
   const entries = (key: 'hosts' | 'prefixes' | 'tags', normalize: (value: string) => Checked) => {
     const found = expandEntries(raw[key], [...path, key], normalize, c.error, { vars, brokenVars, budget: left, skipEmpty: key !== 'tags', textOf: c.textOf });
@@ -267,7 +273,9 @@ function entryLists(c: Checker, { raw, path }: GroupInput, { vars, brokenVars }:
   };
   const hosts = entries('hosts', normalizeHost);
   const prefixes = entries('prefixes', normalizePrefix);
-  return { hosts, prefixes, tags: entries('tags', normalizeTag) };
+  // Fastly's surrogate keys are case-sensitive: kept as written (docs/providers.md).
+  const tag = tagsAsWritten ? (value: string): Checked => { const checked = normalizeTag(value); return 'problem' in checked ? checked : { value }; } : normalizeTag;
+  return { hosts, prefixes, tags: entries('tags', tag) };
 }
 
 const unusedVars: GroupRule = (c, _scope, { raw, path, vars, usedVars, unparsed }) => {
@@ -333,4 +341,7 @@ const notTooLarge: GroupRule = (c, _scope, { name, path, size, hosts, prefixes, 
   c.warning(path, 'key', `${displayPath(path)}: group "${name}" expands to ${count(itemsExact)} items, more than ${count(GROUP_ITEMS_WARNING)} (${parts.join(' + ')})`, hint);
 };
 
-const GROUP_RULES: readonly GroupRule[] = [unusedVars, routedWithoutHost, routedInZones, everythingAllowed, purgesSomething, notTooLarge];
+/** What the group's zone's provider cannot purge, or ignores (config/providers.ts). */
+const providerLimits: GroupRule = (c, { zones }, group) => checkGroupProvider(c, group, (host) => zoneForHost(zones, host));
+
+const GROUP_RULES: readonly GroupRule[] = [unusedVars, routedWithoutHost, routedInZones, everythingAllowed, purgesSomething, notTooLarge, providerLimits];

@@ -4,6 +4,7 @@ import type { PlanTier } from '../cloudflare/limits.js';
 import type { Diagnostic, Position } from '../diagnostics.js';
 import type { ParsedPattern } from '../expand/patterns.js';
 import type { Action } from '../vocabulary.js';
+import type { ProviderName } from '../providers/types.js';
 
 export type Scheme = 'http' | 'https';
 
@@ -21,7 +22,31 @@ export interface Zone {
   readonly action: Action;
   readonly filesPerRequest: number;
   readonly itemsPerRequest: number;
+  /** The CDN the zone is on (docs/providers.md); `id` is then its service or distribution id. */
+  readonly provider: ProviderName;
+  /** `limits.concurrency`: its requests in flight at most (Fastly and CloudFront; default per provider). */
+  readonly concurrency: number;
+  /** The most the zone's plan may send (docs/purge-yaml.md, "Budgets and escalation"); absent: no budget. */
+  readonly budget?: ZoneBudget;
+  /** The zone uses Cache Reserve: the plan warns what its purges will refill. */
+  readonly cacheReserve?: boolean;
 }
+
+export interface ZoneBudget {
+  /** Estimated send time of the zone's requests at its tier's limits. */
+  readonly seconds: number | null;
+  /** Due file items of the zone, after dedupe and coverage. */
+  readonly items: number | null;
+}
+
+/**
+ * One `escalate` step (docs/purge-yaml.md, "Budgets and escalation"): what replaces a group's
+ * file items when it is over a budget. Explicit values are expanded and normalized; `at` names
+ * the step for messages (`groups.posts.escalate[1]`).
+ */
+export type EscalateStep =
+  | { readonly kind: 'auto' | 'host' | 'everything'; readonly at: string }
+  | { readonly kind: 'prefixes' | 'hosts'; readonly values: readonly string[]; readonly at: string };
 
 export interface CacheKey {
   readonly querySort: boolean;
@@ -117,6 +142,10 @@ export interface Group {
   readonly revision: number;
   readonly watch: readonly string[];
   readonly position: Position;
+  /** The most due file items the group may send; absent: no budget of its own. */
+  readonly budget?: { readonly items: number };
+  /** Its escalate steps, in order; absent or empty: never escalated. */
+  readonly escalate?: readonly EscalateStep[];
 }
 
 export interface Config {

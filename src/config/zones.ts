@@ -3,11 +3,13 @@
 import { DEFAULT_TOKEN_ENV, PLAN_TIERS, TIER_LIMITS } from '../cloudflare/limits.js';
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { Action } from '../plan/types.js';
+import { zoneBudget } from './budget.js';
 import { unknownProfile } from './checker.js';
 import type { Checker } from './checker.js';
 import type { PathSegment } from './path.js';
 import { flag, record, strings, text } from './raw.js';
 import type { Raw } from './raw.js';
+import { checkZoneProvider, PROVIDER_FIELDS, providerId, providerOf } from './providers.js';
 import { cloudflareTokenEnvProblem, isVariableName } from './token-env.js';
 import type { CacheKey, Scheme, Zone } from './types.js';
 
@@ -64,12 +66,13 @@ const uniqueName: ZoneRule = (c, { name, raw, path, firstByName }) => {
 };
 
 const idOrName: ZoneRule = (c, { name, raw, path }) => {
+  if (providerOf(raw) !== 'cloudflare') return; // its own id field is required (providers.ts)
   if (raw.id === undefined && raw.name === undefined) c.error(path, 'value', `zones.${name}: give "id" (the 32-hex zone id) or "name" (looked up at apply)`, 'the zone id is on the zone Overview page of the Cloudflare dashboard');
 };
 
 const tokenEnv: ZoneRule = (c, { name, raw, path }) => {
   // A value that is no variable name at all was reported by the schema, without quoting it.
-  if (typeof raw.token_env !== 'string' || !isVariableName(raw.token_env)) return;
+  if (typeof raw.token_env !== 'string' || !isVariableName(raw.token_env) || providerOf(raw) !== 'cloudflare') return;
   const problem = cloudflareTokenEnvProblem(raw.token_env, `zones.${name}.token_env`);
   if (problem) c.report(problem.severity)([...path, 'token_env'], 'value', problem.message, problem.hint);
 };
@@ -79,7 +82,9 @@ const knownCacheKey: ZoneRule = (c, { raw, path, profiles }) => {
   if (cacheKey !== undefined && !profiles.has(cacheKey)) unknownProfile(c, [...path, 'cache_key'], cacheKey, profiles);
 };
 
-const ZONE_RULES: readonly ZoneRule[] = [uniqueId, uniqueName, idOrName, tokenEnv, knownCacheKey];
+const provider: ZoneRule = (c, { name, raw, path }) => checkZoneProvider(c, name, raw, path);
+
+const ZONE_RULES: readonly ZoneRule[] = [uniqueId, uniqueName, idOrName, tokenEnv, knownCacheKey, provider];
 
 /** The zone with its plan's defaults; request limits above the plan's maximum are errors, and clamped. */
 function resolveZone(c: Checker, { name, raw, path }: ZoneInput): Zone {
@@ -95,10 +100,30 @@ function resolveZone(c: Checker, { name, raw, path }: ZoneInput): Zone {
   if (filesPerRequest > limits.maxFilesPerRequest) c.error([...path, 'limits', 'files_per_request'], 'value', `zones.${name}.limits.files_per_request: ${typed('files_per_request', filesPerRequest)} is above Cloudflare's maximum of ${limits.maxFilesPerRequest} URLs per request on the ${plan} plan`, `use at most ${limits.maxFilesPerRequest}`);
   if (itemsPerRequest > limits.maxItemsPerRequest) c.error([...path, 'limits', 'items_per_request'], 'value', `zones.${name}.limits.items_per_request: ${typed('items_per_request', itemsPerRequest)} is above Cloudflare's maximum of ${limits.maxItemsPerRequest} hosts, prefixes or tags per request`, `use at most ${limits.maxItemsPerRequest}`);
   const schemes = Array.isArray(raw.schemes) ? (strings(raw.schemes).filter((s) => s === 'http' || s === 'https') as Scheme[]) : null;
-  return {
+  const zone: Zone = {
     name, id: text(raw.id) ?? null, zoneName: text(raw.name)?.toLowerCase() ?? null, accountId: text(raw.account_id) ?? null, plan,
     tokenEnv: text(raw.token_env) ?? DEFAULT_TOKEN_ENV, cacheKey: text(raw.cache_key) ?? null,
     schemes: schemes && schemes.length ? schemes : null, allowPurgeEverything: flag(raw.allow_purge_everything), action: actionOf(raw.action) ?? 'purge',
     filesPerRequest: Math.min(filesPerRequest, limits.maxFilesPerRequest), itemsPerRequest: Math.min(itemsPerRequest, limits.maxItemsPerRequest),
+    provider: 'cloudflare', concurrency: 1,
+    ...zoneBudget(c, name, raw, path),
+  };
+  return providerOf(raw) === 'cloudflare' ? zone : providerZone(zone, raw);
+}
+
+/**
+ * A Fastly or CloudFront zone (docs/providers.md): its id is the service or distribution id, its
+ * token variable its provider's, no cache key (variants collapse), and one item a request for the
+ * batching (each item keeps its own groups; the provider's body forms chunk them again).
+ */
+function providerZone(zone: Zone, raw: Raw): Zone {
+  const provider = providerOf(raw);
+  const fields = PROVIDER_FIELDS[provider];
+  const concurrency = record(raw.limits)?.concurrency;
+  return {
+    ...zone, provider, id: providerId(raw) ?? null, accountId: null, plan: 'free', cacheKey: null,
+    tokenEnv: provider === 'cloudfront' ? 'AWS_ACCESS_KEY_ID' : text(raw.token_env) ?? fields.tokenEnv!,
+    filesPerRequest: 1, itemsPerRequest: 1,
+    concurrency: typeof concurrency === 'number' && Number.isInteger(concurrency) && concurrency >= 1 ? concurrency : fields.concurrency,
   };
 }

@@ -112,7 +112,7 @@ export function renderImport(config: Config, rulesets: ReadonlyMap<string, Rules
   // key purge.yaml gives them there, and a cache_key on the group would replace it too. Those
   // keys stand in for the rules not read, so the check below is the full import's.
   for (const zone of config.zones) {
-    if (rulesets.has(zone.name)) continue;
+    if (rulesets.has(zone.name) || zone.provider !== 'cloudflare') continue;
     for (const group of groupsOfZone(config, zone)) {
       const entries = assigned.get(group.name);
       const route = group.routes?.get(zone.name);

@@ -15,6 +15,16 @@ export interface CoverageContext {
   readonly against: string;
   readonly config: string;
   readonly top: number;
+  /** Requests read from another source than log files (coverage --graphql). */
+  readonly source?: CoverageSource;
+}
+
+/** A source of requests other than log files: how the report names it, what it says of it, its --json fields. */
+export interface CoverageSource {
+  readonly label: string;
+  /** Said below the coverage line: sampling, what the source cannot see. */
+  readonly notes: readonly string[];
+  readonly json: Readonly<Record<string, unknown>>;
 }
 
 const MEANING = {
@@ -42,7 +52,7 @@ function valueText(value: string | null): string {
 
 export function renderCoverageHuman(report: CoverageReport, context: CoverageContext, style: Styler): string {
   const lines: string[] = [];
-  const files = report.files.map((f) => printable(f.name)).join(', ');
+  const files = context.source ? printable(context.source.label) : report.files.map((f) => printable(f.name)).join(', ');
   const total = CLASSES.reduce((n, c) => n + report.requests[c], 0) + report.requests.not_cached;
   lines.push(style.bold(`Coverage of ${plural(total, 'request')} (${files}) against ${context.against} of ${context.config}`));
   lines.push('');
@@ -57,6 +67,7 @@ export function renderCoverageHuman(report: CoverageReport, context: CoverageCon
   }
   lines.push('');
   lines.push(`${style.bold('Coverage:')} ${percent(report.coverage)} of the requests whose URL the plan purges (purged ÷ (purged + missed)).`);
+  for (const note of context.source?.notes ?? []) lines.push('', printable(note));
   if (report.missedValues.length) {
     lines.push('');
     lines.push(style.bold(`Missed values (top ${context.top} per dimension):`));
@@ -95,7 +106,8 @@ function missedValueLines(v: MissedValue, style: Styler): string[] {
 
 export function renderCoverageMarkdown(report: CoverageReport, context: CoverageContext): string {
   const out: string[] = ['### purgeplan coverage', ''];
-  out.push(`**Coverage: ${percent(report.coverage)}** of the requests whose URL the plan purges, against ${markdownText(context.against)} of ${markdownCode(context.config)} (${report.files.map((f) => markdownCode(f.name)).join(', ')}).`, '');
+  out.push(`**Coverage: ${percent(report.coverage)}** of the requests whose URL the plan purges, against ${markdownText(context.against)} of ${markdownCode(context.config)} (${context.source ? markdownText(context.source.label) : report.files.map((f) => markdownCode(f.name)).join(', ')}).`, '');
+  for (const note of context.source?.notes ?? []) out.push(`> ${markdownText(note)}`, '');
   out.push('| class | requests | entries | meaning |', '|---|---:|---:|---|');
   for (const c of CLASSES) out.push(`| ${c} | ${count(report.requests[c])} | ${count(report.entries[c])} | ${MEANING[c]} |`);
   out.push(`| not cached | ${count(report.requests.not_cached)} | | not GET/HEAD, or a cache status that stores nothing |`);
@@ -126,6 +138,7 @@ export function coverageJson(report: CoverageReport, context: CoverageContext): 
     format_version: 1,
     config: context.config,
     against: context.against,
+    ...context.source?.json,
     files: report.files,
     requests: report.requests,
     entries: report.entries,

@@ -30,6 +30,8 @@ export function explain(inspector: Inspector, request: CacheRequest): ExplainRes
     return { problem: `no zone takes the host "${resolved.noZone}"`, hint: 'explain looks at the zone whose `name` is the host or a parent domain of it: check zones.*.name in purge.yaml' };
   }
   const { zone, keyName, builder, result } = resolved;
+  // explain reads Cloudflare's cache keys; a Fastly or CloudFront zone purges every variant of a URL (docs/providers.md).
+  if (zone.provider !== 'cloudflare') return { problem: `explain reads Cloudflare's cache keys, and zone ${zone.name} is on ${zone.provider === 'fastly' ? 'Fastly' : 'CloudFront'}`, hint: 'there a URL purge reaches every cached variant of the URL: nothing to explain (docs/providers.md)' };
   const keyLabel = keyName === null ? "Cloudflare's default cache key" : `cache key "${keyName}"`;
   if ('problem' in result) return result;
   if ('unknown' in result) {

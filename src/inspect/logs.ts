@@ -17,7 +17,8 @@ export type LogRecord =
 
 const NOT_CACHED: LogRecord = { kind: 'not_cached', weight: 1 };
 
-interface RawRecord {
+/** A Logpush `http_requests` record's fields that coverage reads (GraphQL rows are put in this shape too). */
+export interface RawRecord {
   readonly ClientRequestMethod?: unknown;
   readonly ClientRequestScheme?: unknown;
   readonly ClientRequestHost?: unknown;
@@ -81,6 +82,14 @@ export function parseLogLine(line: string): LogRecord | null {
   } catch {
     return { kind: 'skipped', reason: 'not valid JSON', weight: 1 };
   }
+  return logRecordOf(raw);
+}
+
+/**
+ * A record's request: the one reading of a request's fields, for Logpush lines and for the rows
+ * of GraphQL Analytics (coverage --graphql), so that both are counted by the same rules.
+ */
+export function logRecordOf(raw: RawRecord): LogRecord {
   const weight = weightOf(raw.count);
   if (weight === null) return { kind: 'skipped', reason: countText(raw.count), weight: 1 };
   const host = raw.ClientRequestHost;

@@ -17,6 +17,8 @@ export interface BatchResult {
   readonly requests: PlannedRequest[];
   readonly coverage: CoverageEntry[];
   readonly counts: { files: number; hosts: number; prefixes: number; tags: number; everything: number; covered: number; duplicates: number };
+  /** By zone, then group: the file items sent that the group asked for (after dedupe and coverage; budgets count these). */
+  readonly filesByGroup: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
 
 /**
@@ -91,7 +93,7 @@ const pushTo = <K, V>(map: Map<K, V[]>, key: K, value: V) => {
 export function batch(zones: readonly Zone[], due: readonly GroupExpansion[]): BatchResult {
   const batcher = new Batcher(due);
   for (const zone of zones) batcher.zone(zone);
-  return { requests: batcher.requests, coverage: batcher.coverage, counts: batcher.counts };
+  return { requests: batcher.requests, coverage: batcher.coverage, counts: batcher.counts, filesByGroup: batcher.filesByGroup };
 }
 
 /** The plan's requests, coverage and counts, built zone by zone. */
@@ -99,6 +101,7 @@ class Batcher {
   readonly requests: PlannedRequest[] = [];
   readonly coverage: CoverageEntry[] = [];
   readonly counts: Counts = { files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 0, covered: 0, duplicates: 0 };
+  readonly filesByGroup = new Map<string, Map<string, number>>();
   private readonly names: string[];
   private readonly indexOf = new Map<string, number>();
   private readonly byZone = new Map<string, Member[]>();
@@ -116,6 +119,13 @@ class Batcher {
    */
   groupNames(indices: Iterable<number>): string[] {
     return [...new Set([...new Set(indices)].sort((a, b) => a - b).map((i) => this.names[i]))];
+  }
+
+  /** `n` more sent file items that group `i` asked for, in `zone`. */
+  credit(zone: string, i: number, n: number): void {
+    let groups = this.filesByGroup.get(zone);
+    if (groups === undefined) this.filesByGroup.set(zone, (groups = new Map()));
+    groups.set(this.names[i], (groups.get(this.names[i]) ?? 0) + n);
   }
 
   push(zone: Zone, action: Action, groups: Iterable<number>, body: PurgeBody): void {
@@ -320,6 +330,7 @@ class ZonePass {
     const { purged, checkPurged, hostSet, prefixSet, urlOwners, coverage, sendsNothing } = this;
     for (const { e, i } of this.members) {
       const variants = e.variants;
+      let sent = 0; // items of the common case below, credited to the group once
       for (const url of e.urls) {
         const owners = urlOwners.get(url);
         const shared = owners !== undefined && owners.length > 1;
@@ -351,10 +362,12 @@ class ZonePass {
           this.runs.push({ url, variants });
           this.fileCount += variants.length;
           this.distinctFiles += variants.length;
+          sent += variants.length;
           continue;
         }
         this.collectVariants(url, variants, i, shared ? owners : undefined, cover, purgedVariants);
       }
+      if (sent > 0) this.b.credit(this.zone.name, i, sent);
     }
   }
 
@@ -380,7 +393,7 @@ class ZonePass {
         counts.duplicates++;
         if (cover !== undefined) cover.coverage.alsoFor(cover.kind, cover.value, i);
         const at = this.sharedIndex.get(url)?.get(variant.key);
-        if (at !== undefined) pushTo(this.extraGroups, at, i);
+        if (at !== undefined) { pushTo(this.extraGroups, at, i); this.b.credit(this.zone.name, i, 1); }
         continue;
       }
       this.distinctFiles++;
@@ -397,6 +410,7 @@ class ZonePass {
     if (kept.length) {
       this.runs.push({ url, variants: kept.length === variants.length ? variants : kept });
       this.fileCount += kept.length;
+      this.b.credit(this.zone.name, i, kept.length);
     }
   }
 

@@ -93,9 +93,11 @@ export function fileEntries(body: CompactFiles | { readonly files: readonly File
   return body instanceof CompactFiles ? body.entries() : body.files;
 }
 
-/** Number of purge items a request carries (purge_everything counts as one). */
-export function requestSize(body: PurgeBody): number {
-  if ('purge_everything' in body) return 1;
+/** Number of purge items a request carries (purge_everything, purge_all and a Fastly URL count as one). */
+export function requestSize(body: PurgeBody | { readonly url: string } | { readonly surrogate_keys: readonly string[] } | { readonly purge_all: true } | { readonly paths: readonly string[] }): number {
+  if ('purge_everything' in body || 'purge_all' in body || 'url' in body) return 1;
+  if ('surrogate_keys' in body) return body.surrogate_keys.length;
+  if ('paths' in body) return body.paths.length;
   if ('hosts' in body) return body.hosts.length;
   if ('prefixes' in body) return body.prefixes.length;
   if ('tags' in body) return body.tags.length;

@@ -5,9 +5,10 @@ import { describeCacheKey } from '../config/describe.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
-import { estimateSeconds } from '../cloudflare/pacing.js';
-import { groupFingerprintOf, groupRecord, partsItems } from '../reconcile/record.js';
-import { batch } from './batch.js';
+import { groupRecord, partsItems } from '../reconcile/record.js';
+import { estimatedSeconds, namesProviders, providerCounts, providerRequests, providerZone } from '../providers/plan.js';
+import { attachExpansions } from './attached.js';
+import { budgetedBatch } from './escalate.js';
 import { CompactFiles } from './files.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
@@ -32,6 +33,10 @@ export interface PlanInput {
   readonly baseline: Baseline;
   readonly state: { readonly path: string; readonly digest: string | null };
   readonly watchDigests: ReadonlyMap<string, string>;
+  /** --ignore-budget: budgets are not applied this run (docs/commands.md). */
+  readonly ignoreBudget?: boolean;
+  /** Each group's fingerprint (reconcile's, or groupFingerprints() where nothing was reconciled). */
+  readonly fingerprints: ReadonlyMap<string, string>;
 }
 
 /** How many item keys a plan keeps per group for reviewers. */
@@ -47,7 +52,13 @@ export function buildPlan(input: PlanInput): Plan {
     const decision = dueDecisions.get(group.name);
     return decision === undefined ? [] : [...parts, ...removedExpansions(group, parts, decision.removed_items ?? [])];
   });
-  const { requests, coverage, counts } = batch(config.zones, due);
+  const batched = budgetedBatch(config, due, input.ignoreBudget === true);
+  const { escalations } = batched;
+  // Fastly and CloudFront zones' requests in their provider's forms (providers/plan.ts).
+  const provided = providerRequests(config.zones, batched.requests, config.groups.map((g) => g.name));
+  const { requests } = provided;
+  const coverage = [...batched.coverage, ...provided.coverage];
+  const counts = namesProviders(config.zones) ? providerCounts(batched.counts, requests, coverage, provided.duplicates) : batched.counts;
 
   const groups: PlanGroup[] = decisions.map((decision) => {
     const parts = byName.get(decision.name);
@@ -57,7 +68,8 @@ export function buildPlan(input: PlanInput): Plan {
     }
     const group = parts[0].group;
     const watchDigest = input.watchDigests.get(group.name);
-    const fingerprint = groupFingerprintOf(parts, zonesByName);
+    const fingerprint = input.fingerprints.get(group.name);
+    if (fingerprint === undefined) throw new Error(`no fingerprint for the group ${group.name}`);
     return {
       name: group.name,
       zone: parts.length === 1 ? parts[0].zone : null,
@@ -70,6 +82,7 @@ export function buildPlan(input: PlanInput): Plan {
       cache_key: group.cacheKeyName,
       // A routed group sending to zones of different actions shows its own (docs/purge-yaml.md default: purge).
       action: parts.every((p) => p.action === parts[0].action) ? parts[0].action : group.action,
+      ...(escalations.has(group.name) ? { escalated: escalations.get(group.name)! } : {}),
       revision: group.revision,
       fingerprint,
       ...(watchDigest !== undefined ? { watch_digest: watchDigest } : {}),
@@ -80,12 +93,13 @@ export function buildPlan(input: PlanInput): Plan {
     };
   });
 
-  const zones: PlanZone[] = config.zones.map((zone) => ({
+  const named = namesProviders(config.zones);
+  const zones: PlanZone[] = config.zones.map((zone) => providerZone(zone, {
     name: zone.name, zone_id: zone.id, zone_name: zone.zoneName, account_id: zone.accountId, plan: zone.plan, token_env: zone.tokenEnv,
     cache_key: zone.cacheKey, files_per_request: zone.filesPerRequest, items_per_request: zone.itemsPerRequest,
-  }));
-  const tiers = new Map(zones.map((z) => [z.name, z.plan]));
-  const estimated = estimateSeconds(requests.map((r) => ({ tier: tiers.get(r.zone) ?? 'free', kind: r.kind, size: r.size })));
+    ...(zone.cacheReserve ? { cache_reserve: true as const } : {}),
+  }, requests, named));
+  const estimated = estimatedSeconds(zones, requests);
   const cacheKeys: Record<string, string> = {};
   for (const { cacheKeyName, cacheKey } of expansions) cacheKeys[cacheKeyName ?? 'default'] ??= describeCacheKey(cacheKey);
   const plan: Omit<Plan, 'plan_id'> = {
@@ -99,8 +113,10 @@ export function buildPlan(input: PlanInput): Plan {
     coverage,
     cache_keys: Object.fromEntries(Object.entries(cacheKeys).sort(([a], [b]) => compare(a, b))),
     state: input.state,
+    ...(input.ignoreBudget ? { ignore_budget: true as const } : {}),
   };
-  return { ...plan, plan_id: planId(plan) };
+  // The renderers list each group's items from its expansions (docs/commands.md, "How the plan lists items").
+  return attachExpansions({ ...plan, plan_id: planId(plan) }, expansions);
 }
 
 /**

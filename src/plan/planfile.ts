@@ -5,7 +5,7 @@
 // plan from its configuration and baseline and sends it only when the two are the same document.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { estimateSeconds } from '../cloudflare/pacing.js';
+import { estimatedSeconds } from '../providers/plan.js';
 import { validatePlan } from '../artifacts/validate.js';
 import { describeJson, jsonDifference, schemaProblem } from '../artifacts/check.js';
 import { UserError } from '../errors.js';
@@ -172,8 +172,7 @@ function summaryInconsistency(plan: Plan): string | null {
     }
   }
   if (plan.summary.estimated_seconds !== undefined) {
-    const tiers = new Map(plan.zones.map((z) => [z.name, z.plan]));
-    const estimated = estimateSeconds(plan.requests.map((r) => ({ tier: tiers.get(r.zone) ?? 'free', kind: r.kind, size: r.size })));
+    const estimated = estimatedSeconds(plan.zones, plan.requests);
     if (plan.summary.estimated_seconds !== estimated) return `summary.estimated_seconds is ${plan.summary.estimated_seconds}, but its requests take ${estimated}`;
   }
   return null;

@@ -8,6 +8,7 @@ import { printable } from '../format.js';
 import type { Config } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { reconcile, workingWatchDigests } from '../reconcile/baseline.js';
+import { groupFingerprints } from '../reconcile/record.js';
 import type { ExpandAt, Reconciled } from '../reconcile/baseline.js';
 import { stateDigest } from '../reconcile/state.js';
 import { buildPlan } from './plan.js';
@@ -66,7 +67,8 @@ export function checkSavedPlan(check: SavedPlanCheck): Plan {
     if (group.due && watchDigests.get(group.name) !== group.watch_digest) throw stale(`the content group ${printable(group.name)} watches changed since it was made`);
   }
   const rebuilt = resuming
-    ? buildPlan({ config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan), baseline: plan.baseline, state: plan.state, watchDigests })
+    ? buildPlan({ config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan), baseline: plan.baseline, state: plan.state, watchDigests,
+        fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions), ignoreBudget: plan.ignore_budget === true })
     : rebuildSavedPlan(check, inconsistency, stale);
   const difference = planDifference(plan, rebuilt);
   if (difference !== null) {
@@ -99,6 +101,8 @@ function rebuildSavedPlan(check: SavedPlanCheck, inconsistency: string | null, s
   return buildPlan({
     config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: reconciled.decisions,
     baseline: reconciled.baseline, state: { path: reconciled.state.path, digest: reconciled.state.digest }, watchDigests: reconciled.watchDigests,
+    ignoreBudget: plan.ignore_budget === true,
+    fingerprints: reconciled.fingerprints,
   });
 }
 
@@ -110,6 +114,7 @@ function rebuildSavedPlan(check: SavedPlanCheck, inconsistency: string | null, s
 export function readSavedPlan(planfile: string, flags: SavedPlanFlags, cwd: string): { plan: Plan; configFile: string } {
   const refused = [
     flags.groups.length > 0 ? '--group' : '', flags.all ? '--all' : '', flags.base !== undefined ? '--base' : '', flags.state !== undefined ? '--state' : '',
+    flags.ignoreBudget ? '--ignore-budget' : '',
   ].filter(Boolean);
   if (refused.length > 0) {
     throw new UserError(`${refused.join(', ')} cannot be used with a plan file: the plan already says what to purge and against which state`, {
@@ -131,6 +136,8 @@ export interface SavedPlanFlags {
   readonly all: boolean;
   readonly base?: string;
   readonly state?: string;
+  /** --ignore-budget: a saved plan says whether it was made with it. */
+  readonly ignoreBudget?: boolean;
   readonly config: string;
   readonly configGiven?: boolean;
 }

@@ -4,6 +4,9 @@
 import type { PlanTier } from '../cloudflare/limits.js';
 import type { GroupRecordData } from '../reconcile/record.js';
 import type { PurgeBody } from './files.js';
+import type { FastlyBody } from '../providers/fastly.js';
+import type { CloudFrontBody } from '../providers/cloudfront.js';
+import type { ProviderName } from '../providers/types.js';
 
 export type GroupStatus = 'new' | 'changed' | 'revised' | 'content' | 'forced' | 'unchanged' | 'removed';
 export const DUE_STATUSES: readonly GroupStatus[] = ['new', 'changed', 'revised', 'content', 'forced'];
@@ -18,8 +21,13 @@ export type RequestKind = (typeof REQUEST_KINDS)[number];
 import type { Action } from '../vocabulary.js';
 export type { Action };
 
+/** A request body: Cloudflare's, or a Fastly or CloudFront zone's in its provider's form (docs/providers.md). */
+export type RequestBody = PurgeBody | FastlyBody | CloudFrontBody;
+
 export interface PlannedRequest {
   readonly zone: string;
+  /** Which CDN the request goes to; present in every request of a plan that has a Fastly or CloudFront zone. */
+  readonly provider?: ProviderName;
   readonly zone_id: string | null;
   /** Which endpoint the body goes to: purge_cache or invalidate_cache. */
   readonly action: Action;
@@ -28,13 +36,24 @@ export interface PlannedRequest {
   readonly kind: RequestKind;
   /** Items in the body (purge_everything counts as one). */
   readonly size: number;
-  /** Exactly the JSON that apply POSTs to /zones/{zone_id}/purge_cache (or invalidate_cache). Always the last key. */
+  /**
+   * Exactly the JSON that apply POSTs to /zones/{zone_id}/purge_cache (or invalidate_cache). Always
+   * the last key. In a Fastly or CloudFront zone's request it is that provider's form (a
+   * `RequestBody`: `provider` says which), held under this type so that Cloudflare's readers
+   * stay as they are; they skip other providers' requests (providers/plan.ts).
+   */
   readonly body: PurgeBody;
 }
 
 export interface PlanZone {
   /** The local name from purge.yaml. */
   readonly name: string;
+  /** Present in every zone of a plan that has a Fastly or CloudFront zone. */
+  readonly provider?: ProviderName;
+  /** A Fastly or CloudFront zone's requests in flight at most. */
+  readonly concurrency?: number;
+  /** A CloudFront zone's invalidation paths and their price beyond the monthly free paths (an estimate). */
+  readonly invalidation_cost?: { readonly paths: number; readonly free_paths_per_month: number; readonly usd_per_path: number; readonly usd_beyond_free: number; readonly usd_without_free: number };
   readonly zone_id: string | null;
   /** The Cloudflare zone name (`zones.X.name`), looked up at apply when zone_id is null. */
   readonly zone_name: string | null;
@@ -45,6 +64,23 @@ export interface PlanZone {
   readonly cache_key: string | null;
   readonly files_per_request: number;
   readonly items_per_request: number;
+  /** The zone uses Cache Reserve (docs/purge-yaml.md): the plan warns what its purges refill. Absent: it does not. */
+  readonly cache_reserve?: true;
+}
+
+/**
+ * A group escalated over a budget (docs/purge-yaml.md, "Budgets and escalation"): its file items
+ * (`from`: how many were due after dedupe and coverage, and their own estimated send time at the
+ * zone's tier) are purged by `to` instead, which takes `requests` requests.
+ */
+export interface Escalation {
+  readonly from: { readonly files: number; readonly seconds: number };
+  readonly to: { readonly prefixes: readonly string[] } | { readonly hosts: readonly string[] } | { readonly everything: true };
+  /** Which budget, in words. */
+  readonly reason: string;
+  /** The budget that was exceeded: the group's items, or its zone's seconds or items. */
+  readonly budget: { readonly group: string; readonly items: number } | { readonly zone: string; readonly seconds: number } | { readonly zone: string; readonly items: number };
+  readonly requests: number;
 }
 
 export interface GroupDiff {
@@ -100,6 +136,8 @@ export interface PlanGroup {
   readonly cache_key?: string | null;
   /** What the group's items go to (docs/purge-yaml.md): purge_cache or invalidate_cache. Absent for removed groups. */
   readonly action?: Action;
+  /** Over a budget: what replaced its file items (docs/purge-yaml.md, "Budgets and escalation"). */
+  readonly escalated?: Escalation;
   /** For due groups: the state record a successful apply writes (apply copies it). */
   readonly record?: GroupRecordData;
 }
@@ -156,6 +194,8 @@ export interface Plan {
   readonly cache_keys: Readonly<Record<string, string>>;
   /** The state file the plan was made against (relative to purge.yaml) and its digest then. */
   readonly state: { readonly path: string; readonly digest: string | null };
+  /** Planned with --ignore-budget: budgets were not applied (nothing escalated, nothing refused). */
+  readonly ignore_budget?: true;
   /** sha256 of the requests and of every input that made a group due: names the plan in the journal. */
   readonly plan_id: string;
 }
@@ -170,8 +210,11 @@ export function removedCount(removed: readonly RemovedItems[] | undefined): numb
   return n;
 }
 
-export function requestKind(body: PurgeBody): RequestKind {
-  if ('purge_everything' in body) return 'purge_everything';
+export function requestKind(body: RequestBody): RequestKind {
+  if ('purge_everything' in body || 'purge_all' in body) return 'purge_everything';
+  if ('surrogate_keys' in body) return 'tags';
+  if ('url' in body) return 'files';
+  if ('paths' in body) return body.paths.length === 1 && body.paths[0] === '/*' ? 'purge_everything' : body.paths.every((path) => path.endsWith('*')) ? 'prefixes' : 'files';
   if ('hosts' in body) return 'hosts';
   if ('prefixes' in body) return 'prefixes';
   if ('tags' in body) return 'tags';

@@ -10,7 +10,7 @@ import type { Baseline } from '../plan/types.js';
 import { decide } from './due.js';
 import type { BaselineGroup, CurrentGroup, Decision } from './due.js';
 import { baseTopLevel, listWorkingFiles, readBlobs, readFileAtCommit, repoRelativeDir, resolveCommit } from './git.js';
-import { groupFingerprint, groupFingerprintOf, MAX_RECORDED_ITEMS, partsItems, partsKeys, recordedKeys, zonesKey } from './record.js';
+import { groupFingerprint, groupFingerprintOf, groupFingerprints, MAX_RECORDED_ITEMS, partsItems, partsKeys, recordedKeys, zonesKey } from './record.js';
 import { expansionBaseline, recordBaseline, withRemovedItems } from './removed.js';
 import type { BaselineSource } from './removed.js';
 import { checkStateOwner, readState, stateDigest, statePaths } from './state.js';
@@ -33,6 +33,8 @@ export interface Reconciled {
   readonly baseline: Baseline;
   readonly decisions: readonly Decision[];
   readonly watchDigests: ReadonlyMap<string, string>;
+  /** Each current group's fingerprint, for the plan (computed once, here). */
+  readonly fingerprints: ReadonlyMap<string, string>;
   readonly state: { readonly path: string; readonly absolutePath: string; readonly digest: string | null };
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -66,8 +68,9 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
   const watchDigests = workingWatchDigests(expansions, baseDir, listFiles, state.absolutePath);
   const zones = new Map(config.zones.map((z) => [z.name, z]));
   const grouped = byGroup(expansions);
+  const fingerprints = groupFingerprints(config.zones, expansions);
   const current: CurrentGroup[] = grouped.map(({ group, parts }) => ({
-    name: group.name, zone: zonesKey(parts), fingerprint: groupFingerprintOf(parts, zones), revision: group.revision,
+    name: group.name, zone: zonesKey(parts), fingerprint: fingerprints.get(group.name)!, revision: group.revision,
     ...(watchDigests.has(group.name) ? { watch_digest: watchDigests.get(group.name) } : {}),
     legacyFingerprint: () => (parts.length === 1 ? groupFingerprint(parts[0]) : groupFingerprintOf(parts, zones)),
     items: () => (partsItems(parts) > MAX_RECORDED_ITEMS ? [] : partsKeys(parts)),
@@ -115,7 +118,7 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
     file: configFile,
   });
   diagnostics.push(...lost);
-  return { baseline, decisions, watchDigests, state: { ...state, digest }, diagnostics };
+  return { baseline, decisions, watchDigests, fingerprints, state: { ...state, digest }, diagnostics };
 }
 
 /** purge.yaml, its vars files and the watched paths as they were at commit REF. */

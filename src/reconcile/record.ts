@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Zone } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
-import { groupItemKeys } from '../expand/group.js';
+import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
 
 /** Item lists are kept only up to this many items per group, so the state stays small. */
@@ -131,6 +131,12 @@ export function zonesKey(parts: readonly GroupExpansion[]): string {
 /** Items of a group over every zone it sends to. */
 export function partsItems(parts: readonly GroupExpansion[]): number {
   return parts.reduce((n, p) => n + p.items, 0);
+}
+
+/** Every group's fingerprint by name, computed once per run for both the decision and the plan. */
+export function groupFingerprints(zones: readonly Zone[], expansions: readonly GroupExpansion[]): Map<string, string> {
+  const lookup = new Map(zones.map((z) => [z.name, z]));
+  return new Map(byGroup(expansions).map(({ group, parts }) => [group.name, groupFingerprintOf(parts, lookup)]));
 }
 
 /**

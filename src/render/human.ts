@@ -4,21 +4,27 @@
 import type { Styler } from '../diagnostics.js';
 import type { CoverageEntry, Plan, PlanGroup } from '../plan/types.js';
 import { removedCount } from '../plan/types.js';
-import { removedItemKeys, removedNote, removedZoneOf } from './removed.js';
+import { zoneItems } from './items.js';
+import { planGroupListing, PRODUCT_URLS } from './listing.js';
+import type { ListingLine } from './listing.js';
 import { baselineLine, INVALIDATE_MEANING, planLine, requestsText } from './summary.js';
+import { cacheReserveWarnings, ESCALATED_MEANING, escalatesToPrefixOrHost, escalationText, IGNORED_NOTE, VARIANTS_NOTE } from './budget.js';
 import { count, plural, printable } from '../format.js';
+import { costText, zoneKeyText, zoneWhere } from './provider.js';
 
 export interface HumanOptions {
   readonly style: Styler;
-  /** Items listed per group before "… and N more". */
+  /** Flat items listed per group before "… and N more" (a product lists up to 20 URLs). */
   readonly itemsPerGroup?: number;
+  /** Every item flat, one a line, none left out (--expand). */
+  readonly expand?: boolean;
 }
 
 /** Each symbol has one meaning (the legend lists those the plan uses). */
 const PURGE = 'purge';
 const CHANGED = 'purge (changed since the baseline)';
 const NOT_DUE = 'not due';
-const SYMBOLS: readonly (readonly [string, string])[] = [['+', PURGE], ['±', CHANGED], ['~', INVALIDATE_MEANING], ['=', NOT_DUE]];
+const SYMBOLS: readonly (readonly [string, string])[] = [['+', PURGE], ['±', CHANGED], ['~', INVALIDATE_MEANING], ['↑', ESCALATED_MEANING], ['=', NOT_DUE]];
 
 const SYMBOL: Record<PlanGroup['status'], string> = {
   new: '+', changed: '±', revised: '+', content: '+', forced: '+', unchanged: '=', removed: '-',
@@ -26,6 +32,7 @@ const SYMBOL: Record<PlanGroup['status'], string> = {
 
 /** A due group that invalidates is marked `~`, as are its items (docs/purge-yaml.md); purges keep their symbols. */
 function groupSymbol(group: PlanGroup): string {
+  if (group.due && group.escalated) return '↑';
   return group.due && group.action === 'invalidate' ? '~' : SYMBOL[group.status];
 }
 
@@ -43,11 +50,6 @@ function legendText(used: ReadonlySet<string>, removals: Removals, style: Styler
   return `Symbols: ${entries.join(', ')}.`;
 }
 
-/** The symbol of a group's items: `~` invalidated, `+` purged. */
-export function itemSymbol(group: PlanGroup): string {
-  return group.action === 'invalidate' ? '~' : '+';
-}
-
 /** `· invalidate` after the status of a group that invalidates; nothing for purges (the default). */
 export function actionText(group: PlanGroup): string {
   return group.action === 'invalidate' && group.status !== 'removed' ? 'invalidate' : '';
@@ -62,13 +64,10 @@ export function coveredBy(entry: CoverageEntry, code: (text: string) => string =
 }
 
 /** `URL [h=v, …]` keys are shown as `URL  [h=v, …]`: two spaces set the headers apart. */
-export function itemLine(key: string): string {
-  const bracket = key.indexOf(' [');
-  return printable(bracket === -1 || !key.startsWith('http') ? key : `${key.slice(0, bracket)}  ${key.slice(bracket + 1)}`);
-}
+export { fileKeyLine as itemLine } from './listing.js';
 
 /** A changed group whose items are the same: what changed is its action (docs/purge-yaml.md) or its zone's id (docs/purge-yaml.md). */
-export function sameItems(group: PlanGroup): boolean {
+function sameItems(group: PlanGroup): boolean {
   return group.diff !== undefined && group.diff.added_count === 0 && group.diff.removed_count === 0;
 }
 
@@ -86,38 +85,39 @@ export function statusText(group: PlanGroup): string {
   }
 }
 
-/** A group's size as a reviewer needs it: a changed group purges all its items, not only the new ones. */
-export function itemsText(group: PlanGroup): string {
+/**
+ * A group's size as a reviewer needs it: a changed group purges all its items, not only the new
+ * ones. `counted` is its items as the listing factors them (`2 URLs × 24 variants = 48 items`).
+ */
+export function itemsText(group: PlanGroup, counted = plural(group.items, 'item')): string {
   if (group.status === 'removed') return 'nothing to purge';
   const removed = removedCount(group.removed_items);
   const also = removed > 0 ? ` and ${plural(removed, 'removed item')}` : '';
-  if (group.status === 'changed') return `${group.action === 'invalidate' ? 'invalidates' : 'purges'} all ${plural(group.items, 'item')}${also}`;
-  return `${plural(group.items, 'item')}${also}`;
+  if (group.status === 'changed') return `${group.action === 'invalidate' ? 'invalidates' : 'purges'} all ${counted}${also}`;
+  return `${counted}${also}`;
 }
 
-/**
- * The lines under a due group that show its changes: items added, then items removed (each
- * `(removed: purged)` when it is purged one last time, `(no longer planned)` when not), or, for a
- * group without a diff, its items and then the removed ones; null when it has neither.
- */
-export function changeLines(group: PlanGroup, limit: number, zone: string | null): { added: string[]; removed: { key: string; note: string }[]; hidden: number } | null {
-  if (group.diff && !sameItems(group)) {
-    const zoneOf = removedZoneOf(group);
-    const removed = group.diff.removed.slice(0, limit).map((key) => {
-      const at = zoneOf(key);
-      return { key, note: at === undefined ? '(no longer planned)' : removedNote(group, at, zone) };
-    });
-    const added = group.diff.added.slice(0, limit);
-    return { added, removed, hidden: group.diff.added_count + group.diff.removed_count - added.length - removed.length };
+/** A listing line as the terminal shows it, noting the symbols the legend must explain. */
+function styledLine(line: ListingLine, style: Styler, used: Set<string>, removals: Removals): string {
+  const indent = line.depth ? '          ' : '      ';
+  if (line.tone === 'dim') return style.dim(`${indent}${line.text}`);
+  if (line.tone === 'plain') return `${indent}${line.text}`;
+  if (line.tone === 'item') {
+    used.add(line.symbol);
+    return `${indent}${style.green(line.symbol)} ${line.text}`;
   }
-  if (!group.removed_items?.length) return null;
-  const { keys, total } = removedItemKeys(group, limit);
-  return { added: [], removed: keys.map(({ key, zone: at }) => ({ key, note: removedNote(group, at, zone) })), hidden: total - keys.length };
+  if (line.text.endsWith('(no longer planned)')) removals.dropped = true;
+  else if (/\(removed: invalidated( in zone [^)]*)?\)$/.test(line.text)) removals.invalidated = true;
+  else removals.purged = true;
+  const note = line.text.lastIndexOf(' (');
+  return `${indent}${style.red('-')} ${line.text.slice(0, note)} ${style.dim(line.text.slice(note + 1))}`;
 }
 
 export function renderHuman(plan: Plan, options: HumanOptions): string {
   const { style } = options;
   const limit = options.itemsPerGroup ?? 10;
+  const expand = options.expand ?? false;
+  const itemsIn = zoneItems(plan);
   const lines: string[] = [];
   const used = new Set<string>();
   const removals: Removals = { group: false, purged: false, invalidated: false, dropped: false };
@@ -132,8 +132,10 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
     const zone = plan.zones.find((z) => z.name === zoneName);
     const zoneKey = zone?.cache_key ?? null;
     const keyText = (name: string | null) => `cache key ${name === null ? 'default' : `"${name}"`} (${plan.cache_keys[name ?? 'default'] ?? 'not described'})`;
-    const where = zone ? [zone.zone_name, zone.zone_id ?? 'id looked up at apply', `${zone.plan} plan`].filter(Boolean).join(', ') : 'no longer in purge.yaml';
-    lines.push(`${style.bold(`zone ${zoneName}`)} (${where})${zone ? ` — ${keyText(zoneKey)}` : ''}`);
+    const where = zone ? zoneWhere(zone) : 'no longer in purge.yaml';
+    lines.push(`${style.bold(`zone ${zoneName}`)} (${where})${zone ? ` — ${zoneKeyText(zone) ?? keyText(zoneKey)}` : ''}`);
+    const cost = zone ? costText(zone) : null;
+    if (cost !== null) lines.push(`  ${cost}`);
     for (const request of plan.requests) {
       if (request.zone !== zoneName || !('purge_everything' in request.body)) continue;
       lines.push(style.red(style.bold(request.action === 'invalidate'
@@ -151,37 +153,15 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
       const action = actionText(group) ? ` ${style.dim('·')} ${actionText(group)}` : '';
       const groupKey = route ? route.cache_key : group.cache_key;
       const ownKey = groupKey !== undefined && groupKey !== zoneKey && group.status !== 'removed' ? ` ${style.dim('·')} ${keyText(groupKey)}` : '';
-      const routed = route ? ` ${style.dim('·')} routed by host${group.zones.length > 1 ? `: ${plural(route.items, 'item')} of ${count(group.items)} here` : ''}` : '';
-      const head = `  ${shown} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)}${action} ${style.dim('·')} ${itemsText(group)}${routed}${ownKey}`;
-      lines.push(group.due ? head : style.dim(head));
+      // An escalated group lists no files: its line says what stands in for them (docs/purge-yaml.md, "Budgets and escalation").
+      const listing = group.due && !group.escalated ? planGroupListing(planGroup, zoneName, itemsIn, { expand, urls: PRODUCT_URLS, flat: expand ? Infinity : limit }) : null;
+      // A routed group counts its items here among all of them; any other carries the factored count on its line.
+      const here = route !== undefined && group.zones.length > 1;
+      const routed = route ? ` ${style.dim('·')} routed by host${here ? `: ${listing?.head ?? plural(route.items, 'item')} of ${count(group.items)} here` : ''}` : '';
+      const head = `  ${shown} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)}${action} ${style.dim('·')} ${itemsText(group, here ? undefined : listing?.head)}${routed}${ownKey}`;
+      lines.push(group.due && group.escalated ? `  ${shown} ${escalationText(plan, group, group.escalated, style.bold(printable(group.name)))}` : group.due ? head : style.dim(head));
       if (group.description) lines.push(style.dim(`      ${printable(group.description.trim())}`));
-      if (!group.due) continue;
-      const changes = changeLines(group, limit, zoneName);
-      if ((group.diff || changes) && group.zones.length > 1 && group.zones[0] !== zoneName) {
-        lines.push(style.dim(`      (changes listed under zone ${group.zones[0]})`));
-        continue;
-      }
-      if (changes && group.diff && !sameItems(group)) {
-        for (const key of changes.added) {
-          used.add(itemSymbol(group));
-          lines.push(`      ${style.green(itemSymbol(group))} ${itemLine(key)}`);
-        }
-      } else {
-        const preview = route?.preview ?? group.preview ?? [];
-        preview.slice(0, limit).forEach((key) => {
-          used.add(itemSymbol(group));
-          lines.push(`      ${style.green(itemSymbol(group))} ${itemLine(key)}`);
-        });
-        const more = (route?.items ?? group.items) - Math.min(limit, preview.length);
-        if (more > 0) lines.push(style.dim(`      … and ${count(more)} more`));
-      }
-      for (const { key, note } of changes?.removed ?? []) {
-        if (note === '(no longer planned)') removals.dropped = true;
-        else if (note.startsWith('(removed: invalidated')) removals.invalidated = true;
-        else removals.purged = true;
-        lines.push(`      ${style.red('-')} ${itemLine(key)} ${style.dim(note)}`);
-      }
-      if (changes && changes.hidden > 0) lines.push(style.dim(`      … and ${plural(changes.hidden, group.diff && !sameItems(group) ? 'more change' : 'more removed item')}`));
+      for (const line of listing?.lines ?? []) lines.push(styledLine(line, style, used, removals));
     }
     lines.push('');
   }
@@ -190,6 +170,8 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
   }
   if (plan.summary.duplicates > 0) lines.push(style.dim(`Deduplicated: ${plural(plan.summary.duplicates, 'item')} asked for by more than one group ${plan.summary.duplicates === 1 ? 'is' : 'are'} sent once.`));
   if (plan.coverage.length || plan.summary.duplicates) lines.push('');
+  const budgetNotes = [...(escalatesToPrefixOrHost(plan) ? [VARIANTS_NOTE] : []), ...(plan.ignore_budget ? [IGNORED_NOTE] : []), ...cacheReserveWarnings(plan).map((w) => `Warning: ${w}`)];
+  if (budgetNotes.length) lines.push(...budgetNotes, '');
   lines.push(plan.summary.requests === 0 ? style.bold('No purges planned.') : style.bold(planLine(plan)));
   if (dueCount > 0) {
     // Like Terraform, the legend lists only the symbols this plan shows.

@@ -1,10 +1,16 @@
 // The plan as a pull-request comment: a summary table and one <details> per due group, kept
 // under 60,000 characters (GitHub refuses comments over 65,536) with a note of what was cut.
 import type { Plan } from '../plan/types.js';
-import { actionText, changeLines, coveredBy, itemLine, itemSymbol, itemsText, sameItems, statusText } from './human.js';
+import { actionText, coveredBy, itemsText, statusText } from './human.js';
 import type { PlanGroup } from '../plan/types.js';
+import { zoneItems } from './items.js';
+import type { ZoneItems } from './items.js';
+import { planGroupListing, PRODUCT_URLS } from './listing.js';
+import type { ListingLine, PlanGroupOptions } from './listing.js';
 import { baselineLine, planLine } from './summary.js';
+import { cacheReserveWarnings, escalatesToPrefixOrHost, escalationText, IGNORED_NOTE, VARIANTS_NOTE } from './budget.js';
 import { codeSpan, count, markdownText, plural, printable } from '../format.js';
+import { costText, zoneKeyText, zoneWhere } from './provider.js';
 
 export const MARKDOWN_LIMIT = 60_000;
 
@@ -15,8 +21,8 @@ const escapeText = (text: string) => markdownText(text.replace(/\s+/g, ' ').trim
 const fenceFor = (body: string) => '`'.repeat(Math.max(3, ...[...body.matchAll(/`+/g)].map((m) => m[0].length + 1)));
 // A table cell is HTML-escaped like the <summary> (GitHub renders inline HTML in cells too).
 const escapeCell = (text: string) => escapeHtml(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-/** Removed items listed per group (a diff lists at most as many). */
-const REMOVED_LINES = 50;
+/** Flat items listed per group (and per list of removed items) before "… and N more". */
+const FLAT_LINES = 50;
 /** Room kept below the limit for the note of what was cut. */
 const NOTE_ROOM = 400;
 
@@ -33,9 +39,51 @@ function fitLines(lines: readonly string[], budget: number): { kept: string[]; l
 }
 
 /** A group's status, and `invalidate` for a group that invalidates (docs/purge-yaml.md). */
-const statusOf = (g: PlanGroup): string => (actionText(g) ? `${statusText(g)}, ${actionText(g)}` : statusText(g));
+const statusOf = (g: PlanGroup): string => `${actionText(g) ? `${statusText(g)}, ${actionText(g)}` : statusText(g)}${g.due && g.escalated ? ', escalated' : ''}`;
 
-export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
+export interface MarkdownOptions {
+  /** Every item flat, one a line (--expand): no list is cut but to fit the limit. */
+  readonly expand?: boolean;
+}
+
+/** A listing line in a diff block: `+`/`~`/`-` items, the rest as context lines. */
+function diffLine(line: ListingLine): string {
+  const indent = line.depth ? '    ' : '  ';
+  return line.tone === 'item' || line.tone === 'removed' ? `${line.symbol} ${line.text}` : `${indent}${line.text}`;
+}
+
+/** `planGroupListing` with each group's items in a zone worked out once (the listing is rebuilt as it shrinks). */
+function cachedItems(plan: Plan): (group: PlanGroup, zone: string) => ZoneItems {
+  const itemsIn = zoneItems(plan);
+  const cache = new Map<string, ZoneItems>();
+  return (group, zone) => {
+    const key = `${group.name}\n${zone}`;
+    let items = cache.get(key);
+    if (items === undefined) cache.set(key, (items = itemsIn(group, zone)));
+    return items;
+  };
+}
+
+/**
+ * A group's count for its summary and the lines of its section: in one zone, its listing; in
+ * several (a routed group), each zone's under a line naming it.
+ */
+function groupSection(g: PlanGroup, itemsIn: (group: PlanGroup, zone: string) => ZoneItems, options: PlanGroupOptions): { summary: string; lines: string[] } {
+  if (g.zones.length === 1) {
+    const listing = planGroupListing(g, g.zones[0], itemsIn, options);
+    return { summary: itemsText(g, listing.head), lines: listing.lines.map(diffLine) };
+  }
+  const lines: string[] = [];
+  for (const zone of g.zones) {
+    const listing = planGroupListing(g, zone, itemsIn, options);
+    const action = g.routes?.find((r) => r.zone === zone)?.action ?? g.action;
+    // The zone's line carries its action's symbol: a routed group may purge in one zone and invalidate in another.
+    lines.push(`${action === 'invalidate' ? '~' : '+'} zone ${printable(zone)}: ${listing.head}`, ...listing.lines.map(diffLine));
+  }
+  return { summary: itemsText(g), lines };
+}
+
+export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT, options: MarkdownOptions = {}): string {
   const head: string[] = ['### purgeplan plan', ''];
   for (const request of plan.requests) {
     if ('purge_everything' in request.body) {
@@ -52,7 +100,9 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     const keyIn = (g: Plan['groups'][number]) => { const route = g.routes?.find((r) => r.zone === z.name); return route ? route.cache_key : g.cache_key ?? z.cache_key ?? null; };
     const keys = [...new Set(plan.groups.filter((g) => g.zones.includes(z.name) && g.status !== 'removed').map(keyIn))];
     const keyText = keys.map((k) => `\`${k ?? 'default'}\` (${escapeText(plan.cache_keys[k ?? 'default'] ?? 'not described')})`).join('; ');
-    return `- Zone \`${z.name}\` (${[z.zone_name, `${z.plan} plan`].filter(Boolean).join(', ')})${keyText ? `: cache key ${keyText}` : ''}`;
+    const other = zoneKeyText(z);
+    const cost = costText(z);
+    return `- Zone \`${z.name}\` (${zoneWhere(z, { id: false })})${other !== null ? `: ${other}` : keyText ? `: cache key ${keyText}` : ''}${cost === null ? '' : `; ${cost}`}`;
   });
   if (zoneLines.length) head.push(...zoneLines.slice(0, 20), ...(zoneLines.length > 20 ? [`- … and ${plural(zoneLines.length - 20, 'more zone')}`] : []), '');
   // A plan of thousands of groups or covering items must not fill the comment with the table and
@@ -77,31 +127,34 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   if (notesLeft) coverageNotes.push(`- … and ${plural(notesLeft, 'more covering item')}`);
   if (plan.summary.duplicates) coverageNotes.push(`- ${plural(plan.summary.duplicates, 'duplicate item')} sent once`);
   if (coverageNotes.length) head.push(...coverageNotes, '');
+  // Escalated groups, what stands in for their files, and the budget notes (docs/purge-yaml.md, "Budgets and escalation").
+  const escalated = plan.groups.filter((g) => g.due && g.escalated).map((g) => `- ↑ ${escalationText(plan, g, g.escalated!, `**${markdownText(g.name)}**`, codeSpan)}`);
+  const { kept: escalationLines, left: escalationsLeft } = fitLines(escalated, Math.floor(limit * 0.1));
+  if (escalationsLeft) escalationLines.push(`- … and ${plural(escalationsLeft, 'more escalated group')}`);
+  if (escalatesToPrefixOrHost(plan)) escalationLines.push('', VARIANTS_NOTE);
+  if (plan.ignore_budget) escalationLines.push('', IGNORED_NOTE);
+  if (escalationLines.length) head.push(...escalationLines, '');
+  for (const warning of cacheReserveWarnings(plan, codeSpan)) head.push(`> [!WARNING]\n> ${warning.replace('action: invalidate', '`action: invalidate`')}`, '');
 
   // Each due group's item list, shrunk until everything fits.
   const due = plan.groups.filter((g) => g.due);
   const descriptions = new Map(due.map((g) => [g.name, g.description ? `${escapeText(g.description)}\n\n` : '']));
-  const section = (name: string, summary: string, lines: readonly string[], total: number): string => {
-    const more = total - lines.length;
-    const body = lines.join('\n') + (more > 0 ? `\n… and ${count(more)} more` : '');
+  const section = (name: string, summary: string, lines: readonly string[]): string => {
+    const body = lines.join('\n');
     const fence = fenceFor(body);
     return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n${descriptions.get(name) ?? ''}${fence}diff\n${body}\n${fence}\n</details>\n`;
   };
-  const linesOf = (g: (typeof due)[number]): { lines: string[]; total: number } => {
-    // Items added, then items removed, each removed one saying whether it is purged one last time.
-    const changes = changeLines(g, REMOVED_LINES, g.zones.length === 1 ? g.zones[0] : null);
-    const removed = (changes?.removed ?? []).map(({ key, note }) => `- ${itemLine(key)} ${note}`);
-    if (g.diff && !sameItems(g)) return { lines: [...g.diff.added.map((k) => `${itemSymbol(g)} ${itemLine(k)}`), ...removed], total: g.diff.added_count + g.diff.removed_count };
-    if (removed.length) return { lines: [...(g.preview ?? []).map((k) => `${itemSymbol(g)} ${itemLine(k)}`), ...removed], total: g.items + removed.length + (changes?.hidden ?? 0) };
-    // A routed group whose zones differ in action: each zone's items with that zone's symbol.
-    if (g.routes && g.routes.some((r) => r.action !== g.routes![0].action)) {
-      return { lines: g.routes.flatMap((r) => r.preview.map((k) => `${itemSymbol({ ...g, action: r.action })} ${itemLine(k)}`)), total: g.items };
-    }
-    return { lines: (g.preview ?? []).map((k) => `${itemSymbol(g)} ${itemLine(k)}`), total: g.items };
+  const itemsIn = cachedItems(plan);
+  /** A group's section at `perGroup` flat items (and as many URLs, up to 20) per list. */
+  const sectionOf = (g: (typeof due)[number], perGroup: number): string => {
+    // An escalated group lists no files: one line says what stands in for them (docs/purge-yaml.md, "Budgets and escalation").
+    if (g.escalated) return section(g.name, `${statusOf(g)}, ${itemsText(g)}`, [`↑ ${escalationText(plan, g, g.escalated, printable(g.name))}`]);
+    const { summary, lines } = groupSection(g, itemsIn, { expand: options.expand ?? false, urls: Math.min(PRODUCT_URLS, perGroup), flat: perGroup });
+    return section(g.name, `${statusOf(g)}, ${summary}`, lines);
   };
   const fixed = `${head.join('\n')}\n`;
-  // A loop, not Math.max(...spread): past ~120,000 due groups a spread overflows the stack.
-  const longest = due.reduce((most, g) => Math.max(most, linesOf(g).lines.length), 0);
+  // Lists are shortened step by step until the plan fits: 50 flat items (every one with --expand), then 20, 10, 5, 2, 1, none.
+  const longest = options.expand ? Number.POSITIVE_INFINITY : FLAT_LINES;
   let perGroup = longest;
   let rendered = '';
   let omitted = 0;
@@ -112,21 +165,20 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     let length = fixed.length;
     fits = true;
     for (const g of due) {
-      const { lines, total } = linesOf(g);
-      const next = section(g.name, `${statusOf(g)}, ${itemsText(g)}`, lines.slice(0, perGroup), total);
+      const next = sectionOf(g, perGroup);
       length += next.length + (sections.length ? 1 : 0);
       if (length > limit - NOTE_ROOM) { fits = false; break; }
       sections.push(next);
     }
     if (fits) rendered = fixed + sections.join('\n');
     if (fits || perGroup === 0) break;
-    perGroup = Math.floor(perGroup / 2);
+    perGroup = perGroup > PRODUCT_URLS ? PRODUCT_URLS : Math.floor(perGroup / 2);
   }
   if (!fits) {
     // Even without items the sections are too long: keep the ones that fit.
     let kept = fixed;
     for (const g of due) {
-      const next = section(g.name, `${statusOf(g)}, ${itemsText(g)}`, [], linesOf(g).total);
+      const next = sectionOf(g, 0);
       if (kept.length + next.length > limit - NOTE_ROOM) { omitted++; continue; }
       kept += `${next}\n`;
     }
@@ -145,6 +197,6 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
 }
 
 /** The whole plan, uncut, for `purgeplan comment`, which spreads it over several comments instead. */
-export function renderMarkdownWhole(plan: Plan): string {
-  return renderMarkdown(plan, Number.POSITIVE_INFINITY);
+export function renderMarkdownWhole(plan: Plan, options: MarkdownOptions = {}): string {
+  return renderMarkdown(plan, Number.POSITIVE_INFINITY, options);
 }

@@ -1,11 +1,9 @@
 // Items that left a group since the baseline, as reviewers see them: each on its own `-` line
 // saying `(removed: purged)` (README "Only what changed"). Pure: PlanGroup -> lines' parts.
-import { fileKey } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
-import type { PlanGroup, RemovedItems } from '../plan/types.js';
-import { removedCount } from '../plan/types.js';
+import type { PlanGroup } from '../plan/types.js';
 
 const variantOf = (headers: Readonly<Record<string, string>>): Variant => makeVariant(Object.entries(headers).sort(([a], [b]) => compare(a, b)));
 
@@ -46,28 +44,4 @@ export function removedZoneOf(group: PlanGroup): (key: string) => string | undef
     }
     return undefined;
   };
-}
-
-/** The first `limit` removed items of a group as item keys, with their zones, and how many there are. */
-export function removedItemKeys(group: PlanGroup, limit: number): { keys: { key: string; zone: string }[]; total: number } {
-  const keys: { key: string; zone: string }[] = [];
-  const removed: readonly RemovedItems[] = group.removed_items ?? [];
-  outer: for (const zone of removed) {
-    for (const [kind, values] of [['host', zone.hosts], ['prefix', zone.prefixes], ['tag', zone.tags]] as const) {
-      for (const value of values ?? []) {
-        if (keys.length >= limit) break outer;
-        keys.push({ key: `${kind} ${value}`, zone: zone.zone });
-      }
-    }
-    for (const block of zone.files ?? []) {
-      const variants = block.variants.map(variantOf);
-      for (const url of block.urls) {
-        for (const variant of variants) {
-          if (keys.length >= limit) break outer;
-          keys.push({ key: fileKey(url, variant), zone: zone.zone });
-        }
-      }
-    }
-  }
-  return { keys, total: removedCount(removed) };
 }

@@ -2,6 +2,7 @@
 import type { Action, Plan } from '../plan/types.js';
 import { removedCount } from '../plan/types.js';
 import { baselineText, formatDuration, plural } from '../format.js';
+import { limitsText } from './provider.js';
 
 /** What `~` means for an invalidating group and its items (docs/purge-yaml.md). */
 export const INVALIDATE_MEANING = 'invalidate (marked stale, not deleted)';
@@ -88,8 +89,7 @@ export function planLine(plan: Plan): string {
     parts = countParts(s, 'purge everything');
   }
   const zones = new Set(plan.requests.map((r) => r.zone));
-  const tiers = [...new Set(plan.zones.filter((z) => zones.has(z.name)).map((z) => z.plan))];
-  const at = tiers.length === 1 ? `${tiers[0]}-plan limits` : `${tiers.join('/')}-plan limits`;
+  const at = limitsText(plan, zones);
   const estimate = s.estimated_seconds === undefined ? '' : ` Estimated ${formatDuration(s.estimated_seconds * 1000)} at ${at}.`;
   return `Plan: ${plural(s.requests, 'request')} — ${parts.join(', ')} in ${plural(zones.size, 'zone')}${removedText(plan)}.${estimate}`;
 }

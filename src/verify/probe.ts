@@ -15,14 +15,23 @@ import type { Observation } from './verdict.js';
  *   mobile: (?:phone|windows\s+phone|ipod|blackberry|(?:android|bb\d+|meego|silk|googlebot) .+? mobile|palm|windows\s+ce|opera mini|avantgo|mobilesafari|docomo|kaios)
  *   tablet: (?:ipad|playbook|(?:android|bb\d+|meego|silk)(?! .+? mobile))
  *   desktop: everything else.
- * The seed experiment used an Android and a Windows User-Agent. Each string ends with
- * purgeplan's own product token (which matches none of the patterns) so that logs show who asked.
+ * The seed experiment used an Android and a Windows User-Agent. Each string ends with a product
+ * token of purgeplan's own (which matches none of the patterns) so that logs show who asked.
  */
-export const DEVICE_USER_AGENTS: Readonly<Record<'mobile' | 'tablet' | 'desktop', string>> = {
-  mobile: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36 purgeplan-verify/1',
-  tablet: 'Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/604.1 purgeplan-verify/1',
-  desktop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 purgeplan-verify/1',
+const DEVICE_BROWSERS: Readonly<Record<DeviceType, string>> = {
+  mobile: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
+  tablet: 'Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/604.1',
+  desktop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
 };
+
+type DeviceType = 'mobile' | 'tablet' | 'desktop';
+
+/** A User-Agent per device type, each ending in `product` (`purgeplan-verify/1`, `purgeplan-warm/1`). */
+export function deviceUserAgents(product: string): Readonly<Record<DeviceType, string>> {
+  return { mobile: `${DEVICE_BROWSERS.mobile} ${product}`, tablet: `${DEVICE_BROWSERS.tablet} ${product}`, desktop: `${DEVICE_BROWSERS.desktop} ${product}` };
+}
+
+export const DEVICE_USER_AGENTS = deviceUserAgents('purgeplan-verify/1');
 
 export type ProbePlan =
   | { readonly probeable: true; readonly headers: Readonly<Record<string, string>> }
@@ -33,7 +42,7 @@ export type ProbePlan =
  * `cf-device-type`, which becomes a User-Agent of that class. A key with a country cannot be
  * reached: the edge takes `cf-ipcountry` from the client's address.
  */
-export function probeHeaders(item: VerifyItem): ProbePlan {
+export function probeHeaders(item: Pick<VerifyItem, 'headers'>, userAgents: Readonly<Record<DeviceType, string>> = DEVICE_USER_AGENTS): ProbePlan {
   const headers: Record<string, string> = {};
   let device: string | undefined;
   for (const [name, value] of Object.entries(item.headers)) {
@@ -41,8 +50,8 @@ export function probeHeaders(item: VerifyItem): ProbePlan {
     if (name === 'cf-device-type') device = value;
     else headers[name] = value;
   }
-  if (device !== undefined && !(device in DEVICE_USER_AGENTS)) return { probeable: false, reason: `unknown device type "${device}"` };
-  headers['user-agent'] = DEVICE_USER_AGENTS[(device ?? 'desktop') as keyof typeof DEVICE_USER_AGENTS];
+  if (device !== undefined && !Object.hasOwn(userAgents, device)) return { probeable: false, reason: `unknown device type "${device}"` };
+  headers['user-agent'] = userAgents[(device ?? 'desktop') as DeviceType];
   return { probeable: true, headers };
 }
 
@@ -107,6 +116,23 @@ export function connectToText(rule: ConnectTo): string {
   return `${host(rule.host)}:${rule.port ?? ''}:${host(rule.toHost)}:${rule.toPort ?? ''}`;
 }
 
+/**
+ * Each --connect-to rule that takes none of the URLs' hosts (a typo would otherwise go unseen),
+ * named as curl writes it, with the `host:port`s the URLs are on (sorted).
+ */
+export function unmatchedRules(connectTo: readonly ConnectTo[], urls: readonly string[]): { rule: string; hosts: string[] }[] {
+  const endpoints = urls.map(endpointOf);
+  const hosts = [...new Set(endpoints.map((e) => `${e.hostname}:${e.port}`))].sort();
+  return connectTo.filter((rule) => !endpoints.some((e) => ruleMatches(rule, e.hostname, e.port))).map((rule) => ({ rule: connectToText(rule), hosts }));
+}
+
+/** Up to five hosts, then how many more. */
+export function hostList(hosts: readonly string[]): string {
+  return `${hosts.slice(0, 5).join(', ')}${hosts.length > 5 ? ` and ${hosts.length - 5} more` : ''}`;
+}
+
+export const CONNECT_TO_HINT = 'write the rule for HOST:PORT as the plan\'s URLs have them (http: is port 80, https: 443), e.g. --connect-to www.example.com:443:203.0.113.7:443';
+
 /** The host and port a probe of `url` connects to (the scheme's default port when the URL has none). */
 export function endpointOf(url: string): { hostname: string; port: number } {
   const parsed = new URL(url);
@@ -120,26 +146,49 @@ export function endpointOf(url: string): { hostname: string; port: number } {
 export type { Clock as VerifyClock } from '../http/policy.js';
 
 /**
- * At most `rate` request starts in any one second: starts are spaced 1000/rate ms apart, so the
- * rate+1-th start is a whole second after the first. Starts are taken in call order.
+ * At most `rate` request starts in any one-second window (a whole number of them: 7 for 7.5, one
+ * for less than one), each at least 1000/rate ms after the one before, so they come evenly spaced
+ * rather than in bursts. Starts are taken in call order, each once the one before has started,
+ * and compared with the times they really started: the window holds whatever the clock does.
  */
 export class RateGate {
-  private nextAt = -Infinity;
   private readonly intervalMs: number;
+  private readonly perWindow: number;
+  /** The latest `perWindow` start times; `head` is the oldest once it is full. */
+  private readonly window: number[] = [];
+  private head = 0;
+  private lastStart = -Infinity;
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(rate: number, private readonly clock: Clock) {
     this.intervalMs = 1000 / rate;
+    this.perWindow = Math.max(1, Math.floor(rate));
   }
 
   /** Resolves when a request may start; false when the signal aborted the wait. */
-  async take(signal?: AbortSignal): Promise<boolean> {
-    const at = Math.max(this.clock.now(), this.nextAt);
-    this.nextAt = at + this.intervalMs;
+  take(signal?: AbortSignal): Promise<boolean> {
+    const turn = this.queue.then(() => this.wait(signal));
+    this.queue = turn;
+    return turn;
+  }
+
+  private async wait(signal?: AbortSignal): Promise<boolean> {
+    const full = this.window.length === this.perWindow;
+    const at = Math.max(this.lastStart + this.intervalMs, full ? this.window[this.head] + 1000 : -Infinity);
     // A timer may fire a little early: wait until the clock has really reached the slot.
     for (let wait = at - this.clock.now(); wait > 0; wait = at - this.clock.now()) {
       if (signal?.aborted) return false;
       await this.clock.sleep(Math.ceil(wait), signal);
     }
-    return !signal?.aborted;
+    if (signal?.aborted) return false;
+    this.lastStart = this.clock.now();
+    if (full) {
+      this.window[this.head] = this.lastStart;
+      this.head = (this.head + 1) % this.perWindow;
+    } else {
+      this.window.push(this.lastStart);
+    }
+    return true;
   }
 }
 
@@ -160,11 +209,11 @@ export interface Prober {
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 15_000;
 
-/** A prober on its own undici Agent: nothing of the API client (or its token) is shared with it. */
-export async function createProber(options: ProberOptions): Promise<Prober> {
+/** An edge client's undici pieces: an Agent of its own (nothing of the API client, or its token, is shared) that follows --connect-to, and `request`. */
+export async function edgeClient(options: ProberOptions): Promise<{ readonly dispatcher: Dispatcher; readonly request: typeof import('undici').request }> {
   const { Agent, buildConnector, request } = await import('undici');
   const connector = buildConnector({ timeout: options.timeoutMs });
-  const agent: Dispatcher = new Agent({
+  const dispatcher: Dispatcher = new Agent({
     connections: options.connections,
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
@@ -177,27 +226,52 @@ export async function createProber(options: ProberOptions): Promise<Prober> {
       connector({ ...connectOptions, hostname: target.hostname, port: String(target.port), ...(servername ? { servername } : {}) }, callback);
     },
   });
+  return { dispatcher, request };
+}
+
+/**
+ * The answer's `cf-cache-status`, trimmed and upper-cased, or null without one. What the edge (or
+ * whatever answers at --connect-to) sends is printable from here on: it reaches reports and --json.
+ */
+export function cacheStatusOf(headers: Readonly<Record<string, string | string[] | undefined>>): string | null {
+  const raw = headers['cf-cache-status'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return value === undefined ? null : printable(value.trim().toUpperCase());
+}
+
+/**
+ * Why `url` is not requested: with --connect-to, the requests are meant for another address
+ * (staging, a test edge), so an item no rule takes is not sent to the live host behind the user's
+ * back (docs/commands.md, "Verify at the edge"); undefined when it is requested.
+ */
+export function unroutedReason(connectTo: readonly ConnectTo[], url: string): string | undefined {
+  if (connectTo.length === 0) return undefined;
+  const { hostname, port } = endpointOf(url);
+  if (connectTo.some((rule) => ruleMatches(rule, hostname, port))) return undefined;
+  return `no --connect-to rule takes ${hostname}:${port}: not requested from the live host`;
+}
+
+/** A prober on its own edge client: one GET per call, the body read (up to 1 MiB) and dropped. */
+export async function createProber(options: ProberOptions): Promise<Prober> {
+  const { dispatcher, request } = await edgeClient(options);
   return {
     async get(url, headers, signal) {
       if (signal?.aborted) return { error: 'interrupted' };
       try {
-        const response = await request(url, { method: 'GET', headers: { ...headers }, dispatcher: agent, ...(signal ? { signal } : {}) });
-        const raw = response.headers['cf-cache-status'];
-        const value = Array.isArray(raw) ? raw[0] : raw;
+        const response = await request(url, { method: 'GET', headers: { ...headers }, dispatcher, ...(signal ? { signal } : {}) });
         await response.body.dump({ limit: 1 << 20 }).catch(() => undefined);
-        // What the edge (or whatever answers at --connect-to) sends is printable from here on: it
-        // reaches the report, the verdict's reason and the --json events.
-        return { cacheStatus: value === undefined ? null : printable(value.trim().toUpperCase()), httpStatus: response.statusCode };
+        return { cacheStatus: cacheStatusOf(response.headers), httpStatus: response.statusCode };
       } catch (error) {
         if (signal?.aborted) return { error: 'interrupted' };
         return { error: printable(describeError(error)) };
       }
     },
-    close: () => agent.close(),
+    close: () => dispatcher.close(),
   };
 }
 
-function describeError(error: unknown): string {
+/** A connection error in a few words (not yet escaped for the terminal). */
+export function describeError(error: unknown): string {
   const code = (error as { code?: string } | null)?.code;
   switch (code) {
     case 'UND_ERR_HEADERS_TIMEOUT':

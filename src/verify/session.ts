@@ -7,7 +7,7 @@ import type { Plan } from '../plan/types.js';
 import type { Clock } from '../http/policy.js';
 import { monotonicClock } from '../http/policy.js';
 import type { ConnectTo, Prober } from './probe.js';
-import { connectToText, createProber, DEFAULT_PROBE_TIMEOUT_MS, endpointOf, probeHeaders, RateGate, ruleMatches } from './probe.js';
+import { CONNECT_TO_HINT, createProber, DEFAULT_PROBE_TIMEOUT_MS, hostList, probeHeaders, RateGate, unmatchedRules, unroutedReason } from './probe.js';
 import type { ItemRecord, VerifyEvent } from './report.js';
 import { beforeEvent, formatResults, formatSampleLine, resultEvent, sampleEvent, summarize, summaryEvent } from './report.js';
 import type { SampleOptions } from './sample.js';
@@ -66,13 +66,8 @@ export class Verification {
     this.records = sampleItems(plan, { count: settings.count, ...deps }).map((item): ItemRecord => {
       const probe = probeHeaders(item);
       if (!probe.probeable) return { item, before: [], notProbeable: probe.reason, verdict: 'not_probed', reason: probe.reason };
-      // With --connect-to the probes are meant for another address (staging, a test edge): an item
-      // no rule takes is not sent to the live host behind the user's back (docs/commands.md, "Verify at the edge").
-      const { hostname, port } = endpointOf(item.url);
-      if (settings.connectTo.length > 0 && !settings.connectTo.some((rule) => ruleMatches(rule, hostname, port))) {
-        const reason = `no --connect-to rule takes ${hostname}:${port}: not requested from the live host`;
-        return { item, before: [], notProbeable: reason, unrouted: true, verdict: 'not_probed', reason };
-      }
+      const reason = unroutedReason(settings.connectTo, item.url);
+      if (reason !== undefined) return { item, before: [], notProbeable: reason, unrouted: true, verdict: 'not_probed', reason };
       return { item, before: [] };
     });
   }
@@ -101,14 +96,10 @@ export class Verification {
 
   /** Each --connect-to rule that takes none of the sampled items' hosts: a typo would otherwise go unseen. */
   private warnUnmatchedRules(): void {
-    const endpoints = this.records.map((r) => endpointOf(r.item.url));
-    const names = [...new Set(endpoints.map((e) => `${e.hostname}:${e.port}`))].sort();
-    for (const rule of this.settings.connectTo) {
-      if (endpoints.some((e) => ruleMatches(rule, e.hostname, e.port))) continue;
-      const text = connectToText(rule);
-      const sampled = names.length === 0 ? 'no item was sampled' : `the sampled items are on ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
-      this.warn('unmatched_connect_to', `--connect-to "${text}" matches no sampled host (${sampled}); items no rule takes are not probed`,
-        'write the rule for HOST:PORT as the plan\'s URLs have them (http: is port 80, https: 443), e.g. --connect-to www.example.com:443:203.0.113.7:443', { rule: text });
+    for (const { rule, hosts } of unmatchedRules(this.settings.connectTo, this.records.map((r) => r.item.url))) {
+      const sampled = hosts.length === 0 ? 'no item was sampled' : `the sampled items are on ${hostList(hosts)}`;
+      this.warn('unmatched_connect_to', `--connect-to "${rule}" matches no sampled host (${sampled}); items no rule takes are not probed`,
+        CONNECT_TO_HINT, { rule });
     }
   }
 

@@ -11,7 +11,7 @@ import { plainStyle } from '../../src/diagnostics.js';
 import type { Config } from '../../src/config/types.js';
 import type { GroupExpansion } from '../../src/expand/group.js';
 import { buildPlan } from '../../src/plan/plan.js';
-import { expansionKeys, groupFingerprint, groupFingerprintOf, partsKeys, zonesKey } from '../../src/reconcile/record.js';
+import { expansionKeys, groupFingerprint, groupFingerprintOf, groupFingerprints, partsKeys, zonesKey } from '../../src/reconcile/record.js';
 import { byGroup } from '../../src/expand/group.js';
 import type { Baseline, Plan } from '../../src/plan/types.js';
 import { decide } from '../../src/reconcile/due.js';
@@ -92,6 +92,7 @@ export function planFor(yaml: string, input: ReconcileInput = {}): Plan {
     baseline,
     state: { path: '.purgeplan/state.json', digest: null },
     watchDigests: watchNow,
+    fingerprints: groupFingerprints(config.zones, expansions),
   });
 }
 
@@ -255,7 +256,49 @@ function invalidate(): Plan {
   return planFor(now, { before });
 }
 
+/**
+ * Factored item lists (docs/commands.md, "How the plan lists items"): the spec's 2 URLs × 24
+ * variants; a product of more than 20 URLs; one that coverage cut short (a URL covered by a
+ * prefix); one whose variants differ per URL (an invalidation partly purged by another group);
+ * and the items a changed group lost, factored under their own `-` line.
+ */
+function factored(): Plan {
+  const zones = { www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', cache_key: 'pages' } };
+  const cacheKeys = { pages: { device_type: true, geo: true, lang: true } };
+  const home = (urls: string[]): Json => ({ description: 'Home and about', urls, variants: { geo: ['JP', 'US'], lang: ['en-US', 'ja', 'fr'] } });
+  const before = yamlOf({ zones, cache_keys: cacheKeys, groups: { home: home(['https://www.example.com/', 'https://www.example.com/about/', 'https://www.example.com/old/']) } });
+  const now = yamlOf({
+    zones,
+    cache_keys: cacheKeys,
+    groups: {
+      home: home(['https://www.example.com/', 'https://www.example.com/about/']),
+      news: { urls: ['https://www.example.com/news/{1..25}/'], variants: { geo: ['JP'], lang: { values: ['ja'], absent: false } } },
+      archive: { prefixes: ['www.example.com/news/2/'] },
+      sale: { action: 'invalidate', urls: ['https://www.example.com/sale/', 'https://www.example.com/'], variants: { geo: ['JP', 'US', 'DE'], lang: { values: ['ja'], absent: false } } },
+    },
+  });
+  return planFor(now, { before });
+}
+
+/**
+ * A group over its budget escalated to a prefix (one line says what stands in for its files)
+ * beside a group listed factored: the escalated prefix covers none of the other's URLs.
+ */
+function escalated(): Plan {
+  return planFor(yamlOf({
+    zones: { www: { id: ZONE_ID, name: 'example.com', plan: 'pro', cache_key: 'k' } },
+    cache_keys: { k: { device_type: true } },
+    groups: {
+      posts: { urls: ['https://www.example.com/blog/{1..40}/'], budget: { items: 100 }, escalate: ['auto', 'host'] },
+      home: { urls: ['https://www.example.com/', 'https://www.example.com/about/'] },
+    },
+  }));
+}
+
 export const SCENARIOS: readonly { readonly name: string; readonly plan: () => Plan }[] = [
+  { name: 'factored', plan: factored },
+  { name: 'factored-expand', plan: factored },
+  { name: 'escalated', plan: escalated },
   { name: 'multi-zone', plan: multiZone },
   { name: 'routed', plan: routed },
   { name: 'reconciled', plan: reconciled },
@@ -266,7 +309,11 @@ export const SCENARIOS: readonly { readonly name: string; readonly plan: () => P
   { name: 'invalidate', plan: invalidate },
 ];
 
+/** Scenarios rendered with --expand (every item flat). */
+const EXPANDED = new Set(['factored-expand']);
+
 /** What each golden file holds: the plan rendered without colour (`.txt`) and as markdown (`.md`). */
-export function goldenFiles(plan: Plan): { txt: string; md: string } {
-  return { txt: renderHuman(plan, { style: plainStyle }), md: renderMarkdown(plan) };
+export function goldenFiles(plan: Plan, name = ''): { txt: string; md: string } {
+  const expand = EXPANDED.has(name);
+  return { txt: renderHuman(plan, { style: plainStyle, expand }), md: renderMarkdown(plan, undefined, { expand }) };
 }

@@ -5,6 +5,7 @@
  *   GET  /user/tokens/verify
  *   GET  /accounts/{account_id}/tokens/verify
  *   GET  /zones?name=…
+ *   GET  /zones/{zone_id}                    (zone details: apply's identity check)
  *   POST /zones/{zone_id}/purge_cache
  *   POST /zones/{zone_id}/invalidate_cache   (same bodies, limits and rate budget: cloudflare-reality.md §2)
  *   GET  /zones/{zone_id}/rulesets/phases/{phase}/entrypoint   (Cache Rules, for drift/import)
@@ -58,6 +59,16 @@ export interface StandinOptions {
   rulesets?: Record<string, Record<string, unknown>>;
   /** Tokens allowed to read rulesets (Zone > Cache Rules > Read); default: every valid token. Others get 403. */
   rulesetReaders?: string[];
+  /**
+   * Tokens allowed to read zone details (`GET /zones/{id}`, Zone > Zone > Read); default: every
+   * valid token. Others get 403 9109, as a token that may purge but not read zones does.
+   */
+  zoneReaders?: string[];
+  /**
+   * Makes every `GET /zones/{id}` answer this status, whatever the token: 403 (9109, a token
+   * without Zone Read), 404 (1001 "Invalid zone identifier") or 500 (an outage). Checked after auth.
+   */
+  zoneRead?: 403 | 404 | 500;
   /**
    * The stand-in's time (test/support/clock.ts): its limits, `at` stamps and HTTP dates read
    * `now()` (ms since the epoch), and its delay faults wait on `sleep` when there is one. Default:
@@ -263,6 +274,8 @@ class StandinServer implements Standin {
   private readonly fault: StandinOptions['fault'];
   private readonly rulesets: Record<string, Record<string, unknown>>;
   private readonly rulesetReaders: Set<string> | null;
+  private readonly zoneReaders: Set<string> | null;
+  private readonly zoneRead: StandinOptions['zoneRead'];
   private readonly purgeListeners = new Set<(purge: AcceptedPurge) => void>();
 
   get rateLimited(): number { return this._rateLimited; }
@@ -289,6 +302,8 @@ class StandinServer implements Standin {
     this.fault = options.fault;
     this.rulesets = options.rulesets ?? {};
     this.rulesetReaders = options.rulesetReaders ? new Set(options.rulesetReaders) : null;
+    this.zoneReaders = options.zoneReaders ? new Set(options.zoneReaders) : null;
+    this.zoneRead = options.zoneRead;
     const limits = {} as Record<StandinPlan, StandinPlanLimits>;
     for (const plan of Object.keys(STANDIN_LIMITS) as StandinPlan[]) {
       limits[plan] = { ...STANDIN_LIMITS[plan], ...(options.limits?.[plan] ?? {}) };
@@ -510,6 +525,7 @@ class StandinServer implements Standin {
         }
         return this.purge(zone, route.endpoint, req, seq, body, bodyParsed, rawLength);
       }
+      case 'zone': return this.zoneDetails(route.zoneId, token, isUser, accountOf);
       case 'ruleset': {
         if (!isUser && accountOf === undefined) return fail(403, STANDIN_ERRORS.authentication.code, STANDIN_ERRORS.authentication.message);
         const zone = this.zones.find((z) => z.id === route.zoneId);
@@ -522,6 +538,27 @@ class StandinServer implements Standin {
         return { status: 200, body: envelopeOk(ruleset) };
       }
     }
+  }
+
+  /**
+   * `GET /zones/{zone_id}` (Zone Details): the zone object in the envelope. A well-formed id the
+   * token cannot reach gets 403 10000, as purges do; a token without Zone Read gets 403 9109
+   * "Unauthorized to access requested resource" (ASSUMPTION: the code commonly reported, §3).
+   */
+  private zoneDetails(zoneId: string, token: string, isUser: boolean, accountOf: string | undefined): Answer {
+    if (!isUser && accountOf === undefined) return fail(403, STANDIN_ERRORS.authentication.code, STANDIN_ERRORS.authentication.message);
+    if (this.zoneRead === 403 || (this.zoneReaders !== null && !this.zoneReaders.has(token))) {
+      return fail(403, STANDIN_ERRORS.unauthorized.code, STANDIN_ERRORS.unauthorized.message);
+    }
+    // ASSUMPTION: the code and text seen for a zone id Cloudflare does not know (§3 lists 1001 at 400).
+    if (this.zoneRead === 404) return fail(404, 1001, 'Invalid zone identifier');
+    if (this.zoneRead === 500) return fail(500, 10001, 'Internal error (500 Internal Server Error)');
+    if (!ZONE_ID_RE.test(zoneId)) {
+      return fail(400, STANDIN_ERRORS.badIdentifier, `Could not route to /client/v4/zones/${zoneId}, perhaps your object identifier is invalid?`);
+    }
+    const zone = this.zones.find((z) => z.id === zoneId);
+    if (!zone || (!isUser && accountOf !== zone.account_id)) return fail(403, STANDIN_ERRORS.authentication.code, STANDIN_ERRORS.authentication.message);
+    return { status: 200, body: envelopeOk(zoneDetailsView(zone)) };
   }
 
   private verified(token: string): Answer {
@@ -663,6 +700,7 @@ type Route =
   | { kind: 'userVerify'; zoneId?: undefined }
   | { kind: 'accountVerify'; accountId: string; zoneId?: undefined }
   | { kind: 'zones'; query: URLSearchParams; zoneId?: undefined }
+  | { kind: 'zone'; zoneId: string }
   | { kind: 'purge'; zoneId: string; endpoint: PurgeEndpoint }
   | { kind: 'ruleset'; zoneId: string; phase: string };
 
@@ -678,6 +716,7 @@ function parseRoute(rawPath: string): Route {
     return { kind: 'accountVerify', accountId: segs[1]! };
   }
   if (segs.length === 1 && segs[0] === 'zones') return { kind: 'zones', query: u.searchParams };
+  if (segs.length === 2 && segs[0] === 'zones' && segs[1] !== '') return { kind: 'zone', zoneId: segs[1]! };
   if (segs.length === 3 && segs[0] === 'zones' && segs[1] !== '' && (segs[2] === 'purge_cache' || segs[2] === 'invalidate_cache')) {
     return { kind: 'purge', zoneId: segs[1]!, endpoint: segs[2] };
   }
@@ -713,6 +752,28 @@ function zoneView(z: StandinZone): unknown {
     account: { id: z.account_id, name: `Account ${z.account_id}` },
     // Cloudflare's plan object: `name` is the display name, `legacy_id` the short id.
     plan: { id: z.plan, name: PLAN_NAMES[z.plan], legacy_id: z.plan },
+  };
+}
+
+/**
+ * A zone as `GET /zones/{id}` shows it: the list's fields and more of Cloudflare's Zone object
+ * (developers.cloudflare.com/api/resources/zones/methods/get/); dates are fixed.
+ */
+function zoneDetailsView(z: StandinZone): unknown {
+  return {
+    ...(zoneView(z) as Record<string, unknown>),
+    development_mode: 0,
+    name_servers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'],
+    original_name_servers: null,
+    original_registrar: null,
+    original_dnshost: null,
+    created_on: '2024-01-01T00:00:00.000000Z',
+    modified_on: '2024-01-01T00:00:00.000000Z',
+    activated_on: '2024-01-01T00:00:00.000000Z',
+    meta: { step: 2, custom_certificate_quota: 0, page_rule_quota: 3, phishing_detected: false },
+    owner: { id: null, type: 'user', email: null },
+    permissions: ['#zone:read', '#cache_purge:edit'],
+    vanity_name_servers: [],
   };
 }
 

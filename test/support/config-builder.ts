@@ -9,6 +9,7 @@ import type { Config } from '../../src/config/types.js';
 import type { Diagnostic } from '../../src/diagnostics.js';
 import type { GroupExpansion } from '../../src/expand/group.js';
 import { buildPlan } from '../../src/plan/plan.js';
+import { groupFingerprints } from '../../src/reconcile/record.js';
 import type { FileEntry, Plan, WireBody } from '../../src/plan/types.js';
 import { wireBody } from '../../src/plan/files.js';
 
@@ -87,6 +88,7 @@ export function planOf(yaml: string, options: PlanOptions = {}): Planned {
     baseline: { kind: 'none' },
     state: { path: '.purgeplan/state.json', digest: null },
     watchDigests: new Map(),
+    fingerprints: groupFingerprints(checked.config.zones, expansions),
   });
   return { plan, config: checked.config, expansions, diagnostics: checked.diagnostics };
 }

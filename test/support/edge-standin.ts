@@ -59,6 +59,8 @@ export interface EdgeOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Wait this long (ms) before answering a request (e.g. to interrupt a client meanwhile). */
   delay?: (request: EdgeRequest) => number;
+  /** The HTTP status a cacheable answer has (an origin's 404, 503, 301…), cached like any other. Default 200. */
+  httpStatus?: (request: EdgeRequest) => number;
 }
 
 export interface EdgeRequest {
@@ -263,7 +265,7 @@ class EdgeServer implements Edge {
     const path = queryAt === -1 ? request.target : request.target.slice(0, queryAt);
     const query = queryAt === -1 ? '' : request.target.slice(queryAt + 1);
     const scheme = this.options.tls ? 'https' : 'http';
-    const send = (status: string, httpStatus = 200): void => {
+    const send = (status: string, httpStatus = this.options.httpStatus?.(request) ?? 200): void => {
       request.status = status;
       if (res.destroyed) return;
       const body = `${status} ${request.target}\n`;

@@ -249,7 +249,13 @@ async function main(): Promise<void> {
   if (!skip.has('scale')) for (const line of await benchScale()) console.log(line);
   if (!skip.has('startup')) for (const line of await benchStartup()) console.log(line);
   if (!skip.has('cases')) for (const line of await benchScaleCases()) console.log(line);
-  if (!skip.has('coverage')) for (const line of await benchCoverage()) console.log(line);
+  const option = (name: string, fallback: number) => {
+    const given = process.argv.find((a) => a.startsWith(`--${name}=`));
+    const value = given === undefined ? fallback : Number(given.slice(name.length + 3));
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name}=N: a positive integer`);
+    return value;
+  };
+  if (!skip.has('coverage')) for (const line of await benchCoverage({ records: option('coverage-records', 2_000_000), files: option('coverage-files', 20) })) console.log(line);
   if (!skip.has('build')) for (const line of await benchBuild()) console.log(line);
   if (!skip.has('apply')) {
     // 12,000 URLs at 800 URLs/s: the first 800 go at once, the rest take 11,200 / 800 s. In

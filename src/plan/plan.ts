@@ -7,7 +7,6 @@ import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
 import { groupRecord, partsItems } from '../reconcile/record.js';
 import { estimatedSeconds, namesProviders, providerCounts, providerRequests, providerZone } from '../providers/plan.js';
-import { attachExpansions } from './attached.js';
 import { budgetedBatch } from './escalate.js';
 import { CompactFiles } from './files.js';
 import { makeVariant } from '../expand/variants.js';
@@ -115,8 +114,7 @@ export function buildPlan(input: PlanInput): Plan {
     state: input.state,
     ...(input.ignoreBudget ? { ignore_budget: true as const } : {}),
   };
-  // The renderers list each group's items from its expansions (docs/commands.md, "How the plan lists items").
-  return attachExpansions({ ...plan, plan_id: planId(plan) }, expansions);
+  return { ...plan, plan_id: planId(plan) };
 }
 
 /**

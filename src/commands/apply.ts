@@ -111,7 +111,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
 
     // Tokens before the plan is shown and `yes` asked (--record-only sends nothing: no token).
     const tokens = options.recordOnly ? new Map() : readZoneTokens(zonesWithRequests(plan), io.env, options.fastlyApiUrl);
-    if (!saved) output.show(renderHuman(plan, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
+    if (!saved) output.show(renderHuman({ plan, expansions: loaded.expansions }, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
     if (plan.requests.length === 0 && !options.recordOnly) {
       recordState(plan, [], true, record);
       if (options.json) output.report(unsentSummaryEvent({ ok: true, interrupted: false, requests: 0 }));

@@ -30,7 +30,7 @@ async function work(port: NonNullable<typeof parentPort>, input: WorkerInput): P
     stdout: silent, stdoutChunks: async () => undefined, stderr: silent, stdoutStyle: plainStyle, stderrStyle: plainStyle,
     stdoutIsTTY: false, stdinIsTTY: false, env: process.env, cwd: input.cwd,
   };
-  const target = loadTarget(input.options, io);
+  const target = await loadTarget(input.options, io);
   if (target === 1) return send({ kind: 'failed', message: 'the configuration could not be read on a worker thread' });
   const tally = new CoverageTally(target.inspector);
   const claim = new Int32Array(input.claim);

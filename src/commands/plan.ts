@@ -120,14 +120,15 @@ function savedPlan(plan: Plan, outPath: string, configPath: string): Plan {
 export async function planCommand(options: PlanOptions, io: Io): Promise<number> {
   const planned = await makePlan(options, io);
   if (planned === 1) return 1;
+  // `planned` carries the expansions the human and markdown plans list items from (docs/commands.md, "How the plan lists items").
   const { plan } = planned;
   const configPath = resolve(io.cwd, options.config);
   if (options.out === '-') {
     // The plan document is the whole of stdout (as if saved in the current directory); what a
     // person reads goes to stderr.
     await io.stdoutChunks(jsonChunks(savedPlan(plan, join(io.cwd, '-'), configPath)));
-    if (options.markdown) io.stderr(renderMarkdown(plan, undefined, { expand: options.expand }));
-    else if (!options.json) io.stderr(renderHuman(plan, { style: io.stderrStyle, expand: options.expand }));
+    if (options.markdown) io.stderr(renderMarkdown(planned, undefined, { expand: options.expand }));
+    else if (!options.json) io.stderr(renderHuman(planned, { style: io.stderrStyle, expand: options.expand }));
     return options.detailedExitcode && plan.requests.length > 0 ? 2 : 0;
   }
   if (options.out) {
@@ -138,9 +139,9 @@ export async function planCommand(options: PlanOptions, io: Io): Promise<number>
   // The document has no words: what the human plan warns is said on stderr.
   if (options.json) for (const warning of cacheReserveWarnings(plan)) io.stderr(`warning: ${warning}\n`);
   if (options.json) await io.stdoutChunks(jsonChunks(plan));
-  else if (options.markdown) io.stdout(renderMarkdown(plan, undefined, { expand: options.expand }));
+  else if (options.markdown) io.stdout(renderMarkdown(planned, undefined, { expand: options.expand }));
   else {
-    io.stdout(renderHuman(plan, { style: io.stdoutStyle, expand: options.expand }));
+    io.stdout(renderHuman(planned, { style: io.stdoutStyle, expand: options.expand }));
     if (options.out) io.stdout(`\nSaved this plan to ${options.out}. Apply exactly it with: purgeplan apply ${options.out}\n`);
   }
   return options.detailedExitcode && plan.requests.length > 0 ? 2 : 0;

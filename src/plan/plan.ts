@@ -8,7 +8,6 @@ import { compare } from '../vocabulary.js';
 import { groupRecord, partsItems } from '../reconcile/record.js';
 import { estimatedSeconds, namesProviders, providerCounts, providerRequests, providerZone } from '../providers/plan.js';
 import type { GroupRecordData } from '../reconcile/record.js';
-import { attachExpansions } from './attached.js';
 import { budgetedBatch } from './escalate.js';
 import { CompactFiles } from './files.js';
 import { makeVariant } from '../expand/variants.js';
@@ -125,8 +124,7 @@ export function buildPlan(input: PlanInput): Plan {
     state: input.state,
     ...(input.ignoreBudget ? { ignore_budget: true as const } : {}),
   };
-  // The renderers list each group's items from its expansions (docs/commands.md, "How the plan lists items").
-  return attachExpansions({ ...plan, plan_id: planId(plan) }, expansions);
+  return { ...plan, plan_id: planId(plan) };
 }
 
 /** A due build or sitemap group's record names the content applied (apply adds the packed snapshot to the state). */

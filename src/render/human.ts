@@ -1,11 +1,12 @@
 // The plan for people, in the spirit of `terraform plan`: a header per zone naming its cache key,
 // a line per group with its status and counts, the items (`+ URL  [header=value, …]`), and the
-// closing Plan line. Pure: Plan -> string.
+// closing Plan line. Pure: a ListedPlan (render/items.ts) -> string.
 import type { Styler } from '../diagnostics.js';
-import type { CoverageEntry, Plan, PlanGroup } from '../plan/types.js';
+import type { CoverageEntry, PlanGroup } from '../plan/types.js';
 import { removedCount } from '../plan/types.js';
 import { sourceLines, sourceStatusText } from './changes.js';
 import { zoneItems } from './items.js';
+import type { ListedPlan } from './items.js';
 import { planGroupListing, PRODUCT_URLS } from './listing.js';
 import type { ListingLine } from './listing.js';
 import { baselineLine, INVALIDATE_MEANING, planLine, requestsText } from './summary.js';
@@ -119,11 +120,12 @@ function styledLine(line: ListingLine, style: Styler, used: Set<string>, removal
   return `${indent}${style.red('-')} ${line.text.slice(0, note)} ${style.dim(line.text.slice(note + 1))}`;
 }
 
-export function renderHuman(plan: Plan, options: HumanOptions): string {
+export function renderHuman(listed: ListedPlan, options: HumanOptions): string {
+  const { plan } = listed;
   const { style } = options;
   const limit = options.itemsPerGroup ?? 10;
   const expand = options.expand ?? false;
-  const itemsIn = zoneItems(plan);
+  const itemsIn = zoneItems(listed);
   const lines: string[] = [];
   const used = new Set<string>();
   const removals: Removals = { group: false, purged: false, invalidated: false, dropped: false };

@@ -5,7 +5,7 @@ import { actionText, coveredBy, itemsText, statusText } from './human.js';
 import type { PlanGroup } from '../plan/types.js';
 import { sourceLines } from './changes.js';
 import { zoneItems } from './items.js';
-import type { ZoneItems } from './items.js';
+import type { ListedPlan, ZoneItems } from './items.js';
 import { planGroupListing, PRODUCT_URLS } from './listing.js';
 import type { GroupListing, ListingLine, PlanGroupOptions } from './listing.js';
 import { baselineLine, planLine } from './summary.js';
@@ -54,8 +54,8 @@ function diffLine(line: ListingLine): string {
 }
 
 /** `planGroupListing` with each group's items in a zone worked out once (the listing is rebuilt as it shrinks). */
-function cachedItems(plan: Plan): (group: PlanGroup, zone: string) => ZoneItems {
-  const itemsIn = zoneItems(plan);
+function cachedItems(listed: ListedPlan): (group: PlanGroup, zone: string) => ZoneItems {
+  const itemsIn = zoneItems(listed);
   const cache = new Map<string, ZoneItems>();
   return (group, zone) => {
     const key = `${group.name}\n${zone}`;
@@ -95,7 +95,8 @@ function groupSection(g: PlanGroup, itemsIn: (group: PlanGroup, zone: string) =>
   return { summary: itemsText(g), lines };
 }
 
-export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT, options: MarkdownOptions = {}): string {
+export function renderMarkdown(listed: ListedPlan, limit = MARKDOWN_LIMIT, options: MarkdownOptions = {}): string {
+  const { plan } = listed;
   const head: string[] = ['### purgeplan plan', ''];
   for (const request of plan.requests) {
     if ('purge_everything' in request.body) {
@@ -156,7 +157,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT, options: Mark
     const fence = fenceFor(body);
     return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n${descriptions.get(name) ?? ''}${fence}diff\n${body}\n${fence}\n</details>\n`;
   };
-  const itemsIn = cachedItems(plan);
+  const itemsIn = cachedItems(listed);
   /** A group's section at `perGroup` flat items (and as many URLs, up to 20) per list. */
   const sectionOf = (g: (typeof due)[number], perGroup: number): string => {
     // An escalated group lists no files: one line says what stands in for them (docs/purge-yaml.md, "Budgets and escalation").
@@ -209,6 +210,6 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT, options: Mark
 }
 
 /** The whole plan, uncut, for `purgeplan comment`, which spreads it over several comments instead. */
-export function renderMarkdownWhole(plan: Plan, options: MarkdownOptions = {}): string {
-  return renderMarkdown(plan, Number.POSITIVE_INFINITY, options);
+export function renderMarkdownWhole(listed: ListedPlan, options: MarkdownOptions = {}): string {
+  return renderMarkdown(listed, Number.POSITIVE_INFINITY, options);
 }

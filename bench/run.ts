@@ -4,7 +4,9 @@
 //     issue-15 case against two awk baselines (with header text, and the strictest: URL DEVICE
 //     COUNTRY), median of 5.
 //  2. start-up: validate and --help against `node -e 0`, whole processes timed by the shell.
-//  3. apply against the loopback stand-in enforcing Cloudflare's documented limits: 12,000 URLs
+//  3. a build group of 100,000 files, 1 GB (bench/build.ts): plan --json with nothing changed
+//     against find | xargs sha256sum (PURGEPLAN_BENCH_BUILD_FILES / _MB set the size).
+//  4. apply against the loopback stand-in enforcing Cloudflare's documented limits: 12,000 URLs
 //     on the free plan (800 URLs/s) and 6,000 tags on the pro plan (5 requests/s, bucket 25);
 //     achieved time over ideal time (what the limit allows after the first burst) and 429s.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStandin } from '../test/support/cloudflare-standin.js';
+import { benchBuild } from './build.js';
 import { benchCoverage } from './coverage.js';
 import { benchScaleCases, writeIssue15Site } from './scale-cases.js';
 import { run } from './process.js';
@@ -246,7 +249,14 @@ async function main(): Promise<void> {
   if (!skip.has('scale')) for (const line of await benchScale()) console.log(line);
   if (!skip.has('startup')) for (const line of await benchStartup()) console.log(line);
   if (!skip.has('cases')) for (const line of await benchScaleCases()) console.log(line);
-  if (!skip.has('coverage')) for (const line of await benchCoverage()) console.log(line);
+  const option = (name: string, fallback: number) => {
+    const given = process.argv.find((a) => a.startsWith(`--${name}=`));
+    const value = given === undefined ? fallback : Number(given.slice(name.length + 3));
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name}=N: a positive integer`);
+    return value;
+  };
+  if (!skip.has('coverage')) for (const line of await benchCoverage({ records: option('coverage-records', 2_000_000), files: option('coverage-files', 20) })) console.log(line);
+  if (!skip.has('build')) for (const line of await benchBuild()) console.log(line);
   if (!skip.has('apply')) {
     // 12,000 URLs at 800 URLs/s: the first 800 go at once, the rest take 11,200 / 800 s. In
     // requests of 30 URLs (the default off Enterprise) only 26 fit a second, so the limit itself

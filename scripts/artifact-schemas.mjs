@@ -62,6 +62,46 @@ const groupRecord = {
     watch_digest: digest,
     items_count: count,
     items: { $ref: '#/definitions/recordedItems' },
+    source: {
+      type: 'object',
+      description: 'A build or sitemap group\'s content as applied: its keys (paths or URLs) and their digests; table (in the state) is the packed snapshot.',
+      required: ['kind', 'count', 'digest'],
+      additionalProperties: false,
+      properties: { kind: { enum: ['build', 'sitemap'] }, count, digest, table: str },
+    },
+  },
+};
+
+const sourceChanges = {
+  type: 'object',
+  description: 'A build or sitemap group\'s keys added, changed and removed since its baseline (paths relative to the build directory, or URLs).',
+  required: ['added', 'changed', 'removed'],
+  additionalProperties: false,
+  properties: { added: strings, changed: strings, removed: strings },
+};
+
+const planSource = {
+  type: 'object',
+  description: 'A build or sitemap group\'s content: where it was read, how much, against which baseline, and what is due.',
+  required: ['kind', 'path', 'count', 'digest', 'baseline', 'due'],
+  additionalProperties: false,
+  properties: {
+    kind: { enum: ['build', 'sitemap'] },
+    path: nonEmpty,
+    count,
+    digest,
+    baseline: {
+      type: 'object',
+      required: ['kind'],
+      additionalProperties: false,
+      properties: { kind: { enum: ['none', 'state', 'build-base'] }, path: nonEmpty },
+    },
+    due: { enum: ['all', 'changes', 'none'] },
+    without_lastmod: count,
+    base_url: nonEmpty,
+    index: { type: ['string', 'null'] },
+    clean_urls: { enum: [false, true, 'both'] },
+    not_purged: strings,
   },
 };
 
@@ -151,6 +191,8 @@ export const planSchema = {
         cache_key: { type: ['string', 'null'] },
         action: { enum: ['purge', 'invalidate'] },
         escalated: { $ref: '#/definitions/escalation' },
+        source: planSource,
+        changes: sourceChanges,
         record: { $ref: '#/definitions/groupRecord' },
       },
     }),
@@ -298,7 +340,7 @@ export const journalLineSchema = {
         groups: list({
           type: 'object',
           required: ['name', 'zone', 'status', 'due'],
-          properties: { name: nonEmpty, zone: str, status: str, due: { type: 'boolean' }, diff: { $ref: '#/definitions/groupDiff' }, removed_items: list(removedItems) },
+          properties: { name: nonEmpty, zone: str, status: str, due: { type: 'boolean' }, diff: { $ref: '#/definitions/groupDiff' }, removed_items: list(removedItems), source: planSource, changes: sourceChanges },
         }),
         options: {
           type: 'object',

@@ -209,6 +209,33 @@ export const schema = {
         everything: bool('Purge everything in the zone. Needs allow_purge_everything: true on the zone.'),
         revision: { type: 'integer', minimum: 0, maximum: 2147483647, description: 'Bump to force this group\'s purge on the next apply: an integer from 0 to 2,147,483,647.' },
         watch: list('Repository paths (git-style globs, relative to purge.yaml): the group is due when they change.', str('A glob such as content/posts/**.', { minLength: 1 })),
+        build: {
+          type: 'object',
+          description: 'The group\'s URLs are the files of a build directory (instead of urls): only the files added, changed or removed since the baseline are purged.',
+          required: ['dir', 'base_url'],
+          additionalProperties: false,
+          properties: {
+            dir: str('The build output directory, relative to purge.yaml (e.g. public/).', { minLength: 1 }),
+            base_url: str('The URL the directory is served at (e.g. https://www.example.com/); without a trailing / it is taken as a directory.', { minLength: 1 }),
+            index: { type: ['string', 'boolean'], minLength: 1, description: 'The index file name: a/b/index.html is purged as a/b/ (default index.html); false: no index mapping.', 'x-hint': 'a file name such as index.html, or false' },
+            clean_urls: { type: ['boolean', 'string'], enum: [false, true, 'both'], description: 'How other .html files map: false a/x.html (default), true a/x, both a/x and a/x.html.', 'x-hint': 'one of false, true, both' },
+            exclude: list('Files left out (gitignore syntax, relative to dir), e.g. **/*.map.', str('A gitignore-style pattern.', { minLength: 1 })),
+            immutable: list('Files whose names carry a content hash (gitignore syntax): purged only when their content changed, never when added or removed.', str('A gitignore-style pattern.', { minLength: 1 })),
+            always: list('Files whose change makes every URL of the group due (gitignore syntax), e.g. _redirects.', str('A gitignore-style pattern.', { minLength: 1 })),
+          },
+        },
+        sitemap: {
+          type: ['string', 'object'],
+          description: 'The group\'s URLs are the <loc> entries of a sitemap (.xml or .xml.gz, relative to purge.yaml; sitemap indexes are followed): purged when added, removed or their <lastmod> changed.',
+          minLength: 1,
+          'x-hint': 'a path such as public/sitemap.xml, or {file: public/sitemap.xml, base_url: https://www.example.com/}',
+          required: ['file'],
+          additionalProperties: false,
+          properties: {
+            file: str('The sitemap, relative to purge.yaml.', { minLength: 1 }),
+            base_url: str('Relative <loc> entries are resolved against this URL.', { minLength: 1 }),
+          },
+        },
         budget: {
           type: 'object',
           description: 'The most file items this group may send: over it, the group is escalated by its escalate steps, else the plan is refused (--ignore-budget overrides for one run).',

@@ -13,21 +13,28 @@ import type { Plan, PlanGroup } from '../src/plan/types.js';
 import { renderHuman } from '../src/render/human.js';
 import { renderMarkdown } from '../src/render/markdown.js';
 import { plainStyle } from '../src/diagnostics.js';
+import type { ListedPlan } from '../src/render/items.js';
 import { memoryReader } from './support/config-builder.js';
 
 const ID = '023e105f4ecef8ad9ca31a8372d0c353';
 const OTHER_ID = '9a7806061c88ada191ed06f989cc3dac';
 
 function planOf(yaml: string, options: { ignoreBudget?: boolean; files?: Record<string, string> } = {}): Plan {
+  return listedOf(yaml, options).plan;
+}
+
+/** `planOf`'s plan with the expansions it was made from, as `plan` renders it. */
+function listedOf(yaml: string, options: { ignoreBudget?: boolean; files?: Record<string, string> } = {}): ListedPlan {
   const checked = checkAndExpand('purge.yaml', Buffer.from(yaml), memoryReader(options.files), 1_000_000);
   const errors = checked.diagnostics.filter((d) => d.severity === 'error');
   if (!checked.config || !checked.expansions || errors.length) throw new Error(`invalid:\n${errors.map((d) => `${d.line}:${d.col}: ${d.message}`).join('\n')}`);
-  return buildPlan({
+  const plan = buildPlan({
     config: checked.config, configPath: 'purge.yaml', expansions: checked.expansions,
     decisions: checked.config.groups.map((g) => ({ name: g.name, zone: g.zone, status: 'new', due: true })),
     baseline: { kind: 'none' }, state: { path: '.purgeplan/state.json', digest: null }, watchDigests: new Map(), ignoreBudget: options.ignoreBudget,
     fingerprints: groupFingerprints(checked.config.zones, checked.expansions),
   });
+  return { plan, expansions: checked.expansions };
 }
 
 /** The refusal planning `yaml` gives. */
@@ -358,11 +365,12 @@ groups:
     urls: ["https://www.example.com/x/{1..100}/"]
     budget: { items: 5 }
 `);
-    const plan = planOf(yaml, { ignoreBudget: true });
+    const listed = listedOf(yaml, { ignoreBudget: true });
+    const { plan } = listed;
     assert.equal(plan.ignore_budget, true);
     assert.equal(sentFiles(plan), 200);
     assert.ok(plan.groups.every((g) => g.escalated === undefined));
-    assert.match(renderHuman(plan, { style: plainStyle }), /Budgets were ignored for this run \(--ignore-budget\): nothing was escalated\./);
+    assert.match(renderHuman(listed, { style: plainStyle }), /Budgets were ignored for this run \(--ignore-budget\): nothing was escalated\./);
   });
 
   it('a group escalated by its own budget is not escalated again for its zone', () => {
@@ -389,7 +397,7 @@ describe('the escalated group in the plan', () => {
 `);
 
   it('human: marked ↑ with the counts, the estimate and the budget, and the note on variants once', () => {
-    const text = renderHuman(planOf(yaml), { style: plainStyle });
+    const text = renderHuman(listedOf(yaml), { style: plainStyle });
     assert.ok(text.includes('\n  ↑ posts · escalated · 48,000 files → prefix www.example.com/blog/ (1 request): 48,000 files take about 63 s at free-plan limits, budget 10 s\n'), text);
     assert.equal(text.split('A prefix or host purge removes every variant under it, declared or not.').length, 2);
     assert.match(text, /↑ escalated over a budget/);
@@ -397,7 +405,7 @@ describe('the escalated group in the plan', () => {
   });
 
   it('markdown: the same line and note', () => {
-    const text = renderMarkdown(planOf(yaml));
+    const text = renderMarkdown(listedOf(yaml));
     assert.ok(text.includes('- ↑ **posts** · escalated · 48,000 files → prefix `www.example.com/blog/` (1 request): 48,000 files take about 63 s at free-plan limits, budget 10 s'), text);
     assert.ok(text.includes('A prefix or host purge removes every variant under it, declared or not.'));
     assert.match(text, /\| posts \| www \| new, escalated \| 48,000 \| ✅ \|/);
@@ -416,7 +424,7 @@ describe('the escalated group in the plan', () => {
   });
 
   it('cache_reserve: a warning counting purged file items and host, prefix, tag and everything requests', () => {
-    const plan = planOf(file(', cache_reserve: true', `  pages:
+    const listed = listedOf(file(', cache_reserve: true', `  pages:
     urls: ["https://www.example.com/p/{1..45}"]
   hosts:
     hosts: [a.example.com, b.example.com]
@@ -429,11 +437,11 @@ describe('the escalated group in the plan', () => {
     urls: ["https://www.example.com/q/{1..7}"]
 `));
     const warning = 'zone www uses Cache Reserve: this plan purges 45 file items, 1 host request, 1 prefix request, 1 tag request; every object they remove is refilled from the origin into Cache Reserve, each refill a billed Class A write. For content that may not have changed, consider action: invalidate (it revalidates instead).';
-    assert.ok(renderHuman(plan, { style: plainStyle }).includes(`Warning: ${warning}`));
-    assert.ok(renderMarkdown(plan).includes('> [!WARNING]\n> zone `www` uses Cache Reserve: this plan purges 45 file items'));
-    assert.equal(plan.zones[0]!.cache_reserve, true);
-    const none = planOf(file('', '  pages:\n    urls: ["https://www.example.com/p/1"]\n'));
+    assert.ok(renderHuman(listed, { style: plainStyle }).includes(`Warning: ${warning}`));
+    assert.ok(renderMarkdown(listed).includes('> [!WARNING]\n> zone `www` uses Cache Reserve: this plan purges 45 file items'));
+    assert.equal(listed.plan.zones[0]!.cache_reserve, true);
+    const none = listedOf(file('', '  pages:\n    urls: ["https://www.example.com/p/1"]\n'));
     assert.ok(!renderHuman(none, { style: plainStyle }).includes('Cache Reserve'));
-    assert.ok(!('cache_reserve' in none.zones[0]!));
+    assert.ok(!('cache_reserve' in none.plan.zones[0]!));
   });
 });

@@ -4,7 +4,7 @@
 // the spec describes CLI behaviour; the line reader directly for chunk boundaries.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -55,10 +55,12 @@ describe('coverage --logs: inputs (spec §9)', () => {
     }
   });
 
-  it('a directory is an error naming it', () => {
-    const result = runCli(['coverage', '--logs', '.'], dir);
+  it('a directory with no log file under it is an error naming it (spec §17: a directory stands for its log files)', () => {
+    mkdirSync(join(dir, 'no-logs', 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'no-logs', 'sub', 'notes.txt'), 'not a log\n');
+    const result = runCli(['coverage', '--logs', 'no-logs'], dir);
     assert.equal(result.status, 1);
-    assert.match(result.stderr, /--logs \.: is a directory/);
+    assert.match(result.stderr, /--logs no-logs: no \*\.log, \*\.json or \*\.ndjson file \(or \.gz\) under it/);
     assert.doesNotMatch(result.stderr, /internal error/);
   });
 

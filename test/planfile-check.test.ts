@@ -313,7 +313,7 @@ describe('show, comment and --plan: every field of a saved plan, edited, is refu
           assert.ok(error instanceof UserError, `${path.join('.')}: ${String(error)}`);
           continue;
         }
-        assert.doesNotThrow(() => { renderHuman(plan, { style: plainStyle }); renderMarkdown(plan); renderJson(plan); }, path.join('.'));
+        assert.doesNotThrow(() => { renderHuman({ plan }, { style: plainStyle }); renderMarkdown({ plan }); renderJson(plan); }, path.join('.'));
         rendered++;
       }
     }

@@ -204,6 +204,22 @@ groups:
     });
   });
 
+  it('apply --record-only over three providers: recorded without any credential, nothing sent to any of them', async () => {
+    await withWorld({}, async ({ cloudflare, fastly, cloudfront }) => {
+      const site = new Site().write('purge.yaml', THREE);
+      try {
+        const recorded = await site.run(['apply', '--record-only', '--auto-approve', '--api-url', cloudflare.url], { env: {} });
+        assert.equal(recorded.code, 0, recorded.stderr);
+        assert.match(recorded.stdout, /Nothing was sent\./);
+        assert.deepEqual([cloudflare.log.length, fastly.log.length, cloudfront.log.length], [0, 0, 0]);
+        const next = await site.run(['plan', '--detailed-exitcode']);
+        assert.equal(next.code, 0, `nothing due after --record-only: ${next.stdout}`);
+      } finally {
+        site.remove();
+      }
+    });
+  });
+
   it('a saved plan whose provider fields were edited is refused, nothing sent (apply rebuilds it; show checks it against itself)', async () => {
     await withWorld({}, async ({ cloudflare, fastly, cloudfront, env }) => {
       const site = new Site().write('purge.yaml', THREE.replace(/, budget: \{ seconds: \d+ \}/g, '').replace(/\n {4}escalate: .*/g, ''));

@@ -95,7 +95,7 @@ describe('a Fastly zone is judged at Fastly\'s pace', () => {
 `, ', budget: { seconds: 1 }, allow_purge_everything: true'));
     assert.deepEqual(group(plan, 'assets').escalated?.to, { everything: true });
     assert.deepEqual(bodies(plan, 'static'), [{ purge_all: true }]);
-    assert.match(renderHuman(plan, { style: plainStyle }), /assets · escalated · 200 files → everything \(1 request\): 200 files take about 3 s at Fastly's 8 requests in flight, budget 1 s/);
+    assert.match(renderHuman({ plan }, { style: plainStyle }), /assets · escalated · 200 files → everything \(1 request\): 200 files take about 3 s at Fastly's 8 requests in flight, budget 1 s/);
   });
 
   it('escalating to everything where the group invalidates on Fastly is an error at the step (purge_all has no soft form)', () => {
@@ -133,7 +133,7 @@ describe('a CloudFront zone is judged at CloudFront\'s pace', () => {
     assert.deepEqual(escalated.from, { files: 5000, seconds: 300.2 });
     assert.equal(escalated.requests, 1);
     assert.deepEqual(bodies(plan, 'media'), [{ paths: ['/img/*'] }]);
-    assert.match(renderHuman(plan, { style: plainStyle }), /img · escalated · 5,000 files → prefix media\.example\.com\/img\/ \(1 request\): 5,000 files take about 301 s at CloudFront's invalidation limits, budget 60 s/);
+    assert.match(renderHuman({ plan }, { style: plainStyle }), /img · escalated · 5,000 files → prefix media\.example\.com\/img\/ \(1 request\): 5,000 files take about 301 s at CloudFront's invalidation limits, budget 60 s/);
     // The same model as the estimate of the plan without the budget.
     assert.equal(planOf(file(img, '', ', budget: { seconds: 60 }'), { ignoreBudget: true }).summary.estimated_seconds, 300.2);
     // Within a budget of 400 s, nothing is escalated.

@@ -56,6 +56,12 @@ describe('coverage, explain, drift and import on a plan with Fastly and CloudFro
       const report = JSON.parse(json.stdout) as { requests: Record<string, number>; not_judged: unknown };
       assert.deepEqual(report.not_judged, [{ zone: 'static', provider: 'fastly', requests: 4 }, { zone: 'media', provider: 'cloudfront', requests: 1 }]);
       assert.deepEqual([report.requests.purged, report.requests.missed, report.requests.outside], [1, 0, 1]);
+      // The same report read on worker threads, the lines split over two files.
+      const lines = logs.split('\n');
+      site.write('one.ndjson', `${lines.slice(0, 3).join('\n')}\n`).write('two.ndjson', `${lines.slice(3).join('\n')}\n`);
+      const threaded = await site.run(['coverage', '--logs', 'one.ndjson', 'two.ndjson', '--threads', '2', '--json']);
+      assert.equal(threaded.code, 0, threaded.stderr);
+      assert.deepEqual((JSON.parse(threaded.stdout) as { not_judged: unknown }).not_judged, report.not_judged);
       const markdown = await site.run(['coverage', '--logs', 'logs.ndjson', '--markdown']);
       assert.match(markdown.stdout, /^> Not judged: 5 requests to zones static \(Fastly\), media \(CloudFront\)/m);
       const sql = await site.run(['coverage', '--print-sql', 'duckdb']);
@@ -151,7 +157,7 @@ describe('apply --verify and --warm leave Fastly and CloudFront zones out, and s
 });
 
 describe('a path CloudFront cannot take is refused where it is written', () => {
-  it('a URL with a "*" before its end, one expanded from a pattern, a path over 4,000 characters, a prefix with a "*": file:line:col, nothing planned or sent', async () => {
+  it('a URL with a "*" before its end, one expanded from a pattern, a path over 4,000 characters, a prefix with a "*", a build\'s file: file:line:col, nothing planned or sent', async () => {
     const long = 'a'.repeat(4001);
     const site = new Site().write('purge.yaml', `version: 1
 zones:
@@ -197,6 +203,22 @@ groups:
       assert.match(plan.stderr, /purge\.yaml:12:9: error: groups\.star\.urls\[1\]/);
       const apply = await site.run(['apply', '--auto-approve', '--api-url', 'http://127.0.0.1:9'], { env: { ...ENV, AWS_ENDPOINT_URL_CLOUDFRONT: cloudfront.url } });
       assert.equal(apply.code, 1);
+      // A build group on the distribution: a file whose URL CloudFront cannot take is an error at its dir, nothing sent.
+      site.write('purge.yaml', `version: 1
+zones:
+  media: { provider: cloudfront, distribution_id: ${CLOUDFRONT_TEST_DISTRIBUTION}, name: media.example.com }
+groups:
+  site:
+    zone: media
+    build:
+      dir: public/
+      base_url: https://media.example.com/
+`).write('public/ok.jpg', 'ok').write('public/img/a*b.jpg', 'x').write('public/img/c*d.jpg', 'x');
+      for (const args of [['plan'], ['apply', '--auto-approve']]) {
+        const built = await site.run(args, { env: { ...ENV, AWS_ENDPOINT_URL_CLOUDFRONT: cloudfront.url } });
+        assert.equal(built.code, 1, args.join(' '));
+        assert.match(built.stderr, /^purge\.yaml:8:12: error: groups\.site\.build\.dir: "https:\/\/media\.example\.com\/img\/a\*b\.jpg" \(and 1 more\) cannot be invalidated on zone "media", a CloudFront distribution: its invalidation path \/img\/a\*b\.jpg has a "\*" before its end/m);
+      }
       assert.equal(cloudfront.log.length, 0, 'nothing sent');
     } finally {
       site.remove();

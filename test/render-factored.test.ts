@@ -17,7 +17,7 @@ import { renderMarkdown, renderMarkdownWhole } from '../src/render/markdown.js';
 import { withGitHub } from './support/forge-world.js';
 import { golden } from './support/golden.js';
 import { Site } from './support/site.js';
-import { ZONE_ID, planFor, yamlOf } from './golden/scenarios.js';
+import { ZONE_ID, listedFor, yamlOf } from './golden/scenarios.js';
 
 /** A seeded PRNG (mulberry32): the same cases on every run. */
 function random(seed: number): () => number {
@@ -155,15 +155,15 @@ describe('rendered plans: a full product is never shown flat', () => {
       if (countries.length) variants.geo = countries;
       if (languages.length) variants.lang = next() < 0.5 ? languages : { values: languages, absent: false };
       if (brands.length) variants.headers = { 'x-brand': brands };
-      const plan = planFor(yamlOf({
+      const listed = listedFor(yamlOf({
         zones: { www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', cache_key: 'k' } },
         cache_keys: { k: { device_type: true, geo: countries.length > 0, lang: languages.length > 0, ...(brands.length ? { headers: { include: ['x-brand'] } } : {}) } },
         groups: { g: { urls, ...(Object.keys(variants).length ? { variants } : {}) } },
       }));
-      const items = plan.groups[0].items;
+      const items = listed.plan.groups[0].items;
       const variantCount = items / urls.length;
-      const human = renderHuman(plan, { style: plainStyle });
-      const markdown = renderMarkdown(plan);
+      const human = renderHuman(listed, { style: plainStyle });
+      const markdown = renderMarkdown(listed);
       for (const [name, text] of [['human', human], ['markdown', markdown]]) {
         assert.deepEqual(flatFileLines(text), [], `round ${round} (${name}): items shown flat`);
         assert.ok(text.includes(`${urls.length} URL${urls.length === 1 ? "" : "s"} × ${variantCount} variant${variantCount === 1 ? "" : "s"} = ${items.toLocaleString("en-US")} item${items === 1 ? "" : "s"}`), `round ${round} (${name}): ${text.split('\n').find((line) => line.includes('g · ') || line.includes('<b>g</b>'))}`);
@@ -174,7 +174,7 @@ describe('rendered plans: a full product is never shown flat', () => {
   });
 
   it('--expand: every item flat, one a line, nothing cut', () => {
-    const plan = planFor(yamlOf({
+    const plan = listedFor(yamlOf({
       zones: { www: { id: ZONE_ID, name: 'example.com', cache_key: 'k' } },
       cache_keys: { k: { device_type: true } },
       groups: { g: { urls: ['https://www.example.com/{1..40}/'] } },
@@ -213,7 +213,7 @@ describe('the golden factored plans show what they are named for', () => {
 
 describe('rendered plans: what is not a full product', () => {
   it('coverage took a URL: the product of the others, the covered items counted', () => {
-    const plan = planFor(yamlOf({
+    const plan = listedFor(yamlOf({
       zones: { www: { id: ZONE_ID, name: 'example.com', cache_key: 'k' } },
       cache_keys: { k: { device_type: true } },
       groups: { pages: { urls: ['https://www.example.com/{a,b,c}/'] }, blog: { prefixes: ['www.example.com/b/'] } },
@@ -229,7 +229,7 @@ describe('rendered plans: what is not a full product', () => {
   });
 
   it('variants that differ per URL (an invalidation partly purged by another group): the largest product, the rest flat', () => {
-    const plan = planFor(yamlOf({
+    const plan = listedFor(yamlOf({
       zones: { www: { id: ZONE_ID, name: 'example.com', cache_key: 'k' } },
       cache_keys: { k: { device_type: true } },
       groups: {
@@ -249,7 +249,7 @@ describe('rendered plans: what a changed group lost', () => {
     const zones = { www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', allow_purge_everything: true } };
     const before = yamlOf({ zones, groups: { g: { urls: ['https://www.example.com/{a,b,c}'], everything: true } } });
     const now = yamlOf({ zones, groups: { g: { urls: ['https://www.example.com/a'] } } });
-    const plan = planFor(now, { before });
+    const plan = listedFor(now, { before });
     const human = renderHuman(plan, { style: plainStyle });
     assert.match(human, /^ {2}± g · changed: 0 items added, 3 removed · purges all 1 URL × 1 variant = 1 item and 2 removed items\n(?: {6}[^\n]*\n){2} {6}- 2 URLs × 1 variant = 2 items \(removed: purged\)\n {10}https:\/\/www\.example\.com\/b\n {10}https:\/\/www\.example\.com\/c\n {10}variants: none[^\n]*\n {6}- everything \(no longer planned\)$/m);
     assert.match(human, /an item marked "no longer planned" is not sent/);

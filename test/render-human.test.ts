@@ -5,15 +5,15 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ansiStyle, plainStyle } from '../src/diagnostics.js';
-import type { Plan } from '../src/plan/types.js';
 import { itemLine, renderHuman } from '../src/render/human.js';
+import type { ListedPlan } from '../src/render/items.js';
 import { planLine } from '../src/render/summary.js';
-import { SCENARIOS, ZONE_ID, goldenFiles, planFor, yamlOf } from './golden/scenarios.js';
+import { SCENARIOS, ZONE_ID, goldenFiles, listedFor, planFor, yamlOf } from './golden/scenarios.js';
 import { GOLDEN, UPDATE, golden, scenario } from './support/golden.js';
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-const plain = (plan: Plan) => renderHuman(plan, { style: plainStyle });
+const plain = (listed: ListedPlan) => renderHuman(listed, { style: plainStyle });
 const linesOf = (text: string) => text.split('\n');
 
 
@@ -76,7 +76,7 @@ describe('items', () => {
   });
 
   it('with --expand, a URL with several header variants reads `+ URL  [header=value, …]`, one item a line', () => {
-    const plan = planFor(yamlOf({
+    const plan = listedFor(yamlOf({
       zones: { www: { id: ZONE_ID, cache_key: 'k' } },
       cache_keys: { k: { device_type: true, geo: true } },
       groups: { g: { urls: ['https://www.example.com/p/'], variants: { device_type: ['mobile'], geo: ['JP', 'US'] } } },
@@ -89,7 +89,7 @@ describe('items', () => {
   });
 
   it('lists itemsPerGroup flat items (default 10), then "… and N more" with N counting every item, not only the preview', () => {
-    const plan = planFor(yamlOf({ zones: { www: { id: ZONE_ID, name: 'example.com' } }, groups: { g: { hosts: ['h{1..1200}.example.com'] } } }));
+    const plan = listedFor(yamlOf({ zones: { www: { id: ZONE_ID, name: 'example.com' } }, groups: { g: { hosts: ['h{1..1200}.example.com'] } } }));
     const listed = (text: string) => linesOf(text).filter((line) => line.startsWith('      + ')).length;
     assert.equal(listed(plain(plan)), 10);
     assert.match(plain(plan), /^ {6}… and 1,190 more$/m);
@@ -99,7 +99,7 @@ describe('items', () => {
   });
 
   it('a group that is not due is one dim line with no items', () => {
-    const plan = planFor(yamlOf({ zones: { www: { id: ZONE_ID } }, groups: { a: { urls: ['https://www.example.com/a'] }, b: { urls: ['https://www.example.com/b'] } } }), { notDue: ['b'] });
+    const plan = listedFor(yamlOf({ zones: { www: { id: ZONE_ID } }, groups: { a: { urls: ['https://www.example.com/a'] }, b: { urls: ['https://www.example.com/b'] } } }), { notDue: ['b'] });
     const text = plain(plan);
     assert.match(text, /^ {2}= b · unchanged · 1 item$/m);
     assert.ok(!text.includes('https://www.example.com/b'));
@@ -109,7 +109,7 @@ describe('items', () => {
 
 describe('No purges planned.', () => {
   it('a file with no groups: that line and nothing else', () => {
-    const plan = planFor(yamlOf({ zones: { www: { id: ZONE_ID } } }));
+    const plan = listedFor(yamlOf({ zones: { www: { id: ZONE_ID } } }));
     assert.equal(plain(plan), 'No purges planned.\n');
   });
 
@@ -118,7 +118,7 @@ describe('No purges planned.', () => {
     assert.equal(linesOf(text).at(-2), 'No purges planned.');
     assert.ok(!/^Plan:/m.test(text));
     assert.ok(!text.includes('purgeplan will send'));
-    assert.equal(planLine(scenario('nothing-due')), 'No purges planned.');
+    assert.equal(planLine(scenario('nothing-due').plan), 'No purges planned.');
   });
 });
 
@@ -133,9 +133,9 @@ describe('the closing Plan line', () => {
   }));
 
   it('pluralizes every count, prefixes included, and ends with the estimate', () => {
-    const plan = planFor(yamlOf({ zones: { www: { id: ZONE_ID } }, groups: { g: { hosts: ['a.example.com', 'b.example.com'], prefixes: ['www.example.com/a/', 'www.example.com/b/'] } } }));
-    assert.equal(planLine(plan), 'Plan: 2 requests — 2 hosts, 2 prefixes in 1 zone. Estimated < 1 s at free-plan limits.');
-    assert.equal(linesOf(plain(plan)).at(-2), planLine(plan));
+    const listed = listedFor(yamlOf({ zones: { www: { id: ZONE_ID } }, groups: { g: { hosts: ['a.example.com', 'b.example.com'], prefixes: ['www.example.com/a/', 'www.example.com/b/'] } } }));
+    assert.equal(planLine(listed.plan), 'Plan: 2 requests — 2 hosts, 2 prefixes in 1 zone. Estimated < 1 s at free-plan limits.');
+    assert.equal(linesOf(plain(listed)).at(-2), planLine(listed.plan));
     assert.equal(planLine(tagsPlan('free', 1)), 'Plan: 1 request — 1 tag in 1 zone. Estimated < 1 s at free-plan limits.');
   });
 
@@ -153,7 +153,7 @@ describe('the closing Plan line', () => {
   });
 
   it('names every plan tier in use when zones differ', () => {
-    assert.match(planLine(scenario('multi-zone')), / at free\/pro-plan limits\.$/);
+    assert.match(planLine(scenario('multi-zone').plan), / at free\/pro-plan limits\.$/);
   });
 });
 
@@ -164,10 +164,10 @@ describe('colour', () => {
 
   it('ansiStyle colours the symbols and the purge-everything banner, and changes nothing else', () => {
     for (const { name } of SCENARIOS) {
-      const plan = scenario(name);
-      const coloured = renderHuman(plan, { style: ansiStyle });
-      assert.equal(coloured.replace(ANSI, ''), plain(plan), name);
-      if (plan.summary.requests > 0) assert.ok(coloured.includes('\u001b[32m+\u001b[39m'), `${name}: a green +`);
+      const listed = scenario(name);
+      const coloured = renderHuman(listed, { style: ansiStyle });
+      assert.equal(coloured.replace(ANSI, ''), plain(listed), name);
+      if (listed.plan.summary.requests > 0) assert.ok(coloured.includes('\u001b[32m+\u001b[39m'), `${name}: a green +`);
     }
     const banner = linesOf(renderHuman(scenario('purge-everything'), { style: ansiStyle })).find((line) => line.includes('purge EVERYTHING'));
     assert.equal(banner, '\u001b[31m\u001b[1m  ! purge EVERYTHING: every cached file of zone www will be removed\u001b[22m\u001b[39m');
@@ -185,7 +185,7 @@ describe('the legend: one meaning per symbol', () => {
     const zones = { www: { id: ZONE_ID, name: 'example.com' } };
     const before = yamlOf({ zones, groups: { docs: { urls: ['https://www.example.com/docs/{a,b}/'] } } });
     const now = yamlOf({ zones, groups: { docs: { urls: ['https://www.example.com/docs/{a,c}/'] }, drafts: { action: 'invalidate', urls: ['https://www.example.com/drafts/'] } } });
-    const text = plain(planFor(now, { before }));
+    const text = plain(listedFor(now, { before }));
     const legend = legendOf(text);
     assert.deepEqual(legend.map(([symbol]) => symbol), [...new Set(legend.map(([symbol]) => symbol))], 'no symbol twice');
     assert.equal(Object.fromEntries(legend)['~'], 'invalidate (marked stale, not deleted)');
@@ -212,7 +212,7 @@ describe('counts are pluralized', () => {
     const zones = { www: { id: ZONE_ID } };
     const before = yamlOf({ zones, groups: { g: { urls: ['https://www.example.com/{1..3}'] } } });
     const now = yamlOf({ zones, groups: { g: { urls: ['https://www.example.com/{1..2}', 'https://www.example.com/{4..22}'] } } });
-    const text = renderHuman(planFor(now, { before }), { style: plainStyle, itemsPerGroup: 1 });
+    const text = renderHuman(listedFor(now, { before }), { style: plainStyle, itemsPerGroup: 1 });
     assert.match(text, /^ {6}… and 1 more URL$/m);
     assert.match(text, /^ {6}- 1 URL × 1 variant = 1 item \(removed: purged\)$/m);
     assert.match(text, /^Plan: 1 request — 22 files in 1 zone \(1 removed item purged\)\./m);

@@ -6,7 +6,8 @@ import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Plan, PlanGroup } from '../src/plan/types.js';
 import { MARKDOWN_LIMIT, renderMarkdown } from '../src/render/markdown.js';
-import { SCENARIOS, ZONE_ID, goldenFiles, planFor, yamlOf } from './golden/scenarios.js';
+import type { ListedPlan } from '../src/render/items.js';
+import { SCENARIOS, ZONE_ID, goldenFiles, listedFor, yamlOf } from './golden/scenarios.js';
 import { GOLDEN, UPDATE, golden, scenario } from './support/golden.js';
 
 const CUT_NOTE = /^> Cut to stay under ([\d,]+) characters: (.+)\. Run `purgeplan show PLANFILE` for the whole plan\.$/m;
@@ -54,8 +55,9 @@ describe('markdown output matches the golden files', () => {
 describe('structure', () => {
   for (const { name } of SCENARIOS) {
     it(`${name}: a table row per group, one <details> per due group, well formed, no cut note`, () => {
-      const plan = scenario(name);
-      const markdown = renderMarkdown(plan);
+      const listed = scenario(name);
+      const { plan } = listed;
+      const markdown = renderMarkdown(listed);
       assertWellFormed(markdown);
       assert.ok(markdown.startsWith('### purgeplan plan\n'));
       const rows = tableRows(markdown);
@@ -81,15 +83,15 @@ describe('structure', () => {
   });
 
   it('a file with no groups: the heading and "No purges planned." only, no table, no <details>', () => {
-    const markdown = renderMarkdown(planFor(yamlOf({ zones: { www: { id: ZONE_ID } } })));
+    const markdown = renderMarkdown(listedFor(yamlOf({ zones: { www: { id: ZONE_ID } } })));
     assert.equal(markdown, '### purgeplan plan\n\n**No purges planned.**\n\n');
   });
 
   it('names are HTML-escaped in the summary and in the table (a plan file may carry any name)', () => {
-    const plan = scenario('single-file');
+    const { plan } = scenario('single-file');
     const name = '<img src=x onerror=alert(1)> & <b>bold</b>';
     const hostile: Plan = { ...plan, groups: plan.groups.map((g): PlanGroup => ({ ...g, name })) };
-    const markdown = renderMarkdown(hostile);
+    const markdown = renderMarkdown({ plan: hostile });
     assert.ok(!markdown.includes('<img'), markdown);
     assert.ok(!markdown.includes('<b>bold'), markdown);
     const escaped = '&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;bold&lt;/b&gt;';
@@ -99,15 +101,15 @@ describe('structure', () => {
   });
 
   it('a | in a cell does not split the table row', () => {
-    const plan = scenario('single-file');
-    const markdown = renderMarkdown({ ...plan, groups: plan.groups.map((g): PlanGroup => ({ ...g, name: 'a|b' })) });
+    const { plan } = scenario('single-file');
+    const markdown = renderMarkdown({ plan: { ...plan, groups: plan.groups.map((g): PlanGroup => ({ ...g, name: 'a|b' })) } });
     assert.ok(tableRows(markdown)[0].startsWith('| a\\|b | www | '));
   });
 });
 
 describe(`kept under ${MARKDOWN_LIMIT.toLocaleString('en-US')} characters`, () => {
   /** Dozens of changed groups with long URLs and diffs of 50 added and 50 removed lines each. */
-  function largeChangedPlan(groups: number): Plan {
+  function largeChangedPlan(groups: number): ListedPlan {
     const zone = { www: { id: ZONE_ID, name: 'example.com', cache_key: 'pages' } };
     const cacheKeys = { pages: { device_type: true } };
     const long = 'a-rather-long-path-segment-that-reviewers-scroll-past'.repeat(2);
@@ -116,17 +118,17 @@ describe(`kept under ${MARKDOWN_LIMIT.toLocaleString('en-US')} characters`, () =
       for (let i = 0; i < groups; i++) all[`section-${String(i).padStart(2, '0')}`] = { urls: [`https://www.example.com/${long}/${i}/{${range}}/`] };
       return yamlOf({ zones: zone, cache_keys: cacheKeys, groups: all });
     };
-    return planFor(config('31..90'), { before: config('1..60') });
+    return listedFor(config('31..90'), { before: config('1..60') });
   }
 
   it('a plan whose full comment is far longer is cut under the limit, with the note, and stays well formed', () => {
-    const plan = largeChangedPlan(40);
-    assert.ok(plan.groups.every((g) => g.status === 'changed' && g.diff && g.diff.added.length === 50 && g.diff.removed.length === 50), 'every group has a long diff');
-    const uncut = renderMarkdown(plan, Number.MAX_SAFE_INTEGER);
+    const listed = largeChangedPlan(40);
+    assert.ok(listed.plan.groups.every((g) => g.status === 'changed' && g.diff && g.diff.added.length === 50 && g.diff.removed.length === 50), 'every group has a long diff');
+    const uncut = renderMarkdown(listed, Number.MAX_SAFE_INTEGER);
     assert.ok(uncut.length > 3 * MARKDOWN_LIMIT, `the whole comment is long (${uncut.length})`);
     assert.ok(!CUT_NOTE.test(uncut));
 
-    const markdown = renderMarkdown(plan);
+    const markdown = renderMarkdown(listed);
     assert.ok(markdown.length < MARKDOWN_LIMIT, `${markdown.length} characters`);
     assertWellFormed(markdown);
     const note = CUT_NOTE.exec(markdown);
@@ -148,7 +150,7 @@ describe(`kept under ${MARKDOWN_LIMIT.toLocaleString('en-US')} characters`, () =
   it('thousands of groups: table rows and sections are left out, and the note says how many', () => {
     const groups: Record<string, unknown> = {};
     for (let i = 0; i < 3000; i++) groups[`page-${i}`] = { urls: [`https://www.example.com/pages/${i}/`] };
-    const plan = planFor(yamlOf({ zones: { www: { id: ZONE_ID } }, groups }));
+    const plan = listedFor(yamlOf({ zones: { www: { id: ZONE_ID } }, groups }));
     const markdown = renderMarkdown(plan);
     assert.ok(markdown.length < MARKDOWN_LIMIT, `${markdown.length} characters`);
     assertWellFormed(markdown);
@@ -166,9 +168,9 @@ describe(`kept under ${MARKDOWN_LIMIT.toLocaleString('en-US')} characters`, () =
   it('thousands of covering items: the coverage notes are cut too', () => {
     const urls = Array.from({ length: 2000 }, (_, i) => `https://www.example.com/section-${i}/index.html`);
     const prefixes = Array.from({ length: 2000 }, (_, i) => `www.example.com/section-${i}/`);
-    const plan = planFor(yamlOf({ zones: { www: { id: ZONE_ID } }, groups: { pages: { urls }, sections: { prefixes } } }));
-    assert.equal(plan.coverage.length, 2000);
-    const markdown = renderMarkdown(plan);
+    const listed = listedFor(yamlOf({ zones: { www: { id: ZONE_ID } }, groups: { pages: { urls }, sections: { prefixes } } }));
+    assert.equal(listed.plan.coverage.length, 2000);
+    const markdown = renderMarkdown(listed);
     assert.ok(markdown.length < MARKDOWN_LIMIT, `${markdown.length} characters`);
     assertWellFormed(markdown);
     const left = /^- … and ([\d,]+) more covering items$/m.exec(markdown);

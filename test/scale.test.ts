@@ -169,7 +169,7 @@ describe('markdown with very many due groups', () => {
     const { plan } = planOf(configYaml({ groups: { g: { urls: ['https://www.example.com/'] } } }));
     const group = plan.groups[0];
     const many: Plan = { ...plan, groups: Array.from({ length: 130_000 }, (_, i) => ({ ...group, name: `g${i}` })) };
-    const text = renderMarkdown(many);
+    const text = renderMarkdown({ plan: many });
     assert.ok(text.length <= MARKDOWN_LIMIT, String(text.length));
     assert.match(text, /table rows? left out/);
     assert.match(text, /groups? left out/);

@@ -13,7 +13,7 @@ import { validateJournalLine } from '../artifacts/validate.js';
 import { schemaProblem } from '../artifacts/check.js';
 import { UserError } from '../errors.js';
 import { FileWriteError, makeDirectoryOf, withLinkTarget, writeAll, writeFileAtomic, writeTarget } from '../fsutil.js';
-import type { Baseline, GroupDiff, GroupStatus, Plan, RemovedItems } from '../plan/types.js';
+import type { Baseline, GroupDiff, GroupStatus, Plan, PlanSource, RemovedItems, SourceChanges } from '../plan/types.js';
 
 const JOURNAL_FORMAT_VERSION = 2;
 
@@ -33,7 +33,7 @@ export interface JournalHeader {
   readonly baseline: Baseline;
   readonly state: { readonly path: string; readonly digest: string | null };
   /** The decisions, diffs and lost items included: they are part of the plan (and of its id), and no baseline rebuilds them once the state has moved on (part of the plan was applied). */
-  readonly groups: readonly { readonly name: string; readonly zone: string; readonly status: GroupStatus; readonly due: boolean; readonly diff?: GroupDiff; readonly removed_items?: readonly RemovedItems[] }[];
+  readonly groups: readonly { readonly name: string; readonly zone: string; readonly status: GroupStatus; readonly due: boolean; readonly diff?: GroupDiff; readonly removed_items?: readonly RemovedItems[]; readonly source?: PlanSource; readonly changes?: SourceChanges }[];
   /** The planning flags of the run (an apply without a plan file resumes only when they are the same). */
   readonly options: JournalOptions;
 }
@@ -72,7 +72,7 @@ export function journalHeader(plan: Plan, startedAt: string, options: JournalOpt
   return {
     type: 'plan', format_version: JOURNAL_FORMAT_VERSION, plan_id: plan.plan_id, started_at: startedAt,
     baseline: plan.baseline, state: plan.state,
-    groups: plan.groups.map((g) => ({ name: g.name, zone: g.zones.join(','), status: g.status, due: g.due, ...(g.diff ? { diff: g.diff } : {}), ...(g.removed_items ? { removed_items: g.removed_items } : {}) })),
+    groups: plan.groups.map((g) => ({ name: g.name, zone: g.zones.join(','), status: g.status, due: g.due, ...(g.diff ? { diff: g.diff } : {}), ...(g.removed_items ? { removed_items: g.removed_items } : {}), ...(g.source ? { source: g.source, changes: g.changes } : {}) })),
     options,
   };
 }

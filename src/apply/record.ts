@@ -1,6 +1,8 @@
 // What an apply records once its requests are settled: the state, and in the journal the state's
 // digest and whether the apply is complete (docs/commands.md "apply").
-import { plural } from '../format.js';
+import { plural, printable } from '../format.js';
+import type { GroupRecordData } from '../reconcile/record.js';
+import { packSnapshot } from '../reconcile/snapshot.js';
 import type { Plan } from '../plan/types.js';
 import { appliedRecords, configEntry, recordApplied, stateDigest, writeState } from '../reconcile/state.js';
 import type { ReadState } from '../reconcile/state.js';
@@ -13,6 +15,8 @@ export interface StateRecording {
   /** The configuration's absolute path, as the state's owner. */
   readonly configPath: string;
   readonly journalPath: string;
+  /** The content of build and sitemap groups the plan was made from: its snapshot goes into the state. */
+  readonly sources?: ReadonlyMap<string, { readonly bytes: Uint8Array; readonly digest: string }>;
 }
 
 /**
@@ -22,10 +26,7 @@ export interface StateRecording {
  */
 export function recordState(plan: Plan, completed: readonly string[], everySent: boolean, where: StateRecording, closes = true): void {
   const { records, removed } = appliedRecords(plan, completed, everySent);
-  if (records.length > 0 || removed.length > 0) {
-    const next = recordApplied(where.state, configEntry(where.stateFile, where.configPath), records, removed, new Date().toISOString(), plan.plan_id);
-    writeState(where.stateFile, next);
-  }
+  writeRecords(plan, records, removed, where);
   if (plan.requests.length === 0) return;
   const digest = stateDigest(where.stateFile);
   if (digest !== null) journalState(where.journalPath, digest);
@@ -35,6 +36,36 @@ export function recordState(plan: Plan, completed: readonly string[], everySent:
 /** Every phase done: this journal will never make an apply skip anything. */
 export function closeJournal(where: Pick<StateRecording, 'journalPath'>): void {
   journalComplete(where.journalPath, new Date().toISOString());
+}
+
+/** Writes the records (each build or sitemap group's with its packed snapshot) into the state. */
+function writeRecords(plan: Plan, records: readonly (GroupRecordData & { name: string })[], removed: readonly string[], where: StateRecording): void {
+  if (records.length === 0 && removed.length === 0) return;
+  const full = records.map((record) => {
+    if (record.source === undefined) return record;
+    const read = where.sources?.get(record.name);
+    // The plan names the content it was made from; only that very content is recorded.
+    if (read === undefined || read.digest !== record.source.digest) throw new Error(`the content of group ${record.name} read for this apply is not the one its plan names`);
+    return { ...record, source: { ...record.source, table: packSnapshot(read.bytes) } };
+  });
+  writeState(where.stateFile, recordApplied(where.state, configEntry(where.stateFile, where.configPath), full, removed, new Date().toISOString(), plan.plan_id));
+}
+
+/**
+ * `apply --record-only` (docs/commands.md "apply"): records every due group as applied (and drops
+ * removed ones) without sending anything; returns what it recorded, in words.
+ */
+export function recordOnly(plan: Plan, where: StateRecording, statePath: string): string {
+  const { records, removed } = appliedRecords(plan, plan.groups.filter((g) => g.due).map((g) => g.name), true);
+  writeRecords(plan, records, removed, where);
+  const lines = records.map((record) => {
+    const source = plan.groups.find((g) => g.name === record.name)?.source;
+    const what = source ? `${plural(source.count, source.kind === 'build' ? 'file' : 'entry', source.kind === 'build' ? 'files' : 'entries')} of ${printable(source.path)} (${source.kind})` : plural(record.items_count, 'item');
+    return `  ${printable(record.name)}: ${what}`;
+  });
+  if (removed.length) lines.push(`  removed from the state: ${removed.map(printable).join(', ')}`);
+  if (lines.length === 0) return `Nothing to record (--record-only): no group is due. Nothing was sent.`;
+  return [`Recorded in ${printable(statePath)} as purged, without purging (--record-only):`, ...lines, 'Nothing was sent.'].join('\n');
 }
 
 /**

@@ -5,6 +5,7 @@ import type { LoadedConfig } from '../plan/saved.js';
 import { buildPlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { workingWatchDigests } from '../reconcile/baseline.js';
+import type { ContentRead } from '../reconcile/sources.js';
 import { groupFingerprints } from '../reconcile/record.js';
 import { isJournal } from './journal.js';
 import type { ForeignJournal, Journal, JournalOptions } from './journal.js';
@@ -15,13 +16,14 @@ import type { ForeignJournal, Journal, JournalOptions } from './journal.js';
  * go out. Null when there is nothing to resume, or it no longer matches. `note` is told what is
  * resumed.
  */
-export function resumedPlan(journal: Journal | ForeignJournal | null, loaded: LoadedConfig, asked: JournalOptions, configFile: string, note: (text: string) => void): Plan | null {
+export function resumedPlan(journal: Journal | ForeignJournal | null, loaded: LoadedConfig, asked: JournalOptions, configFile: string, note: (text: string) => void, sources?: ReadonlyMap<string, ContentRead>): Plan | null {
   if (!isJournal(journal) || journal.complete) return null;
   if (!sameOptions(journal, asked)) return null;
   const header = journal.header;
   const plan = buildPlan({
     config: loaded.config, configPath: configFile, expansions: loaded.expansions, decisions: header.groups,
     baseline: header.baseline, state: header.state, watchDigests: workingWatchDigests(loaded.expansions, loaded.baseDir, undefined, resolve(loaded.baseDir, header.state.path)),
+    ...(sources ? { sources } : {}),
     ignoreBudget: header.options.ignore_budget === true,
     fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions),
   });

@@ -41,6 +41,7 @@ export function planningOptions(command: Command): Command {
     .option('--all', 'ignore the baseline: every group is due (with --group, only those groups)', false)
     .option('--base <ref>', 'git baseline: compare with purge.yaml and watched files at this commit')
     .option('--state <file>', 'state file (default: .purgeplan/state.json beside purge.yaml; .purgeplan/NAME.state.json for NAME.yaml)')
+    .option('--build-base <dir>', 'build and sitemap groups: compare with this previous build (laid out like the repository) instead of the state')
     .option('--max-items <n>', 'refuse plans larger than this many purge items', positiveInteger('--max-items'), DEFAULT_MAX_ITEMS)
     .option('--ignore-budget', 'this run only: do not apply the budgets of purge.yaml (nothing escalated, nothing refused)', false)
     .option('--strict', 'warnings fail like errors', false);

@@ -29,6 +29,7 @@ export function registerApply(program: Command, setExit: SetExit): void {
     .option('--expect <TEXT|/RE/|/RE/i|header:NAME=VALUE>', 'with --wait-for: the body contains TEXT, matches /RE/, or a response header has this value (repeatable: all must hold)', collect, [])
     .option('--wait-timeout <duration>', 'with --wait-for: give up (exit 1, nothing purged) after this long, from the first poll (30s, 5m, 1h; default 10m)')
     .option('--repurge-after <duration>', 'once every request succeeded, wait this long (30s, 5m, 1h) and send the same requests again (a second pass)')
+    .option('--record-only', 'record the due groups (and the build) in the state as purged without sending anything: adopt a site without purging it once', false)
     .option('--check-drift', 'first compare the cache keys with the zones\' Cache Rules (as `drift`); send nothing on drift', false)
     .addHelpText('after', `
 A plan file is checked against its configuration (found beside the plan, or -c) and refused,
@@ -52,6 +53,7 @@ Examples:
   $ purgeplan apply release.plan --verify 5 --connect-to www.example.com:443:203.0.113.7:443
   $ purgeplan apply release.plan --warm   (then request every purged file item, 8 at a time, 20/s)
   $ purgeplan apply release.plan --warm 200 --warm-rate 10 --warm-strict
+  $ purgeplan apply --record-only --auto-approve   (adopt a site: record its build without purging it)
   $ purgeplan apply release.plan --check-drift   (token also needs Zone > Cache Rules > Read)
   $ purgeplan apply release.plan --wait-for https://www.example.com/version.txt --expect "$BUILD_ID" --repurge-after 2m --warm`)
     .action(async (planfile: string | undefined, options, command: Command) => {

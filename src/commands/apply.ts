@@ -9,8 +9,7 @@ import { parseApiUrl } from '../cloudflare/client.js';
 import { systemClock } from '../http/policy.js';
 import { UserError } from '../errors.js';
 import { checkWritable } from '../fsutil.js';
-import { checkSavedPlan, readSavedPlan } from '../plan/saved.js';
-import type { Plan } from '../plan/types.js';
+import { checkSavedPlan, readSavedPlan, savedBuildBase } from '../plan/saved.js';
 import { checkStateOwner, journalPathOf, lockPathOf, readState, stateLabel, statePaths } from '../reconcile/state.js';
 import { renderHuman } from '../render/human.js';
 import { unsentSummaryEvent } from '../apply/events.js';
@@ -25,18 +24,19 @@ import { identityPhase, resumePoint, runPhases } from '../apply/phases.js';
 import type { PhaseDeps, PhaseOutput, WarmPhase } from '../apply/phases.js';
 import { readZoneTokens, zonesWithRequests } from '../apply/preflight.js';
 import { createHumanReporter } from '../apply/progress.js';
-import { recordState } from '../apply/record.js';
+import { recordOnly, recordState } from '../apply/record.js';
 import { resumedPlan } from '../apply/resume.js';
 import { verifySettings } from '../apply/verify-flags.js';
 import type { VerifyFlags } from '../apply/verify-flags.js';
 import { warmAfterApply, warmSettings } from '../warm/index.js';
 import type { WarmFlags } from '../warm/index.js';
 import { startVerification } from '../verify/start.js';
-import { askYes } from './confirm.js';
+import { confirm } from './confirm.js';
 import type { Io } from './io.js';
 import { loadValid, planLoaded } from './plan.js';
 import type { PlanningOptions } from './plan.js';
 import { checkAndExpand } from './pipeline.js';
+import { readGroupSources } from './sources.js';
 
 export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags, PhaseFlags, WarmFlags {
   readonly autoApprove: boolean;
@@ -46,6 +46,8 @@ export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags, Phase
   /** Whether -c/--config was given (with a plan file, the configuration is found beside it). */
   readonly configGiven?: boolean;
   readonly checkDrift?: boolean;
+  /** Record the due groups (and the builds) in the state without sending anything. */
+  readonly recordOnly?: boolean;
 }
 
 // Loaded with a dynamic import, which the unused-export check does not follow.
@@ -66,6 +68,8 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   const settings = phaseSettings(options);
   const verify = verifySettings(options);
   const warm = warmSettings(options);
+  const sending = [verify && '--verify', warm && '--warm', settings.waitFor && '--wait-for', settings.repurgeAfterMs !== null && '--repurge-after', options.checkDrift && '--check-drift'].filter(Boolean);
+  if (options.recordOnly && sending.length) throw new UserError(`--record-only sends nothing, so ${sending.join(', ')} cannot go with it`, { hint: 'record the build first (apply --record-only), then purge later changes with a plain apply' });
   if (planfile === undefined && !options.autoApprove && !io.stdinIsTTY) {
     // Refused before anything is planned or shown: there is no one to ask.
     throw new UserError('refusing to apply without confirmation: there is no terminal to ask on, and --auto-approve was not given', { hint: 'save the plan with `purgeplan plan --out FILE`, review it, and run `purgeplan apply FILE`; or pass --auto-approve' });
@@ -79,6 +83,8 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
   }
   if (options.checkDrift && await (await import('./drift.js')).checkDriftBeforeApply(loaded, { apiUrl, strict: options.strict, maxRetries: options.maxRetries }, io) !== 0) return 1;
   const stateFile = saved ? resolve(loaded.baseDir, saved.plan.state.path) : statePaths(loaded.baseDir, io.cwd, configFile, options.state).absolutePath;
+  const sources = await readGroupSources(loaded.config, loaded.baseDir, stateFile, saved ? savedBuildBase(saved.plan, loaded.baseDir, io.cwd) : options.buildBase, io, saved ? 'nothing was sent' : 'nothing was planned', options.strict);
+  if (sources === 1) return 1;
   const journalPath = journalPathOf(stateFile);
 
   // The lock comes before the state is read: what is due is decided under it.
@@ -97,16 +103,16 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
       ? checkSavedPlan({
           planfile: planfile!, plan: saved.plan, loaded, configFile, stateFile, cwd: io.cwd, maxItems: options.maxItems,
           expandAt: (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems),
-          interrupted: isJournal(journal) ? { planId: journal.header.plan_id, stateDigest: journal.stateDigest } : null,
+          interrupted: isJournal(journal) ? { planId: journal.header.plan_id, stateDigest: journal.stateDigest } : null, sources,
         })
-      : resumedPlan(journal, loaded, journalOptions(options), configFile, output.note)
-        ?? planLoaded(loaded, { ...options, config: configFile }, io).plan;
-    const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath };
+      : resumedPlan(journal, loaded, journalOptions(options), configFile, output.note, sources.current)
+        ?? planLoaded(loaded, { ...options, config: configFile }, io, sources).plan;
+    const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath, sources: sources.current };
 
-    // Tokens before the plan is shown and `yes` asked.
-    const tokens = readZoneTokens(zonesWithRequests(plan), io.env, options.fastlyApiUrl);
-    if (!saved) output.show(renderHuman(plan, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
-    if (plan.requests.length === 0) {
+    // Tokens before the plan is shown and `yes` asked (--record-only sends nothing: no token).
+    const tokens = options.recordOnly ? new Map() : readZoneTokens(zonesWithRequests(plan), io.env, options.fastlyApiUrl);
+    if (!saved) output.show(renderHuman({ plan, expansions: loaded.expansions }, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
+    if (plan.requests.length === 0 && !options.recordOnly) {
       recordState(plan, [], true, record);
       if (options.json) output.report(unsentSummaryEvent({ ok: true, interrupted: false, requests: 0 }));
       else output.note('Nothing to apply.');
@@ -117,12 +123,17 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     const out: PhaseOutput = { event: output.report, line: options.json ? () => undefined : (text) => io.stdout(`${text}\n`), note: output.note };
     const phase = { settings, warm: warmPhase, out, stderr: io.stderr, requests: plan.requests.length };
     // The tokens verified and the zones' identity read before `yes` is asked (unless every pass was sent already).
-    const checked = resumePoint(plan, journal, settings.repurgeAfterMs !== null).phase === 'finish' ? undefined
+    const checked = options.recordOnly || resumePoint(plan, journal, settings.repurgeAfterMs !== null).phase === 'finish' ? undefined
       : await identityPhase([...tokens.values()].filter((t) => t.provider === undefined), { apiUrl, maxRetries: options.maxRetries, signal: interrupt.signal, clock }, phase);
     if (checked === 'interrupted') return 130;
     if (!saved && !options.autoApprove) {
-      const refused = await confirm(plan, options.json, io, output, interrupt.signal);
+      const refused = await confirm(plan, { json: options.json, recordOnly: options.recordOnly }, io, output, interrupt.signal);
       if (refused !== null) return refused;
+    }
+    if (options.recordOnly) {
+      output.note(recordOnly(plan, record, relative(io.cwd, stateFile) || stateFile));
+      if (options.json) output.report(unsentSummaryEvent({ ok: true, interrupted: false, requests: plan.requests.length }));
+      return 0;
     }
     return await runPhases({
       plan, settings, warm: warmPhase, journal, record, signal: interrupt.signal, hardSignal: interrupt.hardSignal, clock, out, ...(deps.fetcher ? { fetcher: deps.fetcher } : {}),
@@ -134,17 +145,4 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     interrupt.dispose();
     lock.release();
   }
-}
-
-/** Asks `yes` on the terminal; null when approved, else the exit code (1 not approved, 130 interrupted). */
-async function confirm(plan: Plan, json: boolean, io: Io, output: ApplyOutput, signal: AbortSignal): Promise<number | null> {
-  const question = `\nDo you want to send these purges?\n  purgeplan will purge exactly what is shown above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `;
-  const answer = await askYes(question, json ? io.stderr : io.stdout, signal);
-  if (answer === 'yes') {
-    if (!json) io.stdout('\n');
-    return null;
-  }
-  if (json) output.report(unsentSummaryEvent({ ok: false, interrupted: answer === null, cancelled: true, requests: plan.requests.length }));
-  else io.stdout(`\nApply cancelled (${answer === null ? 'interrupted' : 'not approved'}): nothing was sent.\n`);
-  return answer === null ? 130 : 1;
 }

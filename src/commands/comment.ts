@@ -11,7 +11,7 @@ import { measureUtf8Bytes, splitMarkdown } from '../forge/split.js';
 import { defaultTag, markerFor, outdatedMarkerFor, partLine, stickyActions } from '../forge/sticky.js';
 import type { Behavior } from '../forge/sticky.js';
 import type { ForgeClient } from '../forge/types.js';
-import type { Plan } from '../plan/types.js';
+import type { ListedPlan } from '../render/items.js';
 import { renderMarkdownWhole } from '../render/markdown.js';
 import type { Io } from './io.js';
 import { makePlan } from './plan.js';
@@ -41,16 +41,17 @@ export async function commentCommand(forge: Forge, planfile: string | undefined,
   // The settings first: a missing variable or a bad --tag is reported before any planning.
   const connect = await connector(forge, options, io);
   if (options.tag !== undefined) markerFor(options.tag);
-  let plan: Plan;
+  let listed: ListedPlan;
   if (planfile === undefined) {
-    const planned = makePlan(options, io);
+    const planned = await makePlan(options, io);
     if (planned === 1) return 1;
-    plan = planned.plan;
+    listed = planned;
   } else {
     // Each group's items are listed from its purge.yaml when that is unchanged (docs/commands.md, "show").
-    plan = withSavedItems(readPlanFile(planfile, io.cwd), planfile, io.cwd);
+    listed = withSavedItems(readPlanFile(planfile, io.cwd), planfile, io.cwd);
   }
-  const markdown = renderMarkdownWhole(plan);
+  const { plan } = listed;
+  const markdown = renderMarkdownWhole(listed);
   io.stdout(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
   const summaryPath = io.env.GITHUB_STEP_SUMMARY;
   if (summaryPath) writeStepSummary(summaryPath, markdown);

@@ -49,7 +49,7 @@ function windowFlagsText(options: WindowFlags): string {
 /** The report and its context, or 1 when purge.yaml is invalid. */
 export async function graphqlCoverage(options: GraphqlFlags, io: Io, now: number): Promise<{ report: CoverageReport; context: CoverageContext } | 1> {
   const window = windowOf(options, now);
-  const target = loadTarget({ ...options, view: observableView }, io);
+  const target = await loadTarget({ ...options, view: observableView }, io);
   if (target === 1) return 1;
   const tally = new CoverageTally(target.inspector);
   tally.startFile('graphql');

@@ -8,7 +8,7 @@ import type { SetExit } from '../cli/options.js';
 export function registerCoverage(program: Command, setExit: SetExit): void {
   common(program.command('coverage'))
     .description('what real traffic cached that the plan would leave stale: Logpush http_requests records, or GraphQL Analytics, against the plan')
-    .option('--logs <file...>', 'Logpush http_requests NDJSON files (.gz by suffix or content; - for stdin)')
+    .option('--logs <file...>', 'Logpush http_requests NDJSON files (.gz by suffix or content; - for stdin), or directories of them')
     .option('--graphql', "read Cloudflare's GraphQL Analytics instead (httpRequestsAdaptiveGroups: every plan, sampled, no headers or cookies)")
     .option('--since <duration>', 'with --graphql: the window ending now, in s, m, h or d (default 24h)')
     .option('--from <time>', 'with --graphql: the window from this ISO 8601 time (2026-11-30T08:00:00Z)')
@@ -17,6 +17,7 @@ export function registerCoverage(program: Command, setExit: SetExit): void {
     .option('--max-retries <n>', 'with --graphql: retries for 5xx answers, timeouts and connection errors (default 5)', nonNegativeInteger)
     .addOption(new Option('--print-sql <engine>', 'print one GROUP BY query for the engine where the logs are, whose rows --logs reads; no log is read').choices(['duckdb', 'clickhouse', 'bigquery']))
     .option('--table <name>', 'with --print-sql: the Logpush http_requests table (default http_requests)')
+    .option('--threads <n>', 'worker threads reading the --logs files (default: one per CPU; 1: one by one on the main thread)', positiveInteger('--threads'))
     .option('--top <n>', 'missed values shown per dimension', positiveInteger('--top'), 10)
     .option('--plan <file>', 'against this saved plan instead of every group')
     .option('--base <ref>', 'only the groups due against purge.yaml at this git commit')
@@ -32,6 +33,7 @@ Exit codes: 0 nothing missed, 2 missed entries, 1 error.
 
 Examples:
   $ purgeplan coverage --logs logs/20261130/*.log.gz
+  $ purgeplan coverage --logs logs/
   $ zcat logs/*.gz | purgeplan coverage --logs - --json | jq .coverage
   $ purgeplan coverage --logs today.log.gz --base origin/main --markdown > coverage.md
   $ purgeplan coverage --graphql --since 7d --json | jq .not_observable

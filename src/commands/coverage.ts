@@ -7,13 +7,14 @@ import { CoverageTally } from '../inspect/coverage.js';
 import type { CoverageReport } from '../inspect/coverage.js';
 import { coverageJson, renderCoverageHuman, renderCoverageMarkdown } from '../inspect/coverage-render.js';
 import type { CoverageContext } from '../inspect/coverage-render.js';
-import { forEachLine, logInputs, MAX_LINE_BYTES } from '../inspect/logfiles.js';
+import { tallyInput } from '../inspect/log-reader.js';
+import { logInputs } from '../inspect/logfiles.js';
 import { cacheKeysInUse, logFields } from '../inspect/log-fields.js';
-import { parseLogLine } from '../inspect/logs.js';
 import { checkSource, graphqlCoverage } from './coverage-graphql.js';
 import type { GraphqlFlags } from './coverage-graphql.js';
 import { coverageSql, quotedTable } from '../inspect/sql.js';
 import type { SqlEngine } from '../inspect/sql.js';
+import { tallyInParallel, workerCount } from './coverage-workers.js';
 import type { Io } from './io.js';
 import { loadTarget } from './inspect-target.js';
 import { cloudflareZonesOnly } from '../providers/cloudflare-only.js';
@@ -21,6 +22,7 @@ import { cloudflareZonesOnly } from '../providers/cloudflare-only.js';
 export interface CoverageOptions extends GraphqlFlags {
   readonly printSql?: SqlEngine;
   readonly table?: string;
+  readonly threads?: number;
   readonly top: number;
   readonly json: boolean;
   readonly markdown: boolean;
@@ -49,35 +51,40 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
     return read === 1 ? 1 : print(read.report, read.context, options, io);
   }
   const inputs = logInputs(options.logs ?? [], io.cwd);
-  const target = loadTarget(options, io);
+  const target = await loadTarget(options, io);
   if (target === 1) return 1;
   cloudflareZonesOnly(target.config.zones, 'coverage judges Cloudflare\'s cache keys (requests to other zones\' hosts are counted, not judged)', io.stderr);
-  const tally = new CoverageTally(target.inspector);
-  const started = edges.now();
-  let lastDrawn = 0;
-  let drawn = false;
-  let lines = 0;
-  for (const input of inputs) {
-    tally.startFile(input.name);
-    await forEachLine(input, edges.stdin, (line, lineNumber) => {
-      tally.add(line === null ? { kind: 'skipped', reason: `longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB: not a Logpush record`, weight: 1 } : parseLogLine(line), lineNumber);
-      if (edges.stderrIsTTY && (++lines & 4095) === 0) {
-        const now = edges.now();
-        if (now - started >= PROGRESS_AFTER_MS && now - lastDrawn >= PROGRESS_EVERY_MS) {
-          lastDrawn = now;
-          drawn = true;
-          io.stderr(`\r\u001b[K${printable(input.name)}: ${plural(lineNumber, 'line')}, ${plural(tally.totalRequests, 'request')}, ${plural(tally.distinctEntries, 'entry', 'entries')}…`);
-        }
-      }
+  const progress = progressLine(io, edges);
+  let tally: CoverageTally;
+  const threads = workerCount(inputs, options.threads);
+  if (threads > 1) {
+    let lines = 0;
+    const read = await tallyInParallel(options, io.cwd, target, inputs, threads, (more) => {
+      lines += more;
+      progress.draw(() => `${plural(inputs.length, 'file')} on ${threads} threads: ${plural(lines, 'line')}…`);
     });
-    if (tally.validRecords === 0) {
-      if (drawn) io.stderr('\r\u001b[K');
-      throw new UserError(`--logs ${input.name}: no valid Logpush record (each line must be a JSON object with ClientRequestHost and ClientRequestURI)`, {
-        hint: 'coverage reads Cloudflare Logpush http_requests in NDJSON (output_type ndjson), one record a line, .gz or plain',
+    progress.clear();
+    inputs.forEach((input, index) => {
+      const error = read.errors.get(index);
+      if (error) throw error;
+      if (!read.tally.hadRecords(index)) throw noValidRecord(input.name);
+    });
+    tally = read.tally;
+  } else {
+    tally = new CoverageTally(target.inspector);
+    for (const [index, input] of inputs.entries()) {
+      let lines = 0;
+      await tallyInput(tally, input, index, edges.stdin, (more) => {
+        lines += more;
+        progress.draw(() => `${printable(input.name)}: ${plural(lines, 'line')}, ${plural(tally.totalRequests, 'request')}, ${plural(tally.distinctEntries, 'entry', 'entries')}…`);
       });
+      if (!tally.hadRecords(index)) {
+        progress.clear();
+        throw noValidRecord(input.name);
+      }
     }
+    progress.clear();
   }
-  if (drawn) io.stderr('\r\u001b[K');
   const report = tally.report(options.top, (group) => target.inspector.index.groupOrder(group));
   return print(report, { against: target.against.label, config: target.config.file, top: options.top }, options, io);
 }
@@ -90,8 +97,35 @@ function print(report: CoverageReport, context: CoverageContext, options: Covera
   return report.requests.missed > 0 ? 2 : 0;
 }
 
+function noValidRecord(name: string): UserError {
+  return new UserError(`--logs ${printable(name)}: no valid Logpush record (each line must be a JSON object with ClientRequestHost and ClientRequestURI)`, {
+    hint: 'coverage reads Cloudflare Logpush http_requests in NDJSON (output_type ndjson), one record a line, .gz or plain',
+  });
+}
+
+/** The progress line on a terminal: drawn once reading takes a while, cleared before the report. */
+function progressLine(io: Io, edges: CoverageEdges): { draw: (text: () => string) => void; clear: () => void } {
+  const started = edges.now();
+  let lastDrawn = 0;
+  let drawn = false;
+  return {
+    draw: (text) => {
+      if (!edges.stderrIsTTY) return;
+      const now = edges.now();
+      if (now - started < PROGRESS_AFTER_MS || now - lastDrawn < PROGRESS_EVERY_MS) return;
+      lastDrawn = now;
+      drawn = true;
+      io.stderr(`\r\u001b[K${text()}`);
+    },
+    clear: () => {
+      if (drawn) io.stderr('\r\u001b[K');
+      drawn = false;
+    },
+  };
+}
+
 /** `--print-sql ENGINE`: the query that reduces the logs where they are; no log is read. */
-function printSql(options: CoverageOptions, engine: SqlEngine, io: Io): number {
+async function printSql(options: CoverageOptions, engine: SqlEngine, io: Io): Promise<number> {
   const other = options.logs !== undefined ? '--logs' : options.graphql ? '--graphql' : options.json ? '--json' : options.markdown ? '--markdown' : undefined;
   if (other) throw new UserError(`--print-sql prints a query and reads no logs: ${other} cannot be combined with it`, { hint: `run the query where the logs are, then: purgeplan coverage --logs FILE` });
   const table = quotedTable(engine, options.table ?? 'http_requests');
@@ -100,7 +134,7 @@ function printSql(options: CoverageOptions, engine: SqlEngine, io: Io): number {
       hint: 'create a view of that name over the logs, e.g. CREATE VIEW http_requests AS SELECT * FROM read_json_auto(…)',
     });
   }
-  const target = loadTarget(options, io);
+  const target = await loadTarget(options, io);
   if (target === 1) return 1;
   cloudflareZonesOnly(target.config.zones, 'the query reads Cloudflare Logpush', io.stderr);
   io.stdout(coverageSql(engine, logFields(cacheKeysInUse(target.config, target.cacheKey)), table));

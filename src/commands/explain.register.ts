@@ -24,6 +24,6 @@ Examples:
   $ purgeplan explain https://www.example.com/feed.xml --plan release.plan --json`)
     .action(async (url: string, options, command: Command) => {
       const { explainCommand } = await import('./explain.js');
-      setExit(explainCommand(url, { ...options, configGiven: command.getOptionValueSource('config') === 'cli' }, await makeIo(options.color)));
+      setExit(await explainCommand(url, { ...options, configGiven: command.getOptionValueSource('config') === 'cli' }, await makeIo(options.color)));
     });
 }

@@ -54,9 +54,9 @@ export function requestOf(url: string, options: Pick<ExplainOptions, 'header' | 
 
 // Loaded with a dynamic import, which the unused-export check does not follow.
 // ts-unused-exports:disable-next-line
-export function explainCommand(url: string, options: ExplainOptions, io: Io): number {
+export async function explainCommand(url: string, options: ExplainOptions, io: Io): Promise<number> {
   const request = requestOf(url, options);
-  const target = loadTarget(options, io);
+  const target = await loadTarget(options, io);
   if (target === 1) return 1;
   const result = explain(target.inspector, request);
   if ('problem' in result) throw new UserError(result.problem, result.hint ? { hint: result.hint } : {});

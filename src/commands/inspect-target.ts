@@ -13,10 +13,13 @@ import { PurgeIndex } from '../inspect/items.js';
 import { dirname, relative, resolve } from 'node:path';
 import { readPlanFile } from '../plan/planfile.js';
 import { reconcile } from '../reconcile/baseline.js';
+import { everyUrlExpansions, sourceExpansions } from '../reconcile/sources.js';
+import { statePaths } from '../reconcile/state.js';
 import type { Io } from './io.js';
 import { printDiagnostics, summarizeProblems } from './io.js';
 import { DEFAULT_MAX_ITEMS } from '../defaults.js';
 import { checkAndExpand, loadWorkingConfig } from './pipeline.js';
+import { readGroupSources } from './sources.js';
 
 export interface TargetOptions {
   readonly config: string;
@@ -50,7 +53,7 @@ export interface Target {
 }
 
 /** Loads the configuration and builds the inspector; 1 when the configuration is invalid. */
-export function loadTarget(options: TargetOptions, io: Io): Target | 1 {
+export async function loadTarget(options: TargetOptions, io: Io): Promise<Target | 1> {
   if (options.plan !== undefined && (options.base !== undefined || options.state !== undefined)) {
     throw new UserError('--plan cannot be combined with --base or --state', { hint: 'a saved plan already decided which groups are due' });
   }
@@ -64,6 +67,10 @@ export function loadTarget(options: TargetOptions, io: Io): Target | 1 {
     return 1;
   }
   const config = checked.config;
+  // Build and sitemap groups: their URLs are their files' and entries' (docs/purge-yaml.md).
+  const stateFile = statePaths(checked.baseDir, io.cwd, configPath, options.state).absolutePath;
+  const sources = plan ? undefined : await readGroupSources(config, checked.baseDir, stateFile, undefined, io, 'nothing was checked');
+  if (sources === 1) return 1;
   const cacheKey = options.cacheKey === undefined ? undefined : profile(config, options.cacheKey);
   const view = options.view ?? ((seen: InspectedParts) => seen);
   let seen: InspectedParts;
@@ -78,15 +85,16 @@ export function loadTarget(options: TargetOptions, io: Io): Target | 1 {
     against = { kind: 'plan', label: `the plan ${options.plan}`, groups: plan.groups.filter((g) => g.due).map((g) => g.name) };
   } else if (options.base !== undefined || options.state !== undefined) {
     const reconciled = reconcile(config, checked.expansions, checked.baseDir, configPath, io.cwd, { all: false, groups: [], base: options.base, state: options.state, maxItems: DEFAULT_MAX_ITEMS },
-      (file, bytes, reader) => checkAndExpand(file, bytes, reader, DEFAULT_MAX_ITEMS));
-    printDiagnostics(io, reconciled.diagnostics);
+      (file, bytes, reader) => checkAndExpand(file, bytes, reader, DEFAULT_MAX_ITEMS), undefined, sources);
+    printDiagnostics(io, [...(sources?.diagnostics ?? []), ...reconciled.diagnostics]);
     const due = new Set(reconciled.decisions.filter((d) => d.due).map((d) => d.name));
-    seen = view({ config, expansions: checked.expansions });
+    seen = view({ config, expansions: sources ? sourceExpansions(checked.expansions, reconciled.decisions, sources.current, config.zones) : checked.expansions });
     index = PurgeIndex.fromExpansions(seen.config, seen.expansions, due);
     const baseline = options.base !== undefined ? `--base ${options.base}` : `the state ${reconciled.state.path}`;
     against = { kind: 'due', label: `the groups due against ${baseline}`, groups: config.groups.filter((g) => due.has(g.name)).map((g) => g.name) };
   } else {
-    seen = view({ config, expansions: checked.expansions });
+    printDiagnostics(io, sources?.diagnostics ?? []);
+    seen = view({ config, expansions: sources ? everyUrlExpansions(checked.expansions, sources.current, config.zones) : checked.expansions });
     index = PurgeIndex.fromExpansions(seen.config, seen.expansions, null);
     against = { kind: 'all', label: 'every group', groups: config.groups.map((g) => g.name) };
   }

@@ -11,6 +11,8 @@ import type { GroupExpansion } from '../expand/group.js';
 import { buildPlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { reconcile } from '../reconcile/baseline.js';
+import { statePaths } from '../reconcile/state.js';
+import type { SourcesRead } from '../sources/read.js';
 import type { Reconciled, ReconcileOptions } from '../reconcile/baseline.js';
 import { renderHuman } from '../render/human.js';
 import { jsonChunks } from '../render/json.js';
@@ -19,6 +21,7 @@ import { cacheReserveWarnings } from '../render/budget.js';
 import type { Io } from './io.js';
 import { printDiagnostics, summarizeProblems } from './io.js';
 import { checkAndExpand, loadWorkingConfig } from './pipeline.js';
+import { readGroupSources } from './sources.js';
 import type { Checked } from './pipeline.js';
 
 export interface PlanningOptions extends ReconcileOptions {
@@ -39,6 +42,8 @@ export interface PlanOptions extends PlanningOptions {
 
 export interface Planned {
   readonly plan: Plan;
+  /** The content of build and sitemap groups, as read for this plan (apply records it). */
+  readonly sources: SourcesRead;
   readonly config: Config;
   readonly expansions: readonly GroupExpansion[];
   readonly baseDir: string;
@@ -59,28 +64,34 @@ export function loadValid(config: string, options: { maxItems: number; strict: b
 }
 
 /** Reconciles a loaded configuration with its baseline and builds the plan (reads the state). */
-export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io): Planned {
+export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io, sources: SourcesRead): Planned {
   const reconciled = reconcile(loaded.config, loaded.expansions, loaded.baseDir, options.config, io.cwd, options,
-    (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems), loaded.listFiles);
-  printDiagnostics(io, [...loaded.diagnostics, ...reconciled.diagnostics]);
+    (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems), loaded.listFiles, sources);
+  printDiagnostics(io, [...loaded.diagnostics, ...sources.diagnostics, ...reconciled.diagnostics]);
+  if (hasErrors(reconciled.diagnostics)) throw new UserError(`${options.config}: ${summarizeProblems(reconciled.diagnostics)}; nothing was planned`);
   const plan = buildPlan({
-    config: loaded.config,
-    configPath: options.config,
-    expansions: loaded.expansions,
-    decisions: reconciled.decisions,
-    baseline: reconciled.baseline,
+    config: loaded.config, configPath: options.config, expansions: loaded.expansions, decisions: reconciled.decisions, baseline: reconciled.baseline,
     state: { path: reconciled.state.path, digest: reconciled.state.digest },
     watchDigests: reconciled.watchDigests,
+    sources: sources.current,
     ignoreBudget: options.ignoreBudget === true,
     fingerprints: reconciled.fingerprints,
   });
-  return { plan, config: loaded.config, expansions: loaded.expansions, baseDir: loaded.baseDir, reconciled };
+  return { plan, sources, config: loaded.config, expansions: loaded.expansions, baseDir: loaded.baseDir, reconciled };
+}
+
+/** The content of the loaded configuration's build and sitemap groups (1: one cannot be read, reported). */
+function loadSources(loaded: Loaded, options: PlanningOptions, io: Io, what?: string): Promise<SourcesRead | 1> {
+  const stateFile = statePaths(loaded.baseDir, io.cwd, options.config, options.state).absolutePath;
+  return readGroupSources(loaded.config, loaded.baseDir, stateFile, options.buildBase, io, what, options.strict);
 }
 
 /** Plans, printing diagnostics; returns the exit code 1 when the configuration is invalid. */
-export function makePlan(options: PlanningOptions, io: Io): Planned | 1 {
+export async function makePlan(options: PlanningOptions, io: Io): Promise<Planned | 1> {
   const loaded = loadValid(options.config, options, io);
-  return loaded === 1 ? 1 : planLoaded(loaded, options, io);
+  if (loaded === 1) return 1;
+  const sources = await loadSources(loaded, options, io);
+  return sources === 1 ? 1 : planLoaded(loaded, options, io, sources);
 }
 
 /**
@@ -107,16 +118,17 @@ function savedPlan(plan: Plan, outPath: string, configPath: string): Plan {
 // Loaded with a dynamic import, which the unused-export check does not follow.
 // ts-unused-exports:disable-next-line
 export async function planCommand(options: PlanOptions, io: Io): Promise<number> {
-  const planned = makePlan(options, io);
+  const planned = await makePlan(options, io);
   if (planned === 1) return 1;
+  // `planned` carries the expansions the human and markdown plans list items from (docs/commands.md, "How the plan lists items").
   const { plan } = planned;
   const configPath = resolve(io.cwd, options.config);
   if (options.out === '-') {
     // The plan document is the whole of stdout (as if saved in the current directory); what a
     // person reads goes to stderr.
     await io.stdoutChunks(jsonChunks(savedPlan(plan, join(io.cwd, '-'), configPath)));
-    if (options.markdown) io.stderr(renderMarkdown(plan, undefined, { expand: options.expand }));
-    else if (!options.json) io.stderr(renderHuman(plan, { style: io.stderrStyle, expand: options.expand }));
+    if (options.markdown) io.stderr(renderMarkdown(planned, undefined, { expand: options.expand }));
+    else if (!options.json) io.stderr(renderHuman(planned, { style: io.stderrStyle, expand: options.expand }));
     return options.detailedExitcode && plan.requests.length > 0 ? 2 : 0;
   }
   if (options.out) {
@@ -127,9 +139,9 @@ export async function planCommand(options: PlanOptions, io: Io): Promise<number>
   // The document has no words: what the human plan warns is said on stderr.
   if (options.json) for (const warning of cacheReserveWarnings(plan)) io.stderr(`warning: ${warning}\n`);
   if (options.json) await io.stdoutChunks(jsonChunks(plan));
-  else if (options.markdown) io.stdout(renderMarkdown(plan, undefined, { expand: options.expand }));
+  else if (options.markdown) io.stdout(renderMarkdown(planned, undefined, { expand: options.expand }));
   else {
-    io.stdout(renderHuman(plan, { style: io.stdoutStyle, expand: options.expand }));
+    io.stdout(renderHuman(planned, { style: io.stdoutStyle, expand: options.expand }));
     if (options.out) io.stdout(`\nSaved this plan to ${options.out}. Apply exactly it with: purgeplan apply ${options.out}\n`);
   }
   return options.detailedExitcode && plan.requests.length > 0 ? 2 : 0;

@@ -39,8 +39,10 @@ const CACHE_KEY: KeyOrder = {
 };
 
 const GROUP: KeyOrder = {
-  keys: ['description', 'zone', 'cache_key', 'action', 'urls', 'vars', 'variants', 'hosts', 'prefixes', 'tags', 'everything', 'revision', 'watch', 'budget', 'escalate'],
+  keys: ['description', 'zone', 'cache_key', 'action', 'urls', 'build', 'sitemap', 'vars', 'variants', 'hosts', 'prefixes', 'tags', 'everything', 'revision', 'watch', 'budget', 'escalate'],
   children: {
+    build: { keys: ['dir', 'base_url', 'index', 'clean_urls', 'exclude', 'immutable', 'always'] },
+    sitemap: { keys: ['file', 'base_url'] },
     vars: { keys: [], each: { keys: ['file'] } },
     variants: {
       keys: ['device_type', 'geo', 'lang', 'headers', 'cookies'],

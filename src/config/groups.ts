@@ -25,6 +25,7 @@ import { normalizeHost, normalizePrefix, normalizeTag } from './values.js';
 import type { Checked } from './values.js';
 import { checkGroupProvider } from './providers.js';
 import { resolveDimensions } from './variants.js';
+import { checkSource, sourceZone } from './sources.js';
 import { readVars } from './vars.js';
 import type { Vars } from './vars.js';
 import { actionOf } from './zones.js';
@@ -101,7 +102,8 @@ type GroupRule = (c: Checker, scope: FileScope, group: GroupFacts) => void;
 /** `budget`: how many more items the plan may have before this group. */
 function checkGroup(c: Checker, scope: FileScope, input: GroupInput, budget: number): { group: Group; items: number; itemsExact: bigint } {
   const { name, raw, path } = input;
-  const { zone, routed } = groupZone(c, scope, input);
+  const placed = sourceZone(c, scope.zones, name, raw, path);
+  const { zone, routed } = placed ? { zone: placed.zone, routed: false } : groupZone(c, scope, input);
   const key = groupKey(c, scope, input, zone);
   const vars = readVars(c, path, raw);
   const urls = urlPatterns(c, input, vars);
@@ -113,6 +115,7 @@ function checkGroup(c: Checker, scope: FileScope, input: GroupInput, budget: num
   const everything = flag(raw.everything);
   const items = size.items + hosts.counted + prefixes.counted + tags.counted + (everything ? 1 : 0);
   const itemsExact = size.itemsExact + hosts.countedExact + prefixes.countedExact + tags.countedExact + (everything ? 1n : 0n);
+  const source = checkSource(c, name, raw, path, zone);
   const usedVars = new Set([...urls.count.usedVars, ...hosts.usedVars, ...prefixes.usedVars, ...tags.usedVars]);
   const unparsed = urls.count.unparsed || hosts.unparsed || prefixes.unparsed || tags.unparsed;
   const facts: GroupFacts = { ...input, zone, routed, vars, usedVars, unparsed, hosts, prefixes, tags, everything, size, itemsExact };
@@ -120,7 +123,7 @@ function checkGroup(c: Checker, scope: FileScope, input: GroupInput, budget: num
   const group: Group = {
     name, description: text(raw.description) ?? null, zone: zone?.name ?? '', routes, cacheKeyName: routes ? key.ownKey ?? null : key.keyName, cacheKey: key.cacheKey,
     urls: urls.urls, vars: vars.vars, dimensions, hosts: hosts.values, prefixes: prefixes.values, tags: tags.values, everything,
-    action: actionOf(raw.action) ?? zone?.action ?? 'purge', revision: typeof raw.revision === 'number' ? raw.revision : 0, watch: strings(raw.watch), position: c.loaded.locate.key(path),
+    action: actionOf(raw.action) ?? zone?.action ?? 'purge', revision: typeof raw.revision === 'number' ? raw.revision : 0, watch: strings(raw.watch), source, position: c.loaded.locate.key(path),
     ...groupEscalation(c, { name, raw, path, zone, routed, vars, zones: scope.zones, maxValues: Math.max(0, budget - items) }),
   };
   return { group, items, itemsExact };
@@ -174,10 +177,11 @@ function enterpriseWarning(scope: FileScope, { path }: GroupInput, ownKey: strin
 
 /** The rules that tie a group's URLs and variants to a cache key (docs/purge-yaml.md, "Variants"). */
 function keyedDimensions(c: Checker, { name, raw, path }: GroupInput, profile: string | null, key: CacheKey, report: { error: Report; warning: Report; notInKey?: Report }): Dimension[] {
-  if (key.hostResolved && Array.isArray(raw.urls) && raw.urls.length > 0) {
-    report.error([...path, 'urls'], 'key', `groups.${name} purges URLs, but cache key "${profile}" uses the resolved host (host.resolved: true)`, 'a URL purge cannot match a key built on a host rewritten by an Origin Rule: purge the rewritten host with hosts: [...] instead');
+  const urlKey = Array.isArray(raw.urls) && raw.urls.length > 0 ? 'urls' : raw.build !== undefined ? 'build' : raw.sitemap !== undefined ? 'sitemap' : undefined;
+  if (key.hostResolved && urlKey !== undefined) {
+    report.error([...path, urlKey], 'key', `groups.${name} purges URLs, but cache key "${profile}" uses the resolved host (host.resolved: true)`, 'a URL purge cannot match a key built on a host rewritten by an Origin Rule: purge the rewritten host with hosts: [...] instead');
   }
-  return resolveDimensions(key, profile, raw.variants, path, report, { purgesUrls: given(raw.urls), textOf: c.textOf });
+  return resolveDimensions(key, profile, raw.variants, path, report, { purgesUrls: given(raw.urls) || raw.build !== undefined || raw.sitemap !== undefined, textOf: c.textOf });
 }
 
 /**
@@ -321,8 +325,8 @@ const everythingAllowed: GroupRule = (c, _scope, { name, path, zone, everything 
 };
 
 const purgesSomething: GroupRule = (c, _scope, { name, raw, path }) => {
-  if (!given(raw.urls) && !given(raw.hosts) && !given(raw.prefixes) && !given(raw.tags) && (raw.everything === undefined || raw.everything === false)) {
-    c.error(path, 'key', `${displayPath(path)}: group "${name}" purges nothing`, 'give it urls, hosts, prefixes, tags or everything: true');
+  if (!given(raw.urls) && raw.build === undefined && raw.sitemap === undefined && !given(raw.hosts) && !given(raw.prefixes) && !given(raw.tags) && (raw.everything === undefined || raw.everything === false)) {
+    c.error(path, 'key', `${displayPath(path)}: group "${name}" purges nothing`, 'give it urls, build, sitemap, hosts, prefixes, tags or everything: true');
   }
 };
 

@@ -5,6 +5,7 @@ import type { Diagnostic, Position } from '../diagnostics.js';
 import type { ParsedPattern } from '../expand/patterns.js';
 import type { Action } from '../vocabulary.js';
 import type { ProviderName } from '../providers/types.js';
+import type { GroupSource } from './source-types.js';
 
 export type Scheme = 'http' | 'https';
 
@@ -141,6 +142,8 @@ export interface Group {
   readonly action: Action;
   readonly revision: number;
   readonly watch: readonly string[];
+  /** Where its URLs come from when not from `urls`: a build directory or a sitemap (docs/purge-yaml.md). */
+  readonly source: GroupSource | null;
   readonly position: Position;
   /** The most due file items the group may send; absent: no budget of its own. */
   readonly budget?: { readonly items: number };

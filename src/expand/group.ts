@@ -116,7 +116,8 @@ interface Part {
 }
 
 function expansionOf(group: Group, part: Part): GroupExpansion {
-  const variants = part.urls.length ? expandVariants(part.dimensions) : [];
+  // A build or sitemap group's URLs are listed later (src/sources/): its variants are known now.
+  const variants = part.urls.length || group.source !== null ? expandVariants(part.dimensions) : [];
   const tags = [...new Set(group.tags)].sort(compare);
   return {
     group, zone: part.zone, action: part.action, cacheKeyName: part.cacheKeyName, cacheKey: part.cacheKey,

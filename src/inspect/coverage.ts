@@ -5,6 +5,8 @@ import type { CacheEntry, EntryBuilder, RequestField } from './entry.js';
 import type { Inspector, NearMiss } from './inspector.js';
 import { fixFor } from './inspector.js';
 import type { LogRecord } from './logs.js';
+import { keyRun, keyText, mergeRuns } from './sorted-merge.js';
+import type { KeyRun } from './sorted-merge.js';
 import { compare } from '../vocabulary.js';
 
 export type CoverageClass = 'purged' | 'missed' | 'outside' | 'unknown';
@@ -67,6 +69,27 @@ export interface NotJudged {
 /** How many skipped lines are shown (the rest are counted). */
 const SKIPPED_SHOWN = 5;
 
+interface FileCounts { name: string; lines: number; records: number; skipped: number }
+
+/**
+ * A tally as plain data, to be added to others (coverage --logs reading files on worker threads,
+ * docs/coverage.md): every entry once, by its key (in runOrder), with its class and requests, and
+ * for a missed entry its near misses (shared objects stay shared when sent to another thread).
+ */
+export interface TallyPart extends KeyRun {
+  /** By key number: the entry's class (its number in CLASSES) and requests. */
+  readonly classes: Uint8Array;
+  readonly requests: Float64Array;
+  /** By key number: the entry's near misses in `nearMisses`, or -1 (not missed). */
+  readonly missSlots: Int32Array;
+  readonly nearMisses: readonly (readonly NearMiss[])[];
+  readonly counts: CoverageReport['requests'];
+  readonly unknownFields: readonly (readonly [RequestField, number])[];
+  readonly skipped: readonly (readonly [number, SkippedLine])[];
+  readonly files: readonly (readonly [number, FileCounts])[];
+  readonly notJudged: readonly NotJudged[];
+}
+
 export class CoverageTally {
   /** Tallies by key: outside and unknown entries, and every entry once entries of two builders are counted. */
   private readonly entries = new Map<string, EntryTally>();
@@ -79,18 +102,30 @@ export class CoverageTally {
   private keyed = false;
   private readonly requests = { purged: 0, missed: 0, outside: 0, unknown: 0, not_cached: 0, skipped: 0 };
   private readonly unknownFields = new Map<RequestField, number>();
-  private readonly skipped: SkippedLine[] = [];
-  private readonly files: { name: string; lines: number; records: number; skipped: number }[] = [];
-  private file = { name: '', lines: 0, records: 0, skipped: 0 };
+  /** The first skipped lines in input order, each with its input's number. */
+  private readonly skipped: [number, SkippedLine][] = [];
+  /** By input number. */
+  private readonly files: FileCounts[] = [];
+  private file: FileCounts = { name: '', lines: 0, records: 0, skipped: 0 };
+  private fileIndex = -1;
+  /** Entries added up from parts (absorb): those not missed only counted, the missed kept. */
+  private readonly absorbed = { purged: 0, outside: 0, unknown: 0 };
+  private readonly absorbedMissed: EntryTally[] = [];
   private readonly ids = new WeakMap<NearMiss, string>();
   private readonly notJudged = new Map<string, NotJudged>();
 
   constructor(private readonly inspector: Inspector) {}
 
-  /** Starts counting the lines of another input. */
-  startFile(name: string): void {
+  /** Starts counting the lines of another input, the `index`-th of them (by default the next). */
+  startFile(name: string, index = this.files.length): void {
     this.file = { name, lines: 0, records: 0, skipped: 0 };
-    this.files.push(this.file);
+    this.files[index] = this.file;
+    this.fileIndex = index;
+  }
+
+  /** Whether the `index`-th input had a valid record (none is an error). */
+  hadRecords(index: number): boolean {
+    return (this.files[index]?.records ?? 0) > 0;
   }
 
   /** Records of the current input that were valid (cached or not): none is an error. */
@@ -99,8 +134,9 @@ export class CoverageTally {
   }
 
   get distinctEntries(): number {
-    if (this.keyed) return this.entries.size;
-    let size = this.entries.size;
+    const absorbed = this.absorbed.purged + this.absorbed.outside + this.absorbed.unknown + this.absorbedMissed.length;
+    if (this.keyed) return absorbed + this.entries.size;
+    let size = absorbed + this.entries.size;
     for (const tallies of this.byOrdinal.values()) size += tallies.length;
     return size;
   }
@@ -177,8 +213,8 @@ export class CoverageTally {
 
   /** Every entry's tally, once. */
   private allTallies(): Iterable<EntryTally> {
-    if (this.keyed) return this.entries.values();
-    const all = [...this.entries.values()];
+    if (this.keyed) return [...this.entries.values(), ...this.absorbedMissed];
+    const all = [...this.entries.values(), ...this.absorbedMissed];
     for (const tallies of this.byOrdinal.values()) for (const tally of tallies) if (tally !== undefined) all.push(tally);
     return all;
   }
@@ -186,14 +222,94 @@ export class CoverageTally {
   /** A request to a Fastly or CloudFront zone: counted, not judged. */
   private notJudgedIn(zone: string, provider: string, weight: number): void {
     this.file.records++;
-    const seen = this.notJudged.get(zone);
-    this.notJudged.set(zone, { zone, provider, requests: (seen?.requests ?? 0) + weight });
+    this.addNotJudged(zone, provider, weight);
+  }
+
+  private addNotJudged(zone: string, provider: string, requests: number): void {
+    this.notJudged.set(zone, { zone, provider, requests: (this.notJudged.get(zone)?.requests ?? 0) + requests });
   }
 
   private skip(lineNumber: number, reason: string, weight: number): void {
     this.requests.skipped += weight;
     this.file.skipped++;
-    if (this.skipped.length < SKIPPED_SHOWN) this.skipped.push({ file: this.file.name, line: lineNumber, reason });
+    this.keepSkipped(this.fileIndex, { file: this.file.name, line: lineNumber, reason });
+  }
+
+  /** Keeps the first SKIPPED_SHOWN skipped lines in input order, whatever order they come in. */
+  private keepSkipped(fileIndex: number, skipped: SkippedLine): void {
+    const list = this.skipped;
+    const before = (a: readonly [number, SkippedLine]) => a[0] < fileIndex || (a[0] === fileIndex && a[1].line <= skipped.line);
+    if (list.length === SKIPPED_SHOWN && before(list[SKIPPED_SHOWN - 1]!)) return;
+    let at = list.length;
+    while (at > 0 && !before(list[at - 1]!)) at--;
+    list.splice(at, 0, [fileIndex, skipped]);
+    if (list.length > SKIPPED_SHOWN) list.pop();
+  }
+
+  /** This tally as plain data (see TallyPart), its keys encoded and ordered for merging. */
+  part(): TallyPart {
+    const tallies: EntryTally[] = [];
+    const keys: string[] = [];
+    for (const [key, tally] of this.entries) {
+      keys.push(key);
+      tallies.push(tally);
+    }
+    if (!this.keyed) for (const list of this.byOrdinal.values()) for (const tally of list) if (tally !== undefined) tallies.push(tally);
+    // The keys of entries counted by ordinal are written from their URL and variant (entryKey's
+    // text), not built and kept.
+    const all = (function* (): Generator<string | readonly [string, string]> {
+      yield* keys;
+      for (let i = keys.length; i < tallies.length; i++) {
+        const entry = tallies[i]!.entry!;
+        yield [entry.url, entry.variant.key];
+      }
+    })();
+    const nearMisses: (readonly NearMiss[])[] = [];
+    const missSlots = Int32Array.from(tallies, (tally) => (tally.nearMisses ? nearMisses.push(tally.nearMisses) - 1 : -1));
+    return {
+      ...keyRun(all, tallies.length),
+      classes: Uint8Array.from(tallies, (t) => CLASSES.indexOf(t.entryClass)),
+      requests: Float64Array.from(tallies, (t) => t.requests),
+      missSlots,
+      nearMisses,
+      counts: { ...this.requests },
+      unknownFields: [...this.unknownFields],
+      skipped: this.skipped.map(([index, line]) => [index, line] as const),
+      files: this.files.flatMap((f, i) => (f === undefined ? [] : [[i, { ...f }] as const])),
+      notJudged: [...this.notJudged.values()],
+    };
+  }
+
+  /**
+   * Adds the parts of tallies counted from other inputs with the same inspector, to a tally that
+   * has counted nothing itself: the sum is what one tally of every input would count.
+   */
+  absorb(parts: readonly TallyPart[]): void {
+    if (this.entries.size || this.byOrdinal.size) throw new Error('absorb: the tally has entries of its own');
+    let missed: EntryTally | undefined;
+    mergeRuns(parts, (run, index, first) => {
+      const part = parts[run]!;
+      if (!first) {
+        if (missed) missed.requests += part.requests[index]!;
+        return;
+      }
+      const entryClass = CLASSES[part.classes[index]!]!;
+      if (entryClass !== 'missed') {
+        this.absorbed[entryClass]++;
+        missed = undefined;
+        return;
+      }
+      const slot = part.missSlots[index]!;
+      missed = new AbsorbedMissed(part, index, part.requests[index]!, slot >= 0 ? part.nearMisses[slot] : undefined);
+      this.absorbedMissed.push(missed);
+    });
+    for (const part of parts) {
+      for (const name of Object.keys(this.requests) as (keyof typeof this.requests)[]) this.requests[name] += part.counts[name];
+      for (const [field, requests] of part.unknownFields) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + requests);
+      for (const [index, skipped] of part.skipped) this.keepSkipped(index, skipped);
+      for (const [index, counts] of part.files) this.files[index] = { ...counts };
+      for (const zone of part.notJudged) this.addNotJudged(zone.zone, zone.provider, zone.requests);
+    }
   }
 
   /**
@@ -211,7 +327,7 @@ export class CoverageTally {
   }
 
   report(top: number, groupOrder: (group: string) => number): CoverageReport {
-    const entries = { purged: 0, missed: 0, outside: 0, unknown: 0 };
+    const entries = { purged: this.absorbed.purged, missed: 0, outside: this.absorbed.outside, unknown: this.absorbed.unknown };
     const values = new Map<string, { dimension: string; value: string | null; requests: number; entries: number; groups: Set<string>; fix: string | null }>();
     const byRequests = <T extends { requests: number }>(a: T, b: T) => b.requests - a.requests;
     const missed: EntryTally[] = [];
@@ -256,10 +372,21 @@ export class CoverageTally {
         groups: [...new Set((tally.nearMisses ?? []).map((m) => m.group))].sort((a, b) => groupOrder(a) - groupOrder(b)),
       })),
       unknownFields: [...this.unknownFields].map(([field, requests]) => ({ field, requests })).sort((a, b) => byRequests(a, b) || compare(a.field, b.field)),
-      skippedLines: [...this.skipped],
-      files: this.files.map((f) => ({ ...f })),
-      notJudged: [...this.notJudged.values()],
+      skippedLines: this.skipped.map(([, line]) => line),
+      files: this.files.filter((f) => f !== undefined).map((f) => ({ ...f })),
+      // In the zones' file order, however the inputs were split among threads.
+      notJudged: [...this.notJudged.values()].sort((a, b) => this.inspector.zoneRank(a.zone) - this.inspector.zoneRank(b.zone)),
     };
+  }
+}
+
+/** A missed entry added up from parts: its key is read from the part's bytes only if the report shows it. */
+class AbsorbedMissed implements EntryTally {
+  readonly entryClass = 'missed';
+  private text: string | undefined;
+  constructor(private readonly part: TallyPart, private readonly index: number, public requests: number, readonly nearMisses: readonly NearMiss[] | undefined) {}
+  get key(): string {
+    return (this.text ??= keyText(this.part, this.index));
   }
 }
 

@@ -1,11 +1,14 @@
 // The edge of coverage: Logpush files and stdin, line by line, gzip by suffix or magic bytes.
 // Lines are handed on as they are read, so memory holds one chunk (and at most one cut line of
 // MAX_LINE_BYTES), never the file.
-import { createReadStream, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../errors.js';
+import { printable } from '../format.js';
+import { compare } from '../vocabulary.js';
 
 export interface LogInput {
   /** As the user wrote it (`-` for stdin): what messages name. */
@@ -13,23 +16,66 @@ export interface LogInput {
   readonly path: string | null;
 }
 
-/** Checks every input before any is read: a missing file is an error naming it. */
+/** The files a directory of Logpush output holds: NDJSON by name, gzipped or not. */
+const LOG_FILE = /\.(?:log|json|ndjson)(?:\.gz)?$/;
+
+const reason = (error: unknown): string => {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read it (${code ?? 'error'})`;
+};
+
+/**
+ * The log files under a directory, at any depth (Logpush writes a folder per day), in name order
+ * at each level. A symbolic link to a file is read; one to a directory is not followed (as find
+ * does not), so a link cannot lead out of the tree or round in a loop.
+ */
+function filesUnder(name: string, path: string): LogInput[] {
+  const found: LogInput[] = [];
+  const visit = (dirName: string, dirPath: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dirPath, { withFileTypes: true });
+    } catch (error) {
+      throw new UserError(`--logs ${printable(dirName)}: ${reason(error)}`);
+    }
+    for (const entry of entries.sort((a, b) => compare(a.name, b.name))) {
+      const childName = join(dirName, entry.name);
+      const childPath = join(dirPath, entry.name);
+      let kind: 'file' | 'directory' | 'other' = entry.isFile() ? 'file' : entry.isDirectory() ? 'directory' : 'other';
+      if (entry.isSymbolicLink()) {
+        try {
+          kind = statSync(childPath).isFile() ? 'file' : 'other';
+        } catch {
+          kind = 'other'; // a dangling link names nothing to read
+        }
+      }
+      if (kind === 'directory') visit(childName, childPath);
+      else if (kind === 'file' && LOG_FILE.test(entry.name)) found.push({ name: childName, path: childPath });
+    }
+  };
+  visit(name, path);
+  if (found.length === 0) throw new UserError(`--logs ${printable(name)}: no *.log, *.json or *.ndjson file (or .gz) under it`);
+  return found;
+}
+
+/**
+ * Checks every input before any is read: a missing file is an error naming it. A directory
+ * stands for the log files under it.
+ */
 export function logInputs(names: readonly string[], cwd: string): LogInput[] {
-  if (names.length === 0) throw new UserError('coverage needs --logs FILE… (Logpush http_requests NDJSON, .gz or -)', { hint: 'e.g. purgeplan coverage --logs logs/20261130/*.log.gz' });
+  if (names.length === 0) throw new UserError('coverage needs --logs FILE… (Logpush http_requests NDJSON, .gz, a directory of them, or -)', { hint: 'e.g. purgeplan coverage --logs logs/20261130/, or --print-sql duckdb for a query to run where the logs are' });
   if (names.filter((n) => n === '-').length > 1) throw new UserError('--logs: stdin (-) can be read once only');
-  return names.map((name) => {
-    if (name === '-') return { name, path: null };
+  return names.flatMap((name) => {
+    if (name === '-') return [{ name, path: null }];
     const path = resolve(cwd, name);
     let isDirectory: boolean;
     try {
       isDirectory = statSync(path).isDirectory();
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UserError(`--logs ${name}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read it (${code ?? 'error'})`}`);
+      throw new UserError(`--logs ${printable(name)}: ${reason(error)}`);
     }
     // A pipe is read like a file: `--logs <(zcat a.gz b.gz)` names one.
-    if (isDirectory) throw new UserError(`--logs ${name}: is a directory, not a file`, { hint: `name its files, e.g. --logs ${name}/*.log.gz` });
-    return { name, path };
+    return isDirectory ? filesUnder(name, path) : [{ name, path }];
   });
 }
 
@@ -73,7 +119,7 @@ async function* bytesOf(input: LogInput, stdin: NodeJS.ReadableStream): AsyncGen
       }
     }
     const gzip = input.name.endsWith('.gz') || (first.length >= 2 && first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1]);
-    const source: AsyncIterable<Buffer> = gzip ? Readable.from(all()).pipe(createGunzip()) : all();
+    const source: AsyncIterable<Buffer> = gzip ? Readable.from(all()).pipe(createGunzip({ chunkSize: 1 << 18 })) : all();
     for await (const chunk of source) yield chunk;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -81,7 +127,7 @@ async function* bytesOf(input: LogInput, stdin: NodeJS.ReadableStream): AsyncGen
       : code === 'EACCES' ? 'permission denied'
       : code === 'EISDIR' ? 'is a directory, not a file'
       : `cannot read it (${code ?? (error as Error).message})`;
-    throw new UserError(`--logs ${input.name}: ${message}`);
+    throw new UserError(`--logs ${printable(input.name)}: ${message}`);
   }
 }
 

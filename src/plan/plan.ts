@@ -7,12 +7,14 @@ import { byGroup, groupItemKeys } from '../expand/group.js';
 import { compare } from '../vocabulary.js';
 import { groupRecord, partsItems } from '../reconcile/record.js';
 import { estimatedSeconds, namesProviders, providerCounts, providerRequests, providerZone } from '../providers/plan.js';
-import { attachExpansions } from './attached.js';
+import type { GroupRecordData } from '../reconcile/record.js';
 import { budgetedBatch } from './escalate.js';
 import { CompactFiles } from './files.js';
 import { makeVariant } from '../expand/variants.js';
 import type { Variant } from '../expand/variants.js';
-import type { Baseline, GroupDiff, GroupStatus, Plan, PlanGroup, PlannedRequest, PlanZone, RemovedItems } from './types.js';
+import type { Baseline, GroupDiff, GroupStatus, Plan, PlanGroup, PlannedRequest, PlanSource, PlanZone, RemovedItems, SourceChanges } from './types.js';
+import { sourceExpansions } from '../reconcile/sources.js';
+import type { ContentRead } from '../reconcile/sources.js';
 
 export interface GroupDecision {
   readonly name: string;
@@ -22,6 +24,9 @@ export interface GroupDecision {
   readonly diff?: GroupDiff;
   /** Items the group lost since the baseline, by zone: due with its current ones (purged one last time). */
   readonly removed_items?: readonly RemovedItems[];
+  /** A build or sitemap group's content and what changed in it (docs/purge-yaml.md, "Groups from the deploy"). */
+  readonly source?: PlanSource;
+  readonly changes?: SourceChanges;
 }
 
 export interface PlanInput {
@@ -33,6 +38,8 @@ export interface PlanInput {
   readonly baseline: Baseline;
   readonly state: { readonly path: string; readonly digest: string | null };
   readonly watchDigests: ReadonlyMap<string, string>;
+  /** The content of build and sitemap groups, as read (their due URLs are made from it). */
+  readonly sources?: ReadonlyMap<string, ContentRead>;
   /** --ignore-budget: budgets are not applied this run (docs/commands.md). */
   readonly ignoreBudget?: boolean;
   /** Each group's fingerprint (reconcile's, or groupFingerprints() where nothing was reconciled). */
@@ -43,7 +50,8 @@ export interface PlanInput {
 export const PREVIEW_ITEMS = 50;
 
 export function buildPlan(input: PlanInput): Plan {
-  const { config, expansions, decisions } = input;
+  const { config, decisions } = input;
+  const expansions = input.sources?.size ? sourceExpansions(input.expansions, decisions, input.sources, config.zones) : input.expansions;
   const byName = new Map(byGroup(expansions).map((g) => [g.group.name, g.parts]));
   const zonesByName = new Map(config.zones.map((z) => [z.name, z]));
   const dueDecisions = new Map(decisions.filter((d) => d.due).map((d) => [d.name, d]));
@@ -89,7 +97,8 @@ export function buildPlan(input: PlanInput): Plan {
       ...(decision.diff ? { diff: decision.diff } : {}),
       ...(decision.due && decision.removed_items?.length ? { removed_items: decision.removed_items } : {}),
       preview: parts.flatMap((p) => groupItemKeys(p, PREVIEW_ITEMS)).slice(0, PREVIEW_ITEMS),
-      ...(decision.due ? { record: groupRecord(parts, zonesByName, fingerprint, watchDigest) } : {}),
+      ...(decision.source ? { source: decision.source, changes: decision.changes } : {}),
+      ...(decision.due ? { record: sourceRecord(groupRecord(parts, zonesByName, fingerprint, watchDigest), decision.source) } : {}),
     };
   });
 
@@ -115,8 +124,12 @@ export function buildPlan(input: PlanInput): Plan {
     state: input.state,
     ...(input.ignoreBudget ? { ignore_budget: true as const } : {}),
   };
-  // The renderers list each group's items from its expansions (docs/commands.md, "How the plan lists items").
-  return attachExpansions({ ...plan, plan_id: planId(plan) }, expansions);
+  return { ...plan, plan_id: planId(plan) };
+}
+
+/** A due build or sitemap group's record names the content applied (apply adds the packed snapshot to the state). */
+function sourceRecord(record: GroupRecordData, source: PlanSource | undefined): GroupRecordData {
+  return source === undefined ? record : { ...record, source: { kind: source.kind, count: source.count, digest: source.digest } };
 }
 
 /**

@@ -185,7 +185,7 @@ function summaryInconsistency(plan: Plan): string | null {
 export function savedDecisions(plan: Plan): GroupDecision[] {
   return plan.groups.map((g) => ({
     name: g.name, zone: g.zones.join(','), status: g.status, due: g.due, ...(g.diff ? { diff: g.diff } : {}),
-    ...(g.removed_items ? { removed_items: g.removed_items } : {}),
+    ...(g.removed_items ? { removed_items: g.removed_items } : {}), ...(g.source ? { source: g.source, changes: g.changes } : {}),
   }));
 }
 
@@ -197,7 +197,8 @@ export function savedDecisions(plan: Plan): GroupDecision[] {
 export function savedPlanning(plan: Plan, groupNames: ReadonlySet<string>): { all: boolean; groups: string[]; base?: string } {
   const forced = plan.groups.filter((g) => g.status === 'forced' && groupNames.has(g.name)).map((g) => g.name);
   return {
-    all: plan.baseline.kind === 'none',
+    // Without a baseline, --all or not gives the same plan, unless a build or sitemap group was compared with --build-base.
+    all: plan.baseline.kind === 'none' && !plan.groups.some((g) => g.source !== undefined && g.source.baseline.kind !== 'none'),
     groups: forced,
     ...(plan.baseline.kind === 'git' ? { base: plan.baseline.ref } : {}),
   };

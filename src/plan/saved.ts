@@ -10,6 +10,7 @@ import type { GroupExpansion } from '../expand/group.js';
 import { reconcile, workingWatchDigests } from '../reconcile/baseline.js';
 import { groupFingerprints } from '../reconcile/record.js';
 import type { ExpandAt, Reconciled } from '../reconcile/baseline.js';
+import type { SourceContents } from '../reconcile/sources.js';
 import { stateDigest } from '../reconcile/state.js';
 import { buildPlan } from './plan.js';
 import { inconsistentPlan, planDifference, planInconsistency, readPlanFile, savedDecisions, savedPlanning } from './planfile.js';
@@ -37,6 +38,8 @@ export interface SavedPlanCheck {
   readonly expandAt: ExpandAt;
   /** The interrupted apply the journal records: which plan, and the state digest it left; null without one. */
   readonly interrupted: { readonly planId: string; readonly stateDigest: string | undefined } | null;
+  /** The content of build and sitemap groups read now (with the previous build when the plan was made with --build-base). */
+  readonly sources: SourceContents;
 }
 
 /**
@@ -65,10 +68,12 @@ export function checkSavedPlan(check: SavedPlanCheck): Plan {
   const watchDigests = workingWatchDigests(loaded.expansions, loaded.baseDir, loaded.listFiles, stateFile);
   for (const group of plan.groups) {
     if (group.due && watchDigests.get(group.name) !== group.watch_digest) throw stale(`the content group ${printable(group.name)} watches changed since it was made`);
+    const read = check.sources.current.get(group.name);
+    if (group.source !== undefined && read !== undefined && read.digest !== group.source.digest) throw stale(`the ${group.source.kind} of group ${printable(group.name)} (${printable(group.source.path)}) changed since it was made`);
   }
   const rebuilt = resuming
     ? buildPlan({ config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: savedDecisions(plan), baseline: plan.baseline, state: plan.state, watchDigests,
-        fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions), ignoreBudget: plan.ignore_budget === true })
+        fingerprints: groupFingerprints(loaded.config.zones, loaded.expansions), ignoreBudget: plan.ignore_budget === true, sources: check.sources.current })
     : rebuildSavedPlan(check, inconsistency, stale);
   const difference = planDifference(plan, rebuilt);
   if (difference !== null) {
@@ -86,7 +91,7 @@ function rebuildSavedPlan(check: SavedPlanCheck, inconsistency: string | null, s
   let reconciled: Reconciled;
   try {
     reconciled = reconcile(loaded.config, loaded.expansions, loaded.baseDir, configFile, check.cwd, { ...planning, state: check.stateFile, maxItems: check.maxItems },
-      check.expandAt, loaded.listFiles);
+      check.expandAt, loaded.listFiles, check.sources);
   } catch (error) {
     if (!(error instanceof UserError) || plan.baseline.kind !== 'git') throw error;
     // A file that does not agree with itself is refused as edited, whatever its ref names.
@@ -101,9 +106,22 @@ function rebuildSavedPlan(check: SavedPlanCheck, inconsistency: string | null, s
   return buildPlan({
     config: loaded.config, configPath: plan.config.path, expansions: loaded.expansions, decisions: reconciled.decisions,
     baseline: reconciled.baseline, state: { path: reconciled.state.path, digest: reconciled.state.digest }, watchDigests: reconciled.watchDigests,
+    sources: check.sources.current,
     ignoreBudget: plan.ignore_budget === true,
     fingerprints: reconciled.fingerprints,
   });
+}
+
+/**
+ * The previous build a saved plan compared its build and sitemap groups with (`--build-base`,
+ * recorded relative to purge.yaml), relative to `cwd`; undefined when it used none.
+ */
+export function savedBuildBase(plan: Plan, baseDir: string, cwd: string): string | undefined {
+  for (const group of plan.groups) {
+    const baseline = group.source?.baseline;
+    if (baseline?.kind === 'build-base') return relative(cwd, resolve(baseDir, baseline.path)) || '.';
+  }
+  return undefined;
 }
 
 /**
@@ -114,6 +132,7 @@ function rebuildSavedPlan(check: SavedPlanCheck, inconsistency: string | null, s
 export function readSavedPlan(planfile: string, flags: SavedPlanFlags, cwd: string): { plan: Plan; configFile: string } {
   const refused = [
     flags.groups.length > 0 ? '--group' : '', flags.all ? '--all' : '', flags.base !== undefined ? '--base' : '', flags.state !== undefined ? '--state' : '',
+    flags.buildBase !== undefined ? '--build-base' : '',
     flags.ignoreBudget ? '--ignore-budget' : '',
   ].filter(Boolean);
   if (refused.length > 0) {
@@ -136,6 +155,7 @@ export interface SavedPlanFlags {
   readonly all: boolean;
   readonly base?: string;
   readonly state?: string;
+  readonly buildBase?: string;
   /** --ignore-budget: a saved plan says whether it was made with it. */
   readonly ignoreBudget?: boolean;
   readonly config: string;

@@ -108,6 +108,40 @@ export interface RemovedItems {
   readonly files?: readonly RemovedFiles[];
 }
 
+/** What a build or sitemap group's content was compared with (docs/commands.md, "plan --json"). */
+export type SourceBaseline =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'state' | 'build-base'; readonly path: string };
+
+/** Keys added, changed and removed since the baseline: file paths relative to the build directory, or a sitemap's URLs. */
+export interface SourceChanges {
+  readonly added: readonly string[];
+  readonly changed: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/** A build or sitemap group's content: where it was read, how much, against what, and what is due. */
+export interface PlanSource {
+  readonly kind: 'build' | 'sitemap';
+  /** The build directory or the sitemap, relative to purge.yaml. */
+  readonly path: string;
+  /** Files (build) or entries (sitemap) now. */
+  readonly count: number;
+  /** Names the content read (paths and digests): a saved plan is stale when it changes. */
+  readonly digest: string;
+  readonly baseline: SourceBaseline;
+  /** `all`: every URL of the group is due; `changes`: those of the changed keys; `none`: not due. */
+  readonly due: 'all' | 'changes' | 'none';
+  /** Sitemap entries without <lastmod> (purged only when added or removed). */
+  readonly without_lastmod?: number;
+  /** A build's URL mapping (docs/purge-yaml.md), for reviewers: each changed file is shown with its URLs. */
+  readonly base_url?: string;
+  readonly index?: string | null;
+  readonly clean_urls?: boolean | 'both';
+  /** Keys of `changes` whose URLs are not purged: `immutable` files added or removed. */
+  readonly not_purged?: readonly string[];
+}
+
 export interface PlanGroup {
   readonly name: string;
   /** The zone its items go to; null for a routed group (docs/purge-yaml.md) that sends to several zones. */
@@ -138,6 +172,10 @@ export interface PlanGroup {
   readonly action?: Action;
   /** Over a budget: what replaced its file items (docs/purge-yaml.md, "Budgets and escalation"). */
   readonly escalated?: Escalation;
+  /** A build or sitemap group's content (docs/purge-yaml.md, "Groups from the deploy"). */
+  readonly source?: PlanSource;
+  /** A build or sitemap group's keys added, changed and removed since its baseline (whole lists). */
+  readonly changes?: SourceChanges;
   /** For due groups: the state record a successful apply writes (apply copies it). */
   readonly record?: GroupRecordData;
 }

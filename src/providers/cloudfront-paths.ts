@@ -26,3 +26,21 @@ export function prefixInvalidationPath(prefix: string): string {
 
 /** The hint of a path CloudFront cannot take. */
 export const CLOUDFRONT_PATH_HINT = 'purge a prefix that covers it instead, or leave it out';
+
+/** Of URLs a CloudFront zone would invalidate, the first whose path CloudFront refuses (with why, and how many are refused); undefined when none. */
+export function refusedUrl(urls: readonly string[]): { url: string; problem: string; count: number } | undefined {
+  let first: { url: string; problem: string } | undefined;
+  let count = 0;
+  for (const url of urls) {
+    let problem: string | undefined;
+    try {
+      problem = invalidationPathProblem(urlInvalidationPath(url));
+    } catch {
+      continue; // not a URL: refused where URLs are read
+    }
+    if (problem === undefined) continue;
+    count++;
+    first ??= { url, problem };
+  }
+  return first === undefined ? undefined : { ...first, count };
+}

@@ -15,6 +15,8 @@ import { expansionBaseline, recordBaseline, withRemovedItems } from './removed.j
 import type { BaselineSource } from './removed.js';
 import { checkStateOwner, readState, stateDigest, statePaths } from './state.js';
 import type { ReadState } from './state.js';
+import { sourceDecisions } from './sources.js';
+import type { SourceContents } from './sources.js';
 import { treeReader } from './tree-reader.js';
 import { digestWatchedAtCommit, digestWatchedWorking, TreeAtCommit } from './watch.js';
 
@@ -24,6 +26,8 @@ export interface ReconcileOptions {
   readonly base?: string;
   readonly state?: string;
   readonly maxItems: number;
+  /** `--build-base DIR`: the previous build, for build and sitemap groups (read at the edge, src/sources/). */
+  readonly buildBase?: string;
 }
 
 /** purge.yaml as it was at a commit, validated and expanded (the caller's pipeline, injected). */
@@ -61,7 +65,7 @@ export function workingWatchDigests(expansions: readonly GroupExpansion[], baseD
   return watchDigests;
 }
 
-export function reconcile(config: Config, expansions: readonly GroupExpansion[], baseDir: string, configFile: string, cwd: string, options: ReconcileOptions, expandAt: ExpandAt, listFiles?: () => readonly string[]): Reconciled {
+export function reconcile(config: Config, expansions: readonly GroupExpansion[], baseDir: string, configFile: string, cwd: string, options: ReconcileOptions, expandAt: ExpandAt, listFiles?: () => readonly string[], contents?: SourceContents): Reconciled {
   const diagnostics: Diagnostic[] = [];
   const state = statePaths(baseDir, cwd, configFile, options.state);
   const digest = stateDigest(state.absolutePath);
@@ -118,7 +122,14 @@ export function reconcile(config: Config, expansions: readonly GroupExpansion[],
     file: configFile,
   });
   diagnostics.push(...lost);
-  return { baseline, decisions, watchDigests, fingerprints, state: { ...state, digest }, diagnostics };
+  if (contents === undefined) return { baseline, decisions, watchDigests, fingerprints, state: { ...state, digest }, diagnostics };
+  // Build and sitemap groups: their content against the state's snapshot or --build-base, under --base too.
+  const refined = sourceDecisions({
+    config, expansions: new Map(grouped.map(({ group, parts }) => [group.name, parts])), decisions, contents, all: options.all, maxItems: options.maxItems,
+    recorded: (name) => (saved !== null && Object.hasOwn(saved.groups, name) ? saved.groups[name]!.source : undefined), statePath: state.path,
+  });
+  diagnostics.push(...refined.diagnostics);
+  return { baseline, decisions: refined.decisions, watchDigests, fingerprints, state: { ...state, digest }, diagnostics };
 }
 
 /** purge.yaml, its vars files and the watched paths as they were at commit REF. */

@@ -3,7 +3,7 @@
 import { diffArrays } from 'diff';
 import { UserError } from '../errors.js';
 import { compare as compareStrings } from '../vocabulary.js';
-import type { GroupDiff, GroupStatus, RemovedItems } from '../plan/types.js';
+import type { GroupDiff, GroupStatus, PlanSource, RemovedItems, SourceChanges } from '../plan/types.js';
 
 /** Item keys, or how to compute them: only a `changed` group's are needed (for its diff). */
 export type ItemKeys = readonly string[] | (() => readonly string[]);
@@ -40,6 +40,9 @@ export interface Decision {
   readonly diff?: GroupDiff;
   /** Items the group lost since the baseline, purged one last time (removed.ts adds them). */
   readonly removed_items?: readonly RemovedItems[];
+  /** A build or sitemap group's content and what changed in it (sources.ts adds them). */
+  readonly source?: PlanSource;
+  readonly changes?: SourceChanges;
 }
 
 export interface DecideOptions {

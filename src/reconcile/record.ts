@@ -33,6 +33,17 @@ export interface GroupRecordData {
   readonly watch_digest?: string;
   readonly items_count: number;
   readonly items?: RecordedItems;
+  /** A build or sitemap group's content as applied (the state adds the packed snapshot, `table`). */
+  readonly source?: RecordedSource;
+}
+
+/** What the state keeps of a build or sitemap group's content (reconcile/snapshot.ts). */
+export interface RecordedSource {
+  readonly kind: 'build' | 'sitemap';
+  readonly count: number;
+  readonly digest: string;
+  /** The snapshot, packed: written by apply into the state, never into a plan. */
+  readonly table?: string;
 }
 
 /** How a zone is named in fingerprints: changing its id makes its groups `changed` (docs/purge-yaml.md). */
@@ -61,20 +72,30 @@ export function groupFingerprint(expansion: GroupExpansion, zone?: string): stri
   section('hosts', expansion.hosts);
   section('prefixes', expansion.prefixes);
   section('tags', expansion.tags);
-  section('urls', expansion.urls);
-  section('variants', expansion.urls.length ? expansion.variants.map((v) => v.key) : []);
+  const source = expansion.group.source;
+  if (source !== null) {
+    // A build or sitemap group: its files are compared one by one (reconcile/content.ts); what
+    // makes every URL due is how they map to URLs and the variants they are purged under.
+    section('source', source.kind === 'build' ? ['build', source.baseUrl, source.index ?? '', String(source.cleanUrls)] : ['sitemap', source.baseUrl ?? '']);
+    section('variants', expansion.variants.map((v) => v.key));
+  } else {
+    section('urls', expansion.urls);
+    section('variants', expansion.urls.length ? expansion.variants.map((v) => v.key) : []);
+  }
   return `sha256:${hash.digest('hex')}`;
 }
 
 /** The factored items of an expansion, or undefined when it is too large to record. */
 function recordedItems(expansion: GroupExpansion): RecordedItems | undefined {
-  if (expansion.items > MAX_RECORDED_ITEMS) return undefined;
+  // A build or sitemap group's URLs are kept as its source's snapshot (reconcile/snapshot.ts), not as items.
+  const listed = expansion.group.source !== null;
+  if (expansion.items > MAX_RECORDED_ITEMS && !listed) return undefined;
   return {
     ...(expansion.everything ? { everything: true as const } : {}),
     ...(expansion.hosts.length ? { hosts: expansion.hosts } : {}),
     ...(expansion.prefixes.length ? { prefixes: expansion.prefixes } : {}),
     ...(expansion.tags.length ? { tags: expansion.tags } : {}),
-    ...(expansion.urls.length ? { urls: expansion.urls, variants: expansion.variants.map((v) => v.key) } : {}),
+    ...(expansion.urls.length && !listed ? { urls: expansion.urls, variants: expansion.variants.map((v) => v.key) } : {}),
   };
 }
 

@@ -1,10 +1,12 @@
 // The plan for people, in the spirit of `terraform plan`: a header per zone naming its cache key,
 // a line per group with its status and counts, the items (`+ URL  [header=value, …]`), and the
-// closing Plan line. Pure: Plan -> string.
+// closing Plan line. Pure: a ListedPlan (render/items.ts) -> string.
 import type { Styler } from '../diagnostics.js';
-import type { CoverageEntry, Plan, PlanGroup } from '../plan/types.js';
+import type { CoverageEntry, PlanGroup } from '../plan/types.js';
 import { removedCount } from '../plan/types.js';
+import { sourceLines, sourceStatusText } from './changes.js';
 import { zoneItems } from './items.js';
+import type { ListedPlan } from './items.js';
 import { planGroupListing, PRODUCT_URLS } from './listing.js';
 import type { ListingLine } from './listing.js';
 import { baselineLine, INVALIDATE_MEANING, planLine, requestsText } from './summary.js';
@@ -72,6 +74,11 @@ function sameItems(group: PlanGroup): boolean {
 }
 
 export function statusText(group: PlanGroup): string {
+  // A build or sitemap group says what changed in its content, and against what.
+  return group.source && group.changes ? sourceStatusText(group, groupStatusText(group)) : groupStatusText(group);
+}
+
+function groupStatusText(group: PlanGroup): string {
   switch (group.status) {
     case 'new': return 'new';
     case 'changed':
@@ -113,11 +120,12 @@ function styledLine(line: ListingLine, style: Styler, used: Set<string>, removal
   return `${indent}${style.red('-')} ${line.text.slice(0, note)} ${style.dim(line.text.slice(note + 1))}`;
 }
 
-export function renderHuman(plan: Plan, options: HumanOptions): string {
+export function renderHuman(listed: ListedPlan, options: HumanOptions): string {
+  const { plan } = listed;
   const { style } = options;
   const limit = options.itemsPerGroup ?? 10;
   const expand = options.expand ?? false;
-  const itemsIn = zoneItems(plan);
+  const itemsIn = zoneItems(listed);
   const lines: string[] = [];
   const used = new Set<string>();
   const removals: Removals = { group: false, purged: false, invalidated: false, dropped: false };
@@ -161,7 +169,17 @@ export function renderHuman(plan: Plan, options: HumanOptions): string {
       const head = `  ${shown} ${style.bold(group.name)} ${style.dim('·')} ${statusText(group)}${action} ${style.dim('·')} ${itemsText(group, here ? undefined : listing?.head)}${routed}${ownKey}`;
       lines.push(group.due && group.escalated ? `  ${shown} ${escalationText(plan, group, group.escalated, style.bold(printable(group.name)))}` : group.due ? head : style.dim(head));
       if (group.description) lines.push(style.dim(`      ${printable(group.description.trim())}`));
-      for (const line of listing?.lines ?? []) lines.push(styledLine(line, style, used, removals));
+      // A build or sitemap group lists its changed files with their URLs, then its variants once (docs/commands.md).
+      const changed = listing !== null && !expand && group.source && group.changes ? sourceLines(group, limit, group.action === 'invalidate') : null;
+      for (const { symbol, text, note } of changed?.lines ?? []) {
+        if (symbol === '-') removals.purged = true;
+        else used.add(symbol);
+        lines.push(`      ${symbol === '-' ? style.red(symbol) : style.green(symbol)} ${printable(text)}${note ? ` ${style.dim(note)}` : ''}`);
+      }
+      if (changed && changed.hidden > 0) lines.push(style.dim(`      … and ${plural(changed.hidden, 'more change')}`));
+      for (const line of listing?.lines ?? []) {
+        if (changed === null || (line.tone === 'plain' && line.text.startsWith('variants:'))) lines.push(styledLine(line, style, used, removals));
+      }
     }
     lines.push('');
   }

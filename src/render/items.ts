@@ -1,15 +1,24 @@
 // Each due group's items in one zone as the plan sends them, for the human and markdown plans to
 // factor (docs/commands.md, "How the plan lists items"): the group's items (from the expansions
 // the plan was made from, else from what the plan file records of the group) that its zone's
-// requests carry; the others were covered by a broader item. Pure: Plan in, items out.
+// requests carry; the others were covered by a broader item. Pure: a ListedPlan in, items out.
 import type { GroupExpansion } from '../expand/group.js';
 import { makeVariant, parseVariantKey } from '../expand/variants.js';
-import { attachedExpansions } from '../plan/attached.js';
 import { CompactFiles } from '../plan/files.js';
 import type { Plan, PlanGroup, RemovedItems } from '../plan/types.js';
 import { removedCount } from '../plan/types.js';
 import type { DeclaredDimension, UrlRun, VariantLike } from './factor.js';
 import { providerItems } from './provider.js';
+
+/**
+ * A plan as the human and markdown renderers take it: the Plan and, when known, the expansions it
+ * was made from (kept beside it, never in it: `plan --json` and the saved plan stay as they are).
+ * A plan read back from a file has them only when its purge.yaml, unchanged, was expanded again.
+ */
+export interface ListedPlan {
+  readonly plan: Plan;
+  readonly expansions?: readonly GroupExpansion[];
+}
 
 /** A group's items in one zone, as sent: file items by URL, the others as keys (`host X`, …). */
 export interface ZoneItems {
@@ -254,9 +263,8 @@ function removedCandidate(removed: readonly RemovedItems[]): { files: UrlRun[]; 
  * the plan was made from; for a plan read back from a file, from the group's state record (up to
  * 10,000 items), else from its preview (the first items only: `partial`).
  */
-export function zoneItems(plan: Plan): (group: PlanGroup, zone: string) => ZoneItems {
+export function zoneItems({ plan, expansions }: ListedPlan): (group: PlanGroup, zone: string) => ZoneItems {
   const sentIn = sentIndex(plan);
-  const expansions = attachedExpansions(plan);
   const parts = new Map<string, GroupExpansion>();
   for (const part of expansions ?? []) parts.set(`${part.group.name}\n${part.zone}`, part);
   return (group, zone) => {

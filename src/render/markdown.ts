@@ -3,10 +3,11 @@
 import type { Plan } from '../plan/types.js';
 import { actionText, coveredBy, itemsText, statusText } from './human.js';
 import type { PlanGroup } from '../plan/types.js';
+import { sourceLines } from './changes.js';
 import { zoneItems } from './items.js';
-import type { ZoneItems } from './items.js';
+import type { ListedPlan, ZoneItems } from './items.js';
 import { planGroupListing, PRODUCT_URLS } from './listing.js';
-import type { ListingLine, PlanGroupOptions } from './listing.js';
+import type { GroupListing, ListingLine, PlanGroupOptions } from './listing.js';
 import { baselineLine, planLine } from './summary.js';
 import { cacheReserveWarnings, escalatesToPrefixOrHost, escalationText, IGNORED_NOTE, VARIANTS_NOTE } from './budget.js';
 import { codeSpan, count, markdownText, plural, printable } from '../format.js';
@@ -53,8 +54,8 @@ function diffLine(line: ListingLine): string {
 }
 
 /** `planGroupListing` with each group's items in a zone worked out once (the listing is rebuilt as it shrinks). */
-function cachedItems(plan: Plan): (group: PlanGroup, zone: string) => ZoneItems {
-  const itemsIn = zoneItems(plan);
+function cachedItems(listed: ListedPlan): (group: PlanGroup, zone: string) => ZoneItems {
+  const itemsIn = zoneItems(listed);
   const cache = new Map<string, ZoneItems>();
   return (group, zone) => {
     const key = `${group.name}\n${zone}`;
@@ -68,9 +69,20 @@ function cachedItems(plan: Plan): (group: PlanGroup, zone: string) => ZoneItems 
  * A group's count for its summary and the lines of its section: in one zone, its listing; in
  * several (a routed group), each zone's under a line naming it.
  */
+/** A build or sitemap group: each changed file (entry) with its URLs, then its variants once (docs/commands.md). */
+function sourceSection(g: PlanGroup, listing: GroupListing, flat: number): string[] {
+  const { lines, hidden } = sourceLines(g, flat, g.action === 'invalidate');
+  return [
+    ...lines.map(({ symbol, text, note }) => `${symbol} ${printable(text)}${note ? ` ${note}` : ''}`),
+    ...(hidden > 0 ? [`… and ${plural(hidden, 'more change')}`] : []),
+    ...listing.lines.filter((line) => line.tone === 'plain' && line.text.startsWith('variants:')).map(diffLine),
+  ];
+}
+
 function groupSection(g: PlanGroup, itemsIn: (group: PlanGroup, zone: string) => ZoneItems, options: PlanGroupOptions): { summary: string; lines: string[] } {
   if (g.zones.length === 1) {
     const listing = planGroupListing(g, g.zones[0], itemsIn, options);
+    if (g.source && g.changes && !options.expand) return { summary: itemsText(g, listing.head), lines: sourceSection(g, listing, options.flat) };
     return { summary: itemsText(g, listing.head), lines: listing.lines.map(diffLine) };
   }
   const lines: string[] = [];
@@ -83,7 +95,8 @@ function groupSection(g: PlanGroup, itemsIn: (group: PlanGroup, zone: string) =>
   return { summary: itemsText(g), lines };
 }
 
-export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT, options: MarkdownOptions = {}): string {
+export function renderMarkdown(listed: ListedPlan, limit = MARKDOWN_LIMIT, options: MarkdownOptions = {}): string {
+  const { plan } = listed;
   const head: string[] = ['### purgeplan plan', ''];
   for (const request of plan.requests) {
     if ('purge_everything' in request.body) {
@@ -144,7 +157,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT, options: Mark
     const fence = fenceFor(body);
     return `<details><summary><b>${escapeHtml(name)}</b> — ${escapeHtml(summary)}</summary>\n\n${descriptions.get(name) ?? ''}${fence}diff\n${body}\n${fence}\n</details>\n`;
   };
-  const itemsIn = cachedItems(plan);
+  const itemsIn = cachedItems(listed);
   /** A group's section at `perGroup` flat items (and as many URLs, up to 20) per list. */
   const sectionOf = (g: (typeof due)[number], perGroup: number): string => {
     // An escalated group lists no files: one line says what stands in for them (docs/purge-yaml.md, "Budgets and escalation").
@@ -197,6 +210,6 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT, options: Mark
 }
 
 /** The whole plan, uncut, for `purgeplan comment`, which spreads it over several comments instead. */
-export function renderMarkdownWhole(plan: Plan, options: MarkdownOptions = {}): string {
-  return renderMarkdown(plan, Number.POSITIVE_INFINITY, options);
+export function renderMarkdownWhole(listed: ListedPlan, options: MarkdownOptions = {}): string {
+  return renderMarkdown(listed, Number.POSITIVE_INFINITY, options);
 }

@@ -19,6 +19,7 @@ import { expansionBaseline, withRemovedItems } from '../../src/reconcile/removed
 import type { BaselineSource } from '../../src/reconcile/removed.js';
 import type { BaselineGroup, CurrentGroup } from '../../src/reconcile/due.js';
 import { renderHuman } from '../../src/render/human.js';
+import type { ListedPlan } from '../../src/render/items.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { memoryReader } from '../support/config-builder.js';
 
@@ -54,6 +55,11 @@ export interface ReconcileInput {
 
 /** The plan of `yaml` against an optional baseline, as `purgeplan plan --base origin/main` makes it. */
 export function planFor(yaml: string, input: ReconcileInput = {}): Plan {
+  return listedFor(yaml, input).plan;
+}
+
+/** `planFor`'s plan with the expansions it was made from, as `plan` renders it (each group's items are listed from them). */
+export function listedFor(yaml: string, input: ReconcileInput = {}): ListedPlan {
   const { config, expansions } = checked(yaml);
   const watchNow = new Map(Object.entries(input.watchNow ?? {}));
   const zones = new Map(config.zones.map((z) => [z.name, z]));
@@ -84,7 +90,7 @@ export function planFor(yaml: string, input: ReconcileInput = {}): Plan {
     decisions: decided, current: new Map(byGroup(expansions).map(({ group, parts }) => [group.name, { parts, position: group.position }])),
     baseline: sources, expansionChanged: () => false, zones: config.zones, file: 'purge.yaml',
   });
-  return buildPlan({
+  const plan = buildPlan({
     config,
     configPath: 'purge.yaml',
     expansions,
@@ -94,12 +100,13 @@ export function planFor(yaml: string, input: ReconcileInput = {}): Plan {
     watchDigests: watchNow,
     fingerprints: groupFingerprints(config.zones, expansions),
   });
+  return { plan, expansions };
 }
 
 /** Two zones on different plans; a group with its own cache key; coverage, duplicates and a cut list. */
 /** Spec §7.2: groups without zone, routed by host; each zone's cache key applies to its items. */
-function routed(): Plan {
-  return planFor(yamlOf({
+function routed(): ListedPlan {
+  return listedFor(yamlOf({
     zones: {
       www: { id: ZONE_ID, name: 'example.com', plan: 'business', cache_key: 'pages' },
       shop: { id: OTHER_ZONE_ID, name: 'shop.example.com', plan: 'pro', schemes: ['https', 'http'] },
@@ -120,8 +127,8 @@ function routed(): Plan {
   }));
 }
 
-function multiZone(): Plan {
-  return planFor(yamlOf({
+function multiZone(): ListedPlan {
+  return listedFor(yamlOf({
     zones: {
       www: { id: ZONE_ID, name: 'example.com', plan: 'free', cache_key: 'pages' },
       cdn: { name: 'example-cdn.net', plan: 'pro' },
@@ -163,7 +170,7 @@ function multiZone(): Plan {
 }
 
 /** Against a baseline: changed (with a diff, cut), revised, content, unchanged, removed and new groups. */
-function reconciled(): Plan {
+function reconciled(): ListedPlan {
   const group = (pages: string, extra: Json = {}): Json => ({ urls: [`https://www.example.com/docs/{${pages}}/`], ...extra });
   const common = { zones: { www: { id: ZONE_ID, name: 'example.com', plan: 'business', cache_key: 'pages' } }, cache_keys: { pages: { device_type: true } } };
   const before = yamlOf({
@@ -188,7 +195,7 @@ function reconciled(): Plan {
       careers: { tags: ['careers'] },
     },
   });
-  return planFor(now, {
+  return listedFor(now, {
     before,
     watchNow: { blog: 'sha256:2222222222222222222222222222222222222222222222222222222222222222' },
     watchBefore: { blog: 'sha256:1111111111111111111111111111111111111111111111111111111111111111' },
@@ -196,8 +203,8 @@ function reconciled(): Plan {
 }
 
 /** `everything: true` in one zone, covering that zone's other items; another zone untouched. */
-function purgeEverything(): Plan {
-  return planFor(yamlOf({
+function purgeEverything(): ListedPlan {
+  return listedFor(yamlOf({
     zones: {
       www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', allow_purge_everything: true },
       cdn: { id: OTHER_ZONE_ID, name: 'example-cdn.net' },
@@ -211,16 +218,16 @@ function purgeEverything(): Plan {
 }
 
 /** The smallest plan: one URL, one request; every count singular. */
-function singleFile(): Plan {
-  return planFor(yamlOf({
+function singleFile(): ListedPlan {
+  return listedFor(yamlOf({
     zones: { www: { id: ZONE_ID } },
     groups: { home: { urls: ['https://www.example.com/'] } },
   }));
 }
 
 /** `--group` on a file where other groups exist: forced groups only. */
-function forced(): Plan {
-  return planFor(yamlOf({
+function forced(): ListedPlan {
+  return listedFor(yamlOf({
     zones: { www: { id: ZONE_ID, name: 'example.com' } },
     groups: {
       feeds: { prefixes: ['https://WWW.example.com/feeds/'], hosts: ['rss.example.com'] },
@@ -230,9 +237,9 @@ function forced(): Plan {
 }
 
 /** Nothing due: every group unchanged against the baseline. */
-function nothingDue(): Plan {
+function nothingDue(): ListedPlan {
   const yaml = yamlOf({ zones: { www: { id: ZONE_ID } }, groups: { home: { urls: ['https://www.example.com/'] }, feeds: { tags: ['feeds'] } } });
-  return planFor(yaml, { before: yaml });
+  return listedFor(yaml, { before: yaml });
 }
 
 /**
@@ -240,7 +247,7 @@ function nothingDue(): Plan {
  * same invalidated URL, and its host covers another group's invalidations whole), and a group whose
  * action was switched since the baseline.
  */
-function invalidate(): Plan {
+function invalidate(): ListedPlan {
   const zones = { www: { id: ZONE_ID, name: 'example.com', plan: 'pro', action: 'invalidate' } };
   const now = yamlOf({
     zones,
@@ -253,7 +260,7 @@ function invalidate(): Plan {
   });
   // At the baseline the feeds were purged: switching them to invalidate makes them changed.
   const before = yamlOf({ zones, groups: { feeds: { action: 'purge', tags: ['feeds'] } } });
-  return planFor(now, { before });
+  return listedFor(now, { before });
 }
 
 /**
@@ -262,7 +269,7 @@ function invalidate(): Plan {
  * prefix); one whose variants differ per URL (an invalidation partly purged by another group);
  * and the items a changed group lost, factored under their own `-` line.
  */
-function factored(): Plan {
+function factored(): ListedPlan {
   const zones = { www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', cache_key: 'pages' } };
   const cacheKeys = { pages: { device_type: true, geo: true, lang: true } };
   const home = (urls: string[]): Json => ({ description: 'Home and about', urls, variants: { geo: ['JP', 'US'], lang: ['en-US', 'ja', 'fr'] } });
@@ -277,15 +284,15 @@ function factored(): Plan {
       sale: { action: 'invalidate', urls: ['https://www.example.com/sale/', 'https://www.example.com/'], variants: { geo: ['JP', 'US', 'DE'], lang: { values: ['ja'], absent: false } } },
     },
   });
-  return planFor(now, { before });
+  return listedFor(now, { before });
 }
 
 /**
  * A group over its budget escalated to a prefix (one line says what stands in for its files)
  * beside a group listed factored: the escalated prefix covers none of the other's URLs.
  */
-function escalated(): Plan {
-  return planFor(yamlOf({
+function escalated(): ListedPlan {
+  return listedFor(yamlOf({
     zones: { www: { id: ZONE_ID, name: 'example.com', plan: 'pro', cache_key: 'k' } },
     cache_keys: { k: { device_type: true } },
     groups: {
@@ -295,7 +302,7 @@ function escalated(): Plan {
   }));
 }
 
-export const SCENARIOS: readonly { readonly name: string; readonly plan: () => Plan }[] = [
+export const SCENARIOS: readonly { readonly name: string; readonly plan: () => ListedPlan }[] = [
   { name: 'factored', plan: factored },
   { name: 'factored-expand', plan: factored },
   { name: 'escalated', plan: escalated },
@@ -313,7 +320,7 @@ export const SCENARIOS: readonly { readonly name: string; readonly plan: () => P
 const EXPANDED = new Set(['factored-expand']);
 
 /** What each golden file holds: the plan rendered without colour (`.txt`) and as markdown (`.md`). */
-export function goldenFiles(plan: Plan, name = ''): { txt: string; md: string } {
+export function goldenFiles(listed: ListedPlan, name = ''): { txt: string; md: string } {
   const expand = EXPANDED.has(name);
-  return { txt: renderHuman(plan, { style: plainStyle, expand }), md: renderMarkdown(plan, undefined, { expand }) };
+  return { txt: renderHuman(listed, { style: plainStyle, expand }), md: renderMarkdown(listed, undefined, { expand }) };
 }

@@ -1,7 +1,7 @@
 // Reading the golden files and the scenario plans they were made from (test/golden/scenarios.ts).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import type { Plan } from '../../src/plan/types.js';
+import type { ListedPlan } from '../../src/render/items.js';
 import { SCENARIOS } from '../golden/scenarios.js';
 
 export const GOLDEN = new URL('../../../test/golden/', import.meta.url);
@@ -15,7 +15,7 @@ export function golden(name: string): string {
 
 const plans = new Map(SCENARIOS.map((s) => [s.name, s.plan()]));
 
-export function scenario(name: string): Plan {
+export function scenario(name: string): ListedPlan {
   const plan = plans.get(name);
   assert.ok(plan, `no scenario ${name}`);
   return plan;

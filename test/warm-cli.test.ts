@@ -354,3 +354,26 @@ describe('apply --warm: bad values are refused before anything is sent', () => {
     });
   });
 });
+
+describe('apply --warm on a build group (regression: its URLs come from the build, not from purge.yaml)', () => {
+  it('warms exactly the build files\' URLs the apply purged, per device type', async () => {
+    const yaml = `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, plan: enterprise, cache_key: pages }
+cache_keys:
+  pages: { device_type: true }
+groups:
+  site:
+    zone: www
+    build: { dir: public/, base_url: "http://www.example.com/" }
+`;
+    await withScene(yaml, {}, async ({ site, standin, edge, apply }) => {
+      site.write('public/index.html', 'home').write('public/about/index.html', 'about');
+      const marks = markPurges(edge, standin);
+      const result = await apply(['--warm']);
+      assert.equal(result.code, 0, result.stderr);
+      const warmed = afterPurges(edge, marks).map((r) => `${r.target} ${r.deviceType}`).sort();
+      assert.deepEqual(warmed, ['/ desktop', '/ mobile', '/ tablet', '/about/ desktop', '/about/ mobile', '/about/ tablet']);
+    });
+  });
+});

@@ -1,13 +1,14 @@
-// The only code that talks HTTP: one undici keep-alive Pool for the API origin (docs/commands.md#apply).
-// Failures come back as data (`ApiOutcome`), never as thrown undici errors, and every string that
-// leaves this module is scrubbed of the tokens it was given (docs/commands.md: a token is never printed,
-// logged, written or put in an error; undici's messages and causes are not trusted to be clean).
+// Cloudflare's API client, on the one HTTP client every API shares (http/client.ts): requests with
+// the zone's token, answers read as Cloudflare's envelope (docs/commands.md#apply). Failures come
+// back as data (`ApiOutcome`), and every string that leaves this module is scrubbed of the tokens
+// it was given (docs/commands.md: a token is never printed, logged, written or put in an error).
 // Every string Cloudflare answers (error messages, ids, a token's status, zone names, rule
 // descriptions) is made printable here, once, so that no reader (the terminal, the journal,
 // `--json` events) ever gets its control characters, ESC sequences or bidi overrides raw.
-import type { Pool } from 'undici';
 import { printable } from '../format.js';
-import { flattenHeaders, makeScrubber, parseApiBaseUrl, USER_AGENT } from '../http/policy.js';
+import { createRawClient } from '../http/client.js';
+import type { TransportReason } from '../http/client.js';
+import { makeScrubber, parseApiBaseUrl } from '../http/policy.js';
 
 /**
  * One `errors[]` entry of Cloudflare's envelope (docs/cloudflare.md); `error_chain` is folded into
@@ -31,8 +32,8 @@ export interface Envelope {
   readonly data?: unknown;
 }
 
-/** Why no HTTP answer came back. `other` is anything not known to be transient (never retried). */
-export type TransportReason = 'timeout' | 'reset' | 'refused' | 'network' | 'other';
+export { describeTransportError } from '../http/client.js';
+export type { TransportReason };
 
 export type ApiOutcome =
   | {
@@ -75,62 +76,27 @@ export function parseApiUrl(apiUrl: string): URL {
 }
 
 export async function createClient(baseUrl: URL, options: ClientOptions): Promise<ApiClient> {
-  // Lazy: only apply needs undici (house style, habit 7).
-  const { Pool: UndiciPool } = await import('undici');
-  const timeout = options.requestTimeoutMs;
-  const pool: Pool = new UndiciPool(baseUrl.origin, {
-    connections: options.connections,
-    keepAliveTimeout: 10_000,
-    headersTimeout: timeout,
-    bodyTimeout: timeout,
-    connect: { timeout },
-  });
-  const basePath = baseUrl.pathname;
+  // Cloudflare's answers are never cut: a zone's rulesets can be long, and a cut one would not parse.
+  const raw = await createRawClient(baseUrl, { ...options, maxAnswerChars: Number.POSITIVE_INFINITY });
   const scrub = makeScrubber(options.secrets);
 
   async function request(method: 'GET' | 'POST', path: string, token: string, body?: unknown, signal?: AbortSignal): Promise<ApiOutcome> {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeout);
-    const cut = () => deadline.abort();
-    if (signal?.aborted) cut();
-    else signal?.addEventListener('abort', cut, { once: true });
-    try {
-      const response = await pool.request({
-        origin: baseUrl.origin,
-        path: basePath + path,
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          'user-agent': USER_AGENT,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: deadline.signal,
-      });
-      const text = await response.body.text();
-      return {
-        kind: 'response',
-        status: response.statusCode,
-        headers: printableHeaders(response.headers),
-        envelope: parseEnvelope(text, scrub),
-      };
-    } catch (error) {
-      if (signal?.aborted) return { kind: 'transport', reason: 'other', message: 'interrupted' };
-      if (deadline.signal.aborted) return { kind: 'transport', reason: 'timeout', message: `no answer within ${timeout} ms` };
-      return describeTransportError(error, scrub);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', cut);
-    }
+    const outcome = await raw.request({
+      method,
+      target: path,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(signal ? { signal } : {}),
+    });
+    if (outcome.kind === 'transport') return outcome;
+    return { kind: 'response', status: outcome.status, headers: outcome.headers, envelope: parseEnvelope(outcome.text, scrub) };
   }
 
-  return { request, close: () => pool.close() };
-}
-
-/** Headers as the client reports them: flattened, and printable (a header can carry ESC sequences too). */
-function printableHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(flattenHeaders(headers)).map(([name, value]) => [name, printable(value)]));
+  return { request, close: () => raw.close() };
 }
 
 /**
@@ -177,28 +143,4 @@ function toApiError(value: unknown, scrub: (text: string) => string): ApiError {
   }
   const path = Array.isArray(record.path) ? { path: record.path.map((p) => printable(scrub(String(p)))) } : {};
   return { code, message: printable(scrub(message)), ...path };
-}
-
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
-const NETWORK_CODES = new Set(['EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN']);
-
-/** Classifies an undici/Node error by its codes (the error and its causes), keeping only scrubbed text. */
-export function describeTransportError(error: unknown, scrub: (text: string) => string): ApiOutcome & { kind: 'transport' } {
-  const codes: string[] = [];
-  let firstMessage = '';
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const record = current as { code?: unknown; message?: unknown; cause?: unknown };
-    if (typeof record.code === 'string') codes.push(record.code);
-    if (firstMessage === '' && typeof record.message === 'string') firstMessage = record.message;
-    current = record.cause;
-  }
-  if (firstMessage === '' && typeof error === 'string') firstMessage = error;
-  const named = codes.length > 0 ? ` (${codes.join(', ')})` : '';
-  if (codes.includes('ECONNREFUSED')) return { kind: 'transport', reason: 'refused', message: `connection refused${named}` };
-  if (codes.some((c) => TIMEOUT_CODES.has(c))) return { kind: 'transport', reason: 'timeout', message: `timed out${named}` };
-  if (codes.some((c) => RESET_CODES.has(c))) return { kind: 'transport', reason: 'reset', message: `connection reset${named}` };
-  if (codes.some((c) => NETWORK_CODES.has(c))) return { kind: 'transport', reason: 'network', message: `network unreachable${named}` };
-  return { kind: 'transport', reason: 'other', message: printable(scrub(`${firstMessage || 'request failed'}${named}`)) };
 }

@@ -10,6 +10,7 @@ import { systemClock } from '../http/policy.js';
 import { UserError } from '../errors.js';
 import { checkWritable } from '../fsutil.js';
 import { checkSavedPlan, readSavedPlan, savedBuildBase } from '../plan/saved.js';
+import { plannedExpansions } from '../plan/plan.js';
 import { checkStateOwner, journalPathOf, lockPathOf, readState, stateLabel, statePaths } from '../reconcile/state.js';
 import { renderHuman } from '../render/human.js';
 import { unsentSummaryEvent } from '../apply/events.js';
@@ -108,10 +109,11 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
       : resumedPlan(journal, loaded, journalOptions(options), configFile, output.note, sources.current)
         ?? planLoaded(loaded, { ...options, config: configFile }, io, sources).plan;
     const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath, sources: sources.current };
+    const expansions = plannedExpansions({ config: loaded.config, expansions: loaded.expansions, decisions: plan.groups, sources: sources.current });
 
     // Tokens before the plan is shown and `yes` asked (--record-only sends nothing: no token).
     const tokens = options.recordOnly ? new Map() : readZoneTokens(zonesWithRequests(plan), io.env, options.fastlyApiUrl);
-    if (!saved) output.show(renderHuman({ plan, expansions: loaded.expansions }, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
+    if (!saved) output.show(renderHuman({ plan, expansions }, { style: options.json ? io.stderrStyle : io.stdoutStyle }));
     if (plan.requests.length === 0 && !options.recordOnly) {
       recordState(plan, [], true, record);
       if (options.json) output.report(unsentSummaryEvent({ ok: true, interrupted: false, requests: 0 }));
@@ -119,7 +121,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
       return 0;
     }
     // WARM: the --warm phase (src/warm/), run by apply/phases.ts once every pass is sent and the state recorded.
-    const warmPhase: WarmPhase | null = deps.warm ?? (warm ? (sent, last, signal) => warmAfterApply(sent, last, loaded.expansions, warm, io, signal) : null);
+    const warmPhase: WarmPhase | null = deps.warm ?? (warm ? (sent, last, signal) => warmAfterApply(sent, last, expansions, warm, io, signal) : null);
     const out: PhaseOutput = { event: output.report, line: options.json ? () => undefined : (text) => io.stdout(`${text}\n`), note: output.note };
     const phase = { settings, warm: warmPhase, out, stderr: io.stderr, requests: plan.requests.length };
     // The tokens verified and the zones' identity read before `yes` is asked (unless every pass was sent already).
@@ -138,7 +140,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     return await runPhases({
       plan, settings, warm: warmPhase, journal, record, signal: interrupt.signal, hardSignal: interrupt.hardSignal, clock, out, ...(deps.fetcher ? { fetcher: deps.fetcher } : {}),
       send: { apiUrl, fastlyApiUrl: options.fastlyApiUrl, env: io.env, concurrency: options.concurrency, concurrencyBoundsAll: options.concurrencyGiven === true, maxRetries: options.maxRetries, journalPath, lock, tokens, journalOptions: journalOptions(options), ...(checked ? { checked } : {}) },
-      verify: verify ? () => startVerification(plan, loaded.expansions, journal, verify, io) : null,
+      verify: verify ? () => startVerification(plan, expansions, journal, verify, io) : null,
       reporter: () => (options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath: relative(io.cwd, journalPath) || journalPath })),
     });
   } finally {

@@ -8,7 +8,7 @@ import { writeChunksAtomic, writeTarget } from '../fsutil.js';
 import type { Locator } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { GroupExpansion } from '../expand/group.js';
-import { buildPlan } from '../plan/plan.js';
+import { buildListedPlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { reconcile } from '../reconcile/baseline.js';
 import { statePaths } from '../reconcile/state.js';
@@ -69,7 +69,7 @@ export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io, sou
     (file, bytes, reader) => checkAndExpand(file, bytes, reader, options.maxItems), loaded.listFiles, sources);
   printDiagnostics(io, [...loaded.diagnostics, ...sources.diagnostics, ...reconciled.diagnostics]);
   if (hasErrors(reconciled.diagnostics)) throw new UserError(`${options.config}: ${summarizeProblems(reconciled.diagnostics)}; nothing was planned`);
-  const plan = buildPlan({
+  const { plan, expansions } = buildListedPlan({
     config: loaded.config, configPath: options.config, expansions: loaded.expansions, decisions: reconciled.decisions, baseline: reconciled.baseline,
     state: { path: reconciled.state.path, digest: reconciled.state.digest },
     watchDigests: reconciled.watchDigests,
@@ -77,7 +77,7 @@ export function planLoaded(loaded: Loaded, options: PlanningOptions, io: Io, sou
     ignoreBudget: options.ignoreBudget === true,
     fingerprints: reconciled.fingerprints,
   });
-  return { plan, sources, config: loaded.config, expansions: loaded.expansions, baseDir: loaded.baseDir, reconciled };
+  return { plan, sources, config: loaded.config, expansions, baseDir: loaded.baseDir, reconciled };
 }
 
 /** The content of the loaded configuration's build and sitemap groups (1: one cannot be read, reported). */

@@ -49,9 +49,22 @@ export interface PlanInput {
 /** How many item keys a plan keeps per group for reviewers. */
 export const PREVIEW_ITEMS = 50;
 
+/**
+ * The expansions a plan is made from and lists its items from: a due build or sitemap group's are
+ * its due files' and entries' URLs (docs/purge-yaml.md); every other group's as expanded.
+ */
+export function plannedExpansions(input: Pick<PlanInput, 'config' | 'expansions' | 'sources'> & { readonly decisions: Parameters<typeof sourceExpansions>[1] }): readonly GroupExpansion[] {
+  return input.sources?.size ? sourceExpansions(input.expansions, input.decisions, input.sources, input.config.zones) : input.expansions;
+}
+
 export function buildPlan(input: PlanInput): Plan {
+  return buildListedPlan(input).plan;
+}
+
+/** The plan, and the expansions it was made from (for the human and markdown plans). */
+export function buildListedPlan(input: PlanInput): { readonly plan: Plan; readonly expansions: readonly GroupExpansion[] } {
   const { config, decisions } = input;
-  const expansions = input.sources?.size ? sourceExpansions(input.expansions, decisions, input.sources, config.zones) : input.expansions;
+  const expansions = plannedExpansions(input);
   const byName = new Map(byGroup(expansions).map((g) => [g.group.name, g.parts]));
   const zonesByName = new Map(config.zones.map((z) => [z.name, z]));
   const dueDecisions = new Map(decisions.filter((d) => d.due).map((d) => [d.name, d]));
@@ -124,7 +137,7 @@ export function buildPlan(input: PlanInput): Plan {
     state: input.state,
     ...(input.ignoreBudget ? { ignore_budget: true as const } : {}),
   };
-  return { ...plan, plan_id: planId(plan) };
+  return { plan: { ...plan, plan_id: planId(plan) }, expansions };
 }
 
 /** A due build or sitemap group's record names the content applied (apply adds the packed snapshot to the state). */

@@ -5,6 +5,7 @@
 // sending one request (an attempt, and what the answer means: done, retry, rate-limited with a
 // wait, busy, or fatal), and its credentials (read before anything is sent, never printed).
 import type { RetryPolicy } from '../cloudflare/retry.js';
+import type { RawOutcome } from '../http/client.js';
 import type { Clock } from '../http/policy.js';
 import type { Action } from '../vocabulary.js';
 
@@ -88,19 +89,7 @@ export interface ProviderError {
   readonly message: string;
 }
 
-/** Why no HTTP answer came back. `other` is anything not known to be transient (never retried). */
-export type TransportReason = 'timeout' | 'reset' | 'refused' | 'network' | 'other';
-
-/** One attempt's raw outcome: an answer (its text scrubbed of every secret), or no answer. */
-export type RawOutcome =
-  | {
-      readonly kind: 'response';
-      readonly status: number;
-      /** Header names lower-case, values printable; repeated headers joined with ", ". */
-      readonly headers: Readonly<Record<string, string>>;
-      readonly text: string;
-    }
-  | { readonly kind: 'transport'; readonly reason: TransportReason; readonly message: string };
+export type { RawOutcome, TransportReason } from '../http/client.js';
 
 /**
  * What an answer means, decided by the provider's classification table (a pure function of the

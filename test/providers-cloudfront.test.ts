@@ -8,8 +8,9 @@ import { DEFAULT_RETRY_POLICY } from '../src/cloudflare/retry.js';
 import type { CloudFrontBody } from '../src/providers/cloudfront.js';
 import {
   amzDate, callerReference, classifyCloudFront, cloudfrontApiUrl, cloudfrontBodies, cloudfrontEstimateSeconds, invalidationBatchXml, invalidationCost,
-  invalidationPath, invalidationPathProblem, openCloudFrontSession, readAwsCredentials,
+  invalidationPath, openCloudFrontSession, readAwsCredentials,
 } from '../src/providers/cloudfront.js';
+import { invalidationPathProblem } from '../src/providers/cloudfront-paths.js';
 import type { ProviderJob, ProviderSendContext, ProviderSendResult, ProviderSession, ProviderZone, RawOutcome, ZoneItem } from '../src/providers/types.js';
 import { UserError } from '../src/errors.js';
 import type { CloudFrontFault, CloudFrontStandin } from './support/cloudfront-standin.js';

@@ -1,6 +1,8 @@
 // The dispatch loop: requests go out in plan order as far as pacing allows. A request waiting
 // for its limiter never holds up one whose limiter is ready (the URL window is not held up by the
-// request bucket); within one limiter, plan order is kept. At most `concurrency` are in flight.
+// request bucket); within one limiter, plan order is kept. At most `concurrency` of Cloudflare's
+// are in flight; a Fastly or CloudFront zone's requests are bounded by its own limiter (its
+// `limits.concurrency`); `maxInFlight` bounds them all (an explicit --concurrency).
 import type { Action, PlannedRequest, RequestKind } from '../plan/types.js';
 import type { ApiOutcome } from '../cloudflare/client.js';
 import type { JournalWriter } from './journal.js';
@@ -33,7 +35,10 @@ export interface Job {
 }
 
 export interface DispatchContext extends SendContext {
+  /** Cloudflare's requests in flight at most. */
   readonly concurrency: number;
+  /** Every request in flight at most (default: no bound beyond each provider's). */
+  readonly maxInFlight?: number;
   readonly journal: JournalWriter;
   /** Indexed by request index; updated in place. */
   readonly outcomes: RequestOutcome[];
@@ -61,6 +66,8 @@ class Dispatch {
   private counted: number;
   private fatal: unknown = null;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Cloudflare's requests among those in flight. */
+  private cloudflareInFlight = 0;
   private readonly journaling = new Set<Promise<void>>();
   private changed = deferred();
 
@@ -73,7 +80,7 @@ class Dispatch {
   async run(): Promise<{ interrupted: boolean; rateLimited: number; error: unknown }> {
     const { signal, clock } = this.context;
     while (!signal?.aborted && this.fatal === null && this.anyLeft()) {
-      if (this.inFlight.size >= this.context.concurrency) {
+      if (this.inFlight.size >= (this.context.maxInFlight ?? Infinity)) {
         await this.changed.promise;
         continue;
       }
@@ -117,11 +124,13 @@ class Dispatch {
         continue;
       }
       if (gate === 'probing') continue;
+      if (job.provider === undefined && this.cloudflareInFlight >= this.context.concurrency) continue;
       if (seenLimiters.has(job.limiter)) continue;
       seenLimiters.add(job.limiter);
       const wait = job.limiter.tryTake(job.items, now);
       if (wait === 0) {
         if (gate === 'unverified') this.gates.set(job.token, 'probing');
+        if (job.provider === undefined) this.cloudflareInFlight++;
         return { job: i };
       }
       waitMs = Math.min(waitMs, wait);
@@ -140,8 +149,16 @@ class Dispatch {
     }
   }
 
-  /** Sends one job (with its retries) and records what came of it. */
+  /** Sends one job (with its retries) and records what came of it; its Cloudflare slot is free once it settles. */
   private async send(job: Job): Promise<void> {
+    try {
+      await this.sendOne(job);
+    } finally {
+      if (job.provider === undefined) this.cloudflareInFlight--;
+    }
+  }
+
+  private async sendOne(job: Job): Promise<void> {
     const { clock, emit } = this.context;
     const fields = requestFields(job.index, job.request, job.kind, job.items);
     emit({ type: 'request_start', ...fields });

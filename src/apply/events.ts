@@ -44,7 +44,16 @@ export interface ApplyResult {
   /** Groups all of whose requests are done or skipped-as-journaled. */
   completedGroups: string[];
   elapsedMs: number;
+  /** A plan with CloudFront requests: each invalidation this pass made or an earlier run did, with its last known status. */
+  invalidations?: InvalidationView[];
 }
+
+/**
+ * A CloudFront invalidation (docs/providers.md#cloudfront): the request it is, its id, and its
+ * status as last seen (`InProgress` when made, `Completed` once a GetInvalidation said so; null for
+ * one an earlier run made).
+ */
+export type InvalidationView = { zone: string; index: number; id: string; status: string | null };
 
 /** A request's action; `purge` for one without (a plan made before invalidation existed). */
 export function actionOf(request: Pick<PlannedRequest, 'action'>): Action {
@@ -70,6 +79,8 @@ export type Pass = 1 | 2;
 
 export type StartEvent = {
   type: 'start'; format_version: typeof APPLY_EVENTS_VERSION; plan_id: string; requests: number; pending: number; items: number; pending_items: number; concurrency: number;
+  /** A plan with Fastly or CloudFront zones: each one's requests in flight at most (`concurrency` is Cloudflare's). */
+  zone_concurrency?: Record<string, number>;
   applied_before?: true; replaced_journal_of?: string;
 } & PassFields;
 export type RequestStartEvent = { type: 'request_start' } & RequestFields & PassFields;
@@ -80,7 +91,10 @@ export type RequestFailedEvent = { type: 'request_failed' } & RequestFields & { 
 export type SummaryEvent = {
   type: 'summary'; ok: boolean; interrupted: boolean; cancelled?: true; requests: number; done: number; skipped: number; failed: number; not_sent: number;
   unknown?: number; rate_limited: number; elapsed_ms: number; completed_groups: readonly string[]; failures: FailureView[]; error?: string;
+  invalidations?: readonly InvalidationView[];
 } & PassFields;
+/** A CloudFront invalidation's status as apply's GetInvalidation read it (while it waited for room). */
+export type InvalidationEvent = { type: 'invalidation'; zone: string; id: string; status: string } & PassFields;
 export type NoteEvent = { type: 'note'; message: string };
 export type ErrorEvent = { type: 'error'; message: string; hint?: string };
 
@@ -125,7 +139,7 @@ export type WarmSkippedEvent = { type: 'warm'; phase: 'skipped'; reason: string 
 export type WarmEvent = WarmStartEvent | WarmResultEvent | WarmWarningEvent | WarmSummaryEvent | WarmSkippedEvent;
 
 export type ApplyJsonEvent =
-  | StartEvent | RequestStartEvent | RequestSkippedEvent | RequestRetryEvent | RequestDoneEvent | RequestFailedEvent | SummaryEvent | NoteEvent | ErrorEvent
+  | StartEvent | RequestStartEvent | RequestSkippedEvent | RequestRetryEvent | RequestDoneEvent | RequestFailedEvent | SummaryEvent | NoteEvent | ErrorEvent | InvalidationEvent
   | PhaseEvent | IdentityEvent | WaitEvent | WarmEvent;
 
 export function requestFields(index: number, request: PlannedRequest, kind: RequestKind, items: number): RequestFields {
@@ -155,6 +169,7 @@ export function summaryEvent(result: ApplyResult, plan: Plan, error?: string): S
     completed_groups: result.completedGroups,
     failures: failures.map((o) => failureView(o, plan)),
     ...(error === undefined ? {} : { error }),
+    ...(result.invalidations === undefined ? {} : { invalidations: result.invalidations }),
   };
 }
 

@@ -118,6 +118,10 @@ export function createHumanReporter(options: ReporterOptions): Reporter {
         line(formatRequestLine(event, progress.total));
         redraw();
         return;
+      case 'invalidation':
+        line(`✓ ${text(event.zone)}: CloudFront invalidation ${text(event.id)} ${text(event.status)}`);
+        redraw();
+        return;
       case 'summary':
         stopTicker?.();
         reportSkipped();
@@ -149,7 +153,13 @@ function formatStart(event: ApplyEvent): string {
   const total = num(event.requests);
   const already = total - pending;
   return `Applying plan ${text(event.plan_id).slice(0, 19)}…${passLabel(event, ' (', ')')}: ${plural(pending, 'request')} to send (${num(event.pending_items)} items)` +
-    `${already > 0 ? `, ${already} already applied` : ''}, concurrency ${num(event.concurrency)}`;
+    `${already > 0 ? `, ${already} already applied` : ''}, concurrency ${num(event.concurrency)}${zoneConcurrency(event)}`;
+}
+
+/** `; static 8 in flight, media 1`: each Fastly or CloudFront zone's own limit (docs/providers.md). */
+function zoneConcurrency(event: ApplyEvent): string {
+  const zones = typeof event.zone_concurrency === 'object' && event.zone_concurrency !== null ? Object.entries(event.zone_concurrency as Record<string, unknown>) : [];
+  return zones.length === 0 ? '' : ` (Cloudflare); ${zones.map(([zone, n]) => `${zone} ${num(n)}`).join(', ')} in flight`;
 }
 
 /** `first pass of 2` for an event of a pass (`--repurge-after`), between `before` and `after`; '' otherwise. */
@@ -218,6 +228,18 @@ function formatSentCounts(done: readonly ApplyEvent[]): string[] {
   });
 }
 
+/** `CloudFront invalidations: media I2J0… (Completed), I3K1… (InProgress)`: each id, by zone, with its status as last seen. */
+function formatInvalidations(summary: ApplyEvent): string[] {
+  const listed = Array.isArray(summary.invalidations) ? (summary.invalidations as Record<string, unknown>[]) : [];
+  if (listed.length === 0) return [];
+  const byZone = new Map<string, string[]>();
+  for (const inv of listed) {
+    const status = typeof inv.status === 'string' ? inv.status : 'made by an earlier run';
+    byZone.set(text(inv.zone), [...(byZone.get(text(inv.zone)) ?? []), `${text(inv.id)} (${status})`]);
+  }
+  return ['CloudFront invalidations (status as last seen; CloudFront completes them within minutes):', ...[...byZone].map(([zone, ids]) => `  ${zone}: ${ids.join(', ')}`)];
+}
+
 /** The closing report: counts, what was sent per zone and action, then every failure. */
 export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], total: number, options: Pick<ReporterOptions, 'journalPath'> = {}): string {
   const lines: string[] = [];
@@ -238,6 +260,7 @@ export function formatSummary(summary: ApplyEvent, done: readonly ApplyEvent[], 
     lines.push(`Sent by this run (Cloudflare's ids are in ${options.journalPath ?? 'the journal'} and in --json):`);
     lines.push(...formatSentCounts(done));
   }
+  lines.push(...formatInvalidations(summary));
   const listed = Array.isArray(summary.failures) ? (summary.failures as Record<string, unknown>[]) : [];
   const line = (mark: string, failure: Record<string, unknown>): string => {
     const groups = Array.isArray(failure.groups) ? ` (${(failure.groups as string[]).join(', ')})` : '';

@@ -51,10 +51,16 @@ export function providerZoneOf(zone: PlanZone): ProviderZone {
 
 export interface ProviderSessionOptions {
   readonly planId: string;
-  readonly connections: number;
+  /** Connections of a provider's pool at most (`--concurrency` when it bounds every request); each pool has its zones' `limits.concurrency` in all. */
+  readonly maxConnections: number;
   readonly requestTimeoutMs: number;
   /** CloudFront's invalidation ids as they come and complete (apply reports them). */
   readonly onInvalidation?: (zone: string, id: string, status: string) => void;
+}
+
+/** A provider's pool: one connection for each request its zones may have in flight, within `max`. */
+function connectionsFor(access: readonly ProviderZoneAccess[], max: number): number {
+  return Math.max(1, Math.min(max, access.reduce((n, a) => n + providerZoneOf(a.zone).concurrency, 0)));
 }
 
 /** One session per provider the pending zones use, by zone name (closed by `closeAll`). */
@@ -65,7 +71,7 @@ export async function openProviderSessions(access: readonly ProviderZoneAccess[]
   if (fastly.length > 0) {
     const session = await openFastlySession({
       apiUrl: fastly[0].provider.apiUrl, tokens: new Map(fastly.map((a) => [a.zone.name, a.token])),
-      connections: options.connections, requestTimeoutMs: options.requestTimeoutMs,
+      connections: connectionsFor(fastly, options.maxConnections), requestTimeoutMs: options.requestTimeoutMs,
     }) as ProviderSession;
     sessions.push(session);
     for (const a of fastly) byZone.set(a.zone.name, session);
@@ -75,7 +81,7 @@ export async function openProviderSessions(access: readonly ProviderZoneAccess[]
     const first = cloudfront[0].provider as ProviderAccess & { provider: 'cloudfront' };
     const session = await openCloudFrontSession({
       apiUrl: first.apiUrl, credentials: first.credentials, planId: options.planId,
-      connections: options.connections, requestTimeoutMs: options.requestTimeoutMs,
+      connections: connectionsFor(cloudfront, options.maxConnections), requestTimeoutMs: options.requestTimeoutMs,
       ...(options.onInvalidation === undefined ? {} : { onInvalidation: options.onInvalidation }),
     }) as ProviderSession;
     sessions.push(session);

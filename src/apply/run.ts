@@ -24,7 +24,7 @@ import type { ProviderZoneAccess } from './providers.js';
 import type { ProviderSession } from '../providers/types.js';
 import type { Job } from './dispatch.js';
 import { APPLY_EVENTS_VERSION, requestFields, summaryEvent } from './events.js';
-import type { ApplyEvent, ApplyJsonEvent, ApplyResult, Pass, RequestOutcome } from './events.js';
+import type { ApplyEvent, ApplyJsonEvent, ApplyResult, InvalidationView, Pass, RequestOutcome } from './events.js';
 
 export type { ApplyEvent, ApplyResult, RequestOutcome } from './events.js';
 
@@ -33,7 +33,14 @@ export interface ApplyOptions {
   /** `--fastly-api-url` (else PURGEPLAN_FASTLY_API_URL, else Fastly's): for Fastly zones (docs/providers.md). */
   fastlyApiUrl?: string;
   env: NodeJS.ProcessEnv;
+  /** Cloudflare's requests in flight at most (`--concurrency`, default 4). */
   concurrency: number;
+  /**
+   * `--concurrency` was given: it bounds every request in flight, Fastly's and CloudFront's too.
+   * Otherwise each Fastly or CloudFront zone keeps its own `limits.concurrency` beside Cloudflare's
+   * requests (docs/providers.md).
+   */
+  concurrencyBoundsAll?: boolean;
   maxRetries: number;
   journalPath: string;
   /**
@@ -98,6 +105,8 @@ interface ApplyRun {
   readonly startedAt: number;
   readonly journal: JournalWriter;
   readonly outcomes: RequestOutcome[];
+  /** CloudFront invalidations' statuses as last seen, by id. */
+  readonly invalidations: Map<string, string>;
 }
 
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
@@ -121,7 +130,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       const base = { index, zone: request.zone, groups: request.groups, attempts: 0 };
       return entry === undefined ? { ...base, status: 'not_sent' } : { ...base, status: 'skipped', id: entry.id };
     });
-    const run: ApplyRun = { plan, options, clock, random, emit, startedAt, journal, outcomes };
+    const run: ApplyRun = { plan, options, clock, random, emit, startedAt, journal, outcomes, invalidations: new Map() };
     const pendingIndexes = outcomes.filter((o) => o.status === 'not_sent').map((o) => o.index);
     const zonesByName = new Map(plan.zones.map((zone) => [zone.name, zone]));
     const pendingZones = zonesUsedBy(pendingIndexes.map((i) => plan.requests[i]), zonesByName);
@@ -166,6 +175,7 @@ function emitStart({ plan, options, emit, outcomes }: ApplyRun, pendingIndexes: 
     items: plan.requests.reduce((sum, request) => sum + requestSize(request.body), 0),
     pending_items: pendingIndexes.reduce((sum, index) => sum + itemsOf(plan, index), 0),
     concurrency: options.concurrency,
+    ...providerConcurrency(plan, options),
     ...(replaced === null ? {} : replaced === plan.plan_id ? { applied_before: true } : { replaced_journal_of: replaced }),
   });
   for (const outcome of outcomes) {
@@ -175,9 +185,17 @@ function emitStart({ plan, options, emit, outcomes }: ApplyRun, pendingIndexes: 
   }
 }
 
+/** A plan that names providers: each Fastly or CloudFront zone's requests in flight at most (its limits.concurrency, within an explicit --concurrency). */
+function providerConcurrency(plan: Plan, options: ApplyOptions): { zone_concurrency?: Record<string, number> } {
+  const zones = plan.zones.filter((zone) => zone.provider !== undefined && zone.provider !== 'cloudflare');
+  if (zones.length === 0) return {};
+  const bound = options.concurrencyBoundsAll === true ? options.concurrency : Infinity;
+  return { zone_concurrency: Object.fromEntries(zones.map((zone) => [zone.name, Math.min(bound, providerZoneOf(zone).concurrency)])) };
+}
+
 /** The summary, after the state is recorded; a file that could not be written ends the run with what was sent. */
-function finish({ plan, options, clock, emit, startedAt, outcomes }: ApplyRun, interrupted: boolean, rateLimited: number, writeFailure: unknown = null): ApplyResult {
-  let result = summarize(plan, outcomes, interrupted, rateLimited, clock.now() - startedAt);
+function finish({ plan, options, clock, emit, startedAt, outcomes, invalidations }: ApplyRun, interrupted: boolean, rateLimited: number, writeFailure: unknown = null): ApplyResult {
+  let result = summarize(plan, outcomes, interrupted, rateLimited, clock.now() - startedAt, invalidations);
   let failure = writeFailure;
   if (failure === null) {
     try {
@@ -229,10 +247,14 @@ async function sendPending(run: ApplyRun, pendingIndexes: readonly number[], acc
     if (verdicts === 'interrupted') return finish(run, true, 0);
     const zoneIds = options.checked?.zoneIds ?? await resolveZoneIds(zones, checkContext);
     if (zoneIds === 'interrupted') return finish(run, true, 0);
-    sessions = await openProviderSessions([...access.values()].filter((a): a is ProviderZoneAccess => a.provider !== undefined), { planId: run.plan.plan_id, connections: options.concurrency, requestTimeoutMs });
+    const maxInFlight = options.concurrencyBoundsAll === true ? options.concurrency : Infinity;
+    sessions = await openProviderSessions([...access.values()].filter((a): a is ProviderZoneAccess => a.provider !== undefined), {
+      planId: run.plan.plan_id, maxConnections: maxInFlight, requestTimeoutMs, onInvalidation: invalidationReporter(run),
+    });
     const { interrupted, rateLimited, error } = await dispatch(jobsFor(run.plan, pendingIndexes, access, zoneIds, clock.now(), sessions.byZone, options.pass ?? 1), {
       ...sendContext,
       concurrency: options.concurrency,
+      maxInFlight,
       journal: run.journal,
       outcomes: run.outcomes,
       emit: run.emit,
@@ -275,7 +297,7 @@ function jobsFor(plan: Plan, pendingIndexes: readonly number[], access: ZoneAcce
 
 /** The events that belong to a pass: the run's start, its requests, its summary. */
 function isPassEvent(event: ApplyJsonEvent): boolean {
-  return event.type === 'start' || event.type === 'summary' || event.type.startsWith('request_');
+  return event.type === 'start' || event.type === 'summary' || event.type === 'invalidation' || event.type.startsWith('request_');
 }
 
 function checkWholeNumber(name: string, value: number, minimum: number): void {
@@ -299,7 +321,27 @@ function zonesUsedBy(requests: readonly PlannedRequest[], zonesByName: ReadonlyM
   return [...zonesByName.values()].filter((zone) => used.has(zone.name));
 }
 
-function summarize(plan: Plan, outcomes: RequestOutcome[], interrupted: boolean, rateLimited: number, elapsedMs: number): ApplyResult {
+/**
+ * CloudFront's invalidations as apply reports them (docs/providers.md#cloudfront): a status that a
+ * GetInvalidation read (a completed one, while a batch waited for room) is an `invalidation` event;
+ * every status is kept for the summary.
+ */
+function invalidationReporter({ emit, invalidations }: ApplyRun): (zone: string, id: string, status: string) => void {
+  return (zone, id, status) => {
+    invalidations.set(id, status);
+    // `InProgress` is the status of one just made (its id is in request_done); a poll reports any other.
+    if (status !== 'InProgress') emit({ type: 'invalidation', zone, id, status });
+  };
+}
+
+/** Each CloudFront request done (by this run or an earlier one): its invalidation id and last known status. */
+function invalidationsOf(plan: Plan, outcomes: readonly RequestOutcome[], statuses: ReadonlyMap<string, string>): InvalidationView[] | undefined {
+  if (!plan.requests.some((request) => request.provider === 'cloudfront')) return undefined;
+  return outcomes.filter((o) => plan.requests[o.index].provider === 'cloudfront' && (o.status === 'done' || o.status === 'skipped') && o.id)
+    .map((o) => ({ zone: o.zone, index: o.index, id: o.id!, status: statuses.get(o.id!) ?? (o.status === 'done' ? 'InProgress' : null) }));
+}
+
+function summarize(plan: Plan, outcomes: RequestOutcome[], interrupted: boolean, rateLimited: number, elapsedMs: number, statuses: ReadonlyMap<string, string> = new Map()): ApplyResult {
   const groupComplete = new Map<string, boolean>();
   for (const outcome of outcomes) {
     const complete = outcome.status === 'done' || outcome.status === 'skipped';
@@ -310,7 +352,8 @@ function summarize(plan: Plan, outcomes: RequestOutcome[], interrupted: boolean,
   const completedGroups = [...groupComplete].filter(([, complete]) => complete).map(([group]) => group)
     .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || compare(a, b));
   const ok = !interrupted && outcomes.every((o) => o.status === 'done' || o.status === 'skipped');
-  return { outcomes, interrupted, ok, rateLimited, completedGroups, elapsedMs };
+  const invalidations = invalidationsOf(plan, outcomes, statuses);
+  return { outcomes, interrupted, ok, rateLimited, completedGroups, elapsedMs, ...(invalidations === undefined ? {} : { invalidations }) };
 }
 
 /**

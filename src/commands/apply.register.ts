@@ -13,7 +13,7 @@ export function registerApply(program: Command, setExit: SetExit): void {
     .option('--auto-approve', 'do not ask for confirmation', false)
     .addOption(new Option('--api-url <url>', 'Cloudflare API base URL').env('PURGEPLAN_API_URL'))
     .addOption(new Option('--fastly-api-url <url>', 'Fastly API base URL, for zones with provider: fastly (default https://api.fastly.com)'))
-    .option('--concurrency <n>', 'requests in flight at once', positiveInteger('--concurrency'), 4)
+    .option('--concurrency <n>', 'Cloudflare requests in flight at once; when given, every request in flight at once (a Fastly or CloudFront zone otherwise sends up to its limits.concurrency)', positiveInteger('--concurrency'), 4)
     .option('--max-retries <n>', 'retries for 5xx answers, timeouts and connection errors', nonNegativeInteger, 5)
     .option('--json', 'one JSON event per line', false)
     .option('--verify <n>', 'request N sampled file items at the edge before and after the purge, and check that they were purged', positiveInteger('--verify'))
@@ -60,6 +60,7 @@ Examples:
       finishing();
       const { applyCommand } = await import('./apply.js');
       const configGiven = command.getOptionValueSource('config') === 'cli';
-      setExit(await applyCommand(planfile, { ...options, groups: options.group, configGiven, verifySettleMs: Math.round(options.verifySettle * 1000) }, await makeIo(options.color)));
+      const concurrencyGiven = command.getOptionValueSource('concurrency') === 'cli';
+      setExit(await applyCommand(planfile, { ...options, groups: options.group, configGiven, concurrencyGiven, verifySettleMs: Math.round(options.verifySettle * 1000) }, await makeIo(options.color)));
     });
 }

@@ -42,8 +42,8 @@ import { readGroupSources } from './sources.js';
 export interface ApplyCommandOptions extends PlanningOptions, VerifyFlags, PhaseFlags, WarmFlags {
   readonly autoApprove: boolean;
   readonly apiUrl?: string; readonly fastlyApiUrl?: string;
-  readonly concurrency: number;
-  readonly maxRetries: number;
+  /** `--concurrency`, and whether it was given (then it bounds every provider's requests too: docs/providers.md). */
+  readonly concurrency: number; readonly concurrencyGiven?: boolean; readonly maxRetries: number;
   /** Whether -c/--config was given (with a plan file, the configuration is found beside it). */
   readonly configGiven?: boolean;
   readonly checkDrift?: boolean;
@@ -139,7 +139,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
     }
     return await runPhases({
       plan, settings, warm: warmPhase, journal, record, signal: interrupt.signal, hardSignal: interrupt.hardSignal, clock, out, ...(deps.fetcher ? { fetcher: deps.fetcher } : {}),
-      send: { apiUrl, fastlyApiUrl: options.fastlyApiUrl, env: io.env, concurrency: options.concurrency, maxRetries: options.maxRetries, journalPath, lock, tokens, journalOptions: journalOptions(options), ...(checked ? { checked } : {}) },
+      send: { apiUrl, fastlyApiUrl: options.fastlyApiUrl, env: io.env, concurrency: options.concurrency, concurrencyBoundsAll: options.concurrencyGiven === true, maxRetries: options.maxRetries, journalPath, lock, tokens, journalOptions: journalOptions(options), ...(checked ? { checked } : {}) },
       verify: verify ? () => startVerification(plan, expansions, journal, verify, io) : null,
       reporter: () => (options.json ? output.report : createHumanReporter({ write: io.stdout, isTTY: io.stdoutIsTTY, journalPath: relative(io.cwd, journalPath) || journalPath })),
     });

@@ -17,6 +17,7 @@ import type { SqlEngine } from '../inspect/sql.js';
 import { tallyInParallel, workerCount } from './coverage-workers.js';
 import type { Io } from './io.js';
 import { loadTarget } from './inspect-target.js';
+import { cloudflareZonesOnly } from '../providers/cloudflare-only.js';
 
 export interface CoverageOptions extends GraphqlFlags {
   readonly printSql?: SqlEngine;
@@ -52,6 +53,7 @@ export async function coverageCommand(options: CoverageOptions, io: Io, edges: C
   const inputs = logInputs(options.logs ?? [], io.cwd);
   const target = await loadTarget(options, io);
   if (target === 1) return 1;
+  cloudflareZonesOnly(target.config.zones, 'coverage judges Cloudflare\'s cache keys (requests to other zones\' hosts are counted, not judged)', io.stderr);
   const progress = progressLine(io, edges);
   let tally: CoverageTally;
   const threads = workerCount(inputs, options.threads);
@@ -134,6 +136,7 @@ async function printSql(options: CoverageOptions, engine: SqlEngine, io: Io): Pr
   }
   const target = await loadTarget(options, io);
   if (target === 1) return 1;
+  cloudflareZonesOnly(target.config.zones, 'the query reads Cloudflare Logpush', io.stderr);
   io.stdout(coverageSql(engine, logFields(cacheKeysInUse(target.config, target.cacheKey)), table));
   return 0;
 }

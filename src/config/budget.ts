@@ -56,7 +56,10 @@ export function groupEscalation(c: Checker, input: EscalationInput): { budget?: 
 function stepOf(c: Checker, input: EscalationInput, step: unknown, i: number): EscalateStep | undefined {
   const at = [...input.path, 'escalate', i];
   const where = displayPath(at);
-  if (step === 'auto' || step === 'host') return { kind: step, at: where };
+  if (step === 'auto' || step === 'host') {
+    if (input.zone?.provider === 'fastly') fastlyStepWarning(c, input.zone.name, at, step === 'auto' ? 'a prefix' : 'a host');
+    return { kind: step, at: where };
+  }
   if (step === 'everything') return everythingStep(c, input, at) ? { kind: 'everything', at: where } : undefined;
   const mapping = record(step);
   if (mapping === undefined) return undefined;
@@ -74,13 +77,27 @@ function stepOf(c: Checker, input: EscalationInput, step: unknown, i: number): E
     return undefined;
   }
   if (input.routed && !routedValues(c, input, [...at, kind], found.values, found.entryOf, kind)) return undefined;
+  const onFastly = found.values.map((value) => [value, input.routed ? zoneForHost(input.zones, kind === 'prefixes' ? value.split('/')[0]! : value) : input.zone] as const)
+    .find(([, zone]) => zone?.provider === 'fastly');
+  if (onFastly !== undefined) fastlyStepWarning(c, onFastly[1]!.name, [...at, kind, found.entryOf.get(onFastly[0])!], kind === 'prefixes' ? 'a prefix' : 'a host');
   return found.values.length ? { kind, values: found.values, at: where } : undefined;
 }
 
+/** A step that puts a prefix or host on a Fastly zone never fits (docs/providers.md): said where it is written. */
+function fastlyStepWarning(c: Checker, zone: string, at: readonly PathSegment[], what: string): void {
+  c.warning(at, 'value', `${displayPath(at)} never fits: zone "${zone}" is a Fastly service, which cannot purge ${what}`,
+    'on Fastly, escalate to everything (with allow_purge_everything: true on the zone), or tag responses with a Surrogate-Key header and purge that tag');
+}
+
 /** `everything` is a step only where the zone allows purging everything, and never for a routed group (it has no host). */
-function everythingStep(c: Checker, { name, zone, routed, zones }: EscalationInput, at: readonly PathSegment[]): boolean {
+function everythingStep(c: Checker, { name, raw, zone, routed, zones }: EscalationInput, at: readonly PathSegment[]): boolean {
   if (routed) {
     c.error(at, 'value', `${displayPath(at)}: group "${name}" has no zone (it is routed by host), and purge everything has no host`, `give the group a zone (${zones.map((z) => z.name).join(', ')}), or escalate to auto, host, prefixes or hosts`);
+    return false;
+  }
+  const action = raw.action === 'purge' || raw.action === 'invalidate' ? raw.action : zone?.action;
+  if (zone?.provider === 'fastly' && action === 'invalidate') {
+    c.error(at, 'value', `${displayPath(at)}: escalating to everything would invalidate everything on zone "${zone.name}", a Fastly service, whose purge_all has no soft form`, 'use action: purge for this group (purge_all then fits), or raise its budget');
     return false;
   }
   if (zone !== undefined && !zone.allowPurgeEverything) {

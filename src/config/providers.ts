@@ -6,6 +6,7 @@ import type { PathSegment } from './path.js';
 import { displayPath } from './path.js';
 import { record, text } from './raw.js';
 import type { Raw } from './raw.js';
+import { invalidationPathProblem, prefixInvalidationPath } from '../providers/cloudfront-paths.js';
 import type { ProviderName } from '../providers/types.js';
 
 /** Each provider's id field, its default token variable and concurrency, and what it calls a zone. */
@@ -78,7 +79,16 @@ export function checkGroupProvider(c: Checker, group: ProviderGroupFacts, zoneOf
     for (const value of found.values) {
       const target = group.routed ? zoneOfHost(key === 'hosts' ? value : value.split('/')[0]!) : zone;
       const entry = found.entryOf.get(value)!;
-      if (target?.provider !== 'fastly' || reported.has(entry)) continue;
+      if (reported.has(entry)) continue;
+      if (target?.provider === 'cloudfront' && key === 'prefixes') {
+        const problem = invalidationPathProblem(prefixInvalidationPath(value));
+        if (problem === undefined) continue;
+        reported.add(entry);
+        const at = [...path, key, entry];
+        c.error(at, 'value', `${displayPath(at)}: prefix "${value}" cannot be invalidated on zone "${target.name}", a CloudFront distribution: ${problem}`, 'a prefix is sent as the wildcard path /path/*: leave the "*" out of it');
+        continue;
+      }
+      if (target?.provider !== 'fastly') continue;
       reported.add(entry);
       const at = [...path, key, entry];
       c.error(at, 'value', `${displayPath(at)}: zone "${target.name}" is a Fastly service, which cannot purge ${key === 'hosts' ? `host "${value}"` : `prefix "${value}"`}`, FASTLY_NO_HOSTS_HINT);

@@ -5,6 +5,7 @@ import type { Diagnostic, Position } from '../diagnostics.js';
 import { zoneForHost } from '../config/route.js';
 import { DEFAULT_CACHE_KEY } from '../config/types.js';
 import type { CacheKey, Dimension, Group, GroupRoute, RouteProblem, Scheme, Zone } from '../config/types.js';
+import { CLOUDFRONT_PATH_HINT, invalidationPathProblem, urlInvalidationPath } from '../providers/cloudfront-paths.js';
 import { expandPattern } from './patterns.js';
 import { normalizeUrl } from './normalize.js';
 import { compare } from '../vocabulary.js';
@@ -49,6 +50,12 @@ function expandUrls(group: Group, zone: Zone | undefined, file: string): { urls:
         diagnostics.push({ file, ...position, severity: 'error', message: `groups.${group.name}.urls[${index}]: ${result.problem}${raw === pattern ? '' : ` (expanded from "${pattern}")`}`, hint: result.hint });
         return;
       }
+      const refused = zone === undefined ? undefined : cloudfrontRefusal(file, position, `groups.${group.name}.urls[${index}]`, raw, pattern, result.urls, zone);
+      if (refused !== undefined) {
+        reported = true;
+        diagnostics.push(refused);
+        return;
+      }
       if (!keptScheme && result.keptScheme && zone?.schemes) {
         keptScheme = true;
         diagnostics.push(keptSchemeWarning(file, position, `groups.${group.name}.urls[${index}]`, raw, pattern, result.keptScheme, zone));
@@ -64,6 +71,24 @@ function expandUrls(group: Group, zone: Zone | undefined, file: string): { urls:
     });
   }
   return { urls: [...urls].sort(compare), diagnostics };
+}
+
+/**
+ * A URL whose invalidation path CloudFront refuses (docs/providers.md#cloudfront: over 4,000
+ * characters, or a `*` before its end), on a CloudFront zone: an error at its entry, nothing planned.
+ */
+function cloudfrontRefusal(file: string, position: Position, at: string, raw: string, pattern: string, urls: readonly string[], zone: Zone): Diagnostic | undefined {
+  if (zone.provider !== 'cloudfront') return undefined;
+  for (const url of urls) {
+    const problem = invalidationPathProblem(urlInvalidationPath(url));
+    if (problem === undefined) continue;
+    return {
+      file, ...position, severity: 'error',
+      message: `${at}: "${raw}"${raw === pattern ? '' : ' (expanded from this entry)'} cannot be invalidated on zone "${zone.name}", a CloudFront distribution: ${problem}`,
+      hint: CLOUDFRONT_PATH_HINT,
+    };
+  }
+  return undefined;
 }
 
 /**
@@ -148,6 +173,12 @@ function expandRouted(group: Group, routes: ReadonlyMap<string, GroupRoute>, zon
         reported = true;
         const names = zones.filter((z) => z.zoneName !== null).map((z) => `${z.name} (${z.zoneName})`).join(', ');
         diagnostics.push({ file, ...position, severity: 'error', message: `groups.${group.name}.urls[${index}]: host "${result.host}" is in no zone: a group without zone sends each URL to the zone whose name is its host or a parent domain of it${raw === pattern ? '' : ` (expanded from "${pattern}")`}`, hint: `zones by name: ${names}; or give the group a zone` });
+        return;
+      }
+      const refused = cloudfrontRefusal(file, position, `groups.${group.name}.urls[${index}]`, raw, pattern, result.urls, zone);
+      if (refused !== undefined) {
+        reported = true;
+        diagnostics.push(refused);
         return;
       }
       if (result.keptScheme && zone.schemes && !keptScheme.has(zone.name)) {

@@ -67,6 +67,7 @@ export function renderCoverageHuman(report: CoverageReport, context: CoverageCon
   }
   lines.push('');
   lines.push(`${style.bold('Coverage:')} ${percent(report.coverage)} of the requests whose URL the plan purges (purged ÷ (purged + missed)).`);
+  if (report.notJudged.length) lines.push('', notJudgedText(report));
   for (const note of context.source?.notes ?? []) lines.push('', printable(note));
   if (report.missedValues.length) {
     lines.push('');
@@ -108,6 +109,7 @@ export function renderCoverageMarkdown(report: CoverageReport, context: Coverage
   const out: string[] = ['### purgeplan coverage', ''];
   out.push(`**Coverage: ${percent(report.coverage)}** of the requests whose URL the plan purges, against ${markdownText(context.against)} of ${markdownCode(context.config)} (${context.source ? markdownText(context.source.label) : report.files.map((f) => markdownCode(f.name)).join(', ')}).`, '');
   for (const note of context.source?.notes ?? []) out.push(`> ${markdownText(note)}`, '');
+  if (report.notJudged.length) out.push(`> ${markdownText(notJudgedText(report))}`, '');
   out.push('| class | requests | entries | meaning |', '|---|---:|---:|---|');
   for (const c of CLASSES) out.push(`| ${c} | ${count(report.requests[c])} | ${count(report.entries[c])} | ${MEANING[c]} |`);
   out.push(`| not cached | ${count(report.requests.not_cached)} | | not GET/HEAD, or a cache status that stores nothing |`);
@@ -147,5 +149,15 @@ export function coverageJson(report: CoverageReport, context: CoverageContext): 
     missed_entries: report.missedEntries,
     unknown_fields: report.unknownFields,
     skipped_lines: report.skippedLines,
+    ...(report.notJudged.length ? { not_judged: report.notJudged } : {}),
   }, 2)}\n`;
 }
+
+/** `Not judged: 120 requests to zone static (Fastly): …` (docs/providers.md). */
+function notJudgedText(report: CoverageReport): string {
+  const requests = report.notJudged.reduce((n, z) => n + z.requests, 0);
+  const zones = report.notJudged.map((z) => `${z.zone} (${PROVIDER_NAMES[z.provider] ?? z.provider})`).join(', ');
+  return `Not judged: ${plural(requests, 'request')} to zone${report.notJudged.length > 1 ? 's' : ''} ${zones}, not on Cloudflare: coverage judges Cloudflare's cache keys, and there a purge reaches every variant of a URL.`;
+}
+
+const PROVIDER_NAMES: Readonly<Record<string, string>> = { fastly: 'Fastly', cloudfront: 'CloudFront' };

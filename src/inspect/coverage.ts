@@ -56,6 +56,14 @@ export interface CoverageReport {
   readonly unknownFields: readonly { readonly field: RequestField; readonly requests: number }[];
   readonly skippedLines: readonly SkippedLine[];
   readonly files: readonly { readonly name: string; readonly lines: number; readonly records: number; readonly skipped: number }[];
+  /** Requests to a Fastly or CloudFront zone's hosts, by zone: not judged (coverage reads Cloudflare's cache keys: docs/providers.md). */
+  readonly notJudged: readonly NotJudged[];
+}
+
+export interface NotJudged {
+  readonly zone: string;
+  readonly provider: string;
+  readonly requests: number;
 }
 
 /** How many skipped lines are shown (the rest are counted). */
@@ -79,6 +87,7 @@ export interface TallyPart extends KeyRun {
   readonly unknownFields: readonly (readonly [RequestField, number])[];
   readonly skipped: readonly (readonly [number, SkippedLine])[];
   readonly files: readonly (readonly [number, FileCounts])[];
+  readonly notJudged: readonly NotJudged[];
 }
 
 export class CoverageTally {
@@ -103,6 +112,7 @@ export class CoverageTally {
   private readonly absorbed = { purged: 0, outside: 0, unknown: 0 };
   private readonly absorbedMissed: EntryTally[] = [];
   private readonly ids = new WeakMap<NearMiss, string>();
+  private readonly notJudged = new Map<string, NotJudged>();
 
   constructor(private readonly inspector: Inspector) {}
 
@@ -133,7 +143,9 @@ export class CoverageTally {
 
   get totalRequests(): number {
     const r = this.requests;
-    return r.purged + r.missed + r.outside + r.unknown + r.not_cached;
+    let notJudged = 0;
+    for (const zone of this.notJudged.values()) notJudged += zone.requests;
+    return r.purged + r.missed + r.outside + r.unknown + r.not_cached + notJudged;
   }
 
   add(record: LogRecord | null, lineNumber: number): void {
@@ -155,6 +167,7 @@ export class CoverageTally {
       tally = this.entries.get(key) ?? { entryClass: 'outside', requests: 0 };
     } else {
       const { zone, keyName, builder, result } = resolved;
+      if (zone.provider !== 'cloudflare') return this.notJudgedIn(zone.name, zone.provider, weight);
       if ('problem' in result) return this.skip(lineNumber, result.problem, weight);
       if ('unknown' in result) {
         for (const field of result.unknown) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + weight);
@@ -206,6 +219,16 @@ export class CoverageTally {
     return all;
   }
 
+  /** A request to a Fastly or CloudFront zone: counted, not judged. */
+  private notJudgedIn(zone: string, provider: string, weight: number): void {
+    this.file.records++;
+    this.addNotJudged(zone, provider, weight);
+  }
+
+  private addNotJudged(zone: string, provider: string, requests: number): void {
+    this.notJudged.set(zone, { zone, provider, requests: (this.notJudged.get(zone)?.requests ?? 0) + requests });
+  }
+
   private skip(lineNumber: number, reason: string, weight: number): void {
     this.requests.skipped += weight;
     this.file.skipped++;
@@ -253,6 +276,7 @@ export class CoverageTally {
       unknownFields: [...this.unknownFields],
       skipped: this.skipped.map(([index, line]) => [index, line] as const),
       files: this.files.flatMap((f, i) => (f === undefined ? [] : [[i, { ...f }] as const])),
+      notJudged: [...this.notJudged.values()],
     };
   }
 
@@ -284,6 +308,7 @@ export class CoverageTally {
       for (const [field, requests] of part.unknownFields) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + requests);
       for (const [index, skipped] of part.skipped) this.keepSkipped(index, skipped);
       for (const [index, counts] of part.files) this.files[index] = { ...counts };
+      for (const zone of part.notJudged) this.addNotJudged(zone.zone, zone.provider, zone.requests);
     }
   }
 
@@ -349,6 +374,8 @@ export class CoverageTally {
       unknownFields: [...this.unknownFields].map(([field, requests]) => ({ field, requests })).sort((a, b) => byRequests(a, b) || compare(a.field, b.field)),
       skippedLines: this.skipped.map(([, line]) => line),
       files: this.files.filter((f) => f !== undefined).map((f) => ({ ...f })),
+      // In the zones' file order, however the inputs were split among threads.
+      notJudged: [...this.notJudged.values()].sort((a, b) => this.inspector.zoneRank(a.zone) - this.inspector.zoneRank(b.zone)),
     };
   }
 }

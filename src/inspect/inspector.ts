@@ -62,6 +62,11 @@ export class Inspector {
     }
   }
 
+  /** A zone's position in purge.yaml (for reports in file order). */
+  zoneRank(name: string): number {
+    return this.config.zones.findIndex((zone) => zone.name === name);
+  }
+
   builder(key: CacheKey): EntryBuilder {
     let builder = this.builders.get(key);
     if (!builder) this.builders.set(key, (builder = new EntryBuilder(key)));

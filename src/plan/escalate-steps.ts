@@ -3,6 +3,7 @@
 // the group's expansions: the added items cover them (plan/cover.ts), so they dedupe, cover and
 // chunk like declared ones, and whatever a step does not cover is still sent.
 import { MAX_PREFIX_SEPARATORS } from '../cloudflare/limits.js';
+import { CLOUDFRONT_MAX_WILDCARDS_IN_PROGRESS } from '../providers/cloudfront.js';
 import { zoneForHost } from '../config/route.js';
 import type { EscalateStep, Zone } from '../config/types.js';
 import { normalizeHost, normalizePrefix } from '../config/values.js';
@@ -37,6 +38,9 @@ export function applyStep(step: EscalateStep, parts: readonly GroupExpansion[], 
     case 'hosts': return withValues(step.kind, explicitValues(step.kind, step.values, parts, zones), parts, zones);
     case 'everything': {
       const [first, ...rest] = parts;
+      // purge.yaml's check refuses it where the zone cannot purge everything (Fastly cannot invalidate it).
+      const fastly = zones.find((z) => z.name === first!.zone && z.provider === 'fastly');
+      if (fastly !== undefined && first!.action === 'invalidate') return { unfit: `zone ${fastly.name} is a Fastly service, whose purge_all has no soft form` };
       return { parts: [{ ...first!, everything: true, items: first!.items + (first!.everything ? 0 : 1) }, ...rest], to: { everything: true }, requests: 1 };
     }
   }
@@ -48,6 +52,9 @@ type Placed = Map<string, string[]> | UnfitStep;
 /** The parts with each zone's values added to its first part (a new one where the group had none), skipping what the group already asks for there. */
 function withValues(kind: 'prefixes' | 'hosts', placed: Placed, parts: readonly GroupExpansion[], zones: readonly Zone[]): AppliedStep | UnfitStep {
   if ('unfit' in placed) return placed;
+  // Fastly purges URLs, surrogate keys or a whole service, never a host or a prefix (docs/providers.md).
+  const fastly = [...placed.keys()].map((name) => zones.find((z) => z.name === name)).find((z) => z?.provider === 'fastly');
+  if (fastly !== undefined) return { unfit: `zone ${fastly.name} is a Fastly service, which cannot purge ${kind === 'prefixes' ? 'a prefix' : 'a host'}` };
   const out = [...parts];
   let requests = 0;
   const all: string[] = [];
@@ -64,13 +71,21 @@ function withValues(kind: 'prefixes' | 'hosts', placed: Placed, parts: readonly 
     if (added.length === 0) continue;
     const part = out[index]!;
     out[index] = { ...part, [kind]: [...part[kind], ...added], items: part.items + added.length };
-    const perRequest = zones.find((z) => z.name === zone)?.itemsPerRequest ?? 100;
-    requests += Math.ceil(added.length / perRequest);
+    requests += requestsFor(kind, added.length, zones.find((z) => z.name === zone));
     all.push(...added);
   }
   if (all.length === 0) return { unfit: `the group already asks for ${kind === 'prefixes' ? 'these prefixes' : 'these hosts'}` };
   all.sort(compare);
   return { parts: out, to: kind === 'prefixes' ? { prefixes: all } : { hosts: all }, requests };
+}
+
+/**
+ * The requests `n` added prefixes or hosts take in a zone: Cloudflare's chunked to its limit; on
+ * CloudFront a host is `/*` (one path, whatever the hosts) and prefixes are wildcard paths, 15 a batch.
+ */
+function requestsFor(kind: 'prefixes' | 'hosts', n: number, zone: Zone | undefined): number {
+  if (zone?.provider === 'cloudfront') return kind === 'hosts' ? 1 : Math.ceil(n / CLOUDFRONT_MAX_WILDCARDS_IN_PROGRESS);
+  return Math.ceil(n / (zone?.itemsPerRequest ?? 100));
 }
 
 /** `www.example.com` and `/blog/a/` of a normalized URL (its path without the query). */

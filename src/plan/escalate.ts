@@ -4,8 +4,12 @@
 // tier's limits, or items), escalating its groups one at a time, largest estimate first, until it
 // is within. A group is escalated by the first of its steps that brings the plan within budget;
 // nothing fits: the plan is refused, naming what is over, unless budgets are ignored for the run.
+// A Fastly or CloudFront zone is judged on its requests in its provider's forms, at its provider's
+// pacing model (docs/providers.md): the model the plan's estimate and apply use.
 import { estimateSeconds } from '../cloudflare/pacing.js';
 import type { PacedRequest } from '../cloudflare/pacing.js';
+import { paceText, providerFileSeconds, zoneSeconds } from '../providers/estimate.js';
+import { providerRequests } from '../providers/plan.js';
 import type { Config, Group, Zone } from '../config/types.js';
 import { UserError } from '../errors.js';
 import type { GroupExpansion } from '../expand/group.js';
@@ -55,12 +59,6 @@ interface Trial {
   readonly results: ReadonlyMap<string, BatchResult>;
 }
 
-const viewOf = (result: BatchResult | undefined, zone: string): ZoneView => ({ requests: result?.requests ?? [], files: result?.filesByGroup.get(zone) ?? new Map() });
-
-/** `free-plan limits`, `free/pro-plan limits`. */
-function tierLimits(tiers: Iterable<string>): string {
-  return `${[...new Set(tiers)].join('/')}-plan limits`;
-}
 
 /** The decisions so far: the due expansions (escalated groups carry their added items) and each zone's batch. */
 class Budgets {
@@ -74,18 +72,30 @@ class Budgets {
   private readonly order: ReadonlyMap<string, number>;
   /** Estimates already made, by view (a trial's view is judged against the current one). */
   private readonly seconds = new WeakMap<ZoneView, number>();
+  private readonly groupOrder: readonly string[];
 
   constructor(private readonly config: Config, due: readonly GroupExpansion[]) {
     this.due = [...due];
     this.zoneOf = new Map(config.zones.map((z) => [z.name, z]));
     this.order = new Map(config.groups.map((g, i) => [g.name, i]));
+    this.groupOrder = config.groups.map((g) => g.name);
     this.setResults(new Map(config.zones.map((z) => [z.name, batchZone(z, this.due)])));
+  }
+
+  /** A zone's batch as its budget is judged: a Fastly or CloudFront zone's requests in its provider's forms. */
+  private viewOf(result: BatchResult | undefined, name: string): ZoneView {
+    const zone = this.zoneOf.get(name)!;
+    const requests = result?.requests ?? [];
+    return {
+      requests: zone.provider === 'cloudflare' ? requests : providerRequests([zone], requests, this.groupOrder).requests,
+      files: result?.filesByGroup.get(name) ?? new Map(),
+    };
   }
 
   private setResults(results: ReadonlyMap<string, BatchResult>): void {
     for (const [zone, result] of results) {
       this.results.set(zone, result);
-      this.views.set(zone, viewOf(result, zone));
+      this.views.set(zone, this.viewOf(result, zone));
     }
   }
 
@@ -126,25 +136,33 @@ class Budgets {
     return files;
   }
 
-  /** The group's own file items, sent alone at each zone's tier: `from.seconds`. */
+  /**
+   * The group's own file items, sent alone at each zone's pace: `from.seconds`. Cloudflare's zones
+   * share their tiers' limits; a Fastly or CloudFront zone is paced on its own (zones side by side).
+   */
   private groupSeconds(name: string): number {
     const zones = this.config.zones;
-    function* requests(views: ReadonlyMap<string, ZoneView>): Generator<PacedRequest> {
+    const filesIn = (zone: Zone): number => this.views.get(zone.name)?.files.get(name) ?? 0;
+    function* requests(): Generator<PacedRequest> {
       for (const zone of zones) {
-        const files = views.get(zone.name)?.files.get(name) ?? 0;
+        if (zone.provider !== 'cloudflare') continue;
+        const files = filesIn(zone);
         for (let sent = 0; sent < files; sent += zone.filesPerRequest) yield { tier: zone.plan, kind: 'files', size: Math.min(zone.filesPerRequest, files - sent) };
       }
     }
-    return estimateSeconds(requests(this.views));
+    let seconds = estimateSeconds(requests());
+    for (const zone of zones) if (zone.provider !== 'cloudflare' && filesIn(zone) > 0) seconds = Math.max(seconds, providerFileSeconds(zone, filesIn(zone)));
+    return seconds;
   }
 
-  private groupTiers(name: string): string[] {
-    return this.config.zones.filter((z) => (this.views.get(z.name)?.files.get(name) ?? 0) > 0).map((z) => z.plan);
+  /** The pace of the zones the group sends files to: `free-plan limits`, `Fastly's 8 requests in flight`. */
+  private groupPace(name: string): string {
+    return paceText(this.config.zones.filter((z) => (this.views.get(z.name)?.files.get(name) ?? 0) > 0));
   }
 
   private zoneSeconds(zone: Zone, view: ZoneView): number {
     let seconds = this.seconds.get(view);
-    if (seconds === undefined) this.seconds.set(view, (seconds = estimateSeconds(view.requests.map((r) => ({ tier: zone.plan, kind: r.kind, size: r.size })))));
+    if (seconds === undefined) this.seconds.set(view, (seconds = zoneSeconds(zone, view.requests)));
     return seconds;
   }
 
@@ -186,9 +204,9 @@ class Budgets {
     const files = this.groupFiles(group.name);
     if (files <= items) return;
     const seconds = this.groupSeconds(group.name);
-    const over = `${count(files)} files take ${aboutSeconds(seconds)} at ${tierLimits(this.groupTiers(group.name))}, budget ${count(items)} items`;
+    const over = `${count(files)} files take ${aboutSeconds(seconds)} at ${this.groupPace(group.name)}, budget ${count(items)} items`;
     const tried = this.tryGroup(group, ({ results }) => {
-      const after = this.groupFiles(group.name, (zone) => results.get(zone) && viewOf(results.get(zone), zone));
+      const after = this.groupFiles(group.name, (zone) => results.get(zone) && this.viewOf(results.get(zone), zone));
       return after <= items || `${count(after)} files would still be sent`;
     });
     if (!Array.isArray(tried)) {
@@ -208,7 +226,7 @@ class Budgets {
     if (budget.seconds !== null) {
       const seconds = this.zoneSeconds(zone, view);
       if (seconds > budget.seconds) {
-        const at = `${aboutSeconds(seconds)} at ${tierLimits([zone.plan])}`;
+        const at = `${aboutSeconds(seconds)} at ${paceText([zone])}`;
         return { reason: `zone ${zone.name}: its requests take ${at}, over its budget of ${budget.seconds} s`, budget: { zone: zone.name, seconds: budget.seconds }, over: `its requests (${plural(files, 'file')}) take ${at}, budget ${budget.seconds} s` };
       }
     }
@@ -235,7 +253,7 @@ class Budgets {
       // No step that brings the zone within alone: the first that lowers it escalates this group, and the next group is tried.
       let lowering: Trial | undefined;
       const within = this.tryGroup(group, (trial) => {
-        const view = viewOf(trial.results.get(name), name);
+        const view = this.viewOf(trial.results.get(name), name);
         if (this.zoneOver(zone, view) === null) return true;
         const lowers = this.zoneSeconds(zone, view) < this.zoneSeconds(zone, before) || this.zoneFiles(view) < this.zoneFiles(before);
         if (lowers) lowering ??= trial;
@@ -260,7 +278,7 @@ class Budgets {
     const key = zone.budget!.seconds !== null ? 'seconds' : 'items';
     return {
       message: `zone ${zone.name} is over its budget: ${over}, and escalating its groups does not bring it within${groups}`,
-      hint: `add escalate steps (auto, host, { prefixes: [...] }) to its largest groups, raise zones.${zone.name}.budget.${key}, or plan with --ignore-budget to send it all this once`,
+      hint: `${zone.provider === 'fastly' ? 'a Fastly service cannot purge a prefix or a host: add escalate: [everything] (with allow_purge_everything: true on the zone) to its largest groups' : 'add escalate steps (auto, host, { prefixes: [...] }) to its largest groups'}, raise zones.${zone.name}.budget.${key}, or plan with --ignore-budget to send it all this once`,
     };
   }
 }

@@ -5,7 +5,7 @@
 // plan from its configuration and baseline and sends it only when the two are the same document.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { estimatedSeconds } from '../providers/plan.js';
+import { estimatedSeconds, namesProviders, providerRequestProblem } from '../providers/plan.js';
 import { validatePlan } from '../artifacts/validate.js';
 import { describeJson, jsonDifference, schemaProblem } from '../artifacts/check.js';
 import { UserError } from '../errors.js';
@@ -101,10 +101,13 @@ export function planInconsistency(plan: Plan): string | null {
   }
 
   const credited = new Set<string>();
+  const named = namesProviders(plan.zones.map((z) => ({ provider: z.provider ?? 'cloudflare' })));
   for (const [i, request] of plan.requests.entries()) {
     const at = `requests[${i}]`;
     const zone = zones.get(request.zone);
     if (zone === undefined) return `${at} goes to the zone ${describeJson(request.zone)}, which the plan's zones do not list`;
+    const provider = providerRequestProblem(request, zone, named);
+    if (provider !== null) return `${at} ${printable(provider)}`;
     if (request.zone_id !== zone.zone_id) return `${at}.zone_id is ${describeJson(request.zone_id)}, but the zone ${describeJson(request.zone)} has the id ${describeJson(zone.zone_id)}`;
     if (request.kind !== requestKind(request.body)) return `${at}.kind is ${describeJson(request.kind)}, but its body purges ${requestKind(request.body)}`;
     if (request.size !== requestSize(request.body)) return `${at}.size is ${request.size}, but its body has ${requestSize(request.body)} items`;

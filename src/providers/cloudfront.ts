@@ -15,6 +15,7 @@ import { UserError } from '../errors.js';
 import { printable } from '../format.js';
 import { parseApiBaseUrl, parseWaitUntil, tokenProblem } from '../http/policy.js';
 import { unionGroups, xmlEscape, xmlText } from './common.js';
+import { prefixInvalidationPath, urlInvalidationPath } from './cloudfront-paths.js';
 import type { RawClient } from '../http/client.js';
 import { createRawClient } from '../http/client.js';
 import { ConcurrencyLimiter, NOMINAL_ROUND_TRIP_MS } from './pacing.js';
@@ -27,10 +28,8 @@ const XMLNS = `http://cloudfront.amazonaws.com/doc/${API_VERSION}/`;
 /** CloudFront is a global service: requests are always signed for us-east-1 (whatever AWS_REGION says). */
 const CLOUDFRONT_SIGNING = { region: 'us-east-1', service: 'cloudfront' } as const;
 /** Paths in progress per distribution, and wildcard paths, independently (InvalidationLimits.html). */
-const CLOUDFRONT_MAX_PATHS_IN_PROGRESS = 3000;
-const CLOUDFRONT_MAX_WILDCARDS_IN_PROGRESS = 15;
-/** "The maximum length of a path is 4,000 characters" (CloudFront Developer Guide, invalidation paths). */
-const CLOUDFRONT_MAX_PATH_LENGTH = 4000;
+export const CLOUDFRONT_MAX_PATHS_IN_PROGRESS = 3000;
+export const CLOUDFRONT_MAX_WILDCARDS_IN_PROGRESS = 15;
 /**
  * The price of invalidation paths (https://aws.amazon.com/cloudfront/pricing/): "No additional
  * charge for the first 1,000 paths requested for invalidation each month. Thereafter, $0.005 per
@@ -59,26 +58,13 @@ export function invalidationPath(item: Pick<ZoneItem, 'kind' | 'value'>): string
     case 'everything':
     case 'host':
       return '/*';
-    case 'prefix': {
-      const slash = item.value.indexOf('/');
-      const path = slash === -1 ? '/' : item.value.slice(slash);
-      return `${path}*`;
-    }
-    case 'file': {
-      const url = new URL(item.value);
-      return `${url.pathname}${url.search}`;
-    }
+    case 'prefix':
+      return prefixInvalidationPath(item.value);
+    case 'file':
+      return urlInvalidationPath(item.value);
     default:
       throw new Error(`CloudFront has no invalidation path for a ${item.kind} (purge.yaml's check refuses tags on CloudFront zones)`);
   }
-}
-
-/** Why a path cannot be sent, or undefined. A `*` is a wildcard only at the end (Developer Guide). */
-export function invalidationPathProblem(path: string): string | undefined {
-  if (path.length > CLOUDFRONT_MAX_PATH_LENGTH) return `its invalidation path is ${path.length} characters long, over CloudFront's ${CLOUDFRONT_MAX_PATH_LENGTH}`;
-  const star = path.indexOf('*');
-  if (star !== -1 && star !== path.length - 1) return `its invalidation path ${path} has a "*" before its end, which CloudFront refuses (a wildcard is allowed only at the end)`;
-  return undefined;
 }
 
 const isWildcard = (path: string): boolean => path.endsWith('*');
@@ -170,21 +156,27 @@ export function invalidationCost(paths: number): InvalidationCost {
  * batch that does not fit beside those in progress waits for them to complete (nominal time).
  */
 export function cloudfrontEstimateSeconds(bodies: readonly CloudFrontBody[]): number {
-  let waves = bodies.length === 0 ? 0 : 1;
+  return cloudfrontBatchSeconds(bodies.map(({ paths }) => {
+    const wildcards = paths.filter(isWildcard).length;
+    return { exact: paths.length - wildcards, wildcards };
+  }));
+}
+
+/** The same model over batches given by their counts of exact and wildcard paths. */
+export function cloudfrontBatchSeconds(batches: readonly { readonly exact: number; readonly wildcards: number }[]): number {
+  let waves = batches.length === 0 ? 0 : 1;
   let paths = 0;
   let wildcards = 0;
-  for (const { paths: batch } of bodies) {
-    const w = batch.filter(isWildcard).length;
-    const p = batch.length - w;
-    if (paths + p > CLOUDFRONT_MAX_PATHS_IN_PROGRESS || wildcards + w > CLOUDFRONT_MAX_WILDCARDS_IN_PROGRESS) {
+  for (const batch of batches) {
+    if (paths + batch.exact > CLOUDFRONT_MAX_PATHS_IN_PROGRESS || wildcards + batch.wildcards > CLOUDFRONT_MAX_WILDCARDS_IN_PROGRESS) {
       waves++;
       paths = 0;
       wildcards = 0;
     }
-    paths += p;
-    wildcards += w;
+    paths += batch.exact;
+    wildcards += batch.wildcards;
   }
-  return (bodies.length * NOMINAL_ROUND_TRIP_MS + Math.max(0, waves - 1) * NOMINAL_INVALIDATION_MS) / 1000;
+  return (batches.length * NOMINAL_ROUND_TRIP_MS + Math.max(0, waves - 1) * NOMINAL_INVALIDATION_MS) / 1000;
 }
 
 /**

@@ -9,9 +9,10 @@ import type { Zone } from '../config/types.js';
 import { fileEntries } from '../plan/files.js';
 import type { CoverageEntry, PlannedRequest, PlanZone, PurgeBody } from '../plan/types.js';
 import type { Action } from '../vocabulary.js';
-import type { CloudFrontBody } from './cloudfront.js';
-import { cloudfrontBodies, cloudfrontEstimateSeconds, invalidationCost, invalidationPathProblem } from './cloudfront.js';
-import { fastlyBodies, fastlyEstimateSeconds } from './fastly.js';
+import { CLOUDFRONT_MAX_PATHS_IN_PROGRESS, CLOUDFRONT_MAX_WILDCARDS_IN_PROGRESS, cloudfrontBodies, invalidationCost } from './cloudfront.js';
+import { CLOUDFRONT_PATH_HINT, invalidationPathProblem, urlInvalidationPath } from './cloudfront-paths.js';
+import { zoneSeconds } from './estimate.js';
+import { FASTLY_MAX_KEYS_PER_REQUEST, fastlyBodies } from './fastly.js';
 import type { BodyForms, ProviderName, ZoneItem } from './types.js';
 
 /** Whether a plan of these zones names providers (some zone is not Cloudflare's). */
@@ -39,10 +40,10 @@ function providerForms(zone: Zone, action: Action, items: readonly ZoneItem[], g
   if (zone.provider === 'fastly') return fastlyBodies(items, action, groupOrder);
   for (const item of items) {
     if (item.kind !== 'file') continue;
-    const path = new URL(item.value);
-    const problem = invalidationPathProblem(`${path.pathname}${path.search}`);
+    // purge.yaml's check refuses such a URL at its entry (expand/group.ts); a saved plan may still hold one.
+    const problem = invalidationPathProblem(urlInvalidationPath(item.value));
     if (problem !== undefined) {
-      throw new UserError(`zone ${zone.name} (CloudFront): ${item.value} (group${item.groups.length > 1 ? 's' : ''} ${item.groups.join(', ')}) cannot be invalidated: ${problem}`, { hint: 'purge a prefix that covers it instead, or leave it out' });
+      throw new UserError(`zone ${zone.name} (CloudFront): ${item.value} (group${item.groups.length > 1 ? 's' : ''} ${item.groups.join(', ')}) cannot be invalidated: ${problem}`, { hint: CLOUDFRONT_PATH_HINT });
     }
   }
   return cloudfrontBodies(items, groupOrder);
@@ -106,9 +107,7 @@ export function estimatedSeconds(zones: readonly PlanZone[], requests: readonly 
   let longest = estimateSeconds(cloudflareRequests(requests).map((r) => ({ tier: tiers.get(r.zone) ?? 'free', kind: r.kind, size: r.size })));
   for (const zone of zones) {
     if ((zone.provider ?? 'cloudflare') === 'cloudflare') continue;
-    const mine = requests.filter((request) => request.zone === zone.name);
-    const seconds = zone.provider === 'fastly' ? fastlyEstimateSeconds(mine.length, zone.concurrency ?? 1) : cloudfrontEstimateSeconds(mine.map((request) => request.body as unknown as CloudFrontBody));
-    longest = Math.max(longest, seconds);
+    longest = Math.max(longest, zoneSeconds(zone, requests.filter((request) => request.zone === zone.name)));
   }
   return longest;
 }
@@ -127,3 +126,32 @@ export function providerZone(zone: Zone, planZone: PlanZone, requests: readonly 
 
 /** Requests a Cloudflare-only reader (verify, warm, explain) may read: Cloudflare's. */
 const cloudflareRequests = (requests: readonly PlannedRequest[]): PlannedRequest[] => requests.filter((request) => request.provider === undefined || request.provider === 'cloudflare');
+
+/** The body forms of each provider (docs/providers.md): the one key a request's body has. */
+const BODY_KEYS: Readonly<Record<ProviderName, readonly string[]>> = {
+  cloudflare: ['files', 'hosts', 'prefixes', 'tags', 'purge_everything'],
+  fastly: ['url', 'surrogate_keys', 'purge_all'],
+  cloudfront: ['paths'],
+};
+
+/**
+ * How a saved plan's request disagrees with its zone's provider, or null (planfile.ts): a plan that
+ * names providers names one on every zone and request, the request's the zone's, its body in that
+ * provider's form and within its limits; a plan of Cloudflare zones only names none.
+ */
+export function providerRequestProblem(request: PlannedRequest, zone: PlanZone, named: boolean): string | null {
+  if (!named) return request.provider === undefined && zone.provider === undefined ? null : 'names a provider, but the plan\'s zones are all Cloudflare\'s (such a plan names none)';
+  if (zone.provider === undefined || request.provider === undefined) return `names no provider, but the plan names one for every zone and request (zone ${zone.name} ${zone.provider === undefined ? 'has none' : `is ${zone.provider}`})`;
+  if (request.provider !== zone.provider) return `is for ${request.provider}, but the zone ${zone.name} is on ${zone.provider}`;
+  const key = Object.keys(request.body)[0] ?? '';
+  if (!BODY_KEYS[zone.provider].includes(key)) return `has a body of "${key}", which is not a ${zone.provider} body (${BODY_KEYS[zone.provider].join(', ')})`;
+  const body = request.body as { surrogate_keys?: readonly string[]; paths?: readonly string[] };
+  if (body.surrogate_keys !== undefined && body.surrogate_keys.length > FASTLY_MAX_KEYS_PER_REQUEST) return `has ${body.surrogate_keys.length} surrogate keys, over Fastly's ${FASTLY_MAX_KEYS_PER_REQUEST} a request`;
+  if (body.paths !== undefined) {
+    const wildcards = body.paths.filter((path) => path.endsWith('*')).length;
+    if (body.paths.length - wildcards > CLOUDFRONT_MAX_PATHS_IN_PROGRESS || wildcards > CLOUDFRONT_MAX_WILDCARDS_IN_PROGRESS) return `has ${body.paths.length} paths (${wildcards} wildcards), over CloudFront's ${CLOUDFRONT_MAX_PATHS_IN_PROGRESS} (${CLOUDFRONT_MAX_WILDCARDS_IN_PROGRESS}) in progress`;
+    const bad = body.paths.find((path) => !path.startsWith('/') || invalidationPathProblem(path) !== undefined);
+    if (bad !== undefined) return `has the path ${JSON.stringify(bad.length > 80 ? `${bad.slice(0, 80)}…` : bad)}, which CloudFront cannot invalidate`;
+  }
+  return null;
+}

@@ -4,6 +4,7 @@
 // due. Pure: snapshots read at the edge (src/sources/) come in as data.
 import type { Config, Group, Zone } from '../config/types.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { CLOUDFRONT_PATH_HINT, refusedUrl } from '../providers/cloudfront-paths.js';
 import { count, plural } from '../format.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { fileUrls, withListedUrls } from '../expand/listed.js';
@@ -86,7 +87,10 @@ export function sourceDecisions(input: SourceDecisionInput): { decisions: Decisi
     const outside = group.source.kind === 'sitemap' ? outsideZone(group, read.snapshot.keys, input.config.zones, input.config.file) : null;
     if (outside !== null) diagnostics.push(outside);
     const source = planSource(group, read, against.baseline, content);
-    const removed = content.due ? removedFiles(parts[0]!, urlsOf(group, dueKeys(group, content, read.snapshot).removed), input.config.zones) : null;
+    const keys = content.due ? dueKeys(group, content, read.snapshot) : null;
+    const refused = keys === null ? null : cloudfrontRefusal(group, [...urlsOf(group, keys.current), ...urlsOf(group, keys.removed)], input.config.zones, input.config.file);
+    if (refused !== null) diagnostics.push(refused);
+    const removed = keys !== null ? removedFiles(parts[0]!, urlsOf(group, keys.removed), input.config.zones) : null;
     return {
       name: decision.name, zone: decision.zone, status: content.status, due: content.due,
       ...(decision.diff && content.status === 'changed' && decision.diff.added_count + decision.diff.removed_count > 0 ? { diff: decision.diff } : {}),
@@ -144,6 +148,20 @@ function notPurgedKeys(group: Group, content: ContentDecision): string[] {
   if (group.source?.kind !== 'build') return [];
   const immutable = globMatcher(group.source.immutable);
   return [...(content.whole ? [] : content.changes.added.filter(immutable)), ...content.changes.removed.filter(immutable)].sort();
+}
+
+/** A due URL of a build or sitemap group on a CloudFront zone whose path CloudFront refuses (docs/providers.md#cloudfront): an error at the group's source. */
+function cloudfrontRefusal(group: Group, urls: readonly string[], zones: readonly Zone[], file: string): Diagnostic | null {
+  const zone = zones.find((z) => z.name === group.zone);
+  if (zone?.provider !== 'cloudfront' || group.source === null) return null;
+  const refused = refusedUrl(urls);
+  if (refused === undefined) return null;
+  const more = refused.count > 1 ? ` (and ${count(refused.count - 1)} more)` : '';
+  return {
+    file, ...group.source.position, severity: 'error',
+    message: `groups.${group.name}.${group.source.kind === 'build' ? 'build.dir' : 'sitemap'}: "${refused.url}"${more} cannot be invalidated on zone "${zone.name}", a CloudFront distribution: ${refused.problem}`,
+    hint: `${CLOUDFRONT_PATH_HINT} (${group.source.kind === 'build' ? 'rename the file, or exclude it from the group' : 'the sitemap entry'})`,
+  };
 }
 
 /** A sitemap's entries whose host is not in the group's zone (a purge only reaches its own zone): one warning with their count. */

@@ -2,6 +2,7 @@
 // escalated group's line, the note on variants, the Cache Reserve warning, --ignore-budget. Pure.
 import type { Escalation, Plan, PlanGroup } from '../plan/types.js';
 import { aboutSeconds, count, plural, printable } from '../format.js';
+import { paceText } from '../providers/estimate.js';
 
 /** What `↑` means in the legend. */
 export const ESCALATED_MEANING = 'escalated over a budget (its files purged by a prefix, host or everything instead)';
@@ -31,10 +32,9 @@ function budgetText(budget: Escalation['budget']): string {
   return 'seconds' in budget ? `budget ${count(budget.seconds)} s` : `budget ${count(budget.items)} items`;
 }
 
-/** The plan tiers of the zones a group sends to: `free-plan limits`. */
+/** The pace of the zones a group sends to, as its estimate was made: `free-plan limits`, `Fastly's 8 requests in flight`. */
 function limitsOf(plan: Plan, group: PlanGroup): string {
-  const tiers = [...new Set(plan.zones.filter((z) => group.zones.includes(z.name)).map((z) => z.plan))];
-  return `${tiers.join('/') || 'free'}-plan limits`;
+  return paceText(plan.zones.filter((z) => group.zones.includes(z.name)));
 }
 
 /**

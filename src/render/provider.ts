@@ -3,6 +3,7 @@
 // whatever the variants), and a CloudFront zone what its invalidation paths may cost.
 import { count } from '../format.js';
 import type { Plan, PlanZone } from '../plan/types.js';
+import { paceText } from '../providers/estimate.js';
 
 const WHAT = { cloudflare: 'Cloudflare', fastly: 'Fastly service', cloudfront: 'CloudFront distribution' } as const;
 
@@ -29,13 +30,10 @@ export function costText(zone: PlanZone): string | null {
   return `${count(cost.paths)} invalidation path${cost.paths === 1 ? '' : 's'}: ${beyond}, ${usd(cost.usd_without_free)} once they are used up ($${cost.usd_per_path} a path; an estimate)`;
 }
 
-/** The limits the closing line's estimate is at: Cloudflare's plan tiers, and the other providers by name. */
+/** The pace the closing line's estimate is at: Cloudflare's plan tiers, and each other provider's model (docs/providers.md). */
 export function limitsText(plan: Plan, zones: ReadonlySet<string>): string {
   const used = plan.zones.filter((z) => zones.has(z.name));
-  const tiers = [...new Set(used.filter((z) => (z.provider ?? 'cloudflare') === 'cloudflare').map((z) => z.plan))];
-  const others = [...new Set(used.map((z) => z.provider ?? 'cloudflare').filter((p) => p !== 'cloudflare'))].map((p) => (p === 'fastly' ? 'Fastly' : 'CloudFront'));
-  const cloudflare = tiers.length === 0 ? [] : [`${tiers.join('/')}-plan limits`];
-  return [...cloudflare, ...(others.length === 0 ? [] : [`${others.join(' and ')} concurrency`])].join(' and ');
+  return used.length === 0 ? '' : paceText(used);
 }
 
 /**

@@ -1,6 +1,9 @@
 // What apply hands to verification: the plan, which of its requests an earlier run already sent
 // (their entries cannot be warmed and then purged), and which group each URL belongs to.
 import type { ApplyResult } from '../apply/events.js';
+import { noteEvent } from '../apply/events.js';
+import { jsonText } from '../format.js';
+import { edgeOnlyNote } from '../providers/cloudflare-only.js';
 import { isJournal } from '../apply/journal.js';
 import type { readJournal } from '../apply/journal.js';
 import type { GroupExpansion } from '../expand/group.js';
@@ -10,6 +13,12 @@ import type { VerifyOutput, VerifySettings } from './session.js';
 import { Verification } from './session.js';
 
 export async function startVerification(plan: Plan, expansions: readonly GroupExpansion[], journal: ReturnType<typeof readJournal>, settings: VerifySettings, output: VerifyOutput): Promise<Verification> {
+  // A Fastly or CloudFront zone's requests are not verified: said once, as a note (docs/providers.md).
+  const note = edgeOnlyNote('--verify', plan.zones, plan.requests);
+  if (note !== null) {
+    if (settings.json) output.stdout(`${jsonText(noteEvent(note))}\n`);
+    else output.stderr(`note: ${note}\n`);
+  }
   // Only a journal this apply will resume says what was sent already (see apply/run.ts); apply read it once, under its lock.
   const resumed = isJournal(journal) && journal.header.plan_id === plan.plan_id && !journal.complete;
   const skipRequests = new Set(resumed ? journal.done.keys() : []);

@@ -2,6 +2,8 @@
 // succeeded, every pass was sent and the state recorded, the purged file items are requested at
 // the edge. apply calls `warmAfterApply` once, at its end; nothing else.
 import type { ApplyResult, WarmEvent } from '../apply/events.js';
+import { noteEvent } from '../apply/events.js';
+import { edgeOnlyNote } from '../providers/cloudflare-only.js';
 import type { GroupExpansion } from '../expand/group.js';
 import { count, jsonText, plural } from '../format.js';
 import type { Clock } from '../http/policy.js';
@@ -37,6 +39,12 @@ export async function warmAfterApply(
     emit({ type: 'warm', phase: 'skipped', reason: 'not every request of the plan succeeded' });
     if (!settings.json) output.stdout('Warm: skipped: not every request of the plan succeeded.\n');
     return 0;
+  }
+  // A Fastly or CloudFront zone's items are not warmed: said once, as a note (docs/providers.md).
+  const note = edgeOnlyNote('--warm', plan.zones, plan.requests);
+  if (note !== null) {
+    if (settings.json) output.stdout(`${jsonText(noteEvent(note))}\n`);
+    else output.stderr(`note: ${note}\n`);
   }
   const purged = new Set(result.outcomes.filter((o) => o.status === 'done' || o.status === 'skipped').map((o) => o.index));
   const { groupOf, listed } = urlGroups(expansions);

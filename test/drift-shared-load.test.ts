@@ -63,6 +63,17 @@ describe('apply --check-drift checks the purge.yaml apply loaded', () => {
       site.remove();
     }
   });
+
+  it('a configuration warning is printed once, before the rules are read (regression: it was printed again by the plan)', async () => {
+    const site = new Site().write('purge.yaml', config(`{ id: ${ZONE_ID}, plan: enterprise, token_env: GITHUB_TOKEN }`));
+    try {
+      const result = await site.run(['apply', '--auto-approve', '--check-drift', '--api-url', standin.url], { env: { GITHUB_TOKEN: TOKEN } });
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.equal(result.stderr.match(/GITHUB_TOKEN is a GitHub token/g)?.length, 1, result.stderr);
+    } finally {
+      site.remove();
+    }
+  });
 });
 
 describe('drift reaches Cloudflare as apply does', () => {

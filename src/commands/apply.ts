@@ -107,7 +107,7 @@ async function applyRun(planfile: string | undefined, options: ApplyCommandOptio
           interrupted: isJournal(journal) ? { planId: journal.header.plan_id, stateDigest: journal.stateDigest } : null, sources,
         })
       : resumedPlan(journal, loaded, journalOptions(options), configFile, output.note, sources.current)
-        ?? planLoaded(loaded, { ...options, config: configFile }, io, sources).plan;
+        ?? planLoaded(options.checkDrift ? { ...loaded, diagnostics: [] } : loaded, { ...options, config: configFile }, io, sources).plan; // --check-drift printed them
     const record = { state, stateFile, configPath: resolve(io.cwd, configFile), journalPath, sources: sources.current };
     const expansions = plannedExpansions({ config: loaded.config, expansions: loaded.expansions, decisions: plan.groups, sources: sources.current });
 

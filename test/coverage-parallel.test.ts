@@ -155,3 +155,35 @@ describe('coverage --logs DIR on worker threads (spec §17)', () => {
     assert.deepEqual(report.files.map((f) => f.name), ['logs/20261203/e.ndjson', 'logs/20261203/f.log', '-']);
   });
 });
+
+describe('coverage --logs DIR on worker threads with a build group', () => {
+  it('the workers judge against the build the main thread read: the same report as one by one, build URLs planned', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'purgeplan-parallel-build-'));
+    try {
+      writeFileSync(join(dir, 'purge.yaml'), `version: 1
+zones:
+  www: { id: ${ZONE_ID}, name: example.com, plan: enterprise }
+groups:
+  site:
+    zone: www
+    build: { dir: public/, base_url: "https://www.example.com/" }
+`);
+      mkdirSync(join(dir, 'public', 'about'), { recursive: true });
+      writeFileSync(join(dir, 'public', 'index.html'), 'home');
+      writeFileSync(join(dir, 'public', 'about', 'index.html'), 'about');
+      mkdirSync(join(dir, 'logs', '20261201'), { recursive: true });
+      for (const [i, url] of ['https://www.example.com/', 'https://www.example.com/about/', 'https://www.example.com/gone/'].entries()) {
+        writeFileSync(join(dir, 'logs', '20261201', `${i}.log`), `${Array.from({ length: 20 }, () => logLine({ url, status: 'hit' })).join('\n')}\n`);
+      }
+      const sequential = runCli(['coverage', '--logs', 'logs', '--json', '--threads', '1'], dir);
+      assert.equal(sequential.status, 0, sequential.stderr);
+      const parallel = runCli(['coverage', '--logs', 'logs', '--json', '--threads', '2'], dir);
+      assert.equal(parallel.stdout, sequential.stdout);
+      assert.equal(parallel.status, sequential.status);
+      const report = JSON.parse(sequential.stdout) as { requests: { purged: number; outside: number } };
+      assert.deepEqual([report.requests.purged, report.requests.outside], [40, 20], 'the build\'s two URLs are planned; the third is not');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -35,7 +35,8 @@ export async function tallyInParallel(options: TargetOptions, cwd: string, targe
   const tally = new CoverageTally(target.inspector);
   const errors = new Map<number, UserError>();
   const claim = new SharedArrayBuffer(4);
-  const data = { options: { config: options.config, configGiven: options.configGiven, plan: options.plan, base: options.base, state: options.state, cacheKey: options.cacheKey }, cwd, inputs, claim };
+  // The build and sitemap groups go as the main thread read them: a worker never lists or digests a build again.
+  const data = { options: { config: options.config, configGiven: options.configGiven, plan: options.plan, base: options.base, state: options.state, cacheKey: options.cacheKey, ...(target.sources ? { sources: target.sources } : {}) }, cwd, inputs, claim };
   const workers: Worker[] = [];
   const finished = Array.from({ length: threads }, () => new Promise<TallyPart>((resolve, reject) => {
     const worker = new Worker(WORKER, { workerData: data, stdin: false });

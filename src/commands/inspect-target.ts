@@ -20,6 +20,7 @@ import { printDiagnostics, summarizeProblems } from './io.js';
 import { DEFAULT_MAX_ITEMS } from '../defaults.js';
 import { checkAndExpand, loadWorkingConfig } from './pipeline.js';
 import { readGroupSources } from './sources.js';
+import type { SourcesRead } from '../sources/read.js';
 
 export interface TargetOptions {
   readonly config: string;
@@ -34,6 +35,8 @@ export interface TargetOptions {
    * the target returns stays the file's.
    */
   readonly view?: (seen: InspectedParts) => InspectedParts;
+  /** Build and sitemap groups as another thread already read them (coverage's workers): not read again. */
+  readonly sources?: SourcesRead;
 }
 
 /** What an inspector compares requests with. */
@@ -50,6 +53,8 @@ export interface Target {
   readonly against: { readonly kind: 'all' | 'plan' | 'due'; readonly label: string; readonly groups: readonly string[] };
   /** `--cache-key`'s profile, when given: every entry is built with it. */
   readonly cacheKey: CacheKey | undefined;
+  /** Build and sitemap groups as read (undefined with a saved plan, or when there are none to read). */
+  readonly sources?: SourcesRead;
 }
 
 /** Loads the configuration and builds the inspector; 1 when the configuration is invalid. */
@@ -69,7 +74,7 @@ export async function loadTarget(options: TargetOptions, io: Io): Promise<Target
   const config = checked.config;
   // Build and sitemap groups: their URLs are their files' and entries' (docs/purge-yaml.md).
   const stateFile = statePaths(checked.baseDir, io.cwd, configPath, options.state).absolutePath;
-  const sources = plan ? undefined : await readGroupSources(config, checked.baseDir, stateFile, undefined, io, 'nothing was checked');
+  const sources = plan ? undefined : options.sources ?? await readGroupSources(config, checked.baseDir, stateFile, undefined, io, 'nothing was checked');
   if (sources === 1) return 1;
   const cacheKey = options.cacheKey === undefined ? undefined : profile(config, options.cacheKey);
   const view = options.view ?? ((seen: InspectedParts) => seen);
@@ -99,7 +104,7 @@ export async function loadTarget(options: TargetOptions, io: Io): Promise<Target
     against = { kind: 'all', label: 'every group', groups: config.groups.map((g) => g.name) };
   }
   printDiagnostics(io, checked.diagnostics);
-  return { config, inspector: new Inspector(seen.config, index, cacheKey ? { cacheKey } : {}), against, cacheKey: cacheKey?.key };
+  return { config, inspector: new Inspector(seen.config, index, cacheKey ? { cacheKey } : {}), against, cacheKey: cacheKey?.key, ...(sources ? { sources } : {}) };
 }
 
 /** `--cache-key NAME`: a profile of cache_keys, or `default` for Cloudflare's default key. */

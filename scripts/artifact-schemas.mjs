@@ -55,7 +55,7 @@ const groupRecord = {
   description: 'What a successful apply records about a group.',
   required: ['zone', 'zone_id', 'fingerprint', 'revision', 'items_count'],
   properties: {
-    zone: { ...nonEmpty, description: 'The zone; for a group routed to several zones (spec §7.2), their names joined by ",".' },
+    zone: { ...nonEmpty, description: 'The zone; for a group routed to several zones (docs/purge-yaml.md), their names joined by ",".' },
     zone_id: { ...str, description: 'The zone\'s id (or name:NAME), joined by "," like zone for a routed group.' },
     fingerprint: digest,
     revision,
@@ -170,7 +170,7 @@ export const planSchema = {
       required: ['name', 'zone', 'zones', 'status', 'items', 'due'],
       properties: {
         name: nonEmpty,
-        zone: { type: ['string', 'null'], description: 'The zone the group\'s items go to; null for a routed group (spec §7.2) that sends to several.' },
+        zone: { type: ['string', 'null'], description: 'The zone the group\'s items go to; null for a routed group (docs/purge-yaml.md) that sends to several.' },
         zones: list(nonEmpty, { description: 'The zones the group\'s items go to, in file order.' }),
         routes: list({
           type: 'object',

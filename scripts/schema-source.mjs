@@ -5,7 +5,7 @@ const str = (description, extra = {}) => ({ type: 'string', description, ...extr
 const bool = (description) => ({ type: 'boolean', description });
 const list = (description, items, extra = {}) => ({ type: 'array', description, items, ...extra });
 
-// A variant value: text, or a number kept as typed (`007` stays 007, spec §6a "Values").
+// A variant value: text, or a number kept as typed (`007` stays 007, docs/commands.md "Values").
 const valueItem = (description) => ({ type: ['string', 'number'], description, minLength: 1 });
 
 const dimension = (description, itemDescription) => ({
@@ -20,7 +20,7 @@ const dimension = (description, itemDescription) => ({
   additionalProperties: false,
 });
 
-// A query parameter list, or "*" for every parameter (Cloudflare's wire form, spec §6a).
+// A query parameter list, or "*" for every parameter (Cloudflare's wire form, docs/commands.md).
 const allOrList = (description) => ({
   type: ['array', 'string'],
   description,
@@ -31,7 +31,7 @@ const allOrList = (description) => ({
   'x-hint': 'write a list such as [id, page], or "*" for every parameter',
 });
 
-// `action` (spec §7.3): which endpoint the group's items go to, purge_cache or invalidate_cache.
+// `action` (docs/purge-yaml.md): which endpoint the group's items go to, purge_cache or invalidate_cache.
 const action = (description) => ({ enum: ['purge', 'invalidate'], description, 'x-hint': 'one of purge, invalidate' });
 
 const hexId = (description, what) => str(description, { pattern: '^[0-9a-f]{32}$', 'x-expected': `${what} (32 lower-case hex characters)`, 'x-hint': 'copy it from the Cloudflare dashboard (zone Overview, API section)' });

@@ -1,4 +1,4 @@
-// Spec §12, the GitHub Action at the repository root: its shape (composite on Node 24, the inputs,
+// docs/ci.md, the GitHub Action at the repository root: its shape (composite on Node 24, the inputs,
 // inputs only through env:), and its run script executed with bash as the runner would, against the
 // GitHub and Cloudflare stand-ins.
 import assert from 'node:assert/strict';

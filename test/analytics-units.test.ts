@@ -1,4 +1,4 @@
-// The pure parts of `coverage --graphql` (spec §17), one rule a row: the window from the flags,
+// The pure parts of `coverage --graphql` (docs/coverage.md), one rule a row: the window from the flags,
 // consecutive windows within maxDuration, the filter that pages after the last row (checked as a
 // property against every row of random data), reading the settings node and pages without
 // trusting them, what a failure means, and which dimensions the dataset cannot observe.
@@ -15,7 +15,7 @@ const NOW = Date.parse('2026-11-30T12:00:00.250Z');
 const at = (iso: string) => Date.parse(iso);
 const refused = (fn: () => unknown, message: RegExp) => assert.throws(fn, (e: unknown) => e instanceof UserError && message.test(e.message));
 
-describe('the window (spec §17: --since D | --from ISO --to ISO)', () => {
+describe('the window (docs/coverage.md: --since D | --from ISO --to ISO)', () => {
   it('defaults to the 24 hours before now, on whole seconds', () => {
     assert.deepEqual(windowOf({}, NOW), { from: at('2026-11-29T12:00:00Z'), to: at('2026-11-30T12:00:00Z') });
   });

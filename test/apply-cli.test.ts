@@ -1,4 +1,4 @@
-// `purgeplan apply` through the built CLI against the Cloudflare stand-in (spec §4.2, §5):
+// `purgeplan apply` through the built CLI against the Cloudflare stand-in (docs/commands.md#apply, docs/commands.md):
 // what a release pipeline sees. The engine's own cases are in apply-run.test.ts.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -147,7 +147,7 @@ describe('apply PLANFILE', () => {
       assert.equal(standin.log.length, sent, 'nothing more was sent');
 
       // Re-running the plan that made the state is not stale; its apply completed, so its journal
-      // can no longer make anything skip (spec §6a): it is sent again in full.
+      // can no longer make anything skip (docs/commands.md): it is sent again in full.
       result = await site.run(['apply', 'b.plan', '--api-url', standin.url], { env: { CLOUDFLARE_API_TOKEN: TOKEN } });
       assert.equal(result.code, 0, result.stderr);
       assert.equal(standin.accepted.filter((a) => a.body.files).length, 4);

@@ -1,4 +1,4 @@
-// The HTTP client: base URL rules, envelope parsing, and that a token never leaks (spec §5).
+// The HTTP client: base URL rules, envelope parsing, and that a token never leaks (docs/commands.md).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';

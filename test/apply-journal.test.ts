@@ -1,4 +1,4 @@
-// The apply journal and the lock (spec §4.2 "Resume", §5).
+// The apply journal and the lock (docs/commands.md#apply "Resume", docs/commands.md).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

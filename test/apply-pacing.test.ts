@@ -1,4 +1,4 @@
-// Pacing (spec §4.2, cloudflare-api.md §2.1) with a fake clock: nothing here sleeps.
+// Pacing (docs/commands.md#apply, docs/cloudflare.md) with a fake clock: nothing here sleeps.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TIER_LIMITS } from '../src/cloudflare/limits.js';

@@ -1,5 +1,5 @@
 // The apply command in this process, its waits on a virtual clock (test/support/clock.ts) and its
-// Ctrl-C a test's (spec §16): the origin switching builds mid-wait and the repurge's wait without
+// Ctrl-C a test's (docs/commands.md#apply-in-the-deploys-order): the origin switching builds mid-wait and the repurge's wait without
 // waiting in real time, and the warm phase's place after the last pass and the state (a trivial
 // stand-in for the warm call: interrupted, it resumes there; failing, it fails the apply).
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// `purgeplan apply` in the deploy's order (spec §16), through the built CLI against real loopback
+// `purgeplan apply` in the deploy's order (docs/commands.md#apply-in-the-deploys-order), through the built CLI against real loopback
 // servers: the Cloudflare stand-in (which answers the zone read and counts every purge), an origin
 // that switches from the old build to the new one, the edge for --verify. Zone identity, the wait
 // for the new build, the second pass, and Ctrl-C at each phase boundary followed by the same

@@ -1,4 +1,4 @@
-// Reporters: events -> text (spec §4.2 "Progress").
+// Reporters: events -> text (docs/commands.md#apply "Progress").
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ApplyEvent } from '../src/apply/run.js';
@@ -144,7 +144,7 @@ describe('formatters', () => {
   });
 });
 
-describe('human reporter on a terminal: the live line moves with the clock (spec §6a: redrawn at least once a second)', () => {
+describe('human reporter on a terminal: the live line moves with the clock (docs/commands.md: redrawn at least once a second)', () => {
   it('redraws on every tick with the time elapsed so far, and stops the timer at the summary', () => {
     let out = '';
     let clock = 10_000;

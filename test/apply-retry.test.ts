@@ -1,4 +1,4 @@
-// The retry decision table (spec §4.2, cloudflare-api.md §3): one test per line of `decide`.
+// The retry decision table (docs/commands.md#apply, docs/cloudflare.md): one test per line of `decide`.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ApiClient, ApiOutcome } from '../src/cloudflare/client.js';

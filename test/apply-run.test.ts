@@ -1,4 +1,4 @@
-// applyPlan end to end against the loopback Cloudflare stand-in (spec §4.2, §5).
+// applyPlan end to end against the loopback Cloudflare stand-in (docs/commands.md#apply, docs/commands.md).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Issue 9, items 1-8 (spec §4.2, §6, §6a): apply never skips a purge it owes, never repeats what
+// Issue 9, items 1-8 (docs/commands.md#apply, docs/commands.md, docs/commands.md): apply never skips a purge it owes, never repeats what
 // an interrupted run already did, and never sends a plan its configuration would not give. Each
 // case reproduces the reported failure through the built CLI against the Cloudflare stand-in.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// `apply --wait-for URL --expect … --wait-timeout …` and `--repurge-after` (spec §16): the flags
+// `apply --wait-for URL --expect … --wait-timeout …` and `--repurge-after` (docs/commands.md#apply-in-the-deploys-order): the flags
 // read before anything is sent, the judgement of an answer, and the poll loop against a real
 // loopback origin on an injected clock (no test waits in real time).
 import assert from 'node:assert/strict';

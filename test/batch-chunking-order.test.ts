@@ -1,5 +1,5 @@
-// Spec §2.6: one purge type per request, chunk sizes per plan and `limits`, request and item
-// order; §4.1: summary counts and zone_id.
+// docs/purge-yaml.md: one purge type per request, chunk sizes per plan and `limits`, request and item
+// order; docs/commands.md: summary counts and zone_id.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bodiesOf, configYaml, errorsOf, filesOf, OTHER_ZONE_ID, planOf, ZONE_ID } from './support/config-builder.js';
@@ -26,7 +26,7 @@ const sizeOf = (body: PurgeBody): number => {
 const pad = (n: number) => String(n).padStart(3, '0');
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
-describe('chunking §2.6: one purge type per request', () => {
+describe('chunking (docs/purge-yaml.md): one purge type per request', () => {
   it('files, hosts, prefixes and tags of one group go to four requests', () => {
     const plan = planGroups({ g: { urls: [`${W}/a`], hosts: ['static.example.com'], prefixes: ['www.example.com/feeds/'], tags: ['posts'] } });
     assert.deepEqual(bodiesOf(plan), [{ hosts: ['static.example.com'] }, { prefixes: ['www.example.com/feeds/'] }, { tags: ['posts'] }, { files: [`${W}/a`] }]);
@@ -34,7 +34,7 @@ describe('chunking §2.6: one purge type per request', () => {
   });
 });
 
-describe('chunking §2.6: batch sizes', () => {
+describe('chunking (docs/purge-yaml.md): batch sizes', () => {
   const fileRows: { plan: string; files: number; sizes: number[] }[] = [
     { plan: 'free', files: 29, sizes: [29] },
     { plan: 'free', files: 30, sizes: [30] },
@@ -116,7 +116,7 @@ describe('chunking §2.6: batch sizes', () => {
   });
 });
 
-describe('order §2.6: requests', () => {
+describe('order (docs/purge-yaml.md): requests', () => {
   it('by zone in file order, then purge_everything, hosts, prefixes, tags, files', () => {
     const plan = planGroups(
       {
@@ -140,7 +140,7 @@ describe('order §2.6: requests', () => {
   });
 });
 
-describe('order §2.6: items', () => {
+describe('order (docs/purge-yaml.md): items', () => {
   it('by first group in file order, then by value', () => {
     const plan = planGroups({
       zed: { hosts: ['b.example.com', 'a.example.com'], tags: ['y', 'x'], urls: [`${W}/z`, `${W}/m`] },
@@ -187,7 +187,7 @@ describe('order §2.6: items', () => {
   });
 });
 
-describe('§4.1: summary and zone_id', () => {
+describe('(docs/commands.md): summary and zone_id', () => {
   it('summary counts requests and each kind of item', () => {
     const plan = planGroups(
       {

@@ -1,4 +1,4 @@
-// End to end: the built CLI's `plan --json` on fixture files (spec §4.1): the request bodies,
+// End to end: the built CLI's `plan --json` on fixture files (docs/commands.md): the request bodies,
 // the summary, byte-identical output on every run, and paths relative to purge.yaml.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Plan } from '../src/plan/types.js';
 import { runCli } from './support/config-builder.js';
 
-// The §1 example, trimmed to what plans offline: two zones, a cache key with every dimension.
+// The (docs/purge-yaml.md) example, trimmed to what plans offline: two zones, a cache key with every dimension.
 const PURGE_YAML = `# yaml-language-server: $schema=./schemas/purge.schema.json
 version: 1
 
@@ -104,7 +104,7 @@ describe('plan --json (built CLI)', () => {
     const fileRequests = Math.ceil(files / 500);
     assert.deepEqual(plan.requests.map((r) => [r.zone, r.zone_id, Object.keys(r.body)[0], r.groups]), [
       ['www', id, 'hosts', ['posts']],
-      // home's feed URL is covered by the posts prefix: that request purges home too (spec §6a).
+      // home's feed URL is covered by the posts prefix: that request purges home too (docs/commands.md).
       ['www', id, 'prefixes', ['posts', 'home']],
       ['www', id, 'tags', ['posts', 'home']],
       ...Array.from({ length: fileRequests - 1 }, () => ['www', id, 'files', ['posts']]),

@@ -1,4 +1,4 @@
-// Spec §2.5: deduplication (with provenance) and coverage, per zone, within the plan's due groups.
+// docs/purge-yaml.md: deduplication (with provenance) and coverage, per zone, within the plan's due groups.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bodiesOf, configYaml, filesOf, OTHER_ZONE_ID, planOf, ZONE_ID } from './support/config-builder.js';
@@ -11,7 +11,7 @@ function planGroups(groups: Record<string, Json>, extra: { zones?: Record<string
   return planOf(configYaml({ zones: extra.zones ?? { www: { id: ZONE_ID, allow_purge_everything: true } }, cache_keys: extra.cache_keys, groups }), { due }).plan;
 }
 
-describe('dedupe §2.5.1: identical items are kept once and remember every group', () => {
+describe('dedupe (docs/purge-yaml.md): identical items are kept once and remember every group', () => {
   it('a URL in three groups: one item, its request lists every group, two duplicates', () => {
     const plan = planGroups({ a: { urls: [`${W}/x`] }, b: { urls: [`${W}/x`, `${W}/y`] }, c: { urls: [`${W}/x`] } });
     assert.deepEqual(plan.requests.map((r) => ({ groups: r.groups, body: wireBody(r.body) })), [{ groups: ['a', 'b', 'c'], body: { files: [`${W}/x`, `${W}/y`] } }]);
@@ -78,14 +78,14 @@ describe('dedupe §2.5.1: identical items are kept once and remember every group
   });
 });
 
-describe('coverage §2.5.2', () => {
+describe('coverage (docs/purge-yaml.md)', () => {
   it('everything covers every other item of the zone, counted on the everything item', () => {
     const plan = planGroups({
       all: { everything: true },
       other: { urls: [`${W}/a`, `${W}/b`], hosts: ['static.example.com'], prefixes: ['www.example.com/p/'], tags: ['t'] },
     });
     assert.deepEqual(bodiesOf(plan), [{ purge_everything: true }]);
-    // It purges `other` too: its items are covered (spec §6a: a group covered whole is applied).
+    // It purges `other` too: its items are covered (docs/commands.md: a group covered whole is applied).
     assert.deepEqual(plan.requests[0].groups, ['all', 'other']);
     assert.deepEqual(plan.coverage, [{ zone: 'www', kind: 'everything', value: 'everything', covered: 5 }]);
     assert.deepEqual(plan.summary, { requests: 1, files: 0, hosts: 0, prefixes: 0, tags: 0, everything: 1, covered: 5, duplicates: 0, estimated_seconds: 0 });
@@ -247,7 +247,7 @@ describe('coverage §2.5.2', () => {
   });
 });
 
-describe('a request names the groups whose items it covers (spec §6a)', () => {
+describe('a request names the groups whose items it covers (docs/commands.md)', () => {
   it('a host request names the group whose URLs and prefixes it covers; a prefix request the group whose files it covers', () => {
     const plan = planGroups({
       h: { hosts: ['www.example.com'] },

@@ -1,4 +1,4 @@
-// Spec §4: what every user meets first. --version, --help (with examples for every command), init,
+// docs/commands.md: what every user meets first. --version, --help (with examples for every command), init,
 // unknown commands and options, and colour control (NO_COLOR, --no-color).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -62,7 +62,7 @@ describe('--version and --help', () => {
       assert.match(result.stdout, new RegExp(`^Usage: purgeplan ${command} `));
       const examples = /^Examples:\n((?: {2}\$ .*\n)+)/m.exec(result.stdout)?.[1] ?? '';
       assert.match(examples, new RegExp(`purgeplan ${command}\\b`), `an Examples section using ${command}:\n${result.stdout}`);
-      // Every command takes -c and --no-color (spec §4), show included (regression).
+      // Every command takes -c and --no-color (docs/commands.md), show included (regression).
       assert.match(result.stdout, /-c, --config <file>/);
       assert.match(result.stdout, /--no-color/);
     });

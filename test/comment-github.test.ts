@@ -1,4 +1,4 @@
-// Spec §12, `purgeplan comment github`: the built CLI against a loopback stand-in of GitHub's REST
+// docs/ci.md, `purgeplan comment github`: the built CLI against a loopback stand-in of GitHub's REST
 // and GraphQL APIs (test/support/github-standin.ts), as a pull-request workflow runs it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

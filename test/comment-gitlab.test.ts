@@ -1,4 +1,4 @@
-// Spec §12, `purgeplan comment gitlab`: the built CLI against a loopback stand-in of GitLab's merge
+// docs/ci.md, `purgeplan comment gitlab`: the built CLI against a loopback stand-in of GitLab's merge
 // request notes API (test/support/gitlab-standin.ts), as a merge request pipeline runs it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// Spec §12: "A comment never exceeds the forge's limit", not even later, when hide-and-new marks it
+// docs/ci.md: "A comment never exceeds the forge's limit", not even later, when hide-and-new marks it
 // outdated in place (its marker grows by " (outdated)"). A plan just under GitHub's 65,536
 // characters is posted so that re-marking it still fits. Built CLI against the loopback stand-in.
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
-// Spec §6a ("rendered output never passes a value's markup through") for the comment `purgeplan
-// comment` posts (§12): a purge.yaml in a pull request is written by its author, so what it names
+// docs/commands.md ("rendered output never passes a value's markup through") for the comment `purgeplan
+// comment` posts (docs/ci.md): a purge.yaml in a pull request is written by its author, so what it names
 // (descriptions, query parameter names, covering values) must not become an image, a link, an
 // @mention that notifies a team, or a #reference that spams another repository's issue.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Spec §12, the sticky comment is purgeplan's own: anyone who can comment on a pull request can
+// docs/ci.md, the sticky comment is purgeplan's own: anyone who can comment on a pull request can
 // copy the hidden marker into a comment of their own. Such a comment must never be edited, hidden,
 // folded or deleted, and must not stand in for the plan. Built CLI against the loopback stand-ins.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Spec §12 under a flaky network: GitHub's rate limits (a 429, or a 403 with retry-after or
+// docs/ci.md under a flaky network: GitHub's rate limits (a 429, or a 403 with retry-after or
 // x-ratelimit-remaining: 0, "You have exceeded a secondary rate limit") refuse a request without
 // carrying it out, so it is sent again after the time GitHub asks, whatever its method; a server
 // error is retried only where sending twice cannot post twice. A rate limit is never mistaken for

@@ -1,4 +1,4 @@
-// Spec §5 and §12: a token an HTTP header cannot carry (a secret saved with a line break, say) is
+// docs/commands.md and docs/ci.md: a token an HTTP header cannot carry (a secret saved with a line break, say) is
 // a clear error naming the variable, before anything is sent, and the token is never shown.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

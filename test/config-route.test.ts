@@ -9,7 +9,7 @@ const zone = (name: string, zoneName: string | null): Zone => ({
   provider: 'cloudflare', concurrency: 1,
 });
 
-describe('zoneForHost (spec §7.2)', () => {
+describe('zoneForHost (docs/purge-yaml.md)', () => {
   const zones = [zone('main', 'example.com'), zone('shop', 'shop.example.com'), zone('other', 'example.org'), zone('anon', null)];
   it('takes the zone whose name equals the host', () => assert.equal(zoneForHost(zones, 'example.org')?.name, 'other'));
   it('takes a parent domain', () => assert.equal(zoneForHost(zones, 'www.example.com')?.name, 'main'));

@@ -1,4 +1,4 @@
-// `purgeplan coverage --graphql` (spec §17, "Without Logpush") through the built CLI against the
+// `purgeplan coverage --graphql` (docs/coverage.md, "Without Logpush") through the built CLI against the
 // loopback GraphQL stand-in, which parses and checks every query it receives: the query's shape,
 // the settings read first, pages, consecutive windows, retention refused before querying, at most
 // 10 zones a query, errors (with HTTP 200 too), the permission named on 403, not-observable
@@ -70,7 +70,7 @@ const coverage = (standin: GraphqlStandin, args: string[] = [], yaml = SITE, env
 
 const groupQueries = (standin: GraphqlStandin): ReceivedQuery[] => standin.queries.filter((q) => q.kind === 'groups');
 
-describe('coverage --graphql: the query (spec §17)', () => {
+describe('coverage --graphql: the query (docs/coverage.md)', () => {
   it('reads the settings node first, then httpRequestsAdaptiveGroups per zone: datetime window, eyeball, the six dimensions and the scheme, count, limit and orderBy', async () => {
     await withStandin({}, async (standin) => {
       const result = await coverage(standin, ['--json']);
@@ -137,7 +137,7 @@ describe('coverage --graphql: the query (spec §17)', () => {
   });
 });
 
-describe('coverage --graphql: paging and windows within the settings node (spec §17)', () => {
+describe('coverage --graphql: paging and windows within the settings node (docs/coverage.md)', () => {
   it('pages with limit and orderBy at maxPageSize: every row once, the next page after the last row', async () => {
     const events = Array.from({ length: 7 }, (_, i) => event({ path: `/posts/${i < 4 ? 'a' : 'b'}/`, query: `p=${i}`, device: ['desktop', 'mobile'][i % 2], count: i + 1 }));
     await withStandin({ events, zones: [{ id: ZONE_ID, settings: { maxPageSize: 3 } }] }, async (standin) => {
@@ -210,7 +210,7 @@ describe('coverage --graphql: paging and windows within the settings node (spec 
   });
 });
 
-describe('coverage --graphql: zones and tokens (spec §17)', () => {
+describe('coverage --graphql: zones and tokens (docs/coverage.md)', () => {
   const zones = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `${String(i).padStart(2, '0')}${'a'.repeat(30)}`, name: `site${i}.test` }));
   const manyZones = (n: number, tokenEnv = (_: number) => 'CLOUDFLARE_API_TOKEN') => configYaml({
     zones: Object.fromEntries(zones(n).map((z, i) => [`z${i}`, { id: z.id, name: z.name, token_env: tokenEnv(i) }])),
@@ -259,7 +259,7 @@ describe('coverage --graphql: zones and tokens (spec §17)', () => {
   });
 });
 
-describe('coverage --graphql: errors (spec §17)', () => {
+describe('coverage --graphql: errors (docs/coverage.md)', () => {
   it('any errors entry is an error, with HTTP 200 too; messages escaped, the token never shown', async () => {
     const fault = (q: ReceivedQuery) => (q.kind === 'groups' ? { status: 200, data: { viewer: { z0: [] } }, errors: [{ message: `boom \u001b[31mred\u001b[0m ${TOKEN}`, path: ['viewer', 'z0', 'httpRequestsAdaptiveGroups'] }] } : undefined);
     await withStandin({ fault }, async (standin) => {
@@ -361,7 +361,7 @@ describe('coverage --graphql: errors (spec §17)', () => {
   });
 });
 
-describe('coverage --graphql: what the dataset cannot see (spec §17)', () => {
+describe('coverage --graphql: what the dataset cannot see (docs/coverage.md)', () => {
   it('lists the not-observable dimensions by name and never counts their values as missed; the report says it is sampled', async () => {
     await withStandin({}, async (standin) => {
       const report = JSON.parse((await coverage(standin, ['--json'])).stdout) as Report;

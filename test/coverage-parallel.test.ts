@@ -1,4 +1,4 @@
-// `coverage --logs DIR` (spec §17, "Directories in parallel"): every *.log, *.json, *.ndjson and
+// `coverage --logs DIR` (docs/coverage.md, "Directories in parallel"): every *.log, *.json, *.ndjson and
 // their .gz under DIR, at any depth, read on worker threads, with the same report as reading the
 // files one by one (--threads 1): counts, entries, missed values, weighted records, skipped lines
 // with their file:line positions, the files list, and the errors.
@@ -38,7 +38,7 @@ function logFile(seed: number, lines: number, badAt: readonly number[]): string 
   return `${out.join('\n')}\n`;
 }
 
-describe('coverage --logs DIR on worker threads (spec §17)', () => {
+describe('coverage --logs DIR on worker threads (docs/coverage.md)', () => {
   let dir = '';
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'purgeplan-parallel-'));

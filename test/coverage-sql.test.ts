@@ -1,4 +1,4 @@
-// `coverage --print-sql duckdb|clickhouse|bigquery` (spec §17, "Hand it to an engine"). The DuckDB
+// `coverage --print-sql duckdb|clickhouse|bigquery` (docs/coverage.md, "Hand it to an engine"). The DuckDB
 // query runs on a real DuckDB over the benchmark's logs and over logs that lack fields, carry
 // cookies in the Cookie header, or never have a key header: its rows, read by `coverage --logs -`,
 // give the report of the raw logs. The ClickHouse and BigQuery texts are kept as golden files;
@@ -95,7 +95,7 @@ const VARIED_SITE = configYaml({
   },
 });
 
-describe('coverage --print-sql duckdb on a real DuckDB (spec §17)', () => {
+describe('coverage --print-sql duckdb on a real DuckDB (docs/coverage.md)', () => {
   let dir = '';
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'purgeplan-sql-'));
@@ -143,7 +143,7 @@ const LOGPUSH_FIELDS = [
 ];
 const ALWAYS = ['ClientRequestMethod', 'ClientRequestScheme', 'ClientRequestHost', 'ClientRequestURI', 'CacheCacheStatus'];
 
-describe('coverage --print-sql: the fields the keys need and no other (spec §17)', () => {
+describe('coverage --print-sql: the fields the keys need and no other (docs/coverage.md)', () => {
   let dir = '';
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'purgeplan-sql-fields-'));
@@ -191,7 +191,7 @@ describe('coverage --print-sql: the fields the keys need and no other (spec §17
   });
 });
 
-describe('coverage --print-sql: the ClickHouse and BigQuery texts, --table, and misuse (spec §17)', () => {
+describe('coverage --print-sql: the ClickHouse and BigQuery texts, --table, and misuse (docs/coverage.md)', () => {
   let dir = '';
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'purgeplan-sql-golden-'));

@@ -1,5 +1,5 @@
 // `purgeplan drift`, `import` and `apply --check-drift` through the built CLI against the
-// Cloudflare stand-in serving Cache Rules (spec §10): what a release pipeline sees.
+// Cloudflare stand-in serving Cache Rules (docs/commands.md#drift): what a release pipeline sees.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';

@@ -1,4 +1,4 @@
-// The Rules-language subset of spec §10: a table of expressions (from Cloudflare's operators,
+// The Rules-language subset of docs/commands.md#drift: a table of expressions (from Cloudflare's operators,
 // values and fields pages and the SDK fixtures) evaluated on URLs, then what is outside the subset
 // (unreadable, with its position) and what depends on the request.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// `purgeplan drift` and `import` (spec §10, §5, §6a) against hostile or broken answers: rules
+// `purgeplan drift` and `import` (docs/commands.md#drift, docs/commands.md, docs/commands.md) against hostile or broken answers: rules
 // nested deeper than any stack, answers that are not Cloudflare's "no Cache Rules", descriptions
 // and error messages carrying line breaks, escape sequences or the token itself. Each gives a
 // clear message and the right exit code through the CLI, never a stack trace nor a silent default.
@@ -228,7 +228,7 @@ describe('drift and import: what the zone says cannot forge output', () => {
   });
 });
 
-describe('drift: a group routed by host (spec §7.2) is compared with the key it is planned with', () => {
+describe('drift: a group routed by host (docs/purge-yaml.md) is compared with the key it is planned with', () => {
   // Line numbers: 6 pages, 7 device_type, 9 posts.
   const ROUTED = `version: 1
 zones:

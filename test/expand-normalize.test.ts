@@ -1,4 +1,4 @@
-// Spec §2.2: URL normalization, the cache key's view of a URL. Each row runs one URL through the
+// docs/purge-yaml.md: URL normalization, the cache key's view of a URL. Each row runs one URL through the
 // whole pipeline (purge.yaml -> plan) and asserts the URLs of the files body.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -30,7 +30,7 @@ function table(title: string, rows: readonly Row[]): void {
   });
 }
 
-table('normalize §2.2.1: WHATWG serialization', [
+table('normalize (docs/purge-yaml.md): WHATWG serialization', [
   { rule: 'scheme and host are lower-cased', url: 'HTTPS://WWW.Example.COM/Path', expected: ['https://www.example.com/Path'] },
   { rule: 'an IDN host becomes punycode', url: 'https://bücher.example.com/a', expected: ['https://xn--bcher-kva.example.com/a'] },
   { rule: 'an upper-case IDN host becomes lower-case punycode', url: 'https://BÜCHER.example.com/', expected: ['https://xn--bcher-kva.example.com/'] },
@@ -49,13 +49,13 @@ table('normalize §2.2.1: WHATWG serialization', [
   { rule: 'existing percent-encoded bytes are kept, in their case', url: 'https://www.example.com/a%2Fb%20c%2fd', expected: ['https://www.example.com/a%2Fb%20c%2fd'] },
 ]);
 
-table('normalize §2.2.2: the fragment is removed', [
+table('normalize (docs/purge-yaml.md): the fragment is removed', [
   { rule: 'after a path', url: 'https://www.example.com/a#top', expected: ['https://www.example.com/a'] },
   { rule: 'after a query', url: 'https://www.example.com/a?x=1#top', expected: ['https://www.example.com/a?x=1'] },
   { rule: 'an empty fragment', url: 'https://www.example.com/a#', expected: ['https://www.example.com/a'] },
 ]);
 
-table('normalize §2.2.3 and §2.2.5: the query string per the cache key', [
+table('normalize (docs/purge-yaml.md) and docs/purge-yaml.md: the query string per the cache key', [
   { rule: 'no mode: the query is kept byte-exact, order included', url: 'https://www.example.com/a?b=1&a=%20&c=d+e&a', expected: ['https://www.example.com/a?b=1&a=%20&c=d+e&a'] },
   { rule: 'no mode: a=0&b=1 stays as written', url: 'https://www.example.com/foo?a=0&b=1', expected: ['https://www.example.com/foo?a=0&b=1'] },
   { rule: 'no mode: b=1&a=0 stays as written', url: 'https://www.example.com/foo?b=1&a=0', expected: ['https://www.example.com/foo?b=1&a=0'] },
@@ -81,7 +81,7 @@ table('normalize §2.2.3 and §2.2.5: the query string per the cache key', [
   { rule: 'include keeps %20 and bare names byte-exact', query: { include: ['a', 'b'] }, url: 'https://www.example.com/a?b=%20&z=1&a', expected: ['https://www.example.com/a?b=%20&a'] },
 ]);
 
-table('normalize §2.2.4: schemes', [
+table('normalize (docs/purge-yaml.md): schemes', [
   { rule: 'without schemes a URL keeps its own scheme (http)', url: 'http://www.example.com/a', expected: ['http://www.example.com/a'] },
   { rule: 'schemes: [https, http] emits both', zone: { schemes: ['https', 'http'] }, url: 'https://www.example.com/a', expected: ['http://www.example.com/a', 'https://www.example.com/a'] },
   { rule: 'schemes: [https] rewrites an http URL', zone: { schemes: ['https'] }, url: 'http://www.example.com/a', expected: ['https://www.example.com/a'] },

@@ -1,4 +1,4 @@
-// Spec §2.1: URL patterns. {name} from vars (a list or a file), {a,b} alternatives, {1..5} and
+// docs/purge-yaml.md: URL patterns. {name} from vars (a list or a file), {a,b} alternatives, {1..5} and
 // zero-padded {01..10} ranges, {{ and }} literal braces, the cross product of several placeholders.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ function urlsOf(urls: string[], vars: Record<string, unknown> = {}, files: Recor
   return filesOf(plan).map((entry) => (typeof entry === 'string' ? entry : entry.url));
 }
 
-describe('patterns: the placeholders of §2.1', () => {
+describe('patterns: the placeholders of (docs/purge-yaml.md)', () => {
   const rows: { rule: string; pattern: string; vars?: Record<string, string[]>; expected: string[] }[] = [
     { rule: 'no placeholder: the text itself', pattern: 'https://x.example/a', expected: ['https://x.example/a'] },
     { rule: '{name} is replaced by each value of vars.name', pattern: '/posts/{slug}/', vars: { slug: ['hello', 'world'] }, expected: ['/posts/hello/', '/posts/world/'] },
@@ -43,8 +43,8 @@ describe('patterns: the placeholders of §2.1', () => {
       vars: { v: ['x', 'y'] },
       expected: ['/a/1/x', '/a/1/y', '/a/2/x', '/a/2/y', '/b/1/x', '/b/1/y', '/b/2/x', '/b/2/y'],
     },
-    { rule: 'the same variable twice takes the same value at both places (§6a)', pattern: '/{v}-{v}', vars: { v: ['1', '2'] }, expected: ['/1-1', '/2-2'] },
-    { rule: 'the cross product is over distinct variables (§6a)', pattern: '/{lang}/{slug}?hl={lang}', vars: { lang: ['en', 'ja'], slug: ['a', 'b'] }, expected: ['/en/a?hl=en', '/en/b?hl=en', '/ja/a?hl=ja', '/ja/b?hl=ja'] },
+    { rule: 'the same variable twice takes the same value at both places (docs/commands.md)', pattern: '/{v}-{v}', vars: { v: ['1', '2'] }, expected: ['/1-1', '/2-2'] },
+    { rule: 'the cross product is over distinct variables (docs/commands.md)', pattern: '/{lang}/{slug}?hl={lang}', vars: { lang: ['en', 'ja'], slug: ['a', 'b'] }, expected: ['/en/a?hl=en', '/en/b?hl=en', '/ja/a?hl=ja', '/ja/b?hl=ja'] },
     { rule: 'equal alternatives written twice still vary independently (they are not a variable)', pattern: '/{a,b}-{a,b}', expected: ['/a-a', '/a-b', '/b-a', '/b-b'] },
   ];
   for (const row of rows) {
@@ -112,7 +112,7 @@ describe('patterns: vars', () => {
   const fileRows: { rule: string; text: string; expected: string[] }[] = [
     { rule: 'LF line ends', text: 'a\nb\nc\n', expected: ['a', 'b', 'c'] },
     { rule: 'CRLF line ends', text: 'a\r\nb\r\nc', expected: ['a', 'b', 'c'] },
-    { rule: 'CR line ends (§6a: a\\rb\\rc is three values, not abc)', text: 'a\rb\rc', expected: ['a', 'b', 'c'] },
+    { rule: 'CR line ends (docs/commands.md: a\\rb\\rc is three values, not abc)', text: 'a\rb\rc', expected: ['a', 'b', 'c'] },
     { rule: 'mixed line ends', text: 'a\rb\r\nc\nd', expected: ['a', 'b', 'c', 'd'] },
     { rule: '# after whitespace starts a comment (the value is trimmed)', text: 'hello-world   # the first post\n', expected: ['hello-world'] },
     { rule: '# after a tab starts a comment', text: 'x\t#note\n', expected: ['x'] },
@@ -128,7 +128,7 @@ describe('patterns: vars', () => {
     });
   }
 
-  it('numbers in a vars list keep the text as typed (§6a): 007, 12.50, 0x1F, 1e3', () => {
+  it('numbers in a vars list keep the text as typed (docs/commands.md): 007, 12.50, 0x1F, 1e3', () => {
     const yaml = `version: 1
 zones: {www: {id: 023e105f4ecef8ad9ca31a8372d0c353}}
 groups:
@@ -169,7 +169,7 @@ groups:
   });
 });
 
-describe('patterns: validation errors (§2.1)', () => {
+describe('patterns: validation errors (docs/purge-yaml.md)', () => {
   const rows: { rule: string; url: string; vars?: Record<string, unknown>; message: RegExp }[] = [
     { rule: 'an unknown {name}', url: 'https://www.example.com/{nope}', message: /unknown variable "\{nope\}"/ },
     { rule: 'an empty placeholder {}', url: 'https://www.example.com/{}', message: /empty placeholder/ },
@@ -179,14 +179,14 @@ describe('patterns: validation errors (§2.1)', () => {
     { rule: 'an empty vars list', url: 'https://www.example.com/{v}', vars: { v: [] }, message: /is empty|no values/ },
     { rule: 'a relative URL after expansion', url: '/posts/{1..2}', message: /not an absolute URL/ },
     { rule: 'a non-http scheme', url: 'ftp://www.example.com/{1..2}', message: /not an http or https URL/ },
-    { rule: 'a space in an alternative (§6a)', url: 'https://www.example.com/{en, ja}/', message: /alternative " ja" contains a space.*\(in "\{en, ja\}"\)/ },
-    { rule: '"#" in an alternative (§6a)', url: 'https://www.example.com/{a,b#c}/', message: /alternative "b#c" contains "#"/ },
-    { rule: 'a tab in an alternative (§6a)', url: 'https://www.example.com/{a,\tb}/', message: /alternative "\\tb" contains a tab/ },
-    { rule: 'a space in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['ok', 'hello world'] }, message: /vars\.v\[1\]: "hello world" contains a space: it would become %20/ },
-    { rule: '"#" in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a#b'] }, message: /vars\.v\[0\]: "a#b" contains "#": it would start the URL's fragment/ },
-    { rule: 'a line break in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a\nb'] }, message: /vars\.v\[0\]: "a\\nb" contains a line break \(LF\)/ },
-    { rule: 'an escape character in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a\u001b[31mb'] }, message: /"a\\u001b\[31mb" contains a control character \(U\+001B\)/ },
-    { rule: 'a no-break space in a vars entry (§6a)', url: 'https://www.example.com/{v}/', vars: { v: ['a\u00a0b'] }, message: /contains a no-break space \(U\+00A0\): the URL would carry it percent-encoded/ },
+    { rule: 'a space in an alternative (docs/commands.md)', url: 'https://www.example.com/{en, ja}/', message: /alternative " ja" contains a space.*\(in "\{en, ja\}"\)/ },
+    { rule: '"#" in an alternative (docs/commands.md)', url: 'https://www.example.com/{a,b#c}/', message: /alternative "b#c" contains "#"/ },
+    { rule: 'a tab in an alternative (docs/commands.md)', url: 'https://www.example.com/{a,\tb}/', message: /alternative "\\tb" contains a tab/ },
+    { rule: 'a space in a vars entry (docs/commands.md)', url: 'https://www.example.com/{v}/', vars: { v: ['ok', 'hello world'] }, message: /vars\.v\[1\]: "hello world" contains a space: it would become %20/ },
+    { rule: '"#" in a vars entry (docs/commands.md)', url: 'https://www.example.com/{v}/', vars: { v: ['a#b'] }, message: /vars\.v\[0\]: "a#b" contains "#": it would start the URL's fragment/ },
+    { rule: 'a line break in a vars entry (docs/commands.md)', url: 'https://www.example.com/{v}/', vars: { v: ['a\nb'] }, message: /vars\.v\[0\]: "a\\nb" contains a line break \(LF\)/ },
+    { rule: 'an escape character in a vars entry (docs/commands.md)', url: 'https://www.example.com/{v}/', vars: { v: ['a\u001b[31mb'] }, message: /"a\\u001b\[31mb" contains a control character \(U\+001B\)/ },
+    { rule: 'a no-break space in a vars entry (docs/commands.md)', url: 'https://www.example.com/{v}/', vars: { v: ['a\u00a0b'] }, message: /contains a no-break space \(U\+00A0\): the URL would carry it percent-encoded/ },
   ];
   for (const row of rows) {
     it(row.rule, () => {

@@ -1,4 +1,4 @@
-// Spec §2.3: header variants. One test per row of the table (what the cache key has -> which
+// docs/purge-yaml.md: header variants. One test per row of the table (what the cache key has -> which
 // values, which header), then the cookie join, {values, absent: false}, the cross product and the
 // body form. Every assertion is on the files body that apply would POST.
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ function entries(cacheKey: Json | null, variants?: Json, zone: Json = { plan: 'e
 
 const withHeaders = (headers: Record<string, string>) => ({ url: URL_A, headers });
 
-describe('variants §2.3: one test per row of the table', () => {
+describe('variants (docs/purge-yaml.md): one test per row of the table', () => {
   it('device_type: default [desktop, mobile, tablet], sent as cf-device-type, no absent variant', () => {
     assert.deepEqual(entries({ device_type: true }), [
       withHeaders({ 'cf-device-type': 'desktop' }),
@@ -143,7 +143,7 @@ describe('variants §2.3: one test per row of the table', () => {
   });
 });
 
-describe('variants §2.3: {values, absent: false} drops the absent variant', () => {
+describe('variants (docs/purge-yaml.md): {values, absent: false} drops the absent variant', () => {
   const rows: { dimension: string; key: Json | null; variants: Json; expected: unknown[] }[] = [
     { dimension: 'lang', key: { lang: true }, variants: { lang: { values: ['ja'], absent: false } }, expected: [withHeaders({ 'accept-language': 'ja' })] },
     { dimension: 'headers.include', key: { headers: { include: ['x-tenant'] } }, variants: { headers: { 'x-tenant': { values: ['acme'], absent: false } } }, expected: [withHeaders({ 'x-tenant': 'acme' })] },
@@ -159,7 +159,7 @@ describe('variants §2.3: {values, absent: false} drops the absent variant', () 
   }
 });
 
-describe('variants §2.3: cookies are joined into one cookie header', () => {
+describe('variants (docs/purge-yaml.md): cookies are joined into one cookie header', () => {
   const key = { cookies: { include: ['zz', 'aa'], check_presence: ['li'] } };
   const variants = { cookies: { zz: ['1'], aa: ['2'] } };
 
@@ -188,7 +188,7 @@ describe('variants §2.3: cookies are joined into one cookie header', () => {
   });
 });
 
-describe('variants §2.3: the cross product', () => {
+describe('variants (docs/purge-yaml.md): the cross product', () => {
   const key = {
     device_type: true,
     geo: true,
@@ -234,7 +234,7 @@ describe('variants §2.3: the cross product', () => {
   });
 });
 
-describe('variants §2.3: the body form', () => {
+describe('variants (docs/purge-yaml.md): the body form', () => {
   it('an item without headers is a plain URL string', () => {
     const { plan } = planOf(keyedConfig(null, { urls: [URL_A] }));
     assert.equal(JSON.stringify(plan.requests[0].body), '{"files":["https://www.example.com/a"]}');

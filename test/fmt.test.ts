@@ -1,4 +1,4 @@
-// Spec §7.4: `purgeplan fmt` rewrites purge.yaml in canonical form (key order of §1, two-space
+// docs/purge-yaml.md: `purgeplan fmt` rewrites purge.yaml in canonical form (key order of (docs/purge-yaml.md), two-space
 // indentation, comments and scalar styles kept), is idempotent, never changes meaning, and
 // `--check` exits 3 listing the files. Through the built CLI, on files in a temporary directory.
 import assert from 'node:assert/strict';
@@ -37,7 +37,7 @@ function dirWith(files: Record<string, string>): string {
 }
 
 describe('fmt: the canonical form', () => {
-  it('orders keys as spec §1 shows them, indents by two spaces, keeps comments, quotes and values as typed', () => {
+  it('orders keys as docs/purge-yaml.md shows them, indents by two spaces, keeps comments, quotes and values as typed', () => {
     const dir = dirWith({ 'purge.yaml': MESSY });
     const result = purgeplan(['fmt'], dir);
     assert.equal(result.status, 0, result.stderr);

@@ -1,4 +1,4 @@
-// Spec §12: a long plan becomes at most 10 comments, each under the forge's limit, cut at line
+// docs/ci.md: a long plan becomes at most 10 comments, each under the forge's limit, cut at line
 // boundaries without breaking a <details> block, a code fence or a table (closed and reopened).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

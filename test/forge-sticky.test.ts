@@ -1,4 +1,4 @@
-// Spec §12: the sticky comment's decision table, one row per --behavior and --skip-no-changes case.
+// docs/ci.md: the sticky comment's decision table, one row per --behavior and --skip-no-changes case.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultTag, foldOutdated, markedRuns, markerFor, partLine, reMarked, stickyActions } from '../src/forge/sticky.js';

@@ -1,4 +1,4 @@
-// `purgeplan coverage --logs` (spec §9) end to end: a generated log whose classes are known by
+// `purgeplan coverage --logs` (docs/coverage.md) end to end: a generated log whose classes are known by
 // construction, gzip and stdin giving the same report, skipped lines with their numbers, and the
 // errors (a file with no valid record, a missing file).
 import assert from 'node:assert/strict';
@@ -51,7 +51,7 @@ type Report = {
   unknown_fields: { field: string; requests: number }[];
 };
 
-describe('purgeplan coverage --logs (spec §9)', () => {
+describe('purgeplan coverage --logs (docs/coverage.md)', () => {
   let dir = '';
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'purgeplan-coverage-'));

@@ -1,4 +1,4 @@
-// `purgeplan explain URL` (spec §8): the entry a request hits, what purges it, near misses with
+// `purgeplan explain URL` (docs/commands.md#explain): the entry a request hits, what purges it, near misses with
 // their fix, and the errors (geo without a country, a host no zone takes). In process through the
 // pure core, and end to end through the built CLI.
 import assert from 'node:assert/strict';
@@ -53,7 +53,7 @@ function problemOf(url: string, flags: Partial<Flags> = {}): string {
   return result.problem;
 }
 
-describe('explain: the entry (spec §8)', () => {
+describe('explain: the entry (docs/commands.md#explain)', () => {
   it('an exact entry: the URL and every key header, equal to the planner item that purges it', () => {
     const e = explained('https://www.example.com/posts/hello/', { header: ['Accept-Language: ja'], deviceType: 'mobile', cookie: ['ab=a'] });
     assert.equal(e.entry.key, 'https://www.example.com/posts/hello/ [accept-language=ja, cf-device-type=mobile, cookie=ab=a]');
@@ -97,7 +97,7 @@ describe('explain: the entry (spec §8)', () => {
   });
 });
 
-describe('explain: near misses (spec §8)', () => {
+describe('explain: near misses (docs/commands.md#explain)', () => {
   it('names the dimension, the value, the declared list and the fix', () => {
     const e = explained('https://www.example.com/posts/hello/', { header: ['Accept-Language: fr-FR'] });
     assert.equal(e.purgedBy.length, 0);
@@ -123,7 +123,7 @@ describe('explain: near misses (spec §8)', () => {
   });
 });
 
-describe('explain: errors (spec §8)', () => {
+describe('explain: errors (docs/commands.md#explain)', () => {
   it('a geo key without --country says so', () => assert.match(problemOf('https://example.org/'), /varies on country \(geo\): pass --country/));
   it('with --country the entry has the upper-cased code', () => {
     const e = explained('https://example.org/', { country: 'fr' });
@@ -148,7 +148,7 @@ describe('purgeplan explain (CLI)', () => {
     assert.match(result.stdout, /Purged by 1 item:/);
   });
 
-  it('exit 2 and the --json fields of §8 when not purged', () => {
+  it('exit 2 and the --json fields of (docs/commands.md#explain) when not purged', () => {
     const result = runCli(['explain', 'https://www.example.com/posts/hello/', '-H', 'accept-language: fr-FR', '--json'], dir);
     assert.equal(result.status, 2, result.stderr);
     const json = JSON.parse(result.stdout) as Record<string, unknown>;

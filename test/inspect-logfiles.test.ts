@@ -1,4 +1,4 @@
-// `coverage --logs` inputs as users hand them over (spec §9, §5): pipes (`<(zcat …)`), gzip told
+// `coverage --logs` inputs as users hand them over (docs/coverage.md, docs/commands.md): pipes (`<(zcat …)`), gzip told
 // by its magic bytes on any stream, lines far too long to be a record, and Logpush fields in the
 // forms they may take (header names not in lower case, empty values). Through the built CLI where
 // the spec describes CLI behaviour; the line reader directly for chunk boundaries.
@@ -38,7 +38,7 @@ type Report = {
   skipped_lines: { file: string; line: number; reason: string }[];
 };
 
-describe('coverage --logs: inputs (spec §9)', () => {
+describe('coverage --logs: inputs (docs/coverage.md)', () => {
   let dir = '';
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'purgeplan-logfiles-'));
@@ -55,7 +55,7 @@ describe('coverage --logs: inputs (spec §9)', () => {
     }
   });
 
-  it('a directory with no log file under it is an error naming it (spec §17: a directory stands for its log files)', () => {
+  it('a directory with no log file under it is an error naming it (docs/coverage.md: a directory stands for its log files)', () => {
     mkdirSync(join(dir, 'no-logs', 'sub'), { recursive: true });
     writeFileSync(join(dir, 'no-logs', 'sub', 'notes.txt'), 'not a log\n');
     const result = runCli(['coverage', '--logs', 'no-logs'], dir);
@@ -86,7 +86,7 @@ describe('coverage --logs: inputs (spec §9)', () => {
   });
 });
 
-describe('coverage --logs: Logpush field forms (spec §9, cloudflare-reality.md §3)', () => {
+describe('coverage --logs: Logpush field forms (docs/coverage.md, docs/cloudflare.md)', () => {
   let dir = '';
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'purgeplan-logfields-'));
@@ -144,7 +144,7 @@ describe('the log line reader', () => {
   });
 });
 
-describe('coverage: distinct entries (spec §9)', () => {
+describe('coverage: distinct entries (docs/coverage.md)', () => {
   const QUERY_SITE = configYaml({
     zones: { www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', cache_key: 'k' } },
     cache_keys: { k: { query_string: { sort: true, exclude: ['utm'] } } },
@@ -158,7 +158,7 @@ describe('coverage: distinct entries (spec §9)', () => {
       const urls = ['https://www.example.com/a?x=1&y=2', 'https://www.example.com/a?y=2&x=1', 'https://www.example.com/a?x=1&utm=3&y=2', 'https://WWW.example.com/a?x=1&y=2', 'https://www.example.com/a?X=1'];
       writeFileSync(join(dir, 'access.log'), `${urls.map((url) => logLine({ url })).join('\n')}\n`);
       const result = runCli(['coverage', '--logs', 'access.log', '--json'], dir);
-      // `?X=1` differs from the planned URL only by query parameters the key keeps: missed (spec §6b).
+      // `?X=1` differs from the planned URL only by query parameters the key keeps: missed (docs/commands.md).
       assert.equal(result.status, 2, result.stderr);
       const report = JSON.parse(result.stdout) as Report;
       assert.deepEqual(report.requests, { purged: 4, missed: 1, outside: 0, unknown: 0, not_cached: 0, skipped: 0 });

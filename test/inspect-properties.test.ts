@@ -1,4 +1,4 @@
-// Property: explain, coverage and the planner agree (spec §8, §9). On pseudo-random
+// Property: explain, coverage and the planner agree (docs/commands.md#explain, docs/coverage.md). On pseudo-random
 // configurations (fixed seeds), a request built from any file item of the plan has that item's
 // key as its entry and is purged, by explain and by coverage alike; a request whose value no
 // group declares is a near miss for explain and missed for coverage, naming that value.

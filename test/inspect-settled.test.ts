@@ -1,4 +1,4 @@
-// explain and coverage as settled by use (spec §6b), end to end on the built CLI with log and plan
+// explain and coverage as settled by use (docs/commands.md), end to end on the built CLI with log and plan
 // files: a request differing from a planned URL only by scheme or by a query parameter the key
 // keeps is missed (and counts against coverage), with a fix naming the scheme or the parameter; the
 // key's language is the first code of Accept-Language; log values reach a markdown comment inert;
@@ -36,7 +36,7 @@ function withSite(files: Record<string, string>): { dir: string; run: (args: rea
   return { dir, run: (args) => runCli(args, dir), done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-describe('coverage and explain: another scheme or a kept query parameter is missed, not outside (spec §6b)', () => {
+describe('coverage and explain: another scheme or a kept query parameter is missed, not outside (docs/commands.md)', () => {
   const SITE = configYaml({
     zones: {
       www: { id: ZONE_ID, name: 'example.com', plan: 'enterprise', cache_key: 'pages' },
@@ -131,7 +131,7 @@ describe('coverage and explain: another scheme or a kept query parameter is miss
   });
 });
 
-describe('the key\'s language is the first language code of Accept-Language (spec §6b)', () => {
+describe('the key\'s language is the first language code of Accept-Language (docs/commands.md)', () => {
   const SITE = configYaml({
     zones: { www: { id: ZONE_ID, name: 'example.com', cache_key: 'pages' } },
     cache_keys: { pages: { lang: true } },
@@ -171,7 +171,7 @@ describe('the key\'s language is the first language code of Accept-Language (spe
   });
 });
 
-describe('coverage --markdown: log values are inert in a pull-request comment (spec §6b)', () => {
+describe('coverage --markdown: log values are inert in a pull-request comment (docs/commands.md)', () => {
   const SITE = configYaml({
     zones: { www: { id: ZONE_ID, name: 'example.com', cache_key: 'tenants' } },
     cache_keys: { tenants: { lang: true, headers: { include: ['x-tenant'] } } },

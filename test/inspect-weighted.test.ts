@@ -1,4 +1,4 @@
-// Weighted records (spec §17): a Logpush-shaped record may carry `count`, that many identical
+// Weighted records (docs/coverage.md): a Logpush-shaped record may carry `count`, that many identical
 // requests. A weighted log gives the report its expanded form gives, in every count (requests
 // per class, missed values and entries, unknown fields, not cached, skipped); a bad count skips
 // its line, positioned, like any bad record.
@@ -60,7 +60,7 @@ type Report = {
   files: { name: string; lines: number; records: number; skipped: number }[];
 };
 
-describe('coverage: weighted records (spec §17)', () => {
+describe('coverage: weighted records (docs/coverage.md)', () => {
   let dir = '';
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'purgeplan-weighted-'));

@@ -1,4 +1,4 @@
-// `action: purge | invalidate` (spec §7.3) through the built CLI: defaults, request order, purge
+// `action: purge | invalidate` (docs/purge-yaml.md) through the built CLI: defaults, request order, purge
 // wins over invalidation, coverage across actions, the human and markdown plans, apply against
 // the stand-in (which endpoint got which bodies, one rate budget for both), reconciliation and
 // saved plans.
@@ -90,7 +90,7 @@ groups:
   });
 });
 
-describe('routed groups (§7.2) take each zone\'s action', () => {
+describe('routed groups (docs/purge-yaml.md) take each zone\'s action', () => {
   it('a routed group without action invalidates in an invalidating zone and purges in the other; plans show each', async () => {
     const yaml = `version: 1
 zones:
@@ -246,7 +246,7 @@ groups:
     });
   });
 
-  it('a plan of purges only keeps the closing line of §4.1', async () => {
+  it('a plan of purges only keeps the closing line of (docs/commands.md)', async () => {
     await withSite(yaml.replace('action: invalidate, ', ''), async (site) => {
       const result = await site.run(['plan']);
       assert.match(result.stdout, /^Plan: 4 requests — 90 files, 1 prefix in 1 zone\. Estimated .*$/m);
@@ -320,7 +320,7 @@ groups:
       assert.ok(standin.log.some((l) => l.path === `/client/v4/zones/${ZONE_ID}/invalidate_cache`));
       assert.match(result.stdout, /^✓ \[1\/5\] www purge tags 1 item {2}id=/m);
       assert.match(result.stdout, /^✓ \[3\/5\] www invalidate prefixes 1 item {2}id=/m);
-      // The closing summary counts per zone and action (spec §6a "apply UX"), the ids being in the journal.
+      // The closing summary counts per zone and action (docs/commands.md "apply UX"), the ids being in the journal.
       assert.match(result.stdout, /^ {2}www: 2 purge requests, 1 tag, 1 file\n {2}www: 3 invalidate requests, 1 prefix, 1 tag, 2 files$/m);
     });
   });
@@ -471,7 +471,7 @@ groups:
   });
 });
 
-describe('apply --verify on invalidations (§11 with §7.3)', () => {
+describe('apply --verify on invalidations (docs/commands.md#verify-at-the-edge with docs/purge-yaml.md)', () => {
   it('an invalidated entry is revalidated at the edge, not deleted: reported as invalidated', async () => {
     const yaml = `version: 1
 zones:

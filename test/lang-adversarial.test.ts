@@ -1,4 +1,4 @@
-// Adversarial inputs to the language (spec §1–§3, §6a, §7): names and values a hurried user or a
+// Adversarial inputs to the language (docs/purge-yaml.md–(docs/purge-yaml.md), docs/commands.md, docs/purge-yaml.md): names and values a hurried user or a
 // malicious pull request could write, through the built CLI on files in a temporary directory.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,7 +76,7 @@ describe('names that are also properties of every JavaScript object', () => {
   });
 });
 
-describe('hosts and prefixes: a backslash is not a path separator here (§2.4)', () => {
+describe('hosts and prefixes: a backslash is not a path separator here (docs/purge-yaml.md)', () => {
   // Regression: the URL parser reads "\" as "/", so `www.example.com\docs\` in prefixes was
   // planned as the prefix "www.example.com" (the whole host), and `static.example.com\img` in
   // hosts as the host static.example.com: a silent, much broader purge.
@@ -105,7 +105,7 @@ describe('hosts and prefixes: a backslash is not a path separator here (§2.4)',
   });
 });
 
-describe('a variant header the default key lacks: the hint says what to write instead (§2.3)', () => {
+describe('a variant header the default key lacks: the hint says what to write instead (docs/purge-yaml.md)', () => {
   // Regression: every such header was told "set headers.include: [cookie] in the cache key",
   // which validation then refuses for cookie, host and cf-* headers.
   const rows: readonly { header: string; hint: RegExp }[] = [
@@ -127,7 +127,7 @@ describe('a variant header the default key lacks: the hint says what to write in
   }
 });
 
-describe('zone limits written as huge numbers (§1, §6a "Values")', () => {
+describe('zone limits written as huge numbers (docs/purge-yaml.md, docs/commands.md "Values")', () => {
   const file = (limits: string) => ['version: 1', 'zones:', '  www:', '    id: 023e105f4ecef8ad9ca31a8372d0c353', `    limits: ${limits}`, 'groups:', '  g:', '    urls: ["https://www.example.com/"]', ''].join('\n');
 
   it('9007199254740993 is quoted as typed, not as the double 9007199254740992', () => {
@@ -153,9 +153,9 @@ describe('one problem, one message', () => {
   });
 });
 
-describe('lang: true with accept-language also in headers.include is one dimension (§2.3, §6a)', () => {
+describe('lang: true with accept-language also in headers.include is one dimension (docs/purge-yaml.md, docs/commands.md)', () => {
   // Regression: two accept-language dimensions were crossed, giving {"accept-language": "ja"}
-  // twice in one body (en × ja became ja), against "identical items are kept once" (§2.5).
+  // twice in one body (en × ja became ja), against "identical items are kept once" (docs/purge-yaml.md).
   const file = (group: readonly string[]) => ['version: 1', 'zones:', '  www:', '    id: 023e105f4ecef8ad9ca31a8372d0c353', '    plan: enterprise', '    cache_key: k', 'cache_keys:', '  k:', '    lang: true', '    headers:', '      include: [Accept-Language]', 'groups:', '  g:', '    urls: ["https://www.example.com/"]', '    variants:', ...group, ''].join('\n');
 
   it('a warning at the headers.include entry; the languages of variants.lang, each once', () => {
@@ -177,7 +177,7 @@ describe('lang: true with accept-language also in headers.include is one dimensi
   });
 });
 
-describe('a header or cookie listed twice in the cache key is one dimension (§2.3, §2.5)', () => {
+describe('a header or cookie listed twice in the cache key is one dimension (docs/purge-yaml.md, docs/purge-yaml.md)', () => {
   // Regression: each listing was a dimension of its own, crossed with the other: 81 items, most
   // of them repeated, and cookie headers such as "a=1; a=1; b=1; b=1".
   const yaml = ['version: 1', 'zones:', '  www:', '    id: 023e105f4ecef8ad9ca31a8372d0c353', '    plan: enterprise', '    cache_key: k', 'cache_keys:', '  k:',
@@ -202,7 +202,7 @@ describe('a header or cookie listed twice in the cache key is one dimension (§2
   });
 });
 
-describe('UTF-16 files are named as such, not as binary (§5 "bad input of any kind")', () => {
+describe('UTF-16 files are named as such, not as binary (docs/commands.md "bad input of any kind")', () => {
   // Regression: Windows PowerShell 5 writes UTF-16 with `>`; purgeplan said "the file is binary
   // (it contains NUL bytes), not YAML" and hinted at the -c path.
   const utf16 = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
@@ -223,7 +223,7 @@ describe('UTF-16 files are named as such, not as binary (§5 "bad input of any k
   });
 });
 
-describe('a token pasted as token_env is never printed back (§5)', () => {
+describe('a token pasted as token_env is never printed back (docs/commands.md)', () => {
   // Regression: `token_env: <the token>` was accepted as a variable name (and written into plan
   // --json), and a token with "-" in it was quoted in full in the schema error.
   const file = (tokenEnv: string) => ['version: 1', 'zones:', '  www:', '    id: 023e105f4ecef8ad9ca31a8372d0c353', `    token_env: ${tokenEnv}`, 'groups:', '  g:', '    urls: ["https://www.example.com/"]', ''].join('\n');

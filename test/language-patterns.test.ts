@@ -1,5 +1,5 @@
-// Spec §7.1: hosts, prefixes and tags take the URL pattern syntax of §2.1 with the group's vars;
-// each expanded value follows §2.4; entries count toward --max-items before expansion; a message
+// docs/purge-yaml.md: hosts, prefixes and tags take the URL pattern syntax of (docs/purge-yaml.md) with the group's vars;
+// each expanded value follows (docs/purge-yaml.md); entries count toward --max-items before expansion; a message
 // about an expanded value points at its entry and quotes the value and its pattern. Through the
 // built CLI, on files written to a temporary directory.
 import assert from 'node:assert/strict';
@@ -38,7 +38,7 @@ function plan(groupLines: string, files: Record<string, string> = {}): Plan {
 
 const bodies = (p: Plan) => p.requests.map((r) => r.body);
 
-describe('spec §7.1: patterns in hosts, prefixes and tags', () => {
+describe('docs/purge-yaml.md: patterns in hosts, prefixes and tags', () => {
   it('a tag range is that many tags (regression: "t{1..150}" was one tag named t{1..150})', () => {
     const p = plan('tags: ["t{1..150}"]\n');
     assert.equal(p.summary.tags, 150);
@@ -89,14 +89,14 @@ describe('spec §7.1: patterns in hosts, prefixes and tags', () => {
     assert.match(unused.stderr, /purge\.yaml:9:7: warning: groups\.g\.vars\.n is not used by any URL, host, prefix or tag pattern/);
   });
 
-  it('an expanded value that breaks §2.4 is an error at its entry quoting the value and the pattern', () => {
+  it('an expanded value that breaks (docs/purge-yaml.md) is an error at its entry quoting the value and the pattern', () => {
     const result = run('tags: [ok, "t {1..3}"]\n', ['validate']);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /^purge\.yaml:8:16: error: groups\.g\.tags\[1\]: "t 1" \(from "t \{1\.\.3\}"\): tag "t 1" contains a space$/m);
     assert.equal(result.stderr.match(/error:/g)?.length, 1, 'one message per entry');
   });
 
-  it('an expanded host or prefix that breaks §2.4 is an error at its entry', () => {
+  it('an expanded host or prefix that breaks (docs/purge-yaml.md) is an error at its entry', () => {
     const result = run(['vars:', '  p: ["8080"]', 'hosts: ["www.example.com:{p}"]', `prefixes: ["www.example.com${'/x'.repeat(30)}{/y,/y/z}"]`, ''].join('\n'), ['validate']);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /purge\.yaml:10:13: error: groups\.g\.hosts\[0\]: "www\.example\.com:8080" \(from "www\.example\.com:\{p\}"\): host "www\.example\.com:8080" is not a bare host name/);

@@ -1,4 +1,4 @@
-// Spec §7.2: a group without `zone` in a file with several zones is routed by host. Each URL,
+// docs/purge-yaml.md: a group without `zone` in a file with several zones is routed by host. Each URL,
 // host and prefix goes to the zone whose `name` is its host or a parent domain (longest wins),
 // expanded with that zone's cache key (or the group's own, for every zone) and schemes; zones
 // without `name` take nothing; tags and everything need a zone; an unowned host is an error at
@@ -52,7 +52,7 @@ async function planOf(site: Site, args: readonly string[] = []): Promise<Plan> {
 
 const requestsOf = (plan: Plan) => plan.requests.map((r) => ({ zone: r.zone, zone_id: r.zone_id, body: wireBody(r.body) }));
 
-describe('spec §7.2: routing items to zones by host', () => {
+describe('docs/purge-yaml.md: routing items to zones by host', () => {
   it('equal host, subdomain and longest name: each item goes to its zone, expanded with that zone\'s key and schemes', async () => {
     await withSite(`  release:
     urls:

@@ -1,4 +1,4 @@
-// Reconciliation end to end (spec §6, issue "purge only what changed"): a git repository driven
+// Reconciliation end to end (docs/commands.md, issue "purge only what changed"): a git repository driven
 // through a site's life with the built CLI and the Cloudflare stand-in.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// plan_id (spec §6a "What decides a purge decides the plan's identity"): the digest of the
+// plan_id (docs/commands.md "What decides a purge decides the plan's identity"): the digest of the
 // request bodies is taken from a compact text of them (plan/plan.ts digestRequests), not from the
 // plan's JSON. Any change to an item, its headers, its order or a request's head must change it.
 import assert from 'node:assert/strict';

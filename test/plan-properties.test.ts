@@ -1,6 +1,6 @@
 // Property tests over ~200 pseudo-random configurations (fixed seeds, so every run tests the same
-// ones): the invariants the spec states for expansion (§2.1-2.3), dedupe and coverage (§2.5),
-// chunking and order (§2.6) and the plan's summary (§4.1).
+// ones): the invariants the spec states for expansion (docs/purge-yaml.md-2.3), dedupe and coverage (docs/purge-yaml.md),
+// chunking and order (docs/purge-yaml.md) and the plan's summary (docs/commands.md).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GroupExpansion } from '../src/expand/group.js';
@@ -257,7 +257,7 @@ const entryUrl = (entry: FileEntry): string => (typeof entry === 'string' ? entr
 const headerList = (entry: FileEntry): string => (typeof entry === 'string' ? '' : Object.entries(entry.headers ?? {}).map(([n, v]) => `${n}=${v}`).join(', '));
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** §2.5: `prefix` purges `value` (a file's host+path+query, or a longer prefix). */
+/** (docs/purge-yaml.md): `prefix` purges `value` (a file's host+path+query, or a longer prefix). */
 function prefixCovers(prefix: string, value: string): boolean {
   if (!value.startsWith(prefix)) return false;
   if (prefix.endsWith('/')) return true;
@@ -311,7 +311,7 @@ function checkPlan(generated: Generated, plan: Plan, expansions: readonly GroupE
   const names = expansions.map((e) => e.group.name);
   const fileIndex = new Map(names.map((n, i) => [n, i]));
 
-  // Item counts: the product of the dimensions (§2.1-§2.3).
+  // Item counts: the product of the dimensions (docs/purge-yaml.md-(docs/purge-yaml.md)).
   for (const group of plan.groups) assert.equal(group.items, generated.items.get(group.name), `items of group ${group.name}`);
 
   // Summary: every due item is sent, covered or a duplicate, exactly once.
@@ -378,7 +378,7 @@ function checkPlan(generated: Generated, plan: Plan, expansions: readonly GroupE
     assert.equal(sent('purge_everything').length, items.everything.size ? 1 : 0);
     if (everything) assert.equal(requests.length, 1, 'everything covers every other item of the zone');
 
-    // Nothing lost: every item asked for is sent or covered by a sent item (§2.5).
+    // Nothing lost: every item asked for is sent or covered by a sent item (docs/purge-yaml.md).
     const hostSet = new Set(hosts);
     // A prefix covers a file whose host+path is the prefix itself, but not the same prefix.
     const fileCoveredByPrefix = (hostPath: string) => prefixes.some((p) => prefixCovers(p, hostPath));
@@ -416,7 +416,7 @@ function checkPlan(generated: Generated, plan: Plan, expansions: readonly GroupE
       const listed = new Set(request.groups);
       for (const g of groupsOf(request)) assert.ok(listed.has(names[g]), `${names[g]} asked for an item of ${JSON.stringify(wireBody(request.body)).slice(0, 80)}`);
     }
-    // …and every group whose items it covers (spec §6a): each item of each due group is purged by
+    // …and every group whose items it covers (docs/commands.md): each item of each due group is purged by
     // a request naming that group, so a group covered whole is recorded as applied.
     const naming = (g: number, purges: (request: PlannedRequest) => boolean) => requests.some((r) => r.groups.includes(names[g]) && purges(r));
     const values = (r: PlannedRequest, kind: string) => (kind in wireBody(r.body) ? requestValues(r) : []);

@@ -22,7 +22,7 @@ function statuses(decisions: readonly Decision[]): [string, string, boolean][] {
   return decisions.map((decision) => [decision.name, decision.status, decision.due]);
 }
 
-describe('decide: one group against its baseline record (spec §6)', () => {
+describe('decide: one group against its baseline record (docs/commands.md)', () => {
   const rows: { rule: string; now: Partial<CurrentGroup>; before: Partial<BaselineGroup> | null; status: string; due: boolean }[] = [
     { rule: 'absent from the baseline -> new', now: {}, before: null, status: 'new', due: true },
     { rule: 'fingerprint differs -> changed', now: { fingerprint: 'sha256:f2' }, before: {}, status: 'changed', due: true },

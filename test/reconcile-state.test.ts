@@ -1,4 +1,4 @@
-// The state file (spec §6, §6a): one configuration's record of what apply purged, per group,
+// The state file (docs/commands.md, docs/commands.md): one configuration's record of what apply purged, per group,
 // with items stored factored; format 1 files are still read.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -95,7 +95,7 @@ describe('writeState and readState', () => {
   });
 });
 
-describe('a state belongs to one configuration (spec §6a)', () => {
+describe('a state belongs to one configuration (docs/commands.md)', () => {
   it('the default state of purge.yaml is .purgeplan/state.json; of any other NAME.yaml, .purgeplan/NAME.state.json', () => {
     assert.equal(statePaths('/site', '/site', 'purge.yaml', undefined).path, '.purgeplan/state.json');
     assert.equal(statePaths('/site', '/site', 'shop.yaml', undefined).path, '.purgeplan/shop.state.json');

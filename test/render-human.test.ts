@@ -1,4 +1,4 @@
-// Spec §4.1, human output: representative plans rendered without colour and compared byte for
+// docs/commands.md, human output: representative plans rendered without colour and compared byte for
 // byte with test/golden/*.txt (regenerated only by scripts/update-golden.mjs, reviewed in diffs),
 // then the rules a reviewer relies on, one by one.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Spec §4.1, `plan --json`: one JSON document, byte-identical to JSON.stringify(plan), whatever form
+// docs/commands.md, `plan --json`: one JSON document, byte-identical to JSON.stringify(plan), whatever form
 // the files bodies are kept in (compact references or plain entries read back from a file), with
 // the fixed fields and their types; an empty plan is still the whole document; diagnostics go to
 // stderr only.
@@ -32,7 +32,7 @@ function variedPlan(): Plan {
 
 const compactCount = (plan: Plan) => plan.requests.filter((r) => r.body instanceof CompactFiles).length;
 
-/** Every fixed field of §4.1, with its type (checked at run time: the value comes from JSON.parse). */
+/** Every fixed field of (docs/commands.md), with its type (checked at run time: the value comes from JSON.parse). */
 function assertContract(document: unknown): void {
   const plan = document as Plan;
   assert.equal(plan.format_version, 1);
@@ -116,7 +116,7 @@ describe('renderJson is JSON.stringify(plan) + "\\n"', () => {
   });
 });
 
-describe('the fixed fields of §4.1', () => {
+describe('the fixed fields of (docs/commands.md)', () => {
   it('are present with their types in every scenario', () => {
     for (const { plan } of SCENARIOS) assertContract(JSON.parse(renderJson(plan().plan)));
     assertContract(JSON.parse(renderJson(variedPlan())));

@@ -1,4 +1,4 @@
-// Spec §4.1, `plan --markdown`: a pull-request comment with a summary table and one <details> per
+// docs/commands.md, `plan --markdown`: a pull-request comment with a summary table and one <details> per
 // due group, kept under 60,000 characters with a note of what was cut. Golden files in
 // test/golden/*.md (regenerated only by scripts/update-golden.mjs), then the rules one by one.
 import assert from 'node:assert/strict';
@@ -62,7 +62,7 @@ describe('structure', () => {
       assert.ok(markdown.startsWith('### purgeplan plan\n'));
       const rows = tableRows(markdown);
       assert.equal(rows.length, plan.groups.length);
-      // A routed group sending to several zones (§7.2) names them all.
+      // A routed group sending to several zones (docs/purge-yaml.md) names them all.
       plan.groups.forEach((group, i) => assert.ok(rows[i].startsWith(`| ${group.name} | ${group.zone ?? group.zones.join(', ')} | `), rows[i]));
       plan.groups.forEach((group, i) => assert.ok(rows[i].endsWith(group.due ? ' | ✅ |' : ' | — |'), rows[i]));
       const summaries = [...markdown.matchAll(/^<details><summary><b>([^<]*)<\/b> — /gm)].map((m) => m[1]);

@@ -1,7 +1,7 @@
-// Every cache-key case of the seed article (../shared/seeds/cloudflare-single-file-purge-cache-keys.txt),
+// Every cache-key case of the seed article (the cache-key cases of docs/cloudflare.md),
 // in its order: the purge.yaml that describes the setting, and the exact request bodies purgeplan
 // plans for it. Where the article shows one purge body, the plan must contain that purge; it also
-// purges the *absent* variant where the key has one (spec §2.3), so the expected bodies list it.
+// purges the *absent* variant where the key has one (docs/purge-yaml.md), so the expected bodies list it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bodiesOf, errorsOf, keyedConfig, planOf } from './support/config-builder.js';
@@ -148,7 +148,7 @@ describe('seed: other settings', () => {
   });
 
   it('cache deception armor does not change the key: the plain URL', () => {
-    // It only refuses to cache on an extension/Content-Type mismatch (cloudflare-api.md §5.4):
+    // It only refuses to cache on an extension/Content-Type mismatch (docs/cloudflare.md):
     // a profile may say so, as its Cache Rule does, and the purge is the plain URL either way.
     const url = 'https://www.example.com/deception/foo.png';
     assert.deepEqual(bodies(null, { urls: [url] }), [{ files: [url] }]);

@@ -1,4 +1,4 @@
-// Spec §4 `purgeplan show PLANFILE`: a saved plan renders exactly as `plan` rendered it (human,
+// docs/commands.md `purgeplan show PLANFILE`: a saved plan renders exactly as `plan` rendered it (human,
 // --json, --markdown), and a file that is not a usable plan is refused with a clear message,
 // exit 1 and no stack trace.
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // Issue 9 papercut: without a terminal, apply's closing summary counts what was sent per zone and
-// action instead of listing Cloudflare's ids, which are all the zone id (spec §6a "apply UX").
+// action instead of listing Cloudflare's ids, which are all the zone id (docs/commands.md "apply UX").
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -23,7 +23,7 @@ async function withSite(body: (site: Site) => Promise<void>): Promise<void> {
   }
 }
 
-describe('watch patterns (spec §6a)', () => {
+describe('watch patterns (docs/commands.md)', () => {
   const config = (patterns: string) => `${ZONE}groups:
   posts:
     urls: ["https://example.com/"]
@@ -80,7 +80,7 @@ describe('watch patterns (spec §6a)', () => {
   });
 });
 
-describe('vars files under --base REF follow symbolic links inside the tree at REF (spec §3, §6)', () => {
+describe('vars files under --base REF follow symbolic links inside the tree at REF (docs/purge-yaml.md, docs/commands.md)', () => {
   const config = `${ZONE}groups:
   posts:
     urls: ["https://example.com/{slug}/"]

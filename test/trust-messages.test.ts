@@ -1,4 +1,4 @@
-// Issue 9 papercuts on messages: numbers keep the text as typed (spec §6a "Values"), the
+// Issue 9 papercuts on messages: numbers keep the text as typed (docs/commands.md "Values"), the
 // quote-your-zone-id and punycode hints, and huge counts printed exactly. Through the built CLI.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -13,7 +13,7 @@ async function validate(config: string, args: readonly string[] = []): Promise<{
   }
 }
 
-describe('a value written as a YAML number keeps the text as typed (spec §6a)', () => {
+describe('a value written as a YAML number keeps the text as typed (docs/commands.md)', () => {
   it('tags [007, 12.50, 0x1F, 1e3] are purged as typed, not as 7, 12.5, 31, 1000', async () => {
     const site = new Site().write('purge.yaml', `version: 1
 zones:

@@ -1,4 +1,4 @@
-// Spec §5: bad input of any kind gives a clear, positioned error and a non-zero exit, never a
+// docs/commands.md: bad input of any kind gives a clear, positioned error and a non-zero exit, never a
 // stack trace. Each scenario is a fixture directory run through the built CLI, as a user would.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Spec §3 (and the value rules of §2.1, §2.3, §2.4): one row per validation rule. Each row is a
+// docs/purge-yaml.md (and the value rules of (docs/purge-yaml.md), docs/purge-yaml.md, docs/purge-yaml.md): one row per validation rule. Each row is a
 // small purge.yaml, and the exact diagnostics it must give: severity, LINE:COL and a distinctive
 // part of the message (the key path and the quoted offending key or value). A row lists every
 // diagnostic it expects, so a rule that also sets off another (a cascade) fails its row.
@@ -276,7 +276,7 @@ table('references: zones, cache key profiles, {vars}, groups that purge nothing'
     expect: [error('9:11', 'groups.posts.zone: unknown zone "wwx" (did you mean "www"?)')],
   },
   {
-    // Spec §7.2: such a group is routed by host, and tags have no host (before v1.1 this row
+    // docs/purge-yaml.md: such a group is routed by host, and tags have no host (before v1.1 this row
     // expected 'missing key "zone"' at the group mapping).
     rule: 'zone omitted while there are several zones: a routed group cannot purge tags (at the tags key)',
     yaml: yaml`
@@ -449,7 +449,7 @@ table('references: zones, cache key profiles, {vars}, groups that purge nothing'
 ]);
 
 /** Lines 7-… of the cache-key rows: a profile `pages` used by group `posts` (line numbers below). */
-table('cache-key consistency: required dimensions (§2.3)', [
+table('cache-key consistency: required dimensions (docs/purge-yaml.md)', [
   {
     rule: 'geo missing (no variants at all): at the group mapping',
     yaml: ZONE + yaml`
@@ -773,7 +773,7 @@ table('cache-key consistency: empty dimensions, query string modes, resolved hos
 
 const TAG_1024 = 'x'.repeat(1024);
 const PREFIX_31 = `www.example.com/${'d/'.repeat(30)}`;
-table('values: countries, device types, prefixes, tags, hosts (§2.3, §2.4)', [
+table('values: countries, device types, prefixes, tags, hosts (docs/purge-yaml.md, docs/purge-yaml.md)', [
   {
     rule: 'a country code not in the ISO list, with did-you-mean',
     yaml: ZONE + yaml`
@@ -1151,7 +1151,7 @@ table('limits and custom cache keys that Cloudflare refuses', [
   },
 ]);
 
-describe('vars files must stay inside the directory of purge.yaml (§3)', () => {
+describe('vars files must stay inside the directory of purge.yaml (docs/purge-yaml.md)', () => {
   const reader = workingTreeReader(VARS_DIR);
   const withFile = (file: string) => ZONE + yaml`
     groups:
@@ -1212,7 +1212,7 @@ describe('vars files must stay inside the directory of purge.yaml (§3)', () => 
   });
 });
 
-describe('size: --max-items is checked before anything is expanded (§3)', () => {
+describe('size: --max-items is checked before anything is expanded (docs/purge-yaml.md)', () => {
   // Counted, never built (nothing expanded); how fast is the benchmark's business.
   it('a plan of 1.6 billion items is refused at once', () => {
     const checked = run(ZONE + yaml`

@@ -1,4 +1,4 @@
-// Issue 9, "Values silently mangled" (spec §6a "Values", "One variable, one value", "`*` in
+// Issue 9, "Values silently mangled" (docs/commands.md "Values", "One variable, one value", "`*` in
 // query lists", "A default-key header"): each case spawns the built CLI on a purge.yaml written
 // the way the issue describes, and asserts on what plan --json would send or on the positioned
 // error validate prints.

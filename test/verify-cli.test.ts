@@ -1,5 +1,5 @@
 // `purgeplan apply --verify N` through the built CLI, against the API stand-in and the edge
-// stand-in (spec §11): what a release pipeline sees, and what the edge received.
+// stand-in (docs/commands.md#verify-at-the-edge): what a release pipeline sees, and what the edge received.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,4 +1,4 @@
-// The pure parts of `apply --verify` (spec §11): sampling, probe headers, --connect-to, pacing,
+// The pure parts of `apply --verify` (docs/commands.md#verify-at-the-edge): sampling, probe headers, --connect-to, pacing,
 // verdicts. The CLI end to end is in verify-cli.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -198,7 +198,7 @@ describe('Verification: every probe, before and after the purge, goes through th
   });
 });
 
-describe('verdicts (spec §11, cf-cache-status per cloudflare-reality.md §5)', () => {
+describe('verdicts (docs/commands.md#verify-at-the-edge, cf-cache-status per docs/cloudflare.md)', () => {
   const seen = (cacheStatus: string | null): Observation => ({ cacheStatus, httpStatus: 200 });
   it('warming: until HIT, at most two requests', () => {
     assert.equal(needsWarming([]), true);

@@ -1,4 +1,4 @@
-// `purgeplan apply --warm` through the built CLI (spec §16, "Warm what was purged"), against the API
+// `purgeplan apply --warm` through the built CLI (docs/commands.md#apply-in-the-deploys-order, "Warm what was purged"), against the API
 // stand-in and the edge stand-in: what a release job sees, and what the edge was asked.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// `apply --warm` below the CLI (spec §16, "Warm what was purged"): which items are chosen, and
+// `apply --warm` below the CLI (docs/commands.md#apply-in-the-deploys-order, "Warm what was purged"): which items are chosen, and
 // what a real loopback edge receives from warmPurged with the real undici client, on a virtual
 // clock (pacing and time to first byte asserted on what the code decided, not on the machine).
 import assert from 'node:assert/strict';

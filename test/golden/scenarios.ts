@@ -104,7 +104,7 @@ export function listedFor(yaml: string, input: ReconcileInput = {}): ListedPlan 
 }
 
 /** Two zones on different plans; a group with its own cache key; coverage, duplicates and a cut list. */
-/** Spec §7.2: groups without zone, routed by host; each zone's cache key applies to its items. */
+/** docs/purge-yaml.md: groups without zone, routed by host; each zone's cache key applies to its items. */
 function routed(): ListedPlan {
   return listedFor(yamlOf({
     zones: {
@@ -243,7 +243,7 @@ function nothingDue(): ListedPlan {
 }
 
 /**
- * `action` (§7.3): a zone that invalidates by default, a group that purges (its purge wins over the
+ * `action` (docs/purge-yaml.md): a zone that invalidates by default, a group that purges (its purge wins over the
  * same invalidated URL, and its host covers another group's invalidations whole), and a group whose
  * action was switched since the baseline.
  */

@@ -7,12 +7,12 @@
  *   GET  /zones?name=…
  *   GET  /zones/{zone_id}                    (zone details: apply's identity check)
  *   POST /zones/{zone_id}/purge_cache
- *   POST /zones/{zone_id}/invalidate_cache   (same bodies, limits and rate budget: cloudflare-reality.md §2)
+ *   POST /zones/{zone_id}/invalidate_cache   (same bodies, limits and rate budget: docs/cloudflare.md)
  *   GET  /zones/{zone_id}/rulesets/phases/{phase}/entrypoint   (Cache Rules, for drift/import)
  *
- * Facts come from /work/shared/spec/cloudflare-api.md (cited as "§n"). Where Cloudflare's
+ * Facts come from docs/cloudflare.md and Cloudflare's public docs. Where Cloudflare's
  * behaviour is undocumented the choice made here is marked "ASSUMPTION". The limit table is a
- * deliberate, independent copy of §2.1 (it does NOT import src/cloudflare/limits.ts) so that
+ * deliberate, independent copy of (docs/purge-yaml.md) (it does NOT import src/cloudflare/limits.ts) so that
  * the stand-in can act as an oracle for the client's pacing.
  *
  * Only Node built-ins are used.
@@ -48,12 +48,12 @@ export interface StandinOptions {
   /**
    * Require lower-case header names in `files[].headers` (default true). Cloudflare itself
    * accepts mixed case (its own examples send "CF-IPCountry"); purgeplan promises lower-case
-   * names (purgeplan.md §2.3), so the stand-in is stricter by default to catch regressions.
+   * names (docs/purge-yaml.md), so the stand-in is stricter by default to catch regressions.
    */
   lowercaseHeaderNames?: boolean;
   /**
    * Entry-point rulesets by zone id, then phase (e.g. `http_request_cache_settings`): the `result`
-   * object the rulesets API returns (cloudflare-reality.md §1; shaped like the SDKs' types). A
+   * object the rulesets API returns (docs/cloudflare.md; shaped like the SDKs' types). A
    * zone without one answers 404 with code 10003, as Cloudflare does for a phase without rules.
    */
   rulesets?: Record<string, Record<string, unknown>>;
@@ -82,7 +82,7 @@ export interface StandinClock {
 }
 export interface AcceptedPurge {
   seq: number; zoneId: string; body: any; at: number; id: string;   // at = ms since the stand-in started
-  /** Which endpoint accepted it: purge_cache deletes, invalidate_cache marks stale (cloudflare-reality.md §2). */
+  /** Which endpoint accepted it: purge_cache deletes, invalidate_cache marks stale (docs/cloudflare.md). */
   endpoint: 'purge_cache' | 'invalidate_cache';
   action: 'purge' | 'invalidate';
 }
@@ -120,7 +120,7 @@ export interface Standin {
   onPurge(listener: (purge: AcceptedPurge) => void): () => void;
 }
 
-/** One plan's purge limits (cloudflare-api.md §2.1, current table, 2025-04 onward). */
+/** One plan's purge limits (docs/cloudflare.md, current table, 2025-04 onward). */
 export interface StandinPlanLimits {
   /** Token refill rate for hosts/prefixes/tags/purge_everything requests, tokens per second. */
   requestsPerSecond: number;
@@ -135,9 +135,9 @@ export interface StandinPlanLimits {
 }
 
 /**
- * Independent copy of cloudflare-api.md §2.1. Per account, shared by all zones of that
+ * Independent copy of docs/cloudflare.md. Per account, shared by all zones of that
  * account on the same plan. Files per request: the current table says 100 off Enterprise
- * (older sources say 30, §2.2; a test can lower it with `options.limits`).
+ * (older sources say 30, docs/purge-yaml.md; a test can lower it with `options.limits`).
  */
 export const STANDIN_LIMITS: Readonly<Record<StandinPlan, Readonly<StandinPlanLimits>>> = Object.freeze({
   free:       Object.freeze({ requestsPerSecond: 5 / 60, bucketSize: 25,  urlsPerSecond: 800,  maxFilesPerRequest: 100, maxItemsPerRequest: 100 }),
@@ -156,7 +156,7 @@ export const URL_WINDOW_MS = 1000;
 
 /**
  * Error codes and messages the stand-in answers with. The ones marked [observed] are quoted in
- * cloudflare-api.md §3; the others are ASSUMPTIONS (Cloudflare does not document them).
+ * docs/cloudflare.md; the others are ASSUMPTIONS (Cloudflare does not document them).
  */
 export const STANDIN_ERRORS = Object.freeze({
   /** [observed] 400: missing / ill-formed Authorization header (outer error). */
@@ -167,13 +167,13 @@ export const STANDIN_ERRORS = Object.freeze({
   authentication: { code: 10000, message: 'Authentication error' },
   /** [observed] 401 at the verify endpoints for an unknown token. */
   invalidToken: { code: 1000, message: 'Invalid API Token' },
-  /** ASSUMPTION (code from the observed 403 "Unauthorized…" reports, §3): 403 from /user/tokens/verify for an account-owned token. */
+  /** ASSUMPTION (code from the observed 403 "Unauthorized…" reports, docs/purge-yaml.md): 403 from /user/tokens/verify for an account-owned token. */
   unauthorized: { code: 9109, message: 'Unauthorized to access requested resource' },
   /** [observed] 400: body without exactly one purge type, file object without url, non-JSON body. */
   purgeBody: { code: 1012, message: 'Request must contain one of "purge_everything", "files", "tags", "hosts" or "prefixes"' },
   /** [observed, 2018 text extended with "prefixes"] 400: a purge list that is not an array. */
   notArray: { code: 1014, message: '"files", "tags", "hosts" or "prefixes" must be an array' },
-  /** ASSUMPTION 400: too many items in one request (the real text was not captured, §3). */
+  /** ASSUMPTION 400: too many items in one request (the real text was not captured, docs/purge-yaml.md). */
   tooMany: 1015,
   /** ASSUMPTION code; [observed] message shape "Unable to purge<url>, which is an invalid URL." (we add the space). */
   invalidUrl: 1016,
@@ -187,9 +187,9 @@ export const STANDIN_ERRORS = Object.freeze({
   invalidTag: 1020,
   /** ASSUMPTION 400: body is not valid JSON (code used by other Cloudflare v4 endpoints). */
   malformedJson: { code: 6007, message: 'Malformed JSON in request body' },
-  /** ASSUMPTION 429: the purge limiter's rejection (status, code and text are undocumented, §3). */
+  /** ASSUMPTION 429: the purge limiter's rejection (status, code and text are undocumented, docs/purge-yaml.md). */
   rateLimited: { code: 1134, message: 'Rate limit exceeded for cache purge' },
-  /** [observed] 404 for a phase without an entry-point ruleset (cloudflare-reality.md §1); the phase is appended. */
+  /** [observed] 404 for a phase without an entry-point ruleset (docs/cloudflare.md); the phase is appended. */
   noEntrypoint: { code: 10003, message: 'could not find entrypoint ruleset in the' },
   /** [observed] 404: unknown path. */
   noRoute: { code: 7000, message: 'No route for that URI' },
@@ -479,7 +479,7 @@ class StandinServer implements Standin {
     }
 
     // Auth. Only "Bearer <token>" (capital B, one space, no whitespace in the token) is
-    // well-formed: a 2020 report had lower-case "bearer" refused (§4). The legacy
+    // well-formed: a 2020 report had lower-case "bearer" refused (docs/commands.md). The legacy
     // X-Auth-Email/X-Auth-Key scheme is not supported by the stand-in.
     const token = parseBearer(req.headers.authorization);
     if (token === undefined) {
@@ -494,7 +494,7 @@ class StandinServer implements Standin {
     switch (route.kind) {
       case 'userVerify': {
         if (isUser) return this.verified(token);
-        // [observed] account-owned tokens get 403 here (§4); the code is an ASSUMPTION.
+        // [observed] account-owned tokens get 403 here (docs/commands.md); the code is an ASSUMPTION.
         if (accountOf !== undefined) return fail(403, STANDIN_ERRORS.unauthorized.code, STANDIN_ERRORS.unauthorized.message);
         return fail(401, STANDIN_ERRORS.invalidToken.code, STANDIN_ERRORS.invalidToken.message);
       }
@@ -512,7 +512,7 @@ class StandinServer implements Standin {
         const zone = this.zones.find((z) => z.id === route.zoneId);
         if (!zone) {
           // Not an identifier at all → 400 7003 "Could not route…" [observed shape]; a well-formed
-          // id we do not know → 403 10000, as tokens see for a wrong zone id [observed, §3].
+          // id we do not know → 403 10000, as tokens see for a wrong zone id [observed, docs/purge-yaml.md].
             if (!ZONE_ID_RE.test(route.zoneId)) {
             return fail(400, STANDIN_ERRORS.badIdentifier,
               `Could not route to /zones/${route.zoneId}/${route.endpoint}, perhaps your object identifier is invalid?`);
@@ -533,7 +533,7 @@ class StandinServer implements Standin {
           return fail(403, STANDIN_ERRORS.authentication.code, STANDIN_ERRORS.authentication.message);
         }
         const ruleset = this.rulesets[zone.id]?.[route.phase];
-        // [observed for another phase] 404, 10003, result null (cloudflare-reality.md §1).
+        // [observed for another phase] 404, 10003, result null (docs/cloudflare.md).
         if (ruleset === undefined) return fail(404, STANDIN_ERRORS.noEntrypoint.code, `${STANDIN_ERRORS.noEntrypoint.message} ${route.phase} phase`);
         return { status: 200, body: envelopeOk(ruleset) };
       }
@@ -543,14 +543,14 @@ class StandinServer implements Standin {
   /**
    * `GET /zones/{zone_id}` (Zone Details): the zone object in the envelope. A well-formed id the
    * token cannot reach gets 403 10000, as purges do; a token without Zone Read gets 403 9109
-   * "Unauthorized to access requested resource" (ASSUMPTION: the code commonly reported, §3).
+   * "Unauthorized to access requested resource" (ASSUMPTION: the code commonly reported, docs/purge-yaml.md).
    */
   private zoneDetails(zoneId: string, token: string, isUser: boolean, accountOf: string | undefined): Answer {
     if (!isUser && accountOf === undefined) return fail(403, STANDIN_ERRORS.authentication.code, STANDIN_ERRORS.authentication.message);
     if (this.zoneRead === 403 || (this.zoneReaders !== null && !this.zoneReaders.has(token))) {
       return fail(403, STANDIN_ERRORS.unauthorized.code, STANDIN_ERRORS.unauthorized.message);
     }
-    // ASSUMPTION: the code and text seen for a zone id Cloudflare does not know (§3 lists 1001 at 400).
+    // ASSUMPTION: the code and text seen for a zone id Cloudflare does not know (docs/purge-yaml.md lists 1001 at 400).
     if (this.zoneRead === 404) return fail(404, 1001, 'Invalid zone identifier');
     if (this.zoneRead === 500) return fail(500, 10001, 'Internal error (500 Internal Server Error)');
     if (!ZONE_ID_RE.test(zoneId)) {
@@ -577,7 +577,7 @@ class StandinServer implements Standin {
     if (acc !== null) zones = zones.filter((z) => z.account_id === acc);
     const status = query.get('status');
     if (status !== null && status !== 'active') zones = [];
-    // Paging as in the old spec (§4): per_page default 20, min 5, max 50 (out of range → clamped).
+    // Paging as in the old spec (docs/commands.md): per_page default 20, min 5, max 50 (out of range → clamped).
     const perPage = Math.min(50, Math.max(5, intParam(query.get('per_page'), 20)));
     const page = Math.max(1, intParam(query.get('page'), 1));
     const slice = zones.slice((page - 1) * perPage, page * perPage);
@@ -597,13 +597,13 @@ class StandinServer implements Standin {
   /**
    * purge_cache and invalidate_cache alike: "The request body uses the same format as the
    * corresponding purge request", with the same per-request maxima, and "Purge and invalidation
-   * requests draw from the same limits" (cloudflare-reality.md §2): one bucket and one URL window
+   * requests draw from the same limits" (docs/cloudflare.md): one bucket and one URL window
    * per account and plan, whichever endpoint a request hits.
    */
   private purge(zone: StandinZone, endpoint: PurgeEndpoint, req: IncomingMessage, seq: number, body: unknown,
                 bodyParsed: boolean, rawLength: number): Answer {
     const purgeBody = () => fail(400, STANDIN_ERRORS.purgeBody.code, STANDIN_ERRORS.purgeBody.message);
-    // A form-encoded (or otherwise non-JSON) body gets 1012 [observed, §3].
+    // A form-encoded (or otherwise non-JSON) body gets 1012 [observed, docs/purge-yaml.md].
     const ctype = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (ctype !== 'application/json') return purgeBody();
     if (rawLength === 0) return purgeBody();
@@ -741,7 +741,7 @@ const PLAN_NAMES: Record<StandinPlan, string> = {
   free: 'Free Website', pro: 'Pro Website', business: 'Business Website', enterprise: 'Enterprise Website',
 };
 
-/** A zone as `GET /zones` shows it (subset of Cloudflare's Zone object, §4). */
+/** A zone as `GET /zones` shows it (subset of Cloudflare's Zone object, docs/commands.md). */
 function zoneView(z: StandinZone): unknown {
   return {
     id: z.id,
@@ -792,7 +792,7 @@ export function validatePurgeBody(body: unknown, plan: StandinPlan, limits: Stan
   if (!isPlainObject(body)) return e1012;
   const present = PURGE_KEYS.filter((k) => Object.prototype.hasOwnProperty.call(body, k));
   // Exactly one purge type, and nothing else. Mixing types and unknown keys are undocumented
-  // (§1); the stand-in refuses both, as purgeplan promises one type per request (§2.6).
+  // (docs/purge-yaml.md); the stand-in refuses both, as purgeplan promises one type per request (docs/purge-yaml.md).
   const unknown = Object.keys(body).filter((k) => !(PURGE_KEYS as readonly string[]).includes(k));
   if (present.length !== 1 || unknown.length > 0) return e1012;
   const key: PurgeKey = present[0]!;
@@ -864,7 +864,7 @@ function checkPrefix(item: unknown): CfError | null {
   const bad = (why: string): CfError => ({ code: STANDIN_ERRORS.invalidPrefix, message: `Unable to purge prefix ${JSON.stringify(item)}: ${why}` });
   if (typeof item !== 'string' || item === '') return bad('must be a non-empty string');
   if (CTL_OR_SPACE_RE.test(item)) return bad('must not contain whitespace or control characters');
-  // Whether Cloudflare rejects or ignores a scheme is undocumented (§2.3); purgeplan strips it, so refuse it.
+  // Whether Cloudflare rejects or ignores a scheme is undocumented (docs/purge-yaml.md); purgeplan strips it, so refuse it.
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(item)) return bad('must not include a scheme');
   if (item.includes('?') || item.includes('#')) return bad('URI query strings & fragments cannot purge by prefix');
   const slashes = item.split('/').length - 1;

@@ -1,9 +1,9 @@
 /**
- * A stand-in for Cloudflare's edge cache, for tests of `apply --verify` (spec §11).
+ * A stand-in for Cloudflare's edge cache, for tests of `apply --verify` (docs/commands.md#verify-at-the-edge).
  *
  * An HTTP (or HTTPS) server on 127.0.0.1 (port 0) that answers every GET as a cached site would:
  *   - it computes each request's cache key from its OWN configuration, written as the zone's
- *     real Cache Rule `cache_key` (the Rulesets API wire form of cloudflare-reality.md §1), not as
+ *     real Cache Rule `cache_key` (the Rulesets API wire form of docs/cloudflare.md), not as
  *     purge.yaml: so a test can make the edge and purge.yaml disagree;
  *   - it classifies the User-Agent into a device type with Cloudflare's published patterns, and
  *     takes the country from the client's address (here: one fixed `clientCountry`), as the edge does;
@@ -11,10 +11,10 @@
  *     `HIT`; configured paths are never cached (`DYNAMIC` or `BYPASS`); an invalidated entry
  *     answers `REVALIDATED` once, then `HIT` again;
  *   - it evicts exactly what the API stand-in's accepted purges name: files (URL + headers, keyed
- *     the same way, a missing header or cookie counting as an empty value, cloudflare-api.md §5.1),
+ *     the same way, a missing header or cookie counting as an empty value, docs/cloudflare.md),
  *     hosts, prefixes, tags (the `Cache-Tag` its origin would send) and everything.
  *
- * Facts: cloudflare-api.md §5, cloudflare-reality.md §1 and §5. Where Cloudflare's behaviour is
+ * Facts: docs/cloudflare.md, docs/cloudflare.md and docs/commands.md. Where Cloudflare's behaviour is
  * undocumented the choice is marked ASSUMPTION. Independent of src/ on purpose (an oracle).
  * Only Node built-ins are used.
  */
@@ -28,7 +28,7 @@ import type { AcceptedPurge, Standin } from './cloudflare-standin.js';
 /** `{all: true}` or `{list: [...]}` (also accepted: `"*"`, `["*"]`, a bare array, as the API returns them). */
 export type RuleList = { all: true } | { list: string[] } | '*' | string[];
 
-/** A Cache Rule's `action_parameters.cache_key` (cloudflare-reality.md §1). */
+/** A Cache Rule's `action_parameters.cache_key` (docs/cloudflare.md). */
 export interface CacheRuleKey {
   cache_by_device_type?: boolean;
   ignore_query_strings_order?: boolean;
@@ -113,7 +113,7 @@ export function deviceTypeOf(userAgent: string | undefined): 'mobile' | 'tablet'
 
 // ---- the cache key ------------------------------------------------------------------------------
 
-/** The headers of Cloudflare's default key besides Origin (cloudflare-api.md §5.1). */
+/** The headers of Cloudflare's default key besides Origin (docs/cloudflare.md). */
 const DEFAULT_KEY_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override', 'x-forwarded-host', 'x-host', 'x-forwarded-scheme', 'x-original-url', 'x-rewrite-url', 'forwarded'];
 
 /** What a key is computed from: a request as the edge sees it, or a purge's URL and headers. */
@@ -166,7 +166,7 @@ function cacheKeyOf(input: KeyInput, key: CacheRuleKey): string {
   const parts: string[] = [`${input.scheme}://${input.host.toLowerCase()}${input.path}?${keyQuery(input.query, key)}`];
   if (key.cache_by_device_type || custom.user?.device_type) parts.push(`device=${input.deviceType}`);
   if (custom.user?.geo) parts.push(`country=${input.country}`);
-  // ASSUMPTION: the whole Accept-Language value, byte-exact (seed: ja-jp ≠ ja-Jp; reality §5 "not confirmed").
+  // ASSUMPTION: the whole Accept-Language value, byte-exact (seed: ja-jp ≠ ja-Jp; reality (docs/commands.md) "not confirmed").
   if (custom.user?.lang) parts.push(`lang=${input.header('accept-language') ?? ''}`);
   if (!custom.header?.exclude_origin) parts.push(`origin=${input.header('origin') ?? ''}`);
   for (const name of DEFAULT_KEY_HEADERS) parts.push(`${name}=${input.header(name) ?? ''}`);
@@ -340,7 +340,7 @@ class EdgeServer implements Edge {
       path: parsed.pathname,
       query: parsed.search.slice(1),
       header: (name) => lower.get(name),
-      // A header missing from the purge is an empty value (cloudflare-api.md §5.1): a purge without
+      // A header missing from the purge is an empty value (docs/cloudflare.md): a purge without
       // CF-Device-Type or CF-IPCountry reaches no entry of a key that has them.
       deviceType: lower.get('cf-device-type') ?? '',
       country: lower.get('cf-ipcountry') ?? '',
@@ -363,7 +363,7 @@ function lowerHost(hostPath: string): string {
   return end === -1 ? hostPath.toLowerCase() : hostPath.slice(0, end).toLowerCase() + hostPath.slice(end);
 }
 
-/** A prefix purges `host/path?query` at a path-segment boundary (cloudflare-api.md, prefixes). */
+/** A prefix purges `host/path?query` at a path-segment boundary (docs/cloudflare.md, prefixes). */
 function prefixMatches(prefix: string, hostPath: string): boolean {
   const p = lowerHost(prefix);
   const value = lowerHost(hostPath);
